@@ -1,0 +1,184 @@
+"""create_app(): the Litestar application assembled from each folder's routers, plus its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import click
+from litestar import Litestar, MediaType, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import CLIPluginProtocol
+
+from core import db, jobs, ratelimit
+from core.auth import AuthenticationMiddleware
+from core.errors import problem_handlers
+from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
+from core.security import security_headers
+from events.api import EventController
+from events.feeds_api import (
+    SKIP_COMPRESSION,
+    CalendarFeedController,
+    MyCalendarController,
+    install_feed_token_filter,
+)
+from frontend.assets import create_static_router, create_template_config
+from frontend.i18n import create_language_router
+from frontend.pages import create_page_router
+from frontend.pages.errors import page_aware_handlers
+from members.api import AuthController, MemberController
+from pairing.api import ROUTERS as PAIRING_ROUTERS
+from settings import Settings, get_settings
+from ticketing import jobs as ticketing_jobs  # noqa: F401  (registers the ticketing background jobs)
+from ticketing import payments as ticketing_payments
+from ticketing.api import ROUTERS as TICKETING_ROUTERS
+
+log = logging.getLogger("nieuw_geluid")
+
+
+@get("/healthz", summary="Liveness check", operation_id="healthz", media_type=MediaType.JSON, tags=["meta"])
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+class NieuwGeluidCLI(CLIPluginProtocol):
+    """`litestar --app app:app create-organiser …` and `seed-demo`: a fresh install needs no SQL."""
+
+    def on_cli_init(self, cli: click.Group) -> None:
+        @cli.command(name="create-organiser", help="Create the first organiser (or make a member one).")
+        @click.option("--email", required=True)
+        @click.option("--name", required=True)
+        @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+        @click.option("--organisation", default="")
+        def create_organiser(email: str, name: str, password: str, organisation: str) -> None:
+            import anyio
+
+            from members.service import NewMember, ensure_member
+
+            async def run() -> tuple[dict[str, Any], bool]:
+                await db.start(1)
+                try:
+                    return await ensure_member(
+                        NewMember(email=email, password=password, name=name, organisation=organisation),
+                        roles=("organiser",),
+                    )
+                finally:
+                    await db.stop()
+
+            profile, created = anyio.run(run)
+            click.echo(f"{'Created' if created else 'Updated'} organiser {profile['email']} (id {profile['id']}).")
+
+        @cli.command(name="seed-demo", help="Create the demo hackathon and accounts when the database is empty.")
+        def seed_demo() -> None:
+            import anyio
+
+            from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
+
+            async def run() -> bool:
+                await db.start(1)
+                try:
+                    return await seed_demo(date.today())
+                finally:
+                    await db.stop()
+
+            created = anyio.run(run)
+            click.echo("Demo data created." if created else "Database already has events; demo data skipped.")
+            click.echo("Development accounts (never use in production):")
+            click.echo(f"  organiser:   {DEMO_ORGANISER[0]} / {DEMO_ORGANISER[1]}")
+            click.echo(f"  facilitator: {DEMO_FACILITATOR[0]} / {DEMO_FACILITATOR[1]}")
+
+        @cli.command(name="reconcile-payments", help="Settle open orders from Stripe (for webhooks that never came).")
+        def reconcile_payments() -> None:
+            import anyio
+
+            from ticketing.service import reconcile_payments as reconcile
+
+            async def run() -> dict[str, int]:
+                settings = get_settings()
+                await db.start(1)
+                payments = ticketing_payments.install(settings)
+                try:
+                    return await reconcile(min_age=timedelta(0), every=timedelta(0), limit=10_000)
+                finally:
+                    await ticketing_payments.uninstall(payments)
+                    await db.stop()
+
+            counts = anyio.run(run)
+            click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    ratelimit.configure(settings)
+    install_feed_token_filter()  # after the server configured logging: feed tokens never reach a log
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await db.start(settings.db_pool_size)
+        payments = ticketing_payments.install(settings)
+        if settings.app_env == "development":
+            # `make run` without real keys: let the local Stripe-compatible server deliver to us.
+            await ticketing_payments.register_dev_webhook(settings)
+        try:
+            async with jobs.running(settings):
+                yield
+        finally:
+            await ticketing_payments.uninstall(payments)
+            await db.stop()
+
+    def provide_settings() -> Settings:
+        return settings
+
+    return Litestar(
+        route_handlers=[healthz, AuthController, MemberController, EventController, *TICKETING_ROUTERS,
+                        *PAIRING_ROUTERS,
+                        CalendarFeedController, MyCalendarController,
+                        create_static_router(), create_language_router(), create_page_router()],
+        dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
+        middleware=[AuthenticationMiddleware()],
+        # API paths keep problem+json; page paths get an HTML error page (or the sign-in page for a 401).
+        exception_handlers=page_aware_handlers(problem_handlers()),
+        template_config=create_template_config(),
+        # Forms carry the token in a field, htmx in a header (base.html), so the cookie can be HttpOnly.
+        # API clients authenticate with bearer tokens; calendar feeds and files are read-only.
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            cookie_secure=settings.secure_cookies,
+            exclude=[r"^/api/", r"^/feeds/", r"^/schema", r"^/healthz$", r"^/static/", r"\.ics$"],
+        ),
+        lifespan=[lifespan],
+        plugins=[NieuwGeluidCLI(), ProblemResponsesPlugin(), StrictStructSchemaPlugin()],
+        # Security headers on every response, unknown paths included (route middleware would miss those).
+        before_send=[security_headers(settings)],
+        state=State({"settings": settings}),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude_opt_key=SKIP_COMPRESSION),
+        openapi_config=OpenAPIConfig(
+            title="Nieuw Geluid API",
+            version="1.0.0",
+            description="Hackathons and community events for the Dutch customer-contact community.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
+        ),
+        debug=False,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # `app:app` for servers and the CLI, built lazily so importing this module has no side effects.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,79 @@
+"""Who is asking: bearer tokens (API clients) and session cookies (browsers), both stored in the database.
+
+The middleware only identifies; guards decide. Storing sessions in the database (not a worker's memory)
+keeps a sign-in valid across any number of workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from core.errors import Forbidden, Unauthenticated
+from members.service import Principal, principal_for_token
+
+SESSION_COOKIE = "ng_session"
+
+
+def _token_from_scope(scope: Scope) -> str | None:
+    cookie_token = None
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                return credentials.strip()
+        elif name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == SESSION_COOKIE and val:
+                    cookie_token = val
+    return cookie_token
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        token = _token_from_scope(scope)
+        scope["user"] = await principal_for_token(token) if token else None
+        scope["auth"] = token
+        await next_app(scope, receive, send)
+
+
+def current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The principal of a route behind a guard; raises when nobody is signed in."""
+    user = current(connection)
+    if user is None:
+        raise Unauthenticated("Log in om verder te gaan.")
+    return user
+
+
+def requires_member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if current(connection) is None:
+        raise Unauthenticated("Log in om verder te gaan.")
+
+
+def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = current(connection)
+    if user is None:
+        raise Unauthenticated("Log in om verder te gaan.")
+    if not user.is_organiser:
+        raise Forbidden("Alleen organisatoren mogen dit doen.")
+
+
+def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = current(connection)
+    if user is None:
+        raise Unauthenticated("Log in om verder te gaan.")
+    if not (user.is_facilitator or user.is_organiser):
+        raise Forbidden("Alleen facilitatoren en organisatoren mogen dit doen.")

@@ -1,0 +1,81 @@
+"""Database helpers shared by the services: one write-transaction shape for both engines.
+
+SQLite takes its write lock at BEGIN IMMEDIATE (a deferred transaction that upgrades later can fail with
+"database is locked" instead of waiting); PostgreSQL uses an ordinary transaction with row locks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+try:  # asyncpg is only present with PostgreSQL support installed
+    from asyncpg.exceptions import UniqueViolationError
+except ImportError:  # pragma: no cover
+    UniqueViolationError = None  # type: ignore[assignment,misc]
+
+
+def engine() -> Engine:
+    from piccolo_conf import DB
+
+    return DB
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """Rows from SQLite may come back naive or as text; normalise to aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with db.transaction() as txn:
+            yield txn
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper():
+        return True
+    return UniqueViolationError is not None and isinstance(exc, UniqueViolationError)
+
+
+async def start(pool_size: int) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        # asyncpg opens 10 connections up front by default and refuses a max_size below that (the CLI
+        # commands ask for 1): never more up front than the pool may hold.
+        await db.start_connection_pool(min_size=min(10, pool_size), max_size=pool_size)
+    elif isinstance(db, SQLiteEngine):
+        # WAL lets readers work while one writer commits; the setting persists in the file.
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()

@@ -1,0 +1,155 @@
+"""Rate limits per client that hold across every worker: the counters live in the database.
+
+A worker's memory is no place for them (STACK-NOTES: with two workers an in-memory 60/min limit let 120
+through). Each hit is one atomic `INSERT … ON CONFLICT (key) DO UPDATE SET hits = hits + 1 RETURNING hits`
+(SQLite ≥ 3.35 and PostgreSQL alike), so concurrent requests on any number of workers count exactly.
+
+The window slides: the estimate is this fixed window's count plus the previous window's count weighted by
+how much of it still overlaps the last `period` seconds. That avoids the burst of 2× the limit a plain
+fixed window allows around its boundary, at the cost of one extra indexed read.
+
+Keys are SHA-256 hashes of (limit, client, window): no e-mail or IP address is stored. Old rows are
+deleted by the `ratelimit_cleanup` background job.
+
+Use:
+- in a service: `await enforce(LOGIN_PER_EMAIL, email)` (raises `RateLimited`, a 429 with Retry-After);
+- on a route: `guards=[requires_member, order_rate_limit]`, or `rate_limit_guard(Limit(...))` for a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from core import jobs
+from core.errors import DomainError
+from settings import Settings
+
+
+class RateLimited(DomainError):
+    code, status, title = "rate_limited", 429, "Too many requests"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` hits per `period` seconds for one client of the bucket `name`."""
+
+    name: str
+    limit: int
+    period: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: float
+    limit: int
+    retry_after: int
+
+
+# Generous enough for a conference Wi-Fi behind one address, tight enough to make guessing useless.
+LOGIN_PER_IP = Limit("login_ip", 60, 5 * 60)
+LOGIN_PER_EMAIL = Limit("login_email", 10, 15 * 60)
+SIGNUP_PER_IP = Limit("signup_ip", 20, 60 * 60)
+ORDER_PER_CLIENT = Limit("order_create", 20, 10 * 60)
+
+_scale = 1.0
+
+
+def configure(settings: Settings) -> None:
+    """Apply settings.rate_limit_scale (create_app calls this)."""
+    global _scale
+    _scale = settings.rate_limit_scale
+
+
+def effective_limit(limit: Limit) -> int:
+    return max(1, round(limit.limit * _scale))
+
+
+def _key(limit: Limit, client: str, window_start: int) -> str:
+    return hashlib.sha256(f"{limit.name}\x00{client}\x00{window_start}".encode()).hexdigest()
+
+
+_UPSERT = (
+    'INSERT INTO rate_limit_bucket ("key", bucket, window_start, hits, expires_at) VALUES ({}, {}, {}, 1, {}) '
+    'ON CONFLICT ("key") DO UPDATE SET hits = rate_limit_bucket.hits + 1 RETURNING hits'
+)
+
+
+async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decision:
+    """Count one hit for `client` and say whether it is within the limit (the hit counts either way)."""
+    from members.tables import RateLimitBucket
+
+    now = time.time() if now is None else now
+    period = limit.period
+    window_start = int(now // period) * period
+    rows = await RateLimitBucket.raw(
+        _UPSERT, _key(limit, client, window_start), limit.name, window_start, window_start + 2 * period
+    )
+    current = int(rows[0]["hits"])
+    previous_rows = await RateLimitBucket.raw(
+        'SELECT hits FROM rate_limit_bucket WHERE "key" = {}', _key(limit, client, window_start - period)
+    )
+    previous = int(previous_rows[0]["hits"]) if previous_rows else 0
+    overlap = 1 - (now - window_start) / period
+    estimate = current + previous * overlap
+    allowed_hits = effective_limit(limit)
+    if estimate <= allowed_hits:
+        return Decision(True, estimate, allowed_hits, 0)
+    if current > allowed_hits or previous == 0:
+        wait = window_start + period - now
+    else:
+        # The previous window's weight falls linearly; find when the estimate is back at the limit.
+        wait = window_start + period * (1 - (allowed_hits - current) / previous) - now
+    return Decision(False, estimate, allowed_hits, max(1, math.ceil(wait)))
+
+
+async def enforce(limit: Limit, client: str | None) -> None:
+    """Count a hit and raise RateLimited (429, Retry-After) when the client is over the limit."""
+    if not client:
+        return
+    decision = await hit(limit, client)
+    if not decision.allowed:
+        raise RateLimited(
+            f"Te veel pogingen. Probeer het over {decision.retry_after} seconden opnieuw.",
+            retry_after=decision.retry_after,
+        )
+
+
+def rate_limit_guard(limit: Limit) -> Any:
+    """A Litestar guard counting per signed-in member, or per client IP for anonymous requests."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        from core.auth import current
+        from core.security import client_ip
+
+        user = current(connection)
+        await enforce(limit, f"member:{user.id}" if user else f"ip:{client_ip(connection)}")
+
+    guard.rate_limit = limit  # type: ignore[attr-defined]  # read by core.openapi to document the 429
+    guard.__name__ = f"rate_limit_{limit.name}"
+    return guard
+
+
+# On order creation (ticketing/api.py): per member, so a burst of different buyers is never slowed.
+order_rate_limit = rate_limit_guard(ORDER_PER_CLIENT)
+
+
+async def delete_expired(now: float | None = None) -> int:
+    from members.tables import RateLimitBucket
+
+    now = time.time() if now is None else now
+    gone = await RateLimitBucket.delete().where(RateLimitBucket.expires_at < int(now)).returning(RateLimitBucket.id)
+    return len(gone)
+
+
+@jobs.register("ratelimit_cleanup")
+async def cleanup_job(_: Settings) -> int:
+    # Idempotent: N workers deleting the same expired rows at once is harmless.
+    return await delete_expired()

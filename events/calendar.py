@@ -1,0 +1,708 @@
+"""Pure iCalendar rendering for events, agenda sessions and personal breakouts.
+
+Nothing here touches the database, the clock or the network: routes build the frozen dataclasses
+below from rows and pass `now` in where time matters. That keeps output a function of its input,
+so two workers render byte-identical feeds and an ETag computed on one validates on the other.
+
+Choices that come from client bugs seen in pretix, pretalx and Indico:
+
+* Times are written as local wall time with `TZID=<IANA name>` plus a VTIMEZONE built from the tz
+  database for the years the feed covers. A fixed offset would be written by icalendar as
+  `TZID=UTC+02:00`, which Google, Outlook and Apple do not know.
+* UIDs are derived from database ids only, so a download and every feed agree on them.
+* DTSTAMP and LAST-MODIFIED come from `updated_at`, never from "now", and components are sorted,
+  so rendering twice gives the same bytes.
+* Cancelled items keep their UID, get STATUS:CANCELLED and a "Geannuleerd: " title prefix,
+  because Outlook ignores STATUS and would otherwise show a cancelled event as if it were on.
+* Nothing personal (e-mail, birth date, ticket code, ORGANIZER/ATTENDEE) is ever written.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar.prop import vDuration
+
+__all__ = [
+    "CANCELLED_PREFIX",
+    "DEFAULT_TIMEZONE",
+    "PRODID",
+    "CalendarBreakout",
+    "CalendarEvent",
+    "CalendarSession",
+    "FeedMeta",
+    "breakout_uid",
+    "clean_text",
+    "etag_for",
+    "event_uid",
+    "http_date",
+    "is_not_modified",
+    "last_modified_for",
+    "render_community_feed",
+    "render_event_ics",
+    "render_member_feed",
+    "session_uid",
+    "subscribe_links",
+    "visible_in_feed",
+]
+
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+PRODID = "-//Nieuw Geluid//Evenementenkalender//NL"
+CANCELLED_PREFIX = "Geannuleerd: "
+# Cancelled events stay in feeds this long so that subscribed clients see the cancellation
+# instead of the event silently vanishing (which some clients keep showing forever).
+CANCELLED_RETENTION = timedelta(days=30)
+# How often subscribed clients should poll; Google ignores it, Apple and Outlook honour it.
+REFRESH_INTERVAL = timedelta(hours=1)
+
+
+# --------------------------------------------------------------------------- input dataclasses
+
+
+def _as_utc(value: datetime, name: str) -> datetime:
+    """Return `value` in UTC, truncated to whole seconds (iCalendar and HTTP dates have no finer unit)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive datetime here would be read as local time by someone and UTC by someone else.
+        raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _normalise_times(obj: object, names: Sequence[str]) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None:
+            # Frozen dataclass: normalising once here saves every renderer from repeating it.
+            object.__setattr__(obj, name, _as_utc(value, name))
+
+
+def _check_timezone(name: str) -> None:
+    # Fail when the dataclass is built (in the route, next to the row) rather than mid-render.
+    ZoneInfo(name)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSession:
+    """One agenda item of an event (a talk, lunch, a breakout round)."""
+
+    id: int
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    updated_at: datetime
+    room: str = ""
+    description: str = ""
+    is_breakout_round: bool = False
+    sequence: int = 0
+
+    def __post_init__(self) -> None:
+        _normalise_times(self, ("start_utc", "end_utc", "updated_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """A public event. Built by the route from the event row and its agenda rows."""
+
+    id: int
+    slug: str
+    title: str
+    start_utc: datetime
+    end_utc: datetime
+    updated_at: datetime
+    description: str = ""
+    timezone: str = DEFAULT_TIMEZONE
+    venue_name: str = ""
+    venue_address: str = ""
+    online_url: str = ""
+    public_url: str = ""
+    cancelled: bool = False
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    sequence: int = 0
+    sessions: tuple[CalendarSession, ...] = ()
+
+    def __post_init__(self) -> None:
+        _normalise_times(self, ("start_utc", "end_utc", "updated_at", "cancelled_at"))
+        _check_timezone(self.timezone)
+        object.__setattr__(self, "sessions", tuple(self.sessions))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarBreakout:
+    """A member's own published breakout group for one breakout round of an event.
+
+    `session_id` names the agenda session of that round: the member feed shows this personal
+    breakout instead of the generic round, so the member does not get two overlapping items.
+    """
+
+    round_number: int
+    member_id: int
+    event_id: int
+    event_title: str
+    theme_label: str
+    group_number: int
+    room: str
+    start_utc: datetime
+    end_utc: datetime
+    updated_at: datetime
+    sequence: int = 0
+    session_id: int | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    cancelled: bool = False
+
+    def __post_init__(self) -> None:
+        _normalise_times(self, ("start_utc", "end_utc", "updated_at"))
+        _check_timezone(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Calendar-level settings of one feed.
+
+    `reminder_minutes` is the member's opt-in: None means no VALARM at all (an alarm nobody asked
+    for is the quickest way to get a feed unsubscribed). `include_sessions` lets the community
+    feed list only the events while a member feed also shows the agenda.
+    """
+
+    name: str
+    description: str
+    host: str
+    reminder_minutes: int | None = None
+    include_sessions: bool = True
+    refresh_interval: timedelta = field(default=REFRESH_INTERVAL)
+
+    def __post_init__(self) -> None:
+        if self.reminder_minutes is not None and self.reminder_minutes < 0:
+            raise ValueError("reminder_minutes must be >= 0")
+        if not self.host or "/" in self.host or "@" in self.host:
+            raise ValueError(f"host must be a bare host name, got {self.host!r}")
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def event_uid(event_id: int, host: str) -> str:
+    return f"event-{event_id}@{host}"
+
+
+def session_uid(session_id: int, host: str) -> str:
+    return f"session-{session_id}@{host}"
+
+
+def breakout_uid(event_id: int, round_number: int, member_id: int, host: str) -> str:
+    # The event id is part of the UID: round numbers restart at 1 for every event, so
+    # `breakout-<round>-<member>` alone would merge a member's round 1 of two events into one item.
+    return f"breakout-{event_id}-{round_number}-{member_id}@{host}"
+
+
+# --------------------------------------------------------------------------- text
+
+
+_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
+
+
+def clean_text(value: str, *, multiline: bool = True) -> str:
+    """Make arbitrary user text safe for an iCalendar TEXT value.
+
+    Control characters are not allowed in TEXT (RFC 5545 §3.3.11) and make strict parsers reject
+    the whole feed, so they are dropped; line breaks become `\\n` (escaped by icalendar) or a space
+    for one-line fields such as SUMMARY and LOCATION. Surrogates cannot be encoded in UTF-8.
+    """
+    value = _NEWLINES.sub("\n" if multiline else " ", value)
+    kept = []
+    for char in value:
+        if char == "\n" or char == "\t":
+            kept.append(char)
+        elif unicodedata.category(char) in ("Cc", "Cs"):
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
+def _title(title: str, cancelled: bool) -> str:
+    title = clean_text(title, multiline=False)
+    return CANCELLED_PREFIX + title if cancelled else title
+
+
+def _join_lines(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+# --------------------------------------------------------------------------- time
+
+
+def _local(instant: datetime, tz: ZoneInfo) -> datetime:
+    """Wall time in `tz` if it names `instant` unambiguously, else the UTC instant itself.
+
+    RFC 5545 §3.3.5 reads a repeated local time (02:00–03:00 on the last Sunday of October in
+    Europe/Amsterdam) as its first occurrence. An instant in the second occurrence therefore
+    cannot be written as `TZID=...` local time; it is written in UTC (`...Z`), which every client
+    reads correctly and which RFC 5545 allows next to TZID values in the same component.
+    """
+    local = instant.astimezone(tz)
+    if local.replace(fold=0).astimezone(UTC) == instant:
+        return local.replace(fold=0)
+    return instant
+
+
+_STEP = timedelta(hours=6)  # shorter than any gap between two transitions in the tz database
+
+
+def _observance(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, bool, str]:
+    local = instant.astimezone(zone)
+    return local.utcoffset() or timedelta(), bool(local.dst()), local.tzname() or ""
+
+
+def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
+    """UTC instants in [start, end) at which the zone's offset, DST flag or name changes."""
+    found = []
+    previous, current = start, start + _STEP
+    while previous < end:
+        if _observance(zone, current) != _observance(zone, previous):
+            low, high = previous, current  # invariant: low is before the change, high after it
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _observance(zone, middle) == _observance(zone, low):
+                    low = middle
+                else:
+                    high = middle
+            found.append(high.replace(microsecond=0))
+        previous, current = current, current + _STEP
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE for whole years `first_year`..`last_year`, from the tz database via zoneinfo.
+
+    Not icalendar's Timezone.from_tzid(): in 7.3 it writes the DAYLIGHT onset in the new offset's
+    wall time (Europe/Amsterdam: 03:00 instead of 02:00), while RFC 5545 §3.6.5 gives DTSTART in
+    the local time before the change (TZOFFSETFROM), so a strict client moves the spring change by
+    an hour. One observance per transition (no RRULE) is exact for historical and future rule
+    changes alike. Whole years keep the bytes (and the ETag) stable while a feed stays within
+    the same years. Cached because feeds are re-rendered on every poll; the component is never
+    mutated after creation, so sharing it between calendars is safe.
+    """
+    zone = ZoneInfo(tzid)
+    start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
+    timezone = Timezone()
+    timezone.add("TZID", tzid)
+    offset, is_dst, name = _observance(zone, start)
+    # The first observance says which offset applies from the start of the covered period.
+    onsets = [(start, offset, offset, is_dst, name)]
+    for change in _transitions(zone, start, end):
+        offset_from = _observance(zone, change - timedelta(seconds=1))[0]
+        offset_to, is_dst, name = _observance(zone, change)
+        onsets.append((change, offset_from, offset_to, is_dst, name))
+    for instant, offset_from, offset_to, is_dst, name in onsets:
+        observance = TimezoneDaylight() if is_dst else TimezoneStandard()
+        observance.add("DTSTART", (instant + offset_from).replace(tzinfo=None))
+        observance.add("TZOFFSETFROM", offset_from)
+        observance.add("TZOFFSETTO", offset_to)
+        if name:
+            observance.add("TZNAME", name)
+        timezone.add_component(observance)
+    return timezone
+
+
+def _add_timezones(calendar: Calendar, spans: dict[str, list[datetime]]) -> None:
+    """Insert one VTIMEZONE per TZID used, in sorted order, before the VEVENTs.
+
+    Calendar.add_missing_timezones() would do this too, but it walks a set of TZIDs, so with two
+    zones the order (and the ETag) would differ between worker processes (string hash seeds).
+    """
+    timezones = []
+    for tzid in sorted(spans):
+        instants = spans[tzid]
+        zone = ZoneInfo(tzid)
+        years = [instant.astimezone(zone).year for instant in instants]
+        timezones.append(_vtimezone(tzid, min(years), max(years)))
+    calendar.subcomponents[0:0] = timezones
+    missing = calendar.get_missing_tzids()
+    if missing:  # cannot happen with zones validated by the dataclasses; guard the invariant anyway
+        raise ValueError(f"no VTIMEZONE for {sorted(missing)}")
+
+
+class _Builder:
+    """Collects VEVENTs and the time zones they use, then writes one VCALENDAR."""
+
+    def __init__(self, host: str, reminder_minutes: int | None) -> None:
+        self.host = host
+        self.reminder_minutes = reminder_minutes
+        self.components: list[tuple[tuple[datetime, int, str], Event]] = []
+        self.spans: dict[str, list[datetime]] = {}
+        self.seen_uids: set[str] = set()
+
+    def _when(self, component: Event, start: datetime, end: datetime, tzid: str) -> None:
+        zone = ZoneInfo(tzid)
+        local_start = _local(start, zone)
+        component.add("DTSTART", local_start)
+        if end > start:
+            component.add("DTEND", _local(end, zone))
+        # else: a zero or negative length is bad data; without DTEND the event simply ends at its
+        # start (RFC 5545 §3.6.1) rather than making strict clients reject the whole feed.
+        self.spans.setdefault(tzid, []).extend((start, max(start, end)))
+
+    def _stamp(self, component: Event, uid: str, sequence: int, modified: datetime) -> None:
+        component.add("UID", uid)
+        component.add("SEQUENCE", max(0, sequence))
+        component.add("DTSTAMP", modified)
+        component.add("LAST-MODIFIED", modified)
+
+    def _alarm(self, component: Event, summary: str) -> None:
+        if self.reminder_minutes is None:
+            return
+        alarm = Alarm()
+        alarm.add("ACTION", "DISPLAY")
+        alarm.add("DESCRIPTION", summary)
+        alarm.add("TRIGGER", timedelta(minutes=-self.reminder_minutes))
+        component.add_component(alarm)
+
+    def _status(self, component: Event, cancelled: bool) -> None:
+        component.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+        # A cancelled item should not block the day in anyone's free/busy view.
+        component.add("TRANSP", "TRANSPARENT" if cancelled else "OPAQUE")
+
+    def _keep(self, uid: str, sort_key: tuple[datetime, int, str], component: Event) -> None:
+        if uid in self.seen_uids:
+            # Duplicate UIDs in one VCALENDAR make clients drop or merge items unpredictably.
+            raise ValueError(f"duplicate calendar item {uid}")
+        self.seen_uids.add(uid)
+        self.components.append((sort_key, component))
+
+    def add_event(self, event: CalendarEvent, *, alarm: bool) -> None:
+        uid = event_uid(event.id, self.host)
+        component = Event()
+        summary = _title(event.title, event.cancelled)
+        modified = max(event.updated_at, event.cancelled_at or event.updated_at)
+        self._stamp(component, uid, event.sequence, modified)
+        self._when(component, event.start_utc, event.end_utc, event.timezone)
+        component.add("SUMMARY", summary)
+        location = _event_location(event)
+        if location:
+            component.add("LOCATION", location)
+        description = _join_lines(
+            _cancel_notice(event),
+            clean_text(event.description),
+            f"Online: {clean_text(event.online_url, multiline=False)}" if event.online_url else "",
+            f"Meer informatie: {clean_text(event.public_url, multiline=False)}" if event.public_url else "",
+        )
+        if description:
+            component.add("DESCRIPTION", description)
+        if event.public_url:
+            component.add("URL", clean_text(event.public_url, multiline=False))
+        self._status(component, event.cancelled)
+        if alarm and not event.cancelled:
+            self._alarm(component, summary)
+        self._keep(uid, (event.start_utc, 0, uid), component)
+
+    def add_session(self, event: CalendarEvent, session: CalendarSession) -> None:
+        uid = session_uid(session.id, self.host)
+        component = Event()
+        summary = _title(f"{clean_text(session.title, multiline=False)} · {event.title}", event.cancelled)
+        # A session's rendering also depends on its event (cancelled, title, place), so both
+        # counters feed its SEQUENCE: the sum rises whenever either does, as clients require.
+        self._stamp(
+            component,
+            uid,
+            session.sequence + event.sequence,
+            max(session.updated_at, event.updated_at, event.cancelled_at or event.updated_at),
+        )
+        self._when(component, session.start_utc, session.end_utc, event.timezone)
+        component.add("SUMMARY", summary)
+        location = ", ".join(
+            part for part in (clean_text(session.room, multiline=False), _event_location(event)) if part
+        )
+        if location:
+            component.add("LOCATION", location)
+        description = _join_lines(
+            _cancel_notice(event),
+            clean_text(session.description),
+            f"Onderdeel van: {clean_text(event.title, multiline=False)}",
+            f"Meer informatie: {clean_text(event.public_url, multiline=False)}" if event.public_url else "",
+        )
+        component.add("DESCRIPTION", description)
+        if event.public_url:
+            component.add("URL", clean_text(event.public_url, multiline=False))
+        component.add("RELATED-TO", event_uid(event.id, self.host), parameters={"RELTYPE": "PARENT"})
+        self._status(component, event.cancelled)
+        self._keep(uid, (session.start_utc, 1, uid), component)
+
+    def add_breakout(self, breakout: CalendarBreakout) -> None:
+        uid = breakout_uid(breakout.event_id, breakout.round_number, breakout.member_id, self.host)
+        component = Event()
+        theme = clean_text(breakout.theme_label, multiline=False)
+        summary = _title(
+            f"Breakout ronde {breakout.round_number}: {theme} — groep {breakout.group_number}",
+            breakout.cancelled,
+        )
+        self._stamp(component, uid, breakout.sequence, breakout.updated_at)
+        self._when(component, breakout.start_utc, breakout.end_utc, breakout.timezone)
+        component.add("SUMMARY", summary)
+        room = clean_text(breakout.room, multiline=False)
+        if room:
+            component.add("LOCATION", room)
+        component.add(
+            "DESCRIPTION",
+            _join_lines(
+                "Deze breakout is geannuleerd." if breakout.cancelled else "",
+                f"Thema: {theme}",
+                f"Groep: {breakout.group_number}",
+                f"Ronde: {breakout.round_number}",
+                f"Zaal: {room}" if room else "",
+                f"Evenement: {clean_text(breakout.event_title, multiline=False)}",
+            ),
+        )
+        component.add("RELATED-TO", event_uid(breakout.event_id, self.host), parameters={"RELTYPE": "PARENT"})
+        self._status(component, breakout.cancelled)
+        if not breakout.cancelled:
+            self._alarm(component, summary)
+        self._keep(uid, (breakout.start_utc, 2, uid), component)
+
+    def build(self, header: Sequence[tuple[str, object, dict[str, str] | None]]) -> bytes:
+        calendar = Calendar()
+        calendar.add("VERSION", "2.0")
+        calendar.add("PRODID", PRODID)
+        calendar.add("CALSCALE", "GREGORIAN")
+        calendar.add("METHOD", "PUBLISH")
+        for name, value, parameters in header:
+            calendar.add(name, value, parameters=parameters)
+        for _key, component in sorted(self.components, key=lambda item: item[0]):
+            calendar.add_component(component)
+        _add_timezones(calendar, self.spans)
+        return calendar.to_ical()
+
+
+def _cancel_notice(event: CalendarEvent) -> str:
+    if not event.cancelled:
+        return ""
+    reason = clean_text(event.cancel_reason).strip()
+    # First line of the description: the only cancellation signal some Outlook versions show.
+    return f"Dit evenement is geannuleerd. {reason}".strip()
+
+
+def _event_location(event: CalendarEvent) -> str:
+    parts = [clean_text(event.venue_name, multiline=False), clean_text(event.venue_address, multiline=False)]
+    place = ", ".join(part for part in parts if part)
+    return place or clean_text(event.online_url, multiline=False)
+
+
+def _feed_header(meta: FeedMeta) -> list[tuple[str, object, dict[str, str] | None]]:
+    name = clean_text(meta.name, multiline=False)
+    description = clean_text(meta.description)
+    interval = vDuration(meta.refresh_interval)
+    return [
+        # RFC 7986 names plus the X-WR-* spellings that Apple, Google and Outlook actually read.
+        ("NAME", name, None),
+        ("X-WR-CALNAME", name, None),
+        ("DESCRIPTION", description, None),
+        ("X-WR-CALDESC", description, None),
+        # icalendar's `refresh_interval` setter writes no VALUE parameter, yet RFC 7986 requires
+        # VALUE=DURATION here; set explicitly so strict clients accept it.
+        ("REFRESH-INTERVAL", interval, {"VALUE": "DURATION"}),
+        # Outlook's polling hint; a plain timedelta would be written as "1:00:00".
+        ("X-PUBLISHED-TTL", vDuration(meta.refresh_interval), None),
+    ]
+
+
+def _sorted_events(events: Iterable[CalendarEvent]) -> list[CalendarEvent]:
+    return sorted(events, key=lambda event: (event.start_utc, event.id))
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def render_event_ics(event: CalendarEvent, host: str) -> bytes:
+    """One event and its agenda sessions, for the "Zet in je agenda" download.
+
+    No NAME/X-WR-CALNAME or REFRESH-INTERVAL here: with a calendar name Outlook imports a single
+    download as a separate new calendar instead of adding the event to the user's own.
+    """
+    FeedMeta(name="", description="", host=host)  # validates host the same way feeds do
+    builder = _Builder(host, reminder_minutes=None)
+    builder.add_event(event, alarm=False)
+    for session in sorted(event.sessions, key=lambda s: (s.start_utc, s.id)):
+        builder.add_session(event, session)
+    return builder.build(header=())
+
+
+def render_community_feed(events: Iterable[CalendarEvent], meta: FeedMeta) -> bytes:
+    """The public subscription feed. The caller filters with `visible_in_feed`."""
+    builder = _Builder(meta.host, meta.reminder_minutes)
+    for event in _sorted_events(events):
+        builder.add_event(event, alarm=True)
+        if meta.include_sessions:
+            for session in sorted(event.sessions, key=lambda s: (s.start_utc, s.id)):
+                builder.add_session(event, session)
+    return builder.build(_feed_header(meta))
+
+
+def render_member_feed(
+    events: Iterable[CalendarEvent], breakouts: Iterable[CalendarBreakout], meta: FeedMeta
+) -> bytes:
+    """A member's personal feed: their events, the agenda, and their own breakout groups.
+
+    A breakout round the member has a published group for is shown once, as the personal
+    breakout (with theme, group and room), not also as the generic agenda item.
+    """
+    breakouts = sorted(breakouts, key=lambda b: (b.start_utc, b.event_id, b.round_number, b.member_id))
+    replaced = {(b.event_id, b.session_id) for b in breakouts if b.session_id is not None}
+    builder = _Builder(meta.host, meta.reminder_minutes)
+    for event in _sorted_events(events):
+        builder.add_event(event, alarm=True)
+        if meta.include_sessions:
+            for session in sorted(event.sessions, key=lambda s: (s.start_utc, s.id)):
+                if session.is_breakout_round and (event.id, session.id) in replaced:
+                    continue
+                builder.add_session(event, session)
+    for breakout in breakouts:
+        builder.add_breakout(breakout)
+    return builder.build(_feed_header(meta))
+
+
+def visible_in_feed(event: CalendarEvent, now: datetime, retention: timedelta = CANCELLED_RETENTION) -> bool:
+    """Whether a feed should still list `event` at `now`.
+
+    Cancelled events stay for `retention` after the cancellation so that clients which already
+    have the event see it turn into "Geannuleerd" rather than keep the stale original.
+    """
+    if not event.cancelled:
+        return True
+    cancelled_at = event.cancelled_at or event.updated_at
+    return _as_utc(now, "now") - cancelled_at <= retention
+
+
+# --------------------------------------------------------------------------- subscribe links
+
+
+def subscribe_links(https_url: str) -> dict[str, str]:
+    """Links for the "Abonneer" buttons, from the feed's https URL (token included).
+
+    Apple opens webcal://; Google's add-by-URL page wants the webcal URL percent-encoded as a
+    whole in `cid` (an unencoded `?`/`&` in the feed URL would cut the token off); Outlook
+    (desktop and web "Subscribe from web") takes the https URL as is.
+    """
+    if not https_url.startswith("https://"):
+        raise ValueError("feed URL must be https://")
+    webcal = "webcal://" + https_url.removeprefix("https://")
+    return {
+        "apple": webcal,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+        "outlook": https_url,
+        "https": https_url,
+    }
+
+
+# --------------------------------------------------------------------------- HTTP caching helpers
+
+
+def etag_for(body: bytes) -> str:
+    """A strong, quoted ETag: the same bytes give the same tag on every worker."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def last_modified_for(
+    events: Iterable[CalendarEvent] = (),
+    breakouts: Iterable[CalendarBreakout] = (),
+    extra: Iterable[datetime | None] = (),
+) -> datetime | None:
+    """The newest change time of everything rendered, or None for an empty feed.
+
+    `extra` is for changes that remove things from a feed without touching what remains (a
+    ticket cancelled, a feed's name edited): pass their time too, or a client that only sends
+    If-Modified-Since would keep getting 304 for a feed that lost an event.
+    """
+    stamps: list[datetime] = []
+    for event in events:
+        stamps.append(event.updated_at)
+        if event.cancelled_at is not None:
+            stamps.append(event.cancelled_at)
+        stamps.extend(session.updated_at for session in event.sessions)
+    stamps.extend(breakout.updated_at for breakout in breakouts)
+    stamps.extend(_as_utc(stamp, "extra") for stamp in extra if stamp is not None)
+    return max(stamps, default=None)
+
+
+def http_date(value: datetime) -> str:
+    """IMF-fixdate for Last-Modified, e.g. `Sun, 25 Oct 2026 01:30:00 GMT`."""
+    return email.utils.format_datetime(_as_utc(value, "value"), usegmt=True)
+
+
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+
+
+def _entity_tags(header: str) -> list[str] | None:
+    """Opaque tags of an If-None-Match list (weak prefix dropped), or None for `*`."""
+    if header.strip() == "*":
+        return None
+    tags = []
+    position = 0
+    while position < len(header):
+        match = _ENTITY_TAG.match(header, position)
+        if match is None:
+            # Skip a malformed member up to the next comma instead of rejecting the whole list.
+            comma = header.find(",", position)
+            if comma == -1:
+                break
+            position = comma + 1
+            continue
+        tags.append(match.group(2))
+        position = match.end()
+    return tags
+
+
+def _parse_http_date(value: str) -> datetime | None:
+    if "," in value.split(" ", 1)[-1]:
+        # A list of dates is invalid (RFC 9110 §13.1.3): ignore the header.
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # "-0000" in RFC 2822 terms; HTTP dates are always GMT
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def is_not_modified(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str,
+    last_modified: datetime | None,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Whether a GET/HEAD should be answered 304, per RFC 9110 §13.1.2, §13.1.3 and §13.2.2.
+
+    If-None-Match, when present, decides alone (weak comparison, `*` matches any existing
+    representation). Only without it is If-Modified-Since used; it is ignored when it is not one
+    valid HTTP-date, when there is no Last-Modified, or (given `now`) when it lies in the future.
+    """
+    if if_none_match is not None:
+        tags = _entity_tags(if_none_match)
+        if tags is None:
+            return True
+        current = etag.removeprefix("W/").strip('"')
+        return current in tags
+    if if_modified_since is None or last_modified is None:
+        return False
+    since = _parse_http_date(if_modified_since)
+    if since is None:
+        return False
+    if now is not None and since > _as_utc(now, "now"):
+        return False
+    return _as_utc(last_modified, "last_modified") <= since

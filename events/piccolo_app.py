@@ -1,0 +1,15 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from events.tables import AgendaSession, Event, Theme
+
+CURRENT_DIRECTORY = Path(__file__).parent
+
+APP_CONFIG = AppConfig(
+    app_name="events",
+    migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
+    table_classes=[Event, Theme, AgendaSession],
+    migration_dependencies=["members.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,149 @@
+"""Pure rules about events: times in the event's zone, slugs, default themes, the sales window."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+DEFAULT_TIMEZONE: Final = "Europe/Amsterdam"
+SLUG_PATTERN: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_CAPACITY_DUOS: Final = 100_000
+MAX_PRICE_CENTS: Final = 1_000_000
+# Default deadlines relative to the start: a companion can be changed until a day before, a ticket
+# refunded until a week before (the organiser can set both per event).
+DEFAULT_CHANGE_BEFORE: Final = timedelta(days=1)
+DEFAULT_REFUND_BEFORE: Final = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    key: str
+    title: str
+    description: str
+
+
+DEFAULT_HACKATHON_THEMES: Final = (
+    ThemeSpec("keurmerk", "Keurmerk",
+              "Een kwaliteitsmerk voor klantcontact: wat maakt goed klantcontact zichtbaar en toetsbaar?"),
+    ThemeSpec("imago", "Imago",
+              "Het beeld van de sector: hoe laten we zien dat werken in klantcontact vakwerk is?"),
+    ThemeSpec("mens-in-klantcontact", "De mens in klantcontact",
+              "De menselijke rol, voor klant en medewerker: aandacht, ruimte en plezier in het werk."),
+)
+
+
+class EventRuleError(ValueError):
+    """A pure-rule failure, carrying the field it is about."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def zone(name: str) -> ZoneInfo:
+    if name not in _known_zones():
+        raise EventRuleError(f"Onbekende tijdzone '{name}'.", "timezone")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise EventRuleError(f"Onbekende tijdzone '{name}'.", "timezone") from exc
+
+
+_ZONES: set[str] | None = None
+
+
+def _known_zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+def to_utc(value: datetime, tz: str) -> datetime:
+    """A naive time is a local time in the event's zone; an aware one is converted."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz))
+    return value.astimezone(UTC)
+
+
+def to_local(value: datetime, tz: str) -> datetime:
+    return value.astimezone(zone(tz))
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].strip("-") or "evenement"
+
+
+def check_slug(slug: str) -> None:
+    if not (3 <= len(slug) <= 80) or not SLUG_PATTERN.match(slug):
+        raise EventRuleError(
+            "Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027').", "slug"
+        )
+
+
+def check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise EventRuleError("Het einde moet na het begin liggen.", "ends_at")
+    if ends_at - starts_at > timedelta(days=14):
+        raise EventRuleError("Een evenement duurt hoogstens 14 dagen.", "ends_at")
+
+
+def check_session(starts_at: datetime, ends_at: datetime, event_start: datetime, event_end: datetime,
+                  index: int) -> None:
+    field = f"agenda[{index}]"
+    if ends_at <= starts_at:
+        raise EventRuleError("Een sessie moet eindigen na haar begin.", f"{field}.ends_at")
+    if starts_at < event_start or ends_at > event_end:
+        raise EventRuleError("Een sessie moet binnen de tijden van het evenement vallen.", f"{field}.starts_at")
+
+
+def check_sales_window(sales_start: datetime | None, sales_end: datetime | None, ends_at: datetime) -> None:
+    if sales_start and sales_end and sales_end <= sales_start:
+        raise EventRuleError("De verkoop moet eindigen na het begin van de verkoop.", "sales_end")
+    if sales_end and sales_end > ends_at:
+        raise EventRuleError("De verkoop kan niet doorlopen na het einde van het evenement.", "sales_end")
+
+
+def check_capacity(capacity_duos: int, seats_taken: int = 0) -> None:
+    if not (1 <= capacity_duos <= MAX_CAPACITY_DUOS):
+        raise EventRuleError(f"De capaciteit ligt tussen 1 en {MAX_CAPACITY_DUOS} duo's.", "capacity_duos")
+    if capacity_duos < seats_taken:
+        raise EventRuleError(
+            f"Er zijn al {seats_taken} duo's verkocht of gereserveerd; de capaciteit kan niet lager.",
+            "capacity_duos",
+        )
+
+
+def check_price(price_cents: int) -> None:
+    if not (0 <= price_cents <= MAX_PRICE_CENTS):
+        raise EventRuleError("De prijs per duo ligt tussen € 0 en € 10.000.", "price_cents")
+
+
+def sales_state(
+    *, status: str, now: datetime, starts_at: datetime, sales_start: datetime | None, sales_end: datetime | None
+) -> str:
+    """'open', 'not_published', 'cancelled', 'not_started' or 'closed'."""
+    if status == "cancelled":
+        return "cancelled"
+    if status != "published":
+        return "not_published"
+    if sales_start and now < sales_start:
+        return "not_started"
+    if now >= (sales_end or starts_at):
+        return "closed"
+    return "open"
+
+
+def change_deadline(starts_at: datetime, explicit: datetime | None) -> datetime:
+    return explicit or starts_at - DEFAULT_CHANGE_BEFORE
+
+
+def refund_deadline(starts_at: datetime, explicit: datetime | None) -> datetime:
+    return explicit or starts_at - DEFAULT_REFUND_BEFORE

@@ -1,0 +1,367 @@
+"""Event use-cases: create, edit, publish, cancel, list and show events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NoReturn
+
+from core.db import as_utc, is_unique_violation, utcnow, write_transaction
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events import rules
+from events.tables import AgendaSession, Event, Theme
+from members.service import Principal
+from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+
+# Changes to these make calendar clients re-read the event (RFC 5545 SEQUENCE).
+_SIGNIFICANT = ("title", "starts_at", "ends_at", "venue_name", "address", "online_url", "status", "timezone")
+# What an event is when the organiser says nothing more (the API schema carries the same defaults).
+EVENT_DEFAULTS: dict[str, Any] = {
+    "description": "", "kind": "hackathon", "timezone": rules.DEFAULT_TIMEZONE, "venue_name": "", "address": "",
+    "online_url": "", "price_cents": 0, "sales_start": None, "sales_end": None, "change_deadline": None,
+    "refund_deadline": None, "age_limit": 30, "home_industry": "customer_contact", "slug": None,
+}
+_TIME_FIELDS = ("starts_at", "ends_at", "sales_start", "sales_end", "change_deadline", "refund_deadline")
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+
+
+class EventNotEditable(Conflict):
+    code = "event_not_editable"
+
+
+@contextmanager
+def _rule_errors() -> Iterator[None]:
+    try:
+        yield
+    except rules.EventRuleError as exc:
+        raise InvalidInput(exc.message, field=exc.field) from exc
+
+
+def _local_iso(value: datetime, tz: str) -> str:
+    return rules.to_local(value, tz).isoformat()
+
+
+def _session_view(row: dict[str, Any], tz: str) -> dict[str, Any]:
+    starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
+    assert starts_at and ends_at
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "starts_at_local": _local_iso(starts_at, tz),
+        "ends_at_local": _local_iso(ends_at, tz),
+        "room": row["room"],
+        "is_breakout_round": bool(row["is_breakout_round"]),
+        "round_number": row["round_number"],
+    }
+
+
+def event_view(row: dict[str, Any], themes: Sequence[dict[str, Any]], sessions: Sequence[dict[str, Any]],
+               now: datetime) -> dict[str, Any]:
+    tz = row["timezone"]
+    starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
+    assert starts_at and ends_at
+    sales_start, sales_end = as_utc(row["sales_start"]), as_utc(row["sales_end"])
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "starts_at_local": _local_iso(starts_at, tz),
+        "ends_at_local": _local_iso(ends_at, tz),
+        "timezone": tz,
+        "venue_name": row["venue_name"],
+        "address": row["address"],
+        "online_url": row["online_url"],
+        "capacity_duos": row["capacity_duos"],
+        "seats_left": max(0, row["capacity_duos"] - row["seats_taken"]),
+        "price_cents": row["price_cents"],
+        "currency": "EUR",
+        "sales_state": rules.sales_state(status=row["status"], now=now, starts_at=starts_at,
+                                         sales_start=sales_start, sales_end=sales_end),
+        "sales_start": sales_start,
+        "sales_end": sales_end,
+        "change_deadline": rules.change_deadline(starts_at, as_utc(row["change_deadline"])),
+        "refund_deadline": rules.refund_deadline(starts_at, as_utc(row["refund_deadline"])),
+        "age_limit": row["age_limit"],
+        "home_industry": row["home_industry"],
+        "sequence": row["sequence"],
+        "published_at": as_utc(row["published_at"]),
+        "cancelled_at": as_utc(row["cancelled_at"]),
+        "updated_at": as_utc(row["updated_at"]),
+        "organiser_id": row["organiser"],
+        "themes": [
+            {"key": t["key"], "title": t["title"], "description": t["description"], "position": t["position"]}
+            for t in sorted(themes, key=lambda t: t["position"])
+        ],
+        "agenda": [_session_view(s, tz) for s in sorted(sessions, key=lambda s: (as_utc(s["starts_at"]), s["id"]))],
+    }
+
+
+async def _row(slug: str) -> dict[str, Any]:
+    row = await Event.select().where(Event.slug == slug).first()
+    if row is None:
+        raise NotFound("Dit evenement bestaat niet.")
+    return row
+
+
+def can_manage(actor: Principal | None, row: dict[str, Any]) -> bool:
+    return actor is not None and actor.is_organiser and row["organiser"] in (actor.id, None)
+
+
+def can_view(actor: Principal | None, row: dict[str, Any]) -> bool:
+    return row["status"] != "draft" or can_manage(actor, row)
+
+
+def _refuse(actor: Principal | None, row: dict[str, Any], message: str) -> NoReturn:
+    # A draft does not exist for anyone but its organiser: another organiser gets the same 404 as a reader
+    # (a 403 would confirm that a draft with this slug exists).
+    if not can_view(actor, row):
+        raise NotFound("Dit evenement bestaat niet.")
+    raise Forbidden(message)
+
+
+async def _full(row: dict[str, Any]) -> dict[str, Any]:
+    themes = await Theme.select().where(Theme.event == row["id"])
+    sessions = await AgendaSession.select().where(AgendaSession.event == row["id"])
+    return event_view(row, themes, sessions, utcnow())
+
+
+async def get_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
+    row = await _row(slug)
+    if not can_view(viewer, row):
+        raise NotFound("Dit evenement bestaat niet.")
+    return await _full(row)
+
+
+async def get_managed_event(slug: str, actor: Principal) -> dict[str, Any]:
+    row = await _row(slug)
+    if not can_manage(actor, row):
+        raise Forbidden("Alleen de organisator van dit evenement kan dit doen.")
+    return await _full(row)
+
+
+def _summaries(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    return [event_view(r, (), (), now) for r in rows]
+
+
+async def list_published(now: datetime | None = None, include_past: bool = False) -> list[dict[str, Any]]:
+    now = now or utcnow()
+    query = Event.select().where(Event.status.is_in(["published", "cancelled"]))
+    rows = await query.order_by(Event.starts_at)
+    events = _summaries(rows, now)
+    # Cancelled events stay visible (marked) until they would have ended; past ones only on request.
+    return [
+        e for e in events
+        if (e["status"] == "published" or e["ends_at"] >= now) and (include_past or e["ends_at"] >= now)
+    ]
+
+
+async def list_managed(actor: Principal) -> list[dict[str, Any]]:
+    rows = await Event.select().where(Event.organiser == actor.id).order_by(Event.starts_at)
+    return _summaries(rows, utcnow())
+
+
+def _normalise_times(values: dict[str, Any], tz: str) -> dict[str, Any]:
+    out = dict(values)
+    with _rule_errors():
+        for name in _TIME_FIELDS:
+            if out.get(name) is not None:
+                out[name] = rules.to_utc(out[name], tz)
+    return out
+
+
+def _check_event(values: dict[str, Any], seats_taken: int = 0) -> None:
+    with _rule_errors():
+        rules.zone(values["timezone"])
+        rules.check_slug(values["slug"])
+        rules.check_times(values["starts_at"], values["ends_at"])
+        rules.check_capacity(values["capacity_duos"], seats_taken)
+        rules.check_price(values["price_cents"])
+        rules.check_sales_window(values.get("sales_start"), values.get("sales_end"), values["ends_at"])
+    if values["home_industry"] not in INDUSTRIES:
+        raise InvalidInput(f"Onbekende sector '{values['home_industry']}'.", field="home_industry")
+
+
+def _theme_rows(themes: Sequence[dict[str, Any]] | None, kind: str) -> list[dict[str, Any]]:
+    if themes is None:
+        specs = rules.DEFAULT_HACKATHON_THEMES if kind == "hackathon" else ()
+        themes = [{"key": s.key, "title": s.title, "description": s.description} for s in specs]
+    keys = [t["key"] for t in themes]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("Elk thema heeft een eigen sleutel (key).", field="themes")
+    if len(themes) > 12:
+        raise InvalidInput("Hoogstens 12 thema's per evenement.", field="themes")
+    return [{**t, "position": i} for i, t in enumerate(themes)]
+
+
+def _session_rows(agenda: Sequence[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
+    tz = values["timezone"]
+    out = []
+    with _rule_errors():
+        for i, s in enumerate(agenda):
+            starts_at, ends_at = rules.to_utc(s["starts_at"], tz), rules.to_utc(s["ends_at"], tz)
+            rules.check_session(starts_at, ends_at, values["starts_at"], values["ends_at"], i)
+            out.append({**s, "starts_at": starts_at, "ends_at": ends_at})
+    if len(out) > 100:
+        raise InvalidInput("Hoogstens 100 sessies per agenda.", field="agenda")
+    out.sort(key=lambda s: s["starts_at"])
+    round_number = 0
+    for position, s in enumerate(out):
+        s["position"] = position
+        if s.get("is_breakout_round"):
+            round_number += 1
+            s["round_number"] = round_number
+        else:
+            s["round_number"] = None
+    return out
+
+
+async def create_event(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    if not actor.is_organiser:
+        raise Forbidden("Alleen organisatoren kunnen evenementen aanmaken.")
+    data = {**EVENT_DEFAULTS, **data}
+    tz = data["timezone"]
+    with _rule_errors():
+        rules.zone(tz)
+    values = _normalise_times({k: v for k, v in data.items() if k not in ("themes", "agenda")}, tz)
+    values["slug"] = values.get("slug") or rules.slugify(values["title"])
+    _check_event(values)
+    themes = _theme_rows(data.get("themes"), values["kind"])
+    sessions = _session_rows(data.get("agenda") or [], values)
+    now = utcnow()
+    try:
+        async with write_transaction():
+            inserted = await Event.insert(
+                Event(**values, status="draft", organiser=actor.id, created_at=now, updated_at=now)
+            ).returning(Event.id)
+            event_id = inserted[0]["id"]
+            await _write_themes(event_id, themes)
+            await _write_sessions(event_id, sessions, [], now)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise SlugTaken("Er is al een evenement met deze slug.", field="slug") from exc
+        raise
+    return await _full(await _row(values["slug"]))
+
+
+async def _write_themes(event_id: int, themes: Sequence[dict[str, Any]]) -> None:
+    await Theme.delete().where(Theme.event == event_id)
+    if themes:
+        await Theme.insert(*[Theme(event=event_id, **t) for t in themes])
+
+
+async def _write_sessions(event_id: int, sessions: Sequence[dict[str, Any]], existing: Sequence[dict[str, Any]],
+                          now: datetime) -> None:
+    """Keep session ids (calendar UIDs) stable: update by id, insert new ones, delete the rest."""
+    by_id = {s["id"]: s for s in existing}
+    kept: set[int] = set()
+    for s in sessions:
+        fields = {k: v for k, v in s.items() if k != "id"}
+        old = by_id.get(s.get("id")) if s.get("id") is not None else None
+        if s.get("id") is not None and old is None:
+            raise InvalidInput(f"Sessie {s['id']} hoort niet bij dit evenement.", field="agenda")
+        if old is None:
+            await AgendaSession.insert(AgendaSession(event=event_id, **fields, sequence=0, updated_at=now))
+            continue
+        kept.add(old["id"])
+        changed = any(
+            (as_utc(old[k]) if k in ("starts_at", "ends_at") else old[k]) != fields[k]
+            for k in ("title", "starts_at", "ends_at", "room")
+        )
+        await AgendaSession.update({
+            **{getattr(AgendaSession, k): v for k, v in fields.items()},
+            AgendaSession.sequence: old["sequence"] + (1 if changed else 0),
+            AgendaSession.updated_at: now if changed or old["position"] != fields["position"] else old["updated_at"],
+        }).where(AgendaSession.id == old["id"])
+    gone = [i for i in by_id if i not in kept]
+    if gone:
+        await AgendaSession.delete().where(AgendaSession.id.is_in(gone))
+
+
+async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    try:
+        async with write_transaction():
+            row = await _row(slug)
+            if not can_manage(actor, row):
+                _refuse(actor, row, "Alleen de organisator van dit evenement kan dit wijzigen.")
+            if row["status"] == "cancelled":
+                raise EventNotEditable("Een geannuleerd evenement kan niet meer worden gewijzigd.")
+            current = {k: (as_utc(v) if k in _TIME_FIELDS else v) for k, v in row.items()}
+            tz = changes.get("timezone") or row["timezone"]
+            with _rule_errors():
+                rules.zone(tz)
+            plain = _normalise_times({k: v for k, v in changes.items() if k not in ("themes", "agenda")}, tz)
+            merged = {**current, **plain}
+            _check_event(merged, row["seats_taken"])
+            significant = any(k in plain and plain[k] != current[k] for k in _SIGNIFICANT)
+            values: dict[Any, Any] = {getattr(Event, k): v for k, v in plain.items()}
+            values[Event.updated_at] = now
+            if significant:
+                values[Event.sequence] = row["sequence"] + 1
+            if "capacity_duos" in plain:
+                # Guarded in the database too: a ticket sold meanwhile must not push capacity below sales.
+                done = await Event.update(values).where(
+                    (Event.id == row["id"]) & (Event.seats_taken <= plain["capacity_duos"])
+                ).returning(Event.id)
+                if not done:
+                    raise InvalidInput("De capaciteit kan niet lager dan het aantal verkochte duo's.",
+                                       field="capacity_duos")
+            else:
+                await Event.update(values).where(Event.id == row["id"])
+            if "themes" in changes:
+                await _write_themes(row["id"], _theme_rows(changes["themes"], merged["kind"]))
+            if "agenda" in changes or "starts_at" in plain or "ends_at" in plain:
+                existing = await AgendaSession.select().where(AgendaSession.event == row["id"])
+                agenda = changes.get("agenda")
+                if agenda is None:
+                    agenda = [{"id": s["id"], "title": s["title"], "starts_at": as_utc(s["starts_at"]),
+                               "ends_at": as_utc(s["ends_at"]), "room": s["room"],
+                               "is_breakout_round": bool(s["is_breakout_round"])} for s in existing]
+                await _write_sessions(row["id"], _session_rows(agenda, merged), existing, now)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise SlugTaken("Er is al een evenement met deze slug.", field="slug") from exc
+        raise
+    return await _full(await _row(merged["slug"]))
+
+
+async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
+    row = await _row(slug)
+    if not can_manage(actor, row):
+        _refuse(actor, row, "Alleen de organisator van dit evenement kan het publiceren.")
+    if row["status"] == "cancelled":
+        raise EventNotEditable("Een geannuleerd evenement kan niet worden gepubliceerd.")
+    if row["status"] == "draft":
+        now = utcnow()
+        async with write_transaction():
+            await Event.update({
+                Event.status: "published", Event.published_at: now, Event.updated_at: now,
+                Event.sequence: Event.sequence + 1,
+            }).where((Event.id == row["id"]) & (Event.status == "draft"))
+    return await _full(await _row(slug))
+
+
+async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, Any]:
+    """Mark the event cancelled (idempotent). Refunding its orders is the ticketing service's part."""
+    row = await _row(slug)
+    if not can_manage(actor, row):
+        _refuse(actor, row, "Alleen de organisator van dit evenement kan het annuleren.")
+    if row["status"] != "cancelled":
+        now = utcnow()
+        async with write_transaction():
+            await Event.update({
+                Event.status: "cancelled", Event.cancelled_at: now, Event.cancel_reason: reason,
+                Event.updated_at: now, Event.sequence: Event.sequence + 1,
+            }).where((Event.id == row["id"]) & (Event.status != "cancelled"))
+    return await _full(await _row(slug))

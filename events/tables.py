@@ -1,0 +1,66 @@
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from members.tables import Member
+
+
+class Event(Table, tablename="event"):
+    slug = Varchar(length=80, unique=True, index=True)
+    title = Varchar(length=160)
+    description = Text(default="")
+    kind = Varchar(length=20, default="hackathon")  # "hackathon" | "meetup"
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    timezone = Varchar(length=64, default="Europe/Amsterdam")
+    venue_name = Varchar(length=160, default="")
+    address = Varchar(length=300, default="")
+    online_url = Varchar(length=500, default="")
+    capacity_duos = Integer()
+    # Duos held or paid. Changed only by conditional UPDATEs (ticketing) so it never exceeds capacity.
+    seats_taken = Integer(default=0)
+    price_cents = Integer(default=0)
+    sales_start = Timestamptz(null=True, default=None)
+    sales_end = Timestamptz(null=True, default=None)
+    change_deadline = Timestamptz(null=True, default=None)
+    refund_deadline = Timestamptz(null=True, default=None)
+    age_limit = SmallInt(default=30)
+    home_industry = Varchar(length=40, default="customer_contact")
+    status = Varchar(length=12, default="draft", index=True)  # draft | published | cancelled
+    published_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancel_reason = Text(default="")
+    # Calendar SEQUENCE: bumped when time, place or status changes.
+    sequence = Integer(default=0)
+    organiser = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Theme(Table, tablename="event_theme"):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=40)
+    title = Varchar(length=120)
+    description = Text(default="")
+    position = SmallInt(default=0)
+
+
+class AgendaSession(Table, tablename="agenda_session"):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=160)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    room = Varchar(length=120, default="")
+    is_breakout_round = Boolean(default=False)
+    round_number = SmallInt(null=True, default=None)
+    position = SmallInt(default=0)
+    sequence = Integer(default=0)
+    updated_at = Timestamptz()

@@ -1,0 +1,346 @@
+"""Turning HTML form fields into what the services take, and service errors back into form errors.
+
+Pure functions (no I/O): the page controllers parse a posted form with these, call one service
+function, and on a ``DomainError`` put ``exc.message`` next to the form field that ``exc.field`` names.
+
+Messages written here are English msgids marked with :func:`_` (so the i18n test demands a Dutch
+translation); templates translate them when the page renders. Messages from the services are Dutch
+already and pass through the translator unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from events.rules import DEFAULT_HACKATHON_THEMES, slugify
+
+
+def _(message: str) -> str:
+    """Mark a msgid for extraction; it is translated when the template shows it."""
+    return message
+
+
+class FormError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- single values ---------------------------------------------------------------------------------
+
+_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def parse_price_cents(raw: str) -> int:
+    """Euros as people type them into cents: "95", "95,00", "95.5", "€ 1.250,00", "1250" -> int cents."""
+    text = raw.replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
+    if text in ("", "-"):
+        return 0
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".")  # Dutch: 1.250,00
+    elif "," in text:
+        text = text.replace(",", ".")
+    elif _THOUSANDS_DOT.match(text):
+        text = text.replace(".", "")  # "1.250" is twelve hundred and fifty euros in Dutch
+    if text.endswith(".-"):
+        text = text[:-2]
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise FormError(_("Enter an amount such as 95 or 95,00.")) from exc
+    if not amount.is_finite() or amount < 0:
+        raise FormError(_("Enter an amount such as 95 or 95,00."))
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise FormError(_("An amount has at most two decimals."))
+    return int(cents)
+
+
+def format_price_input(cents: int) -> str:
+    """Cents as the price field shows them again: 9500 -> "95,00"."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def parse_int(raw: str, *, message: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError as exc:
+        raise FormError(message) from exc
+
+
+def parse_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise FormError(_("Enter a date (day, month and year).")) from exc
+
+
+def parse_time(raw: str) -> time:
+    """"13:00" (what a time input sends), and what people type where it falls back to text: "9:05", "13.30", "1330"."""
+    text = raw.strip().replace(".", ":")
+    match = re.fullmatch(r"(\d{1,2}):?(\d{2})(?::\d{2})?", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise FormError(_("Enter a time such as 13:00."))
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def optional_date(raw: str | None) -> date | None:
+    return parse_date(raw) if raw and raw.strip() else None
+
+
+# --- the event form ---------------------------------------------------------------------------------
+
+# Service field -> form field id suffix (the macros give field "x" the id "f-x").
+EVENT_FIELD_FOR: dict[str, str] = {
+    "title": "title",
+    "slug": "title",
+    "description": "description",
+    "starts_at": "start_time",
+    "ends_at": "end_time",
+    "venue_name": "venue_name",
+    "address": "address",
+    "online_url": "online_url",
+    "capacity_duos": "capacity_duos",
+    "price_cents": "price",
+    "themes": "themes",
+    "agenda": "agenda",
+    "sales_end": "end_time",
+}
+_ROW = re.compile(r"^(themes|agenda)-([A-Za-z0-9]{1,12})-([a-z_]+)$")
+
+
+@dataclass
+class ThemeRow:
+    index: str
+    key: str = ""
+    title: str = ""
+    description: str = ""
+
+
+@dataclass
+class AgendaRow:
+    index: str
+    id: str = ""
+    day: int = 0
+    title: str = ""
+    start: str = ""
+    end: str = ""
+    room: str = ""
+    breakout: bool = False
+
+
+@dataclass
+class EventForm:
+    """What the create/edit form shows: the raw strings, so a re-rendered form keeps what was typed."""
+
+    title: str = ""
+    description: str = ""
+    date: str = ""
+    end_date: str = ""
+    start_time: str = ""
+    end_time: str = ""
+    venue_name: str = ""
+    address: str = ""
+    online_url: str = ""
+    capacity_duos: str = ""
+    price: str = ""
+    themes: list[ThemeRow] = field(default_factory=list)
+    agenda: list[AgendaRow] = field(default_factory=list)
+
+
+def blank_event_form(agenda_rows: int = 4) -> EventForm:
+    """A new hackathon: the three default themes with their descriptions, and a few empty agenda rows."""
+    return EventForm(
+        capacity_duos="40",
+        price="95,00",
+        themes=[ThemeRow(str(i), t.key, t.title, t.description) for i, t in enumerate(DEFAULT_HACKATHON_THEMES)],
+        agenda=[AgendaRow(str(i)) for i in range(agenda_rows)],
+    )
+
+
+def event_form_from_view(event: Mapping[str, Any], spare_agenda_rows: int = 1) -> EventForm:
+    """The edit form for an event as the service shows it (local times in the event's zone)."""
+    starts = datetime.fromisoformat(event["starts_at_local"])
+    ends = datetime.fromisoformat(event["ends_at_local"])
+    agenda = []
+    for i, s in enumerate(event["agenda"]):
+        s_start = datetime.fromisoformat(s["starts_at_local"])
+        s_end = datetime.fromisoformat(s["ends_at_local"])
+        agenda.append(AgendaRow(str(i), str(s["id"]), (s_start.date() - starts.date()).days, s["title"],
+                                f"{s_start:%H:%M}", f"{s_end:%H:%M}", s["room"], bool(s["is_breakout_round"])))
+    n = len(agenda)
+    agenda += [AgendaRow(str(n + i)) for i in range(spare_agenda_rows)]
+    return EventForm(
+        title=event["title"],
+        description=event["description"],
+        date=starts.date().isoformat(),
+        end_date=ends.date().isoformat() if ends.date() != starts.date() else "",
+        start_time=f"{starts:%H:%M}",
+        end_time=f"{ends:%H:%M}",
+        venue_name=event["venue_name"],
+        address=event["address"],
+        online_url=event["online_url"],
+        capacity_duos=str(event["capacity_duos"]),
+        price=format_price_input(event["price_cents"]),
+        themes=[ThemeRow(str(i), t["key"], t["title"], t["description"]) for i, t in enumerate(event["themes"])],
+        agenda=agenda,
+    )
+
+
+def event_form_from_post(form: Mapping[str, Any]) -> EventForm:
+    """The posted fields, as typed; theme and agenda rows in the order the page sent them."""
+
+    def text(name: str) -> str:
+        value = form.get(name, "")
+        if isinstance(value, list):
+            value = value[-1] if value else ""
+        return str(value).strip()
+
+    themes: dict[str, ThemeRow] = {}
+    agenda: dict[str, AgendaRow] = {}
+    for name in form:
+        match = _ROW.match(name)
+        if not match:
+            continue
+        kind, index, part = match.groups()
+        if kind == "themes":
+            row = themes.setdefault(index, ThemeRow(index))
+            if part in ("key", "title", "description"):
+                setattr(row, part, text(name))
+        else:
+            arow = agenda.setdefault(index, AgendaRow(index))
+            if part in ("id", "title", "start", "end", "room"):
+                setattr(arow, part, text(name))
+            elif part == "day":
+                arow.day = int(text(name)) if text(name).isdigit() else 0
+            elif part == "breakout":
+                arow.breakout = bool(text(name))
+    return EventForm(
+        title=text("title"), description=text("description"), date=text("date"), end_date=text("end_date"),
+        start_time=text("start_time"), end_time=text("end_time"), venue_name=text("venue_name"),
+        address=text("address"), online_url=text("online_url"), capacity_duos=text("capacity_duos"),
+        price=text("price"), themes=list(themes.values()), agenda=list(agenda.values()),
+    )
+
+
+@dataclass
+class ParsedEvent:
+    """The service input, plus which form row each submitted agenda entry came from."""
+
+    data: dict[str, Any]
+    agenda_rows: list[str]  # agenda[i] in the service input came from form row agenda_rows[i]
+
+
+def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]:
+    """Check what a person can get wrong in a form; the service checks the rules (end after start, …)."""
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {}
+
+    if not ef.title:
+        errors["title"] = _("Enter a title.")
+    day = end_day = None
+    try:
+        day = parse_date(ef.date)
+    except FormError as exc:
+        errors["date"] = exc.message
+    try:
+        end_day = optional_date(ef.end_date)
+    except FormError as exc:
+        errors["end_date"] = exc.message
+    start_t = end_t = None
+    for name in ("start_time", "end_time"):
+        try:
+            value = parse_time(getattr(ef, name))
+        except FormError as exc:
+            errors[name] = exc.message
+            continue
+        if name == "start_time":
+            start_t = value
+        else:
+            end_t = value
+    try:
+        data["capacity_duos"] = parse_int(ef.capacity_duos, message=_("Enter a whole number of duos, such as 40."))
+    except FormError as exc:
+        errors["capacity_duos"] = exc.message
+    try:
+        data["price_cents"] = parse_price_cents(ef.price)
+    except FormError as exc:
+        errors["price"] = exc.message
+
+    themes = []
+    for row in ef.themes:
+        if not row.title:
+            if row.description:
+                errors[f"themes-{row.index}-title"] = _("Give this theme a title, or empty both fields.")
+            continue
+        key = row.key or slugify(row.title)[:40].strip("-") or "thema"
+        themes.append({"key": key, "title": row.title[:120], "description": row.description})
+    seen: dict[str, int] = {}
+    for theme in themes:  # two new themes with the same title would collide on their key
+        n = seen.get(theme["key"], 0)
+        seen[theme["key"]] = n + 1
+        if n:
+            theme["key"] = f"{theme['key'][:36]}-{n + 1}"
+
+    agenda, agenda_rows = [], []
+    for row in ef.agenda:
+        if not (row.title or row.start or row.end or row.room):
+            continue
+        if not row.title:
+            errors[f"agenda-{row.index}-title"] = _("Give this part of the agenda a title.")
+        times = []
+        for part in ("start", "end"):
+            try:
+                times.append(parse_time(getattr(row, part)))
+            except FormError as exc:
+                errors[f"agenda-{row.index}-{part}"] = exc.message
+        if len(times) == 2 and day is not None and row.title:
+            session_day = day + timedelta(days=row.day)
+            entry: dict[str, Any] = {
+                "title": row.title[:160],
+                "starts_at": datetime.combine(session_day, times[0]),
+                "ends_at": datetime.combine(session_day, times[1]),
+                "room": row.room[:120],
+                "is_breakout_round": row.breakout,
+            }
+            if row.id.isdigit():
+                entry["id"] = int(row.id)
+            agenda.append(entry)
+            agenda_rows.append(row.index)
+
+    if errors or day is None or start_t is None or end_t is None:
+        return None, errors
+    data.update({
+        "title": ef.title[:160],
+        "description": ef.description,
+        "starts_at": datetime.combine(day, start_t),
+        "ends_at": datetime.combine(end_day or day, end_t),
+        "venue_name": ef.venue_name[:300],
+        "address": ef.address[:300],
+        "online_url": ef.online_url[:500],
+        "themes": themes,
+        "agenda": agenda,
+    })
+    return ParsedEvent(data, agenda_rows), {}
+
+
+_AGENDA_FIELD = re.compile(r"^agenda\[(\d+)\]\.(starts_at|ends_at|title)$")
+_AGENDA_PART = {"starts_at": "start", "ends_at": "end", "title": "title"}
+
+
+def event_error_field(service_field: str | None, agenda_rows: list[str]) -> str:
+    """Where a service error about an event goes on the form ("" = the top of the form)."""
+    if not service_field:
+        return ""
+    match = _AGENDA_FIELD.match(service_field)
+    if match:
+        i, part = int(match.group(1)), match.group(2)
+        if i < len(agenda_rows):
+            return f"agenda-{agenda_rows[i]}-{_AGENDA_PART[part]}"
+        return "agenda"
+    return EVENT_FIELD_FOR.get(service_field, "")

@@ -1,0 +1,209 @@
+"""Sign in, sign up, sign out and the member's own profile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import current, requires_member, signed_in
+from core.errors import DomainError
+from core.security import client_ip, expired_session_cookie, session_cookie
+from frontend.forms import FormError, _, optional_date
+from frontend.i18n import gettext, request_language, safe_next_path
+from frontend.pages.common import FormBody, field_errors, page, redirect, text
+from members import service
+from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, password_problem
+from members.service import IssuedToken
+from pairing.rules import INDUSTRIES
+from settings import Settings
+
+PROFILE_FIELDS = ("name", "organisation", "industry", "experience_level", "birth_date", "language")
+# Problem codes of e-mail verification -> what the page says (English msgids).
+VERIFY_MESSAGES: dict[str, str] = {
+    "verification_token_invalid": _("This confirmation link is not valid. Use the link from the most recent e-mail, "
+                                    "or ask for a new one."),
+    "verification_token_used": _("This confirmation link has already been used. If your address is confirmed, your "
+                                 "tickets are under My tickets."),
+    "verification_token_expired": _("This confirmation link has expired. Ask for a new one."),
+    "email_already_verified": _("Your e-mail address is already confirmed."),
+    "rate_limited": _("You asked for a new link several times already. Please wait an hour and check your spam "
+                      "folder in the meantime."),
+}
+
+
+async def verify_email_notice(request: Request[Any, Any, Any], next_path: str) -> dict[str, str] | None:
+    """What _verify_email.html needs when the signed-in member's e-mail is not verified yet, else None."""
+    user = signed_in(request)
+    if await service.verified_email(user.id) is not None:
+        return None
+    return {"email": user.email, "next": next_path}
+
+
+def industry_options(lang: str) -> list[tuple[str, str]]:
+    return [(i.code, i.label(lang)) for i in INDUSTRIES]  # type: ignore[arg-type]
+
+
+def level_options(lang: str) -> list[tuple[str, str]]:
+    return [(str(level), nl if lang == "nl" else en) for level, (_code, nl, en) in EXPERIENCE_LEVELS.items()]
+
+
+async def start_session(request: Request[Any, Any, Any], email: str, password: str,
+                        settings: Settings) -> IssuedToken:
+    """A browser session; counts towards the sign-in limits per e-mail and per client address."""
+    return await service.login(email, password, kind="session", lifetime=timedelta(days=settings.session_days),
+                               label="browser", client_ip=client_ip(request))
+
+
+def _profile_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """name, organisation, industry, experience_level, birth_date from a posted form."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "name": text(form, "name"),
+        "organisation": text(form, "organisation"),
+        "industry": text(form, "industry") or "customer_contact",
+    }
+    level = text(form, "experience_level")
+    if not level.isdigit():
+        errors["experience_level"] = _("Choose how much experience you have in customer contact.")
+    else:
+        values["experience_level"] = int(level)
+    try:
+        values["birth_date"] = optional_date(text(form, "birth_date"))
+    except FormError as exc:
+        errors["birth_date"] = exc.message
+    if not values["name"]:
+        errors["name"] = _("Enter your name.")
+    return values, errors
+
+
+class AccountPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/inloggen", name="login_page")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        target = safe_next_path(request.query_params.get("next"))
+        return page(request, "login.html", next=target, form={}, errors={}, active_nav="login")
+
+    @post("/inloggen", name="login_submit")
+    async def login(self, request: Request[Any, Any, Any], data: FormBody,
+                    settings: NamedDependency[Settings]) -> Template | Redirect:
+        target = safe_next_path(text(data, "next"))
+        try:
+            issued = await start_session(request, text(data, "email"), str(data.get("password", "")), settings)
+        except DomainError as exc:
+            return page(request, "login.html", status_code=exc.status, next=target,
+                        form={"email": text(data, "email")}, errors={"password": exc.message},
+                        active_nav="login")
+        return redirect(target, None if target != "/" else "ingelogd",
+                        cookies=[session_cookie(issued.token, settings)])
+
+    @get("/aanmelden", name="signup_page")
+    async def signup_form(self, request: Request[Any, Any, Any]) -> Template:
+        lang = request_language(request)
+        return page(request, "signup.html", next=safe_next_path(request.query_params.get("next")),
+                    form={"industry": "customer_contact", "experience_level": ""}, errors={},
+                    industries=industry_options(lang), levels=level_options(lang),
+                    min_password=MIN_PASSWORD_LENGTH)
+
+    @post("/aanmelden", name="signup_submit")
+    async def signup(self, request: Request[Any, Any, Any], data: FormBody,
+                     settings: NamedDependency[Settings]) -> Template | Redirect:
+        lang = request_language(request)
+        target = safe_next_path(text(data, "next"))
+        values, errors = _profile_form(data)
+        email, password = text(data, "email"), str(data.get("password", ""))
+        status = 422
+        if not errors:
+            try:
+                await service.signup(service.NewMember(email=email, password=password, language=lang, **values),
+                                     client_ip=client_ip(request))
+                issued = await start_session(request, email, password, settings)
+            except DomainError as exc:
+                errors = field_errors(exc, lambda f: f or "")
+                status = exc.status  # 429 when rate-limited, not a form mistake
+            else:
+                return redirect(target, "welkom", cookies=[session_cookie(issued.token, settings)])
+        form = {**{k: text(data, k) for k in ("name", "email", "organisation", "industry", "experience_level",
+                                              "birth_date")}}
+        return page(request, "signup.html", status_code=status, next=target, form=form, errors=errors,
+                    industries=industry_options(lang), levels=level_options(lang), min_password=MIN_PASSWORD_LENGTH)
+
+    @post("/aanmelden/wachtwoord", name="password_check")
+    async def password_check(self, request: Request[Any, Any, Any], data: FormBody) -> Template:
+        """htmx: the strength message under the password field while the person types."""
+        problem = password_problem(str(data.get("password", "")), text(data, "email"), text(data, "name"))
+        return Template("_password_check.html", context={"problem": problem,
+                                                         "typed": bool(data.get("password"))})
+
+    @post("/uitloggen", name="logout")
+    async def logout(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
+        token = request.scope.get("auth")
+        user = current(request)
+        if token and user is not None and user.token_kind == "session":
+            await service.revoke(token)
+        return redirect("/", "uitgelogd", cookies=[expired_session_cookie(settings)])
+
+    @get("/e-mail-bevestigen/{token:str}", name="verify_email_page")
+    async def verify_email(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        """The link from the verification mail: verifies the address, and signs nobody in (a session is made
+        only by signing in). Open without a session, so the link works in any browser."""
+        lang = request_language(request)
+        user = current(request)
+        try:
+            await service.verify_email(token)
+        except DomainError as exc:
+            message = VERIFY_MESSAGES.get(exc.code)
+            can_resend = user is not None and await service.verified_email(user.id) is None
+            response = page(request, "verify_email.html", status_code=exc.status, verified=False,
+                            problem=gettext(lang, message) if message else exc.message, can_resend=can_resend)
+        else:
+            response = page(request, "verify_email.html", verified=True)
+        response.headers["Referrer-Policy"] = "no-referrer"  # the URL holds the token
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @post("/mijn/e-mail-bevestigen/opnieuw", name="verify_email_resend", guards=[requires_member])
+    async def resend_verification(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+        lang = request_language(request)
+        target = safe_next_path(text(data, "next") or "/mijn/tickets")
+        try:
+            await service.resend_verification(signed_in(request).id)
+        except DomainError as exc:
+            message = VERIFY_MESSAGES.get(exc.code)
+            return page(request, "verify_email.html", status_code=exc.status, verified=False,
+                        problem=gettext(lang, message) if message else exc.message, can_resend=False)
+        return redirect(target, "bevestiging-verstuurd")
+
+    @get("/profiel", name="profile_page", guards=[requires_member])
+    async def profile(self, request: Request[Any, Any, Any]) -> Template:
+        lang = request_language(request)
+        profile = await service.get_profile(signed_in(request).id)
+        form = {k: ("" if profile[k] is None else str(profile[k])) for k in PROFILE_FIELDS}
+        return page(request, "profile.html", profile=profile, form=form, errors={}, active_nav="profile",
+                    industries=industry_options(lang), levels=level_options(lang))
+
+    @post("/profiel", name="profile_submit", guards=[requires_member])
+    async def profile_submit(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+        lang = request_language(request)
+        member_id = signed_in(request).id
+        values, errors = _profile_form(data)
+        language = text(data, "language")
+        if language in ("nl", "en"):
+            values["language"] = language
+        if not errors:
+            try:
+                await service.update_profile(member_id, values)
+            except DomainError as exc:
+                errors = field_errors(exc, lambda f: f or "")
+            else:
+                return redirect("/profiel", "opgeslagen")
+        profile = await service.get_profile(member_id)
+        form = {k: text(data, k) for k in PROFILE_FIELDS}
+        return page(request, "profile.html", status_code=422, profile=profile, form=form, errors=errors,
+                    active_nav="profile", industries=industry_options(lang), levels=level_options(lang))

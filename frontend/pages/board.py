@@ -1,0 +1,252 @@
+"""The facilitator's group board: generate breakout groups, read the quality report, move, pin, regenerate,
+set rooms and publish. For facilitators (any event) and the event's own organiser (pairing.service decides).
+
+Moves, pins and unpins are htmx posts that answer with the edited round, plus the report and the status out of
+band (so a move on a board of 1,000 people does not send the other rounds again); the selection itself (a
+person card, then a target group) lives in static/js/board.js. Everything else is a plain form post followed
+by a redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import requires_facilitator, signed_in
+from core.errors import DomainError, Forbidden
+from events import service as events
+from frontend.forms import _
+from frontend.i18n import gettext, request_language
+from frontend.pages.common import FormBody, page, redirect, text
+from members.rules import EXPERIENCE_LEVELS
+from members.service import Principal
+from pairing import service as pairing
+from pairing.grouping.model import Rule
+from pairing.rules import INDUSTRIES
+
+GENERATE_FIELDS = ("rounds", "min_size", "max_size", "duo_policy", "mode", "seed")
+# Every hard rule, in the order the report lists them (English msgids; a zero count is shown too).
+RULES: tuple[tuple[str, str], ...] = (
+    (Rule.ONE_GROUP_PER_ROUND.value, _("Everyone in one group per round")),
+    (Rule.GROUP_SIZE.value, _("Group sizes within the bounds")),
+    (Rule.PIN.value, _("Pinned people where they are pinned")),
+    (Rule.COLLEAGUES.value, _("Colleagues in different groups")),
+    (Rule.DUO_APART.value, _("Duo partners apart")),
+    (Rule.DUO_TOGETHER.value, _("Duo partners together")),
+    (Rule.MET_BEFORE.value, _("Nobody meets the same person twice")),
+    (Rule.UNKNOWN_THEME.value, _("Groups work on the event's themes")),
+)
+# Service fields → form fields (the API's names are the form's names).
+FIELD_FOR = {f: f for f in GENERATE_FIELDS}
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _number(form: dict[str, Any], name: str, errors: dict[str, str]) -> int | None:
+    value = text(form, name)
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors[name] = _("Enter a whole number.")
+        return None
+
+
+def generate_settings(form: dict[str, Any]) -> tuple[pairing.BreakoutSettings | None, dict[str, str]]:
+    """The generate form as service settings, or the fields that are not numbers."""
+    errors: dict[str, str] = {}
+    rounds = _number(form, "rounds", errors)
+    min_size = _number(form, "min_size", errors)
+    max_size = _number(form, "max_size", errors)
+    seed = _number(form, "seed", errors)
+    if errors:
+        return None, errors
+    defaults = pairing.BreakoutSettings()
+    return pairing.BreakoutSettings(
+        rounds=rounds, min_size=min_size if min_size is not None else defaults.min_size,
+        max_size=max_size if max_size is not None else defaults.max_size,
+        duo_policy=text(form, "duo_policy") or defaults.duo_policy, mode=text(form, "mode") or defaults.mode,
+        seed=seed if seed is not None else defaults.seed,
+    ), {}
+
+
+def room_field(round_number: int, group: int, theme: str) -> str:
+    return f"room:{round_number}:{group}:{theme}"
+
+
+def rooms_from_form(form: dict[str, Any], plan: dict[str, Any]) -> list[pairing.RoomAssignment]:
+    """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction."""
+    changed = []
+    for round_ in plan["rounds"]:
+        for group in round_["groups"]:
+            name = room_field(round_["round"], group["number"], group["theme"])
+            if name in form and " ".join(text(form, name).split()) != group["room"]:
+                changed.append(pairing.RoomAssignment(theme=group["theme"], group=group["number"],
+                                                      room=text(form, name), round=round_["round"]))
+    return changed
+
+
+async def _plan_or_none(actor: Principal, slug: str) -> dict[str, Any] | None:
+    try:
+        return await pairing.plan_view(actor, slug)
+    except pairing.PlanNotFound:
+        return None
+
+
+def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: dict[str, Any] | None,
+                  **extra: Any) -> dict[str, Any]:
+    lang = request_language(request)
+    agenda_rounds = sum(1 for s in event["agenda"] if s["is_breakout_round"])
+    settings = plan["settings"] if plan else {"rounds": agenda_rounds or 3, "min_size": 4, "max_size": 6,
+                                              "duo_policy": "apart", "mode": "rotate", "seed": 0}
+    return {
+        "event": event, "plan": plan,
+        "form": {k: str(v) for k, v in settings.items()} | extra.pop("form", {}),
+        "errors": extra.pop("errors", {}),
+        "levels": {level: (nl if lang == "nl" else en) for level, (_code, nl, en) in EXPERIENCE_LEVELS.items()},
+        "industries": {i.code: i.label(lang) for i in INDUSTRIES},  # type: ignore[arg-type]
+        "pinned": {(p["attendee"], p["round"]) for p in plan["pins"]} if plan else set(),
+        "rules": RULES,
+        "room_field": room_field,
+        "active_nav": "board", "tab": "board",
+        **extra,
+    }
+
+
+def _person_name(plan: dict[str, Any], attendee: int) -> str:
+    for round_ in plan["rounds"]:
+        for group in round_["groups"]:
+            for member in group["members"]:
+                if member["id"] == attendee:
+                    return str(member["name"])
+    return ""
+
+
+class BoardPages(Controller):
+    path = "/begeleiden"
+    include_in_schema = False
+    guards = [requires_facilitator]
+
+    @get("/", name="board_events")
+    async def board_events(self, request: Request[Any, Any, Any]) -> Template:
+        actor = signed_in(request)
+        listed = {e["slug"]: e for e in await events.list_published()}
+        if actor.is_organiser:
+            listed.update({e["slug"]: e for e in await events.list_managed(actor) if e["status"] != "draft"})
+        rows = sorted(listed.values(), key=lambda e: e["starts_at"])
+        return page(request, "board/events.html", events=rows, active_nav="board")
+
+    @get("/{slug:str}", name="board_page")
+    async def board(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        actor = signed_in(request)
+        event = await events.get_event(slug, actor)
+        if not pairing.may_plan_breakouts(actor, {"organiser": event["organiser_id"]}):
+            raise Forbidden("Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.")
+        plan = await _plan_or_none(actor, slug)
+        return page(request, "board/board.html", **board_context(request, event, plan))
+
+    @post("/{slug:str}/genereren", name="board_generate")
+    async def generate(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                       ) -> Template | Redirect:
+        actor = signed_in(request)
+        settings, errors = generate_settings(data)
+        if settings is not None:
+            try:
+                await pairing.generate_plan(actor, slug, settings)
+            except DomainError as exc:
+                errors = {exc.field if exc.field in FIELD_FOR else "form": exc.message}
+            else:
+                return redirect(f"/begeleiden/{slug}", "gegenereerd")
+        event = await events.get_event(slug, actor)
+        form = {k: text(data, k) for k in GENERATE_FIELDS}
+        return page(request, "board/board.html", status_code=422,
+                    **board_context(request, event, await _plan_or_none(actor, slug), form=form, errors=errors))
+
+    @post("/{slug:str}/opnieuw", name="board_regenerate")
+    async def regenerate(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
+        await pairing.regenerate_plan(signed_in(request), slug)
+        return redirect(f"/begeleiden/{slug}", "opnieuw-gegenereerd")
+
+    @post("/{slug:str}/publiceren", name="board_publish")
+    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
+        await pairing.publish_plan(signed_in(request), slug)
+        return redirect(f"/begeleiden/{slug}", "groepen-gepubliceerd")
+
+    @post("/{slug:str}/zalen", name="board_rooms")
+    async def rooms(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                    ) -> Template | Redirect:
+        actor = signed_in(request)
+        plan = await pairing.plan_view(actor, slug)
+        changed = rooms_from_form(data, plan)
+        try:
+            if changed:
+                await pairing.assign_rooms(actor, slug, changed)
+        except DomainError as exc:
+            event = await events.get_event(slug, actor)
+            return page(request, "board/board.html", status_code=422,
+                        **board_context(request, event, plan, errors={"rooms": exc.message}))
+        return redirect(f"/begeleiden/{slug}?melding=zalen-opgeslagen")
+
+    async def _edit(self, request: Request[Any, Any, Any], slug: str, data: dict[str, Any], action: str
+                    ) -> Template | Redirect:
+        """A move, pin or unpin: the board area again for htmx (with what happened, or the service's refusal)."""
+        actor = signed_in(request)
+        lang = request_language(request)
+        values: dict[str, Any] = {"attendee": text(data, "attendee"), "round": text(data, "round"),
+                                  "theme": text(data, "theme"), "group": text(data, "group")}
+        message, error = "", ""
+        plan: dict[str, Any] | None = None
+        round_number: int | None = None
+        try:
+            attendee, round_number = int(values["attendee"]), int(values["round"])
+            group = int(values["group"]) if values["group"] else None
+        except ValueError:
+            error = gettext(lang, _("Choose a person first, then a group."))
+        else:
+            try:
+                if action == "move" and group is not None:
+                    plan = await pairing.move_attendee(actor, slug, attendee, round_number, values["theme"], group)
+                    message = gettext(lang, _("%(name)s moved to %(theme)s, group %(group)d, in round %(round)d."))
+                elif action == "pin":
+                    plan = await pairing.pin_attendee(actor, slug, attendee, round_number, values["theme"], group)
+                    message = gettext(lang, _("%(name)s is pinned to %(theme)s, group %(group)d, in round "
+                                              "%(round)d: regenerating keeps them there."))
+                else:
+                    plan = await pairing.unpin_attendee(actor, slug, attendee, round_number)
+                    message = gettext(lang, _("%(name)s is no longer pinned in round %(round)d."))
+            except DomainError as exc:
+                error = exc.message
+            else:
+                titles = {g["theme"]: g["theme_title"] for r in plan["rounds"] for g in r["groups"]}
+                message = message % {"name": _person_name(plan, attendee), "round": round_number,
+                                     "theme": titles.get(values["theme"], values["theme"]), "group": group or 0}
+        if not is_htmx(request):
+            return redirect(f"/begeleiden/{slug}#groepen")
+        if plan is None:
+            plan = await pairing.plan_view(actor, slug)
+        event = await events.get_event(slug, actor)
+        context = board_context(request, event, plan, board_message=message, board_error=error)
+        edited = next((r for r in plan["rounds"] if r["round"] == round_number), None)
+        if edited is None:  # nothing to redraw: only the message, out of band
+            answer = page(request, "board/_status.html", oob=True, **context)
+            answer.headers["HX-Reswap"] = "none"
+            return answer
+        return page(request, "board/_edit.html", round=edited, **context)
+
+    @post("/{slug:str}/verplaatsen", name="board_move")
+    async def move(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
+        return await self._edit(request, slug, data, "move")
+
+    @post("/{slug:str}/vastzetten", name="board_pin")
+    async def pin(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
+        return await self._edit(request, slug, data, "pin")
+
+    @post("/{slug:str}/losmaken", name="board_unpin")
+    async def unpin(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
+        return await self._edit(request, slug, data, "unpin")

@@ -1,0 +1,107 @@
+"""The member's calendar page (/mijn/agenda): subscribe to the community and personal feeds, download .ics,
+make a new personal link (shown once), reminders, and one's own breakout group per round once published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from core.auth import requires_member, signed_in
+from core.errors import DomainError
+from events import feeds
+from frontend.forms import _
+from frontend.i18n import gettext, request_language
+from frontend.pages.account import verify_email_notice
+from frontend.pages.common import FormBody, page, redirect, text
+from members import service as members
+from pairing import service as pairing
+from settings import Settings
+from ticketing import service as ticketing
+
+# Minutes before each item; "" switches reminders off. English msgids.
+REMINDER_CHOICES: list[tuple[str, str]] = [
+    ("", _("No reminders")),
+    ("15", _("15 minutes before")),
+    ("30", _("30 minutes before")),
+    ("60", _("1 hour before")),
+    ("1440", _("1 day before")),
+]
+
+
+async def _my_events(user: Any) -> list[dict[str, Any]]:
+    """Events the member holds a valid ticket for — as buyer, or as companion once their e-mail is verified
+    (ticketing.list_my_tickets) — each with the member's published breakout groups (or None)."""
+    out: dict[int, dict[str, Any]] = {}
+    for ticket in await ticketing.list_my_tickets(user):
+        event = ticket["event"]
+        if ticket["order_status"] != "paid" or ticket["ticket_status"] != "valid" or event["id"] in out:
+            continue
+        try:
+            breakouts = await pairing.my_breakouts(user, event["slug"])
+        except DomainError:
+            breakouts = None
+        out[event["id"]] = {**event, "breakouts": breakouts}
+    return list(out.values())
+
+
+async def calendar_page(request: Request[Any, Any, Any], settings: Settings, *, token: str | None = None,
+                        replaced: bool = False, errors: dict[str, str] | None = None,
+                        status_code: int = 200) -> Template:
+    user = signed_in(request)
+    lang = request_language(request)
+    state = await members.feed_settings(user.id)
+    community_url = feeds.community_feed_url(settings)
+    personal = None
+    if token:
+        url = feeds.member_feed_url(settings, token)
+        personal = {"url": url, "links": feeds.feed_links(url)}
+    reminder = "" if state["reminder_minutes"] is None else str(state["reminder_minutes"])
+    choices = [(value, gettext(lang, label)) for value, label in REMINDER_CHOICES]
+    if reminder not in {value for value, _label in choices}:
+        choices.append((reminder, gettext(lang, _("%(num)s minutes before")) % {"num": reminder}))
+    return page(request, "calendar/my_calendar.html", status_code=status_code,
+                community={"url": community_url, "links": feeds.feed_links(community_url)},
+                has_personal=state["has_personal_feed"], personal=personal, replaced=replaced,
+                reminder=reminder, reminder_choices=choices, events=await _my_events(user),
+                verify_email=await verify_email_notice(request, "/mijn/agenda"),
+                errors=errors or {}, active_nav="my_agenda")
+
+
+class CalendarPages(Controller):
+    path = "/mijn/agenda"
+    include_in_schema = False
+    guards = [requires_member]
+
+    @get("/", name="my_calendar")
+    async def show(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        return await calendar_page(request, settings)
+
+    @post("/nieuwe-link", name="my_calendar_rotate")
+    async def rotate(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        """A new personal feed URL, shown on this response only (only its hash is stored)."""
+        member_id = signed_in(request).id
+        had_one = (await members.feed_settings(member_id))["has_personal_feed"]
+        token = await members.rotate_feed_token(member_id)
+        return await calendar_page(request, settings, token=token, replaced=had_one)
+
+    @post("/uitzetten", name="my_calendar_revoke")
+    async def revoke(self, request: Request[Any, Any, Any]) -> Redirect:
+        await members.revoke_feed_token(signed_in(request).id)
+        return redirect("/mijn/agenda", "link-uit")
+
+    @post("/herinnering", name="my_calendar_reminder")
+    async def reminder(self, request: Request[Any, Any, Any], data: FormBody,
+                       settings: NamedDependency[Settings]) -> Template | Redirect:
+        raw = text(data, "reminder")
+        try:
+            minutes = int(raw) if raw else None
+            await members.set_feed_reminder(signed_in(request).id, minutes)
+        except (ValueError, DomainError):
+            message = gettext(request_language(request),
+                              _("Choose a reminder from the list: from 0 minutes up to a week before."))
+            return await calendar_page(request, settings, errors={"reminder": message}, status_code=422)
+        return redirect("/mijn/agenda", "herinnering-aan" if minutes is not None else "herinnering-uit")

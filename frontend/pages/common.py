@@ -1,0 +1,137 @@
+"""What every page controller shares: the page context, the menu, sign-in redirects, form bodies.
+
+Handlers stay thin: parse the form, call one service function, render. A ``DomainError`` from a service
+becomes ``errors[field] = exc.message`` and the same form is shown again (never a 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.datastructures import ResponseHeader
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from core.auth import current
+from core.errors import DomainError
+from frontend.forms import _
+from frontend.i18n import gettext, request_language, safe_next_path
+from members.service import Principal
+
+# A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+# Pages run under a strict policy: no inline scripts or styles, nothing from another origin.
+# (The payment journey adds Stripe's origins to script-src/frame-src/connect-src on its own pages.)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+PAGE_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    ResponseHeader(name="Cache-Control", value="no-store"),
+]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One item of the main menu. Later journeys append theirs to ``NAV_LINKS`` (see pages/__init__.py)."""
+
+    key: str  # what a page passes as active_nav
+    label: str  # English msgid
+    path: str
+    visible: Callable[[Principal | None], bool] = lambda _user: True
+
+
+NAV_LINKS: list[NavLink] = [
+    NavLink("agenda", _("Agenda"), "/"),
+    NavLink("tickets", _("My tickets"), "/mijn/tickets", lambda user: user is not None),
+    NavLink("my_agenda", _("My agenda"), "/mijn/agenda", lambda user: user is not None),
+    NavLink("organise", _("Organise"), "/organiseren", lambda user: user is not None and user.is_organiser),
+    NavLink("board", _("Groups"), "/begeleiden",
+            lambda user: user is not None and (user.is_facilitator or user.is_organiser)),
+    NavLink("profile", _("Profile"), "/profiel", lambda user: user is not None),
+]
+
+# Short notes shown after a redirect (?melding=…); English msgids.
+NOTICES: dict[str, str] = {
+    "welkom": _("Welcome! Your account is ready and you are signed in."),
+    "bevestiging-verstuurd": _("We have sent you a new confirmation e-mail. Open the link in it to confirm your "
+                               "address."),
+    # the attendee and member journeys (frontend/pages/tickets.py, calendar.py)
+    "besteld": _("Your duo ticket is booked. Your tickets are below and have been e-mailed to you both."),
+    "partner": _("Your companion has been changed. They get their own ticket by e-mail."),
+    "mijn-duo-geannuleerd": _("Your duo has been cancelled and its places released. Nothing was charged."),
+    "mijn-duo-terugbetaald": _("Your duo has been cancelled. The full amount is refunded to the account or card "
+                               "you paid with; it usually shows within 5 to 10 working days."),
+    "voorkeur": _("Your theme preference has been saved."),
+    "herinnering-aan": _("Reminders are on. Your calendar app picks them up at its next refresh."),
+    "herinnering-uit": _("Reminders are off."),
+    "link-uit": _("Your personal calendar link has been switched off; it no longer works."),
+    "ingelogd": _("You are signed in."),
+    "uitgelogd": _("You are signed out."),
+    "opgeslagen": _("Your changes have been saved."),
+    "aangemaakt": _("The hackathon has been saved as a draft. Publish it when it is ready."),
+    "gepubliceerd": _("The event is published and visible on the agenda."),
+    "geannuleerd": _("The event has been cancelled, with every duo; paid duos are refunded (see the figures below)."),
+    "uitzondering": _("The exception has been added: this companion can now be ordered for."),
+    "duo-geannuleerd": _("The duo has been cancelled and its place freed. Nothing had been paid."),
+    "duo-terugbetaling": _("The duo has been cancelled and the refund sent to Stripe; it shows as refunded once "
+                           "Stripe confirms it."),
+    "duo-terugbetaald": _("The duo has been cancelled and refunded."),
+    "gegenereerd": _("The groups have been generated as a draft. Check the report, adjust, then publish."),
+    "opnieuw-gegenereerd": _("The groups have been generated again; pinned people stayed where they were pinned."),
+    "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in their calendar."),
+    "zalen-opgeslagen": _("The rooms have been saved."),
+}
+
+
+def nav_items(user: Principal | None) -> list[NavLink]:
+    return [link for link in NAV_LINKS if link.visible(user)]
+
+
+def page(request: Request[Any, Any, Any], template: str, *, status_code: int = 200,
+         **context: Any) -> Template:
+    """Render a page with what base.html needs: the menu, sign-in state, a notice from the query."""
+    user = current(request)
+    lang = request_language(request)
+    notice = NOTICES.get(request.query_params.get("melding", ""))
+    flashes = [{"category": "success", "message": gettext(lang, notice)}] if notice else []
+    return Template(template, status_code=status_code, context={
+        "user": user,
+        "signed_in": user is not None,
+        "nav_links": nav_items(user),
+        "flash_messages": flashes + list(context.pop("flash_messages", [])),
+        "lang": lang,
+        **context,
+    })
+
+
+def redirect(path: str, notice: str | None = None, **options: Any) -> Redirect:
+    if notice:
+        path += ("&" if "?" in path else "?") + f"melding={notice}"
+    return Redirect(path, status_code=303, **options)
+
+
+def login_url(next_path: str) -> str:
+    return f"/inloggen?next={quote(safe_next_path(next_path), safe='')}"
+
+
+def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str | None], str]) -> dict[str, str]:
+    """``{form field: message}`` for a service error; "" puts it at the top of the form."""
+    target = field_for(exc.field) if callable(field_for) else field_for.get(exc.field or "", "")
+    return {target or "form": exc.message}
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return str(value).strip()

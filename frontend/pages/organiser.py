@@ -1,0 +1,119 @@
+"""Organiser pages: my events, create a hackathon, its sales figures, edit, publish, cancel (refunding every duo)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import requires_organiser, signed_in
+from core.errors import DomainError
+from events import service as events
+from frontend.forms import (
+    AgendaRow,
+    EventForm,
+    ThemeRow,
+    blank_event_form,
+    event_error_field,
+    event_form_from_post,
+    event_form_from_view,
+    parse_event_form,
+)
+from frontend.pages.common import FormBody, page, redirect, text
+from ticketing import service as ticketing
+
+
+def _friendly(exc: DomainError) -> str:
+    if exc.code == "slug_taken":
+        return "Er is al een evenement met deze titel. Kies een andere titel, bijvoorbeeld met het jaartal erin."
+    return exc.message
+
+
+def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
+               event: dict[str, Any] | None = None, sales: dict[str, Any] | None = None,
+               status_code: int = 200) -> Template:
+    return page(request, "organiser/event_form.html", status_code=status_code, form=form, errors=errors,
+                event=event, sales=sales, active_nav="organise", tab="overview")
+
+
+class OrganiserPages(Controller):
+    path = "/organiseren"
+    include_in_schema = False
+    guards = [requires_organiser]
+
+    @get("/", name="organiser_events")
+    async def my_events(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "organiser/events.html", events=await events.list_managed(signed_in(request)),
+                    active_nav="organise")
+
+    @get("/nieuw", name="organiser_new")
+    async def new_form(self, request: Request[Any, Any, Any]) -> Template:
+        return _form_page(request, blank_event_form(), {})
+
+    @post("/nieuw", name="organiser_create")
+    async def create(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+        form = event_form_from_post(data)
+        parsed, errors = parse_event_form(form)
+        if parsed is not None:
+            try:
+                event = await events.create_event(signed_in(request), {"kind": "hackathon", **parsed.data})
+            except DomainError as exc:
+                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc)}
+            else:
+                return redirect(f"/organiseren/{event['slug']}", "aangemaakt")
+        return _form_page(request, form, errors, status_code=422)
+
+    @get("/rij/{kind:str}", name="organiser_row")
+    async def row(self, kind: FromPath[str]) -> Template:
+        """htmx: one more empty theme or agenda row (indices are random, so rows never clash)."""
+        index = secrets.token_hex(4)
+        if kind == "thema":
+            return Template("organiser/_theme_row.html", context={"row": ThemeRow(index), "errors": {}})
+        return Template("organiser/_agenda_row.html", context={"row": AgendaRow(index), "errors": {}})
+
+    @get("/rij-weg", name="organiser_row_removed")
+    async def row_removed(self) -> Response[str]:
+        """htmx: a removed row is replaced by nothing."""
+        return Response("", media_type=MediaType.HTML)
+
+    @get("/{slug:str}", name="organiser_event")
+    async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        actor = signed_in(request)
+        event = await events.get_managed_event(slug, actor)
+        return _form_page(request, event_form_from_view(event), {}, event=event,
+                          sales=await ticketing.sales_summary(actor, slug))
+
+    @post("/{slug:str}", name="organiser_update")
+    async def update(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                     ) -> Template | Redirect:
+        actor = signed_in(request)
+        form = event_form_from_post(data)
+        parsed, errors = parse_event_form(form)
+        if parsed is not None:
+            try:
+                event = await events.update_event(actor, slug, parsed.data)
+            except DomainError as exc:
+                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc)}
+            else:
+                return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
+        return _form_page(request, form, errors, event=await events.get_managed_event(slug, actor),
+                          sales=await ticketing.sales_summary(actor, slug), status_code=422)
+
+    @post("/{slug:str}/publiceren", name="organiser_publish")
+    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
+        await events.publish_event(signed_in(request), slug)
+        return redirect(f"/organiseren/{slug}", "gepubliceerd")
+
+    @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
+    async def cancel_confirm(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        event = await events.get_managed_event(slug, signed_in(request))
+        return page(request, "organiser/cancel.html", event=event, errors={}, active_nav="organise")
+
+    @post("/{slug:str}/annuleren", name="organiser_cancel")
+    async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Redirect:
+        # The same use-case as the API: the event and every duo are cancelled, paid duos refunded.
+        await ticketing.cancel_event(signed_in(request), slug, text(data, "reason")[:1000])
+        return redirect(f"/organiseren/{slug}", "geannuleerd")

@@ -1,0 +1,97 @@
+"""Organiser pages for an event's duos: the attendee list, its CSV export, eligibility overrides, and cancelling
+one duo (refunded). The sales figures are shown on the event's own page (organiser.py) from the same service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import requires_organiser, signed_in
+from core.errors import DomainError
+from frontend.forms import _
+from frontend.i18n import request_language
+from frontend.pages.common import FormBody, field_errors, page, redirect, text
+from members.rules import email_is_valid
+from members.service import Principal
+from pairing.rules import INDUSTRIES
+from ticketing import service as ticketing
+
+# Notices after cancelling one duo, by what happened to the money (see common.NOTICES).
+CANCEL_NOTICES = {"refund_pending": "duo-terugbetaling", "refunded": "duo-terugbetaald"}
+
+
+def industry_labels(lang: str) -> dict[str, str]:
+    return {i.code: i.label(lang) for i in INDUSTRIES}  # type: ignore[arg-type]
+
+
+async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,
+                         form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                         status_code: int = 200) -> Template:
+    listing = await ticketing.attendee_list(actor, slug)
+    sales = await ticketing.sales_summary(actor, slug)
+    lang = request_language(request)
+    return page(request, "organiser/attendees.html", status_code=status_code, listing=listing, sales=sales,
+                event=sales["event"], industries=industry_labels(lang), form=form or {}, errors=errors or {},
+                active_nav="organise", tab="attendees")
+
+
+class OrganiserSalesPages(Controller):
+    path = "/organiseren"
+    include_in_schema = False
+    guards = [requires_organiser]
+
+    @get("/{slug:str}/deelnemers", name="organiser_attendees")
+    async def attendees(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        return await attendees_page(request, signed_in(request), slug)
+
+    @get("/{slug:str}/deelnemers.csv", name="organiser_attendees_csv")
+    async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        """The same export as the API (birth dates included: the organiser checks the companion rule)."""
+        body = await ticketing.attendee_csv(signed_in(request), slug)
+        # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
+        return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="deelnemers-{slug}.csv"'})
+
+    @post("/{slug:str}/uitzonderingen", name="organiser_add_override")
+    async def add_override(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                           ) -> Template | Redirect:
+        actor = signed_in(request)
+        form = {"email": text(data, "email"), "reason": text(data, "reason")}
+        errors: dict[str, str] = {}
+        if not email_is_valid(form["email"].lower()):
+            errors["email"] = _("Enter the companion's e-mail address, for example naam@organisatie.nl.")
+        if not form["reason"]:
+            errors["reason"] = _("Say why this companion may come: it is kept with the exception.")
+        if not errors:
+            try:
+                await ticketing.add_override(actor, slug, form["email"], form["reason"][:1000])
+            except DomainError as exc:
+                errors = field_errors(exc, {"email": "email", "reason": "reason"})
+            else:
+                return redirect(f"/organiseren/{slug}/deelnemers?melding=uitzondering")
+        return await attendees_page(request, actor, slug, form=form, errors=errors, status_code=422)
+
+    @get("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order_confirm")
+    async def cancel_order_confirm(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                                   order_id: FromPath[int]) -> Template:
+        actor = signed_in(request)
+        listing = await ticketing.attendee_list(actor, slug)
+        duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
+        return page(request, "organiser/cancel_order.html", event=listing["event"], duo=duo, order_id=order_id,
+                    errors={}, active_nav="organise")
+
+    @post("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order")
+    async def cancel_order(self, request: Request[Any, Any, Any], slug: FromPath[str], order_id: FromPath[int],
+                           data: FormBody) -> Template | Redirect:
+        actor = signed_in(request)
+        try:
+            order = await ticketing.organiser_cancel_order(actor, slug, order_id, text(data, "reason")[:1000])
+        except DomainError as exc:
+            listing = await ticketing.attendee_list(actor, slug)
+            duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
+            return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
+                        order_id=order_id, errors={"form": exc.message}, active_nav="organise")
+        return redirect(f"/organiseren/{slug}/deelnemers", CANCEL_NOTICES.get(order["status"], "duo-geannuleerd"))

@@ -1,0 +1,52 @@
+"""The public agenda and an event's page (with the community's theme ranking); the order route hands over to
+the ticketing journey (frontend/pages/tickets.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import current
+from core.errors import DomainError
+from events import service as events
+from frontend.pages.common import page, redirect
+from pairing import service as pairing
+
+
+def can_buy(event: dict[str, Any]) -> bool:
+    return event["sales_state"] == "open" and event["seats_left"] > 0
+
+
+class PublicPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/", name="agenda_page")
+    async def agenda(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "agenda.html", events=await events.list_published(), active_nav="agenda")
+
+    @get("/agenda", name="agenda_alias")
+    async def agenda_alias(self) -> Redirect:
+        return redirect("/")
+
+    @get("/e/{slug:str}", name="event_page")
+    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug, current(request))
+        rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
+        try:  # the community's theme priorities (no names), shown as a chart
+            ranking = await pairing.ranking_figures(slug, current(request))
+        except DomainError:
+            ranking = None
+        items = [(theme["title"], theme["borda"]) for theme in ranking["themes"]] if ranking else []
+        return page(request, "event.html", event=event, rounds=rounds, can_buy=can_buy(event),
+                    order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
+
+    @get("/e/{slug:str}/bestellen", name="order_page")
+    async def order(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+        """Sign in first, then the ticketing journey's order form (frontend/pages/tickets.py)."""
+        from frontend.pages.tickets import order_entry
+
+        return await order_entry(request, slug)

@@ -1,0 +1,452 @@
+"""The attendee journey: order a duo (the companion rule checked as people type), pay, and "my tickets":
+both names and ticket codes, change the companion, cancel (refunded), rank the themes.
+
+Every handler calls one use-case of ticketing.service / pairing.service. A ``DomainError`` becomes a
+friendly message next to the field it concerns (``friendly`` below, from the error's stable code).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.auth import current, requires_member, signed_in
+from core.errors import DomainError, NotFound
+from core.ratelimit import order_rate_limit
+from core.security import content_security_policy
+from events import service as events
+from frontend.forms import FormError, _, optional_date
+from frontend.i18n import gettext, request_language
+from frontend.pages.account import verify_email_notice
+from frontend.pages.common import FormBody, login_url, page, redirect, text
+from members.service import Principal
+from pairing import service as pairing
+from pairing.rules import INDUSTRIES_BY_CODE
+from settings import Settings
+from ticketing import local_checkout
+from ticketing import service as ticketing
+from ticketing.mail import qr_png
+
+COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation")
+PENDING, PAID = "pending_payment", "paid"
+
+# Problem codes -> what we tell people (English msgids, Dutch in the catalogue). Codes not listed here
+# show the service's own (Dutch) message.
+FRIENDLY: dict[str, str] = {
+    "sold_out": _("Sold out: all duo places have been taken in the meantime."),
+    "duplicate_attendee": _("You or your companion already has a place at this event. Look under My tickets, "
+                            "or choose another companion."),
+    "sales_closed": _("Ticket sales for this event have closed."),
+    "sales_not_started": _("Ticket sales for this event have not started yet."),
+    "event_cancelled": _("This event has been cancelled."),
+    "reservation_expired": _("Your reservation has expired or was cancelled, so its duo place was released. "
+                             "Order again if places are left."),
+    "order_already_paid": _("This order has already been paid."),
+    "order_not_changeable": _("This order can no longer be changed."),
+    "change_deadline_passed": _("The companion can no longer be changed: the deadline for changes has passed."),
+    "refund_deadline_passed": _("Cancelling with a refund is no longer possible: the deadline has passed."),
+    "payment_provider_unavailable": _("The payment service cannot be reached right now. Please try again in a "
+                                      "moment."),
+    "payment_in_progress": _("The payment is being prepared. Please try again in a moment."),
+    "card_declined": _("Your card was declined. Try another card."),
+    "rate_limited": _("Too many attempts; please wait a moment."),
+    "no_ticket": _("Only ticket holders can rank the themes."),
+    "invalid_ranking": _("Choose each theme at most once."),
+}
+# Where a service error belongs on the companion form.
+COMPANION_FIELD_FOR_CODE: dict[str, str] = {
+    "companion_not_eligible": "birth_date",
+    "companion_birth_date_required": "birth_date",
+    "companion_birth_date_invalid": "birth_date",
+    "companion_industry_unknown": "industry",
+    "companion_is_buyer": "email",
+    "duplicate_attendee": "email",
+}
+STATUS_LABELS: dict[str, str] = {
+    "pending_payment": _("Awaiting payment"),
+    "paid": _("Paid"),
+    "expired": _("Expired"),
+    "payment_failed": _("Payment failed"),
+    "cancelled": _("Cancelled"),
+    "refund_pending": _("Refund on its way"),
+    "refunded": _("Refunded"),
+}
+# A ticket someone else bought for me (I am the companion), as its holder sees it.
+INVITATION_LABELS: dict[str, str] = {
+    "valid": _("Valid"),
+    "awaiting": _("Awaiting payment"),
+    "replaced": _("Replaced"),
+}
+
+
+def friendly(exc: DomainError, lang: str) -> str:
+    """The message for people: the companion rule's own reason in their language, else by problem code."""
+    reason = exc.extra.get(f"reason_{lang}") if lang in ("nl", "en") else None
+    if isinstance(reason, str) and reason:
+        return reason
+    message = FRIENDLY.get(exc.code)
+    return gettext(lang, message) if message else exc.message
+
+
+def companion_error(exc: DomainError, lang: str) -> dict[str, str]:
+    """``{form field: message}`` for an error from reserve_duo / change_companion."""
+    return {COMPANION_FIELD_FOR_CODE.get(exc.code, "form"): friendly(exc, lang)}
+
+
+def industry_options(lang: str) -> list[tuple[str, str]]:
+    return [(code, industry.label(lang)) for code, industry in INDUSTRIES_BY_CODE.items()]  # type: ignore[arg-type]
+
+
+def companion_from_form(data: Mapping[str, Any], lang: str
+                        ) -> tuple[ticketing.CompanionIn | None, dict[str, str], dict[str, str]]:
+    """(companion or None, the form as typed, errors) from a posted companion form."""
+    form = {name: text(data, name) for name in COMPANION_FIELDS}
+    errors: dict[str, str] = {}
+    if not form["name"]:
+        errors["name"] = gettext(lang, _("Enter your companion's name."))
+    if "@" not in form["email"].strip("@"):
+        errors["email"] = gettext(lang, _("Enter your companion's e-mail address, such as naam@voorbeeld.nl."))
+    if form["industry"] not in INDUSTRIES_BY_CODE:
+        errors["industry"] = gettext(lang, _("Choose the industry your companion works in."))
+    birth_date: date | None = None
+    try:
+        birth_date = optional_date(form["birth_date"])
+    except FormError as exc:
+        errors["birth_date"] = gettext(lang, exc.message)
+    if errors:
+        return None, form, errors
+    return ticketing.CompanionIn(name=form["name"], email=form["email"], industry=form["industry"],
+                                 birth_date=birth_date, organisation=form["organisation"][:200]), form, {}
+
+
+def companion_form_values(companion: Mapping[str, Any]) -> dict[str, str]:
+    birth = companion.get("birth_date")
+    return {"name": companion.get("name") or "", "email": companion.get("email") or "",
+            "birth_date": birth.isoformat() if isinstance(birth, date) else "",
+            "industry": companion.get("industry") or "", "organisation": companion.get("organisation") or ""}
+
+
+def can_buy(event: Mapping[str, Any]) -> bool:
+    return event["sales_state"] == "open" and event["seats_left"] > 0
+
+
+async def order_page(request: Request[Any, Any, Any], slug: str, *, form: dict[str, str] | None = None,
+                     errors: dict[str, str] | None = None, check: dict[str, Any] | None = None,
+                     status_code: int = 200) -> Template:
+    """The order form of an event (also shown again, with errors next to the fields, after a refusal)."""
+    user = signed_in(request)
+    lang = request_language(request)
+    event = await events.get_event(slug, user)
+    live = [o for o in await ticketing.list_my_orders(user)
+            if o["event"]["slug"] == slug and o["status"] in (PENDING, PAID)]
+    return page(request, "order/order.html", status_code=status_code, event=event, can_buy=can_buy(event),
+                existing=live[0] if live else None, form=form or {"industry": ""}, errors=errors or {},
+                check=check, industries=industry_options(lang),
+                hold_minutes=request.app.state["settings"].hold_minutes, active_nav="agenda")
+
+
+def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    return {"eligible": bool(result["eligible"]), "code": result.get("code"),
+            "reason": result.get(f"reason_{lang}") or result.get("reason_nl") or ""}
+
+
+async def _event_ranking(user: Principal, slug: str) -> dict[str, Any] | None:
+    """The member's own theme ranking as the ticket holder of this event (None when there is nothing to rank)."""
+    try:
+        ranking = await pairing.ranking_of_member(user, slug)
+    except DomainError:
+        return None
+    return ranking if ranking["available"] else None
+
+
+async def _ranking(user: Principal, order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The buyer's own theme ranking for a paid order (None when there is nothing to rank)."""
+    if order["status"] != PAID:
+        return None
+    return await _event_ranking(user, order["event"]["slug"])
+
+
+def qr_image(code: str) -> dict[str, Any]:
+    """The ticket code as an inline PNG (the page policy allows ``img-src data:``), at its own pixel size."""
+    png = qr_png(code)
+    return {"src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            "size": int.from_bytes(png[16:20], "big")}  # the IHDR width; QR codes are square
+
+
+def invitation_state(ticket: Mapping[str, Any]) -> str:
+    """valid | awaiting (the buyer has not paid yet) | replaced (the buyer chose another companion) | ended."""
+    if ticket["voided_at"] is not None:
+        return "replaced"
+    if ticket["order_status"] == PENDING and ticket["live"]:
+        return "awaiting"
+    if ticket["order_status"] == PAID and ticket["ticket_status"] == "valid":
+        return "valid"
+    return "ended"
+
+
+async def _invitations(user: Principal) -> list[dict[str, Any]]:
+    """Duo places someone else bought for this member (found by the account's VERIFIED e-mail), newest first: those that
+    hold a place or once had a ticket; each with its QR code, the theme ranking and the published groups."""
+    out = []
+    for ticket in await ticketing.list_my_tickets(user):
+        if ticket["role"] != "companion" or not (ticket["live"] or ticket["ticket_code"]):
+            continue
+        state = invitation_state(ticket)
+        valid = state == "valid"
+        slug = ticket["event"]["slug"]
+        breakouts = None
+        if valid:
+            try:
+                breakouts = await pairing.my_breakouts(user, slug)
+            except DomainError:
+                breakouts = None  # not published yet
+        out.append({**ticket, "state": state,
+                    "state_label": INVITATION_LABELS.get(state) or STATUS_LABELS.get(ticket["order_status"], ""),
+                    "qr": qr_image(ticket["ticket_code"]) if valid else None,
+                    "ranking": await _event_ranking(user, slug) if valid else None, "breakouts": breakouts})
+    return out
+
+
+def _choices(data: Mapping[str, Any]) -> list[str]:
+    return [c for c in (text(data, f"choice-{i}") for i in range(1, 21)) if c]
+
+
+def stripe_js_url(settings: Settings) -> str:
+    """Stripe.js from Stripe itself with real keys; the fake one the local Stripe-compatible server serves."""
+    if settings.uses_real_stripe or not settings.stripe_api_base:
+        return "https://js.stripe.com/v3/"
+    return f"{settings.stripe_api_base.rstrip('/')}/js.stripe.com/v3/"
+
+
+class TicketPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    # ------------------------------------------------------------------ ordering
+
+    @post("/e/{slug:str}/bestellen", name="order_submit", guards=[requires_member, order_rate_limit])
+    async def order_submit(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody,
+                           settings: NamedDependency[Settings]) -> Template | Redirect:
+        lang = request_language(request)
+        companion, form, errors = companion_from_form(data, lang)
+        check = None
+        if companion is not None:
+            try:
+                order = await ticketing.reserve_duo(signed_in(request), slug, companion,
+                                                    hold_minutes=settings.hold_minutes)
+            except DomainError as exc:
+                errors = companion_error(exc, lang)
+                if exc.code.startswith("companion_"):
+                    check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
+            else:
+                if order["status"] == PAID:  # a free event: no payment step
+                    return redirect(f"/mijn/tickets?bestelling={order['id']}", "besteld")
+                return redirect(f"/mijn/tickets/{order['id']}/betalen")
+        return await order_page(request, slug, form=form, errors=errors, check=check, status_code=422)
+
+    @post("/e/{slug:str}/partner-check", name="companion_check")
+    async def companion_check(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                              data: FormBody) -> Template:
+        """htmx: the companion rule for what has been typed so far, in plain words (an aria-live region)."""
+        lang = request_language(request)
+        industry = text(data, "industry")
+        check: dict[str, Any] | None = None
+        try:
+            birth_date = optional_date(text(data, "birth_date"))
+        except FormError as exc:
+            check = {"eligible": False, "code": "companion_birth_date_invalid", "reason": gettext(lang, exc.message)}
+        else:
+            if industry:
+                result = await ticketing.check_companion(slug, industry, birth_date, text(data, "email") or None,
+                                                         current(request))
+                check = _check_view(result, lang)
+        return Template("order/_check.html", context={"check": check, "lang": lang})
+
+    # ------------------------------------------------------------------ paying
+
+    @get("/mijn/tickets/{order_id:int}/betalen", name="pay_page", guards=[requires_member])
+    async def pay(self, request: Request[Any, Any, Any], order_id: FromPath[int],
+                  settings: NamedDependency[Settings]) -> Template | Redirect:
+        user = signed_in(request)
+        lang = request_language(request)
+        try:
+            payment = await ticketing.start_payment(user, order_id)
+        except DomainError as exc:
+            if exc.code == "order_already_paid":
+                return redirect(f"/mijn/tickets?bestelling={order_id}")
+            if exc.code in ("reservation_expired", "payment_provider_unavailable", "payment_in_progress"):
+                order = await ticketing.get_order(user, order_id)
+                return page(request, "order/pay.html", status_code=exc.status, order=order, payment=None,
+                            problem=friendly(exc, lang), active_nav="tickets")
+            raise
+        order = await ticketing.get_order(user, order_id)
+        local = not settings.uses_real_stripe
+        response = page(request, "order/pay.html", order=order, payment=payment, problem=None,
+                        stripe_js=stripe_js_url(settings),
+                        local_confirm_url=f"/mijn/tickets/{order_id}/betalen/lokaal" if local else "",
+                        return_url=f"/mijn/tickets?bestelling={order_id}",
+                        active_nav="tickets")
+        # This page alone may load Stripe.js and talk to Stripe (the app-wide policy names Stripe's origins).
+        response.headers["Content-Security-Policy"] = content_security_policy(settings)
+        return response
+
+    @post("/mijn/tickets/{order_id:int}/betalen/lokaal", name="pay_local", guards=[requires_member])
+    async def pay_local(self, request: Request[Any, Any, Any], order_id: FromPath[int],
+                        data: FormBody) -> Response[dict[str, Any]]:
+        """Only with the local Stripe-compatible server: confirm with the card its fake Stripe.js tokenised."""
+        lang = request_language(request)
+        try:
+            result = await local_checkout.confirm_with_local_card(signed_in(request), order_id, text(data, "card"))
+        except DomainError as exc:
+            return Response({"ok": False, "message": friendly(exc, lang)}, status_code=exc.status,
+                            media_type=MediaType.JSON)
+        return Response({"ok": True, "status": result["status"]}, media_type=MediaType.JSON)
+
+    @get("/mijn/tickets/{order_id:int}/status", name="order_status", guards=[requires_member])
+    async def order_status(self, request: Request[Any, Any, Any], order_id: FromPath[int]
+                           ) -> Response[str] | Template:
+        """htmx polling after paying: nothing to swap while the payment is on its way, the settled card after."""
+        user = signed_in(request)
+        order = await ticketing.get_order(user, order_id)
+        if order["status"] == PENDING:
+            return Response("", status_code=204, media_type=MediaType.HTML)
+        order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID)
+        return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
+                                                        "errors": {}, "lang": request_language(request)})
+
+    # ------------------------------------------------------------------ my tickets
+
+    @get("/mijn/tickets", name="my_tickets", guards=[requires_member])
+    async def my_tickets(self, request: Request[Any, Any, Any]) -> Template:
+        return await self._list_page(request, signed_in(request), waiting=request.query_params.get("bestelling", ""))
+
+    async def _list_page(self, request: Request[Any, Any, Any], user: Principal, *, waiting: str = "",
+                         errors: dict[str, str] | None = None, typed: tuple[str, list[str]] | None = None,
+                         status_code: int = 200) -> Template:
+        """My orders (as buyer) and, below them, the tickets others bought for me. ``typed``: (card id, themes)
+        of a ranking that was refused, shown again as chosen."""
+        orders = await ticketing.list_my_orders(user)
+        for order in orders:
+            order["ranking"] = await _ranking(user, order)
+            order["polling"] = order["status"] == PENDING and waiting == str(order["id"]) \
+                and bool(order["payment_intent_id"])
+        invited = await _invitations(user)
+        verify_email = await verify_email_notice(request, "/mijn/tickets")
+        if typed is not None:
+            for card in [*orders, *invited]:
+                card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
+                if card_id == typed[0] and card["ranking"] is not None:
+                    card["ranking"] = {**card["ranking"], "themes": typed[1]}
+        return page(request, "tickets/list.html", status_code=status_code,
+                    live=[o for o in orders if o["status"] in (PENDING, PAID)],
+                    past=[o for o in orders if o["status"] not in (PENDING, PAID)], invited=invited,
+                    verify_email=verify_email, status_labels=STATUS_LABELS, errors=errors or {},
+                    active_nav="tickets")
+
+    @post("/mijn/tickets/{order_id:int}/themas", name="rank_themes", guards=[requires_member])
+    async def rank(self, request: Request[Any, Any, Any], order_id: FromPath[int], data: FormBody
+                   ) -> Template | Redirect:
+        user = signed_in(request)
+        lang = request_language(request)
+        order = await ticketing.get_order(user, order_id)
+        themes = _choices(data)
+        error = await self._save_ranking(user, order["event"]["slug"], themes, lang)
+        if not error:
+            return redirect(f"/mijn/tickets?melding=voorkeur#order-{order_id}")
+        return await self._list_page(request, user, errors={f"ranking-{order_id}": error},
+                                     typed=(str(order_id), themes), status_code=422)
+
+    @post("/mijn/tickets/uitnodiging/{place_id:int}/themas", name="rank_themes_invited", guards=[requires_member])
+    async def rank_invited(self, request: Request[Any, Any, Any], place_id: FromPath[int], data: FormBody
+                           ) -> Template | Redirect:
+        """A companion ranks the themes for the ticket someone else bought them (one of their own places)."""
+        user = signed_in(request)
+        lang = request_language(request)
+        ticket = next((t for t in await ticketing.list_my_tickets(user)
+                       if t["place_id"] == place_id and t["role"] == "companion"), None)
+        if ticket is None:
+            raise NotFound("Dit ticket bestaat niet.")
+        themes = _choices(data)
+        error = await self._save_ranking(user, ticket["event"]["slug"], themes, lang)
+        if not error:
+            return redirect(f"/mijn/tickets?melding=voorkeur#invite-{place_id}")
+        key = f"invite-{place_id}"
+        return await self._list_page(request, user, errors={f"ranking-{key}": error}, typed=(key, themes),
+                                     status_code=422)
+
+    @staticmethod
+    async def _save_ranking(user: Principal, slug: str, themes: list[str], lang: str) -> str:
+        """Save the member's ranking for this event: "" when saved, else the message to show."""
+        if len(set(themes)) != len(themes):
+            return gettext(lang, FRIENDLY["invalid_ranking"])
+        try:
+            await pairing.rank_themes_as_member(user, slug, themes)
+        except DomainError as exc:
+            return friendly(exc, lang)
+        return ""
+
+    # ------------------------------------------------------------------ changing the companion
+
+    @get("/mijn/tickets/{order_id:int}/partner", name="companion_page", guards=[requires_member])
+    async def companion_form(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
+        order = await ticketing.get_order(signed_in(request), order_id)
+        return self._companion_page(request, order, companion_form_values(order["companion"]), {})
+
+    @post("/mijn/tickets/{order_id:int}/partner", name="companion_submit", guards=[requires_member])
+    async def companion_submit(self, request: Request[Any, Any, Any], order_id: FromPath[int],
+                               data: FormBody) -> Template | Redirect:
+        user = signed_in(request)
+        lang = request_language(request)
+        companion, form, errors = companion_from_form(data, lang)
+        check = None
+        if companion is not None:
+            try:
+                await ticketing.change_companion(user, order_id, companion)
+            except DomainError as exc:
+                errors = companion_error(exc, lang)
+                if exc.code.startswith("companion_"):
+                    check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
+            else:
+                return redirect(f"/mijn/tickets?melding=partner#order-{order_id}")
+        order = await ticketing.get_order(user, order_id)
+        return self._companion_page(request, order, form, errors, check=check, status_code=422)
+
+    def _companion_page(self, request: Request[Any, Any, Any], order: dict[str, Any], form: dict[str, str],
+                        errors: dict[str, str], *, check: dict[str, Any] | None = None,
+                        status_code: int = 200) -> Template:
+        return page(request, "tickets/companion.html", status_code=status_code, order=order, form=form,
+                    errors=errors, check=check, industries=industry_options(request_language(request)),
+                    active_nav="tickets")
+
+    # ------------------------------------------------------------------ cancelling
+
+    @get("/mijn/tickets/{order_id:int}/annuleren", name="cancel_page", guards=[requires_member])
+    async def cancel_confirm(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
+        order = await ticketing.get_order(signed_in(request), order_id)
+        return page(request, "tickets/cancel.html", order=order, errors={}, active_nav="tickets")
+
+    @post("/mijn/tickets/{order_id:int}/annuleren", name="cancel_submit", guards=[requires_member])
+    async def cancel(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template | Redirect:
+        user = signed_in(request)
+        try:
+            order = await ticketing.cancel_order(user, order_id)
+        except DomainError as exc:
+            order = await ticketing.get_order(user, order_id)
+            return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
+                        errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
+        refunded = order["status"] in ("refund_pending", "refunded")
+        return redirect("/mijn/tickets", "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd")
+
+
+async def order_entry(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    """``GET /e/{slug}/bestellen`` (routed in public.py): sign in first, then the order form."""
+    if current(request) is None:
+        return redirect(login_url(f"/e/{slug}/bestellen"))
+    return await order_page(request, slug)

@@ -1,0 +1,129 @@
+"""HTTP API for members: thin controllers over members.service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from core.auth import requires_member, requires_organiser, signed_in
+from core.security import client_ip, expired_session_cookie
+from members import service
+from members.rules import EXPERIENCE_LEVELS
+from members.schemas import (
+    AccountDeleted,
+    DeleteAccountRequest,
+    EmailVerifiedOut,
+    ExperienceLevelOut,
+    Industry,
+    LoginRequest,
+    MemberExport,
+    MemberOut,
+    ProfileUpdate,
+    RoleChange,
+    RoleGrantOut,
+    SignupRequest,
+    TokenOut,
+    VerificationQueuedOut,
+    VerifyEmailRequest,
+)
+from pairing.rules import INDUSTRIES
+from settings import Settings
+
+
+def member_out(profile: dict[str, Any]) -> MemberOut:
+    return msgspec.convert(profile, MemberOut)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/signup", summary="Create an account", operation_id="signup", status_code=201, opt={"problems": [429]})
+    async def signup(self, request: Request[Any, Any, Any], data: JSONBody[SignupRequest]) -> MemberOut:
+        profile = await service.signup(service.NewMember(**msgspec.structs.asdict(data)),
+                                       client_ip=client_ip(request))
+        return member_out(profile)
+
+    @post("/login", summary="Sign in and get a bearer token", operation_id="login", status_code=200,
+          opt={"problems": [401, 429]})
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenOut:
+        issued = await service.login(
+            data.email, data.password, kind="api", lifetime=timedelta(days=90), label=data.label,
+            client_ip=client_ip(request),
+        )
+        return TokenOut(issued.token, "Bearer", issued.expires_at, member_out(issued.member))
+
+    @post("/verify-email", summary="Verify your e-mail address with the token from the mailed link",
+          operation_id="verify_email", status_code=200, opt={"problems": [400, 409, 410]})
+    async def verify_email(self, data: JSONBody[VerifyEmailRequest]) -> EmailVerifiedOut:
+        """Single use, valid 48 hours. Signs nobody in: the token only proves the mailbox.
+        `verification_token_invalid` (400: unknown, forged, or for another address), `verification_token_used`
+        (409), `verification_token_expired` (410)."""
+        return EmailVerifiedOut(**await service.verify_email(data.token))
+
+    @post("/logout", summary="Revoke the token or session used for this request", operation_id="logout",
+          status_code=204, guards=[requires_member])
+    async def logout(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[None]:
+        token = request.scope.get("auth")
+        if token:
+            await service.revoke(token)
+        # Cleared with the attributes it was set with (HttpOnly, SameSite, Secure): core.security.
+        return Response(None, status_code=204, cookies=[expired_session_cookie(settings)])
+
+
+class MemberController(Controller):
+    path = "/api/v1"
+    tags = ["members"]
+
+    @get("/me", summary="The signed-in member", operation_id="me", guards=[requires_member])
+    async def me(self, request: Request[Any, Any, Any]) -> MemberOut:
+        return member_out(await service.get_profile(signed_in(request).id))
+
+    @patch("/me", summary="Update your profile", operation_id="update_me", guards=[requires_member])
+    async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[ProfileUpdate]) -> MemberOut:
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        return member_out(await service.update_profile(signed_in(request).id, changes))
+
+    @post("/me/verify-email/resend", summary="Send the e-mail verification link again",
+          operation_id="resend_verification",
+          guards=[requires_member], status_code=202, opt={"problems": [409, 429]})
+    async def resend_verification(self, request: Request[Any, Any, Any]) -> VerificationQueuedOut:
+        """Three per hour per account (`rate_limited`); `email_already_verified` (409) once verified."""
+        await service.resend_verification(signed_in(request).id)
+        return VerificationQueuedOut()
+
+    @get("/me/export", summary="Download everything stored about you (JSON)", operation_id="export_me",
+         guards=[requires_member])
+    async def export_me(self, request: Request[Any, Any, Any]) -> Response[MemberExport]:
+        export = msgspec.convert(await service.export_member_data(signed_in(request).id), MemberExport)
+        return Response(export, headers={
+            "Content-Disposition": 'attachment; filename="nieuw-geluid-mijn-gegevens.json"',
+            "Cache-Control": "no-store",
+        })
+
+    @delete("/me", summary="Delete your account (re-enter your password)", operation_id="delete_me",
+            guards=[requires_member], status_code=200, opt={"problems": [429]})
+    async def delete_me(self, request: Request[Any, Any, Any], data: JSONBody[DeleteAccountRequest],
+                        settings: NamedDependency[Settings]) -> Response[AccountDeleted]:
+        outcome = await service.delete_account(signed_in(request).id, data.password)
+        return Response(AccountDeleted(outcome), cookies=[expired_session_cookie(settings)])
+
+    @post("/members/roles", summary="Grant or revoke the organiser or facilitator role",
+          operation_id="set_role", guards=[requires_organiser], status_code=200)
+    async def set_role(self, request: Request[Any, Any, Any], data: JSONBody[RoleChange]) -> RoleGrantOut:
+        """The account and its roles; never its birth date or other profile details."""
+        granted = await service.set_role(signed_in(request), data.email, data.role, data.enabled)
+        return msgspec.convert(granted, RoleGrantOut)
+
+    @get("/industries", summary="The industries a member or companion can work in", operation_id="industries")
+    async def industries(self) -> list[Industry]:
+        return [Industry(i.code, i.label_nl, i.label_en) for i in INDUSTRIES]
+
+    @get("/experience-levels", summary="Experience levels in customer contact", operation_id="experience_levels")
+    async def experience_levels(self) -> list[ExperienceLevelOut]:
+        return [ExperienceLevelOut(level, code, nl, en) for level, (code, nl, en) in EXPERIENCE_LEVELS.items()]

@@ -1,0 +1,15 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from members.tables import AuthToken, EmailVerification, Member, RateLimitBucket
+
+CURRENT_DIRECTORY = Path(__file__).parent
+
+APP_CONFIG = AppConfig(
+    app_name="members",
+    migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
+    table_classes=[Member, AuthToken, EmailVerification, RateLimitBucket],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,53 @@
+"""Pure rules about members: e-mail normalisation, password strength, experience levels."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
+    # level: (code, Dutch label, English label)
+    0: ("starter", "Starter", "Starter"),
+    1: ("junior", "Junior", "Junior"),
+    2: ("medior", "Medior", "Intermediate"),
+    3: ("senior", "Senior", "Senior"),
+    4: ("expert", "Expert", "Expert"),
+}
+ROLES: Final = ("organiser", "facilitator", "member")
+MIN_PASSWORD_LENGTH: Final = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A short list of passwords people really use; a strength check that accepts these is no check.
+_COMMON = {
+    "password", "password1", "password123", "wachtwoord", "wachtwoord1", "welkom123", "welkom01",
+    "1234567890", "qwertyuiop", "12345678910", "iloveyou12", "klantcontact", "letmein123",
+    "0123456789", "abcdefghij", "azertyuiop", "football12", "aaaaaaaaaa",
+}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_is_valid(email: str) -> bool:
+    return len(email) <= 254 and bool(_EMAIL.match(email.strip()))
+
+
+def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why a password is too weak, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben."
+    if len(password) > 256:
+        return "Het wachtwoord is te lang (maximaal 256 tekens)."
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) < 4:
+        return "Dit wachtwoord is te makkelijk te raden."
+    local = normalise_email(email).split("@", 1)[0]
+    if local and len(local) >= 4 and local in lowered:
+        return "Het wachtwoord mag je e-mailadres niet bevatten."
+    if name and len(name.strip()) >= 4 and name.strip().lower() in lowered:
+        return "Het wachtwoord mag je naam niet bevatten."
+    return None
+
+
+def experience_code(level: int) -> str:
+    return EXPERIENCE_LEVELS.get(level, EXPERIENCE_LEVELS[0])[0]

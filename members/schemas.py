@@ -1,0 +1,149 @@
+"""Request and response bodies for members and authentication (validated at the edge by msgspec)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["sanne@example.nl"])]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+Organisation = Annotated[str, msgspec.Meta(max_length=120)]
+IndustryCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["customer_contact"])]
+ExperienceLevel = Annotated[int, msgspec.Meta(ge=0, le=4, description="0 starter … 4 expert")]
+Years = Annotated[int, msgspec.Meta(ge=0, le=60)]
+
+
+class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    name: Name
+    organisation: Organisation = ""
+    industry: IndustryCode = "customer_contact"
+    experience_level: ExperienceLevel = 0
+    experience_years: Years | None = None
+    birth_date: date | None = None
+    language: Literal["nl", "en"] = "nl"
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    label: Annotated[str, msgspec.Meta(max_length=80)] = ""
+
+
+class MemberOut(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+    organisation: str
+    industry: str
+    experience_level: int
+    experience_years: int | None
+    birth_date: date | None
+    language: str
+    roles: list[str]
+    created_at: datetime | None
+    # False until the member follows the link of the verification mail: e-mail-matched tickets stay hidden.
+    email_verified: bool = False
+    email_verified_at: datetime | None = None
+
+
+class VerifyEmailRequest(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="The token of the mailed link")]
+
+
+class EmailVerifiedOut(msgspec.Struct):
+    verified_at: datetime
+
+
+class VerificationQueuedOut(msgspec.Struct):
+    status: Literal["queued"] = "queued"
+
+
+class RoleGrantOut(msgspec.Struct):
+    """What the organiser granting a role sees of that account: who it is and its roles, no profile."""
+
+    id: int
+    email: str
+    name: str
+    roles: list[str]
+
+
+class TokenOut(msgspec.Struct):
+    token: str
+    token_type: str
+    expires_at: datetime | None
+    member: MemberOut
+
+
+class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Name | None = None
+    organisation: Organisation | None = None
+    industry: IndustryCode | None = None
+    experience_level: ExperienceLevel | None = None
+    experience_years: Years | None = None
+    birth_date: date | None = None
+    language: Literal["nl", "en"] | None = None
+
+
+class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    role: Literal["organiser", "facilitator"]
+    enabled: bool = True
+
+
+class Industry(msgspec.Struct):
+    code: str
+    label_nl: str
+    label_en: str
+
+
+class ExperienceLevelOut(msgspec.Struct):
+    level: int
+    code: str
+    label_nl: str
+    label_en: str
+
+
+class TokenInfo(msgspec.Struct):
+    """A sign-in (API token or browser session) as the member sees it: never the token or its hash."""
+
+    kind: str
+    label: str
+    created_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class PersonalFeedInfo(msgspec.Struct):
+    active: bool
+    reminder_minutes: int | None
+
+
+class OrganisedEvent(msgspec.Struct):
+    slug: str
+    title: str
+    status: str
+
+
+class MemberExport(msgspec.Struct):
+    """Everything Nieuw Geluid stores about you (AVG/GDPR art. 15 and 20)."""
+
+    exported_at: datetime
+    profile: MemberOut
+    updated_at: datetime | None
+    personal_feed: PersonalFeedInfo
+    tokens: list[TokenInfo]
+    events_organised: list[OrganisedEvent]
+    orders: list[dict[str, Any]]
+
+
+class DeleteAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
+    password: Password
+
+
+class AccountDeleted(msgspec.Struct):
+    outcome: Literal["deleted", "anonymised"]

@@ -1,0 +1,610 @@
+"""Member use-cases: sign-up, sign-in, tokens and sessions, roles, profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.db import as_utc, is_unique_violation, utcnow, write_transaction
+from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, SIGNUP_PER_IP, Limit, enforce
+from members.rules import EXPERIENCE_LEVELS, email_is_valid, normalise_email, password_problem
+from members.tables import AuthToken, EmailVerification, Member
+from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps sign-in time the same for both cases.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in member as the rest of the app sees it."""
+
+    id: int
+    email: str
+    name: str
+    is_organiser: bool
+    is_facilitator: bool
+    token_kind: str
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        roles = []
+        if self.is_organiser:
+            roles.append("organiser")
+        if self.is_facilitator:
+            roles.append("facilitator")
+        roles.append("member")
+        return tuple(roles)
+
+
+@dataclass(frozen=True)
+class NewMember:
+    email: str
+    password: str
+    name: str
+    organisation: str = ""
+    industry: str = "customer_contact"
+    experience_level: int = 0
+    experience_years: int | None = None
+    birth_date: date | None = None
+    language: str = "nl"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime | None
+    member: dict[str, Any]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def _check_profile(industry: str, experience_level: int, birth_date: date | None, today: date) -> None:
+    if industry not in INDUSTRIES:
+        raise InvalidInput(f"Onbekende sector '{industry}'.", field="industry")
+    if experience_level not in EXPERIENCE_LEVELS:
+        raise InvalidInput("Ervaring moet tussen 0 (starter) en 4 (expert) liggen.", field="experience_level")
+    if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= today):
+        raise InvalidInput("Deze geboortedatum kan niet kloppen.", field="birth_date")
+
+
+async def signup(data: NewMember, *, roles: tuple[str, ...] = (), client_ip: str | None = None,
+                 verified: bool = False) -> dict[str, Any]:
+    """Create an account. `client_ip` (from a request) counts towards the sign-up rate limit per address.
+
+    The e-mail address is unverified until the member follows the link of the verification mail queued here;
+    `verified=True` (accounts made by the CLI or the demo seed, whose operator typed the address) skips that.
+    """
+    await enforce(SIGNUP_PER_IP, client_ip)
+    email = normalise_email(data.email)
+    if not email_is_valid(email):
+        raise InvalidInput("Vul een geldig e-mailadres in.", field="email")
+    if not data.name.strip():
+        raise InvalidInput("Vul je naam in.", field="name")
+    weak = password_problem(data.password, email, data.name)
+    if weak:
+        raise InvalidInput(weak, field="password")
+    now = utcnow()
+    _check_profile(data.industry, data.experience_level, data.birth_date, now.date())
+    password_hash = await anyio.to_thread.run_sync(_hasher.hash, data.password)
+    try:
+        rows = await Member.insert(
+            Member(
+                email=email,
+                name=data.name.strip(),
+                password_hash=password_hash,
+                organisation=data.organisation.strip(),
+                industry=data.industry,
+                experience_level=data.experience_level,
+                experience_years=data.experience_years,
+                birth_date=data.birth_date,
+                language=data.language if data.language in ("nl", "en") else "nl",
+                is_organiser="organiser" in roles,
+                is_facilitator="facilitator" in roles,
+                email_verified_at=now if verified else None,
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Member.id)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Conflict("Er is al een account met dit e-mailadres.", field="email") from exc
+        raise
+    if not verified:
+        await _queue_verification_mail(rows[0]["id"], email, "signup", now)
+    return await get_profile(rows[0]["id"])
+
+
+async def _issue(member_id: int, kind: str, lifetime: timedelta | None, label: str = "") -> tuple[str, datetime | None]:
+    token = new_token()
+    now = utcnow()
+    expires_at = now + lifetime if lifetime else None
+    await AuthToken.insert(
+        AuthToken(member=member_id, token_hash=hash_token(token), kind=kind, label=label[:80],
+                  created_at=now, expires_at=expires_at)
+    )
+    return token, expires_at
+
+
+async def authenticate(email: str, password: str) -> dict[str, Any]:
+    row = await Member.select(Member.id, Member.password_hash).where(
+        Member.email == normalise_email(email)
+    ).first()
+    stored = row["password_hash"] if row else _DUMMY_HASH
+    try:
+        await anyio.to_thread.run_sync(_hasher.verify, stored, password)
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        raise Unauthenticated("E-mailadres of wachtwoord klopt niet.")
+    return row
+
+
+async def login(email: str, password: str, *, kind: str, lifetime: timedelta | None, label: str = "",
+                client_ip: str | None = None) -> IssuedToken:
+    """Sign in. Rate-limited per e-mail address always, and per client address when `client_ip` is given
+    (pages and API pass `core.security.client_ip(request)`); counted before the (slow) password check."""
+    await enforce(LOGIN_PER_IP, client_ip and f"ip:{client_ip}")
+    await enforce(LOGIN_PER_EMAIL, normalise_email(email))
+    row = await authenticate(email, password)
+    token, expires_at = await _issue(row["id"], kind, lifetime, label)
+    return IssuedToken(token=token, expires_at=expires_at, member=await get_profile(row["id"]))
+
+
+async def revoke(token: str) -> None:
+    await AuthToken.update({AuthToken.revoked_at: utcnow()}).where(
+        (AuthToken.token_hash == hash_token(token)) & AuthToken.revoked_at.is_null()
+    )
+
+
+async def principal_for_token(token: str) -> Principal | None:
+    if not token or len(token) > 200:
+        return None
+    # Runs on every authenticated request: one hand-written join (Piccolo's query building cost more here
+    # than the query itself).
+    rows = await AuthToken.raw(
+        "SELECT t.kind, t.expires_at, t.revoked_at, m.id AS member_id, m.email, m.name, m.is_organiser, "
+        "m.is_facilitator FROM auth_token t JOIN member m ON m.id = t.member WHERE t.token_hash = {}",
+        hash_token(token),
+    )
+    row = rows[0] if rows else None
+    if row is None or row["revoked_at"] is not None:
+        return None
+    expires_at = as_utc(row["expires_at"])
+    if expires_at is not None and expires_at <= utcnow():
+        return None
+    return Principal(
+        id=row["member_id"],
+        email=row["email"],
+        name=row["name"],
+        is_organiser=bool(row["is_organiser"]),
+        is_facilitator=bool(row["is_facilitator"]),
+        token_kind=row["kind"],
+    )
+
+
+_PROFILE_COLUMNS = (
+    Member.id, Member.email, Member.name, Member.organisation, Member.industry, Member.experience_level,
+    Member.experience_years, Member.birth_date, Member.is_organiser, Member.is_facilitator, Member.language,
+    Member.email_verified_at, Member.created_at,
+)
+
+
+def _profile(row: dict[str, Any]) -> dict[str, Any]:
+    roles = [r for r, on in (("organiser", row["is_organiser"]), ("facilitator", row["is_facilitator"])) if on]
+    return {
+        "id": row["id"],
+        "email": row["email"],
+        "name": row["name"],
+        "organisation": row["organisation"],
+        "industry": row["industry"],
+        "experience_level": row["experience_level"],
+        "experience_years": row["experience_years"],
+        "birth_date": row["birth_date"],
+        "language": row["language"],
+        "roles": [*roles, "member"],
+        "email_verified": row["email_verified_at"] is not None,
+        "email_verified_at": as_utc(row["email_verified_at"]),
+        "created_at": as_utc(row["created_at"]),
+    }
+
+
+async def get_profile(member_id: int) -> dict[str, Any]:
+    row = await Member.select(*_PROFILE_COLUMNS).where(Member.id == member_id).first()
+    if row is None:
+        raise NotFound("Dit account bestaat niet (meer).")
+    return _profile(row)
+
+
+async def update_profile(member_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    current = await get_profile(member_id)
+    merged = {**current, **changes}
+    _check_profile(merged["industry"], merged["experience_level"], merged["birth_date"], utcnow().date())
+    if "name" in changes and not str(changes["name"]).strip():
+        raise InvalidInput("Vul je naam in.", field="name")
+    values: dict[Any, Any] = {getattr(Member, k): v for k, v in changes.items()}
+    values[Member.updated_at] = utcnow()
+    await Member.update(values).where(Member.id == member_id)
+    return await get_profile(member_id)
+
+
+# --------------------------------------------------------------------------- personal data (AVG/GDPR)
+
+
+class PasswordIncorrect(Forbidden):
+    code = "password_incorrect"
+
+
+class AccountHasLiveTicket(Conflict):
+    code = "live_ticket"
+
+
+def _ticketing_hook(name: str) -> Any:
+    """A function of ticketing.service when ticketing provides it (feature-detected: built in parallel)."""
+    try:
+        from ticketing import service as ticketing_service
+    except ImportError:
+        return None
+    return getattr(ticketing_service, name, None)
+
+
+async def export_member_data(member_id: int) -> dict[str, Any]:
+    """Everything stored about a member, for the member: profile, sign-ins (never token hashes), feed
+    settings, events they organise and their duo orders (with both places and tickets)."""
+    profile = await get_profile(member_id)
+    feed = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes, Member.updated_at).where(
+        Member.id == member_id
+    ).first()
+    tokens = await AuthToken.select(
+        AuthToken.kind, AuthToken.label, AuthToken.created_at, AuthToken.expires_at, AuthToken.revoked_at
+    ).where(AuthToken.member == member_id).order_by(AuthToken.created_at)
+    from events import service as events_service  # events.service imports this module
+
+    principal = Principal(member_id, profile["email"], profile["name"], "organiser" in profile["roles"],
+                          "facilitator" in profile["roles"], "export")
+    organised = await events_service.list_managed(principal)
+    list_orders = _ticketing_hook("list_my_orders")
+    return {
+        "exported_at": utcnow(),
+        "profile": profile,
+        "updated_at": as_utc(feed["updated_at"]) if feed else None,
+        "personal_feed": {
+            "active": bool(feed and feed["feed_token_hash"]),
+            "reminder_minutes": feed["feed_reminder_minutes"] if feed else None,
+        },
+        "tokens": [
+            {"kind": t["kind"], "label": t["label"], "created_at": as_utc(t["created_at"]),
+             "expires_at": as_utc(t["expires_at"]), "revoked_at": as_utc(t["revoked_at"])}
+            for t in tokens
+        ],
+        "events_organised": [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in organised],
+        "orders": list(await list_orders(principal)) if list_orders else [],
+    }
+
+
+async def _holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
+    live_ticket_event_ids = _ticketing_hook("live_ticket_event_ids")
+    if live_ticket_event_ids is None:
+        return False
+    event_ids = set(await live_ticket_event_ids(member_id))
+    if not event_ids:
+        return False
+    from events import service as events_service
+
+    coming = await events_service.list_published(now=now)  # events that have not ended yet
+    return any(e["id"] in event_ids and e["status"] == "published" for e in coming)
+
+
+def _is_foreign_key_violation(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc).upper():
+        return True
+    return type(exc).__name__ == "ForeignKeyViolationError"  # asyncpg
+
+
+async def delete_account(member_id: int, password: str, *, now: datetime | None = None) -> str:
+    """Delete the member's account after they re-enter their password. Returns "deleted" or "anonymised".
+
+    Refused (`live_ticket`) while they hold a live ticket for an event that has not ended: the seat, the
+    companion and the payment depend on it; they cancel or wait until the event is over. When records that
+    others or the law need still point at the member (paid orders — bookkeeping keeps them seven years —
+    or events they organised), the account is anonymised instead: name, e-mail, birth date, organisation
+    and password are wiped, every token is deleted, and the row stays only as a placeholder.
+    """
+    now = now or utcnow()
+    row = await Member.select(Member.email).where(Member.id == member_id).first()
+    if row is None:
+        raise NotFound("Dit account bestaat niet (meer).")
+    await enforce(LOGIN_PER_EMAIL, row["email"])
+    try:
+        await authenticate(row["email"], password)
+    except Unauthenticated as exc:
+        raise PasswordIncorrect("Het wachtwoord klopt niet.", field="password") from exc
+    if await _holds_ticket_for_coming_event(member_id, now):
+        raise AccountHasLiveTicket(
+            "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
+            "account na het evenement."
+        )
+    forget = _ticketing_hook("forget_member")
+    if forget is not None:
+        await forget(member_id, now)
+    try:
+        async with write_transaction():
+            await AuthToken.delete().where(AuthToken.member == member_id)
+            await Member.delete().where(Member.id == member_id)
+        return "deleted"
+    except Exception as exc:
+        if not _is_foreign_key_violation(exc):
+            raise
+    async with write_transaction():
+        await AuthToken.delete().where(AuthToken.member == member_id)
+        await Member.update({
+            Member.email: f"verwijderd-{member_id}@verwijderd.invalid",
+            Member.name: "Verwijderd account",
+            Member.password_hash: "!",  # matches no password: argon2 refuses it
+            Member.organisation: "",
+            Member.experience_years: None,
+            Member.birth_date: None,
+            Member.is_organiser: False,
+            Member.is_facilitator: False,
+            Member.feed_token_hash: None,
+            Member.feed_reminder_minutes: None,
+            Member.email_verified_at: None,
+            Member.updated_at: now,
+        }).where(Member.id == member_id)
+    return "anonymised"
+
+
+async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> dict[str, Any]:
+    if not actor.is_organiser:
+        raise Forbidden("Alleen organisatoren kunnen rollen toekennen.")
+    column = {"organiser": Member.is_organiser, "facilitator": Member.is_facilitator}.get(role)
+    if column is None:
+        raise InvalidInput("Rol moet 'organiser' of 'facilitator' zijn.", field="role")
+    row = await Member.select(Member.id).where(Member.email == normalise_email(email)).first()
+    if row is None:
+        raise NotFound("Er is geen account met dit e-mailadres.", field="email")
+    if row["id"] == actor.id and role == "organiser" and not enabled:
+        raise Conflict("Je kunt je eigen organisatorrol niet intrekken.", field="role")
+    async with write_transaction():
+        await Member.update({column: enabled, Member.updated_at: utcnow()}).where(Member.id == row["id"])
+    return await get_profile(row["id"])
+
+
+async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
+                        verified: bool = True) -> tuple[dict[str, Any], bool]:
+    """Create the member unless the e-mail exists; give it the roles either way (used by CLI and demo).
+
+    A member created here is verified at creation (the operator typed the address; no mail is sent) unless
+    `verified=False`. An EXISTING account is never marked verified here: it may have been made by someone else
+    with that address before the operator ran the command, and granting a role proves nothing about the mailbox.
+    """
+    existing = await Member.select(Member.id).where(Member.email == normalise_email(data.email)).first()
+    if existing is None:
+        return await signup(data, roles=roles, verified=verified), True
+    values: dict[Any, Any] = {Member.updated_at: utcnow()}
+    if "organiser" in roles:
+        values[Member.is_organiser] = True
+    if "facilitator" in roles:
+        values[Member.is_facilitator] = True
+    await Member.update(values).where(Member.id == existing["id"])
+    return await get_profile(existing["id"]), False
+
+
+# --------------------------------------------------------------------------- calendar feed tokens
+
+
+# Reminders a member can opt into for their personal feed: none (None) or up to a week before.
+MAX_FEED_REMINDER_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class FeedOwner:
+    """The member behind a personal calendar feed token, with what the feed needs to know about them."""
+
+    member_id: int
+    reminder_minutes: int | None
+    items_digest: str | None
+    items_changed_at: datetime | None
+
+
+def new_feed_token() -> str:
+    # 192 random bits, URL-safe (no padding), so it can sit in a path segment as is.
+    return secrets.token_urlsafe(24)
+
+
+async def rotate_feed_token(member_id: int) -> str:
+    """Give the member a new personal feed token; the previous URL stops working at once.
+
+    Only the hash is stored, so the token is returned here and can never be shown again.
+    """
+    token = new_feed_token()
+    updated = await Member.update({Member.feed_token_hash: hash_token(token), Member.updated_at: utcnow()}).where(
+        Member.id == member_id
+    ).returning(Member.id)
+    if not updated:
+        raise NotFound("Dit account bestaat niet (meer).")
+    return token
+
+
+async def revoke_feed_token(member_id: int) -> None:
+    await Member.update({Member.feed_token_hash: None, Member.updated_at: utcnow()}).where(Member.id == member_id)
+
+
+async def member_for_feed_token(token: str) -> FeedOwner | None:
+    if not token or len(token) > 200:
+        return None
+    row = await Member.select(
+        Member.id, Member.feed_reminder_minutes, Member.feed_items_digest, Member.feed_items_changed_at
+    ).where(Member.feed_token_hash == hash_token(token)).first()
+    if row is None:
+        return None
+    return FeedOwner(
+        member_id=row["id"],
+        reminder_minutes=row["feed_reminder_minutes"],
+        items_digest=row["feed_items_digest"],
+        items_changed_at=as_utc(row["feed_items_changed_at"]),
+    )
+
+
+async def feed_settings(member_id: int) -> dict[str, Any]:
+    row = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes).where(
+        Member.id == member_id
+    ).first()
+    if row is None:
+        raise NotFound("Dit account bestaat niet (meer).")
+    return {"has_personal_feed": row["feed_token_hash"] is not None, "reminder_minutes": row["feed_reminder_minutes"]}
+
+
+async def set_feed_reminder(member_id: int, minutes: int | None) -> dict[str, Any]:
+    """Opt in to (minutes before each item) or out of (None) reminders in the personal feed."""
+    if minutes is not None and not 0 <= minutes <= MAX_FEED_REMINDER_MINUTES:
+        raise InvalidInput("Een herinnering kan van 0 minuten tot een week van tevoren.", field="reminder_minutes")
+    await Member.update({Member.feed_reminder_minutes: minutes, Member.updated_at: utcnow()}).where(
+        Member.id == member_id
+    )
+    return await feed_settings(member_id)
+
+
+async def note_feed_items(member_id: int, digest: str, now: datetime, previous: datetime | None = None) -> datetime:
+    """Record that the personal feed now lists a different set of items; return since when it has.
+
+    The time is at least a whole second after `previous` (the last change), because Last-Modified has
+    one-second resolution: two changes within a second must still give two different Last-Modified values.
+    A conditional update, so workers that notice the same change at once agree on one time.
+    """
+    at = max(now, previous + timedelta(seconds=1)) if previous is not None else now
+    changed = await Member.update({Member.feed_items_digest: digest, Member.feed_items_changed_at: at}).where(
+        (Member.id == member_id)
+        & (Member.feed_items_digest.is_null() | (Member.feed_items_digest != digest))
+    ).returning(Member.feed_items_changed_at)
+    if changed:
+        return at
+    row = await Member.select(Member.feed_items_changed_at).where(Member.id == member_id).first()
+    stored = as_utc(row["feed_items_changed_at"]) if row else None
+    return stored or now
+
+
+# --------------------------------------------------------------------------- e-mail verification
+
+# Resending the verification mail: a few per hour per account is plenty for a lost or late mail.
+VERIFY_RESEND_PER_MEMBER = Limit("verify_resend", 3, 60 * 60)
+VERIFICATION_LIFETIME = timedelta(hours=48)
+
+
+class VerificationTokenInvalid(DomainError):
+    """Unknown or forged token, or a link for an address the account no longer has."""
+
+    code, status, title = "verification_token_invalid", 400, "Invalid verification link"
+
+
+class VerificationTokenUsed(Conflict):
+    code, title = "verification_token_used", "Verification link already used"
+
+
+class VerificationTokenExpired(DomainError):
+    code, status, title = "verification_token_expired", 410, "Verification link expired"
+
+
+class EmailAlreadyVerified(Conflict):
+    code, title = "email_already_verified", "E-mail address already verified"
+
+
+async def _queue_verification_mail(member_id: int, email: str, reason: str, now: datetime) -> None:
+    """Queue a verification mail in the outbox; the token is made when the mail is composed (only its hash is
+    stored, so it cannot be made earlier and read back)."""
+    from ticketing.outbox import queue_email_verification  # ticketing's outbox sends every mail
+
+    await queue_email_verification(member_id, email, f"verify:{member_id}:{reason}:{secrets.token_hex(6)}", now)
+
+
+async def resend_verification(member_id: int, *, now: datetime | None = None) -> None:
+    """Queue a new verification mail (rate-limited per account); refused when the address is verified."""
+    now = now or utcnow()
+    row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
+    if row is None:
+        raise NotFound("Dit account bestaat niet (meer).")
+    if row["email_verified_at"] is not None:
+        raise EmailAlreadyVerified("Je e-mailadres is al bevestigd.")
+    await enforce(VERIFY_RESEND_PER_MEMBER, f"member:{member_id}")
+    await _queue_verification_mail(member_id, row["email"], "resend", now)
+
+
+async def issue_verification_token(to_email: str, now: datetime | None = None) -> tuple[dict[str, Any], str] | None:
+    """A fresh single-use token for the account that has `to_email` now and is not yet verified (the outbox calls
+    this when it composes the mail): (member name and language, token), or None when the mail no longer applies."""
+    now = now or utcnow()
+    email = normalise_email(to_email)
+    row = await Member.select(Member.id, Member.name, Member.language, Member.email_verified_at).where(
+        Member.email == email
+    ).first()
+    if row is None or row["email_verified_at"] is not None:
+        return None
+    token = new_token()
+    await EmailVerification.insert(EmailVerification(
+        member=row["id"], token_hash=hash_token(token), email=email, created_at=now,
+        expires_at=now + VERIFICATION_LIFETIME,
+    ))
+    return {"id": row["id"], "name": row["name"], "language": row["language"]}, token
+
+
+async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Mark the account's e-mail verified with the token from the mail. Single use: the token is consumed by one
+    conditional UPDATE, so two clicks at once verify once and the second gets `verification_token_used`.
+    Signs nobody in. Returns {"verified_at": …}."""
+    now = now or utcnow()
+    if not token or len(token) > 200:
+        raise VerificationTokenInvalid("Deze bevestigingslink klopt niet.")
+    digest = hash_token(token)
+    claimed = await EmailVerification.update({EmailVerification.used_at: now}).where(
+        (EmailVerification.token_hash == digest) & EmailVerification.used_at.is_null()
+        & (EmailVerification.expires_at > now)
+    ).returning(EmailVerification.member, EmailVerification.email)
+    if not claimed:
+        row = await EmailVerification.select(EmailVerification.used_at).where(
+            EmailVerification.token_hash == digest).first()
+        if row is None:
+            raise VerificationTokenInvalid("Deze bevestigingslink klopt niet.")
+        if row["used_at"] is not None:
+            raise VerificationTokenUsed("Deze bevestigingslink is al gebruikt.")
+        raise VerificationTokenExpired("Deze bevestigingslink is verlopen. Vraag een nieuwe aan.")
+    member_id, email = claimed[0]["member"], claimed[0]["email"]
+    async with write_transaction():
+        updated = await Member.update({Member.email_verified_at: now, Member.updated_at: now}).where(
+            (Member.id == member_id) & (Member.email == email) & Member.email_verified_at.is_null()
+        ).returning(Member.email_verified_at)
+        # Every other link of this account is spent now too.
+        await EmailVerification.update({EmailVerification.used_at: now}).where(
+            (EmailVerification.member == member_id) & EmailVerification.used_at.is_null()
+        )
+    if updated:
+        return {"verified_at": now}
+    row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
+    if row is None or row["email"] != email:
+        raise VerificationTokenInvalid("Deze bevestigingslink hoort bij een ander e-mailadres.")
+    return {"verified_at": as_utc(row["email_verified_at"])}  # verified meanwhile (another link)
+
+
+async def verified_email(member_id: int) -> str | None:
+    """The member's e-mail address when it is verified, else None: the ONLY way to match things to an account by
+    e-mail (a companion's ticket, its feed items, breakout groups)."""
+    row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
+    if row is None or row["email_verified_at"] is None:
+        return None
+    return normalise_email(row["email"])

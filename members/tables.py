@@ -1,0 +1,80 @@
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Member(Table, tablename="member"):
+    # Stored lower-cased and trimmed: uniqueness is case-insensitive.
+    email = Varchar(length=254, unique=True, index=True)
+    name = Varchar(length=120)
+    password_hash = Text()
+    organisation = Varchar(length=120, default="")
+    industry = Varchar(length=40, default="customer_contact")
+    experience_level = SmallInt(default=0)
+    experience_years = Integer(null=True, default=None)
+    birth_date = Date(null=True, default=None)
+    is_organiser = Boolean(default=False)
+    is_facilitator = Boolean(default=False)
+    language = Varchar(length=5, default="nl")
+    feed_token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    feed_reminder_minutes = Integer(null=True, default=None)
+    # What the personal feed listed when last served (a digest of its item ids) and since when: items that
+    # drop out (a refunded ticket) change no remaining row, yet Last-Modified must move for the feed.
+    feed_items_digest = Varchar(length=64, null=True, default=None)
+    feed_items_changed_at = Timestamptz(null=True, default=None)
+    # When the member proved they read mail at `email` (the link of a verification mail); None until then.
+    # Everything matched to the account by e-mail (a companion's ticket, its feed items, breakout groups)
+    # needs it: otherwise whoever signs up first with an address would read that person's door code.
+    email_verified_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class AuthToken(Table, tablename="auth_token"):
+    """Browser sessions and API tokens; only a SHA-256 of the token is stored."""
+
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    kind = Varchar(length=10)  # "session" | "api"
+    label = Varchar(length=80, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class EmailVerification(Table, tablename="email_verification"):
+    """A verification link sent to a member: only a SHA-256 of its token is stored; single use, expires.
+
+    `email` is the address the link was sent to: a link for an address the account no longer has is void.
+    """
+
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    email = Varchar(length=254)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class RateLimitBucket(Table, tablename="rate_limit_bucket"):
+    """One counter per (limit, client, time window), shared by every worker (core.ratelimit).
+
+    `key` is a SHA-256 of limit, client and window, so no e-mail address or IP address is stored here.
+    Times are whole epoch seconds: the atomic upsert is plain integer SQL on both engines.
+    """
+
+    key = Varchar(length=64, unique=True)
+    bucket = Varchar(length=40)
+    window_start = BigInt()
+    hits = Integer(default=0)
+    expires_at = BigInt(index=True)

@@ -1,0 +1,50 @@
+"""Breakout grouping: theme preferences first, then maximally diverse groups under hard rules.
+
+Pure code (no I/O, no clock): plain frozen dataclasses in, an assignment and a report out.
+"""
+
+from .bound import diversity_upper_bound
+from .edit import move_attendee, swap_attendees
+from .engine import check_feasibility, generate_breakouts
+from .evaluate import evaluate
+from .mdgp import solve_mdgp
+from .model import (
+    Assignment,
+    Attendee,
+    DiversityWeights,
+    DuoPolicy,
+    Group,
+    GroupingInput,
+    GroupingResult,
+    Pin,
+    PreferenceMode,
+    Report,
+    RoundPreferences,
+    Rule,
+    SearchBudget,
+    Violation,
+)
+
+__all__ = [
+    "Assignment",
+    "Attendee",
+    "DiversityWeights",
+    "DuoPolicy",
+    "Group",
+    "GroupingInput",
+    "GroupingResult",
+    "Pin",
+    "PreferenceMode",
+    "Report",
+    "RoundPreferences",
+    "Rule",
+    "SearchBudget",
+    "Violation",
+    "check_feasibility",
+    "diversity_upper_bound",
+    "evaluate",
+    "generate_breakouts",
+    "move_attendee",
+    "solve_mdgp",
+    "swap_attendees",
+]

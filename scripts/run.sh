@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up and serve the app on http://127.0.0.1:8000 with the embedded default (SQLite under var/),
+# demo data, and a local Stripe-compatible server unless real Stripe keys are set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+mkdir -p var/mail
+export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/nieuw-geluid.sqlite3}"
+
+$PY -m core.migrate
+.venv/bin/litestar --app app:app seed-demo
+
+pids=()
+cleanup() { for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [[ "${STRIPE_SECRET_KEY:-}" != sk_* && "${STRIPE_SECRET_KEY:-}" != rk_* ]]; then
+  export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:8420}"
+  port="${STRIPE_API_BASE##*:}"
+  $PY -m devtools.localstripe_server --host 127.0.0.1 --port "$port" &
+  pids+=($!)
+  echo "Payments: local Stripe-compatible server on $STRIPE_API_BASE (set STRIPE_SECRET_KEY for real Stripe)."
+else
+  echo "Payments: real Stripe (keys from the environment)."
+fi
+
+echo "Nieuw Geluid on http://127.0.0.1:8000  (API: /api/v1/events, OpenAPI: /schema/openapi.json)"
+$PY -m uvicorn app:create_app --factory --host 127.0.0.1 --port 8000 --proxy-headers

@@ -1,0 +1,342 @@
+"""Who may do what: one table row per route (method, path template, body) and the status each role gets.
+
+Roles: `anon` (nobody signed in), `member` (an account, no ticket), `holder` (holds a live ticket for the
+`{open}` event), `fac` (facilitator), `owner` (the organiser of every event below), `other` (an organiser of
+other events). The setup (`World`) creates free published events with a paid duo order of `holder` each, a
+draft, a feed token and a ticket code; path placeholders are filled from it:
+
+    {open} {draft}      a published event / a draft, both of `owner`
+    {fresh_draft}       a new draft of `owner` for each request (for publish/cancel rows)
+    {fresh_open}        a new published event of `owner` for each request
+    {order} {code}      `holder`'s order and ticket code for {open}
+    {b} {order_b}       another event with an order of `holder` (organiser-cancel rows)
+    {c} {order_c}       another event with an order of `holder` (buyer-cancel rows)
+    {feed}              `holder`'s personal feed token
+
+Adding a route: add a row here. `test_every_route_has_a_row` fails for any route in the OpenAPI document
+without one (routes still being built may be listed in PENDING with a reason, which keeps them visible).
+
+Besides the statuses, every response is checked for other people's personal data: no role ever receives
+another member's e-mail address or birth date, except the organiser of the event (attendee lists, order
+logs) and the organiser granting a role (who names the account by e-mail) — and they see e-mail addresses
+only: a birth date reaches nobody but its owner (the organiser sees the companion rule's outcome).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import Members
+
+ROLES = ("anon", "member", "holder", "fac", "other", "owner")  # evaluated in this order: the owner acts last
+_counter = itertools.count(1)
+
+
+def every(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, **overrides: int) -> dict[str, int]:
+    return {**every(status), "anon": 401, **overrides}
+
+
+def organisers(owner: int, other: int | None = None, **overrides: int) -> dict[str, int]:
+    """Behind requires_organiser: 401 anonymous, 403 for members, holders and facilitators."""
+    return {"anon": 401, "member": 403, "holder": 403, "fac": 403, "owner": owner,
+            "other": owner if other is None else other, **overrides}
+
+
+def facilitators(owner: int, fac: int | None = None, other: int = 403, **overrides: int) -> dict[str, int]:
+    """Behind requires_facilitator: facilitators (any event) and the event's own organiser."""
+    return {"anon": 401, "member": 403, "holder": 403, "fac": owner if fac is None else fac, "other": other,
+            "owner": owner, **overrides}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expected: dict[str, int]
+    body: Any = None
+    fresh_token: bool = False  # the request ends the session it uses (logout)
+    personal_data_ok: frozenset[str] = field(default_factory=frozenset)  # roles that may see others' data
+
+
+def _companion() -> dict[str, Any]:
+    n = next(_counter)
+    return {"companion": {"name": f"Partner {n}", "email": f"partner{n}@example.nl", "industry": "retail",
+                          "birth_date": None, "organisation": "Bakkerij"}}
+
+
+def _event(**extra: Any) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=60)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return {"title": f"Matrix {next(_counter)}", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=6)).isoformat(), "capacity_duos": 20, "price_cents": 0, **extra}
+
+
+def _signup() -> dict[str, Any]:
+    n = next(_counter)
+    return {"email": f"nieuw{n}@example.nl", "password": "een-goed-wachtwoord-42", "name": f"Nieuw {n}"}
+
+
+RANKING = {"themes": ["keurmerk", "imago", "mens-in-klantcontact"]}
+ORGANISER_SEES = frozenset({"owner"})
+
+MATRIX: list[Row] = [
+    # meta and members
+    Row("GET", "/healthz", every(200)),
+    Row("GET", "/api/v1/industries", every(200)),
+    Row("GET", "/api/v1/experience-levels", every(200)),
+    Row("POST", "/api/v1/auth/signup", every(201), body=_signup),
+    Row("POST", "/api/v1/auth/login", every(401), body={"email": "x@example.nl", "password": "niet-goed-123"}),
+    Row("POST", "/api/v1/auth/logout", signed_in(204), fresh_token=True),
+    # The token is the credential (anyone holding the mailed link may verify): a forged one is 400 for all.
+    Row("POST", "/api/v1/auth/verify-email", every(400), body={"token": "vervalst-" + "x" * 40}),
+    # Every matrix account is made like the CLI makes one (verified at creation): nothing to resend.
+    Row("POST", "/api/v1/me/verify-email/resend", signed_in(409)),
+    Row("GET", "/api/v1/me", signed_in(200)),
+    Row("PATCH", "/api/v1/me", signed_in(200), body={"organisation": "Klantcontact BV"}),
+    Row("DELETE", "/api/v1/me", signed_in(403), body={"password": "niet-het-goede-1"}),
+    Row("GET", "/api/v1/me/export", signed_in(200)),
+    Row("POST", "/api/v1/members/roles", organisers(200), personal_data_ok=frozenset({"owner", "other"}),
+        body=lambda w: {"email": w.emails["fac"], "role": "facilitator", "enabled": True}),
+    # events
+    Row("GET", "/api/v1/events", every(200)),
+    Row("POST", "/api/v1/events", organisers(201), body=_event),
+    Row("GET", "/api/v1/events/mine", organisers(200)),
+    Row("GET", "/api/v1/events/{open}", every(200)),
+    Row("GET", "/api/v1/events/{draft}", {**every(404), "owner": 200}),
+    Row("PATCH", "/api/v1/events/{open}", organisers(200, 403), body={"description": "Bijgewerkt"}),
+    Row("PATCH", "/api/v1/events/{draft}", organisers(200, 404), body={"description": "Bijgewerkt"}),
+    Row("POST", "/api/v1/events/{open}/publish", organisers(200, 403)),
+    Row("POST", "/api/v1/events/{fresh_draft}/publish", organisers(200, 404)),
+    Row("POST", "/api/v1/events/{fresh_open}/cancel", organisers(200, 403), body={"reason": "Zaal dicht"}),
+    Row("POST", "/api/v1/events/{fresh_draft}/cancel", organisers(200, 404), body={"reason": ""}),
+    # theme rankings: before the order rows below, after which every signed-in role holds a ticket for {open}
+    Row("GET", "/api/v1/events/{open}/ranking", signed_in(403, holder=200)),  # no_ticket
+    Row("PUT", "/api/v1/events/{open}/ranking", signed_in(403, holder=200), body=RANKING),
+    # ticketing
+    Row("POST", "/api/v1/events/{open}/orders", signed_in(201, holder=409), body=lambda w: _companion()),
+    Row("POST", "/api/v1/events/{open}/eligibility-check", every(200),
+        body={"industry": "retail", "birth_date": None}),
+    Row("GET", "/api/v1/events/{open}/attendees", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("POST", "/api/v1/events/{open}/overrides", organisers(201, 403),
+        body=lambda w: {"email": f"uitzondering{next(_counter)}@example.nl", "reason": "Stagiair"}),
+    Row("POST", "/api/v1/events/{b}/orders/{order_b}/cancel", organisers(200, 403), body={"reason": "Dubbel"},
+        personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/orders", signed_in(200)),
+    Row("GET", "/api/v1/me/tickets", signed_in(200)),  # own places only: the partner by name, no e-mail
+    Row("GET", "/api/v1/orders/{order}", signed_in(404, holder=200, owner=200), personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/orders/{order}/log", signed_in(404, holder=200, owner=200),
+        personal_data_ok=ORGANISER_SEES),
+    # The organiser sees the order (403: only its buyer acts on it); anyone else does not know it exists (404).
+    Row("PUT", "/api/v1/orders/{order}/companion", signed_in(404, holder=200, owner=403),
+        body=lambda w: _companion()["companion"]),
+    Row("POST", "/api/v1/orders/{order}/payment", signed_in(404, holder=409, owner=403)),
+    Row("POST", "/api/v1/orders/{order_c}/cancel", signed_in(404, holder=200, owner=403)),
+    Row("POST", "/api/v1/stripe/webhook", every(400), body={"id": "evt_forged", "type": "payment_intent.succeeded"}),
+    # theme rankings and breakouts
+    Row("GET", "/api/v1/events/{open}/themes/ranking", every(200)),
+    Row("GET", "/api/v1/tickets/{code}/ranking", every(200)),
+    Row("PUT", "/api/v1/tickets/{code}/ranking", every(200), body=RANKING),
+    Row("GET", "/api/v1/events/{open}/my-breakout", signed_in(404)),
+    Row("GET", "/api/v1/me/breakouts?event={open}", signed_in(404)),  # nothing published yet
+    Row("GET", "/api/v1/events/{open}/breakouts", facilitators(404)),
+    Row("POST", "/api/v1/events/{open}/breakouts/generate", facilitators(422), body={}),
+    Row("POST", "/api/v1/events/{open}/breakouts/regenerate", facilitators(404), body={}),
+    Row("POST", "/api/v1/events/{open}/breakouts/move", facilitators(404),
+        body={"attendee": 1, "round": 1, "theme": "imago", "group": 1}),
+    Row("POST", "/api/v1/events/{open}/breakouts/swap", facilitators(404),
+        body={"attendee": 1, "other": 2, "round": 1}),
+    Row("POST", "/api/v1/events/{open}/breakouts/pins", facilitators(404),
+        body={"attendee": 1, "round": 1, "theme": "imago"}),
+    Row("DELETE", "/api/v1/events/{open}/breakouts/pins/1/1", facilitators(404)),
+    Row("PUT", "/api/v1/events/{open}/breakouts/rooms", facilitators(404),
+        body={"rooms": [{"theme": "imago", "group": 1, "room": "Zaal 2"}]}),
+    Row("POST", "/api/v1/events/{open}/breakouts/publish", facilitators(404)),
+    # calendars
+    Row("GET", "/calendar.ics", every(200)),
+    Row("HEAD", "/calendar.ics", every(200)),
+    Row("GET", "/events/{open}.ics", every(200)),
+    Row("HEAD", "/events/{open}.ics", every(200)),
+    Row("GET", "/events/{draft}.ics", every(404)),
+    Row("GET", "/feeds/{feed}.ics", every(200)),
+    Row("HEAD", "/feeds/{feed}.ics", every(200)),
+    Row("GET", "/feeds/niet-een-echte-token.ics", every(404)),
+    Row("GET", "/api/v1/me/calendar", signed_in(200)),
+    Row("PATCH", "/api/v1/me/calendar", signed_in(200), body={"reminder_minutes": 30}),
+    Row("POST", "/api/v1/me/calendar/rotate", signed_in(200)),
+    Row("DELETE", "/api/v1/me/calendar/personal", signed_in(204)),
+]
+
+# Routes in the OpenAPI document that may go without a row for now, each with the reason. Keep it empty.
+PENDING: dict[tuple[str, str], str] = {}
+
+
+def _template(path: str) -> str:
+    """The OpenAPI path template a concrete row path belongs to (placeholders and ids become {…})."""
+    parts = []
+    for part in path.split("?", 1)[0].split("/"):
+        if part.startswith("{") or part.isdigit():
+            parts.append("{}")
+        elif part.endswith(".ics") and part != "calendar.ics":
+            parts.append("{}")
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _openapi_template(path: str) -> str:
+    return "/".join("{}" if p.startswith("{") else p for p in path.split("/"))
+
+
+class World:
+    """Members of every role, events, orders and tokens the rows refer to."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.headers: dict[str, dict[str, str]] = {"anon": {}}
+        self.emails: dict[str, str] = {}
+        self.birth_dates: dict[str, str] = {}
+        self.ids: dict[str, int] = {}
+        self.values: dict[str, str] = {}
+
+    async def build(self, members: Members) -> None:
+        from members.service import rotate_feed_token
+
+        specs = {"member": (), "holder": (), "fac": ("facilitator",), "owner": ("organiser",),
+                 "other": ("organiser",)}
+        for i, (role, roles) in enumerate(specs.items()):
+            birth = date(1960 + i, 1 + i, 10 + i)
+            made = await members.create(*roles, email=f"{role}@matrix.example.nl", birth_date=birth)
+            self.headers[role], self.emails[role] = made["headers"], made["email"]
+            self.birth_dates[role], self.ids[role] = birth.isoformat(), made["id"]
+        self.values["open"] = await self.published()
+        self.values["draft"] = await self.draft()
+        self.values["order"], self.values["code"] = await self.order(self.values["open"])
+        self.values["b"] = await self.published()
+        self.values["order_b"], _ = await self.order(self.values["b"])
+        self.values["c"] = await self.published()
+        self.values["order_c"], _ = await self.order(self.values["c"])
+        self.values["feed"] = await rotate_feed_token(self.ids["holder"])
+        other_event = await self.client.post("/api/v1/events", json=_event(), headers=self.headers["other"])
+        assert other_event.status_code == 201, other_event.text
+
+    async def draft(self) -> str:
+        created = await self.client.post("/api/v1/events", json=_event(), headers=self.headers["owner"])
+        assert created.status_code == 201, created.text
+        return created.json()["slug"]
+
+    async def published(self) -> str:
+        slug = await self.draft()
+        published = await self.client.post(f"/api/v1/events/{slug}/publish", headers=self.headers["owner"])
+        assert published.status_code == 200, published.text
+        return slug
+
+    async def order(self, slug: str) -> tuple[str, str]:
+        from ticketing.tables import Ticket
+
+        response = await self.client.post(f"/api/v1/events/{slug}/orders", json=_companion(),
+                                          headers=self.headers["holder"])
+        assert response.status_code == 201, response.text
+        order = response.json()
+        assert order["status"] == "paid", order  # a free event is paid at once, with tickets
+        tickets = await Ticket.select(Ticket.code).where(Ticket.order == order["id"])
+        return str(order["id"]), tickets[0]["code"]
+
+    async def fresh_token(self, role: str) -> dict[str, str]:
+        from members.service import _issue
+
+        token, _ = await _issue(self.ids[role], "api", timedelta(days=1))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def path(self, template: str) -> str:
+        path = template
+        if "{fresh_draft}" in path:
+            path = path.replace("{fresh_draft}", await self.draft())
+        if "{fresh_open}" in path:
+            path = path.replace("{fresh_open}", await self.published())
+        for key, value in self.values.items():
+            path = path.replace("{" + key + "}", value)
+        return path
+
+
+def _body(row: Row, world: World) -> Any:
+    if callable(row.body):
+        try:
+            return row.body(world)
+        except TypeError:
+            return row.body()
+    return row.body
+
+
+@pytest.mark.anyio
+async def test_authorisation_matrix(client: httpx.AsyncClient, members: Members) -> None:
+    world = World(client)
+    await world.build(members)
+    mismatches: list[str] = []
+    leaks: list[str] = []
+    for row in MATRIX:
+        for role in ROLES:
+            headers = world.headers[role]
+            if row.fresh_token and role != "anon":
+                headers = await world.fresh_token(role)
+            path = await world.path(row.path)
+            body = _body(row, world)
+            kwargs: dict[str, Any] = {"headers": headers}
+            if body is not None:
+                kwargs["json"] = body
+            response = await client.request(row.method, path, **kwargs)
+            want = row.expected[role]
+            if response.status_code != want:
+                mismatches.append(f"{row.method} {row.path} as {role}: {response.status_code} (expected {want}) "
+                                  f"{response.text[:160]}")
+            text = response.text
+            for other, email in world.emails.items():
+                if other == role:
+                    continue
+                if role not in row.personal_data_ok and email in text:
+                    leaks.append(f"{row.method} {row.path} as {role} shows {other}'s personal data")
+                if world.birth_dates[other] in text:  # not even the organiser: only the rule's outcome
+                    leaks.append(f"{row.method} {row.path} as {role} shows {other}'s birth date")
+    assert not leaks, "\n".join(leaks)
+    assert not mismatches, f"{len(mismatches)} of {len(MATRIX) * len(ROLES)} cells differ:\n" + "\n".join(mismatches)
+
+
+@pytest.mark.anyio
+async def test_drafts_and_other_peoples_things_stay_out_of_lists(client: httpx.AsyncClient,
+                                                                 members: Members) -> None:
+    world = World(client)
+    await world.build(members)
+    public = [e["slug"] for e in (await client.get("/api/v1/events")).json()]
+    assert world.values["draft"] not in public and world.values["open"] in public
+    others = [e["slug"] for e in (await client.get("/api/v1/events/mine", headers=world.headers["other"])).json()]
+    assert world.values["draft"] not in others and world.values["open"] not in others
+    member_orders = (await client.get("/api/v1/orders", headers=world.headers["member"])).json()
+    assert member_orders == []
+    community = (await client.get("/calendar.ics")).text
+    for role, email in world.emails.items():
+        assert email not in community and world.birth_dates[role].replace("-", "") not in community
+
+
+def test_every_route_has_a_row(settings: Any) -> None:
+    from app import create_app
+
+    documented = {(method.upper(), _openapi_template(path))
+                  for path, item in create_app(settings).openapi_schema.to_schema()["paths"].items()
+                  for method in item if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}}
+    covered = {(row.method, _template(row.path)) for row in MATRIX}
+    missing = sorted(documented - covered - set(PENDING))
+    assert not missing, (
+        "Routes without a row in tests/api/test_authz_matrix.py MATRIX (add one per route, with the status each "
+        "role gets; or, while the route is being built, list it in PENDING with a reason):\n"
+        + "\n".join(f"  {m} {p}" for m, p in missing)
+    )
+    stale = sorted(set(PENDING) & covered)
+    assert not stale, f"PENDING lists routes that now have rows: {stale}"

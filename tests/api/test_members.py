@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.conftest import Members
+
+pytestmark = pytest.mark.anyio
+
+SIGNUP = {
+    "email": "Sanne@Example.nl",
+    "password": "klantcontact-is-vakwerk",
+    "name": "Sanne de Vries",
+    "organisation": "Bel & Co",
+    "industry": "customer_contact",
+    "experience_level": 2,
+    "birth_date": "1990-05-17",
+}
+
+
+async def test_signup_login_me_logout(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/signup", json=SIGNUP)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["email"] == "sanne@example.nl"
+    assert body["roles"] == ["member"]
+    assert "password" not in response.text and "password_hash" not in response.text
+
+    login = await client.post("/api/v1/auth/login", json={"email": "SANNE@example.nl ", "password": SIGNUP["password"]})
+    assert login.status_code == 200, login.text
+    token = login.json()["token"]
+    assert len(token) >= 43 and login.json()["token_type"] == "Bearer"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    me = await client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["name"] == "Sanne de Vries" and me.json()["birth_date"] == "1990-05-17"
+
+    out = await client.post("/api/v1/auth/logout", headers=headers)
+    assert out.status_code == 204
+    again = await client.get("/api/v1/me", headers=headers)
+    assert again.status_code == 401
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert again.json()["code"] == "not_authenticated"
+
+
+async def test_tokens_are_stored_hashed(client: httpx.AsyncClient, members: Members) -> None:
+    from members.tables import AuthToken
+
+    member = await members.create()
+    stored = await AuthToken.select(AuthToken.token_hash).where(AuthToken.member == member["id"])
+    assert stored and all(row["token_hash"] != member["token"] for row in stored)
+    assert all(len(row["token_hash"]) == 64 for row in stored)
+
+
+async def test_email_is_unique_case_insensitively(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/v1/auth/signup", json=SIGNUP)).status_code == 201
+    dup = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "sanne@EXAMPLE.nl"})
+    assert dup.status_code == 409
+    assert dup.json()["code"] == "conflict"
+    assert dup.json()["errors"][0]["field"] == "email"
+
+
+async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/auth/signup", json=SIGNUP)
+    wrong = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "niet-het-goede-1"})
+    unknown = await client.post("/api/v1/auth/login", json={"email": "nobody@example.nl", "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "status"),
+    [
+        ({"password": "kort"}, "password", 422),
+        ({"password": "wachtwoord1"}, "password", 422),
+        ({"email": "geen-email"}, "email", 422),
+        ({"industry": "astrology"}, "industry", 422),
+        ({"experience_level": 9}, "experience_level", 400),
+        ({"birth_date": "3000-01-01"}, "birth_date", 422),
+        ({"birth_date": "17-05-1990"}, "birth_date", 400),
+        ({"name": ""}, "name", 400),
+        ({"unexpected": 1}, "unexpected", 400),
+    ],
+)
+async def test_signup_validation_names_the_field(
+    client: httpx.AsyncClient, change: dict[str, object], field: str, status: int
+) -> None:
+    response = await client.post("/api/v1/auth/signup", json={**SIGNUP, **change})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert any(e["field"] == field for e in body["errors"]), body
+    assert field in body["detail"] or body["errors"][0]["field"] == field
+
+
+async def test_malformed_json_is_a_problem_not_a_500(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/signup", content=b"{not json",
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] in {"bad_request", "validation_error"}
+
+
+async def test_industries_have_dutch_and_english_labels(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/industries")
+    assert response.status_code == 200
+    industries = {i["code"]: i for i in response.json()}
+    assert industries["customer_contact"]["label_nl"] == "Klantcontact"
+    assert industries["customer_contact"]["label_en"] == "Customer contact"
+    assert len(industries) >= 10
+
+
+async def test_profile_update(client: httpx.AsyncClient, members: Members) -> None:
+    member = await members.create()
+    response = await client.patch("/api/v1/me", headers=member["headers"],
+                                  json={"organisation": "Nieuwe Werkgever", "experience_level": 3})
+    assert response.status_code == 200, response.text
+    assert response.json()["organisation"] == "Nieuwe Werkgever"
+    bad = await client.patch("/api/v1/me", headers=member["headers"], json={"industry": "nope"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "industry"
+
+
+async def test_only_organisers_grant_roles(client: httpx.AsyncClient, members: Members) -> None:
+    organiser = await members.create("organiser")
+    member = await members.create()
+    denied = await client.post("/api/v1/members/roles", headers=member["headers"],
+                               json={"email": member["email"], "role": "organiser"})
+    assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
+    granted = await client.post("/api/v1/members/roles", headers=organiser["headers"],
+                                json={"email": member["email"], "role": "facilitator"})
+    assert granted.status_code == 200
+    assert "facilitator" in granted.json()["roles"]
+    me = await client.get("/api/v1/me", headers=member["headers"])
+    assert "facilitator" in me.json()["roles"]
+
+
+async def test_session_expiry_is_enforced(client: httpx.AsyncClient, members: Members) -> None:
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from members.tables import AuthToken
+
+    member = await members.create()
+    await AuthToken.update({AuthToken.expires_at: utcnow() - timedelta(seconds=1)}).where(
+        AuthToken.member == member["id"]
+    )
+    response = await client.get("/api/v1/me", headers=member["headers"])
+    assert response.status_code == 401

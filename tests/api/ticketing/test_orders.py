@@ -1,0 +1,298 @@
+"""Ordering duos through the API: the companion rule, checks, capacity under concurrency, holds, free events,
+companion changes, overrides and the organiser's attendee list."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from settings import Settings
+from tests.api.conftest import Members
+from tests.api.ticketing.conftest import Shop, quick_members
+from tests.support.smtp import SmtpSink
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning:httpx"),
+]
+
+
+def event_date(event: dict[str, Any]) -> date:
+    return datetime.fromisoformat(event["starts_at_local"]).date()
+
+
+def years_before(day: date, years: int) -> date:
+    return day.replace(year=day.year - years) if not (day.month == 2 and day.day == 29) else date(
+        day.year - years, 3, 1)
+
+
+async def test_companion_rule_edge_cases_through_the_api(client: httpx.AsyncClient, shop: Shop) -> None:
+    event = await shop.event()
+    slug, day = event["slug"], event_date(event)
+    buyers = await quick_members(6)
+    thirty_today = years_before(day, 30)  # turns 30 on the event day: is 30, refused in customer contact
+    refused = await shop.order(slug, buyers[0], industry="customer_contact", birth_date=thirty_today.isoformat())
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "companion_not_eligible"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "30 jaar" in problem["reason_nl"] and "klantcontact" in problem["reason_nl"]
+    assert "30" in problem["reason_en"]
+
+    turns_30_tomorrow = thirty_today + timedelta(days=1)  # still 29 on the event day
+    ok = await shop.order(slug, buyers[0], industry="customer_contact", birth_date=turns_30_tomorrow.isoformat())
+    assert ok.status_code == 201, ok.text
+    order = ok.json()
+    assert order["status"] == "pending_payment" and order["expires_at"]
+    assert order["companion"]["eligibility_basis"] == "age" and "29" in order["companion"]["eligibility_reason_nl"]
+
+    other_industry = await shop.order(slug, buyers[1], industry="finance", birth_date="1970-05-05")
+    assert other_industry.status_code == 201 and other_industry.json()["companion"]["eligibility_basis"] == "industry"
+
+    no_birth_date = await shop.order(slug, buyers[2], industry="customer_contact")
+    assert no_birth_date.status_code == 422 and no_birth_date.json()["code"] == "companion_birth_date_required"
+    unknown = await shop.order(slug, buyers[2], industry="mining")
+    assert unknown.status_code == 422 and unknown.json()["code"] == "companion_industry_unknown"
+    future = await shop.order(slug, buyers[2], industry="customer_contact",
+                              birth_date=(day + timedelta(days=3)).isoformat())
+    assert future.status_code == 422 and future.json()["code"] == "companion_birth_date_invalid"
+    myself = await shop.order(slug, buyers[2], email=buyers[2]["email"].upper())
+    assert myself.status_code == 422 and myself.json()["code"] == "companion_is_buyer"
+    bad_body = await client.post(f"/api/v1/events/{slug}/orders", json={"companion": {"name": "x"}},
+                                 headers=buyers[2]["headers"])
+    assert bad_body.status_code == 400 and bad_body.json()["code"] == "validation_error"
+    anonymous = await client.post(f"/api/v1/events/{slug}/orders", json={})
+    assert anonymous.status_code == 401
+
+    # The live check, without ordering.
+    check = await client.post(f"/api/v1/events/{slug}/eligibility-check",
+                              json={"industry": "customer_contact", "birth_date": thirty_today.isoformat()})
+    assert check.status_code == 200
+    assert check.json()["eligible"] is False and check.json()["code"] == "companion_not_eligible"
+    check = await client.post(f"/api/v1/events/{slug}/eligibility-check",
+                              json={"industry": "customer_contact", "birth_date": turns_30_tomorrow.isoformat()})
+    assert check.json() | {} == check.json() and check.json()["eligible"] is True and check.json()["age"] == 29
+    # A custom age limit and home industry per event.
+    healthcare = await shop.event(title="Zorg-hackathon", age_limit=25, home_industry="healthcare")
+    check = await client.post(f"/api/v1/events/{healthcare['slug']}/eligibility-check",
+                              json={"industry": "customer_contact", "birth_date": years_before(day, 27).isoformat()})
+    assert check.json()["eligible"] is True and check.json()["passed"] == "industry"
+    check = await client.post(f"/api/v1/events/{healthcare['slug']}/eligibility-check",
+                              json={"industry": "healthcare", "birth_date": years_before(day, 27).isoformat()})
+    assert check.json()["eligible"] is False
+
+
+async def test_duplicate_attendee_and_sales_state(client: httpx.AsyncClient, shop: Shop) -> None:
+    event = await shop.event()
+    slug = event["slug"]
+    b1, b2, b3 = await quick_members(3)
+    assert (await shop.order(slug, b1, email="Sam@Example.nl")).status_code == 201
+    again = await shop.order(slug, b2, email="SAM@example.NL")
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_attendee"
+    twice = await shop.order(slug, b1, email="iemand-anders@example.nl")
+    assert twice.status_code == 409 and twice.json()["code"] == "duplicate_attendee"
+    # The companion of one duo cannot be another duo's companion… nor bring the first buyer along.
+    bring_buyer = await shop.order(slug, b3, email=b1["email"])
+    assert bring_buyer.status_code == 409 and bring_buyer.json()["code"] == "duplicate_attendee"
+    seats = (await client.get(f"/api/v1/events/{slug}")).json()["seats_left"]
+    assert seats == 39
+
+    # Sales closed, not started, cancelled, draft.
+    closed = await shop.event(title="Gesloten", sales_end=(datetime.now(ZoneInfo("UTC")) + timedelta(days=1)
+                                                          ).isoformat())
+    from events.tables import Event
+
+    await Event.update({Event.sales_end: datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1)}).where(
+        Event.slug == closed["slug"])
+    r = await shop.order(closed["slug"], b3)
+    assert r.status_code == 409 and r.json()["code"] == "sales_closed"
+    later = await shop.event(title="Later", sales_start=(datetime.now(ZoneInfo("UTC")) + timedelta(days=2)
+                                                          ).isoformat())
+    r = await shop.order(later["slug"], b3)
+    assert r.status_code == 409 and r.json()["code"] == "sales_not_started"
+    h = shop.organiser["headers"]
+    await client.post(f"/api/v1/events/{later['slug']}/cancel", json={"reason": "zaal"}, headers=h)
+    r = await shop.order(later["slug"], b3)
+    assert r.status_code == 409 and r.json()["code"] == "event_cancelled"
+    from tests.api.ticketing.conftest import event_body
+
+    draft = (await client.post("/api/v1/events", json=event_body(title="Concept"), headers=h)).json()
+    r = await shop.order(draft["slug"], b3)
+    assert r.status_code == 404
+
+
+async def test_200_concurrent_buyers_for_50_duos_over_http(http: httpx.AsyncClient, shop: Shop) -> None:
+    event = await shop.event(capacity_duos=50)
+    slug = event["slug"]
+    buyers = await quick_members(200)
+
+    async def buy(buyer: dict[str, Any]) -> httpx.Response:
+        return await http.post(f"/api/v1/events/{slug}/orders", headers=buyer["headers"], json={"companion": {
+            "name": "Partner", "email": f"p-{buyer['email']}", "industry": "retail"}})
+
+    responses = await asyncio.gather(*(buy(b) for b in buyers))
+    codes = [r.status_code for r in responses]
+    assert codes.count(201) == 50, {c: codes.count(c) for c in set(codes)}
+    assert codes.count(409) == 150
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"sold_out"}
+
+    from events.tables import Event
+    from ticketing.tables import Attendee, TicketOrder
+
+    row = await Event.select(Event.seats_taken).where(Event.slug == slug).first()
+    live = await TicketOrder.count().where(TicketOrder.status.is_in(["pending_payment", "paid"]))
+    assert row["seats_taken"] == 50 == live
+    assert await Attendee.count().where(Attendee.live == True) == 100  # noqa: E712
+
+
+async def test_hold_expires_once_and_frees_the_seat(client: httpx.AsyncClient, shop: Shop) -> None:
+    from ticketing import service
+
+    event = await shop.event(capacity_duos=1)
+    slug = event["slug"]
+    b1, b2 = await quick_members(2)
+    order = (await shop.order(slug, b1)).json()
+    sold_out = await shop.order(slug, b2)
+    assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
+    assert await service.expire_holds() == 0  # not yet due
+    later = datetime.fromisoformat(order["expires_at"]) + timedelta(seconds=1)
+    assert await service.expire_holds(now=later) == 1
+    assert await service.expire_holds(now=later + timedelta(minutes=5)) == 0  # freed exactly once
+    shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=b1["headers"])).json()
+    assert shown["status"] == "expired" and not shown["companion"]["live"]
+    assert (await client.get(f"/api/v1/events/{slug}")).json()["seats_left"] == 1
+    paying = await client.post(f"/api/v1/orders/{order['id']}/payment", headers=b1["headers"])
+    assert paying.status_code == 409 and paying.json()["code"] == "reservation_expired"
+    # The seat and both people are free again.
+    assert (await shop.order(slug, b2, email=order["companion"]["email"])).status_code == 201
+    log = (await client.get(f"/api/v1/orders/{order['id']}/log", headers=b1["headers"])).json()
+    assert [e["action"] for e in log] == ["reserved", "expired"] and log[1]["actor"] == "system"
+
+
+async def test_order_is_visible_to_its_buyer_and_organiser_only(client: httpx.AsyncClient, shop: Shop,
+                                                                members: Members) -> None:
+    event = await shop.event()
+    b1, b2 = await quick_members(2)
+    order = (await shop.order(event["slug"], b1)).json()
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=b1["headers"])).status_code == 200
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=shop.organiser["headers"])).status_code == 200
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=b2["headers"])).status_code == 404
+    other_org = await members.create("organiser")
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=other_org["headers"])).status_code == 404
+    assert (await client.get(f"/api/v1/orders/{order['id']}")).status_code == 401
+    mine = (await client.get("/api/v1/orders", headers=b1["headers"])).json()
+    assert [o["id"] for o in mine] == [order["id"]]
+    assert (await client.get("/api/v1/orders", headers=b2["headers"])).json() == []
+
+
+async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.AsyncClient, shop: Shop,
+                                                                  settings: Settings, smtp: SmtpSink) -> None:
+    from ticketing import outbox, service
+    from ticketing.rules import is_ticket_code
+
+    event = await shop.event(price_cents=0, title="Gratis meetup", kind="meetup")
+    (buyer,) = await quick_members(1)
+    response = await shop.order(event["slug"], buyer, email="gast@example.nl", name="Gast Jong")
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["status"] == "paid" and order["expires_at"] is None and order["amount_cents"] == 0
+    codes = [order["buyer"]["ticket_code"], order["companion"]["ticket_code"]]
+    assert all(is_ticket_code(c) for c in codes) and codes[0] != codes[1]
+    assert await outbox.send_outbox(settings) == 2
+    assert await outbox.send_outbox(settings) == 0  # never twice
+    mails = await smtp.wait_for_messages(2)
+    assert sorted(r for m in mails for r in m.rcpt_tos) == sorted([buyer["email"], "gast@example.nl"])
+    for mail in mails:
+        msg = mail.message
+        assert any(p.get_content_type() == "text/calendar" for p in msg.iter_attachments())
+        text = msg.get_body(("plain",)).get_content()
+        assert codes[0] in text and codes[1] in text
+    assert await service.live_ticket_event_ids(buyer["id"]) == [event["id"]]
+
+
+async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, shop: Shop, settings: Settings,
+                                                     smtp: SmtpSink, members: Members) -> None:
+    from ticketing import outbox, service
+
+    event = await shop.event(price_cents=0)
+    b1, b2 = await quick_members(2)
+    order = (await shop.order(event["slug"], b1, email="oud@example.nl")).json()
+    await outbox.send_outbox(settings)
+    old_code = order["companion"]["ticket_code"]
+    taken = await shop.order(event["slug"], b2, email="bezet@example.nl")
+    assert taken.status_code == 201
+    clash = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b1["headers"],
+                             json={"name": "Bezet", "email": "BEZET@example.nl", "industry": "retail"})
+    assert clash.status_code == 409 and clash.json()["code"] == "duplicate_attendee"
+    refused = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b1["headers"],
+                               json={"name": "Oud", "email": "x@example.nl", "industry": "customer_contact",
+                                     "birth_date": "1960-01-01"})
+    assert refused.status_code == 422 and refused.json()["code"] == "companion_not_eligible"
+    changed = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b1["headers"],
+                               json={"name": "Nieuw", "email": "nieuw@example.nl", "industry": "education"})
+    assert changed.status_code == 200, changed.text
+    view = changed.json()
+    assert view["companion"]["email"] == "nieuw@example.nl" and view["companion"]["ticket_code"] != old_code
+    assert view["former_companions"][0]["ticket_status"] == "void"
+    assert view["buyer"]["ticket_code"] == order["buyer"]["ticket_code"]
+    # The old companion is free to come with someone else now.
+    member = await members.create(email="oud@example.nl")
+    assert member and (await shop.order(event["slug"], (await quick_members(1, "derde"))[0],
+                                        email="oud@example.nl")).status_code == 201
+    # Their voided ticket does not count; the new (free, so paid) order gives them a live one again.
+    assert await service.live_ticket_event_ids(member["id"]) == [event["id"]]
+    await outbox.send_outbox(settings)
+    mails = await smtp.wait_for_messages(2 + 2 + 3 + 2)
+    subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in mails}
+    assert any(to == "oud@example.nl" and "vervallen" in s for to, s in subjects)
+    assert any(to == "nieuw@example.nl" for to, _ in subjects)
+    other = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b2["headers"],
+                             json={"name": "X", "email": "y@example.nl", "industry": "retail"})
+    assert other.status_code == 404
+
+
+async def test_override_admits_a_refused_companion_and_shows_on_the_list(client: httpx.AsyncClient,
+                                                                         shop: Shop) -> None:
+    event = await shop.event()
+    slug, h = event["slug"], shop.organiser["headers"]
+    (buyer,) = await quick_members(1)
+    companion = {"email": "Mentor@example.nl", "industry": "customer_contact", "birth_date": "1970-01-01",
+                 "name": "Mentor"}
+    assert (await shop.order(slug, buyer, **companion)).status_code == 422
+    forbidden = await client.post(f"/api/v1/events/{slug}/overrides", headers=buyer["headers"],
+                                  json={"email": "mentor@example.nl", "reason": "ik wil"})
+    assert forbidden.status_code == 403
+    created = await client.post(f"/api/v1/events/{slug}/overrides", headers=h,
+                                json={"email": "mentor@example.nl", "reason": "Spreker van de aftrap"})
+    assert created.status_code == 201, created.text
+    assert created.json()["created_by_id"] == shop.organiser["id"]
+    dup = await client.post(f"/api/v1/events/{slug}/overrides", headers=h,
+                            json={"email": "MENTOR@example.nl", "reason": "nog eens"})
+    assert dup.status_code == 409 and dup.json()["code"] == "override_exists"
+    check = await client.post(f"/api/v1/events/{slug}/eligibility-check",
+                              json={"industry": "customer_contact", "birth_date": "1970-01-01",
+                                    "email": "mentor@example.nl"})
+    assert check.json()["eligible"] is True and check.json()["passed"] == "override"
+    order = await shop.order(slug, buyer, **companion)
+    assert order.status_code == 201, order.text
+    assert order.json()["companion"]["eligibility_basis"] == "override"
+
+    listing = await client.get(f"/api/v1/events/{slug}/attendees", headers=h)
+    assert listing.status_code == 200, listing.text
+    duo = listing.json()["duos"][0]
+    assert duo["companion"]["override"]["reason"] == "Spreker van de aftrap"
+    assert duo["companion"]["override"]["created_by"] == shop.organiser["name"]
+    assert listing.json()["held_duos"] == 1
+    as_csv = await client.get(f"/api/v1/events/{slug}/attendees", params={"format": "csv"}, headers=h)
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["role"] for r in rows] == ["buyer", "companion"]
+    assert rows[1]["override_reason"] == "Spreker van de aftrap" and rows[1]["email"] == "mentor@example.nl"
+    assert (await client.get(f"/api/v1/events/{slug}/attendees", headers=buyer["headers"])).status_code == 403

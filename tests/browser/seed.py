@@ -1,0 +1,217 @@
+"""Setup for the organiser and facilitator journeys, through the services (never the tables).
+
+Runs in a child process (``seed(kind, **options)`` → JSON), so it has a database engine of its own: the live
+server owns the connection pool of this process (on PostgreSQL a pool cannot be shared across event
+loops), and a child process works the same on both engines. Buyers are created with ``members.signup``
+(no client address, so no sign-up rate limit), staff sign in through ``members.service.login`` (a session
+cookie for the test's browser), orders with ``ticketing.service.reserve_duo``, a card payment
+with the webhook's own use-case ``handle_stripe_event`` (as if Stripe reported it).
+
+    python -m tests.browser.seed board '{"title": "...", "duos": 20}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+INDUSTRIES = ("retail", "finance", "healthcare", "government", "education", "it_telecom", "logistics")
+ORGANISATIONS = ("Bol Klantenservice", "Zorgverzekeraar Midden", "Gemeente Utrecht", "Energie Direct", "Bank West",
+                 "Webwinkel Oost", "Telecom Noord", "Reisbureau Zon", "Hogeschool Rijn", "Vervoer Zuid")
+FIRST = ("Sanne", "Daan", "Fatima", "Lars", "Noor", "Jesse", "Ayla", "Sem", "Lotte", "Milan", "Yara", "Bram",
+         "Iris", "Thijs", "Zoë", "Ruben", "Mila", "Stijn", "Eva", "Omar", "Fleur", "Koen", "Nina", "Joris")
+LAST = ("de Vries", "Jansen", "Bakker", "El Amrani", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
+        "Bos", "Vos", "Peters", "Hendriks", "Yilmaz", "Dekker")
+
+
+def seed(kind: str, **options: Any) -> dict[str, Any]:
+    """Run one seeding in a child process on the test database (DATABASE_URL is inherited)."""
+    result = subprocess.run([sys.executable, "-m", "tests.browser.seed", kind, json.dumps(options)], cwd=ROOT,
+                            env={**os.environ}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def person(i: int) -> str:
+    return f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
+
+
+async def _organiser() -> Any:
+    from core.demo import DEMO_ORGANISER
+    from members.service import Principal
+    from members.tables import Member
+
+    row = await Member.select().where(Member.email == DEMO_ORGANISER[0]).first()
+    assert row is not None, "the demo organiser is seeded by the site fixture"
+    return Principal(row["id"], row["email"], row["name"], True, False, "cli")
+
+
+async def _staff(role: str, tag: str, name: str) -> tuple[Any, str]:
+    """A fresh organiser or facilitator and a browser session for them. Signing in through the page would
+    count against the sign-in limit per client address, which every browser test shares (127.0.0.1); the
+    sign-in form itself is walked in test_journeys.py."""
+    from datetime import timedelta as days
+
+    from members.service import NewMember, Principal, ensure_member, login
+
+    email, password = f"{role}.{tag}@example.nl", "seeded-koffie-bij-de-klantenservice"
+    profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
+                                               organisation="Stichting Nieuw Geluid", experience_level=3),
+                                     roles=(role,))
+    issued = await login(email, password, kind="session", lifetime=days(days=1), label="browser test")
+    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", role == "facilitator",
+                      "session")
+    return actor, issued.token
+
+
+async def _event(title: str, price_cents: int, capacity: int, actor: Any = None) -> dict[str, Any]:
+    from events import service as events
+
+    actor = actor or await _organiser()
+    day = date.today() + timedelta(days=45)
+    tz = ZoneInfo("Europe/Amsterdam")
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+    created = await events.create_event(actor, {
+        "kind": "hackathon", "title": title, "starts_at": at(13), "ends_at": at(21), "timezone": "Europe/Amsterdam",
+        "venue_name": "De Kennismakerij", "address": "Stationsplein 1, Utrecht", "capacity_duos": capacity,
+        "price_cents": price_cents,
+        "agenda": [
+            {"title": "Aftrap", "starts_at": at(13), "ends_at": at(13, 30), "room": "Grote zaal"},
+            {"title": "Ronde 1", "starts_at": at(13, 30), "ends_at": at(15), "is_breakout_round": True},
+            {"title": "Ronde 2", "starts_at": at(15, 15), "ends_at": at(16, 45), "is_breakout_round": True},
+            {"title": "Ronde 3", "starts_at": at(17), "ends_at": at(18, 30), "is_breakout_round": True},
+        ],
+    })
+    return await events.publish_event(actor, created["slug"])
+
+
+async def _buyer(email: str, i: int) -> Any:
+    from members.service import NewMember, Principal, signup
+
+    profile = await signup(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
+                                     organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
+                                     industry="customer_contact", experience_level=i % 5))
+    return Principal(profile["id"], profile["email"], profile["name"], False, False, "cli")
+
+
+def _companion(i: int, email: str, **changes: Any) -> Any:
+    from ticketing.service import CompanionIn
+
+    values = {"name": person(i + 11), "email": email, "industry": INDUSTRIES[i % len(INDUSTRIES)],
+              "organisation": ORGANISATIONS[(i + 5) % len(ORGANISATIONS)], "birth_date": None}
+    values.update(changes)
+    return CompanionIn(**values)
+
+
+async def pay_as_stripe(order_id: int, amount: int) -> None:
+    from ticketing.service import handle_stripe_event
+
+    intent = {"id": f"pi_seeded_{order_id}", "object": "payment_intent", "status": "succeeded", "amount": amount,
+              "currency": "eur", "metadata": {"order_id": str(order_id)}}
+    outcome = await handle_stripe_event({"id": f"evt_seeded_{order_id}", "type": "payment_intent.succeeded",
+                                         "data": {"object": intent}})
+    assert outcome == "paid", outcome
+
+
+async def board(title: str, duos: int) -> dict[str, Any]:
+    """A free hackathon with three breakout rounds and `duos` paid duos; most ticket holders ranked the themes."""
+    from pairing import service as pairing
+    from ticketing.service import reserve_duo
+
+    event = await _event(title, 0, max(duos, 10))
+    keys = [t["key"] for t in event["themes"]]
+    tag = event["slug"][-12:]
+    facilitator, session = await _staff("facilitator", tag, "Floor Facilitator")
+    for i in range(duos):
+        buyer = await _buyer(f"bord{i}.{tag}@example.nl", i)
+        await reserve_duo(buyer, event["slug"], _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
+        if i % 4 != 3:  # a few never rank: they count as neutral
+            await pairing.rank_themes_as_member(buyer, event["slug"], keys[i % len(keys):] + keys[:i % len(keys)])
+    return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name}
+
+
+async def sales(title: str) -> dict[str, Any]:
+    """A paid hackathon (€ 25 per duo): two paid duos, one held; one companion admitted by an exception."""
+    from ticketing import service as ticketing
+
+    tag = "".join(ch for ch in title.lower() if ch.isalnum())[-16:]
+    organiser, session = await _staff("organiser", tag, "Otto Organisator")
+    event = await _event(title, 2500, 12, organiser)
+    slug = event["slug"]
+    too_old_in_customer_contact = _companion(2, f"overstapper.{tag}@example.nl", industry="customer_contact",
+                                             birth_date=date(1980, 5, 1), name="Petra Overstapper")
+    await ticketing.add_override(organiser, slug, too_old_in_customer_contact.email,
+                                 "Stapt over uit de zorg; net begonnen in klantcontact.")
+    orders = []
+    for i, companion in enumerate((_companion(0, f"m0.{tag}@example.nl"), _companion(1, f"m1.{tag}@example.nl"),
+                                   too_old_in_customer_contact)):
+        buyer = await _buyer(f"koper{i}.{tag}@example.nl", i + 3)
+        orders.append(await ticketing.reserve_duo(buyer, slug, companion, hold_minutes=60))
+    await pay_as_stripe(orders[0]["id"], 2500)
+    await pay_as_stripe(orders[2]["id"], 2500)
+    free = await _event(f"{title} (gratis)", 0, 12, organiser)
+    free_orders = []
+    for i in range(2):
+        buyer = await _buyer(f"gratis{i}.{tag}@example.nl", i + 7)
+        free_orders.append(await ticketing.reserve_duo(buyer, free["slug"], _companion(i + 4, f"g{i}.{tag}@example.nl"),
+                                                       hold_minutes=60))
+    return {"slug": slug, "free_slug": free["slug"], "session": session, "name": organiser.name,
+            "paid": [orders[0]["id"], orders[2]["id"]],
+            "held": orders[1]["id"], "free_orders": [o["id"] for o in free_orders],
+            "buyers": [o["buyer"]["name"] for o in orders], "companions": [o["companion"]["name"] for o in orders]}
+
+
+async def verification_link(to: str, mail_dir: str) -> dict[str, Any]:
+    """Send the outbox (into `mail_dir`, as without SMTP_HOST) and return the path of the newest verification
+    link mailed to `to`: what the person would click in their mailbox."""
+    import email
+    import email.policy
+    import re
+    from dataclasses import replace
+
+    from settings import get_settings
+    from ticketing import outbox
+
+    await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir)))
+
+    def links_in_mailbox() -> list[str]:
+        links = []
+        for path in sorted(Path(mail_dir).glob("*.eml"), key=lambda p: p.stat().st_mtime):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to.lower() in str(message["To"]).lower():
+                body = message.get_body(preferencelist=("plain",))
+                found = re.search(r"https?://[^/\s]+(/e-mail-bevestigen/[A-Za-z0-9_-]+)", body.get_content())
+                if found:
+                    links.append(found.group(1))
+        return links
+
+    links = links_in_mailbox()
+    assert links, f"no verification mail for {to}"
+    return {"path": links[-1]}
+
+
+async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    from core import db
+
+    await db.start(2)
+    try:
+        return await {"board": board, "sales": sales, "verification_link": verification_link}[kind](**options)
+    finally:
+        await db.stop()
+
+
+if __name__ == "__main__":
+    import anyio
+
+    out = anyio.run(_main, sys.argv[1], json.loads(sys.argv[2]))
+    print(json.dumps(out, default=str))

@@ -1,0 +1,316 @@
+"""What the browser tests stand on: Debian's Chromium, a live server, and the checks every page must pass.
+
+Run ``bash scripts/ensure-chromium.sh`` once (installs /usr/bin/chromium; Playwright cannot download its
+own browser here). Tests use the plain sync Playwright API (never inside an anyio test: the app runs in
+its own thread with its own loop) and are marked ``@pytest.mark.browser``::
+
+    from tests.browser.support import LiveServer, NetworkGuard, PageWeight, chromium_browser, run_axe, ...
+
+    @pytest.mark.browser
+    def test_agenda(chromium_browser: Browser, live_app: LiveServer) -> None:
+        context = new_context(chromium_browser, phone=True)
+        guard = NetworkGuard().attach(context)
+        page = context.new_page()
+        weight = PageWeight(page)
+        page.goto(live_app.url("/agenda"))
+        assert serious_violations(run_axe(page)) == []
+        assert weight.total_bytes() < PAGE_BUDGET_BYTES
+        guard.assert_clean()
+        screenshot(page, "agenda-phone")
+
+Fixtures here (import them into a test module or a conftest): ``chromium_browser`` (session; built on
+pytest-playwright's ``playwright`` fixture so there is only one Playwright per run) and
+``browser_type_launch_args`` (the override pytest-playwright needs for its own ``browser``/``page``
+fixtures to use /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Playwright, Route
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS: list[str] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_PATH = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "test-results" / "screenshots")
+PAGE_BUDGET_BYTES = 60 * 1024  # every page, first visit, everything over the wire
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
+LOCAL_HOSTS: frozenset[str] = frozenset({"127.0.0.1"})
+# Only when real Stripe is switched on may a page reach Stripe (Stripe.js and what it loads itself).
+STRIPE_HOSTS: frozenset[str] = frozenset({"js.stripe.com", "api.stripe.com", "m.stripe.network",
+                                          "m.stripe.com", "r.stripe.com", "hooks.stripe.com",
+                                          "b.stripecdn.com", "q.stripe.com"})
+SERIOUS_IMPACTS: tuple[str, ...] = ("serious", "critical")
+
+
+# --- launching Chromium ---------------------------------------------------------------------------
+
+
+def chromium_launch_options(**overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for ``playwright.chromium.launch`` that drive Debian's Chromium."""
+    if not Path(CHROMIUM_PATH).exists():
+        raise RuntimeError(f"{CHROMIUM_PATH} is missing: run `bash scripts/ensure-chromium.sh` first")
+    return {"executable_path": CHROMIUM_PATH, "args": list(CHROMIUM_ARGS), "headless": True, **overrides}
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM_PATH).exists() or shutil.which("chromium") == CHROMIUM_PATH
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's launch arguments plus our executable and flags (import into a conftest)."""
+    return {**browser_type_launch_args, **chromium_launch_options()}
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Chromium for the whole run."""
+    browser = playwright.chromium.launch(**chromium_launch_options())
+    yield browser
+    browser.close()
+
+
+def new_context(browser: Browser, *, phone: bool = False, locale: str = "nl-NL", **options: Any
+                ) -> BrowserContext:
+    """A fresh context (empty cache and cookies): a phone (390×844, touch) or a desktop window."""
+    if phone:
+        options = {"viewport": PHONE_VIEWPORT, "device_scale_factor": 2, "is_mobile": True,
+                   "has_touch": True, **options}
+    else:
+        options = {"viewport": DESKTOP_VIEWPORT, **options}
+    return browser.new_context(locale=locale, timezone_id="Europe/Amsterdam", **options)
+
+
+# --- serving an ASGI app --------------------------------------------------------------------------
+
+
+class LiveServer:
+    """Run an ASGI app with uvicorn in a thread on 127.0.0.1 and a free port.
+
+    The socket is bound before the thread starts, so there is no race for the port. ``start()``
+    returns once uvicorn has finished the app's startup (lifespan) and accepts connections.
+    """
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", lifespan: str = "on",
+                 startup_timeout: float = 15.0) -> None:
+        self.app = app
+        self.host = host
+        self.startup_timeout = startup_timeout
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, 0))
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(app, host=host, port=self.port, lifespan=lifespan, log_level="warning",
+                                access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + (path if path.startswith("/") else f"/{path}")
+
+    def start(self) -> LiveServer:
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name=f"uvicorn-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("uvicorn stopped during startup (see the log above)")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"uvicorn did not start within {self.startup_timeout} s")
+            time.sleep(0.02)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def serve(app: Any, **options: Any) -> Iterator[LiveServer]:
+    """``with serve(app) as server: page.goto(server.url("/"))``."""
+    server = LiveServer(app, **options).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- no request may leave the machine -------------------------------------------------------------
+
+
+@dataclass
+class NetworkGuard:
+    """Abort, and record, every request to a host other than 127.0.0.1 (plus an allow-list).
+
+    Attach to a context before opening pages. ``NetworkGuard(allow=STRIPE_HOSTS)`` when real Stripe is on.
+    """
+
+    allow: frozenset[str] | set[str] | Sequence[str] = frozenset()
+    blocked: list[str] = field(default_factory=list)
+
+    def is_allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            return True
+        host = (parts.hostname or "").lower()
+        return host in LOCAL_HOSTS or host in set(self.allow)
+
+    def _handle(self, route: Route) -> None:
+        url = route.request.url
+        if self.is_allowed(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def attach(self, target: BrowserContext | Page) -> NetworkGuard:
+        target.route("**/*", self._handle)
+        return self
+
+    def assert_clean(self) -> None:
+        assert not self.blocked, "requests left the app's origin:\n" + "\n".join(self.blocked)
+
+
+# --- accessibility --------------------------------------------------------------------------------
+
+
+def run_axe(page: Page, context: str | None = None, options: dict[str, Any] | None = None
+            ) -> list[dict[str, Any]]:
+    """Run axe-core (vendored, offline) on the page; returns every violation (see serious_violations).
+
+    The script is evaluated through the DevTools protocol, which a Content-Security-Policy does not
+    block (a <script> tag injected by the test would be).
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
+    script = "async ([ctx, opts]) => (await axe.run(ctx || document, opts)).violations"
+    run_options = {"resultTypes": ["violations"], **(options or {})}
+    return list(page.evaluate(script, [context, run_options]))
+
+
+def serious_violations(violations: list[dict[str, Any]], impacts: Sequence[str] = SERIOUS_IMPACTS
+                       ) -> list[dict[str, Any]]:
+    """Only the violations with impact serious or critical, reduced to what a failure message needs."""
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "targets": [node.get("target") for node in v.get("nodes", [])][:5]}
+        for v in violations if v.get("impact") in impacts
+    ]
+
+
+def axe_serious(page: Page) -> list[dict[str, Any]]:
+    return serious_violations(run_axe(page))
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    return json.dumps(violations, indent=2, ensure_ascii=False)
+
+
+# --- page weight ----------------------------------------------------------------------------------
+
+
+class PageWeight:
+    """Bytes over the wire (headers + encoded body, i.e. gzipped) of every response a page loads.
+
+    Create it before ``page.goto``; it listens to CDP ``Network.loadingFinished`` (encodedDataLength).
+    Use a fresh context so nothing comes from the cache.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self._cdp: CDPSession = page.context.new_cdp_session(page)
+        self._urls: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self._cdp.on("Network.responseReceived", self._on_response)
+        self._cdp.on("Network.loadingFinished", self._on_finished)
+        self._cdp.send("Network.enable")
+        self._cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def _on_response(self, event: dict[str, Any]) -> None:
+        self._urls[event["requestId"]] = event["response"]["url"]
+
+    def _on_finished(self, event: dict[str, Any]) -> None:
+        url = self._urls.get(event["requestId"], event["requestId"])
+        self.sizes[url] = self.sizes.get(url, 0) + int(event.get("encodedDataLength", 0))
+
+    def reset(self) -> None:
+        self.sizes.clear()
+
+    def total_bytes(self) -> int:
+        """Wait for the network to go quiet, then sum what came in."""
+        self.page.wait_for_load_state("networkidle")
+        return sum(self.sizes.values())
+
+    def report(self) -> str:
+        rows = sorted(self.sizes.items(), key=lambda item: -item[1])
+        return "\n".join(f"{size:>8} B  {url}" for url, size in rows) + f"\n{self.total_bytes():>8} B  total"
+
+
+# --- screenshots ----------------------------------------------------------------------------------
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save ``test-results/screenshots/<name>.png`` (look at it!) and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
+    path = SCREENSHOT_DIR / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def check_page(page: Page, guard: NetworkGuard, weight: PageWeight | None = None,
+               budget: int = PAGE_BUDGET_BYTES, name: str | None = None,
+               extra: Callable[[Page], None] | None = None) -> None:
+    """The checks every page passes: axe serious/critical clean, within budget, nothing off-origin."""
+    violations = axe_serious(page)
+    assert not violations, describe_violations(violations)
+    if weight is not None:
+        total = weight.total_bytes()
+        assert total < budget, f"page weight {total} B over the {budget} B budget:\n{weight.report()}"
+    guard.assert_clean()
+    if extra is not None:
+        extra(page)
+    if name:
+        screenshot(page, name)

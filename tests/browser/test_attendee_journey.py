@@ -1,0 +1,239 @@
+"""The attendee journey in Chromium, desktop and 390×844 phone, with payments through localstripe.
+
+An organiser publishes a paid hackathon (through the API). A visitor finds it on the agenda, opens it, creates
+an account, fills in a companion whom the live check (htmx) refuses in plain Dutch (30 on the day and working in
+customer contact), is refused again on submit with the reason next to the field, picks an eligible companion,
+pays on the pay page with the fake Stripe.js that localstripe serves (card 4242…), and lands on "my tickets",
+which waits for localstripe's webhook before showing both names and ticket codes. There they rank the themes
+(seen back as a chart on the event page), change the companion (the rule checked again) and cancel with a refund.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from core.demo import DEMO_ORGANISER
+from tests.browser.conftest import Browse
+from tests.browser.support import LiveServer
+
+pytestmark = pytest.mark.browser
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TICKET_CODE = re.compile(r"NG(-[A-Z2-9]{4}){4}")
+PASSWORD = "koffie-bij-de-klantenservice"
+
+
+# --------------------------------------------------------------------------- set-up through the API
+
+
+def api_client(site: LiveServer, email: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=site.base_url, timeout=30)
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    return client
+
+
+def event_day(days_ahead: int = 60) -> date:
+    return date.today() + timedelta(days=days_ahead)
+
+
+def publish_event(site: LiveServer, title: str, *, price_cents: int, capacity: int = 12,
+                  days_ahead: int = 60) -> str:
+    """A published hackathon with the default themes and two breakout rounds; returns its slug."""
+    day = event_day(days_ahead)
+
+    def at(hour: int, minute: int = 0) -> str:
+        return datetime.combine(day, time(hour, minute), AMSTERDAM).isoformat()
+
+    with closing(api_client(site, *DEMO_ORGANISER)) as organiser:
+        response = organiser.post("/api/v1/events", json={
+            "title": title, "starts_at": at(13), "ends_at": at(18), "capacity_duos": capacity,
+            "price_cents": price_cents, "venue_name": "Beeld en Geluid", "address": "Media Parkboulevard 1, Hilversum",
+            "description": "Een middag over klantbeleving, met duo's uit de hele keten.",
+            "agenda": [
+                {"title": "Welkom", "starts_at": at(13), "ends_at": at(13, 30), "room": "Foyer"},
+                {"title": "Breakoutronde 1", "starts_at": at(13, 30), "ends_at": at(15), "is_breakout_round": True},
+                {"title": "Breakoutronde 2", "starts_at": at(15, 15), "ends_at": at(16, 45), "is_breakout_round": True},
+                {"title": "Afsluiting", "starts_at": at(17), "ends_at": at(18), "room": "Zaal 1"},
+            ],
+        })
+        assert response.status_code == 201, response.text
+        slug = response.json()["slug"]
+        organiser.post(f"/api/v1/events/{slug}/publish").raise_for_status()
+    return slug
+
+
+def born_years_before(day: date, years: int) -> str:
+    """A birth date that makes someone exactly `years` old on `day`."""
+    return day.replace(year=day.year - years).isoformat()
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def fill_companion(page: Page, **values: str) -> None:
+    page.wait_for_load_state()  # htmx wires the live check when the page has loaded
+    labels = {"name": "Naam van je partner", "email": "E-mailadres van je partner",
+              "birth_date": "Geboortedatum van je partner", "organisation": "Organisatie van je partner"}
+    for key, value in values.items():
+        if key == "industry":
+            page.get_by_label("Branche waarin je partner werkt").select_option(label=value)
+        else:
+            page.get_by_label(labels[key]).fill(value)
+
+
+def sign_up(page: Page, name: str, email: str) -> None:
+    page.get_by_label("Naam", exact=True).fill(name)
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_label("Organisatie").fill("Energie Direct")
+    page.get_by_label("Sector waarin je werkt").select_option(label="Klantcontact")
+    page.get_by_label("Senior").check()
+    page.get_by_role("button", name="Account aanmaken").click()
+
+
+def pay_with_card(page: Page, number: str = "4242424242424242") -> None:
+    """Type a card into the fake Stripe.js form (localstripe's card element, labelled by pay.js)."""
+    card = page.locator("#payment-element")
+    card.get_by_label("Kaartnummer").fill(number)
+    card.get_by_label("Vervalmaand (MM)").fill("12")
+    card.get_by_label("Vervaljaar (JJ)").fill("30")
+    card.get_by_label("Beveiligingscode (CVC)").fill("123")
+    card.get_by_label("Postcode").fill("1217")
+
+
+def order_card(page: Page, title: str) -> Any:
+    return page.locator("article.order", has_text=title)
+
+
+# --------------------------------------------------------------------------- the journey
+
+
+def test_attendee_orders_pays_ranks_changes_and_cancels(chromium_browser: Browser, site: LiveServer,
+                                                       phone: bool) -> None:
+    me = Browse(chromium_browser, site, phone=phone, journey="attendee")
+    page = me.page
+    title = f"Duodag klantbeleving ({me.device})"
+    slug = publish_event(site, title, price_cents=4500)
+    day = event_day()
+    email = f"noor.{me.device}@example.nl"
+    try:
+        me.goto("/")
+        card = page.locator(".event-card", has_text=title)
+        expect(card).to_contain_text("€\u00a045,00")
+        me.will_navigate()
+        card.get_by_role("link", name=title).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.get_by_role("heading", name="Imago")).to_be_visible()
+        expect(page.locator(".ticket-box")).to_contain_text("Nog 12 duoplekken vrij")
+        expect(page.locator(".community-ranking")).to_contain_text("Nog niemand heeft de thema's gerangschikt")
+
+        me.will_navigate()
+        page.get_by_role("link", name="Koop een duoticket").click()
+        me.will_navigate()
+        page.get_by_role("link", name="Maak een account aan").click()
+        me.will_navigate()
+        sign_up(page, "Noor Bakker", email)
+        expect(page).to_have_url(re.compile(rf"/e/{slug}/bestellen\?melding=welkom$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Koop een duoticket")
+
+        # The live check refuses a companion of 30 in customer contact, in plain Dutch.
+        fill_companion(page, name="Jan Jansen", email=f"jan.{me.device}@example.nl", industry="Klantcontact",
+                       birth_date=born_years_before(day, 30), organisation="Energie Direct")
+        check = page.locator("#companion-check")
+        expect(check).to_have_attribute("aria-live", "polite")
+        expect(check).to_contain_text("Je partner is op de dag van het evenement 30 jaar en werkt in klantcontact")
+        expect(check).to_contain_text("jonger is dan 30")
+        me.check("order-refused")
+
+        # Submitting anyway: the service refuses, the reason sits next to the birth date.
+        me.will_navigate()
+        page.get_by_role("button", name="Verder naar betalen").click()
+        birth = page.get_by_label("Geboortedatum van je partner")
+        expect(birth).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(".field--invalid")).to_contain_text("30 jaar en werkt in klantcontact")
+        expect(page.get_by_role("alert").first).to_contain_text("1 probleem")
+
+        # Someone of 24 may come along: the check says so as the date is typed.
+        page.wait_for_load_state()  # htmx has wired the live check
+        birth.fill(born_years_before(day, 24))
+        expect(check).to_contain_text("Je partner kan mee")
+        expect(check).to_contain_text("24 jaar")
+        me.check("order-ok")
+
+        me.will_navigate()
+        page.get_by_role("button", name="Verder naar betalen").click()
+        expect(page).to_have_url(re.compile(r"/mijn/tickets/\d+/betalen$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Betaal je duoticket")
+        expect(page.locator(".facts")).to_contain_text("Noor Bakker & Jan Jansen")
+        expect(page.locator("#payment-element").get_by_label("Kaartnummer")).to_be_visible()
+        pay_with_card(page)
+        me.check("pay")
+
+        me.will_navigate()
+        page.get_by_role("button", name="Betaal €\u00a045,00").click()
+        expect(page).to_have_url(re.compile(r"/mijn/tickets\?bestelling=\d+"))
+        ticket = order_card(page, title)
+        # localstripe sends payment_intent.succeeded about a second after the charge; the page polls.
+        expect(ticket.locator(".badge", has_text="Betaald")).to_be_visible(timeout=15_000)
+        expect(ticket).to_contain_text("Noor Bakker")
+        expect(ticket).to_contain_text("Jan Jansen")
+        expect(ticket.locator("code")).to_have_count(2)
+        for code in ticket.locator("code").all_inner_texts():
+            assert TICKET_CODE.fullmatch(code), code
+        me.check("my-tickets")
+
+        # Rank the themes with plain select lists (keyboard-friendly), then see it on the event page.
+        ticket.get_by_label("Keuze 1").select_option(label="Imago")
+        ticket.get_by_label("Keuze 2").select_option(label="Keurmerk")
+        me.will_navigate()
+        ticket.get_by_role("button", name="Voorkeur opslaan").click()
+        expect(page.get_by_role("status")).to_contain_text("Je themavoorkeur is opgeslagen")
+        expect(order_card(page, title).get_by_label("Keuze 1")).to_have_value("imago")
+
+        me.goto(f"/e/{slug}")
+        chart = page.locator(".community-ranking")
+        expect(chart.locator(".bar-chart__row").first).to_contain_text("Imago")
+        expect(chart.locator(".bar-chart__row").first).to_contain_text("2 punten")
+        expect(chart).to_contain_text("1 tickethouder heeft de thema's gerangschikt")
+        me.check("event-ranking")
+
+        # Change the companion: someone from healthcare needs no birth date.
+        me.goto("/mijn/tickets")
+        me.will_navigate()
+        order_card(page, title).get_by_role("link", name="Partner wijzigen").click()
+        expect(page.get_by_label("Naam van je partner")).to_have_value("Jan Jansen")
+        fill_companion(page, name="Fatima el Amrani", email=f"fatima.{me.device}@example.nl",
+                       industry="Zorg en welzijn", birth_date="", organisation="Zorggroep Noord")
+        expect(page.locator("#companion-check")).to_contain_text("werkt in een andere branche (zorg en welzijn)")
+        me.check("change-companion")
+        me.will_navigate()
+        page.get_by_role("button", name="Partner opslaan").click()
+        expect(page.get_by_role("status")).to_contain_text("Je partner is gewijzigd")
+        ticket = order_card(page, title)
+        expect(ticket).to_contain_text("Fatima el Amrani")
+        expect(ticket).not_to_contain_text("Jan Jansen")
+        expect(ticket.locator("code")).to_have_count(2)
+
+        # Cancel with a refund.
+        me.will_navigate()
+        ticket.get_by_role("link", name="Duo annuleren…").click()
+        expect(page.locator("form.danger-zone")).to_contain_text("We betalen €\u00a045,00 volledig terug")
+        me.check("cancel")
+        me.will_navigate()
+        page.get_by_role("button", name="Ja, annuleer het duo").click()
+        expect(page.get_by_role("status")).to_contain_text("Je krijgt het hele bedrag terug")
+        expect(page.get_by_role("heading", name="Eerdere bestellingen")).to_be_visible()
+        expect(order_card(page, title).locator(".badge")).to_have_text(re.compile("Terugbetaal"))
+        me.check("cancelled")
+    finally:
+        me.close()

@@ -1,0 +1,166 @@
+"""The member journey in Chromium, desktop and 390×844 phone: "my agenda" and the community's theme chart.
+
+A member books a duo for a FREE hackathon (no payment step: straight to "my tickets" with both codes) and ranks
+the themes; two more duos (through the API) rank too. Before the groups are published, /mijn/agenda says so;
+the facilitator then generates, sets rooms and publishes (API). The member subscribes (Apple webcal, Google,
+Outlook links for the community feed), downloads the .ics, makes a personal link (shown once; the feed answers
+with their own breakout group), makes a new one (the old URL answers 404 at once), opts in to reminders, and
+sees their group, theme, room and times per round. The event page shows the community's priorities as a chart.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from core.demo import DEMO_FACILITATOR
+from tests.browser.conftest import Browse
+from tests.browser.support import LiveServer
+from tests.browser.test_attendee_journey import PASSWORD, api_client, fill_companion, publish_event
+
+pytestmark = pytest.mark.browser
+
+
+def signup(site: LiveServer, name: str, email: str, industry: str = "customer_contact", level: int = 2) -> None:
+    with closing(httpx.Client(base_url=site.base_url, timeout=30)) as client:
+        response = client.post("/api/v1/auth/signup", json={
+            "name": name, "email": email, "password": PASSWORD, "organisation": f"Organisatie {name.split()[0]}",
+            "industry": industry, "experience_level": level})
+        assert response.status_code == 201, response.text
+
+
+def book_duo_through_api(site: LiveServer, slug: str, buyer: tuple[str, str], companion: tuple[str, str],
+                         ranking: list[str]) -> None:
+    signup(site, *buyer)
+    with closing(api_client(site, buyer[1], PASSWORD)) as client:
+        response = client.post(f"/api/v1/events/{slug}/orders", json={"companion": {
+            "name": companion[0], "email": companion[1], "industry": "education", "organisation": "Hogeschool"}})
+        assert response.status_code == 201, response.text
+        client.put(f"/api/v1/events/{slug}/ranking", json={"themes": ranking}).raise_for_status()
+
+
+def publish_groups(site: LiveServer, slug: str) -> None:
+    """The facilitator generates groups of 2–4, gives every group a room, and publishes."""
+    with closing(api_client(site, *DEMO_FACILITATOR)) as facilitator:
+        base = f"/api/v1/events/{slug}/breakouts"
+        response = facilitator.post(f"{base}/generate", json={"min_size": 2, "max_size": 4, "seed": 1})
+        assert response.status_code in (200, 201), response.text
+        plan = facilitator.get(base).json()
+        rooms = [{"round": r["round"], "theme": g["theme"], "group": g["number"],
+                  "room": f"Zaal {g['theme'][:3].upper()}-{g['number']}"}
+                 for r in plan["rounds"] for g in r["groups"]]
+        facilitator.put(f"{base}/rooms", json={"rooms": rooms}).raise_for_status()
+        facilitator.post(f"{base}/publish").raise_for_status()
+
+
+def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: Browser, site: LiveServer,
+                                                             phone: bool) -> None:
+    me = Browse(chromium_browser, site, phone=phone, journey="member")
+    page = me.page
+    title = f"Gratis meetup wachtrijen ({me.device})"
+    slug = publish_event(site, title, price_cents=0, days_ahead=75)
+    email = f"sem.{me.device}@example.nl"
+    signup(site, "Sem de Boer", email, level=3)
+    for n, ranking in enumerate((["imago", "keurmerk"], ["imago"])):
+        book_duo_through_api(site, slug, (f"Deelnemer {n}", f"deelnemer{n}.{me.device}@example.nl"),
+                             (f"Student {n}", f"student{n}.{me.device}@example.nl"), ranking)
+    try:
+        me.goto("/inloggen?next=" + f"/e/{slug}")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        me.will_navigate()
+        page.get_by_role("button", name="Inloggen").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.locator(".ticket-box")).to_contain_text("Gratis")
+
+        # A free event: booking goes straight to "my tickets", paid, with both codes.
+        me.will_navigate()
+        page.get_by_role("link", name="Koop een duoticket").click()
+        fill_companion(page, name="Lotte Smit", email=f"lotte.{me.device}@example.nl",
+                       industry="Onderwijs en onderzoek", organisation="Hogeschool Utrecht")
+        expect(page.locator("#companion-check")).to_contain_text("Je partner kan mee")
+        me.will_navigate()
+        page.get_by_role("button", name="Boek het duoticket").click()
+        expect(page).to_have_url(re.compile(r"/mijn/tickets\?bestelling=\d+&melding=besteld$"))
+        expect(page.get_by_role("status").first).to_contain_text("Je duoticket is geboekt")
+        ticket = page.locator("article.order", has_text=title)
+        expect(ticket.locator(".badge", has_text="Betaald")).to_be_visible()
+        expect(ticket.locator("code")).to_have_count(2)
+        ticket.get_by_label("Keuze 1").select_option(label="Keurmerk")
+        me.will_navigate()
+        ticket.get_by_role("button", name="Voorkeur opslaan").click()
+        expect(page.get_by_role("status")).to_contain_text("Je themavoorkeur is opgeslagen")
+
+        # Before publication: the calendar page says the groups follow.
+        me.will_navigate()
+        page.get_by_role("link", name="Mijn agenda").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Mijn agenda")
+        groups = page.locator("section.card", has_text=title)
+        expect(groups).to_contain_text("nog niet bekendgemaakt")
+
+        # Community feed: subscribe links and a download.
+        community = page.locator("section", has=page.get_by_role("heading", name="Alle evenementen van de community"))
+        expect(community.get_by_role("link", name="Apple Agenda")).to_have_attribute(
+            "href", re.compile(r"^webcal://127\.0\.0\.1/calendar\.ics$"))
+        google = community.get_by_role("link", name="Google Agenda").get_attribute("href") or ""
+        assert google.startswith("https://calendar.google.com/calendar/r?cid=")
+        assert unquote(google.split("cid=", 1)[1]) == "webcal://127.0.0.1/calendar.ics"
+        expect(community.get_by_role("link", name="Outlook")).to_have_attribute(
+            "href", re.compile(r"/calendar\.ics$"))
+        with page.expect_download() as download:
+            community.get_by_role("link", name="Download als .ics-bestand").click()
+        body = open(download.value.path(), encoding="utf-8").read()
+        assert body.startswith("BEGIN:VCALENDAR") and title in body.replace("\r\n ", "")
+
+        publish_groups(site, slug)
+
+        # A personal link, shown once; its feed carries the member's own groups.
+        me.goto("/mijn/agenda")
+        me.will_navigate()
+        page.get_by_role("button", name="Maak mijn persoonlijke link").click()
+        expect(page.get_by_role("status").first).to_contain_text("We laten hem maar één keer zien")
+        first_url = page.get_by_label("Je persoonlijke agendalink").input_value()
+        token = re.fullmatch(r"http://127\.0\.0\.1/feeds/([A-Za-z0-9_-]{32})\.ics", first_url)
+        assert token, first_url
+        personal = page.locator("section", has=page.get_by_role("heading", name="Mijn persoonlijke agenda"))
+        expect(personal.get_by_role("link", name="Apple Agenda")).to_have_attribute(
+            "href", f"webcal://127.0.0.1/feeds/{token.group(1)}.ics")
+        feed = page.request.get(site.url(f"/feeds/{token.group(1)}.ics"))
+        assert feed.status == 200 and "Breakout" in feed.text() and "Zaal" in feed.text()
+
+        # A new link: the old one stops working at once.
+        me.will_navigate()
+        page.get_by_role("button", name="Maak een nieuwe persoonlijke link").click()
+        expect(page.get_by_role("status").first).to_contain_text("Je vorige link werkt vanaf nu niet meer")
+        second_url = page.get_by_label("Je persoonlijke agendalink").input_value()
+        assert second_url != first_url
+        assert page.request.get(site.url(f"/feeds/{token.group(1)}.ics")).status == 404
+
+        # Reminders, then the own group per round with theme, room and times.
+        page.get_by_label("Herinneringen in mijn persoonlijke agenda").select_option(label="30 minuten van tevoren")
+        me.will_navigate()
+        page.get_by_role("button", name="Herinneringen opslaan").click()
+        expect(page.get_by_role("status")).to_contain_text("Herinneringen staan aan")
+        expect(page.get_by_label("Herinneringen in mijn persoonlijke agenda")).to_have_value("30")
+        expect(page.get_by_label("Je persoonlijke agendalink")).to_have_count(0)  # never shown again
+        groups = page.locator("section.card", has_text=title)
+        rows = groups.locator(".breakouts__round")
+        expect(rows).to_have_count(2)
+        expect(rows.first).to_contain_text("13:30–15:00")
+        expect(rows.first).to_contain_text("Zaal")
+        expect(rows.nth(1)).to_contain_text("15:15–16:45")
+        me.check("my-agenda")
+
+        # The community's priorities on the event page: imago leads (2 × first, 1 × second).
+        me.goto(f"/e/{slug}")
+        chart = page.locator(".community-ranking")
+        expect(chart.locator(".bar-chart__row").first).to_contain_text("Imago")
+        expect(chart).to_contain_text("3 tickethouders hebben de thema's gerangschikt")
+        me.check("event-chart")
+    finally:
+        me.close()

@@ -1,0 +1,144 @@
+"""The facilitator's board and the organiser's sales partial, without a database: form parsing, and the templates
+rendered in Dutch and English with a plan that breaks rules (red counts with explanations, green zeros)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from litestar import Litestar, get
+from litestar.params import FromPath
+from litestar.response import Template
+from litestar.testing import TestClient
+
+from frontend.assets import TEMPLATE_DIR, create_template_config
+from frontend.i18n import create_language_router
+from frontend.pages.board import RULES, generate_settings, room_field, rooms_from_form
+
+
+def member(i: int, level: int = 2, industry: str = "retail") -> dict[str, Any]:
+    return {"id": i, "name": f"Persoon {i}", "role": "buyer", "experience_level": level, "industry": industry,
+            "organisation": "Org", "duo_partner": None, "has_ticket": True}
+
+
+def plan() -> dict[str, Any]:
+    groups = [
+        {"id": 1, "theme": "keurmerk", "theme_title": "Keurmerk", "number": 1, "room": "Zaal 1", "size": 2,
+         "members": [member(1, 4), member(2, 0, "healthcare")]},
+        {"id": 2, "theme": "imago", "theme_title": "Imago", "number": 1, "room": "", "size": 1,
+         "members": [member(3)]},
+    ]
+    return {
+        "event": "e", "status": "draft", "changed_since_publish": False, "generated_at": None, "updated_at": None,
+        "published_at": None,
+        "settings": {"rounds": 1, "min_size": 2, "max_size": 4, "duo_policy": "apart", "mode": "rotate", "seed": 0},
+        "ticket_holders": 3, "unplaced": [],
+        "rounds": [{"round": 1, "starts_at": datetime(2027, 3, 10, 13, tzinfo=UTC),
+                    "ends_at": datetime(2027, 3, 10, 14, 30, tzinfo=UTC), "session_id": 1, "groups": groups}],
+        "pins": [{"attendee": 1, "round": 1, "theme": "keurmerk", "group": 1}],
+        "report": {
+            "hard_violations": 2, "violation_counts": {"group_size": 1, "duo_apart": 1},
+            "violations": [
+                {"rule": "group_size", "explanation": "…", "round": 1, "theme": "imago", "group": 1, "attendees": []},
+                {"rule": "duo_apart", "explanation": "…", "round": 1, "theme": "keurmerk", "group": 1,
+                 "attendees": [{"id": 1, "name": "Persoon 1"}, {"id": 2, "name": "Persoon 2"}]},
+            ],
+            "preferences": [{"round": 1, "first": 2, "second": 0, "third": 0, "other": 0, "neutral": 1,
+                             "as_planned": 1}],
+            "diversity": 10.25, "diversity_bound": 12.5, "gap_percent": 18.0, "infeasibility": [],
+        },
+    }
+
+
+def test_generate_settings_reads_numbers_and_names_the_fields_that_are_not() -> None:
+    settings, errors = generate_settings({"rounds": "2", "min_size": "3", "max_size": "5", "duo_policy": "either",
+                                          "mode": "stay", "seed": "42"})
+    assert errors == {} and settings is not None
+    assert (settings.rounds, settings.min_size, settings.max_size, settings.duo_policy, settings.mode,
+            settings.seed) == (2, 3, 5, "either", "stay", 42)
+    defaults, _ = generate_settings({})
+    assert defaults is not None and defaults.rounds is None and (defaults.min_size, defaults.max_size) == (4, 6)
+    assert generate_settings({"rounds": "drie", "seed": "1.5"}) == (None, {"rounds": "Enter a whole number.",
+                                                                           "seed": "Enter a whole number."})
+
+
+def test_rooms_from_form_keeps_only_changed_rooms() -> None:
+    form = {room_field(1, 1, "keurmerk"): "Zaal 1", room_field(1, 1, "imago"): "  De  Studio ",
+            room_field(9, 1, "onbekend"): "x"}
+    changed = rooms_from_form(form, plan())
+    assert [(r.theme, r.group, r.round, r.room) for r in changed] == [("imago", 1, 1, "De  Studio")]
+
+
+@pytest.fixture
+def client() -> TestClient[Litestar]:
+    @get("/area/{lang:str}", sync_to_thread=False)
+    def area_page(lang: FromPath[str]) -> Template:
+        return area(lang)
+
+    def area(lang: str) -> Template:
+        return Template("board/_area.html", context={
+            "lang": lang, "plan": plan(), "csrf_input": "",
+            "event": {"slug": "e", "timezone": "Europe/Amsterdam", "themes": [
+                {"key": "keurmerk", "title": "Keurmerk"}, {"key": "imago", "title": "Imago"}]},
+            "levels": {0: "Starter", 1: "Junior", 2: "Medior", 3: "Senior", 4: "Expert"},
+            "industries": {"retail": "Retail en groothandel", "healthcare": "Zorg en welzijn"},
+            "pinned": {(1, 1)}, "rules": RULES, "room_field": room_field,
+        })
+
+    @get("/edit", sync_to_thread=False)
+    def edit() -> Template:
+        context = area("nl").context
+        return Template("board/_edit.html", context={**context, "round": context["plan"]["rounds"][0],
+                                                     "board_message": "Persoon 3 is verplaatst."})
+
+    @get("/sales", sync_to_thread=False)
+    def sales() -> Template:
+        return Template("organiser/_sales.html", context={"sales": {
+            "event": {"slug": "e", "price_cents": 2500}, "capacity_duos": 10, "held_duos": 1, "paid_duos": 2,
+            "free_duos": 7, "paid_cents": 5000, "cancelled_duos": 1,
+            "refunds": {"in_progress": 1, "succeeded": 0, "failed": 0, "refunded_cents": 0,
+                        "in_progress_cents": 2500},
+            "daily": [{"day": date(2027, 1, 5), "reserved": 2, "paid": 1}, {"day": date(2027, 1, 6), "reserved": 2,
+                                                                            "paid": 2}]}})
+
+    app = Litestar(route_handlers=[area_page, edit, sales, create_language_router()],
+                   template_config=create_template_config([TEMPLATE_DIR]))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_the_report_shows_broken_rules_in_red_with_explanations_and_zeros_in_green(client: TestClient[Litestar]
+                                                                                   ) -> None:
+    html = client.get("/area/nl").text
+    assert html.count("badge--danger") == 2 and html.count("badge--success") == 5  # duo_together is not shown
+    assert "Duopartners Persoon 1, Persoon 2 zitten samen in ronde 1, Keurmerk groep 1." in html
+    assert "ronde 1, Imago groep 1 is kleiner of groter dan 2 tot 4 mensen." in html
+    assert "10,2" in html and "12,5" in html and "18,0" in html  # Dutch decimal commas
+    assert "50&nbsp;%" in html  # 1 of 2 who ranked got the planned theme
+    assert html.count('class="board__card"') == 3 and ">vast<" in html  # the pinned person is marked
+    assert 'name="room:1:1:keurmerk" value="Zaal 1"' in html
+    assert "14:00–15:30" in html  # the round's times in the event's zone
+
+
+def test_the_board_area_in_english(client: TestClient[Litestar]) -> None:
+    html = client.get("/area/en").text
+    assert "Quality report" in html and "Duo partners Persoon 1, Persoon 2 share round 1, Keurmerk group 1." in html
+    assert "10.2" in html and "Move here" in html
+
+
+def test_an_edit_answers_with_its_round_and_the_report_and_status_out_of_band(client: TestClient[Litestar]
+                                                                              ) -> None:
+    html = client.get("/edit").text
+    assert html.lstrip().startswith('<section class="board__round" id="round-1"')
+    assert '<section class="card report" id="report" aria-labelledby="report-title" hx-swap-oob="true">' in html
+    assert 'id="board-status" class="board-status" data-board-message hx-swap-oob="true"><p class="alert' in html
+    assert "Persoon 3 is verplaatst." in html and 'id="board-area"' not in html
+
+
+def test_the_sales_chart_writes_every_number_out(client: TestClient[Litestar]) -> None:
+    html = client.get("/sales").text
+    assert "Betaalde duo&#39;s per dag" in html or "Betaalde duo's per dag" in html
+    assert "5 januari 2027" in html and "6 januari 2027" in html
+    assert html.count("bar-chart__value") == 2 and "w-100" in html and "w-50" in html
+    assert "1 terugbetaling bij Stripe aangevraagd" in html and "€\u00a025,00" in html

@@ -1,0 +1,161 @@
+"""HTTP API for duo tickets: thin controllers over ticketing.service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from core.auth import current, requires_member, requires_organiser, signed_in
+from core.params import DbId
+from settings import Settings
+from ticketing import payments, service
+from ticketing.errors import InvalidSignature
+from ticketing.schemas import (
+    AttendeeListOut,
+    CompanionIn,
+    EligibilityCheckIn,
+    EligibilityOut,
+    LogEntryOut,
+    MyTicketOut,
+    OrderCreate,
+    OrderOut,
+    OrganiserCancelIn,
+    OverrideIn,
+    OverrideOut,
+    PaymentOut,
+    WebhookAck,
+)
+
+
+def _companion(data: CompanionIn) -> service.CompanionIn:
+    return service.CompanionIn(name=data.name, email=data.email, industry=data.industry,
+                               birth_date=data.birth_date, organisation=data.organisation)
+
+
+def order_out(view: dict[str, Any]) -> OrderOut:
+    return msgspec.convert(view, OrderOut, from_attributes=False)
+
+
+class EventTicketController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["tickets"]
+
+    @post("/orders", summary="Order a duo ticket (holds a seat until paid)", operation_id="create_order",
+          guards=[requires_member], status_code=201, opt={"problems": [429]})
+    async def create_order(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[OrderCreate],
+                           settings: NamedDependency[Settings]) -> OrderOut:
+        """`pending_payment` with `expires_at`, or `paid` at once for a free event. Problems:
+        `companion_not_eligible` (422) and the other `companion_*` codes, `sold_out` (409),
+        `duplicate_attendee` (409), `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
+        view = await service.reserve_duo(signed_in(request), slug, _companion(data.companion),
+                                         hold_minutes=settings.hold_minutes)
+        return order_out(view)
+
+    @post("/eligibility-check", summary="Check a companion against the rule, without ordering",
+          operation_id="check_companion", status_code=200)
+    async def eligibility_check(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                                data: JSONBody[EligibilityCheckIn]) -> EligibilityOut:
+        result = await service.check_companion(slug, data.industry, data.birth_date, data.email, current(request))
+        return msgspec.convert(result, EligibilityOut)
+
+    @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
+         operation_id="list_attendees", guards=[requires_organiser])
+    async def attendees(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                        format: FromQuery[Literal["json", "csv"]] = "json") -> Response[Any]:
+        actor = signed_in(request)
+        if format == "csv":
+            body = await service.attendee_csv(actor, slug)
+            return Response(body, media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="{slug}-deelnemers.csv"',
+                "Cache-Control": "no-store",
+            })
+        listing = msgspec.convert(await service.attendee_list(actor, slug), AttendeeListOut)
+        return Response(listing, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
+
+    @post("/overrides", summary="Admit a companion the rule refuses (organiser, with a reason)",
+          operation_id="create_override", guards=[requires_organiser], status_code=201)
+    async def create_override(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                              data: JSONBody[OverrideIn]) -> OverrideOut:
+        view = await service.add_override(signed_in(request), slug, data.email, data.reason)
+        return msgspec.convert(view, OverrideOut)
+
+    @post("/orders/{order_id:int}/cancel", summary="Cancel one duo as organiser (refunded)",
+          operation_id="organiser_cancel_order", guards=[requires_organiser], status_code=200)
+    async def organiser_cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                               order_id: DbId, data: JSONBody[OrganiserCancelIn]) -> OrderOut:
+        return order_out(await service.organiser_cancel_order(signed_in(request), slug, order_id, data.reason))
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["tickets"]
+    guards = [requires_member]
+
+    @get("/", summary="My duo orders with their tickets", operation_id="list_my_orders")
+    async def list_mine(self, request: Request[Any, Any, Any]) -> list[OrderOut]:
+        return [order_out(v) for v in await service.list_my_orders(signed_in(request))]
+
+    @get("/{order_id:int}", summary="One order (its buyer and the event's organiser)", operation_id="get_order")
+    async def get_order(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
+        return order_out(await service.get_order(signed_in(request), order_id))
+
+    @get("/{order_id:int}/log", summary="Every change to this order", operation_id="get_order_log")
+    async def get_log(self, request: Request[Any, Any, Any], order_id: DbId) -> list[LogEntryOut]:
+        return [msgspec.convert(e, LogEntryOut) for e in await service.order_log(signed_in(request), order_id)]
+
+    @post("/{order_id:int}/payment", summary="Create (or return) THE PaymentIntent of this order",
+          operation_id="start_payment", status_code=200)
+    async def payment(self, request: Request[Any, Any, Any], order_id: DbId) -> PaymentOut:
+        """Idempotent: the same intent every time. `reservation_expired` (409) after the hold ran out."""
+        return msgspec.convert(await service.start_payment(signed_in(request), order_id), PaymentOut)
+
+    @put("/{order_id:int}/companion", summary="Change the companion (until the change deadline)",
+         operation_id="change_companion")
+    async def change_companion(self, request: Request[Any, Any, Any], order_id: DbId,
+                               data: JSONBody[CompanionIn]) -> OrderOut:
+        return order_out(await service.change_companion(signed_in(request), order_id, _companion(data)))
+
+    @post("/{order_id:int}/cancel", summary="Cancel my duo (refunded before the refund deadline)",
+          operation_id="cancel_order", status_code=200)
+    async def cancel(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
+        return order_out(await service.cancel_order(signed_in(request), order_id))
+
+
+class MyTicketController(Controller):
+    path = "/api/v1/me/tickets"
+    tags = ["tickets"]
+    guards = [requires_member]
+
+    @get("/", summary="My tickets as buyer or companion (found by my account's e-mail)",
+         operation_id="list_my_tickets", cache_control=CacheControlHeader(no_store=True))
+    async def list_mine(self, request: Request[Any, Any, Any]) -> list[MyTicketOut]:
+        """Every place with the account's e-mail, live or past: the own ticket code and status, the event, the
+        order status and the partner's name (never the partner's e-mail or code). Buyers see their whole
+        order under `/api/v1/orders`."""
+        return [msgspec.convert(t, MyTicketOut) for t in await service.list_my_tickets(signed_in(request))]
+
+
+class StripeWebhookController(Controller):
+    path = "/api/v1/stripe"
+    tags = ["payments"]
+
+    @post("/webhook", summary="Stripe events (signed)", operation_id="stripe_webhook", status_code=200,
+          include_in_schema=True)
+    async def webhook(self, request: Request[Any, Any, Any]) -> WebhookAck:
+        payload = await request.body()
+        try:
+            payments.current().verify(payload, request.headers.get("stripe-signature"))
+            event = json.loads(payload)
+        except ValueError as exc:
+            raise InvalidSignature("The Stripe-Signature header is missing, forged or too old.") from exc
+        outcome = await service.handle_stripe_event(event)
+        return WebhookAck(received=True, outcome=outcome)
+
+
+ROUTERS = [EventTicketController, OrderController, MyTicketController, StripeWebhookController]

@@ -1,0 +1,79 @@
+"""Ticketing's domain errors: stable codes, mapped once to problem+json by core.errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import Conflict, DomainError, InvalidInput, NotFound
+from pairing.rules import Rejection
+
+
+class CompanionRefused(InvalidInput):
+    """The companion rule (or a companion check) said no; `code` is the rule's own code."""
+
+    code = "companion_not_eligible"
+
+    def __init__(self, rejection: Rejection, **extra: Any) -> None:
+        super().__init__(rejection.reason_nl, field="companion", reason_nl=rejection.reason_nl,
+                         reason_en=rejection.reason_en, **extra)
+        self.code = rejection.code  # type: ignore[misc]
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+
+class DuplicateAttendee(Conflict):
+    code = "duplicate_attendee"
+
+
+class SalesClosed(Conflict):
+    code = "sales_closed"
+
+
+class SalesNotStarted(Conflict):
+    code = "sales_not_started"
+
+
+class EventCancelled(Conflict):
+    code = "event_cancelled"
+
+
+class ReservationExpired(Conflict):
+    code = "reservation_expired"
+
+
+class OrderAlreadyPaid(Conflict):
+    code = "order_already_paid"
+
+
+class OrderNotChangeable(Conflict):
+    code = "order_not_changeable"
+
+
+class ChangeDeadlinePassed(Conflict):
+    code = "change_deadline_passed"
+
+
+class RefundDeadlinePassed(Conflict):
+    code = "refund_deadline_passed"
+
+
+class PaymentInProgress(Conflict):
+    code = "payment_in_progress"
+
+
+class OverrideExists(Conflict):
+    code = "override_exists"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class PaymentUnavailable(DomainError):
+    code, status, title = "payment_provider_unavailable", 502, "Payment provider unavailable"
+
+
+class InvalidSignature(DomainError):
+    code, status, title = "invalid_signature", 400, "Invalid webhook signature"

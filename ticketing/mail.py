@@ -1,0 +1,342 @@
+"""The ticket confirmation e-mail for a paid DUO order: composed here, sent elsewhere (ticketing/mailer.py).
+
+Pure: plain dataclasses in, an `email.message.EmailMessage` out; no I/O and no clock reads (the caller
+passes the .ics bytes in, and the mailer adds the Date header when it sends). Both people of a duo get
+their own copy, addressed to them, in their own language (Dutch unless they prefer English).
+
+Shape of the message, chosen so that every client shows something sensible:
+
+    multipart/mixed
+    ├── multipart/alternative
+    │   ├── text/plain                 (all facts, codes as text: for text-only clients and screen readers)
+    │   └── multipart/related
+    │       ├── text/html              (<img src="cid:…"> for each QR code)
+    │       ├── image/png  buyer's QR  (inline)
+    │       └── image/png  companion's QR (inline)
+    └── text/calendar                  (the event as an .ics attachment)
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import segno
+from babel.dates import format_datetime
+
+Language = Literal["nl", "en"]
+Recipient = Literal["buyer", "companion"]
+
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+# English mails use British conventions (day before month, 24-hour clock), as on the English pages.
+_LOCALES: dict[Language, str] = {"nl": "nl_NL", "en": "en_GB"}
+_DATE_PATTERN = "EEEE d MMMM y"
+_TIME_PATTERN = "HH:mm"
+_EN_DASH = "\u2013"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    name: str
+    email: str
+    ticket_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMailData:
+    """Everything the confirmation shows. Times are timezone-aware UTC; `tz` is the event's own zone."""
+
+    event_title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    buyer: Attendee
+    companion: Attendee
+    recipient: Recipient
+    language: Language = "nl"
+    tz: str = DEFAULT_TIMEZONE
+    # Optional link to the ticket page, where the order can be changed or refunded.
+    manage_url: str | None = None
+
+    @property
+    def addressee(self) -> Attendee:
+        return self.buyer if self.recipient == "buyer" else self.companion
+
+
+def _one_line(value: str) -> str:
+    # Names and titles come from forms: a stray newline would break a header (or inject one).
+    return " ".join(value.split())
+
+
+def format_when(starts_at: datetime, ends_at: datetime, tz: str, language: Language) -> str:
+    """'zaterdag 13 maart 2027, 13:00–21:00' in the event's zone; both dates when it ends another day."""
+    zone = ZoneInfo(tz)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    locale = _LOCALES[language]
+    start_day = format_datetime(start, _DATE_PATTERN, locale=locale)
+    start_time = format_datetime(start, _TIME_PATTERN, locale=locale)
+    end_time = format_datetime(end, _TIME_PATTERN, locale=locale)
+    if start.date() == end.date():
+        return f"{start_day}, {start_time}{_EN_DASH}{end_time}"
+    end_day = format_datetime(end, _DATE_PATTERN, locale=locale)
+    return f"{start_day}, {start_time} {_EN_DASH} {end_day}, {end_time}"
+
+
+def qr_png(ticket_code: str) -> bytes:
+    """The ticket code as a QR code (PNG). Error level M survives a cracked phone screen; scale 8 keeps
+    each module a few pixels wide for door scanners, while the image stays ~1 KB."""
+    buffer = io.BytesIO()
+    segno.make(ticket_code, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
+
+
+def _content_id(ticket_code: str, domain: str) -> str:
+    # Derived from the code, not random, so that the same order always yields the same message body.
+    local = re.sub(r"[^A-Za-z0-9.-]", "-", ticket_code) or "ticket"
+    return f"<qr-{local}@{domain}>"
+
+
+_TEXTS: dict[Language, dict[str, str]] = {
+    "nl": {
+        "subject_buyer": "Je duoticket voor {title}",
+        "subject_companion": "{buyer} neemt je mee naar {title}",
+        "greeting": "Hallo {name},",
+        "intro_buyer": "Je betaling is binnen: jij en {companion} gaan samen naar {title}.",
+        "intro_companion": "{buyer} heeft een duoticket gekocht voor {title} en neemt jou mee.",
+        "when": "Wanneer",
+        "where": "Waar",
+        "tickets": "Tickets",
+        "ticket_of": "Ticket van {name}",
+        "scan": "Iedereen laat bij de ingang zijn of haar eigen QR-code zien.",
+        "calendar": "In de bijlage vind je het evenement voor je agenda ({filename}).",
+        "manage": "Je ticket bekijken of wijzigen: {url}",
+        "manage_link": "Je ticket bekijken of wijzigen",
+        "closing": "Tot dan!",
+        "ics_filename": "evenement.ics",
+    },
+    "en": {
+        "subject_buyer": "Your duo ticket for {title}",
+        "subject_companion": "{buyer} is taking you to {title}",
+        "greeting": "Hello {name},",
+        "intro_buyer": "Your payment has arrived: you and {companion} are going to {title} together.",
+        "intro_companion": "{buyer} has bought a duo ticket for {title} and is taking you along.",
+        "when": "When",
+        "where": "Where",
+        "tickets": "Tickets",
+        "ticket_of": "Ticket for {name}",
+        "scan": "At the entrance, each of you shows your own QR code.",
+        "calendar": "The event is attached for your calendar ({filename}).",
+        "manage": "View or change your ticket: {url}",
+        "manage_link": "View or change your ticket",
+        "closing": "See you there!",
+        "ics_filename": "event.ics",
+    },
+}
+
+
+def build_ticket_confirmation(
+    data: TicketMailData,
+    *,
+    sender: Address | str,
+    message_id_domain: str,
+    ics: bytes,
+    organisation: str = "Nieuw Geluid",
+    message_id: str | None = None,
+) -> EmailMessage:
+    """The confirmation for `data.recipient`, with both names, both codes (text and QR) and the .ics.
+
+    `message_id` may be passed to make the message reproducible (the outbox stores it, so a resend
+    keeps the same Message-ID and clients can de-duplicate); by default a fresh one is made.
+    """
+    texts = _TEXTS[data.language]
+    title = _one_line(data.event_title)
+    buyer_name, companion_name = _one_line(data.buyer.name), _one_line(data.companion.name)
+    addressee = data.addressee
+    when = format_when(data.starts_at, data.ends_at, data.tz, data.language)
+    venue_lines = [line.strip() for line in data.venue.splitlines() if line.strip()]
+    ics_filename = texts["ics_filename"]
+
+    if data.recipient == "buyer":
+        subject = texts["subject_buyer"].format(title=title)
+        intro = texts["intro_buyer"].format(companion=companion_name, title=title)
+    else:
+        subject = texts["subject_companion"].format(buyer=buyer_name, title=title)
+        intro = texts["intro_companion"].format(buyer=buyer_name, title=title)
+    # The addressee's own ticket first: it is the one they will show at the door.
+    people = [data.buyer, data.companion] if data.recipient == "buyer" else [data.companion, data.buyer]
+
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = Address(display_name=_one_line(addressee.name), addr_spec=addressee.email.strip())
+    message["Message-ID"] = message_id or make_msgid(domain=message_id_domain)
+    # RFC 3834: tells out-of-office responders not to answer a transactional message.
+    message["Auto-Submitted"] = "auto-generated"
+
+    text_lines = [
+        texts["greeting"].format(name=_one_line(addressee.name)),
+        "",
+        intro,
+        "",
+        f"{texts['when']}: {when}",
+        f"{texts['where']}: {', '.join(venue_lines)}",
+        "",
+        f"{texts['tickets']}:",
+        *(f"- {_one_line(person.name)}: {person.ticket_code}" for person in people),
+        "",
+        texts["scan"],
+        texts["calendar"].format(filename=ics_filename),
+    ]
+    if data.manage_url:
+        text_lines += ["", texts["manage"].format(url=data.manage_url)]
+    text_lines += ["", texts["closing"], organisation]
+    message.set_content("\n".join(text_lines) + "\n")
+
+    esc = html.escape
+    ticket_blocks = "\n".join(
+        f'<div style="display:inline-block;margin:0 16px 16px 0;text-align:center">'
+        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_one_line(person.name)))}"
+        f"</strong></p>"
+        f'<img src="cid:{_content_id(person.ticket_code, message_id_domain)[1:-1]}" width="200" height="200" '
+        f'alt="QR {esc(person.ticket_code)}">'
+        f'<p style="margin:4px 0 0;font-family:monospace;font-size:16px">{esc(person.ticket_code)}</p></div>'
+        for person in people
+    )
+    manage_html = (
+        f'<p><a href="{esc(data.manage_url, quote=True)}">'
+        f"{esc(texts['manage_link'])}</a></p>"
+        if data.manage_url
+        else ""
+    )
+    html_body = f"""<!DOCTYPE html>
+<html lang="{data.language}">
+<head><meta charset="utf-8"><title>{esc(subject)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:40em">
+<p>{esc(texts['greeting'].format(name=_one_line(addressee.name)))}</p>
+<p>{esc(intro)}</p>
+<table role="presentation" style="border-collapse:collapse">
+<tr><th style="text-align:left;padding-right:1em">{esc(texts['when'])}</th><td>{esc(when)}</td></tr>
+<tr><th style="text-align:left;padding-right:1em;vertical-align:top">{esc(texts['where'])}</th>
+<td>{'<br>'.join(esc(line) for line in venue_lines)}</td></tr>
+</table>
+<h2 style="font-size:1.1em">{esc(texts['tickets'])}</h2>
+{ticket_blocks}
+<p>{esc(texts['scan'])}</p>
+<p>{esc(texts['calendar'].format(filename=ics_filename))}</p>
+{manage_html}
+<p>{esc(texts['closing'])}<br>{esc(organisation)}</p>
+</body>
+</html>
+"""
+    message.add_alternative(html_body, subtype="html")
+    html_part = message.get_payload()[1]  # type: ignore[index]
+    # add_related turns the HTML part into multipart/related with the images beside it.
+    for person in people:
+        html_part.add_related(
+            qr_png(person.ticket_code),
+            maintype="image",
+            subtype="png",
+            cid=_content_id(person.ticket_code, message_id_domain),
+            disposition="inline",
+            filename=f"qr-{re.sub(r'[^A-Za-z0-9.-]', '-', person.ticket_code)}.png",
+        )
+
+    # Added as bytes (base64) so the CRLF line endings iCalendar requires survive untouched;
+    # method=PUBLISH makes calendar clients offer "add to calendar" rather than an RSVP.
+    message.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename=ics_filename,
+        params={"method": "PUBLISH", "charset": "utf-8"},
+    )
+    # Set last: set_content/add_alternative/add_attachment move or drop Content-* headers of the root.
+    message["Content-Language"] = data.language
+    return message
+
+
+_NOTICES: dict[str, dict[Language, tuple[str, str]]] = {
+    "ticket_voided": {
+        "nl": ("Je ticket voor {title} is vervallen",
+               "{buyer} heeft een andere partner gekozen voor {title}. Je ticket ({code}) is daarom vervallen."),
+        "en": ("Your ticket for {title} has been cancelled",
+               "{buyer} has chosen another companion for {title}, so your ticket ({code}) is no longer valid."),
+    },
+    "order_cancelled": {
+        "nl": ("Je duoticket voor {title} is geannuleerd",
+               "Het duoticket van {buyer} voor {title} is geannuleerd. {refund}"),
+        "en": ("Your duo ticket for {title} has been cancelled",
+               "The duo ticket of {buyer} for {title} has been cancelled. {refund}"),
+    },
+}
+_REFUND_LINE: dict[Language, str] = {
+    "nl": "Een betaald bedrag wordt teruggestort op de rekening waarmee betaald is.",
+    "en": "Any amount paid is refunded to the account it was paid from.",
+}
+
+
+def build_notice(
+    kind: Literal["ticket_voided", "order_cancelled"],
+    *,
+    to_name: str,
+    to_email: str,
+    event_title: str,
+    buyer_name: str,
+    ticket_code: str = "",
+    language: Language = "nl",
+    sender: Address | str,
+    message_id: str,
+    organisation: str = "Nieuw Geluid",
+) -> EmailMessage:
+    """A short plain-text notice: a companion's ticket voided, or a duo cancelled (and refunded)."""
+    subject, body = _NOTICES[kind][language]
+    values = {"title": _one_line(event_title), "buyer": _one_line(buyer_name), "code": ticket_code or "-",
+              "refund": _REFUND_LINE[language]}
+    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
+    message = EmailMessage()
+    message["Subject"] = subject.format(**values)
+    message["From"] = sender
+    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(f"{greeting}\n\n{body.format(**values)}\n\n{organisation}\n")
+    message["Content-Language"] = language
+    return message
+
+
+_VERIFICATION: dict[Language, tuple[str, str]] = {
+    "nl": ("Bevestig je e-mailadres voor Nieuw Geluid",
+           "Bevestig dat dit jouw e-mailadres is: open deze link (hij werkt {hours} uur en één keer):\n\n{url}\n\n"
+           "Pas daarna zie je bij Mijn tickets de tickets die anderen voor je kochten, met je eigen code.\n\n"
+           "Heb je geen account bij Nieuw Geluid gemaakt? Dan kun je deze mail negeren."),
+    "en": ("Confirm your e-mail address for Nieuw Geluid",
+           "Confirm that this is your e-mail address: open this link (it works for {hours} hours, once):\n\n{url}"
+           "\n\nOnly then does My tickets show the tickets others bought for you, with your own code.\n\n"
+           "Did you not make an account at Nieuw Geluid? Then you can ignore this e-mail."),
+}
+
+
+def build_email_verification(*, to_name: str, to_email: str, url: str, valid_hours: int,
+                             language: Language = "nl", sender: Address | str, message_id: str,
+                             organisation: str = "Nieuw Geluid") -> EmailMessage:
+    """The plain-text mail with the link that verifies an account's e-mail address (Dutch unless the member
+    chose English). The link holds a secret: it is the only copy of the token."""
+    subject, body = _VERIFICATION[language]
+    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(f"{greeting}\n\n{body.format(url=url, hours=valid_hours)}\n\n{organisation}\n")
+    message["Content-Language"] = language
+    return message

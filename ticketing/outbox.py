@@ -1,0 +1,176 @@
+"""The mail outbox sender: claims queued mails atomically, composes them from the order's current state,
+and sends them over SMTP (or into settings.mail_dir without SMTP_HOST).
+
+Run by every worker at once: a mail is claimed by a conditional UPDATE (`pending` → `sending` with a
+claim token and a deadline), so two workers never send it together; only the claimant marks it sent. A
+worker that dies mid-send leaves the claim to time out and the mail is tried again, with the same
+Message-ID (clients de-duplicate by it). Failures are retried with back-off; nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import anyio
+
+from core.db import as_utc, utcnow
+from events.calendar import CalendarEvent, CalendarSession, render_event_ics
+from events.tables import AgendaSession, Event
+from members.tables import Member
+from settings import Settings
+from ticketing import rules
+from ticketing.mail import Attendee as MailAttendee
+from ticketing.mail import TicketMailData, build_email_verification, build_notice, build_ticket_confirmation
+from ticketing.mailer import SmtpSettings, send_message, write_to_maildir
+from ticketing.tables import Attendee, OutboxMail, Ticket, TicketOrder
+
+log = logging.getLogger("nieuw_geluid.outbox")
+CLAIM_TIMEOUT = timedelta(minutes=2)
+EMAIL_VERIFICATION = "email_verification"
+MAX_ATTEMPTS = 12
+
+
+def _due(now: datetime) -> Any:
+    return ((OutboxMail.status == "pending") & (OutboxMail.next_attempt_at <= now)) | (
+        (OutboxMail.status == "sending") & (OutboxMail.claimed_until < now)
+    )
+
+
+async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
+    sessions = await AgendaSession.select().where(AgendaSession.event == event["id"])
+    cal = CalendarEvent(
+        id=event["id"], slug=event["slug"], title=event["title"], start_utc=as_utc(event["starts_at"]),
+        end_utc=as_utc(event["ends_at"]), updated_at=as_utc(event["updated_at"]),
+        description=event["description"], timezone=event["timezone"], venue_name=event["venue_name"],
+        venue_address=event["address"], online_url=event["online_url"],
+        public_url=f"{settings.public_base_url}/events/{event['slug']}",
+        cancelled=event["status"] == "cancelled", sequence=event["sequence"],
+        sessions=tuple(CalendarSession(
+            id=s["id"], title=s["title"], start_utc=as_utc(s["starts_at"]), end_utc=as_utc(s["ends_at"]),
+            updated_at=as_utc(s["updated_at"]), room=s["room"], is_breakout_round=bool(s["is_breakout_round"]),
+            sequence=s["sequence"],
+        ) for s in sessions),
+    )
+    return render_event_ics(cal, settings.host)
+
+
+async def queue_email_verification(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
+    """Queue a verification mail for an account (members.service calls this at sign-up and on a resend).
+
+    No order: the row names the address; the member and the token are looked up when it is composed."""
+    from email.utils import make_msgid
+
+    from settings import get_settings
+
+    await OutboxMail.insert(OutboxMail(
+        kind=EMAIL_VERIFICATION, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
+        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now, created_at=now,
+    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+
+
+async def _compose_verification(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
+    # The token is made now (only its hash is stored): a retry after a failed send makes another one, and an
+    # earlier one stays valid until it expires. None once the account is verified or has another address.
+    from members.service import VERIFICATION_LIFETIME, issue_verification_token
+
+    issued = await issue_verification_token(mail["to_email"])
+    if issued is None:
+        return None
+    member, token = issued
+    return build_email_verification(
+        to_name=member["name"], to_email=mail["to_email"],
+        url=f"{settings.public_base_url}/e-mail-bevestigen/{token}",
+        valid_hours=int(VERIFICATION_LIFETIME.total_seconds() // 3600),
+        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
+        message_id=mail["message_id"],
+    )
+
+
+async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
+    """The message for an outbox row, or None when it no longer applies (e.g. the order was cancelled)."""
+    if mail["kind"] == EMAIL_VERIFICATION:
+        return await _compose_verification(mail, settings)
+    order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
+    place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
+    if order is None or place is None:
+        return None
+    event = await Event.select().where(Event.id == order["event"]).first()
+    assert event is not None
+    places = await Attendee.select().where(Attendee.order == order["id"]).order_by(Attendee.id)
+    buyer = next(p for p in places if p["role"] == "buyer")
+    member = await Member.select(Member.language).where(Member.id == order["buyer"]).first()
+    language = "en" if place["role"] == "buyer" and member and member["language"] == "en" else "nl"
+    tickets = {t["attendee"]: t for t in await Ticket.select().where(Ticket.order == order["id"])}
+    if mail["kind"] == "ticket_confirmation":
+        companion = next((p for p in places if p["role"] == "companion" and p["voided_at"] is None), None)
+        if order["status"] != rules.PAID or place["voided_at"] is not None or companion is None:
+            return None
+        if buyer["id"] not in tickets or companion["id"] not in tickets:
+            return None
+        data = TicketMailData(
+            event_title=event["title"], starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),
+            venue="\n".join(x for x in (event["venue_name"], event["address"]) if x) or event["online_url"],
+            buyer=MailAttendee(buyer["name"], buyer["email"], tickets[buyer["id"]]["code"]),
+            companion=MailAttendee(companion["name"], companion["email"], tickets[companion["id"]]["code"]),
+            recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
+            tz=event["timezone"], manage_url=f"{settings.public_base_url}/orders/{order['id']}",
+        )
+        return build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
+                                         ics=await _calendar_event(event, settings), message_id=mail["message_id"])
+    ticket = tickets.get(place["id"])
+    return build_notice(
+        mail["kind"], to_name=place["name"], to_email=place["email"], event_title=event["title"],
+        buyer_name=buyer["name"], ticket_code=ticket["code"] if ticket else "", language=language,
+        sender=settings.mail_from, message_id=mail["message_id"],
+    )
+
+
+async def deliver(message: EmailMessage, settings: Settings) -> None:
+    if settings.smtp_host:
+        await send_message(message, SmtpSettings(
+            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password, start_tls=True if settings.smtp_starttls else None,
+        ))
+    else:
+        await anyio.to_thread.run_sync(write_to_maildir, message, settings.mail_dir)
+
+
+async def send_outbox(settings: Settings, now: datetime | None = None, limit: int = 50) -> int:
+    """Send what is due. Returns how many mails this call sent."""
+    now = now or utcnow()
+    due = await OutboxMail.select(OutboxMail.id).where(_due(now)).order_by(OutboxMail.id).limit(limit)
+    sent = 0
+    for row in due:
+        token = secrets.token_hex(16)
+        claimed = await OutboxMail.update({
+            OutboxMail.status: "sending", OutboxMail.claim_token: token,
+            OutboxMail.claimed_until: now + CLAIM_TIMEOUT, OutboxMail.attempts: OutboxMail.attempts + 1,
+        }).where((OutboxMail.id == row["id"]) & _due(now)).returning(*OutboxMail.all_columns())
+        if not claimed:
+            continue  # another worker has it
+        mail = claimed[0]
+        mine = (OutboxMail.id == mail["id"]) & (OutboxMail.claim_token == token)
+        try:
+            message = await compose(mail, settings)
+            if message is None:
+                await OutboxMail.update({OutboxMail.status: "skipped", OutboxMail.claim_token: None}).where(mine)
+                continue
+            await deliver(message, settings)
+        except Exception as exc:  # a mail server outage must not lose the mail: retry later
+            attempts = mail["attempts"]
+            give_up = attempts >= MAX_ATTEMPTS
+            await OutboxMail.update({
+                OutboxMail.status: "failed" if give_up else "pending", OutboxMail.claim_token: None,
+                OutboxMail.last_error: f"{type(exc).__name__}: {exc}"[:2000],
+                OutboxMail.next_attempt_at: utcnow() + timedelta(seconds=min(3600, 15 * 2 ** attempts)),
+            }).where(mine)
+            log.warning("Mail %s to %s failed (attempt %s): %s", mail["id"], mail["to_email"], attempts, exc)
+            continue
+        await OutboxMail.update({OutboxMail.status: "sent", OutboxMail.sent_at: utcnow(),
+                                 OutboxMail.claim_token: None}).where(mine)
+        sent += 1
+    return sent

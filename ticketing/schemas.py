@@ -1,0 +1,171 @@
+"""Request and response bodies for duo tickets (msgspec Structs validated at the edge)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                    examples=["sam@example.nl"])]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+IndustryCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["retail"])]
+Organisation = Annotated[str, msgspec.Meta(max_length=120)]
+
+
+class CompanionIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    email: Email
+    industry: IndustryCode
+    birth_date: date | None = None
+    organisation: Organisation = ""
+
+
+class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
+    companion: CompanionIn
+
+
+class EligibilityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
+    industry: IndustryCode
+    birth_date: date | None = None
+    email: Email | None = None
+
+
+class EligibilityOut(msgspec.Struct):
+    eligible: bool
+    passed: str | None
+    age: int | None
+    code: str | None
+    reason_nl: str
+    reason_en: str
+    override: bool
+
+
+class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
+
+
+class OverrideOut(msgspec.Struct):
+    id: int
+    email: str
+    reason: str
+    created_by: str
+    created_by_id: int | None
+    created_at: datetime
+
+
+class OrganiserCancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class EventRef(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    starts_at: datetime
+    timezone: str
+
+
+class PlaceOut(msgspec.Struct):
+    id: int
+    role: str
+    name: str
+    email: str
+    industry: str
+    organisation: str
+    eligibility_basis: str
+    eligibility_reason_nl: str
+    eligibility_reason_en: str
+    live: bool
+    voided_at: datetime | None
+    ticket_code: str | None
+    ticket_status: str | None
+    override_id: int | None = None
+    override: OverrideOut | None = None
+
+
+class OrderOut(msgspec.Struct):
+    id: int
+    status: str
+    amount_cents: int
+    currency: str
+    expires_at: datetime | None
+    paid_at: datetime | None
+    cancelled_at: datetime | None
+    refunded_at: datetime | None
+    created_at: datetime
+    event: EventRef
+    buyer: PlaceOut
+    companion: PlaceOut
+    former_companions: list[PlaceOut]
+    change_deadline: datetime
+    refund_deadline: datetime
+    can_change_companion: bool
+    can_cancel: bool
+
+
+class TicketEventOut(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    starts_at: datetime
+    timezone: str
+    status: str
+
+
+class MyTicketOut(msgspec.Struct):
+    """One place of the signed-in member (buyer or companion): their own ticket, and the partner's name only."""
+
+    place_id: int
+    order_id: int
+    order_status: str
+    role: str
+    name: str
+    live: bool
+    voided_at: datetime | None
+    ticket_code: str | None
+    ticket_status: str | None
+    partner_name: str
+    event: TicketEventOut
+
+
+class PaymentOut(msgspec.Struct):
+    order_id: int
+    payment_intent_id: str
+    client_secret: str | None
+    publishable_key: str
+    amount_cents: int
+    currency: str
+    status: str
+    expires_at: datetime | None
+
+
+class AttendeeEventOut(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    capacity_duos: int
+    seats_taken: int
+
+
+class AttendeeListOut(msgspec.Struct):
+    event: AttendeeEventOut
+    paid_duos: int
+    held_duos: int
+    duos: list[OrderOut]
+    overrides: list[OverrideOut]
+
+
+class LogEntryOut(msgspec.Struct):
+    action: str
+    actor: str
+    actor_id: int | None
+    at: datetime
+    detail: Any
+
+
+class WebhookAck(msgspec.Struct):
+    received: bool
+    outcome: str

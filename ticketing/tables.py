@@ -1,0 +1,147 @@
+"""Ticketing tables: duo orders, the two places of a duo, tickets, Stripe events, refunds, the order log,
+eligibility overrides and the mail outbox.
+
+Constraints that must hold under any concurrency live in the database (see the raw migration):
+one e-mail holds at most one *live* place per event (partial unique index), a ticket code, a Stripe
+event id, a PaymentIntent id, a refund per order and an outbox dedupe key each exist once.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from events.tables import Event
+from members.tables import Member
+
+
+class TicketOrder(Table, tablename="ticket_order"):
+    """One duo: a buyer and a companion, taken, paid, cancelled and refunded together."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
+    buyer = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
+    # See ticketing.rules.ORDER_STATUSES; only pending_payment and paid hold a seat.
+    status = Varchar(length=20, index=True)
+    amount_cents = Integer()
+    currency = Varchar(length=3, default="eur")
+    expires_at = Timestamptz(null=True, default=None)
+    payment_intent_id = Varchar(length=255, null=True, default=None, unique=True)
+    # Who is creating the PaymentIntent right now (a claim that times out), so one order gets one intent.
+    payment_claimed_at = Timestamptz(null=True, default=None)
+    # Last time the reconcile job asked Stripe about this order (a claim, too).
+    reconciled_at = Timestamptz(null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    refunded_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Attendee(Table, tablename="ticket_attendee"):
+    """A place in a duo (role buyer or companion). `live` while its order holds a seat and the place is
+    not voided; a partial unique index on (event, email) WHERE live keeps one live place per person."""
+
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=10)  # buyer | companion
+    name = Varchar(length=120)
+    email = Varchar(length=254, index=True)  # normalised (trimmed, lower case)
+    birth_date = Date(null=True, default=None)
+    industry = Varchar(length=40, default="")
+    organisation = Varchar(length=120, default="")
+    eligible = Boolean(default=True)
+    # "age" | "industry" | "override" | "buyer"
+    eligibility_basis = Varchar(length=10, default="")
+    eligibility_reason_nl = Text(default="")
+    eligibility_reason_en = Text(default="")
+    override_id = Integer(null=True, default=None)
+    live = Boolean(default=True)
+    voided_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Ticket(Table, tablename="duo_ticket"):
+    # (Not "ticket": the index on ticket.order would be named "ticket_order", like the orders table.)
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
+    # One ticket per place, ever: a second issue for the same place is a unique violation.
+    attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
+    code = Varchar(length=40, unique=True)
+    status = Varchar(length=10, default="valid")  # valid | void
+    issued_at = Timestamptz()
+    voided_at = Timestamptz(null=True, default=None)
+
+
+class StripeEvent(Table, tablename="stripe_event"):
+    """Every Stripe event id handled, stored once: a duplicate or replay finds its id and does nothing."""
+
+    stripe_id = Varchar(length=255, unique=True)
+    type = Varchar(length=80)
+    order_id = Integer(null=True, default=None)
+    outcome = Varchar(length=40, default="")
+    received_at = Timestamptz()
+
+
+class Refund(Table, tablename="ticket_refund"):
+    """A refund of one payment. Unique per PaymentIntent: the same payment is never refunded twice."""
+
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
+    payment_intent_id = Varchar(length=255, unique=True)
+    amount_cents = Integer()
+    reason = Varchar(length=40)  # requested_by_customer | organiser | event_cancelled | late_payment
+    status = Varchar(length=12, default="pending")  # pending | submitted | succeeded | failed
+    stripe_refund_id = Varchar(length=255, null=True, default=None, unique=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    attempts = SmallInt(default=0)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class OrderLog(Table, tablename="ticket_order_log"):
+    """Every change to an order: who (member, or 'system'/'stripe'), when, what."""
+
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
+    actor = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)
+    actor_label = Varchar(length=20, default="member")  # member | organiser | system | stripe
+    action = Varchar(length=40)
+    detail = JSON(default="{}")
+    created_at = Timestamptz()
+
+
+class EligibilityOverride(Table, tablename="eligibility_override"):
+    """An organiser admits a companion the rule refuses, by e-mail, with a reason (unique per event)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    reason = Text()
+    created_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+
+
+class OutboxMail(Table, tablename="mail_outbox"):
+    """A mail to send. Composed when it is sent, from the order's state; claimed atomically per worker."""
+
+    kind = Varchar(length=30)  # ticket_confirmation | ticket_voided | order_cancelled | email_verification
+    dedupe_key = Varchar(length=120, unique=True)
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, null=True, index=True)
+    attendee_id = Integer(null=True, default=None)
+    to_email = Varchar(length=254)
+    message_id = Varchar(length=200)
+    status = Varchar(length=10, default="pending", index=True)  # pending | sending | sent | failed
+    claim_token = Varchar(length=32, null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)
+    next_attempt_at = Timestamptz()
+    attempts = SmallInt(default=0)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
