@@ -31,7 +31,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
-from icalendar.prop import vDuration
+from icalendar.prop import vDuration, vText
 
 __all__ = [
     "CANCELLED_PREFIX",
@@ -227,6 +227,28 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
         else:
             kept.append(char)
     return "".join(kept)
+
+
+class _Text(vText):
+    """A TEXT value escaped as RFC 5545 §3.3.11 says, and nothing more.
+
+    icalendar's own escaping first rewrites a literal backslash-N as a line break, so a title such as
+    `C:\\Nieuw` would reach every client split over two lines.
+    """
+
+    def to_ical(self) -> bytes:
+        escaped = (
+            str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+        )
+        return escaped.encode(self.encoding)
+
+
+def _exact_text(calendar: Calendar) -> None:
+    for component in calendar.walk():
+        for name, value in list(component.items()):
+            if type(value) is vText:
+                component[name] = _Text(str(value), params=dict(value.params))
 
 
 def _title(title: str, cancelled: bool) -> str:
@@ -481,6 +503,7 @@ class _Builder:
         for _key, component in sorted(self.components, key=lambda item: item[0]):
             calendar.add_component(component)
         _add_timezones(calendar, self.spans)
+        _exact_text(calendar)
         return calendar.to_ical()
 
 
