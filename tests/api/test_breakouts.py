@@ -505,26 +505,53 @@ async def test_a_thousand_attendees(board: Board) -> None:
     assert sum(g["size"] for g in plan["rounds"][0]["groups"]) == 1000
 
 
-async def test_generating_does_not_block_other_requests(board: Board, client: httpx.AsyncClient) -> None:
+async def test_generating_does_not_block_other_requests(
+    board: Board, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the engine runs, the event loop still answers requests.
+
+    No race against a clock: the engine is held at its start until a health check has been answered.
+    Were the engine run on the event loop, that answer could never come and the engine would give up
+    waiting, which the test reports.
+    """
+    import threading
+
     import anyio
 
+    from pairing import grouping
+
     await seed_duos(board.event["id"], 500, organisations=400)
-    answered: dict[str, float] = {}
+    engine_started = threading.Event()
+    health_answered = threading.Event()
+    seen: dict[str, object] = {}
+    real_engine = grouping.generate_breakouts
+
+    def held_engine(*args: Any, **kwargs: Any) -> Any:
+        seen["engine_thread"] = threading.get_ident()
+        engine_started.set()
+        seen["answered_while_engine_ran"] = health_answered.wait(timeout=30)
+        return real_engine(*args, **kwargs)
+
+    monkeypatch.setattr(grouping, "generate_breakouts", held_engine)
+    loop_thread = threading.get_ident()
 
     async def generate() -> None:
-        await board.generate(seed=2)
-        answered["generate"] = time.perf_counter()
+        seen["plan"] = await board.generate(seed=2)
 
     async def health() -> None:
-        await anyio.sleep(0.3)  # by now the engine runs in its worker thread
+        assert await anyio.to_thread.run_sync(engine_started.wait, 30), "the engine never started"
         response = await client.get("/healthz")
-        assert response.status_code == 200
-        answered["healthz"] = time.perf_counter()
+        seen["health_status"] = response.status_code
+        health_answered.set()
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(generate)
         tg.start_soon(health)
-    assert answered["healthz"] < answered["generate"]
+    assert seen["engine_thread"] != loop_thread
+    assert seen["answered_while_engine_ran"] is True
+    assert seen["health_status"] == 200
+    plan = seen["plan"]
+    assert isinstance(plan, dict) and plan["ticket_holders"] == 1000
 
 
 async def test_two_generates_at_once_leave_one_plan(board: Board) -> None:
