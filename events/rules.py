@@ -17,6 +17,8 @@ MAX_PRICE_CENTS: Final = 1_000_000
 # refunded until a week before (the organiser can set both per event).
 DEFAULT_CHANGE_BEFORE: Final = timedelta(days=1)
 DEFAULT_REFUND_BEFORE: Final = timedelta(days=7)
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,23 @@ def _known_zones() -> set[str]:
     return _ZONES
 
 
-def to_utc(value: datetime, tz: str) -> datetime:
-    """A naive time is a local time in the event's zone; an aware one is converted."""
+def to_utc(value: datetime, tz: str, field: str = "starts_at") -> datetime:
+    """A naive time is a local time in the event's zone; an aware one is converted.
+
+    Times outside EARLIEST..LATEST are refused: near year 1 or 9999 the conversion itself overflows, and
+    the deadlines derived from a start (a week before it) must stay representable too.
+    """
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
-    return value.astimezone(UTC)
+    try:
+        converted = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        converted = None
+    if converted is None or not (EARLIEST <= converted < LATEST):
+        raise EventRuleError(
+            f"Kies een tijd tussen {EARLIEST.year} en {LATEST.year - 1}.", field
+        )
+    return converted
 
 
 def to_local(value: datetime, tz: str) -> datetime:

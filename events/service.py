@@ -176,7 +176,7 @@ def _normalise_times(values: dict[str, Any], tz: str) -> dict[str, Any]:
     with _rule_errors():
         for name in _TIME_FIELDS:
             if out.get(name) is not None:
-                out[name] = rules.to_utc(out[name], tz)
+                out[name] = rules.to_utc(out[name], tz, name)
     return out
 
 
@@ -209,7 +209,8 @@ def _session_rows(agenda: Sequence[dict[str, Any]], values: dict[str, Any]) -> l
     out = []
     with _rule_errors():
         for i, s in enumerate(agenda):
-            starts_at, ends_at = rules.to_utc(s["starts_at"], tz), rules.to_utc(s["ends_at"], tz)
+            starts_at = rules.to_utc(s["starts_at"], tz, f"agenda[{i}].starts_at")
+            ends_at = rules.to_utc(s["ends_at"], tz, f"agenda[{i}].ends_at")
             rules.check_session(starts_at, ends_at, values["starts_at"], values["ends_at"], i)
             out.append({**s, "starts_at": starts_at, "ends_at": ends_at})
     if len(out) > 100:

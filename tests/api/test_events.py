@@ -188,3 +188,35 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"starts_at": "0001-01-01T00:00:00"}, "starts_at"),  # converting to UTC overflows
+        ({"starts_at": "0001-01-03T00:00:00Z"}, "starts_at"),  # a week before it does not exist
+        ({"ends_at": "9999-12-31T23:00:00-12:00"}, "ends_at"),
+        ({"sales_end": "1899-12-31T12:00:00"}, "sales_end"),
+    ],
+)
+async def test_times_out_of_range_are_refused_and_nothing_breaks(
+    client: httpx.AsyncClient, members: Members, change: dict[str, Any], field: str
+) -> None:
+    organiser = await members.create("organiser")
+    response = await client.post("/api/v1/events", json=hackathon(**change), headers=organiser["headers"])
+    assert response.status_code == 422, response.text
+    assert any(e["field"] == field for e in response.json()["errors"]), response.text
+    created = await client.post("/api/v1/events", json=hackathon(slug="goed"), headers=organiser["headers"])
+    assert created.status_code == 201, created.text
+    edit = await client.patch(
+        "/api/v1/events/goed", json={"starts_at": "0001-01-03T00:00:00Z"}, headers=organiser["headers"]
+    )
+    assert edit.status_code == 422, edit.text
+    session = {"title": "Nacht", "starts_at": "0001-01-01T00:00:00", "ends_at": "0001-01-01T01:00:00"}
+    agenda = await client.patch("/api/v1/events/goed", json={"agenda": [session]}, headers=organiser["headers"])
+    assert agenda.status_code == 422 and agenda.json()["errors"][0]["field"].startswith("agenda[0]"), agenda.text
+    assert (await client.get("/api/v1/events/mine", headers=organiser["headers"])).status_code == 200
+    assert (await client.get("/api/v1/events")).status_code == 200
+    assert (await client.get("/api/v1/events/goed", headers=organiser["headers"])).json()["starts_at"].startswith(
+        "2027-03-10"
+    )
