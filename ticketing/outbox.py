@@ -47,7 +47,7 @@ async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
         end_utc=as_utc(event["ends_at"]), updated_at=as_utc(event["updated_at"]),
         description=event["description"], timezone=event["timezone"], venue_name=event["venue_name"],
         venue_address=event["address"], online_url=event["online_url"],
-        public_url=f"{settings.public_base_url}/events/{event['slug']}",
+        public_url=f"{settings.public_base_url}/e/{event['slug']}",
         cancelled=event["status"] == "cancelled", sequence=event["sequence"],
         sessions=tuple(CalendarSession(
             id=s["id"], title=s["title"], start_utc=as_utc(s["starts_at"]), end_utc=as_utc(s["ends_at"]),
@@ -117,7 +117,7 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
             buyer=MailAttendee(buyer["name"], buyer["email"], tickets[buyer["id"]]["code"]),
             companion=MailAttendee(companion["name"], companion["email"], tickets[companion["id"]]["code"]),
             recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
-            tz=event["timezone"], manage_url=f"{settings.public_base_url}/orders/{order['id']}",
+            tz=event["timezone"], manage_url=f"{settings.public_base_url}/mijn/tickets",
         )
         return build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
                                          ics=await _calendar_event(event, settings), message_id=mail["message_id"])

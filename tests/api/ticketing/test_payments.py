@@ -56,6 +56,23 @@ async def held_order(shop: Shop, slug: str, buyer: dict[str, Any], **companion: 
     return response.json()
 
 
+async def _links_resolve(http: httpx.AsyncClient, settings: Settings, text: str, ics: Any) -> None:
+    """Every link of ours in a mail and its .ics leads to a page (or to the sign-in in front of it)."""
+    import re
+
+    calendar = ics.get_content()
+    calendar = calendar if isinstance(calendar, str) else calendar.decode()
+    unfolded = calendar.replace("\r\n ", "")
+    urls = re.findall(r"https?://\S+", text) + re.findall(r"^URL:(\S+)", unfolded, flags=re.MULTILINE)
+    ours = [u for u in urls if u.startswith(settings.public_base_url)]
+    assert any("/mijn/tickets" in u for u in ours) and any("/e/" in u for u in ours), urls
+    for url in ours:
+        response = await http.get(url.removeprefix(settings.public_base_url))
+        assert response.status_code in (200, 302, 303), f"{url} -> {response.status_code}"
+        if response.status_code != 200:
+            assert "/inloggen" in response.headers["location"], response.headers
+
+
 async def test_full_paid_flow_hold_intent_webhook_tickets_mails(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, settings: Settings, smtp: SmtpSink,
 ) -> None:
@@ -88,6 +105,7 @@ async def test_full_paid_flow_hold_intent_webhook_tickets_mails(
         assert ics and b"BEGIN:VEVENT" in ics[0].get_content().encode() if isinstance(
             ics[0].get_content(), str) else b"BEGIN:VEVENT" in ics[0].get_content()
         assert paid["companion"]["ticket_code"] in mail.message.get_body(("plain",)).get_content()
+        await _links_resolve(http, settings, mail.message.get_body(("plain",)).get_content(), ics[0])
     paying_again = await http.post(f"/api/v1/orders/{order['id']}/payment", headers=buyer["headers"])
     assert paying_again.status_code == 409 and paying_again.json()["code"] == "order_already_paid"
     log = [e["action"] for e in (await http.get(f"/api/v1/orders/{order['id']}/log", headers=buyer["headers"])).json()]
