@@ -57,24 +57,35 @@ class NieuwGeluidCLI(CLIPluginProtocol):
         @cli.command(name="create-organiser", help="Create the first organiser (or make a member one).")
         @click.option("--email", required=True)
         @click.option("--name", required=True)
-        @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+        @click.option("--password", default=None, help="For a new account; asked for when left out.")
         @click.option("--organisation", default="")
-        def create_organiser(email: str, name: str, password: str, organisation: str) -> None:
+        def create_organiser(email: str, name: str, password: str | None, organisation: str) -> None:
             import anyio
 
-            from members.service import NewMember, ensure_member
+            from core.errors import DomainError
+            from members.service import NewMember, ensure_member, member_id_for_email
 
-            async def run() -> tuple[dict[str, Any], bool]:
+            async def with_db(work: Any) -> Any:
                 await db.start(1)
                 try:
-                    return await ensure_member(
-                        NewMember(email=email, password=password, name=name, organisation=organisation),
-                        roles=("organiser",),
-                    )
+                    return await work()
                 finally:
                     await db.stop()
 
-            profile, created = anyio.run(run)
+            existing = anyio.run(with_db, lambda: member_id_for_email(email))
+            if existing is None and password is None:
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            elif existing is not None and password is not None:
+                # The account may be someone else's: an operator granting a role must not take it over.
+                click.echo("This account exists: its password is left unchanged.")
+            try:
+                profile, created = anyio.run(with_db, lambda: ensure_member(
+                    NewMember(email=email, password=password or "", name=name, organisation=organisation),
+                    roles=("organiser",),
+                ))
+            except DomainError as exc:
+                field = f" ({exc.field})" if exc.field else ""
+                raise click.ClickException(f"{exc.message}{field}") from exc
             click.echo(f"{'Created' if created else 'Updated'} organiser {profile['email']} (id {profile['id']}).")
 
         @cli.command(name="seed-demo", help="Create the demo hackathon and accounts when the database is empty.")

@@ -387,6 +387,11 @@ async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> di
     return await get_profile(row["id"])
 
 
+async def member_id_for_email(email: str) -> int | None:
+    row = await Member.select(Member.id).where(Member.email == normalise_email(email)).first()
+    return row["id"] if row else None
+
+
 async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
                         verified: bool = True) -> tuple[dict[str, Any], bool]:
     """Create the member unless the e-mail exists; give it the roles either way (used by CLI and demo).

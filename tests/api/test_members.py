@@ -148,3 +148,40 @@ async def test_session_expiry_is_enforced(client: httpx.AsyncClient, members: Me
     )
     response = await client.get("/api/v1/me", headers=member["headers"])
     assert response.status_code == 401
+
+
+async def test_create_organiser_command(client: httpx.AsyncClient, database_url: str) -> None:
+    """A fresh install gets its first organiser from the CLI; it never takes over an existing account."""
+    import os
+
+    import anyio
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "DATABASE_URL": database_url}
+    litestar = [str(ROOT / ".venv" / "bin" / "litestar"), "--app", "app:app", "create-organiser"]
+
+    async def run(*args: str, stdin: bytes = b"") -> anyio.abc.Process:
+        return await anyio.run_process([*litestar, *args], input=stdin, cwd=ROOT, env=env, check=False)
+
+    weak = await run("--email", "Eerste@Example.nl", "--name", "Eerste", "--password", "kort")
+    assert weak.returncode != 0 and b"Traceback" not in weak.stderr + weak.stdout
+    assert b"Error" in weak.stderr and b"(password)" in weak.stderr, weak.stderr
+
+    prompted = await run("--email", "Eerste@Example.nl", "--name", "Eerste",
+                         stdin=b"organiseer-het-samen\norganiseer-het-samen\n")
+    assert prompted.returncode == 0, prompted.stderr
+    assert b"Created organiser eerste@example.nl" in prompted.stdout
+    login = await client.post("/api/v1/auth/login", json={"email": "eerste@example.nl",
+                                                          "password": "organiseer-het-samen"})
+    assert login.status_code == 200, login.text
+
+    member = await client.post("/api/v1/auth/signup", json=SIGNUP)
+    assert member.status_code == 201
+    promoted = await run("--email", SIGNUP["email"], "--name", "Sanne", "--password", "een-ander-wachtwoord")
+    assert promoted.returncode == 0, promoted.stderr
+    assert b"left unchanged" in promoted.stdout and b"Updated organiser sanne@example.nl" in promoted.stdout
+    own = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": SIGNUP["password"]})
+    assert own.status_code == 200
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {own.json()['token']}"})
+    assert "organiser" in me.json()["roles"]
