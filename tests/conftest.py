@@ -7,6 +7,7 @@ piccolo_conf, because Piccolo binds its engine at import time.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -49,7 +50,9 @@ def _reset_postgres(url: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(reset())
+    # In its own thread: Playwright's sync API keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, reset()).result()
 
 
 def migrate(url: str) -> subprocess.CompletedProcess[str]:
@@ -65,9 +68,11 @@ def migrate(url: str) -> subprocess.CompletedProcess[str]:
 def database_url() -> str:
     """A migrated, empty database for this run."""
     if IS_POSTGRES:
+        import asyncpg
+
         try:
             _reset_postgres(TEST_DATABASE_URL)
-        except (OSError, Exception) as exc:
+        except (OSError, asyncpg.PostgresError) as exc:  # not reachable; anything else is a bug
             if ON_CI:
                 pytest.fail(f"PostgreSQL at {TEST_DATABASE_URL} is required on CI: {exc}")
             pytest.skip(f"PostgreSQL not reachable: {exc}")
