@@ -1,10 +1,11 @@
 """Ticket rush: 1,000 buyers (50 at a time) for 100 duos, against the app on PostgreSQL with 2 workers.
 
-    .venv/bin/python bench/ticket_rush.py [--database-url postgres://postgres@127.0.0.1:5432/test_h5]
+    .venv/bin/python bench/ticket_rush.py [--database-url postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench]
 
 Prints two JSON lines: the rush (requests, latency percentiles, 5xx, oversold counted in the database),
 and the paid path of the held duos through localstripe (payment intent → confirm → webhook → tickets).
-The database is RESET (schema dropped) and migrated first: give it a database of its own. Not a timed test.
+The database is created when missing, then RESET (schema dropped) and migrated: give it one of its own.
+Not a timed test.
 """
 
 from __future__ import annotations
@@ -40,13 +41,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, list[str]]:
-    import asyncpg
+    from devtools.pg import reset_postgres
 
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
+    await reset_postgres(url)
     done = subprocess.run([sys.executable, "-m", "core.migrate"], cwd=ROOT, capture_output=True, text=True,  # noqa: ASYNC221
                           env={**os.environ, "DATABASE_URL": url})
     if done.returncode != 0:
@@ -257,7 +254,7 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL")
-                        or "postgres://postgres@127.0.0.1:5432/test_h5")
+                        or "postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench")
     parser.add_argument("--buyers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--capacity", type=int, default=100)

@@ -19,6 +19,8 @@ if [[ "${STRIPE_SECRET_KEY:-}" != sk_* && "${STRIPE_SECRET_KEY:-}" != rk_* ]]; t
   port="${STRIPE_API_BASE##*:}"
   $PY -m devtools.localstripe_server --host 127.0.0.1 --port "$port" &
   pids+=($!)
+  # The app registers its webhook with it once, at start-up: wait until it answers.
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   echo "Payments: local Stripe-compatible server on $STRIPE_API_BASE (set STRIPE_SECRET_KEY for real Stripe)."
 else
   echo "Payments: real Stripe (keys from the environment)."

@@ -35,6 +35,7 @@ import httpx
 import pytest
 import stripe
 
+from devtools.pg import reset_postgres
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, migrate
 from tests.support.invariants import ticketing_violations
 from tests.support.stripe import LocalStripe, open_stripe_client, running_localstripe
@@ -67,25 +68,6 @@ def _load_database_url() -> str:
         return explicit
     parts = urlsplit(TEST_DATABASE_URL)
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_load"))
-
-
-async def _reset_postgres(url: str) -> None:
-    import asyncpg
-
-    name = urlsplit(url).path.lstrip("/")
-    try:
-        conn = await asyncpg.connect(url)
-    except asyncpg.InvalidCatalogNameError:
-        admin = await asyncpg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
 
 
 class Database:
@@ -152,7 +134,7 @@ class App:
 async def app(localstripe: LocalStripe) -> Any:
     url = _load_database_url()
     if url.startswith("postgres"):
-        await _reset_postgres(url)
+        await reset_postgres(url)
     migrated = migrate(url)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     seeded = subprocess.run(  # noqa: ASYNC221 (a short child process before the run)
