@@ -126,6 +126,7 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/events/{open}/eligibility-check", every(200),
         body={"industry": "retail", "birth_date": None}),
     Row("GET", "/api/v1/events/{open}/attendees", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/events/{open}/attendees.csv", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
     Row("POST", "/api/v1/events/{open}/overrides", organisers(201, 403),
         body=lambda w: {"email": f"uitzondering{next(_counter)}@example.nl", "reason": "Stagiair"}),
     Row("POST", "/api/v1/events/{b}/orders/{order_b}/cancel", organisers(200, 403), body={"reason": "Dubbel"},

@@ -290,9 +290,14 @@ async def test_override_admits_a_refused_companion_and_shows_on_the_list(client:
     assert duo["companion"]["override"]["reason"] == "Spreker van de aftrap"
     assert duo["companion"]["override"]["created_by"] == shop.organiser["name"]
     assert listing.json()["held_duos"] == 1
-    as_csv = await client.get(f"/api/v1/events/{slug}/attendees", params={"format": "csv"}, headers=h)
+    as_csv = await client.get(f"/api/v1/events/{slug}/attendees.csv", headers=h)
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert [r["role"] for r in rows] == ["buyer", "companion"]
     assert rows[1]["override_reason"] == "Spreker van de aftrap" and rows[1]["email"] == "mentor@example.nl"
     assert (await client.get(f"/api/v1/events/{slug}/attendees", headers=buyer["headers"])).status_code == 403
+    assert (await client.get(f"/api/v1/events/{slug}/attendees.csv", headers=buyer["headers"])).status_code == 403
+    assert "no-store" in listing.headers["cache-control"] and "no-store" in as_csv.headers["cache-control"]
+    documented = (await client.get("/schema/openapi.json")).json()["paths"]
+    listing_schema = documented["/api/v1/events/{slug}/attendees"]["get"]["responses"]["200"]["content"]
+    assert listing_schema["application/json"]["schema"], listing_schema  # typed, not an empty schema
