@@ -20,8 +20,21 @@ from members.service import Principal, principal_for_token
 SESSION_COOKIE = "ng_session"
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _cookie_may_authenticate(scope: Scope) -> bool:
+    """The session cookie signs in pages (whose forms carry a CSRF token) and API reads, never API writes.
+
+    CSRF protection is off for /api (bearer clients send no CSRF token); a change under /api that a cookie
+    could authenticate would then rest on SameSite alone, which a sibling subdomain gets around.
+    """
+    return not (scope.get("path", "").startswith("/api/") and scope.get("method", "GET") not in _SAFE_METHODS)
+
+
 def _token_from_scope(scope: Scope) -> str | None:
     cookie_token = None
+    cookie_allowed = _cookie_may_authenticate(scope)
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             scheme, _, credentials = value.decode("latin-1").partition(" ")
@@ -30,7 +43,7 @@ def _token_from_scope(scope: Scope) -> str | None:
         elif name == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 key, _, val = part.strip().partition("=")
-                if key == SESSION_COOKIE and val:
+                if key == SESSION_COOKIE and val and cookie_allowed:
                     cookie_token = val
     return cookie_token
 

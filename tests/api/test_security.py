@@ -367,3 +367,15 @@ async def test_demo_data_round_trips_through_the_api(client: httpx.AsyncClient) 
     assert after["sequence"] == event["sequence"]  # an unchanged agenda is not a calendar change
     assert {k: after[k] for k in ("starts_at", "ends_at", "themes")} == {k: event[k] for k in
                                                                          ("starts_at", "ends_at", "themes")}
+
+
+async def test_the_session_cookie_never_authenticates_an_api_write(client: httpx.AsyncClient,
+                                                                    members: Members) -> None:
+    """CSRF is off for /api (bearer clients), so a cookie there may read but never change anything."""
+    member = await members.create()
+    cookie = {"cookie": f"ng_session={member['token']}"}
+    assert (await client.get("/api/v1/me", headers=cookie)).status_code == 200
+    write = await client.patch("/api/v1/me", headers=cookie, json={"name": "Overgenomen"})
+    assert write.status_code == 401 and write.json()["code"] == "not_authenticated"
+    assert (await client.get("/api/v1/me", headers=member["headers"])).json()["name"] != "Overgenomen"
+    assert (await client.patch("/api/v1/me", headers=member["headers"], json={"name": "Zelf"})).status_code == 200
