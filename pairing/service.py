@@ -33,7 +33,7 @@ import anyio
 from core.db import as_utc, is_postgres, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events import rules as event_rules
-from events.calendar import CalendarBreakout
+from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.service import can_manage, can_view
 from events.tables import AgendaSession, Event, Theme
 from members.service import Principal, verified_email
@@ -1044,15 +1044,35 @@ async def my_breakouts(actor: Principal, slug: str) -> dict[str, Any]:
             "published_at": as_utc(plan["published_at"]), "rounds": rounds}
 
 
-async def published_breakouts_for_member(member_id: int) -> list[CalendarBreakout]:
+async def _places_voided_by_cancellation(member_id: int) -> set[int]:
+    """The member's places (as in `ticket_holders(member_id=…)`) whose valid ticket was voided by the cancellation of
+    its event: cancelling an event voids every ticket, yet the calendar must keep showing the breakouts, cancelled.
+    A ticket voided before the event was cancelled (the duo cancelled or refunded, the companion replaced) stays
+    out, exactly as in `ticketing.service.calendar_event_ids`."""
+    query = Ticket.select(
+        Ticket.attendee.id.as_alias("id"), Ticket.voided_at, Ticket.event.cancelled_at.as_alias("cancelled_at"),
+    ).where((Ticket.status == "void") & (Ticket.event.status == "cancelled"))
+    mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == "buyer")
+    verified = await verified_email(member_id)
+    if verified is not None:
+        mine = mine | (Ticket.attendee.email == verified)
+    rows = await query.where(mine)
+    return {r["id"] for r in rows if r["voided_at"] is not None and r["cancelled_at"] is not None
+            and as_utc(r["voided_at"]) >= as_utc(r["cancelled_at"])}  # type: ignore[operator]
+
+
+async def published_breakouts_for_member(member_id: int, now: datetime | None = None) -> list[CalendarBreakout]:
     """The member's published breakout groups, for their calendar feed (events.feeds calls this).
 
     A round without a breakout session in the agenda has no time and is left out. SEQUENCE adds the
     row's own count (bumped when this person's group or room changed on a re-publish) to the agenda
     session's and the event's, and the update time is the newest of the three: all stored values, so
-    the item is identical on every render until something really changes.
+    the item is identical on every render until something really changes. A cancelled event's groups stay
+    for 30 days after its cancellation, cancelled (its SEQUENCE went up with the event's), then leave.
     """
-    places = {h.id: h for h in await ticket_holders(member_id=member_id)}
+    now = now or utcnow()
+    places = {h.id for h in await ticket_holders(member_id=member_id)}
+    places |= await _places_voided_by_cancellation(member_id)
     if not places:
         return []
     rows = await PublishedBreakout.select().where(PublishedBreakout.attendee.is_in(sorted(places)))
@@ -1060,13 +1080,16 @@ async def published_breakouts_for_member(member_id: int) -> list[CalendarBreakou
         return []
     event_ids = sorted({r["event"] for r in rows})
     events = {e["id"]: e for e in await Event.select(
-        Event.id, Event.title, Event.timezone, Event.status, Event.sequence, Event.updated_at
+        Event.id, Event.title, Event.timezone, Event.status, Event.sequence, Event.updated_at, Event.cancelled_at,
     ).where(Event.id.is_in(event_ids))}
     sessions = await _breakout_sessions(event_ids)
     out = []
     for row in sorted(rows, key=lambda r: (r["event"], r["round_number"])):
         event, session = events.get(row["event"]), sessions.get((row["event"], row["round_number"]))
         if event is None or session is None or event["status"] == "draft":
+            continue
+        cancelled = event["status"] == "cancelled"
+        if cancelled and now - (as_utc(event["cancelled_at"]) or as_utc(event["updated_at"])) > CANCELLED_RETENTION:  # type: ignore[operator]
             continue
         stamps = [as_utc(row["updated_at"]), as_utc(session["updated_at"]), as_utc(event["updated_at"])]
         out.append(CalendarBreakout(
@@ -1075,6 +1098,6 @@ async def published_breakouts_for_member(member_id: int) -> list[CalendarBreakou
             room=row["room"], start_utc=as_utc(session["starts_at"]), end_utc=as_utc(session["ends_at"]),
             updated_at=max(s for s in stamps if s is not None),
             sequence=row["sequence"] + session["sequence"] + event["sequence"], session_id=session["id"],
-            timezone=event["timezone"], cancelled=event["status"] == "cancelled",
+            timezone=event["timezone"], cancelled=cancelled,
         ))
     return out

@@ -10,7 +10,8 @@ from __future__ import annotations
 import gzip
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,12 +19,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import icalendar
 import pytest
+import stripe
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
 from events import feeds
 from events.feeds_api import FeedTokenFilter, mask_feed_tokens
+from settings import Settings
 from tests.api.conftest import Members
+from tests.support.stripe import LOCALSTRIPE_API_KEY, LocalStripe, open_stripe_client, running_localstripe
 
 pytestmark = pytest.mark.anyio
 
@@ -40,6 +44,28 @@ def fresh_render_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     feeds.clear_cache()
     yield
     feeds.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[LocalStripe]:
+    with running_localstripe() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Payments through localstripe for the tests that ask for `stripe_client` (a real payment and refund)."""
+    if "stripe_client" not in request.fixturenames:
+        return settings
+    server: LocalStripe = request.getfixturevalue("localstripe")
+    return replace(settings, stripe_api_base=server.base_url, stripe_secret_key=LOCALSTRIPE_API_KEY)
+
+
+@pytest.fixture
+async def stripe_client(localstripe: LocalStripe) -> AsyncIterator[stripe.StripeClient]:
+    await localstripe.wipe()
+    async with open_stripe_client(localstripe.base_url) as client:
+        yield client
 
 
 def hackathon(title: str = "Een nieuw geluid in klantcontact", day: str = "2027-03-10", **overrides: Any
@@ -505,40 +531,49 @@ async def test_member_sources_are_reused_briefly_but_tokens_never(
 # --------------------------------------------------------------------------- the real ticketing and pairing
 
 
-async def test_live_tickets_from_ticketing_and_refund(client: httpx.AsyncClient, members: Members) -> None:
-    source = feeds.ticket_source()
-    if source is None:
-        pytest.skip("ticketing.service.calendar_event_ids does not exist yet (ticketing issue)")
-    from ticketing.tables import Attendee, Ticket, TicketOrder
+# The stripe SDK posts raw bytes the way httpx deprecates (as in tests/api/ticketing/test_payments.py).
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning:httpx")
+async def test_live_tickets_from_ticketing_and_refund(
+    client: httpx.AsyncClient, members: Members, stripe_client: stripe.StripeClient
+) -> None:
+    """A duo bought and paid through the real services (localstripe), then refunded by its buyer's cancel."""
+    from ticketing import service as ticketing
 
     organiser = await members.create("organiser")
     member = await members.create(birth_date=date(1990, 1, 2))
     event = await published(client, organiser, hackathon())
-    now = datetime.now(UTC)
-    order = (await TicketOrder.insert(TicketOrder(
-        event=event["id"], buyer=member["id"], status="paid", amount_cents=9500, paid_at=now, created_at=now,
-        updated_at=now)).returning(TicketOrder.id))[0]["id"]
-    attendee = (await Attendee.insert(Attendee(
-        order=order, event=event["id"], role="buyer", name=member["name"], email=member["email"], live=True,
-        created_at=now)).returning(Attendee.id))[0]["id"]
-    code = "NG-FEED-TEST-0001"
-    await Ticket.insert(Ticket(order=order, attendee=attendee, event=event["id"], code=code, status="valid",
-                               issued_at=now))
-    assert event["id"] in await source(member["id"])
+    ordered = await client.post(f"/api/v1/events/{event['slug']}/orders", headers=member["headers"], json={
+        "companion": {"name": "Sam Jong", "email": "sam@example.nl", "industry": "retail"}})
+    assert ordered.status_code == 201, ordered.text
+    order = ordered.json()
+    started = await client.post(f"/api/v1/orders/{order['id']}/payment", headers=member["headers"])
+    assert started.status_code in (200, 201), started.text
+    intent_id = started.json()["payment_intent_id"]
+    await stripe_client.v1.payment_intents.update_async(intent_id, {"payment_method": "pm_card_visa"})
+    assert (await stripe_client.v1.payment_intents.confirm_async(intent_id)).status == "succeeded"
+    # No webhook reaches an in-process app: reconcile asks Stripe and settles the order the same way.
+    assert (await ticketing.reconcile_payments(min_age=timedelta(0)))["paid"] == 1
+    view = (await client.get(f"/api/v1/orders/{order['id']}", headers=member["headers"])).json()
+    assert view["status"] == "paid"
+    codes = [view["buyer"]["ticket_code"], view["companion"]["ticket_code"]]
+    assert all(codes)
     url = await personal_url(client, member)
     response = await client.get(url)
     check_parsers(response.content, expected_items(event))
-    assert_private_clean(response.content, code, member["email"], "1990")
+    assert_private_clean(response.content, *codes, member["email"], "1990", "sam@example.nl")
 
-    later = datetime.now(UTC)
-    await TicketOrder.update({TicketOrder.status: "refunded", TicketOrder.refunded_at: later,
-                              TicketOrder.updated_at: later}).where(TicketOrder.id == order)
-    await Attendee.update({Attendee.live: False, Attendee.voided_at: later}).where(Attendee.id == attendee)
-    await Ticket.update({Ticket.status: "void", Ticket.voided_at: later}).where(Ticket.order == order)
-    assert event["id"] not in await source(member["id"])
+    cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=member["headers"])
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "refunded"  # localstripe refunds at once
+    refunds = await stripe_client.v1.refunds.list_async({"payment_intent": intent_id})
+    assert [r.amount for r in refunds.data] == [9500]
+    assert event["id"] not in await ticketing.calendar_event_ids(member["id"])
     after = await client.get(url, headers={"If-Modified-Since": response.headers["last-modified"]})
     assert after.status_code == 200
-    assert IcsCalendarStream.calendar_from_ics(after.text).events == []
+    check_parsers(after.content, {})
+    # The event itself goes on: the community feed still lists it, unchanged.
+    assert vevent_props((await client.get("/calendar.ics")).content)[f"event-{event['id']}@{HOST}"]["STATUS"] == \
+        "CONFIRMED"
 
 
 async def test_event_cancelled_under_a_ticket_stays_in_the_feed_as_cancelled(
@@ -578,16 +613,134 @@ async def test_event_cancelled_under_a_ticket_stays_in_the_feed_as_cancelled(
     assert f"event-{dropped['id']}@{HOST}" not in events
 
 
+class Groups:
+    """A free hackathon with two breakout rounds, its duos bought through the API, groups generated and published
+    by a facilitator; Anna (buyer) and Bram (her companion, with an account of his own) subscribe."""
+
+    def __init__(self, client: httpx.AsyncClient, members: Members) -> None:
+        self.client, self.members = client, members
+        self.event: dict[str, Any] = {}
+        self.organiser: dict[str, Any] = {}
+        self.people: dict[str, dict[str, Any]] = {}
+        self.urls: dict[str, str] = {}
+        self.orders: dict[str, int] = {}
+
+    async def setup(self) -> Groups:
+        from tests.api.test_breakouts import seed_duos
+
+        day = "2027-03-10"
+        self.organiser = await self.members.create("organiser")
+        facilitator = await self.members.create("facilitator")
+        self.event = await published(self.client, self.organiser, hackathon(price_cents=0, agenda=[
+            {"title": "Welkom", "starts_at": f"{day}T13:00:00", "ends_at": f"{day}T13:30:00", "room": "Foyer"},
+            {"title": "Ronde 1", "starts_at": f"{day}T14:00:00", "ends_at": f"{day}T15:30:00",
+             "is_breakout_round": True},
+            {"title": "Ronde 2", "starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00",
+             "is_breakout_round": True},
+        ]))
+        for name in ("Anna", "Bram", "Cas"):
+            self.people[name] = await self.members.create(name=name, industry="retail" if name == "Bram" else
+                                                          "customer_contact", organisation=f"{name} BV")
+        for buyer, companion in (("Anna", {"name": "Bram", "email": self.people["Bram"]["email"]}),
+                                 ("Cas", {"name": "Dirk", "email": "dirk@example.nl"})):
+            response = await self.client.post(
+                f"/api/v1/events/{self.event['slug']}/orders", headers=self.people[buyer]["headers"],
+                json={"companion": {**companion, "industry": "retail", "organisation": "Maatje BV"}})
+            assert response.status_code == 201 and response.json()["status"] == "paid", response.text
+            self.orders[buyer] = response.json()["id"]
+        await seed_duos(self.event["id"], 8)
+        url = f"/api/v1/events/{self.event['slug']}/breakouts"
+        headers = facilitator["headers"]
+        generated = await self.client.post(f"{url}/generate", json={"min_size": 3, "max_size": 6, "seed": 1},
+                                           headers=headers)
+        assert generated.status_code == 200, generated.text
+        assert (await self.client.post(f"{url}/publish", headers=headers)).status_code == 200
+        for name in ("Anna", "Bram", "Cas"):
+            self.urls[name] = await personal_url(self.client, self.people[name])
+        return self
+
+    def round_sessions(self) -> list[dict[str, Any]]:
+        return [s for s in self.event["agenda"] if s["is_breakout_round"]]
+
+    def expected(self, name: str) -> dict[str, tuple[datetime, datetime]]:
+        """The event, its agenda, and the person's own group per round instead of the generic rounds."""
+        items = expected_items(self.event)
+        member_id = self.people[name]["id"]
+        for session in self.round_sessions():
+            del items[f"session-{session['id']}@{HOST}"]
+            items[f"breakout-{self.event['id']}-{session['round_number']}-{member_id}@{HOST}"] = (
+                utc(session["starts_at"]), utc(session["ends_at"]))
+        return items
+
+    async def mine(self, name: str) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/me/breakouts?event={self.event['slug']}",
+                                         headers=self.people[name]["headers"])
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
 async def test_published_breakouts_from_pairing(client: httpx.AsyncClient, members: Members) -> None:
-    source = feeds.breakout_source()
-    if source is None:
-        pytest.skip("pairing.service.published_breakouts_for_member does not exist yet (breakouts issue)")
-    member = await members.create()
-    breakouts = [feeds.as_calendar_breakout(b) for b in await source(member["id"])]
-    response = await client.get(await personal_url(client, member))
-    assert response.status_code == 200
-    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(response.content).walk("VEVENT")}
-    assert {f"breakout-{b.event_id}-{b.round_number}-{member['id']}@{HOST}" for b in breakouts} <= uids
+    """Real published groups (pairing.service, not a stand-in) in the buyer's and the companion's own feeds."""
+    groups = await Groups(client, members).setup()
+    event = groups.event
+    for name in ("Anna", "Bram"):
+        body = (await client.get(groups.urls[name])).content
+        check_parsers(body, groups.expected(name))
+        props = vevent_props(body)
+        mine = await groups.mine(name)
+        assert [r["round"] for r in mine["rounds"]] == [1, 2]
+        for r in mine["rounds"]:
+            item = props[f"breakout-{event['id']}-{r['round']}-{groups.people[name]['id']}@{HOST}"]
+            assert item["SUMMARY"] == f"Breakout ronde {r['round']}: {r['theme_title']} — groep {r['group_number']}"
+            assert item["STATUS"] == "CONFIRMED" and item["RELATED-TO"] == f"event-{event['id']}@{HOST}"
+        assert_private_clean(body, *(p["email"] for p in groups.people.values()), "dirk@example.nl")
+        assert (await client.get(groups.urls[name])).content == body  # byte-identical re-render
+    # Nobody else's group shows: Anna's feed holds only her own breakout UIDs.
+    anna = vevent_props((await client.get(groups.urls["Anna"])).content)
+    assert not any(uid.startswith("breakout-") and not uid.endswith(f"-{groups.people['Anna']['id']}@{HOST}")
+                   for uid in anna)
+
+
+async def test_cancelled_event_keeps_its_breakouts_cancelled_for_30_days(client: httpx.AsyncClient,
+                                                                         members: Members) -> None:
+    """Cancelling the event (through its API and service, which voids every ticket) keeps each member's breakout
+    UIDs and the event's own items, now STATUS:CANCELLED with a higher SEQUENCE; the generic rounds do not come
+    back. A duo its buyer cancelled before the event was cancelled stays out."""
+    from pairing.service import published_breakouts_for_member
+    from ticketing.tables import Ticket
+
+    groups = await Groups(client, members).setup()
+    event = groups.event
+    before = {name: vevent_props((await client.get(groups.urls[name])).content) for name in ("Anna", "Bram")}
+    own = await client.post(f"/api/v1/orders/{groups.orders['Cas']}/cancel",
+                            headers=groups.people["Cas"]["headers"])
+    assert own.status_code == 200, own.text
+    check_parsers((await client.get(groups.urls["Cas"])).content, {})
+
+    cancelled = await client.post(f"/api/v1/events/{event['slug']}/cancel", json={"reason": "Zaal dicht."},
+                                  headers=groups.organiser["headers"])
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert {t["status"] for t in await Ticket.select(Ticket.status).where(Ticket.event == event["id"])} == {"void"}
+
+    for name in ("Anna", "Bram"):
+        body = (await client.get(groups.urls[name])).content
+        check_parsers(body, groups.expected(name))  # same UIDs, same instants: no generic round came back
+        after = vevent_props(body)
+        assert set(after) == set(before[name])
+        for uid, props in after.items():
+            assert props["STATUS"] == "CANCELLED", (name, uid)
+            assert props["SUMMARY"].startswith("Geannuleerd: "), (name, uid)
+            assert int(props["SEQUENCE"]) > int(before[name][uid]["SEQUENCE"]), (name, uid)
+        assert "BEGIN:VALARM" not in body.decode()
+    check_parsers((await client.get(groups.urls["Cas"])).content, {})
+
+    # Thirty days after the cancellation the groups leave, as the event itself leaves the feeds.
+    cancelled_at = utc(cancelled.json()["cancelled_at"])
+    anna = groups.people["Anna"]["id"]
+    kept = await published_breakouts_for_member(anna, now=cancelled_at + timedelta(days=29))
+    assert [(b.round_number, b.cancelled) for b in kept] == [(1, True), (2, True)]
+    assert await published_breakouts_for_member(anna, now=cancelled_at + timedelta(days=31)) == []
 
 
 # --------------------------------------------------------------------------- logs
