@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .bound import diversity_upper_bound, pair_scores
+from .bound import diversity_upper_bound, pair_scores, sizes_upper_bound
 from .evaluate import duo_pairs, evaluate
 from .mdgp import TabuSettings, group_value, improve_groups
 from .model import (
@@ -181,13 +181,17 @@ class _Plan:
             unit = self._unit(i)
             pinned = [int(self.pinned[u, r]) for u in unit if self.pinned[u, r] >= 0]
             kept = prev.get((self.people[i].id, r))
+            costs = [sum(self.cost(u, r, t) for u in unit) for t in range(n_themes)]
             if pinned:
                 t = pinned[0]
-            elif kept is not None and kept[0] in self.theme_index:
+            elif kept is not None and kept[0] in self.theme_index and (
+                costs[self.theme_index[kept[0]]] <= min(costs) + 1e-9
+            ):
+                # The earlier theme stays while it is still as good a choice for this person: a ranking
+                # changed since then wins over stability.
                 t = self.theme_index[kept[0]]
             else:
-                costs = [sum(self.cost(u, r, t) for u in unit) + 1e-6 * load[t] for t in range(n_themes)]
-                t = int(np.argmin(costs))
+                t = int(np.argmin([c + 1e-6 * load[t] for t, c in enumerate(costs)]))
             for u in unit:
                 self.theme[u, r] = t
                 load[t] += 1
@@ -523,14 +527,25 @@ def generate_breakouts(
                 grp = _deal(
                     members, sizes, people, preset, plan.partner, plan.together, prev_group, forbid, rng
                 )
+                # Start from even sizes, then let the search move people between groups within the
+                # size bounds: an uneven split (6, 6, 5, 4, 4) can beat the even one on diversity.
+                lo = np.full(k_try, inp.min_size, dtype=np.int64)
+                hi = np.full(k_try, inp.max_size, dtype=np.int64)
+                if not (lo <= sizes).all() or not (sizes <= hi).all():
+                    lo, hi = sizes, sizes
                 bound = diversity_upper_bound(
                     exp[members].tolist(), ind[members].tolist(), sizes.tolist(), weights
                 )
+                if lo is not sizes:
+                    over = sizes_upper_bound(
+                        exp[members].tolist(), ind[members].tolist(), inp.min_size, inp.max_size, weights
+                    )
+                    bound = max(bound, over.value) if over is not None else bound
                 grp, _ = improve_groups(
                     dist,
                     grp,
-                    sizes,
-                    sizes,
+                    lo,
+                    hi,
                     rng,
                     movable=movable,
                     max_iterations=budget,
@@ -548,6 +563,14 @@ def generate_breakouts(
                     break
             grp = chosen_grp
             round_clashes += best_key[0] if best_key else 0
+            for i, g in sorted(preset.items()):
+                if g >= k:  # a pin to a group number this theme cannot have in this round
+                    note = (
+                        f"attendee {people[i].id} is pinned to group {g + 1} of {theme} in round {r + 1}, "
+                        f"but its {n_t} people make at most {k} groups of {inp.min_size} or more"
+                    )
+                    if note not in explanations:
+                        explanations.append(note)
             for g in range(k):
                 round_groups.append(members[grp == g])
                 labels.append((t, g + 1))

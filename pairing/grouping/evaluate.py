@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from .bound import diversity_upper_bound, group_diversity
+from .bound import diversity_upper_bound, group_diversity, sizes_upper_bound
 from .model import (
     Assignment,
     Attendee,
@@ -211,12 +211,13 @@ def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[st
 
     bound = 0.0
     for key, members in populations.items():
-        bound += diversity_upper_bound(
-            [people[a].experience for a in members],
-            [people[a].industry for a in members],
-            sizes[key],
-            inp.weights,
-        )
+        experience = [people[a].experience for a in members]
+        industries = [people[a].industry for a in members]
+        # The best split of this theme's people within the size bounds, whatever the number and sizes of
+        # its groups (Theorem 2 in bound.py); the sizes actually used also count, for when no split fits.
+        over_sizes = sizes_upper_bound(experience, industries, inp.min_size, inp.max_size, inp.weights)
+        here = diversity_upper_bound(experience, industries, sizes[key], inp.weights)
+        bound += max(here, over_sizes.value) if over_sizes is not None else here
     counts = Counter(v.rule for v in violations)
     gap = 100.0 * (bound - diversity) / bound if bound > 0 else 0.0
     return Report(

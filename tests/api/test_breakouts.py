@@ -5,7 +5,6 @@ Ticket holders: a handful of free duos bought through the API, hundreds written 
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -196,9 +195,7 @@ def group_of(plan: dict[str, Any], round_number: int, group_id: int) -> dict[str
 
 async def test_generate_gives_a_clean_report_and_no_private_data(board: Board) -> None:
     await seed_duos(board.event["id"], 30)
-    started = time.perf_counter()
     plan = await board.generate(seed=7)
-    assert time.perf_counter() - started < 10
     assert plan["status"] == "draft" and plan["settings"]["rounds"] == 2  # the agenda's breakout rounds
     assert plan["settings"] == {"rounds": 2, "min_size": 4, "max_size": 6, "duo_policy": "apart", "mode": "rotate",
                                 "seed": 7}
@@ -495,11 +492,7 @@ async def test_published_breakouts_reach_the_personal_feed(client: httpx.AsyncCl
 
 async def test_a_thousand_attendees(board: Board) -> None:
     await seed_duos(board.event["id"], 500, organisations=400)
-    started = time.perf_counter()
-    plan = await board.generate(seed=1)
-    elapsed = time.perf_counter() - started
-    print(f"generate for 1,000 attendees over HTTP: {elapsed:.2f} s")
-    assert elapsed < 8  # ~2 s here; generous for a loaded CI machine
+    plan = await board.generate(seed=1)  # speed is measured by bench/grouping.py, not asserted here
     assert plan["ticket_holders"] == 1000
     assert plan["report"]["hard_violations"] == 0, plan["report"]["violation_counts"]
     assert sum(g["size"] for g in plan["rounds"][0]["groups"]) == 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from pairing.grouping import (
     solve_mdgp,
     swap_attendees,
 )
+from pairing.grouping.bound import profile_bound, sizes_upper_bound
 from pairing.grouping.mdgp import group_value, improve_groups, initial_groups
 from pairing.grouping.synthetic import THEMES, synthetic_event
 
@@ -165,6 +167,105 @@ def test_bound_is_at_least_the_brute_force_optimum(
     assert bound >= best - 1e-9
 
 
+def all_profiles(n: int, lo: int, hi: int) -> list[dict[int, int]]:
+    """Every multiset of group sizes in [lo, hi] adding up to n, as {size: count} (test oracle)."""
+    if n == 0:
+        return [{}]
+    out = []
+    for s in range(lo, min(hi, n) + 1):
+        for rest in all_profiles(n - s, s, hi):  # non-decreasing sizes: each multiset once
+            out.append({**rest, s: rest.get(s, 0) + 1})
+    return out
+
+
+def test_bound_covers_uneven_sizes() -> None:
+    """25 people of 25 industries, one experience level, groups of 4 to 6: every pair scores 1. Five groups
+    of five hold 50 pairs, 6 + 6 + 5 + 4 + 4 hold 52. The even split's bound would call 50 "the best
+    possible"; the bound over every size profile may not."""
+    exp, ind = [0] * 25, [f"i{k}" for k in range(25)]
+    weights = DiversityWeights(1.0, 1.0)
+    even = diversity_upper_bound(exp, ind, [5] * 5, weights)
+    best = sizes_upper_bound(exp, ind, 4, 6, weights)
+    assert best is not None and best.exact
+    assert even == 50 and best.value == 52
+    assert sum(best.sizes) == 25 and all(4 <= s <= 6 for s in best.sizes)
+    assert best.value == max(profile_bound(exp, ind, p, weights) for p in all_profiles(25, 4, 6))
+    # And the engine reaches it: groups within the bounds, not necessarily all the same size.
+    inp = GroupingInput(
+        attendees=tuple(Attendee(id=k + 1, experience=0, industry=ind[k], organisation="", ranking=("t",))
+                        for k in range(25)),
+        themes=("t",), rounds=1, min_size=4, max_size=6, seed=1, weights=weights,
+    )
+    result = generate_breakouts(inp)
+    assert result.report.hard_violations == 0
+    assert result.report.diversity == result.report.diversity_bound == best.value
+    assert all(4 <= len(g.members) <= 6 for g in result.assignment.groups)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 5), st.sampled_from("abcde")), min_size=1, max_size=40),
+    w_exp=st.sampled_from([0.0, 1.0, 2.5]),
+    w_ind=st.sampled_from([0.0, 1.0, 3.0]),
+    lo=st.integers(1, 5),
+    extra=st.integers(0, 3),
+)
+def test_sizes_bound_is_at_least_every_profile_bound(
+    data: list[tuple[int, str]], w_exp: float, w_ind: float, lo: int, extra: int
+) -> None:
+    exp, ind = [e for e, _ in data], [i for _, i in data]
+    weights = DiversityWeights(w_exp, w_ind)
+    profiles = all_profiles(len(data), lo, lo + extra)
+    bound = sizes_upper_bound(exp, ind, lo, lo + extra, weights)
+    if not profiles:
+        assert bound is None
+        return
+    assert bound is not None
+    best = max(profile_bound(exp, ind, p, weights) for p in profiles)
+    assert bound.value >= best - 1e-6
+    assert sum(bound.sizes) == len(data) and all(lo <= x <= lo + extra for x in bound.sizes)
+    if bound.exact:  # then the value is the bound of the profile it names, and no profile beats it
+        assert bound.value == pytest.approx(best)
+        assert profile_bound(exp, ind, Counter(bound.sizes), weights) == pytest.approx(best)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 3), st.sampled_from("abc")), min_size=2, max_size=8),
+    lo=st.integers(1, 3),
+    extra=st.integers(0, 2),
+)
+def test_sizes_bound_is_at_least_the_brute_force_optimum_over_all_sizes(
+    data: list[tuple[int, str]], lo: int, extra: int
+) -> None:
+    exp, ind = [e for e, _ in data], [i for _, i in data]
+    weights = DiversityWeights(1.0, 2.0)
+    profiles = all_profiles(len(data), lo, lo + extra)
+    if not profiles:
+        return
+    best = max(
+        sum(abs(data[a][0] - data[b][0]) + 2.0 * (data[a][1] != data[b][1])
+            for group in partition for a, b in combinations(group, 2))
+        for p in profiles
+        for partition in set_partitions(list(range(len(data))), sorted((s for s in p for _ in range(p[s])),
+                                                                         reverse=True))
+    )
+    bound = sizes_upper_bound(exp, ind, lo, lo + extra, weights)
+    assert bound is not None and bound.value >= best - 1e-9
+
+
+def test_sizes_bound_is_quick_and_valid_for_thousands() -> None:
+    """3,000 people: far too many profiles to list, so the Lagrangian certificate must do the work."""
+    rng = np.random.default_rng(3)
+    exp = rng.integers(0, 5, 3000).tolist()
+    ind = [f"i{k}" for k in rng.integers(0, 12, 3000)]
+    weights = DiversityWeights()
+    bound = sizes_upper_bound(exp, ind, 4, 6, weights)
+    assert bound is not None and sum(bound.sizes) == 3000
+    for profile in ({5: 600}, {6: 500}, {4: 750}, {6: 300, 4: 300}, {6: 498, 4: 3}):
+        assert bound.value >= profile_bound(exp, ind, profile, weights) - 1e-6
+
+
 def test_bound_is_tight_when_a_perfect_mix_exists() -> None:
     # Two groups that each hold every level and industry once: nothing can beat them.
     exp, ind = [0, 1, 2, 0, 1, 2], ["a", "b", "c", "a", "b", "c"]
@@ -281,6 +382,26 @@ def test_regenerate_from_previous_keeps_pins_and_quality() -> None:
     assert kept > 0.5 * len(inp.attendees) * inp.rounds
 
 
+def test_regenerate_follows_a_ranking_changed_since() -> None:
+    """Warm-starting keeps earlier themes only while they are still as good for the person: someone who
+    re-ranked after the first run gets the new first choice in round 1; the rest keep theirs."""
+    inp = synthetic_event(120, 5, budget=LIGHT)
+    first = generate_breakouts(inp)
+    before = first.assignment.placement()
+    person = next(a for a in inp.attendees if a.ranking and a.duo_partner is not None)
+    old_theme = before[(person.id, 0)][0]
+    new_first = next(t for t in inp.themes if t != old_theme)
+    changed = replace(person, ranking=(new_first, *(t for t in inp.themes if t != new_first)))
+    partner = next(a for a in inp.attendees if a.id == person.duo_partner)
+    moved = replace(inp, attendees=tuple(changed if a.id == person.id else a for a in inp.attendees))
+    again = generate_breakouts(moved, previous=first.assignment)
+    assert again.assignment.placement()[(person.id, 0)][0] == new_first
+    assert counts(again.report) == {}
+    same_theme = sum(again.assignment.placement()[(a.id, 0)][0] == before[(a.id, 0)][0]
+                     for a in inp.attendees if a.id not in (person.id, partner.id))
+    assert same_theme >= 0.9 * (len(inp.attendees) - 2)
+
+
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(6, 40), k=st.integers(2, 5), seed=st.integers(0, 1000), flexible=st.booleans())
 def test_incremental_search_gain_matches_full_rescore(n: int, k: int, seed: int, flexible: bool) -> None:
@@ -313,6 +434,17 @@ def test_raw_mdgp_reaches_the_exact_optimum_of_the_smallest_instance() -> None:
     dist = np.zeros((n, n))
     dist[body[:, 0].astype(int), body[:, 1].astype(int)] = body[:, 2]
     dist += dist.T
-    groups, value = solve_mdgp(dist, bounds, 0.5, seed=7)
+    # An iteration budget, not a clock: the result must not depend on how busy the machine is.
+    groups, value = solve_mdgp(dist, bounds, float("inf"), seed=7, max_iterations=1_000)
     assert value == pytest.approx(1427.845, abs=1e-6)
     assert sorted(x for g in groups for x in g) == list(range(n))
+
+
+def test_a_pin_to_a_group_that_cannot_exist_is_explained() -> None:
+    people = tuple(Attendee(id=k + 1, industry=f"i{k % 4}", ranking=("t",)) for k in range(12))
+    inp = GroupingInput(attendees=people, themes=("t",), rounds=1,
+                        pins=(Pin(attendee_id=1, round_index=0, theme="t", group_number=5),))
+    report = generate_breakouts(inp).report
+    assert counts(report) == {Rule.PIN: 1}
+    assert report.infeasibility == (
+        "attendee 1 is pinned to group 5 of t in round 1, but its 12 people make at most 3 groups of 4 or more",)
