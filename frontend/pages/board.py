@@ -10,6 +10,7 @@ by a redirect.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
@@ -76,6 +77,51 @@ def generate_settings(form: dict[str, Any]) -> tuple[pairing.BreakoutSettings | 
     ), {}
 
 
+# A board page shows at most this many person cards (about 15 KB gzipped), so that with the stylesheet and
+# scripts it stays within the 60 KB page budget. A larger plan is shown a round at a time, and a round that is
+# itself larger one theme at a time, with links to the others.
+CARDS_PER_PAGE = 1000
+
+
+def _cards(groups: list[dict[str, Any]]) -> int:
+    return sum(int(g["size"]) for g in groups)
+
+
+def board_view(plan: dict[str, Any], round_param: str = "", theme_param: str = "",
+               limit: int = CARDS_PER_PAGE) -> dict[str, Any]:
+    """Which part of the plan a board page shows: every round when the plan fits, else one round (``?ronde=``),
+    else one theme of that round (``&thema=``); unknown values fall back to the first. Pure."""
+    rounds = plan["rounds"]
+    total = sum(_cards(r["groups"]) for r in rounds)
+    numbers = [r["round"] for r in rounds]
+    wanted = int(round_param) if round_param.isdigit() and int(round_param) in numbers else None
+    if (total <= limit and wanted is None) or not rounds:
+        return {"rounds": rounds, "round": None, "theme": None, "round_links": [], "theme_links": []}
+    current = next(r for r in rounds if r["round"] == (wanted if wanted is not None else numbers[0]))
+    round_links = [{"round": r["round"], "people": _cards(r["groups"]), "current": r is current} for r in rounds]
+    themes: dict[str, dict[str, Any]] = {}
+    for g in current["groups"]:
+        entry = themes.setdefault(g["theme"], {"theme": g["theme"], "title": g["theme_title"], "people": 0})
+        entry["people"] += int(g["size"])
+    theme = None
+    if _cards(current["groups"]) > limit or theme_param in themes:
+        theme = theme_param if theme_param in themes else next(iter(themes), None)
+    groups = [g for g in current["groups"] if theme is None or g["theme"] == theme]
+    theme_links = [{**t, "current": t["theme"] == theme} for t in themes.values()] if theme is not None else []
+    return {"rounds": [{**current, "groups": groups}], "round": current["round"], "theme": theme,
+            "round_links": round_links, "theme_links": theme_links}
+
+
+def view_query(view: dict[str, Any]) -> str:
+    """The query string that shows the same part of the board again (after a redirect)."""
+    parts = []
+    if view.get("round") is not None:
+        parts.append(f"ronde={view['round']}")
+    if view.get("theme"):
+        parts.append(f"thema={quote(view['theme'])}")
+    return "?" + "&".join(parts) if parts else ""
+
+
 def room_field(round_number: int, group: int, theme: str) -> str:
     return f"room:{round_number}:{group}:{theme}"
 
@@ -105,8 +151,11 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
     agenda_rounds = sum(1 for s in event["agenda"] if s["is_breakout_round"])
     settings = plan["settings"] if plan else {"rounds": agenda_rounds or 3, "min_size": 4, "max_size": 6,
                                               "duo_policy": "apart", "mode": "rotate", "seed": 0}
+    query = request.query_params
+    view = extra.pop("view", None) or (board_view(plan, query.get("ronde", ""), query.get("thema", "")) if plan
+                                       else None)
     return {
-        "event": event, "plan": plan,
+        "event": event, "plan": plan, "view": view,
         "form": {k: str(v) for k, v in settings.items()} | extra.pop("form", {}),
         "errors": extra.pop("errors", {}),
         "levels": {level: (nl if lang == "nl" else en) for level, (_code, nl, en) in EXPERIENCE_LEVELS.items()},
@@ -191,7 +240,8 @@ class BoardPages(Controller):
             event = await events.get_event(slug, actor)
             return page(request, "board/board.html", status_code=422,
                         **board_context(request, event, plan, errors={"rooms": exc.message}))
-        return redirect(f"/begeleiden/{slug}?melding=zalen-opgeslagen")
+        view = board_view(plan, text(data, "ronde"), text(data, "thema"))
+        return redirect(f"/begeleiden/{slug}{view_query(view)}", "zalen-opgeslagen")
 
     async def _edit(self, request: Request[Any, Any, Any], slug: str, data: dict[str, Any], action: str
                     ) -> Template | Redirect:
@@ -227,7 +277,8 @@ class BoardPages(Controller):
                 message = message % {"name": _person_name(plan, attendee), "round": round_number,
                                      "theme": titles.get(values["theme"], values["theme"]), "group": group or 0}
         if not is_htmx(request):
-            return redirect(f"/begeleiden/{slug}#groepen")
+            where = view_query({"round": text(data, "ronde") or None, "theme": text(data, "thema")})
+            return redirect(f"/begeleiden/{slug}{where}#groepen")
         if plan is None:
             plan = await pairing.plan_view(actor, slug)
         event = await events.get_event(slug, actor)
@@ -237,6 +288,9 @@ class BoardPages(Controller):
             answer = page(request, "board/_status.html", oob=True, **context)
             answer.headers["HX-Reswap"] = "none"
             return answer
+        shown_theme = text(data, "thema")  # the board shows one theme of this round: redraw just that
+        if shown_theme and any(g["theme"] == shown_theme for g in edited["groups"]):
+            edited = {**edited, "groups": [g for g in edited["groups"] if g["theme"] == shown_theme]}
         return page(request, "board/_edit.html", round=edited, **context)
 
     @post("/{slug:str}/verplaatsen", name="board_move")
