@@ -13,7 +13,7 @@ from core.auth import requires_organiser, signed_in
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import request_language
-from frontend.pages.common import FormBody, field_errors, page, redirect, text
+from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
 from members.rules import email_is_valid
 from members.service import Principal
 from pairing.rules import INDUSTRIES
@@ -27,13 +27,39 @@ def industry_labels(lang: str) -> dict[str, str]:
     return {i.code: i.label(lang) for i in INDUSTRIES}  # type: ignore[arg-type]
 
 
+# Duos per page of the attendee list: about 20 KB gzipped, so the page stays within the 60 KB budget.
+DUOS_PER_PAGE = 50
+
+
+def _matches(duo: dict[str, Any], words: list[str]) -> bool:
+    haystack = " ".join(str(place.get(k) or "") for place in (duo["buyer"], duo["companion"])
+                        for k in ("name", "email", "organisation", "ticket_code")).casefold()
+    return all(word in haystack for word in words)
+
+
+def page_of_duos(duos: list[dict[str, Any]], query: str = "", page_param: str = "",
+                 per_page: int = DUOS_PER_PAGE) -> dict[str, Any]:
+    """One page of the attendee list, after an optional search (every word must occur in a name, e-mail,
+    organisation or ticket code of either person). Pure; an out-of-range page shows the nearest one."""
+    words = query.casefold().split()
+    found = [d for d in duos if _matches(d, words)] if words else list(duos)
+    pages = max(1, -(-len(found) // per_page))
+    number = min(max(1, int(page_param)), pages) if page_param.isdigit() else 1
+    start = (number - 1) * per_page
+    return {"duos": found[start:start + per_page], "found": len(found), "page": number, "pages": pages,
+            "first": start + 1 if found else 0, "last": min(start + per_page, len(found)), "query": query.strip()}
+
+
 async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,
                          form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                          status_code: int = 200) -> Template:
     listing = await ticketing.attendee_list(actor, slug)
     sales = await ticketing.sales_summary(actor, slug)
     lang = request_language(request)
+    listed = page_of_duos(listing["duos"], request.query_params.get("zoek", "")[:200],
+                         request.query_params.get("pagina", ""))
     return page(request, "organiser/attendees.html", status_code=status_code, listing=listing, sales=sales,
+                listed=listed,
                 event=sales["event"], industries=industry_labels(lang), form=form or {}, errors=errors or {},
                 active_nav="organise", tab="attendees")
 
@@ -49,7 +75,7 @@ class OrganiserSalesPages(Controller):
 
     @get("/{slug:str}/deelnemers.csv", name="organiser_attendees_csv")
     async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        """The same export as the API (birth dates included: the organiser checks the companion rule)."""
+        """The same export as the API: every duo, one row per person, no birth dates."""
         body = await ticketing.attendee_csv(signed_in(request), slug)
         # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
         return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
@@ -69,7 +95,7 @@ class OrganiserSalesPages(Controller):
             try:
                 await ticketing.add_override(actor, slug, form["email"], form["reason"][:1000])
             except DomainError as exc:
-                errors = field_errors(exc, {"email": "email", "reason": "reason"})
+                errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
                 return redirect(f"/organiseren/{slug}/deelnemers?melding=uitzondering")
         return await attendees_page(request, actor, slug, form=form, errors=errors, status_code=422)
@@ -93,5 +119,6 @@ class OrganiserSalesPages(Controller):
             listing = await ticketing.attendee_list(actor, slug)
             duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
             return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
-                        order_id=order_id, errors={"form": exc.message}, active_nav="organise")
+                        order_id=order_id, errors={"form": page_message(exc, request_language(request))},
+                        active_nav="organise")
         return redirect(f"/organiseren/{slug}/deelnemers", CANCEL_NOTICES.get(order["status"], "duo-geannuleerd"))

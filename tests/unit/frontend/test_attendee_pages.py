@@ -1,0 +1,42 @@
+"""The organiser's attendee list is searched and paged (frontend.pages.organiser_sales.page_of_duos): pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontend.pages.organiser_sales import page_of_duos
+
+
+def duo(n: int, organisation: str = "Bel BV") -> dict[str, Any]:
+    return {"id": n,
+            "buyer": {"name": f"Koper {n}", "email": f"koper{n}@example.nl", "organisation": organisation,
+                      "ticket_code": f"NG-B{n:04d}"},
+            "companion": {"name": f"Partner {n}", "email": f"partner{n}@example.nl", "organisation": "",
+                          "ticket_code": None}}
+
+
+def test_pages_of_fifty() -> None:
+    duos = [duo(n) for n in range(1, 121)]
+    first = page_of_duos(duos)
+    assert (first["page"], first["pages"], first["first"], first["last"], first["found"]) == (1, 3, 1, 50, 120)
+    assert [d["id"] for d in first["duos"]] == list(range(1, 51))
+    last = page_of_duos(duos, page_param="3")
+    assert [d["id"] for d in last["duos"]] == list(range(101, 121)) and (last["first"], last["last"]) == (101, 120)
+    assert page_of_duos(duos, page_param="99")["page"] == 3  # past the end: the last page
+    assert page_of_duos(duos, page_param="0")["page"] == 1
+    assert page_of_duos(duos, page_param="-2")["page"] == 1 and page_of_duos(duos, page_param="x")["page"] == 1
+
+
+def test_search_matches_either_person_every_word_case_insensitively() -> None:
+    duos = [duo(1, "Zorg & Co"), duo(2), duo(3, "zorgverzekeraar")]
+    assert [d["id"] for d in page_of_duos(duos, "ZORG")["duos"]] == [1, 3]
+    assert [d["id"] for d in page_of_duos(duos, "partner2@example")["duos"]] == [2]
+    assert [d["id"] for d in page_of_duos(duos, "ng-b0003")["duos"]] == [3]
+    assert [d["id"] for d in page_of_duos(duos, "zorg koper 1")["duos"]] == [1]
+    none = page_of_duos(duos, "  niemand  ")
+    assert none["duos"] == [] and none["found"] == 0 and none["first"] == 0 and none["query"] == "niemand"
+
+
+def test_no_duos_is_one_empty_page() -> None:
+    empty = page_of_duos([])
+    assert (empty["page"], empty["pages"], empty["found"], empty["duos"]) == (1, 1, 0, [])
