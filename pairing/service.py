@@ -31,7 +31,7 @@ from typing import Any
 import anyio
 
 from core.db import as_utc, is_postgres, is_unique_violation, utcnow, write_transaction
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from events import rules as event_rules
 from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.service import can_manage, can_view
@@ -92,10 +92,6 @@ class InvalidBreakoutRequest(InvalidInput):
 
 class NoBreakoutRounds(InvalidInput):
     code = "no_breakout_rounds"
-
-
-class PlanBusy(Conflict):
-    code = "plan_busy"
 
 
 # --------------------------------------------------------------------------- ticket holders (ticketing's tables)
