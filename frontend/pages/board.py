@@ -21,7 +21,7 @@ from core.errors import DomainError, Forbidden
 from events import service as events
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, page, redirect, text
+from frontend.pages.common import FormBody, page, page_message, redirect, text
 from members.rules import EXPERIENCE_LEVELS
 from members.service import Principal
 from pairing import service as pairing
@@ -209,7 +209,8 @@ class BoardPages(Controller):
             try:
                 await pairing.generate_plan(actor, slug, settings)
             except DomainError as exc:
-                errors = {exc.field if exc.field in FIELD_FOR else "form": exc.message}
+                target = exc.field if exc.field in FIELD_FOR else "form"
+                errors = {target: page_message(exc, request_language(request))}
             else:
                 return redirect(f"/begeleiden/{slug}", "gegenereerd")
         event = await events.get_event(slug, actor)
@@ -239,7 +240,8 @@ class BoardPages(Controller):
         except DomainError as exc:
             event = await events.get_event(slug, actor)
             return page(request, "board/board.html", status_code=422,
-                        **board_context(request, event, plan, errors={"rooms": exc.message}))
+                        **board_context(request, event, plan,
+                                      errors={"rooms": page_message(exc, request_language(request))}))
         view = board_view(plan, text(data, "ronde"), text(data, "thema"))
         return redirect(f"/begeleiden/{slug}{view_query(view)}", "zalen-opgeslagen")
 
@@ -271,7 +273,7 @@ class BoardPages(Controller):
                     plan = await pairing.unpin_attendee(actor, slug, attendee, round_number)
                     message = gettext(lang, _("%(name)s is no longer pinned in round %(round)d."))
             except DomainError as exc:
-                error = exc.message
+                error = page_message(exc, lang)
             else:
                 titles = {g["theme"]: g["theme_title"] for r in plan["rounds"] for g in r["groups"]}
                 message = message % {"name": _person_name(plan, attendee), "round": round_number,

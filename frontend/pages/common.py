@@ -1,7 +1,8 @@
 """What every page controller shares: the page context, the menu, sign-in redirects, form bodies.
 
 Handlers stay thin: parse the form, call one service function, render. A ``DomainError`` from a service
-becomes ``errors[field] = exc.message`` and the same form is shown again (never a 500).
+becomes ``errors[field] = page_message(exc, lang)`` (the service's Dutch message, in English on an English
+page) and the same form is shown again (never a 500).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from litestar.response import Redirect, Template
 
 from core.auth import current
 from core.errors import DomainError
+from core.messages_en import english
 from frontend.forms import _
-from frontend.i18n import gettext, request_language, safe_next_path
+from frontend.i18n import DEFAULT_LANGUAGE, gettext, request_language, safe_next_path
 from members.service import Principal
 
 # A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
@@ -77,6 +79,8 @@ NOTICES: dict[str, str] = {
     "link-uit": _("Your personal calendar link has been switched off; it no longer works."),
     "ingelogd": _("You are signed in."),
     "uitgelogd": _("You are signed out."),
+    "wachtwoord-hersteld": _("Your new password is set and you are signed out everywhere. Log in with your new "
+                             "password."),
     "opgeslagen": _("Your changes have been saved."),
     "aangemaakt": _("The hackathon has been saved as a draft. Publish it when it is ready."),
     "gepubliceerd": _("The event is published and visible on the agenda."),
@@ -124,10 +128,26 @@ def login_url(next_path: str) -> str:
     return f"/inloggen?next={quote(safe_next_path(next_path), safe='')}"
 
 
-def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str | None], str]) -> dict[str, str]:
-    """``{form field: message}`` for a service error; "" puts it at the top of the form."""
+def page_message(exc: DomainError, lang: str) -> str:
+    """A service error's message for a person, in the page language.
+
+    The error's own ``reason_<lang>`` (the companion rule gives one per language) comes first; then Dutch as
+    raised, or for English the service message's English from ``core.messages_en`` (the Dutch message when
+    the table has none: never an error while showing an error).
+    """
+    reason = exc.extra.get(f"reason_{lang}")
+    if isinstance(reason, str) and reason:
+        return reason
+    if lang == "en":
+        return english(exc.message) or exc.message
+    return exc.message
+
+
+def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str | None], str],
+                 lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """``{form field: message}`` for a service error, in ``lang``; "" puts it at the top of the form."""
     target = field_for(exc.field) if callable(field_for) else field_for.get(exc.field or "", "")
-    return {target or "form": exc.message}
+    return {target or "form": page_message(exc, lang)}
 
 
 def text(form: Mapping[str, Any], name: str) -> str:

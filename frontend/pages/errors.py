@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import request_language
-from frontend.pages.common import CONTENT_SECURITY_POLICY, login_url, nav_items
+from frontend.pages.common import CONTENT_SECURITY_POLICY, login_url, nav_items, page_message
 
 log = logging.getLogger("nieuw_geluid.pages")
 
@@ -28,7 +28,7 @@ log = logging.getLogger("nieuw_geluid.pages")
 NON_PAGE_PREFIXES: tuple[str, ...] = ("/api/", "/schema", "/feeds/", "/events/", "/healthz", "/static/")
 NON_PAGE_SUFFIXES: tuple[str, ...] = (".ics", ".json", ".csv")
 
-# English msgids per status; the detail of a DomainError (Dutch) is shown under it.
+# English msgids per status; the detail of a DomainError is shown under it in the page language.
 _TITLES: dict[int, str] = {
     400: _("Something in the request was not right"),
     401: _("Please sign in first"),
@@ -52,9 +52,9 @@ def is_page_request(request: Request[Any, Any, Any]) -> bool:
     return not (path.startswith(NON_PAGE_PREFIXES) or path == "/api" or path.endswith(NON_PAGE_SUFFIXES))
 
 
-def _status_and_detail(exc: Exception) -> tuple[int, str | None]:
+def _status_and_detail(exc: Exception, lang: str) -> tuple[int, str | None]:
     if isinstance(exc, DomainError):
-        return exc.status, exc.message
+        return exc.status, page_message(exc, lang)
     if isinstance(exc, ValidationException):
         return 400, None
     if isinstance(exc, HTTPException):
@@ -63,7 +63,8 @@ def _status_and_detail(exc: Exception) -> tuple[int, str | None]:
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    status, detail = _status_and_detail(exc)
+    lang = request_language(request)
+    status, detail = _status_and_detail(exc, lang)
     if status == 401 and request.method in ("GET", "HEAD"):
         return Redirect(login_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
                         status_code=303)
@@ -75,7 +76,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         "title": _TITLES.get(status, _TITLES[500] if status >= 500 else _TITLES[400]),
         "explanation": _EXPLANATIONS.get(status),
         "detail": detail if detail and status not in (401, 500) else None,
-        "lang": request_language(request),
+        "lang": lang,
         "signed_in": user is not None,
         "nav_links": nav_items(user),
     }

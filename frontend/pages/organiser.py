@@ -16,20 +16,25 @@ from frontend.forms import (
     AgendaRow,
     EventForm,
     ThemeRow,
+    _,
     blank_event_form,
     event_error_field,
     event_form_from_post,
     event_form_from_view,
     parse_event_form,
 )
-from frontend.pages.common import FormBody, page, redirect, text
+from frontend.i18n import gettext, request_language
+from frontend.pages.common import FormBody, page, page_message, redirect, text
 from ticketing import service as ticketing
 
 
-def _friendly(exc: DomainError) -> str:
+def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
+    """A service error on the event form, in the page language."""
+    lang = request_language(request)
     if exc.code == "slug_taken":
-        return "Er is al een evenement met deze titel. Kies een andere titel, bijvoorbeeld met het jaartal erin."
-    return exc.message
+        return gettext(lang, _("There is already an event with this title. Choose another title, for example "
+                               "with the year in it."))
+    return page_message(exc, lang)
 
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
@@ -61,7 +66,7 @@ class OrganiserPages(Controller):
             try:
                 event = await events.create_event(signed_in(request), {"kind": "hackathon", **parsed.data})
             except DomainError as exc:
-                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc)}
+                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
                 return redirect(f"/organiseren/{event['slug']}", "aangemaakt")
         return _form_page(request, form, errors, status_code=422)
@@ -96,7 +101,7 @@ class OrganiserPages(Controller):
             try:
                 event = await events.update_event(actor, slug, parsed.data)
             except DomainError as exc:
-                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc)}
+                errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
                 return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
         return _form_page(request, form, errors, event=await events.get_managed_event(slug, actor),

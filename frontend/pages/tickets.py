@@ -25,7 +25,7 @@ from events import service as events
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
-from frontend.pages.common import FormBody, login_url, page, redirect, text
+from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
 from members.service import Principal
 from pairing import service as pairing
 from pairing.rules import INDUSTRIES_BY_CODE
@@ -38,7 +38,7 @@ COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation")
 PENDING, PAID = "pending_payment", "paid"
 
 # Problem codes -> what we tell people (English msgids, Dutch in the catalogue). Codes not listed here
-# show the service's own (Dutch) message.
+# show the service's own message in the page language (common.page_message).
 FRIENDLY: dict[str, str] = {
     "sold_out": _("Sold out: all duo places have been taken in the meantime."),
     "duplicate_attendee": _("You or your companion already has a place at this event. Look under My tickets, "
@@ -92,7 +92,7 @@ def friendly(exc: DomainError, lang: str) -> str:
     if isinstance(reason, str) and reason:
         return reason
     message = FRIENDLY.get(exc.code)
-    return gettext(lang, message) if message else exc.message
+    return gettext(lang, message) if message else page_message(exc, lang)
 
 
 def companion_error(exc: DomainError, lang: str) -> dict[str, str]:

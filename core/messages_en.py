@@ -1,0 +1,261 @@
+"""English for the services' Dutch messages, so an English page never shows a Dutch error.
+
+Services raise ``DomainError`` subclasses whose ``message`` is Dutch ("Dutch first"); the API's
+problem+json ``detail`` stays Dutch. Pages show the message in the page language: Dutch as raised,
+English through :func:`english` (``frontend.pages.common.page_message`` picks).
+
+``MESSAGES`` maps each Dutch message *template* to its English template. A template is the literal
+message with every f-string placeholder written as ``{name}`` (the English uses the same names, in any
+order): ``raise InvalidInput(f"Onbekende sector '{industry}'.")`` has the template
+``"Onbekende sector '{industry}'."``. :func:`english` finds the template a concrete message was made from
+(each template is compiled once to a regex; a placeholder matches any text) and fills the English one
+with the captured values. ``FRAGMENTS`` translates the few Dutch words a service puts *into* a
+placeholder (``"ronde 2"``). Pure: no I/O.
+
+Adding a Dutch message to a service? Add its English here: ``tests/unit/test_messages_en.py`` walks the
+source of every raise site and fails on a Dutch message without English, and on an entry here that no
+service raises any more.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from string import Formatter
+
+MESSAGES: dict[str, str] = {
+    # --- core ---------------------------------------------------------------------------------------
+    "Log in om verder te gaan.": "Please sign in to continue.",
+    "Alleen organisatoren mogen dit doen.": "Only organisers may do this.",
+    "Alleen facilitatoren en organisatoren mogen dit doen.": "Only facilitators and organisers may do this.",
+    "Te veel pogingen. Probeer het over {seconds} seconden opnieuw.":
+        "Too many attempts. Please try again in {seconds} seconds.",
+    # --- events -------------------------------------------------------------------------------------
+    "Dit evenement bestaat niet.": "This event does not exist.",
+    "Alleen de organisator van dit evenement kan dit doen.": "Only the organiser of this event can do this.",
+    "Onbekende sector '{industry}'.": "Unknown industry '{industry}'.",
+    "Elk thema heeft een eigen sleutel (key).": "Each theme needs its own key.",
+    "Hoogstens 12 thema's per evenement.": "At most 12 themes per event.",
+    "Hoogstens 100 sessies per agenda.": "At most 100 sessions per agenda.",
+    "Alleen organisatoren kunnen evenementen aanmaken.": "Only organisers can create events.",
+    "Alleen de organisator van dit evenement kan het publiceren.":
+        "Only the organiser of this event can publish it.",
+    "Een geannuleerd evenement kan niet worden gepubliceerd.": "A cancelled event cannot be published.",
+    "Alleen de organisator van dit evenement kan het annuleren.":
+        "Only the organiser of this event can cancel it.",
+    "Sessie {session} hoort niet bij dit evenement.": "Session {session} does not belong to this event.",
+    "Er is al een evenement met deze slug.": "There is already an event with this slug.",
+    "Alleen de organisator van dit evenement kan dit wijzigen.":
+        "Only the organiser of this event can change this.",
+    "Een geannuleerd evenement kan niet meer worden gewijzigd.": "A cancelled event can no longer be changed.",
+    "De capaciteit kan niet lager dan het aantal verkochte duo's.":
+        "The capacity cannot be lower than the number of duos sold.",
+    "Dit evenement staat niet (meer) in de agenda.": "This event is not (or no longer) on the agenda.",
+    "Deze agenda bestaat niet (meer).": "This calendar does not exist (any more).",
+    "Deze pagina bestaat niet.": "This page does not exist.",
+    # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
+    "Onbekende tijdzone '{name}'.": "Unknown time zone '{name}'.",
+    "Kies een tijd tussen {first} en {last}.": "Choose a time between {first} and {last}.",
+    "Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027').":
+        "A slug has 3–80 lower-case letters, digits and hyphens (such as 'hackathon-2027').",
+    "Het einde moet na het begin liggen.": "The end must be after the start.",
+    "Een evenement duurt hoogstens 14 dagen.": "An event lasts at most 14 days.",
+    "Een sessie moet eindigen na haar begin.": "A session must end after it starts.",
+    "Een sessie moet binnen de tijden van het evenement vallen.": "A session must fall within the event's times.",
+    "De verkoop moet eindigen na het begin van de verkoop.": "Ticket sales must end after they start.",
+    "De verkoop kan niet doorlopen na het einde van het evenement.":
+        "Ticket sales cannot go on after the event has ended.",
+    "De capaciteit ligt tussen 1 en {max_duos} duo's.": "The capacity is between 1 and {max_duos} duos.",
+    "Er zijn al {taken} duo's verkocht of gereserveerd; de capaciteit kan niet lager.":
+        "{taken} duos have already been sold or reserved; the capacity cannot be lower.",
+    "De prijs per duo ligt tussen € 0 en € 10.000.": "The price per duo is between €0 and €10,000.",
+    # --- members ------------------------------------------------------------------------------------
+    "Ervaring moet tussen 0 (starter) en 4 (expert) liggen.":
+        "Experience must be between 0 (starter) and 4 (expert).",
+    "Deze geboortedatum kan niet kloppen.": "This date of birth cannot be right.",
+    "Vul een geldig e-mailadres in.": "Enter a valid e-mail address.",
+    "Vul je naam in.": "Enter your name.",
+    "E-mailadres of wachtwoord klopt niet.": "The e-mail address or password is not correct.",
+    "Dit account bestaat niet (meer).": "This account does not exist (any more).",
+    "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je account "
+    "na het evenement.":
+        "You have a valid ticket for an upcoming event. Cancel it first, or delete your account after the "
+        "event.",
+    "Alleen organisatoren kunnen rollen toekennen.": "Only organisers can assign roles.",
+    "Rol moet 'organiser' of 'facilitator' zijn.": "The role must be 'organiser' or 'facilitator'.",
+    "Er is geen account met dit e-mailadres.": "There is no account with this e-mail address.",
+    "Je kunt je eigen organisatorrol niet intrekken.": "You cannot withdraw your own organiser role.",
+    "Een herinnering kan van 0 minuten tot een week van tevoren.":
+        "A reminder can be from 0 minutes to one week beforehand.",
+    "Je e-mailadres is al bevestigd.": "Your e-mail address has already been confirmed.",
+    "Deze bevestigingslink klopt niet.": "This confirmation link is not valid.",
+    "Deze bevestigingslink is verlopen. Vraag een nieuwe aan.":
+        "This confirmation link has expired. Please ask for a new one.",
+    "Deze bevestigingslink hoort bij een ander e-mailadres.":
+        "This confirmation link belongs to a different e-mail address.",
+    "Deze bevestigingslink is al gebruikt.": "This confirmation link has already been used.",
+    "Het wachtwoord klopt niet.": "The password is not correct.",
+    "Er is al een account met dit e-mailadres.": "There is already an account with this e-mail address.",
+    # the password-reset link (members.service)
+    "Deze link om je wachtwoord te herstellen klopt niet.": "This link to reset your password is not valid.",
+    "Deze link om je wachtwoord te herstellen is al gebruikt.":
+        "This link to reset your password has already been used.",
+    "Deze link om je wachtwoord te herstellen is verlopen. Vraag een nieuwe aan.":
+        "This link to reset your password has expired. Please ask for a new one.",
+    "Deze link hoort bij een ander e-mailadres.": "This link belongs to a different e-mail address.",
+    # members/rules.py password_problem (raised by members.service as InvalidInput)
+    "Het wachtwoord moet minstens {min_length} tekens hebben.":
+        "The password must have at least {min_length} characters.",
+    "Het wachtwoord is te lang (maximaal 256 tekens).": "The password is too long (256 characters at most).",
+    "Dit wachtwoord is te makkelijk te raden.": "This password is too easy to guess.",
+    "Het wachtwoord mag je e-mailadres niet bevatten.": "The password must not contain your e-mail address.",
+    "Het wachtwoord mag je naam niet bevatten.": "The password must not contain your name.",
+    # --- ticketing ----------------------------------------------------------------------------------
+    "De kaartverkoop voor dit evenement is gesloten.": "Ticket sales for this event have closed.",
+    "Deze bestelling bestaat niet.": "This order does not exist.",
+    "Dit evenement is geannuleerd.": "This event has been cancelled.",
+    "De kaartverkoop is nog niet begonnen.": "Ticket sales have not started yet.",
+    "{email} heeft al een plek voor dit evenement.": "{email} already has a place at this event.",
+    "Uitverkocht: er zijn geen duoplekken meer.": "Sold out: there are no duo places left.",
+    "Alleen de koper kan deze bestelling betalen.": "Only the buyer can pay for this order.",
+    "Alleen de koper kan de partner wijzigen.": "Only the buyer can change the companion.",
+    "Deze bestelling kan niet meer worden gewijzigd.": "This order can no longer be changed.",
+    "De partner kan niet meer worden gewijzigd: de wijzigingstermijn is voorbij.":
+        "The companion can no longer be changed: the deadline for changes has passed.",
+    "Alleen de koper kan via deze weg annuleren.": "Only the buyer can cancel this way.",
+    "Alleen de organisator van dit evenement kan bestellingen annuleren.":
+        "Only the organiser of this event can cancel orders.",
+    "Alleen de organisator van dit evenement kan dit zien.": "Only the organiser of this event can see this.",
+    "Deze bestelling is al betaald.": "This order has already been paid.",
+    "Je reservering is verlopen of geannuleerd: bestel opnieuw.":
+        "Your reservation has expired or was cancelled: please order again.",
+    "De betaling wordt al klaargezet; probeer het zo opnieuw.":
+        "The payment is already being prepared; please try again in a moment.",
+    "De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.":
+        "The payment service cannot be reached right now. Please try again in a moment.",
+    "Annuleren met terugbetaling kan niet meer: de termijn is voorbij.":
+        "Cancelling with a refund is no longer possible: the deadline has passed.",
+    "Een van jullie heeft al een plek voor dit evenement.": "One of you already has a place at this event.",
+    "Voor dit e-mailadres is al een uitzondering gemaakt.": "An exception has already been made for this e-mail "
+                                                            "address.",
+    "Deze betaalroute bestaat alleen met de lokale testserver van Stripe.":
+        "This payment route only exists with Stripe's local test server.",
+    "Onbekende kaart.": "Unknown card.",
+    "Je reservering is verlopen of al betaald.": "Your reservation has expired or has already been paid.",
+    "Je kaart is geweigerd. Probeer een andere kaart.": "Your card was declined. Try another card.",
+    "De betaling kon niet worden gestart. Probeer het opnieuw.": "The payment could not be started. Please try "
+                                                                 "again.",
+    # the Stripe webhook's own message is English already
+    "The Stripe-Signature header is missing, forged or too old.":
+        "The Stripe-Signature header is missing, forged or too old.",
+    # --- pairing ------------------------------------------------------------------------------------
+    "Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
+        "Only facilitators and the organiser of this event may plan the breakouts.",
+    "Je hebt geen geldig ticket voor dit evenement.": "You do not have a valid ticket for this event.",
+    "Geen geldig ticket met deze code.": "No valid ticket with this code.",
+    "De agenda heeft geen breakoutrondes: geef het aantal rondes op.":
+        "The agenda has no breakout rounds: enter the number of rounds.",
+    "Kies 1 tot {max_rounds} rondes.": "Choose 1 to {max_rounds} rounds.",
+    "Een groep heeft minstens {min_size} en hoogstens {max_size} mensen.":
+        "A group has at least {min_size} and at most {max_size} people.",
+    "De grootste groep ligt tussen {min_size} en {max_size}.":
+        "The largest group is between {min_size} and {max_size}.",
+    "Kies apart, together of either.": "Choose apart, together or either.",
+    "Kies rotate of stay.": "Choose rotate or stay.",
+    "Het seed is een geheel getal van 0 tot 2³¹.": "The seed is a whole number from 0 to 2³¹.",
+    "Er is nog geen breakoutplan voor dit evenement: genereer er eerst een.":
+        "There is no breakout plan for this event yet: generate one first.",
+    "Dit plan heeft ronde 1 tot {rounds}.": "This plan has rounds 1 to {rounds}.",
+    "Onbekend thema '{theme}'.": "Unknown theme '{theme}'.",
+    "Groepsnummers lopen van 1 tot {max_group}.": "Group numbers run from 1 to {max_group}.",
+    "Kies twee verschillende mensen.": "Choose two different people.",
+    "Deze persoon heeft geen ticket voor dit evenement.": "This person does not have a ticket for this event.",
+    "Deelnemer {attendee} is in ronde {round} niet vastgezet.":
+        "Attendee {attendee} is not pinned in round {round}.",
+    "De breakoutgroepen zijn nog niet bekendgemaakt.": "The breakout groups have not been announced yet.",
+    "Onbekend thema '{theme}'; kies uit: {known}.": "Unknown theme '{theme}'; choose from: {known}.",
+    "Thema '{theme}' staat twee keer in je rangorde.": "Theme '{theme}' appears twice in your ranking.",
+    "Deelnemer {attendee} heeft geen groep in ronde {round}.":
+        "Attendee {attendee} has no group in round {round}.",
+    "Hoogstens 120 tekens.": "At most 120 characters.",
+    "Groep {theme} #{group} bestaat niet in {where}.": "Group {theme} #{group} does not exist in {where}.",
+    # --- frontend -----------------------------------------------------------------------------------
+    "Dit ticket bestaat niet.": "This ticket does not exist.",
+}
+
+# Dutch words a service puts into a placeholder (pairing.service.assign_rooms: "… bestaat niet in ronde 2.").
+FRAGMENTS: dict[str, str] = {
+    "ronde {round}": "round {round}",
+    "geen enkele ronde": "any round",
+}
+
+_FORMATTER = Formatter()
+
+
+def template_fields(template: str) -> list[str]:
+    """The placeholder names of a template, in order (``{{`` and ``}}`` are literal braces)."""
+    return [name for _, name, _, _ in _FORMATTER.parse(template) if name is not None]
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern: list[str] = []
+    seen: set[str] = set()
+    for literal, name, _, _ in _FORMATTER.parse(template):
+        pattern.append(re.escape(literal))
+        if name is None:
+            continue
+        if name in seen:
+            pattern.append(f"(?P={name})")
+        else:
+            seen.add(name)
+            pattern.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(pattern), re.DOTALL)
+
+
+def _literal_length(template: str) -> int:
+    return sum(len(literal) for literal, _, _, _ in _FORMATTER.parse(template))
+
+
+@cache
+def _compiled(table_id: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
+    """(exact messages, [(regex, English template)] most specific first) for one table."""
+    table = MESSAGES if table_id == "messages" else FRAGMENTS
+    exact: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for dutch, english_template in sorted(table.items(), key=lambda item: -_literal_length(item[0])):
+        if template_fields(dutch):
+            patterns.append((_compile(dutch), english_template))
+        else:
+            exact[dutch.replace("{{", "{").replace("}}", "}")] = english_template.replace("{{", "{").replace("}}", "}")
+    return exact, patterns
+
+
+def _translate(message: str, table_id: str) -> str | None:
+    exact, patterns = _compiled(table_id)
+    if message in exact:
+        return exact[message]
+    for pattern, english_template in patterns:
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        values = {name: _fragment(value) for name, value in match.groupdict().items()}
+        try:
+            return english_template.format_map(values)
+        except (KeyError, IndexError, ValueError):  # a broken table entry must never break a page
+            return None
+    return None
+
+
+def _fragment(value: str) -> str:
+    translated = _translate(value, "fragments")
+    return value if translated is None else translated
+
+
+def english(message: str) -> str | None:
+    """The English for a Dutch service message, or None when the message is not in the table."""
+    if not isinstance(message, str) or not message:
+        return None
+    return _translate(message, "messages")
+
+
+__all__ = ["FRAGMENTS", "MESSAGES", "english", "template_fields"]

@@ -1,0 +1,229 @@
+"""Every Dutch service message has an English one (core.messages_en), and the table has nothing stale.
+
+The source of the service folders is read with ``ast`` (nothing is imported or run): each ``DomainError``
+subclass call whose message is a string literal or an f-string gives a template (placeholders as ``{}``)
+that the English table must hold. A new Dutch message without English fails here, and so does an English
+entry that no service raises any more.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from string import Formatter
+
+import pytest
+
+from core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from core.messages_en import FRAGMENTS, MESSAGES, english, template_fields
+from events.rules import EventRuleError, zone
+from frontend.pages.common import field_errors, page_message
+from members.rules import password_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "core", "frontend")
+# Not DomainErrors themselves, but their messages become one: events.service re-raises an EventRuleError as
+# InvalidInput(exc.message); events.service._refuse(actor, row, message) raises Forbidden(message);
+# members.service raises password_problem()'s answer as InvalidInput.
+MESSAGE_CARRIERS = {"EventRuleError": 0, "_refuse": 2}
+MESSAGE_FUNCTIONS = ("password_problem",)
+# Where a DomainError's message is not a literal, the expression must be one whose text is checked elsewhere
+# (a carrier above, or a Rejection with its own reason_en). A new one needs a thought, and a line here.
+FORWARDED: set[tuple[str, str]] = {
+    ("events/service.py", "exc.message"),  # EventRuleError
+    ("events/service.py", "message"),  # _refuse
+    ("members/service.py", "weak"),  # password_problem
+    ("pairing/service.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
+    ("ticketing/service.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
+    ("ticketing/service.py", "rejection"),
+}
+_FORMATTER = Formatter()
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def positional(template: str) -> str:
+    """A table template with its placeholder names dropped: ``"Sessie {session} ..."`` -> ``"Sessie {} ..."``."""
+    return "".join(_escape(literal) + ("{}" if name is not None else "")
+                   for literal, name, _, _ in _FORMATTER.parse(template))
+
+
+def template_of(node: ast.expr) -> str | None:
+    """The template of a string literal or f-string (placeholders as ``{}``); None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _escape(node.value)
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(_escape(str(value.value)))
+            else:
+                parts.append("{}")
+        return "".join(parts)
+    return None
+
+
+def _sources() -> dict[str, ast.Module]:
+    return {str(path.relative_to(ROOT)): ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for folder in SOURCE_FOLDERS for path in sorted((ROOT / folder).rglob("*.py"))
+            if "piccolo_migrations" not in path.parts}
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def domain_error_classes(trees: dict[str, ast.Module]) -> set[str]:
+    """DomainError and every class that (transitively) derives from it, by name."""
+    names = {"DomainError"}
+    classes = [node for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    grown = True
+    while grown:
+        grown = False
+        for cls in classes:
+            if cls.name not in names and any(_name(base) in names for base in cls.bases):
+                names.add(cls.name)
+                grown = True
+    return names
+
+
+def _message_argument(call: ast.Call, position: int) -> ast.expr | None:
+    if len(call.args) > position and not isinstance(call.args[position], ast.Starred):
+        return call.args[position]
+    return next((kw.value for kw in call.keywords if kw.arg == "message"), None)
+
+
+def raised_messages(trees: dict[str, ast.Module]) -> Iterator[tuple[str, int, ast.expr, bool]]:
+    """(file, line, message expression, is a DomainError call) for every message that reaches a DomainError."""
+    errors = domain_error_classes(trees)
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = _name(node.func)
+                if name in errors:
+                    position, direct = 0, True
+                elif name in MESSAGE_CARRIERS:
+                    position, direct = MESSAGE_CARRIERS[name], False
+                else:
+                    continue
+                argument = _message_argument(node, position)
+                if argument is not None:
+                    yield path, node.lineno, argument, direct
+            elif isinstance(node, ast.FunctionDef) and node.name in MESSAGE_FUNCTIONS:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Return) and inner.value is not None:
+                        yield path, inner.lineno, inner.value, False
+
+
+@pytest.fixture(scope="module")
+def trees() -> dict[str, ast.Module]:
+    return _sources()
+
+
+def test_the_walk_finds_the_raise_sites(trees: dict[str, ast.Module]) -> None:
+    """A guard for the test itself: if the walk broke it would find nothing and pass."""
+    found = [template_of(expr) for _, _, expr, _ in raised_messages(trees)]
+    assert len([t for t in found if t]) > 100
+    assert "Onbekende sector '{}'." in found and "Het wachtwoord klopt niet." in found
+    assert {"SoldOut", "CompanionRefused", "RateLimited", "NotFound"} <= domain_error_classes(trees)
+
+
+def test_every_dutch_message_has_english(trees: dict[str, ast.Module]) -> None:
+    table = {positional(dutch) for dutch in MESSAGES}
+    missing: list[str] = []
+    unchecked: list[str] = []
+    for path, line, expr, direct in raised_messages(trees):
+        template = template_of(expr)
+        if template is None:
+            if isinstance(expr, ast.Constant) and expr.value is None:  # password_problem's "acceptable"
+                continue
+            if direct and (path, ast.unparse(expr)) not in FORWARDED:
+                unchecked.append(f"{path}:{line}: {ast.unparse(expr)}")
+            continue
+        if template not in table:
+            missing.append(f"{path}:{line}: {template!r}")
+    assert not missing, ("Dutch messages without English; add them to core/messages_en.py MESSAGES "
+                         "(placeholders as {name}):\n" + "\n".join(missing))
+    assert not unchecked, ("DomainError messages that are neither a literal nor a known forward (see FORWARDED "
+                           "in this test):\n" + "\n".join(unchecked))
+
+
+def test_the_english_table_has_no_stale_entries(trees: dict[str, ast.Module]) -> None:
+    raised = {template_of(expr) for _, _, expr, _ in raised_messages(trees)}
+    stale = [dutch for dutch in MESSAGES if positional(dutch) not in raised]
+    assert not stale, "no service raises these any more; remove them from core/messages_en.py:\n" + "\n".join(stale)
+    literals = {template_of(node) for tree in trees.values() for node in ast.walk(tree)
+                if isinstance(node, ast.Constant | ast.JoinedStr)}
+    stale_fragments = [dutch for dutch in FRAGMENTS if positional(dutch) not in literals]
+    assert not stale_fragments, "unused FRAGMENTS in core/messages_en.py:\n" + "\n".join(stale_fragments)
+
+
+@pytest.mark.parametrize("table", [MESSAGES, FRAGMENTS], ids=["messages", "fragments"])
+def test_table_entries_are_well_formed(table: dict[str, str]) -> None:
+    keys = [positional(dutch) for dutch in table]
+    assert len(keys) == len(set(keys)), "two Dutch templates differ only in their placeholder names"
+    for dutch, english_template in table.items():
+        fields = template_fields(dutch)
+        assert all(name.isidentifier() for name in fields), dutch
+        assert len(fields) == len(set(fields)), f"repeated placeholder in {dutch!r}"
+        assert set(template_fields(english_template)) == set(fields), (dutch, english_template)
+        literal = "".join(part for part, _, _, _ in _FORMATTER.parse(dutch))
+        assert len(literal.strip()) >= 3, f"{dutch!r} would match nearly anything"
+        assert english_template.strip(), dutch
+
+
+@pytest.mark.parametrize(
+    ("dutch", "expected"),
+    [
+        ("Dit evenement bestaat niet.", "This event does not exist."),
+        ("Onbekende sector 'bakkerij'.", "Unknown industry 'bakkerij'."),
+        ("Er zijn al 12 duo's verkocht of gereserveerd; de capaciteit kan niet lager.",
+         "12 duos have already been sold or reserved; the capacity cannot be lower."),
+        ("Een groep heeft minstens 3 en hoogstens 6 mensen.", "A group has at least 3 and at most 6 people."),
+        ("Onbekend thema 'ai'; kies uit: mens, beeld.", "Unknown theme 'ai'; choose from: mens, beeld."),
+        ("Onbekend thema 'ai'.", "Unknown theme 'ai'."),
+        ("Te veel pogingen. Probeer het over 30 seconden opnieuw.",
+         "Too many attempts. Please try again in 30 seconds."),
+        ("anna@example.nl heeft al een plek voor dit evenement.", "anna@example.nl already has a place at this event."),
+        # a Dutch word inside a placeholder is translated too (FRAGMENTS)
+        ("Groep mens #2 bestaat niet in ronde 3.", "Group mens #2 does not exist in round 3."),
+        ("Groep mens #2 bestaat niet in geen enkele ronde.", "Group mens #2 does not exist in any round."),
+    ],
+)
+def test_english_fills_in_the_placeholders(dutch: str, expected: str) -> None:
+    assert english(dutch) == expected
+
+
+def test_english_of_messages_the_real_code_makes() -> None:
+    with pytest.raises(EventRuleError) as rule_error:
+        zone("Mars/Olympus_Mons")
+    assert english(rule_error.value.message) == "Unknown time zone 'Mars/Olympus_Mons'."
+    weak = password_problem("kort")
+    assert weak and (english(weak) or "").startswith("The password must have at least ")
+
+
+@pytest.mark.parametrize("message", ["Iets heel anders.", "", "Dit evenement bestaat niet. En meer."])
+def test_an_unknown_message_has_no_english(message: str) -> None:
+    assert english(message) is None
+
+
+def test_page_message_in_the_page_language() -> None:
+    error = NotFound("Dit evenement bestaat niet.")
+    assert page_message(error, "nl") == "Dit evenement bestaat niet."
+    assert page_message(error, "en") == "This event does not exist."
+    unknown = Forbidden("Een melding die (nog) niet vertaald is.")
+    assert page_message(unknown, "en") == "Een melding die (nog) niet vertaald is."  # Dutch, never a crash
+    own = InvalidInput("Te jong.", reason_nl="Je partner is te jong.", reason_en="Your companion is too young.")
+    assert page_message(own, "en") == "Your companion is too young."
+    assert page_message(own, "nl") == "Je partner is te jong."
+    sector = InvalidInput("Onbekende sector 'x'.", field="industry")
+    assert field_errors(sector, {"industry": "industry"}, "en") == {"industry": "Unknown industry 'x'."}
+    assert field_errors(sector, {"industry": "industry"}) == {"industry": "Onbekende sector 'x'."}
+    assert isinstance(error, DomainError)
