@@ -23,6 +23,10 @@ from members.schemas import (
     LoginRequest,
     MemberExport,
     MemberOut,
+    PasswordResetConfirm,
+    PasswordResetOut,
+    PasswordResetRequest,
+    PasswordResetRequestedOut,
     ProfileUpdate,
     RoleChange,
     RoleGrantOut,
@@ -65,6 +69,25 @@ class AuthController(Controller):
         `verification_token_invalid` (400: unknown, forged, or for another address), `verification_token_used`
         (409), `verification_token_expired` (410)."""
         return EmailVerifiedOut(**await service.verify_email(data.token))
+
+    @post("/password-reset", summary="Ask for a mail with a link to set a new password",
+          operation_id="request_password_reset", status_code=202, opt={"problems": [429]})
+    async def request_password_reset(self, request: Request[Any, Any, Any],
+                                     data: JSONBody[PasswordResetRequest]) -> PasswordResetRequestedOut:
+        """The same 202 whether or not the address has an account. The mailed link
+        (`/wachtwoord-herstellen/{token}`) works for one hour, once. Rate-limited per e-mail address and per client
+        address (`rate_limited`, 429 with Retry-After)."""
+        await service.request_password_reset(data.email, client_ip=client_ip(request))
+        return PasswordResetRequestedOut(service.RESET_REQUESTED_MESSAGE)
+
+    @post("/password-reset/confirm", summary="Set a new password with the token from the mailed link",
+          operation_id="confirm_password_reset", status_code=200, opt={"problems": [400, 409, 410, 422]})
+    async def confirm_password_reset(self, data: JSONBody[PasswordResetConfirm]) -> PasswordResetOut:
+        """Signs nobody in, and revokes every session and API token of the account.
+        `password_reset_token_invalid` (400: unknown, forged, or for another address), `password_reset_token_used`
+        (409), `password_reset_token_expired` (410), `validation_error` (422: the password is too weak; the link
+        keeps working)."""
+        return PasswordResetOut(**await service.confirm_password_reset(data.token, data.password))
 
     @post("/logout", summary="Revoke the token or session used for this request", operation_id="logout",
           status_code=204, guards=[requires_member])

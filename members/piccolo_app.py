@@ -2,14 +2,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from members.tables import AuthToken, EmailVerification, Member, RateLimitBucket
+from members.tables import AuthToken, EmailVerification, Member, PasswordReset, RateLimitBucket
 
 CURRENT_DIRECTORY = Path(__file__).parent
 
 APP_CONFIG = AppConfig(
     app_name="members",
     migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
-    table_classes=[Member, AuthToken, EmailVerification, RateLimitBucket],
+    table_classes=[Member, AuthToken, EmailVerification, PasswordReset, RateLimitBucket],
     migration_dependencies=[],
     commands=[],
 )

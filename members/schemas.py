@@ -63,6 +63,28 @@ class VerificationQueuedOut(msgspec.Struct):
     status: Literal["queued"] = "queued"
 
 
+class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class PasswordResetRequestedOut(msgspec.Struct):
+    """The same answer whether or not the address has an account."""
+
+    detail: str
+    status: Literal["accepted"] = "accepted"
+
+
+class PasswordResetConfirm(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="The token of the mailed link")]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256, description="The new password")]
+
+
+class PasswordResetOut(msgspec.Struct):
+    """The password is changed; every session and API token of the account was revoked (sign in again)."""
+
+    reset_at: datetime
+
+
 class RoleGrantOut(msgspec.Struct):
     """What the organiser granting a role sees of that account: who it is and its roles, no profile."""
 

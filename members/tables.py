@@ -66,6 +66,21 @@ class EmailVerification(Table, tablename="email_verification"):
     used_at = Timestamptz(null=True, default=None)
 
 
+class PasswordReset(Table, tablename="password_reset"):
+    """A password-reset link sent to a member: only a SHA-256 of its token is stored; single use, one hour.
+
+    `email` is the address the link was sent to: a link for an address the account no longer has is void (the
+    reset also marks that address verified, so it must be the account's address still).
+    """
+
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    email = Varchar(length=254)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 class RateLimitBucket(Table, tablename="rate_limit_bucket"):
     """One counter per (limit, client, time window), shared by every worker (core.ratelimit).
 

@@ -340,3 +340,33 @@ def build_email_verification(*, to_name: str, to_email: str, url: str, valid_hou
     message.set_content(f"{greeting}\n\n{body.format(url=url, hours=valid_hours)}\n\n{organisation}\n")
     message["Content-Language"] = language
     return message
+
+
+_PASSWORD_RESET: dict[Language, tuple[str, str]] = {
+    "nl": ("Stel een nieuw wachtwoord in voor Nieuw Geluid",
+           "Je vroeg om een nieuw wachtwoord. Open deze link om het in te stellen (hij werkt {hours} uur en één "
+           "keer):\n\n{url}\n\nDaarna ben je overal uitgelogd: log opnieuw in met je nieuwe wachtwoord.\n\n"
+           "Heb je dit niet zelf gevraagd? Dan kun je deze mail negeren: je wachtwoord blijft hetzelfde."),
+    "en": ("Set a new password for Nieuw Geluid",
+           "You asked for a new password. Open this link to set it (it works for {hours} hour(s), once):\n\n{url}"
+           "\n\nAfterwards you are signed out everywhere: sign in again with your new password.\n\n"
+           "Did you not ask for this? Then you can ignore this e-mail: your password stays the same."),
+}
+
+
+def build_password_reset(*, to_name: str, to_email: str, url: str, valid_hours: int,
+                         language: Language = "nl", sender: Address | str, message_id: str,
+                         organisation: str = "Nieuw Geluid") -> EmailMessage:
+    """The plain-text mail with the link that sets a new password (Dutch unless the member chose English). The
+    link holds a secret: it is the only copy of the token."""
+    subject, body = _PASSWORD_RESET[language]
+    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(f"{greeting}\n\n{body.format(url=url, hours=valid_hours)}\n\n{organisation}\n")
+    message["Content-Language"] = language
+    return message

@@ -24,13 +24,20 @@ from members.tables import Member
 from settings import Settings
 from ticketing import rules
 from ticketing.mail import Attendee as MailAttendee
-from ticketing.mail import TicketMailData, build_email_verification, build_notice, build_ticket_confirmation
+from ticketing.mail import (
+    TicketMailData,
+    build_email_verification,
+    build_notice,
+    build_password_reset,
+    build_ticket_confirmation,
+)
 from ticketing.mailer import SmtpSettings, send_message, write_to_maildir
 from ticketing.tables import Attendee, OutboxMail, Ticket, TicketOrder
 
 log = logging.getLogger("nieuw_geluid.outbox")
 CLAIM_TIMEOUT = timedelta(minutes=2)
 EMAIL_VERIFICATION = "email_verification"
+PASSWORD_RESET = "password_reset"
 MAX_ATTEMPTS = 12
 
 
@@ -72,6 +79,38 @@ async def queue_email_verification(member_id: int, to_email: str, dedupe_key: st
     )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
 
 
+async def queue_password_reset(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
+    """Queue a password-reset mail for an account (members.service.request_password_reset calls this).
+
+    Like the verification mail: no order; the member and the token are looked up when it is composed."""
+    from email.utils import make_msgid
+
+    from settings import get_settings
+
+    await OutboxMail.insert(OutboxMail(
+        kind=PASSWORD_RESET, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
+        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now, created_at=now,
+    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+
+
+async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
+    # The token is made now (only its hash is stored), so its hour starts when the mail goes out. None once the
+    # account is gone, anonymised or has another address.
+    from members.service import PASSWORD_RESET_LIFETIME, issue_password_reset_token
+
+    issued = await issue_password_reset_token(mail["to_email"])
+    if issued is None:
+        return None
+    member, token = issued
+    return build_password_reset(
+        to_name=member["name"], to_email=mail["to_email"],
+        url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
+        valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
+        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
+        message_id=mail["message_id"],
+    )
+
+
 async def _compose_verification(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     # The token is made now (only its hash is stored): a retry after a failed send makes another one, and an
     # earlier one stays valid until it expires. None once the account is verified or has another address.
@@ -94,6 +133,8 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
     """The message for an outbox row, or None when it no longer applies (e.g. the order was cancelled)."""
     if mail["kind"] == EMAIL_VERIFICATION:
         return await _compose_verification(mail, settings)
+    if mail["kind"] == PASSWORD_RESET:
+        return await _compose_password_reset(mail, settings)
     order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
     place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
     if order is None or place is None:

@@ -132,6 +132,7 @@ class OutboxMail(Table, tablename="mail_outbox"):
     """A mail to send. Composed when it is sent, from the order's state; claimed atomically per worker."""
 
     kind = Varchar(length=30)  # ticket_confirmation | ticket_voided | order_cancelled | email_verification
+    # | password_reset
     dedupe_key = Varchar(length=120, unique=True)
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, null=True, index=True)
     attendee_id = Integer(null=True, default=None)

@@ -12,10 +12,11 @@ from litestar.response import Redirect, Template
 
 from core.auth import current, requires_member, signed_in
 from core.errors import DomainError
+from core.messages_en import english
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language, safe_next_path
-from frontend.pages.common import FormBody, field_errors, page, redirect, text
+from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
 from members import service
 from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, password_problem
 from members.service import IssuedToken
@@ -34,6 +35,15 @@ VERIFY_MESSAGES: dict[str, str] = {
     "rate_limited": _("You asked for a new link several times already. Please wait an hour and check your spam "
                       "folder in the meantime."),
 }
+# Problem codes of the password-reset link -> what the page says (English msgids).
+RESET_MESSAGES: dict[str, str] = {
+    "password_reset_token_invalid": _("This link to set a new password is not valid. Use the link from the most "
+                                      "recent e-mail, or ask for a new one."),
+    "password_reset_token_used": _("This link to set a new password has already been used. Log in with your new "
+                                   "password, or ask for a new link."),
+    "password_reset_token_expired": _("This link to set a new password has expired: it works for one hour. Ask for "
+                                      "a new one."),
+}
 
 
 async def verify_email_notice(request: Request[Any, Any, Any], next_path: str) -> dict[str, str] | None:
@@ -42,6 +52,13 @@ async def verify_email_notice(request: Request[Any, Any, Any], next_path: str) -
     if await service.verified_email(user.id) is not None:
         return None
     return {"email": user.email, "next": next_path}
+
+
+def _no_referrer(response: Template) -> Template:
+    """For pages whose URL holds a token: never sent on as a Referer, never cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def industry_options(lang: str) -> list[tuple[str, str]]:
@@ -98,7 +115,8 @@ class AccountPages(Controller):
             issued = await start_session(request, text(data, "email"), str(data.get("password", "")), settings)
         except DomainError as exc:
             return page(request, "login.html", status_code=exc.status, next=target,
-                        form={"email": text(data, "email")}, errors={"password": exc.message},
+                        form={"email": text(data, "email")},
+                        errors={"password": page_message(exc, request_language(request))},
                         active_nav="login")
         return redirect(target, None if target != "/" else "ingelogd",
                         cookies=[session_cookie(issued.token, settings)])
@@ -125,7 +143,7 @@ class AccountPages(Controller):
                                      client_ip=client_ip(request))
                 issued = await start_session(request, email, password, settings)
             except DomainError as exc:
-                errors = field_errors(exc, lambda f: f or "")
+                errors = field_errors(exc, lambda f: f or "", lang)
                 status = exc.status  # 429 when rate-limited, not a form mistake
             else:
                 return redirect(target, "welkom", cookies=[session_cookie(issued.token, settings)])
@@ -138,6 +156,8 @@ class AccountPages(Controller):
     async def password_check(self, request: Request[Any, Any, Any], data: FormBody) -> Template:
         """htmx: the strength message under the password field while the person types."""
         problem = password_problem(str(data.get("password", "")), text(data, "email"), text(data, "name"))
+        if problem and request_language(request) == "en":
+            problem = english(problem) or problem
         return Template("_password_check.html", context={"problem": problem,
                                                          "typed": bool(data.get("password"))})
 
@@ -161,7 +181,8 @@ class AccountPages(Controller):
             message = VERIFY_MESSAGES.get(exc.code)
             can_resend = user is not None and await service.verified_email(user.id) is None
             response = page(request, "verify_email.html", status_code=exc.status, verified=False,
-                            problem=gettext(lang, message) if message else exc.message, can_resend=can_resend)
+                            problem=gettext(lang, message) if message else page_message(exc, lang),
+                            can_resend=can_resend)
         else:
             response = page(request, "verify_email.html", verified=True)
         response.headers["Referrer-Policy"] = "no-referrer"  # the URL holds the token
@@ -177,8 +198,66 @@ class AccountPages(Controller):
         except DomainError as exc:
             message = VERIFY_MESSAGES.get(exc.code)
             return page(request, "verify_email.html", status_code=exc.status, verified=False,
-                        problem=gettext(lang, message) if message else exc.message, can_resend=False)
+                        problem=gettext(lang, message) if message else page_message(exc, lang), can_resend=False)
         return redirect(target, "bevestiging-verstuurd")
+
+    @get("/wachtwoord-vergeten", name="forgot_password_page")
+    async def forgot_password(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "forgot_password.html", sent=False, form={}, errors={}, active_nav="login")
+
+    @post("/wachtwoord-vergeten", name="forgot_password_submit")
+    async def forgot_password_submit(self, request: Request[Any, Any, Any], data: FormBody) -> Template:
+        """Always the same answer for a well-formed address, account or not (no account enumeration)."""
+        email = text(data, "email")
+        try:
+            await service.request_password_reset(email, client_ip=client_ip(request))
+        except DomainError as exc:
+            return page(request, "forgot_password.html", status_code=exc.status, sent=False, form={"email": email},
+                        errors=field_errors(exc, lambda f: f or "", request_language(request)), active_nav="login")
+        return page(request, "forgot_password.html", sent=True, form={}, errors={}, active_nav="login")
+
+    @get("/wachtwoord-herstellen/{token:str}", name="reset_password_page")
+    async def reset_password(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        """The link from the reset mail: the new-password form, or why the link no longer works. Open without a
+        session, so the link works in any browser."""
+        try:
+            await service.check_password_reset(token)
+        except DomainError as exc:
+            return _no_referrer(self._reset_problem(request, exc))
+        return _no_referrer(page(request, "reset_password.html", token=token, problem=None, errors={},
+                                 min_password=MIN_PASSWORD_LENGTH))
+
+    @post("/wachtwoord-herstellen/{token:str}", name="reset_password_submit")
+    async def reset_password_submit(self, request: Request[Any, Any, Any], token: FromPath[str], data: FormBody,
+                                    settings: NamedDependency[Settings]) -> Template | Redirect:
+        password, repeat = str(data.get("password", "")), str(data.get("password_repeat", ""))
+        errors: dict[str, str] = {}
+        if not password:
+            errors["password"] = _("Enter a new password.")
+        elif password != repeat:
+            errors["password_repeat"] = _("The two passwords are not the same.")
+        status = 422
+        if not errors:
+            try:
+                await service.confirm_password_reset(token, password)
+            except DomainError as exc:
+                if exc.code in RESET_MESSAGES:
+                    return _no_referrer(self._reset_problem(request, exc))
+                errors = field_errors(exc, lambda f: f or "", request_language(request))
+                status = exc.status
+            else:
+                # Every session of the account was revoked, this browser's too: drop its cookie as well.
+                return redirect("/inloggen", "wachtwoord-hersteld", cookies=[expired_session_cookie(settings)])
+        return _no_referrer(page(request, "reset_password.html", status_code=status, token=token, problem=None,
+                                 errors=errors, min_password=MIN_PASSWORD_LENGTH))
+
+    @staticmethod
+    def _reset_problem(request: Request[Any, Any, Any], exc: DomainError) -> Template:
+        lang = request_language(request)
+        message = RESET_MESSAGES.get(exc.code)
+        return page(request, "reset_password.html", status_code=exc.status, token="", errors={},
+                    problem=gettext(lang, message) if message else page_message(exc, lang),
+                    min_password=MIN_PASSWORD_LENGTH)
 
     @get("/profiel", name="profile_page", guards=[requires_member])
     async def profile(self, request: Request[Any, Any, Any]) -> Template:
@@ -200,7 +279,7 @@ class AccountPages(Controller):
             try:
                 await service.update_profile(member_id, values)
             except DomainError as exc:
-                errors = field_errors(exc, lambda f: f or "")
+                errors = field_errors(exc, lambda f: f or "", lang)
             else:
                 return redirect("/profiel", "opgeslagen")
         profile = await service.get_profile(member_id)

@@ -98,6 +98,12 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/auth/logout", signed_in(204), fresh_token=True),
     # The token is the credential (anyone holding the mailed link may verify): a forged one is 400 for all.
     Row("POST", "/api/v1/auth/verify-email", every(400), body={"token": "vervalst-" + "x" * 40}),
+    # Anyone may ask (the same 202 with or without an account); a new address each time (3 per address per hour).
+    Row("POST", "/api/v1/auth/password-reset", every(202),
+        body=lambda w: {"email": f"vergeten{next(_counter)}@example.nl"}),
+    # As with verification, the mailed token is the credential: a forged one is 400 for all.
+    Row("POST", "/api/v1/auth/password-reset/confirm", every(400),
+        body={"token": "vervalst-" + "x" * 40, "password": "een-nieuw-wachtwoord-7"}),
     # Every matrix account is made like the CLI makes one (verified at creation): nothing to resend.
     Row("POST", "/api/v1/me/verify-email/resend", signed_in(409)),
     Row("GET", "/api/v1/me", signed_in(200)),
