@@ -12,7 +12,7 @@ Catalogues
 Adding strings (from the project root)::
 
     .venv/bin/pybabel extract -F frontend/locale/babel.cfg -k _ -k gettext -k ngettext:1,2 \\
-        -k pgettext:1c,2 -k npgettext:1c,2,3 --no-location -o frontend/locale/messages.pot .
+        -k pgettext:1c,2 -k npgettext:1c,2,3 --no-location -o frontend/locale/messages.pot frontend
     .venv/bin/pybabel update -i frontend/locale/messages.pot -d frontend/locale --no-fuzzy-matching
     # then fill in the msgstr lines of frontend/locale/nl/LC_MESSAGES/messages.po
 
