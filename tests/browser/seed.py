@@ -200,12 +200,23 @@ async def verification_link(to: str, mail_dir: str) -> dict[str, Any]:
     return {"path": links[-1]}
 
 
+async def sweep(title: str) -> dict[str, Any]:
+    """A fresh organiser with a published hackathon of their own (no orders, no groups yet) and a fresh
+    facilitator, each with a browser session: the page sweep then signs in nobody through the form."""
+    tag = title.lower().replace(" ", "-")[-12:]
+    organiser, organiser_session = await _staff("organiser", tag, "Olga Organisator")
+    _facilitator, facilitator_session = await _staff("facilitator", tag, "Fenna Facilitator")
+    event = await _event(title, 2500, 40, actor=organiser)
+    return {"slug": event["slug"], "organiser": organiser_session, "facilitator": facilitator_session}
+
+
 async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     from core import db
 
     await db.start(2)
     try:
-        return await {"board": board, "sales": sales, "verification_link": verification_link}[kind](**options)
+        return await {"board": board, "sales": sales, "sweep": sweep,
+                      "verification_link": verification_link}[kind](**options)
     finally:
         await db.stop()
 

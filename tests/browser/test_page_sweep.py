@@ -3,35 +3,41 @@ nothing off-origin, no CSP error, no sideways scrolling (``Browse.check``).
 
 The journeys check the pages on their way; this sweep also covers the ones no journey ends on — the board
 list, a board before any plan, the cancel confirmations, "my agenda" before groups are published, the 403 and
-404 pages — and every page again in English, where labels and messages are other strings.
+404 pages — and every page again in English, where labels and messages are other strings. Its organiser and
+facilitator are seeded with sessions of their own (tests/browser/seed.py), so the sweep spends none of the
+sign-in attempts the journeys need (the limit counts per address, and every browser test is 127.0.0.1).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import Browser, expect
 
-from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER, DEMO_SLUG
+from core.auth import SESSION_COOKIE
+from core.demo import DEMO_SLUG
 from tests.browser.conftest import Browse
+from tests.browser.seed import seed
 from tests.browser.support import LiveServer
 
 pytestmark = pytest.mark.browser
 
 PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-vergeten"]
-ORGANISER = ["/organiseren", "/organiseren/nieuw", f"/organiseren/{DEMO_SLUG}",
-             f"/organiseren/{DEMO_SLUG}/deelnemers", f"/organiseren/{DEMO_SLUG}/annuleren",
-             f"/begeleiden/{DEMO_SLUG}", "/mijn/tickets", "/mijn/agenda", "/profiel"]
-FACILITATOR = ["/begeleiden", f"/begeleiden/{DEMO_SLUG}", "/mijn/agenda"]
 
 
-def sign_in(me: Browse, account: tuple[str, str]) -> None:
-    me.goto("/inloggen")
-    me.page.get_by_label("E-mailadres").fill(account[0])
-    me.page.get_by_label("Wachtwoord", exact=True).fill(account[1])
-    me.will_navigate()
-    me.page.get_by_role("button", name="Inloggen").click()
-    me.page.wait_for_load_state("networkidle")
-    expect(me.page.get_by_role("button", name="Uitloggen")).to_be_attached()
+def organiser_pages(slug: str) -> list[str]:
+    return ["/organiseren", "/organiseren/nieuw", f"/organiseren/{slug}", f"/organiseren/{slug}/deelnemers",
+            f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}", "/mijn/tickets", "/mijn/agenda", "/profiel"]
+
+
+def facilitator_pages(slug: str) -> list[str]:
+    return ["/begeleiden", f"/begeleiden/{slug}", "/mijn/agenda"]
+
+
+@pytest.fixture(scope="module")
+def staff(site: LiveServer) -> dict[str, Any]:
+    return seed("sweep", title="Sweep hackathon")
 
 
 def visit(me: Browse, path: str, lang: str, status: int = 200) -> None:
@@ -43,19 +49,22 @@ def visit(me: Browse, path: str, lang: str, status: int = 200) -> None:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_every_page_passes_the_page_checks(chromium_browser: Browser, site: LiveServer, lang: str) -> None:
-    for account, paths in ((None, PUBLIC), (DEMO_ORGANISER, ORGANISER), (DEMO_FACILITATOR, FACILITATOR)):
+def test_every_page_passes_the_page_checks(chromium_browser: Browser, site: LiveServer, staff: dict[str, Any],
+                                           lang: str) -> None:
+    slug = staff["slug"]
+    for session, paths in ((None, PUBLIC), (staff["organiser"], organiser_pages(slug)),
+                           (staff["facilitator"], facilitator_pages(slug))):
         me = Browse(chromium_browser, site, phone=True, journey=f"sweep-{lang}")
         try:
-            if account is not None:
-                sign_in(me, account)
-            if lang == "en":
-                me.goto("/lang/en?next=/")
+            if session is not None:
+                me.context.add_cookies([{"name": SESSION_COOKIE, "value": session, "url": site.base_url}])
+            me.goto(f"/lang/{lang}?next=/")
             for path in paths:
                 visit(me, path, lang)
-            if account == DEMO_FACILITATOR:
+            if session == staff["facilitator"]:
                 visit(me, "/organiseren", lang, status=403)  # a facilitator is no organiser
-            if account is None:
+                expect(me.page.get_by_role("button", name="Uitloggen" if lang == "nl" else "Log out")).to_be_attached()
+            if session is None:
                 visit(me, "/e/bestaat-niet", lang, status=404)
         finally:
             me.close()
