@@ -7,7 +7,8 @@ What the grouping engine (`pairing.grouping`, pure) gets for each ticket holder:
 - the buyer: experience level, industry and organisation from their member profile (matched by e-mail,
   else the order's buyer account);
 - a companion: industry and organisation from their place on the order (what the buyer entered, checked
-  by the companion rule), experience level from their member account when they have one, else 0 (starter);
+  by the companion rule), experience level from their member account once its e-mail address is verified
+  (an unverified account could be anyone's), else 0 (starter);
 - the duo partner: the other place of the same order; the ranking: their stored ranking (empty = neutral).
 
 The engine runs in a worker thread, so a big event never blocks the event loop. A plan has one draft that
