@@ -171,9 +171,10 @@ async def sales(title: str) -> dict[str, Any]:
             "buyers": [o["buyer"]["name"] for o in orders], "companions": [o["companion"]["name"] for o in orders]}
 
 
-async def verification_link(to: str, mail_dir: str) -> dict[str, Any]:
-    """Send the outbox (into `mail_dir`, as without SMTP_HOST) and return the path of the newest verification
-    link mailed to `to`: what the person would click in their mailbox."""
+async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-bevestigen/") -> dict[str, Any]:
+    """Send the outbox (into `mail_dir`, as without SMTP_HOST) and return the path of the newest link starting
+    with `prefix` (a verification link by default; `/wachtwoord-herstellen/` for a reset) mailed to `to`: what
+    the person would click in their mailbox."""
     import email
     import email.policy
     import re
@@ -190,14 +191,23 @@ async def verification_link(to: str, mail_dir: str) -> dict[str, Any]:
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if to.lower() in str(message["To"]).lower():
                 body = message.get_body(preferencelist=("plain",))
-                found = re.search(r"https?://[^/\s]+(/e-mail-bevestigen/[A-Za-z0-9_-]+)", body.get_content())
+                found = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[A-Za-z0-9_-]+)", body.get_content())
                 if found:
                     links.append(found.group(1))
         return links
 
     links = links_in_mailbox()
-    assert links, f"no verification mail for {to}"
+    assert links, f"no mail with a {prefix} link for {to}"
     return {"path": links[-1]}
+
+
+async def account(email: str, password: str, name: str) -> dict[str, Any]:
+    """A plain member account (e-mail verified, as the CLI makes it), for a journey that signs in itself."""
+    from members.service import NewMember, ensure_member
+
+    profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
+                                               organisation="Klantcontact BV", experience_level=2), roles=())
+    return {"id": profile["id"]}
 
 
 async def sweep(title: str) -> dict[str, Any]:
@@ -215,7 +225,7 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
 
     await db.start(2)
     try:
-        return await {"board": board, "sales": sales, "sweep": sweep,
+        return await {"account": account, "board": board, "sales": sales, "sweep": sweep,
                       "verification_link": verification_link}[kind](**options)
     finally:
         await db.stop()
