@@ -35,6 +35,7 @@ from frontend.assets import create_static_router, create_template_config
 from frontend.i18n import create_language_router
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
+from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
 from members.api import AuthController, MemberController
 from pairing.api import ROUTERS as PAIRING_ROUTERS
 from settings import Settings, get_settings

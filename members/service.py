@@ -757,3 +757,21 @@ async def confirm_password_reset(token: str, new_password: str, *, now: datetime
             (AuthToken.member == member_id) & AuthToken.revoked_at.is_null()
         )
     return {"reset_at": now}
+
+
+# --------------------------------------------------------------------------- mailed links: clean-up
+
+# A spent or expired link is kept a week, so following it soon after still says "used" or "expired" (not
+# "invalid"), then deleted by a background job: it only ever held a hash, but nothing needs it any more.
+MAILED_LINKS_KEPT = timedelta(days=7)
+
+
+async def prune_mailed_links(now: datetime | None = None) -> int:
+    """Delete verification and reset links used or expired more than MAILED_LINKS_KEPT ago; how many went."""
+    before = (now or utcnow()) - MAILED_LINKS_KEPT
+    gone = 0
+    for table in (EmailVerification, PasswordReset):
+        done = table.used_at.is_not_null() & (table.used_at < before)
+        rows = await table.delete().where(done | (table.expires_at < before)).returning(table.id)
+        gone += len(rows)
+    return gone

@@ -275,3 +275,36 @@ async def test_the_two_forms_on_the_pages(browser: httpx.AsyncClient, members: M
 
 async def client_me(browser: httpx.AsyncClient, member: dict[str, Any]) -> httpx.Response:
     return await browser.get("/api/v1/me", headers=member["headers"])
+
+
+async def test_spent_and_expired_links_are_pruned_after_a_week(client: httpx.AsyncClient, members: Members,
+                                                             settings: Settings) -> None:
+    """The background job deletes verification and reset links a week after they were used or expired; a fresh
+    link, and a spent one younger than a week (which still answers "used"), stay."""
+    from core import jobs
+    from members import service
+    from members.tables import EmailVerification, PasswordReset
+
+    assert "members.prune_mailed_links" in jobs.registered()
+    mees = await members.create(email="mees@example.nl")
+    unverified = await members.create(email="nieuw@example.nl", verified=False)
+    for _ in range(2):
+        assert (await ask(client, mees["email"])).status_code == 202
+    links = await reset_mails(settings, mees["email"])  # sends the outbox: verification mail included
+    assert (await confirm(client, links[1][0])).status_code == 200  # spends both reset links
+    assert len(await PasswordReset.select()) == 2 and len(await EmailVerification.select()) == 1
+    resets = await PasswordReset.select(PasswordReset.used_at, PasswordReset.expires_at)
+    used_at = max(r["used_at"] for r in resets)
+
+    assert await service.prune_mailed_links(now=used_at + timedelta(days=6)) == 0
+    spent = await confirm(client, links[0][0])
+    assert spent.status_code == 409 and spent.json()["code"] == "password_reset_token_used"
+    verification = await EmailVerification.select(EmailVerification.expires_at).first()
+    assert verification is not None
+    # A week after use both reset links go; the unused verification link goes a week after it expired.
+    assert await service.prune_mailed_links(now=used_at + timedelta(days=7, seconds=1)) == 2
+    assert len(await EmailVerification.select()) == 1
+    assert await service.prune_mailed_links(now=verification["expires_at"] + timedelta(days=7, seconds=1)) == 1
+    assert await PasswordReset.select() == [] and await EmailVerification.select() == []
+    assert unverified["id"]  # the account itself is untouched
+    assert (await client.get("/api/v1/me", headers=unverified["headers"])).status_code == 200
