@@ -151,6 +151,17 @@ class OrganisedEvent(msgspec.Struct):
     status: str
 
 
+class MailedLinkInfo(msgspec.Struct):
+    """A verification or password-reset link mailed to you: when, to which address, used or not (never the
+    token or its hash)."""
+
+    kind: str  # "email_verification" | "password_reset"
+    email: str
+    created_at: datetime | None
+    expires_at: datetime | None
+    used_at: datetime | None
+
+
 class MemberExport(msgspec.Struct):
     """Everything Nieuw Geluid stores about you (AVG/GDPR art. 15 and 20)."""
 
@@ -159,6 +170,7 @@ class MemberExport(msgspec.Struct):
     updated_at: datetime | None
     personal_feed: PersonalFeedInfo
     tokens: list[TokenInfo]
+    mailed_links: list[MailedLinkInfo]
     events_organised: list[OrganisedEvent]
     orders: list[dict[str, Any]]
 

@@ -266,8 +266,9 @@ def _ticketing_hook(name: str) -> Any:
 
 
 async def export_member_data(member_id: int) -> dict[str, Any]:
-    """Everything stored about a member, for the member: profile, sign-ins (never token hashes), feed
-    settings, events they organise and their duo orders (with both places and tickets)."""
+    """Everything stored about a member, for the member: profile, sign-ins (never token hashes), the
+    verification and reset links mailed to them (never the token), feed settings, events they organise and
+    their duo orders (with both places and tickets)."""
     profile = await get_profile(member_id)
     feed = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes, Member.updated_at).where(
         Member.id == member_id
@@ -281,6 +282,13 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
                           "facilitator" in profile["roles"], "export")
     organised = await events_service.list_managed(principal)
     list_orders = _ticketing_hook("list_my_orders")
+    links = []
+    for kind, table in (("email_verification", EmailVerification), ("password_reset", PasswordReset)):
+        for row in await table.select(table.email, table.created_at, table.expires_at, table.used_at).where(
+                table.member == member_id):
+            links.append({"kind": kind, "email": row["email"], "created_at": as_utc(row["created_at"]),
+                          "expires_at": as_utc(row["expires_at"]), "used_at": as_utc(row["used_at"])})
+    links.sort(key=lambda link: (link["created_at"] is None, link["created_at"]))
     return {
         "exported_at": utcnow(),
         "profile": profile,
@@ -294,6 +302,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
              "expires_at": as_utc(t["expires_at"]), "revoked_at": as_utc(t["revoked_at"])}
             for t in tokens
         ],
+        "mailed_links": links,
         "events_organised": [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in organised],
         "orders": list(await list_orders(principal)) if list_orders else [],
     }

@@ -308,3 +308,20 @@ async def test_spent_and_expired_links_are_pruned_after_a_week(client: httpx.Asy
     assert await PasswordReset.select() == [] and await EmailVerification.select() == []
     assert unverified["id"]  # the account itself is untouched
     assert (await client.get("/api/v1/me", headers=unverified["headers"])).status_code == 200
+
+
+async def test_the_data_export_lists_the_links_mailed_but_never_their_tokens(
+        client: httpx.AsyncClient, members: Members, settings: Settings) -> None:
+    from members.tables import PasswordReset
+
+    ida = await members.create(email="ida@example.nl")
+    assert (await ask(client, ida["email"])).status_code == 202
+    [(token, _message)] = await reset_mails(settings, ida["email"])
+    response = await client.get("/api/v1/me/export", headers=ida["headers"])
+    assert response.status_code == 200, response.text
+    [link] = response.json()["mailed_links"]
+    assert link["kind"] == "password_reset" and link["email"] == "ida@example.nl" and link["used_at"] is None
+    assert link["created_at"] and link["expires_at"]
+    stored = await PasswordReset.select(PasswordReset.token_hash).first()
+    assert stored is not None
+    assert token not in response.text and stored["token_hash"] not in response.text
