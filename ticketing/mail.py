@@ -300,14 +300,22 @@ def build_notice(
     subject, body = _NOTICES[kind][language]
     values = {"title": _one_line(event_title), "buyer": _one_line(buyer_name), "code": ticket_code or "-",
               "refund": _REFUND_LINE[language]}
+    return _plain_mail(subject=subject.format(**values), body=body.format(**values), to_name=to_name,
+                       to_email=to_email, language=language, sender=sender, message_id=message_id,
+                       organisation=organisation)
+
+
+def _plain_mail(*, subject: str, body: str, to_name: str, to_email: str, language: Language,
+                sender: Address | str, message_id: str, organisation: str) -> EmailMessage:
+    """A short plain-text mail to one person: greeting, body, signature (notices and link mails)."""
     greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
     message = EmailMessage()
-    message["Subject"] = subject.format(**values)
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(f"{greeting}\n\n{body.format(**values)}\n\n{organisation}\n")
+    message.set_content(f"{greeting}\n\n{body}\n\n{organisation}\n")
     message["Content-Language"] = language
     return message
 
@@ -330,16 +338,9 @@ def build_email_verification(*, to_name: str, to_email: str, url: str, valid_hou
     """The plain-text mail with the link that verifies an account's e-mail address (Dutch unless the member
     chose English). The link holds a secret: it is the only copy of the token."""
     subject, body = _VERIFICATION[language]
-    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(f"{greeting}\n\n{body.format(url=url, hours=valid_hours)}\n\n{organisation}\n")
-    message["Content-Language"] = language
-    return message
+    return _plain_mail(subject=subject, body=body.format(url=url, hours=valid_hours), to_name=to_name,
+                       to_email=to_email, language=language, sender=sender, message_id=message_id,
+                       organisation=organisation)
 
 
 _PASSWORD_RESET: dict[Language, tuple[str, str]] = {
@@ -360,13 +361,6 @@ def build_password_reset(*, to_name: str, to_email: str, url: str, valid_hours: 
     """The plain-text mail with the link that sets a new password (Dutch unless the member chose English). The
     link holds a secret: it is the only copy of the token."""
     subject, body = _PASSWORD_RESET[language]
-    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(f"{greeting}\n\n{body.format(url=url, hours=valid_hours)}\n\n{organisation}\n")
-    message["Content-Language"] = language
-    return message
+    return _plain_mail(subject=subject, body=body.format(url=url, hours=valid_hours), to_name=to_name,
+                       to_email=to_email, language=language, sender=sender, message_id=message_id,
+                       organisation=organisation)

@@ -69,12 +69,17 @@ async def queue_email_verification(member_id: int, to_email: str, dedupe_key: st
     """Queue a verification mail for an account (members.service calls this at sign-up and on a resend).
 
     No order: the row names the address; the member and the token are looked up when it is composed."""
+    await _queue_account_mail(EMAIL_VERIFICATION, to_email, dedupe_key, now)
+
+
+async def _queue_account_mail(kind: str, to_email: str, dedupe_key: str, now: datetime) -> None:
+    """An outbox row for a mail about an account rather than an order (once per dedupe key)."""
     from email.utils import make_msgid
 
     from settings import get_settings
 
     await OutboxMail.insert(OutboxMail(
-        kind=EMAIL_VERIFICATION, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
+        kind=kind, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
         message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now, created_at=now,
     )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
 
@@ -83,14 +88,7 @@ async def queue_password_reset(member_id: int, to_email: str, dedupe_key: str, n
     """Queue a password-reset mail for an account (members.service.request_password_reset calls this).
 
     Like the verification mail: no order; the member and the token are looked up when it is composed."""
-    from email.utils import make_msgid
-
-    from settings import get_settings
-
-    await OutboxMail.insert(OutboxMail(
-        kind=PASSWORD_RESET, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
-        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now, created_at=now,
-    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+    await _queue_account_mail(PASSWORD_RESET, to_email, dedupe_key, now)
 
 
 async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
