@@ -519,6 +519,9 @@ def generate_breakouts(
             most = n_t // inp.min_size if group_count(n_t, inp.min_size, inp.max_size) is not None else k
             best_key: tuple[int, float] | None = None
             chosen_grp = np.zeros(n_t, dtype=np.int64)
+            exp_t, ind_t = exp[members].tolist(), ind[members].tolist()
+            # The bound over every split within the size bounds does not depend on the number of groups.
+            over = sizes_upper_bound(exp_t, ind_t, inp.min_size, inp.max_size, weights)
             # Fewest groups give the most pairs (diversity), but more, smaller groups make meetings
             # and colleague clashes avoidable: hard rules first, so add groups only while needed.
             for k_try in range(k, max(k, most) + 1):
@@ -533,14 +536,9 @@ def generate_breakouts(
                 hi = np.full(k_try, inp.max_size, dtype=np.int64)
                 if not (lo <= sizes).all() or not (sizes <= hi).all():
                     lo, hi = sizes, sizes
-                bound = diversity_upper_bound(
-                    exp[members].tolist(), ind[members].tolist(), sizes.tolist(), weights
-                )
-                if lo is not sizes:
-                    over = sizes_upper_bound(
-                        exp[members].tolist(), ind[members].tolist(), inp.min_size, inp.max_size, weights
-                    )
-                    bound = max(bound, over.value) if over is not None else bound
+                bound = diversity_upper_bound(exp_t, ind_t, sizes.tolist(), weights)
+                if lo is not sizes and over is not None:
+                    bound = max(bound, over.value)
                 grp, _ = improve_groups(
                     dist,
                     grp,
