@@ -1041,23 +1041,6 @@ async def my_breakouts(actor: Principal, slug: str) -> dict[str, Any]:
             "published_at": as_utc(plan["published_at"]), "rounds": rounds}
 
 
-async def _places_voided_by_cancellation(member_id: int) -> set[int]:
-    """The member's places (as in `ticket_holders(member_id=…)`) whose valid ticket was voided by the cancellation of
-    its event: cancelling an event voids every ticket, yet the calendar must keep showing the breakouts, cancelled.
-    A ticket voided before the event was cancelled (the duo cancelled or refunded, the companion replaced) stays
-    out, exactly as in `ticketing.service.calendar_event_ids`."""
-    query = Ticket.select(
-        Ticket.attendee.id.as_alias("id"), Ticket.voided_at, Ticket.event.cancelled_at.as_alias("cancelled_at"),
-    ).where((Ticket.status == "void") & (Ticket.event.status == "cancelled"))
-    mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == "buyer")
-    verified = await verified_email(member_id)
-    if verified is not None:
-        mine = mine | (Ticket.attendee.email == verified)
-    rows = await query.where(mine)
-    return {r["id"] for r in rows if r["voided_at"] is not None and r["cancelled_at"] is not None
-            and as_utc(r["voided_at"]) >= as_utc(r["cancelled_at"])}  # type: ignore[operator]
-
-
 async def published_breakouts_for_member(member_id: int, now: datetime | None = None) -> list[CalendarBreakout]:
     """The member's published breakout groups, for their calendar feed (events.feeds calls this).
 
@@ -1069,7 +1052,9 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
     """
     now = now or utcnow()
     places = {h.id for h in await ticket_holders(member_id=member_id)}
-    places |= await _places_voided_by_cancellation(member_id)
+    from ticketing.service import places_voided_by_cancellation  # cancelling an event voids every ticket
+
+    places |= await places_voided_by_cancellation(member_id)
     if not places:
         return []
     rows = await PublishedBreakout.select().where(PublishedBreakout.attendee.is_in(sorted(places)))

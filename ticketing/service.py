@@ -591,12 +591,30 @@ async def calendar_event_ids(member_id: int) -> list[int]:
     ).where(mine)
     ids = set()
     for r in rows:
-        if r["status"] == "valid" and r["order_status"] == rules.PAID:
-            ids.add(r["event"])
-        elif r["event_status"] == "cancelled" and r["voided_at"] is not None and r["cancelled_at"] is not None \
-                and as_utc(r["voided_at"]) >= as_utc(r["cancelled_at"]):  # type: ignore[operator]
+        if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r):
             ids.add(r["event"])
     return sorted(ids)
+
+
+def _voided_by_cancellation(row: Mapping[str, Any]) -> bool:
+    """A ticket row (with `event_status`, `cancelled_at`, `voided_at`) voided by the cancellation of its event,
+    not before it (the member's own cancellation, a refund, a replaced companion)."""
+    return (row["event_status"] == "cancelled" and row["voided_at"] is not None and row["cancelled_at"] is not None
+            and as_utc(row["voided_at"]) >= as_utc(row["cancelled_at"]))  # type: ignore[operator]
+
+
+async def places_voided_by_cancellation(member_id: int) -> set[int]:
+    """The member's places (as `_places_of_member` counts them) whose ticket was voided by the cancellation of
+    its event: pairing keeps their published breakouts in the calendar, cancelled, as events.feeds keeps the
+    event (calendar_event_ids)."""
+    mine = await _places_of_member(member_id)
+    if mine is None:
+        return set()
+    rows = await Ticket.select(
+        Ticket.attendee, Ticket.voided_at, Ticket.event.status.as_alias("event_status"),
+        Ticket.event.cancelled_at.as_alias("cancelled_at"),
+    ).where(mine & (Ticket.status == "void"))
+    return {r["attendee"] for r in rows if _voided_by_cancellation(r)}
 
 
 # --------------------------------------------------------------------------- paying
