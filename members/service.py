@@ -327,6 +327,11 @@ def _is_foreign_key_violation(exc: BaseException) -> bool:
     return type(exc).__name__ == "ForeignKeyViolationError"  # asyncpg
 
 
+# What an anonymised account keeps as its password hash: matches no password (argon2 refuses it), and the
+# password-reset code recognises it.
+_ANONYMISED_PASSWORD_HASH = "!"
+
+
 async def delete_account(member_id: int, password: str, *, now: datetime | None = None) -> str:
     """Delete the member's account after they re-enter their password. Returns "deleted" or "anonymised".
 
@@ -367,7 +372,7 @@ async def delete_account(member_id: int, password: str, *, now: datetime | None 
         await Member.update({
             Member.email: f"verwijderd-{member_id}@verwijderd.invalid",
             Member.name: "Verwijderd account",
-            Member.password_hash: "!",  # matches no password: argon2 refuses it
+            Member.password_hash: _ANONYMISED_PASSWORD_HASH,
             Member.organisation: "",
             Member.experience_years: None,
             Member.birth_date: None,
@@ -638,7 +643,6 @@ RESET_REQUESTED_MESSAGE = (
     "Als er een account met dit e-mailadres is, hebben we een link gestuurd om een nieuw wachtwoord in te stellen. "
     "De link werkt een uur."
 )
-_ANONYMISED_PASSWORD_HASH = "!"  # what delete_account leaves on an anonymised account
 
 
 class PasswordResetTokenInvalid(DomainError):

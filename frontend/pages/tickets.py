@@ -87,10 +87,8 @@ INVITATION_LABELS: dict[str, str] = {
 
 
 def friendly(exc: DomainError, lang: str) -> str:
-    """The message for people: the companion rule's own reason in their language, else by problem code."""
-    reason = exc.extra.get(f"reason_{lang}") if lang in ("nl", "en") else None
-    if isinstance(reason, str) and reason:
-        return reason
+    """The message for people: by problem code, else the service's own (page_message: the companion rule's
+    reason in their language, or the message in the page language). No FRIENDLY code carries a reason."""
     message = FRIENDLY.get(exc.code)
     return gettext(lang, message) if message else page_message(exc, lang)
 
