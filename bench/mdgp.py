@@ -1,6 +1,6 @@
 """Raw MDGP benchmark: solve every MDGPLIB instance in the data folder, print one JSON line each.
 
-Usage: ``python -m bench.mdgp [--data ../shared/data/mdgp] [--scale 1.0] [--seeds 1,2,3] [--only NAME,NAME]
+Usage: ``python -m bench.mdgp [--data bench/data/mdgp] [--scale 1.0] [--seeds 1,2,3] [--only NAME,NAME]
 [--cpu-clock]``.
 Time limits come from best_known.csv (one core, as in Yang et al. 2022) times ``--scale``;
 instances without a row get ``--default-limit`` seconds and no gap. ``--cpu-clock`` measures the
@@ -59,7 +59,7 @@ def read_best_known(data: Path) -> dict[str, tuple[float, float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "mdgp")
+    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "mdgp")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", default="", help="comma-separated seeds (overrides --seed)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,8 +32,8 @@ from pairing.grouping import (
 from pairing.grouping.bound import profile_bound, sizes_upper_bound
 from pairing.grouping.mdgp import group_value, improve_groups, initial_groups
 from pairing.grouping.synthetic import THEMES, synthetic_event
+from tests.support.mdgp import read_mdgp_instance
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mdgp"
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIGHT = SearchBudget(effort=0.5)
 
@@ -424,16 +423,8 @@ def test_incremental_search_gain_matches_full_rescore(n: int, k: int, seed: int,
 
 
 def test_raw_mdgp_reaches_the_exact_optimum_of_the_smallest_instance() -> None:
-    path = DATA / "RanReal_n010_ss_01.txt"
-    if not path.exists():
-        pytest.skip(f"benchmark data not found at {path}")
-    tokens = path.read_text().split()
-    n, m = int(tokens[0]), int(tokens[1])
-    bounds = [(int(tokens[3 + 2 * g]), int(tokens[4 + 2 * g])) for g in range(m)]
-    body = np.array(tokens[3 + 2 * m :], dtype=float).reshape(-1, 3)
-    dist = np.zeros((n, n))
-    dist[body[:, 0].astype(int), body[:, 1].astype(int)] = body[:, 2]
-    dist += dist.T
+    dist, bounds = read_mdgp_instance("RanReal_n010_ss_01")
+    n = len(dist)
     # An iteration budget, not a clock: the result must not depend on how busy the machine is.
     groups, value = solve_mdgp(dist, bounds, float("inf"), seed=7, max_iterations=1_000)
     assert value == pytest.approx(1427.845, abs=1e-6)

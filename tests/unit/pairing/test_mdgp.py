@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,26 +11,12 @@ from hypothesis import strategies as st
 
 from pairing.grouping import _kernels
 from pairing.grouping.mdgp import TabuSettings, _crossover, _Search, group_value, initial_groups, solve_mdgp
-
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mdgp"
+from tests.support.mdgp import read_mdgp_instance
 
 
 def _instance(n: int, seed: int) -> np.ndarray:
     raw = np.random.default_rng(seed).normal(size=(n, n))
     return np.triu(raw, 1) + np.triu(raw, 1).T
-
-
-def _read(name: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    path = DATA / f"{name}.txt"
-    if not path.exists():
-        pytest.skip(f"benchmark data not found at {path}")
-    tokens = path.read_text().split()
-    n, m = int(tokens[0]), int(tokens[1])
-    bounds = [(int(tokens[3 + 2 * g]), int(tokens[4 + 2 * g])) for g in range(m)]
-    body = np.array(tokens[3 + 2 * m :], dtype=float).reshape(-1, 3)
-    dist = np.zeros((n, n))
-    dist[body[:, 0].astype(int), body[:, 1].astype(int)] = body[:, 2]
-    return dist + dist.T, bounds
 
 
 @settings(max_examples=30, deadline=None)
@@ -108,7 +93,7 @@ def test_fixed_iteration_budget_is_deterministic_and_independent_of_chunking() -
 
 
 def test_fixed_iteration_budget_reaches_the_exact_optimum_of_the_smallest_instance() -> None:
-    dist, bounds = _read("RanReal_n010_ss_01")
+    dist, bounds = read_mdgp_instance("RanReal_n010_ss_01")
     for seed in range(5):
         groups, value = solve_mdgp(dist, bounds, math.inf, seed=seed, max_iterations=2_000)
         assert value == pytest.approx(1427.845, abs=1e-6)
@@ -117,7 +102,7 @@ def test_fixed_iteration_budget_reaches_the_exact_optimum_of_the_smallest_instan
 
 
 def test_flexible_sizes_stay_within_their_bounds() -> None:
-    dist, bounds = _read("RanReal_n120_ds_01")
+    dist, bounds = read_mdgp_instance("RanReal_n120_ds_01")
     groups, value = solve_mdgp(dist, bounds, math.inf, seed=1, max_iterations=3_000)
     assert all(a <= len(g) <= b for g, (a, b) in zip(groups, bounds, strict=True))
     assert sorted(x for g in groups for x in g) == list(range(120))
