@@ -1,12 +1,12 @@
 # Two commands: `make run` (set up and serve on http://127.0.0.1:8000) and `make test` (set up and run
-# the whole suite on SQLite and PostgreSQL). Everything else here is what they use.
+# the whole suite on SQLite and PostgreSQL). `make check` is the fast inner loop (docs/testing.md).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test check setup lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/test.sh
+
+# The inner loop: ruff, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
+check: $(STAMP)
+	@bash scripts/check.sh $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

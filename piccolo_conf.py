@@ -1,4 +1,4 @@
-"""Piccolo configuration: the engine is chosen by DATABASE_URL (see STACK-NOTES).
+"""Piccolo configuration: the engine is chosen by DATABASE_URL (docs/stack-notes.md).
 
 `sqlite:///path` (default: a file under var/) or `postgres://…`.
 """

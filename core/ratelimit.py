@@ -1,7 +1,7 @@
 """Rate limits per client that hold across every worker: the counters live in the database.
 
-A worker's memory is no place for them (STACK-NOTES: with two workers an in-memory 60/min limit let 120
-through). Each hit is one atomic `INSERT … ON CONFLICT (key) DO UPDATE SET hits = hits + 1 RETURNING hits`
+A worker's memory is no place for them (with two workers an in-memory 60/min limit let 120 through:
+docs/stack-notes.md). Each hit is one atomic `INSERT … ON CONFLICT (key) DO UPDATE SET hits = hits + 1 RETURNING hits`
 (SQLite ≥ 3.35 and PostgreSQL alike), so concurrent requests on any number of workers count exactly.
 
 The window slides: the estimate is this fixed window's count plus the previous window's count weighted by

@@ -25,7 +25,7 @@ class Member(Table, tablename="member", schema=None):
 
 # The table is new, so Piccolo creates it with its columns in one CREATE TABLE: the single-column UNIQUE on
 # token_hash is part of it (works on SQLite and PostgreSQL). Only a UNIQUE added to an existing table, or a
-# composite one, needs a raw CREATE UNIQUE INDEX (STACK-NOTES).
+# composite one, needs a raw CREATE UNIQUE INDEX (docs/stack-notes.md).
 
 ID = "2026-12-03T09:09:08:752287"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """API test fixtures: the app with its lifespan and an httpx client on the test's own event loop.
 
-(AsyncTestClient runs the app on another loop, which breaks asyncpg pools: see STACK-NOTES.)
+(AsyncTestClient runs the app on another loop, which breaks asyncpg pools: docs/stack-notes.md.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Schemathesis over the whole OpenAPI document, as every role, against the app with demo data.
 
-The app runs in uvicorn on the test's own event loop (its asyncpg pool lives there: STACK-NOTES), and
+The app runs in uvicorn on the test's own event loop (its asyncpg pool lives there; docs/stack-notes.md), and
 schemathesis, which is synchronous, runs in a worker thread and talks to it over real HTTP. Each
 operation is fuzzed as anonymous, member, facilitator and organiser with positive (schema-valid) and
 negative (schema-violating) data. Every response must:

@@ -20,7 +20,7 @@ pytestmark = [
 
 SECRET = "whsec_test_nieuw_geluid"
 
-# The create call that works against real Stripe and localstripe alike (see the report/STACK-NOTES):
+# The create call that works against real Stripe and localstripe alike (docs/stack-notes.md):
 # no description, receipt_email, automatic_payment_methods or return_url, which localstripe rejects.
 CREATE_PARAMS: stripe.params.PaymentIntentCreateParams = {
     "amount": 9500,
