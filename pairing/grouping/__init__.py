@@ -11,6 +11,7 @@ from .mdgp import solve_mdgp
 from .model import (
     Assignment,
     Attendee,
+    BoundMethod,
     DiversityWeights,
     DuoPolicy,
     Group,
@@ -28,6 +29,7 @@ from .model import (
 __all__ = [
     "Assignment",
     "Attendee",
+    "BoundMethod",
     "DiversityWeights",
     "DuoPolicy",
     "Group",

@@ -6,9 +6,11 @@ from collections import Counter, defaultdict
 from itertools import combinations
 
 from .bound import diversity_upper_bound, group_diversity, sizes_upper_bound
+from .linked import Person, linked_upper_bound
 from .model import (
     Assignment,
     Attendee,
+    BoundMethod,
     DuoPolicy,
     GroupingInput,
     PreferenceMode,
@@ -19,6 +21,13 @@ from .model import (
 )
 
 __all__ = ["duo_pairs", "evaluate", "planned_theme"]
+
+# Rules the linked bound takes as kept; while the plan breaks one of them, its diversity is compared with
+# the bound that ignores the rules (a plan that breaks them may score above the linked bound).
+_LINKED_ASSUMES = frozenset(
+    {Rule.GROUP_SIZE, Rule.COLLEAGUES, Rule.DUO_APART, Rule.MET_BEFORE, Rule.ONE_GROUP_PER_ROUND, Rule.UNKNOWN_THEME}
+)
+_EPS = 1e-9
 
 
 def duo_pairs(attendees: tuple[Attendee, ...]) -> set[tuple[int, int]]:
@@ -209,16 +218,9 @@ def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[st
                         )
                     )
 
-    bound = 0.0
-    for key, members in populations.items():
-        experience = [people[a].experience for a in members]
-        industries = [people[a].industry for a in members]
-        # The best split of this theme's people within the size bounds, whatever the number and sizes of
-        # its groups (Theorem 2 in bound.py); the sizes actually used also count, for when no split fits.
-        over_sizes = sizes_upper_bound(experience, industries, inp.min_size, inp.max_size, inp.weights)
-        here = diversity_upper_bound(experience, industries, sizes[key], inp.weights)
-        bound += max(here, over_sizes.value) if over_sizes is not None else here
     counts = Counter(v.rule for v in violations)
+    keeps_rules = not any(counts[rule] for rule in _LINKED_ASSUMES)
+    free, with_sizes, bound, method = _bounds(inp, people, populations, sizes, keeps_rules)
     gap = 100.0 * (bound - diversity) / bound if bound > 0 else 0.0
     return Report(
         preferences=_preferences(inp, assignment),
@@ -226,6 +228,58 @@ def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[st
         violation_counts=tuple(sorted(counts.items())),
         diversity=diversity,
         diversity_bound=bound,
-        gap_percent=gap,
+        gap_percent=max(0.0, gap),
         infeasibility=infeasibility,
+        bound_without_rules=free,
+        bound_with_sizes=with_sizes,
+        bound_method=method,
+        optimal=keeps_rules and diversity >= bound - _EPS * max(1.0, bound),
     )
+
+
+def _cell_bounds(
+    inp: GroupingInput,
+    people: dict[int, Attendee],
+    populations: dict[tuple[int, str], list[int]],
+    sizes: dict[tuple[int, str], list[int]],
+) -> dict[tuple[int, str], float]:
+    """Per (round, theme): the best split of its people within the size bounds, whatever the number and
+    sizes of its groups (Theorem 2 in bound.py); the sizes actually used also count, for when no split fits."""
+    out = {}
+    for key, members in populations.items():
+        experience = [people[a].experience for a in members]
+        industries = [people[a].industry for a in members]
+        over_sizes = sizes_upper_bound(experience, industries, inp.min_size, inp.max_size, inp.weights)
+        here = diversity_upper_bound(experience, industries, sizes[key], inp.weights)
+        out[key] = max(here, over_sizes.value) if over_sizes is not None else here
+    return out
+
+
+def _bounds(
+    inp: GroupingInput,
+    people: dict[int, Attendee],
+    populations: dict[tuple[int, str], list[int]],
+    sizes: dict[tuple[int, str], list[int]],
+    keeps_rules: bool,
+) -> tuple[float, float, float, BoundMethod]:
+    """The bound without rules, with the group counts colleagues force, the one the gap is measured
+    against, and how that one was proven."""
+    cells = _cell_bounds(inp, people, populations, sizes)
+    free = float(sum(cells.values()))
+    if not keeps_rules or not cells:
+        return free, free, free, BoundMethod.PER_ROUND
+    keys = sorted(cells)
+    linked = linked_upper_bound(
+        [populations[k] for k in keys],
+        [k[0] for k in keys],
+        [cells[k] for k in keys],
+        [Person(a.id, a.experience, a.industry, a.organisation, a.duo_partner) for a in people.values()],
+        inp.min_size,
+        inp.max_size,
+        inp.weights,
+        inp.duo_policy,
+    )
+    if linked is None:
+        return free, free, free, BoundMethod.PER_ROUND
+    method = BoundMethod.LINKED if linked.linked else BoundMethod.SIZES
+    return free, linked.sizes_value, linked.value, method

@@ -31,6 +31,14 @@ class Rule(StrEnum):
     UNKNOWN_THEME = "unknown_theme"
 
 
+class BoundMethod(StrEnum):
+    """How ``Report.diversity_bound`` was proven (stable codes for the API and the board)."""
+
+    PER_ROUND = "per_round"  # each (round, theme) over every size profile: the plan breaks a rule
+    SIZES = "sizes"  # plus the group counts colleagues force; the rounds' no-repeat rule did not lower it
+    LINKED = "linked"  # plus the rounds linked by the no-repeat rule (an integer programme, HiGHS)
+
+
 @dataclass(frozen=True, slots=True)
 class Attendee:
     id: int
@@ -134,9 +142,16 @@ class Report:
     violations: tuple[Violation, ...]
     violation_counts: tuple[tuple[Rule, int], ...]  # sorted by rule, zero counts left out
     diversity: float
-    diversity_bound: float  # proven upper bound for this theme assignment and group-size profile
-    gap_percent: float
+    diversity_bound: float  # proven upper bound for this theme assignment (see bound_method)
+    gap_percent: float  # of diversity_bound: at most this share can still be gained
     infeasibility: tuple[str, ...] = ()  # up-front explanations: why a rule cannot hold at all
+    # The bound step by step, for the explanation: per round and theme over every size profile, ignoring
+    # the rules (the bound before issue 19); with the group counts colleagues force; and with the rounds
+    # linked by the rule that nobody meets twice (linked.py). diversity_bound is the last that applies.
+    bound_without_rules: float = 0.0
+    bound_with_sizes: float = 0.0
+    bound_method: BoundMethod = BoundMethod.PER_ROUND
+    optimal: bool = False  # diversity reaches a bound valid for every plan that keeps the rules
 
     @property
     def hard_violations(self) -> int:
