@@ -1,0 +1,161 @@
+"""Stage 2 over all rounds: build the rounds one after another, then search them jointly.
+
+Built in order, round 1 cannot know which of its pairs round 3 will need: people who share a theme in
+several rounds (on a small event, most of them) spend their new meetings early, and later rounds fall
+back to more, smaller groups. The joint search therefore revisits every (round, theme) with the
+meetings of *all* other rounds forbidden, fewest groups first, and keeps a new split only when it is
+better (fewer broken rules, then more diversity) — so it never undoes a guarantee of the first pass.
+Deterministic for the seed (no clock) unless ``out_of_time`` stops it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bound import pair_scores
+from .groups import Attributes, ThemeSplit, forbidden_pairs, repair_across_themes, split_theme
+from .mdgp import group_value
+from .model import Assignment
+from .tuning import JOINT_ITERATIONS_PER_PERSON, JOINT_SWEEPS, JOINT_UP_TO
+
+__all__ = ["Rounds", "build_rounds"]
+
+Rounds = list[list[tuple[int, np.ndarray]]]  # per round: (theme index, people of one group), by number
+
+
+def _previous_groups(attrs: Attributes, previous: Assignment | None, r: int, theme: str) -> dict[int, int]:
+    if previous is None:
+        return {}
+    index = attrs.plan.index
+    out = {}
+    for (pid, q), (t, number) in previous.placement().items():
+        if q == r and t == theme and pid in index:
+            out[index[pid]] = number - 1
+    return out
+
+
+def build_rounds(
+    attrs: Attributes, previous: Assignment | None, rng: np.random.Generator, notes: list[str]
+) -> Rounds:
+    """Every round's groups: first one round after another, then the joint sweeps."""
+    plan = attrs.plan
+    inp = plan.inp
+    rounds: Rounds = []
+    met: list[np.ndarray] = []
+    for r in range(inp.rounds):
+        round_groups: list[tuple[int, np.ndarray]] = []
+        clashes = 0
+        for t, theme in enumerate(inp.themes):
+            split = split_theme(attrs, r, t, met, _previous_groups(attrs, previous, r, theme), rng)
+            clashes += split.clashes
+            notes.extend(n for n in split.notes if n not in notes)
+            round_groups.extend((t, g) for g in split.groups)
+        if clashes and len(inp.themes) > 1:
+            repaired = repair_across_themes(attrs, r, [g for _, g in round_groups], [t for t, _ in round_groups],
+                                            met, rng)
+            round_groups = [(t, g) for (t, _), g in zip(round_groups, repaired, strict=True)]
+        rounds.append(round_groups)
+        met.extend(g for _, g in round_groups)
+    if inp.rounds > 1 and len(plan.people) <= JOINT_UP_TO:
+        _joint_sweeps(attrs, rounds, rng)
+    return rounds
+
+
+def _cell_key(attrs: Attributes, members: np.ndarray, groups: list[np.ndarray], met: list[np.ndarray]
+              ) -> tuple[int, float]:
+    """(forbidden pairs sharing a group, −diversity) of one split, with these meetings forbidden."""
+    pos = {int(i): x for x, i in enumerate(members)}
+    grp = np.zeros(len(members), dtype=np.int64)
+    for g, people in enumerate(groups):
+        grp[[pos[int(i)] for i in people]] = g
+    forbid = forbidden_pairs(attrs.plan, members, attrs.org, met)
+    same = grp[:, None] == grp[None, :]
+    clashes = int((forbid & same).sum()) // 2
+    if attrs.plan.together:  # partners kept together but split up count as broken rules too
+        mates = attrs.plan.partner[members]
+        clashes += sum(1 for x, m in enumerate(mates) if m > members[x] and m in pos and grp[pos[int(m)]] != grp[x])
+    dist = pair_scores(attrs.exp[members], attrs.ind[members], attrs.plan.inp.weights)
+    return clashes, -group_value(dist, grp)
+
+
+def _others(rounds: Rounds, r: int) -> list[np.ndarray]:
+    return [g for q, round_groups in enumerate(rounds) if q != r for _, g in round_groups]
+
+
+def _cell(rounds: Rounds, r: int, t: int) -> list[np.ndarray]:
+    return [g for theme, g in rounds[r] if theme == t]
+
+
+def _replace(rounds: Rounds, r: int, t: int, groups: list[np.ndarray]) -> Rounds:
+    out = list(rounds)
+    out[r] = sorted([(theme, g) for theme, g in rounds[r] if theme != t] + [(t, g) for g in groups],
+                    key=lambda tg: tg[0])
+    return out
+
+
+def _total_key(attrs: Attributes, rounds: Rounds) -> tuple[int, float]:
+    clashes, value = 0, 0.0
+    for r in range(len(rounds)):
+        others = _others(rounds, r)
+        for t in sorted({theme for theme, _ in rounds[r]}):
+            c, v = _cell_key(attrs, np.flatnonzero(attrs.plan.theme[:, r] == t), _cell(rounds, r, t), others)
+            clashes, value = clashes + c, value + v
+    return clashes, value
+
+
+def _joint_sweeps(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> None:
+    """Revisit every (round, theme) with the other rounds' meetings forbidden; then try each with one
+    group fewer, re-splitting the cells of other rounds where that split's pairs met before."""
+    plan = attrs.plan
+    inp = plan.inp
+    for _ in range(JOINT_SWEEPS):
+        changed = False
+        for r in range(inp.rounds):
+            for t in range(len(inp.themes)):
+                current = _cell(rounds, r, t)
+                if not current:
+                    continue
+                others = _others(rounds, r)
+                members = np.flatnonzero(plan.theme[:, r] == t)
+                start = {int(i): number for number, g in enumerate(current) for i in g}
+                split: ThemeSplit = split_theme(attrs, r, t, others, start, rng,
+                                                iterations_per_person=JOINT_ITERATIONS_PER_PERSON)
+                if _cell_key(attrs, members, split.groups, others) < _cell_key(attrs, members, current, others):
+                    rounds[:] = _replace(rounds, r, t, split.groups)
+                    changed = True
+                elif _fewer_groups(attrs, rounds, r, t, rng):
+                    changed = True
+        if not changed:
+            break
+
+
+def _fewer_groups(attrs: Attributes, rounds: Rounds, r: int, t: int, rng: np.random.Generator) -> bool:
+    """One group fewer in (r, t) (more pairs, so more diversity), paid for by re-splitting the cells of
+    other rounds whose earlier meetings stand in the way; kept only if the whole plan gets better."""
+    plan, inp = attrs.plan, attrs.plan.inp
+    current = _cell(rounds, r, t)
+    members = np.flatnonzero(plan.theme[:, r] == t)
+    k = len(current) - 1
+    if k < 1 or k * inp.max_size < len(members) or any(g > k for (i, q), g in plan.pinned_group.items()
+                                                          if q == r and plan.theme[i, r] == t):
+        return False
+    split = split_theme(attrs, r, t, _others(rounds, r), {}, rng,
+                        iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=k)
+    trial = _replace(rounds, r, t, split.groups)
+    # The cells of other rounds where two people of one new group met: split them again around it.
+    together = [set(g.tolist()) for g in split.groups]
+    for q in range(inp.rounds):
+        if q == r:
+            continue
+        for theme in sorted({theme for theme, _ in trial[q]}):
+            cell = _cell(trial, q, theme)
+            if not any(len(set(g.tolist()) & new) > 1 for g in cell for new in together):
+                continue
+            start = {int(i): number for number, g in enumerate(cell) for i in g}
+            again = split_theme(attrs, q, theme, _others(trial, q), start, rng,
+                                iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=len(cell))
+            trial = _replace(trial, q, theme, again.groups)
+    if _total_key(attrs, trial) < _total_key(attrs, rounds):
+        rounds[:] = trial
+        return True
+    return False

@@ -1,0 +1,39 @@
+"""The engine's tuning numbers, in one place (the search kernel keeps its own in ``_kernels.py``).
+
+Every number here trades quality for time or weighs one objective against another; none changes what
+the engine guarantees (hard rules first, determinism per seed, the bound). Measured with
+``bench/grouping.py`` on the synthetic and the real-shaped duo events.
+"""
+
+from __future__ import annotations
+
+from .mdgp import TabuSettings
+
+# --- Stage 1, the theme plan: preference costs (0 = the theme the preference mode aims at) -----------
+OTHER_THEME_COST = 4.0  # a theme the person did not rank: worse than any reordering of ranked ones
+REVISIT_COST = 1.0  # rotate mode: a theme already visited in an earlier round
+UNRANKED_LATE_COST = 0.5  # rotate mode: any theme in a round past the end of a short ranking
+
+# --- Stage 2, the groups: hard rules as penalties --------------------------------------------------
+# A forbidden pair (colleagues, partners kept apart, met before) costs this many times the largest
+# group's worth of the largest pair score: no diversity gain can ever pay for one.
+RULE_PENALTY_FACTOR = 1000.0
+# Moving someone to another theme to resolve a clash costs their preference loss, scaled so that the whole
+# preference scale sits this far below one broken rule and far above any diversity.
+PREFERENCE_BELOW_RULE = 1000.0
+
+# --- Search effort (iterations of the tabu search; ``SearchBudget.effort`` multiplies the per-person part)
+THEME_ITERATIONS_PER_PERSON = 8  # one (round, theme) split
+THEME_ITERATIONS_BASE = 200
+REPAIR_ITERATIONS_PER_PERSON = 20  # the round-wide repair across themes
+REPAIR_ITERATIONS_BASE = 500
+WINDOW_FROM = 1.5  # search in windows of ``SearchBudget.window_people`` once a theme has 1.5 times as many
+TABU = TabuSettings(stall_iterations=60, perturb_min_fraction=0.02, perturb_max_fraction=0.06)
+
+# --- Joint search over the rounds (rounds.py) -------------------------------------------------------
+# After the rounds are built one after another, each (round, theme) is split again knowing every other
+# round's meetings, fewest groups first. Small events gain most (they are where the rounds compete for
+# the same pairs); on large ones a sweep finds nothing and costs little.
+JOINT_SWEEPS = 3
+JOINT_ITERATIONS_PER_PERSON = 30  # per split revisited (plus THEME_ITERATIONS_BASE)
+JOINT_UP_TO = 600  # people: above this the joint sweeps are skipped (the rounds hardly compete)
