@@ -10,15 +10,16 @@ built one after another, then searched jointly (``rounds.py``). The tuning numbe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from .evaluate import evaluate
 from .groups import Attributes
 from .model import Assignment, Group, GroupingInput, GroupingResult
-from .rounds import build_rounds
+from .rounds import Rounds, build_rounds, plan_quality
 from .themes import ThemePlan, check_feasibility, group_count
-from .tuning import RULE_PENALTY_FACTOR, TABU
+from .tuning import MAX_STARTS, RULE_PENALTY_FACTOR, STARTS_PEOPLE, TABU
 
 __all__ = ["check_feasibility", "generate_breakouts", "group_count"]
 
@@ -39,12 +40,21 @@ def generate_breakouts(
     explanations = list(check_feasibility(inp))
     if not inp.attendees or not inp.themes or inp.min_size > inp.max_size or inp.min_size < 1:
         return GroupingResult(Assignment(()), evaluate(inp, Assignment(()), tuple(explanations)))
-    plan = ThemePlan(inp, previous)
-    explanations.extend(note for note in plan.notes if note not in explanations)
-    attrs = Attributes.of(plan, TABU, RULE_PENALTY_FACTOR, out_of_time)
-    rng = np.random.default_rng(inp.seed)
-    notes: list[str] = []
-    rounds = build_rounds(attrs, previous, rng, notes)
+    starts = 1 if previous is not None else max(1, min(MAX_STARTS, STARTS_PEOPLE // len(inp.attendees)))
+    best: tuple[tuple[int, float, float], ThemePlan, Rounds, list[str]] | None = None
+    for start in range(starts):
+        if start and out_of_time is not None and out_of_time():
+            break
+        seed = inp.seed if start == 0 else int(np.random.SeedSequence([inp.seed, start]).generate_state(1)[0])
+        plan = ThemePlan(replace(inp, seed=seed) if start else inp, previous)
+        attrs = Attributes.of(plan, TABU, RULE_PENALTY_FACTOR, out_of_time)
+        notes = list(plan.notes)
+        rounds = build_rounds(attrs, previous, np.random.default_rng(seed), notes)
+        key = plan_quality(attrs, rounds)
+        if best is None or key < best[0]:
+            best = (key, plan, rounds, notes)
+    assert best is not None
+    _, plan, rounds, notes = best
     explanations.extend(note for note in notes if note not in explanations)
     groups: list[Group] = []
     for r, round_groups in enumerate(rounds):

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bound import pair_scores
+from .bound import _profiles, pair_scores, profile_bound
 from .groups import Attributes, ThemeSplit, forbidden_pairs, repair_across_themes, split_theme
 from .mdgp import group_value
 from .model import Assignment
 from .tuning import JOINT_ITERATIONS_PER_PERSON, JOINT_SWEEPS, JOINT_UP_TO
 
-__all__ = ["Rounds", "build_rounds"]
+__all__ = ["Rounds", "build_rounds", "plan_quality"]
 
 Rounds = list[list[tuple[int, np.ndarray]]]  # per round: (theme index, people of one group), by number
 
@@ -136,8 +136,16 @@ def _fewer_groups(attrs: Attributes, rounds: Rounds, r: int, t: int, rng: np.ran
     current = _cell(rounds, r, t)
     members = np.flatnonzero(plan.theme[:, r] == t)
     k = len(current) - 1
-    if k < 1 or k * inp.max_size < len(members) or any(g > k for (i, q), g in plan.pinned_group.items()
-                                                          if q == r and plan.theme[i, r] == t):
+    colleagues = np.bincount(attrs.org[members])[1:] if len(members) else np.zeros(0, dtype=np.int64)
+    if (k < 1 or k * inp.max_size < len(members) or (len(colleagues) and colleagues.max() > k)
+            or any(g > k for (i, q), g in plan.pinned_group.items() if q == r and plan.theme[i, r] == t)):
+        return False
+    # Fewer groups only pay if their best split can beat the current one.
+    exp, ind = attrs.exp[members].tolist(), attrs.ind[members].tolist()
+    current_value = -_cell_key(attrs, members, current, [])[1]
+    if max((profile_bound(exp, ind, p, inp.weights) for p in _profiles(len(members), inp.min_size,
+                                                                            inp.max_size, 2_000) or ()
+            if sum(p.values()) == k), default=-np.inf) <= current_value:
         return False
     split = split_theme(attrs, r, t, _others(rounds, r), {}, rng,
                         iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=k)
@@ -159,3 +167,15 @@ def _fewer_groups(attrs: Attributes, rounds: Rounds, r: int, t: int, rng: np.ran
         rounds[:] = trial
         return True
     return False
+
+
+def plan_quality(attrs: Attributes, rounds: Rounds) -> tuple[int, float, float]:
+    """How to choose between plans of different starts: (broken rules, preference cost, −diversity)."""
+    plan = attrs.plan
+    clashes, minus_value = _total_key(attrs, rounds)
+    for round_groups in rounds:
+        clashes += sum(1 for _, g in round_groups
+                       if not plan.inp.min_size <= len(g) <= plan.inp.max_size)
+    preference = sum(plan.cost(i, r, int(plan.theme[i, r]))
+                     for i in range(len(plan.people)) for r in range(plan.inp.rounds))
+    return clashes, round(preference, 9), minus_value
