@@ -177,8 +177,15 @@ class ReportOut(msgspec.Struct):
     violations: list[ViolationOut]
     preferences: list[RoundPreferencesOut]
     diversity: float
+    # The proven upper bound the gap is measured against, for these themes: "linked" (the rounds linked by
+    # the rule that nobody meets twice, and the group counts colleagues force), "sizes" (the group counts
+    # only: the linking did not lower it) or "per_round" (while the plan breaks a rule: the rules ignored).
     diversity_bound: float
     gap_percent: float
+    bound_without_rules: float  # each (round, theme) on its own, every size profile, no rules
+    bound_with_sizes: float  # plus the group counts the colleague rule forces
+    bound_method: str
+    optimal: bool  # diversity reaches a bound valid for every plan that keeps the rules
     infeasibility: list[str]
 
 

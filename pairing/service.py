@@ -705,6 +705,10 @@ def _report_view(report: grouping.Report, names: Mapping[int, str]) -> dict[str,
         "diversity": round(report.diversity, 3),
         "diversity_bound": round(report.diversity_bound, 3),
         "gap_percent": round(report.gap_percent, 3),
+        "bound_without_rules": round(report.bound_without_rules, 3),
+        "bound_with_sizes": round(report.bound_with_sizes, 3),
+        "bound_method": str(report.bound_method),
+        "optimal": report.optimal,
         "infeasibility": list(report.infeasibility),
     }
 

@@ -205,6 +205,10 @@ async def test_generate_gives_a_clean_report_and_no_private_data(board: Board) -
     assert [p["round"] for p in report["preferences"]] == [1, 2]
     assert all(p["neutral"] == 60 for p in report["preferences"])  # nobody ranked
     assert 0 <= report["gap_percent"] < 100 and report["diversity"] <= report["diversity_bound"] + 1e-6
+    # The bound step by step: the rules only lower it; a plan that keeps them is measured against the lowest.
+    assert report["diversity_bound"] <= report["bound_with_sizes"] <= report["bound_without_rules"]
+    assert report["bound_method"] in ("sizes", "linked")
+    assert report["optimal"] == (report["gap_percent"] == 0)
     assert plan["ticket_holders"] == 60 and plan["unplaced"] == []
     for rnd in plan["rounds"]:
         assert rnd["starts_at"] and rnd["session_id"]

@@ -47,6 +47,7 @@ def plan() -> dict[str, Any]:
             "preferences": [{"round": 1, "first": 2, "second": 0, "third": 0, "other": 0, "neutral": 1,
                              "as_planned": 1}],
             "diversity": 10.25, "diversity_bound": 12.5, "gap_percent": 18.0, "infeasibility": [],
+            "bound_without_rules": 14.0, "bound_with_sizes": 13.0, "bound_method": "per_round", "optimal": False,
         },
     }
 
@@ -102,7 +103,19 @@ def client() -> TestClient[Litestar]:
             "daily": [{"day": date(2027, 1, 5), "reserved": 2, "paid": 1}, {"day": date(2027, 1, 6), "reserved": 2,
                                                                             "paid": 2}]}})
 
-    app = Litestar(route_handlers=[area_page, edit, sales, create_language_router()],
+    @get("/explained/{lang:str}/{variant:str}", sync_to_thread=False)
+    def explained(lang: FromPath[str], variant: FromPath[str]) -> Template:
+        context = area(lang).context
+        report = {**context["plan"]["report"], "hard_violations": 0, "violation_counts": {}, "violations": []}
+        if variant == "linked":  # the bound of the issue's event: 1,341 without rules, 1,190 with them
+            report.update(diversity=1165.0, diversity_bound=1190.0, gap_percent=2.1, bound_without_rules=1341.0,
+                          bound_with_sizes=1301.0, bound_method="linked", optimal=False)
+        else:
+            report.update(diversity=445.0, diversity_bound=445.0, gap_percent=0.0, bound_without_rules=445.0,
+                          bound_with_sizes=445.0, bound_method="sizes", optimal=True)
+        return Template("board/_area.html", context={**context, "plan": {**context["plan"], "report": report}})
+
+    app = Litestar(route_handlers=[area_page, edit, sales, explained, create_language_router()],
                    template_config=create_template_config([TEMPLATE_DIR]))
     with TestClient(app) as test_client:
         yield test_client
@@ -119,6 +132,22 @@ def test_the_report_shows_broken_rules_in_red_with_explanations_and_zeros_in_gre
     assert html.count('class="board__card"') == 3 and ">vast<" in html  # the pinned person is marked
     assert 'name="room:1:1:keurmerk" value="Zaal 1"' in html
     assert "14:00–15:30" in html  # the round's times in the event's zone
+
+
+def test_the_report_explains_its_gap_in_words_or_says_proven_optimal(client: TestClient[Litestar]) -> None:
+    html = client.get("/explained/nl/linked").text
+    assert "Afstand tot de grens: 2,1 %" in html and "hoogstens 2,1 % meer te winnen" in html
+    # 1,341 − 1,165 = 176 = 13.1 % of 1,341: 3.0 % from the colleagues' group sizes, 8.3 % from no-repeat.
+    assert "Zonder regels zou de grens 1341,0 zijn, 13,1 % boven deze indeling." in html
+    assert "Daarvan komt 3,0 % door de groepsgroottes" in html and "en 8,3 % door de regel" in html
+    assert "Optimaal bewezen" not in html
+    english = client.get("/explained/en/linked").text
+    assert "Without the rules the bound would be 1341.0, 13.1 % above this plan." in english
+    optimal = client.get("/explained/nl/optimal").text
+    assert "Optimaal bewezen." in optimal and "Afstand tot de grens" not in optimal
+    assert "Zonder regels" not in optimal
+    # A plan that breaks a rule is compared with the bound without rules, and the board says so.
+    assert "wordt de diversiteit vergeleken met de grens die de regels negeert" in client.get("/area/nl").text
 
 
 def test_the_board_area_in_english(client: TestClient[Litestar]) -> None:
