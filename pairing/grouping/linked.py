@@ -43,6 +43,7 @@ import numpy as np
 
 from .bound import _People, _profile_value, _profiles
 from .model import DiversityWeights, DuoPolicy
+from .solver import MixedIntegerProgramme
 
 __all__ = ["LinkedBound", "Person", "linked_upper_bound", "sizes_floor"]
 
@@ -69,6 +70,8 @@ class LinkedBound:
     free_value: float  # the per-cell bound over every size profile (bound.py's Theorem 2), no rules
     solved: bool  # the solver proved its optimum (else ``value`` is its dual bound: still valid)
     linked: bool  # rule 2 lowered the bound below ``sizes_value``
+    # Per cell, the number of groups of the solver's best choice (None: the cell is free, any count).
+    group_counts: tuple[int | None, ...] = ()
 
 
 def sizes_floor(members: Sequence[Person], policy: DuoPolicy) -> int:
@@ -178,7 +181,7 @@ def _linked_cached(
     untouched = sum(free[c] for c in range(len(cells)) if c not in best_by_count)
     free_value = float(sum(free))
     sizes_value = untouched + sum(min(free[c], max(b.values())) for c, b in best_by_count.items())
-    model = _Model()
+    model = MixedIntegerProgramme(_MAX_NODES)
     count_var: dict[int, dict[int, int]] = {}
     for c, best in best_by_count.items():
         one = model.row(1.0, 1.0)
@@ -197,90 +200,14 @@ def _linked_cached(
                 model.add(row, x, 1.0)
                 for y in allowed:
                     model.add(row, y, -1.0)
+    counts: list[int | None] = [None] * len(cells)
     if not count_var:
-        return LinkedBound(sizes_value, sizes_value, free_value, True, False)
-    solved, bound = model.solve()
+        return LinkedBound(sizes_value, sizes_value, free_value, True, False, tuple(counts))
+    solved, bound, chosen = model.solve()
     if bound is None:
         return None
+    for c, options in count_var.items():
+        counts[c] = next((k for k, x in options.items() if chosen is not None and chosen[x] > 0.5), None)
     value = min(untouched + bound + _SAFETY * max(1.0, abs(bound)), sizes_value)
-    return LinkedBound(value, sizes_value, free_value, solved, value < sizes_value - _SAFETY * max(1.0, sizes_value))
-
-
-class _Model:
-    """A sparse mixed-integer programme (maximise), built column by column and solved by HiGHS."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.integer: list[bool] = []
-        self.entries: list[list[tuple[int, float]]] = []
-        self.row_lower: list[float] = []
-        self.row_upper: list[float] = []
-
-    def row(self, lower: float, upper: float) -> int:
-        self.row_lower.append(lower)
-        self.row_upper.append(upper)
-        return len(self.row_lower) - 1
-
-    def column(
-        self, cost: float, lower: float, upper: float, entries: list[tuple[int, float]], *, integer: bool = False
-    ) -> int:
-        self.cost.append(cost)
-        self.lower.append(lower)
-        self.upper.append(upper)
-        self.integer.append(integer)
-        self.entries.append(list(entries))
-        return len(self.cost) - 1
-
-    def add(self, row: int, column: int, coefficient: float) -> None:
-        self.entries[column].append((row, coefficient))
-
-    def solve(self) -> tuple[bool, float | None]:
-        """(proved optimal, upper bound on the optimum) — None when the model is infeasible."""
-        import highspy  # loaded only by events that need the linked bound
-
-        inf = highspy.kHighsInf
-        clip = lambda v: inf if v == np.inf else (-inf if v == -np.inf else v)  # noqa: E731
-        lp = highspy.HighsLp()
-        n_cols, n_rows = len(self.cost), len(self.row_lower)
-        lp.num_col_, lp.num_row_ = n_cols, n_rows
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.col_cost_ = np.array(self.cost)
-        lp.col_lower_ = np.array([clip(v) for v in self.lower])
-        lp.col_upper_ = np.array([clip(v) for v in self.upper])
-        lp.row_lower_ = np.array([clip(v) for v in self.row_lower])
-        lp.row_upper_ = np.array([clip(v) for v in self.row_upper])
-        starts = np.zeros(n_cols + 1, dtype=np.int32)
-        index: list[int] = []
-        value: list[float] = []
-        for k, entries in enumerate(self.entries):
-            for row, coefficient in entries:
-                index.append(row)
-                value.append(coefficient)
-            starts[k + 1] = len(index)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = starts
-        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-        lp.a_matrix_.value_ = np.array(value)
-        if any(self.integer):
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if x else highspy.HighsVarType.kContinuous for x in self.integer
-            ]
-        solver = highspy.Highs()
-        for option, setting in (("output_flag", False), ("random_seed", 0), ("threads", 1),
-                                ("mip_max_nodes", _MAX_NODES), ("mip_rel_gap", 1e-9)):
-            solver.setOptionValue(option, setting)
-        solver.passModel(lp)
-        solver.run()
-        status = solver.getModelStatus()
-        info = solver.getInfo()
-        if status == highspy.HighsModelStatus.kOptimal:
-            best = float(info.objective_function_value)
-            if any(self.integer):
-                best = max(best, float(info.mip_dual_bound))
-            return True, best
-        if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return False, None
-        dual = float(info.mip_dual_bound) if any(self.integer) else np.inf
-        return False, dual if np.isfinite(dual) else None
+    linked = value < sizes_value - _SAFETY * max(1.0, sizes_value)
+    return LinkedBound(value, sizes_value, free_value, solved, linked, tuple(counts))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bound import _profiles, pair_scores, profile_bound
+from .bound import _profiles, pair_scores, profile_bound, sizes_upper_bound
 from .groups import Attributes, ThemeSplit, forbidden_pairs, repair_across_themes, split_theme
+from .layout import rule_keeping_layout
+from .linked import Person, linked_upper_bound
 from .mdgp import group_value
 from .model import Assignment
-from .tuning import JOINT_ITERATIONS_PER_PERSON, JOINT_SWEEPS, JOINT_UP_TO
+from .tuning import FEWER_GROUPS_PASSES, JOINT_ITERATIONS_PER_PERSON, JOINT_SWEEPS, JOINT_UP_TO, LAYOUT_UP_TO
 
 __all__ = ["Rounds", "build_rounds", "plan_quality"]
 
@@ -40,7 +42,7 @@ def build_rounds(
     """Every round's groups: first one round after another, then the joint sweeps."""
     plan = attrs.plan
     inp = plan.inp
-    rounds: Rounds = []
+    rounds: Rounds = [[] for _ in range(inp.rounds)]
     met: list[np.ndarray] = []
     for r in range(inp.rounds):
         round_groups: list[tuple[int, np.ndarray]] = []
@@ -54,11 +56,46 @@ def build_rounds(
             repaired = repair_across_themes(attrs, r, [g for _, g in round_groups], [t for t, _ in round_groups],
                                             met, rng)
             round_groups = [(t, g) for (t, _), g in zip(round_groups, repaired, strict=True)]
-        rounds.append(round_groups)
+        rounds[r] = round_groups
         met.extend(g for _, g in round_groups)
     if inp.rounds > 1 and len(plan.people) <= JOINT_UP_TO:
         _joint_sweeps(attrs, rounds, rng)
+    if inp.rounds > 1 and len(plan.people) <= LAYOUT_UP_TO:
+        rounds = _relayout(attrs, rounds, rng)
     return rounds
+
+
+def _relayout(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> Rounds:
+    """Where the linked bound says some theme could do with fewer groups than it has, ask HiGHS for a
+    layout with the bound's group counts that keeps every rule, polish it, and keep it if it is better."""
+    plan = attrs.plan
+    inp = plan.inp
+    cells = sorted({(r, t) for r, round_groups in enumerate(rounds) for t, _ in round_groups})
+    have = {cell: len(_cell(rounds, *cell)) for cell in cells}
+    people = [Person(a.id, a.experience, a.industry, a.organisation, a.duo_partner) for a in plan.people]
+    members = {cell: np.flatnonzero(plan.theme[:, cell[0]] == cell[1]) for cell in cells}
+    free, best_count = [], []
+    for cell in cells:
+        exp, ind = attrs.exp[members[cell]].tolist(), attrs.ind[members[cell]].tolist()
+        over = sizes_upper_bound(exp, ind, inp.min_size, inp.max_size, inp.weights)
+        free.append(over.value if over is not None else np.inf)
+        best_count.append(len(over.sizes) if over is not None else have[cell])
+    if not all(np.isfinite(free)):
+        return rounds
+    bound = linked_upper_bound([[plan.people[i].id for i in members[c]] for c in cells], [c[0] for c in cells],
+                               free, people, inp.min_size, inp.max_size, inp.weights, inp.duo_policy)
+    if bound is None or -_total_key(attrs, rounds)[1] >= bound.value - 1e-9:
+        return rounds
+    # The bound's choice where the rules touch a cell; elsewhere the count of the cell's best size profile.
+    counts = {cell: (k if k is not None else best) for cell, k, best in zip(cells, bound.group_counts, best_count,
+                                                                            strict=True)}
+    if counts == have:
+        return rounds
+    layout = rule_keeping_layout(plan, attrs.org, counts)
+    if layout is None:
+        return rounds
+    _joint_sweeps(attrs, layout, rng)
+    return layout if plan_quality(attrs, layout) < plan_quality(attrs, rounds) else rounds
 
 
 def _cell_key(attrs: Attributes, members: np.ndarray, groups: list[np.ndarray], met: list[np.ndarray]
@@ -150,19 +187,25 @@ def _fewer_groups(attrs: Attributes, rounds: Rounds, r: int, t: int, rng: np.ran
     split = split_theme(attrs, r, t, _others(rounds, r), {}, rng,
                         iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=k)
     trial = _replace(rounds, r, t, split.groups)
-    # The cells of other rounds where two people of one new group met: split them again around it.
-    together = [set(g.tolist()) for g in split.groups]
-    for q in range(inp.rounds):
-        if q == r:
-            continue
-        for theme in sorted({theme for theme, _ in trial[q]}):
-            cell = _cell(trial, q, theme)
-            if not any(len(set(g.tolist()) & new) > 1 for g in cell for new in together):
-                continue
-            start = {int(i): number for number, g in enumerate(cell) for i in g}
-            again = split_theme(attrs, q, theme, _others(trial, q), start, rng,
-                                iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=len(cell))
-            trial = _replace(trial, q, theme, again.groups)
+    # The cells of other rounds where two people of one new group met: split them again around it, a few
+    # passes, since one re-split can move a clash into another round's cell.
+    for _ in range(FEWER_GROUPS_PASSES):
+        clashing = False
+        for q in range(inp.rounds):
+            others = _others(trial, q)
+            for theme in sorted({theme for theme, _ in trial[q]}):
+                cell = _cell(trial, q, theme)
+                cell_members = np.flatnonzero(plan.theme[:, q] == theme)
+                if _cell_key(attrs, cell_members, cell, others)[0] == 0:
+                    continue
+                clashing = True
+                start = {int(i): number for number, g in enumerate(cell) for i in g}
+                again = split_theme(attrs, q, theme, others, start, rng,
+                                    iterations_per_person=JOINT_ITERATIONS_PER_PERSON, groups=len(cell))
+                trial = _replace(trial, q, theme, again.groups)
+                others = _others(trial, q)
+        if not clashing:
+            break
     if _total_key(attrs, trial) < _total_key(attrs, rounds):
         rounds[:] = trial
         return True

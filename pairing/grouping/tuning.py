@@ -37,6 +37,10 @@ TABU = TabuSettings(stall_iterations=60, perturb_min_fraction=0.02, perturb_max_
 JOINT_SWEEPS = 3
 JOINT_ITERATIONS_PER_PERSON = 30  # per split revisited (plus THEME_ITERATIONS_BASE)
 JOINT_UP_TO = 600  # people: above this the joint sweeps are skipped (the rounds hardly compete)
+FEWER_GROUPS_PASSES = 3  # re-split passes over the cells a try with one group fewer clashes with
+# Up to this many people, where the linked bound says some theme could do with fewer groups than the search
+# left it, HiGHS looks for a rule-keeping layout with the bound's group counts (layout.py).
+LAYOUT_UP_TO = 150
 
 # --- Several starts on small events (engine.py) ---------------------------------------------------
 # A small event's result depends much on where the first pass starts (which theme each neutral person

@@ -3,8 +3,10 @@ every plan that keeps the rules, on small events where every plan can be listed.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations, product
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,12 @@ from pairing.grouping import (
     evaluate,
     generate_breakouts,
 )
+from pairing.grouping.groups import Attributes
+from pairing.grouping.layout import rule_keeping_layout
+from pairing.grouping.rounds import build_rounds
 from pairing.grouping.synthetic import DUO_EVENT_SIZES, duo_event
+from pairing.grouping.themes import ThemePlan
+from pairing.grouping.tuning import RULE_PENALTY_FACTOR, TABU
 
 THEMES = ("a", "b")
 
@@ -160,3 +167,32 @@ def test_real_shaped_events_keep_the_rules_and_stay_below_the_bound(size: int) -
     assert report.diversity <= report.diversity_bound + 1e-9
     assert report.diversity_bound <= report.bound_with_sizes <= report.bound_without_rules
     assert report.optimal == (report.gap_percent < 1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_layout_with_given_group_counts_keeps_every_rule(seed: int) -> None:
+    """HiGHS lays a plan out with given group counts per (round, theme) (the engine asks for the linked
+    bound's): asked for the counts the search itself reached (so a layout exists), it finds one, and that
+    one keeps every rule and has exactly those counts."""
+    inp = duo_event(40, seed)
+    plan = ThemePlan(inp, None)
+    attrs = Attributes.of(plan, TABU, RULE_PENALTY_FACTOR, None)
+    searched = build_rounds(attrs, None, np.random.default_rng(seed), [])
+    counts = dict(Counter((r, t) for r, round_groups in enumerate(searched) for t, _ in round_groups))
+    layout = rule_keeping_layout(plan, attrs.org, counts)
+    assert layout is not None
+    groups = []
+    for r, round_groups in enumerate(layout):
+        numbers: Counter[int] = Counter()
+        for t, members in round_groups:
+            numbers[t] += 1
+            groups.append(Group(r, inp.themes[t], numbers[t], tuple(plan.people[i].id for i in members)))
+        assert dict(numbers) == {t: k for (q, t), k in counts.items() if q == r}
+    report = evaluate(inp, Assignment(tuple(groups)))
+    assert report.hard_violations == 0, report.violations[:3]
+
+
+@pytest.mark.parametrize("size", [40, 80])
+def test_real_shaped_events_are_deterministic_per_seed(size: int) -> None:
+    inp = duo_event(size, 2)
+    assert generate_breakouts(inp).assignment == generate_breakouts(inp).assignment
