@@ -21,6 +21,7 @@ from litestar.plugins import CLIPluginProtocol
 
 from core import db, jobs, ratelimit
 from core.auth import AuthenticationMiddleware
+from core.edge import RequestEdgeMiddleware
 from core.errors import problem_handlers
 from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
 from core.security import security_headers
@@ -156,7 +157,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
-        middleware=[AuthenticationMiddleware()],
+        # The edge first: a NUL or an undecodable body is refused before anything reads it (core/edge.py).
+        middleware=[RequestEdgeMiddleware(), AuthenticationMiddleware()],
         # API paths keep problem+json; page paths get an HTML error page (or the sign-in page for a 401).
         exception_handlers=page_aware_handlers(problem_handlers()),
         template_config=create_template_config(),

@@ -39,6 +39,16 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: str = "development"
@@ -65,7 +75,9 @@ class Settings:
     job_interval_seconds: float = 5.0
     # Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; empty: the socket peer is the client.
     trusted_proxies: tuple[str, ...] = ()
-    # Multiplies every rate limit (core.ratelimit); 0 switches rate limiting off (load benchmarks only).
+    # Multiplies every rate limit (core.ratelimit): 2 doubles each limit, 0.5 halves it (never below one hit per
+    # window). 0 switches rate limiting off, nothing is counted (load benchmarks only; refused in production).
+    # Negative values are refused everywhere.
     rate_limit_scale: float = 1.0
 
     @property
@@ -118,13 +130,15 @@ class Settings:
             background_jobs=_bool(env.get("BACKGROUND_JOBS"), default=True),
             job_interval_seconds=float(env.get("JOB_INTERVAL_SECONDS") or 5.0),
             trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
-            rate_limit_scale=float(env.get("RATE_LIMIT_SCALE") or 1.0),
+            rate_limit_scale=_float("RATE_LIMIT_SCALE", 1.0),
         )
         settings.check()
         return settings
 
     def check(self) -> None:
-        """Refuse development defaults in production."""
+        """Refuse what is wrong anywhere, and development defaults in production."""
+        if not self.rate_limit_scale >= 0:  # also NaN
+            raise SettingsError(f"RATE_LIMIT_SCALE must be 0 (off) or positive, got {self.rate_limit_scale}")
         if not self.is_production:
             return
         problems = []
@@ -139,7 +153,7 @@ class Settings:
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be an https:// URL")
         if self.rate_limit_scale <= 0:
-            problems.append("RATE_LIMIT_SCALE must be positive (rate limiting cannot be switched off)")
+            problems.append("RATE_LIMIT_SCALE must be positive (0 switches rate limiting off: never in production)")
         if problems:
             raise SettingsError("Refusing to start in production: " + "; ".join(problems))
 

@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "Alleen facilitatoren en organisatoren mogen dit doen.": "Only facilitators and organisers may do this.",
     "Te veel pogingen. Probeer het over {seconds} seconden opnieuw.":
         "Too many attempts. Please try again in {seconds} seconds.",
+    "Tekst mag geen NUL-teken (U+0000) bevatten.": "Text must not contain a NUL character (U+0000).",
     # --- events -------------------------------------------------------------------------------------
     "Dit evenement bestaat niet.": "This event does not exist.",
     "Alleen de organisator van dit evenement kan dit doen.": "Only the organiser of this event can do this.",
@@ -75,6 +76,11 @@ MESSAGES: dict[str, str] = {
     "Deze geboortedatum kan niet kloppen.": "This date of birth cannot be right.",
     "Vul een geldig e-mailadres in.": "Enter a valid e-mail address.",
     "Vul je naam in.": "Enter your name.",
+    "Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
+        "A name can only hold letters, digits, spaces and ' - . , and no web address.",
+    "Vul de naam van je partner in.": "Enter your companion's name.",
+    "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
+        "Your companion's name can only hold letters, digits, spaces and ' - . , and no web address.",
     "E-mailadres of wachtwoord klopt niet.": "The e-mail address or password is not correct.",
     "Dit account bestaat niet (meer).": "This account does not exist (any more).",
     "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je account "
@@ -148,6 +154,7 @@ MESSAGES: dict[str, str] = {
     # the Stripe webhook's own message is English already
     "The Stripe-Signature header is missing, forged or too old.":
         "The Stripe-Signature header is missing, forged or too old.",
+    "Unexpected webhook payload: {problem}": "Unexpected webhook payload: {problem}",
     # --- pairing ------------------------------------------------------------------------------------
     "Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
         "Only facilitators and the organiser of this event may plan the breakouts.",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+import unicodedata
+from typing import Final, Literal
 
 EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
     # level: (code, Dutch label, English label)
@@ -22,6 +23,30 @@ _COMMON = {
     "1234567890", "qwertyuiop", "12345678910", "iloveyou12", "klantcontact", "letmein123",
     "0123456789", "abcdefghij", "azertyuiop", "football12", "aaaaaaaaaa",
 }
+
+
+# A person's name travels into mails to other people (a companion's confirmation, a voided ticket): it may hold
+# letters of any script, digits, spaces and ' ’ - . , but nothing a mail client turns into a link or markup.
+_NAME_PUNCTUATION = frozenset(" '’-.,")
+# "phish.example", "www.x", "10.0.0.1": a dot between two word characters, unless it follows one initial
+# ("J.P. Balkenende" stays a name).
+_LINK_LIKE = re.compile(r"[^\W_]{2,}\.[^\W_]|\d\.\d")
+NameProblem = Literal["empty", "characters", "link"]
+
+
+def name_problem(name: str) -> NameProblem | None:
+    """Why a person's name cannot be used, or None: "empty" (only spaces), "characters" (anything but letters,
+    marks, digits, spaces and ' ’ - . ,: no URL scheme, no markup, no e-mail address) or "link" (looks like a
+    domain or an address)."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        return "empty"
+    for char in cleaned:
+        if not (char.isalnum() or char in _NAME_PUNCTUATION or unicodedata.category(char).startswith("M")):
+            return "characters"
+    if _LINK_LIKE.search(cleaned):
+        return "link"
+    return None
 
 
 def normalise_email(email: str) -> str:

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, SIGNUP_PER_IP, Limit, enforce
-from members.rules import EXPERIENCE_LEVELS, email_is_valid, normalise_email, password_problem
+from members.rules import EXPERIENCE_LEVELS, email_is_valid, name_problem, normalise_email, password_problem
 from members.tables import AuthToken, EmailVerification, Member, PasswordReset
 from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 
@@ -75,6 +75,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
+def check_name(name: str) -> None:
+    """A member's own name: not empty, and nothing that could carry a link or markup into someone's mail."""
+    problem = name_problem(name)
+    if problem == "empty":
+        raise InvalidInput("Vul je naam in.", field="name")
+    if problem is not None:
+        raise InvalidInput("Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+                           field="name")
+
+
 def _check_profile(industry: str, experience_level: int, birth_date: date | None, today: date) -> None:
     if industry not in INDUSTRIES:
         raise InvalidInput(f"Onbekende sector '{industry}'.", field="industry")
@@ -95,8 +105,7 @@ async def signup(data: NewMember, *, roles: tuple[str, ...] = (), client_ip: str
     email = normalise_email(data.email)
     if not email_is_valid(email):
         raise InvalidInput("Vul een geldig e-mailadres in.", field="email")
-    if not data.name.strip():
-        raise InvalidInput("Vul je naam in.", field="name")
+    check_name(data.name)
     weak = password_problem(data.password, email, data.name)
     if weak:
         raise InvalidInput(weak, field="password")
@@ -107,7 +116,7 @@ async def signup(data: NewMember, *, roles: tuple[str, ...] = (), client_ip: str
         rows = await Member.insert(
             Member(
                 email=email,
-                name=data.name.strip(),
+                name=" ".join(data.name.split()),
                 password_hash=password_hash,
                 organisation=data.organisation.strip(),
                 industry=data.industry,
@@ -237,8 +246,9 @@ async def update_profile(member_id: int, changes: dict[str, Any]) -> dict[str, A
     current = await get_profile(member_id)
     merged = {**current, **changes}
     _check_profile(merged["industry"], merged["experience_level"], merged["birth_date"], utcnow().date())
-    if "name" in changes and not str(changes["name"]).strip():
-        raise InvalidInput("Vul je naam in.", field="name")
+    if "name" in changes:
+        check_name(str(changes["name"]))
+        changes = {**changes, "name": " ".join(str(changes["name"]).split())}
     values: dict[Any, Any] = {getattr(Member, k): v for k, v in changes.items()}
     values[Member.updated_at] = utcnow()
     await Member.update(values).where(Member.id == member_id)

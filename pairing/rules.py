@@ -177,13 +177,15 @@ def _in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_date: date) -> Eligibility:
+def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_date: date,
+                          today: date | None = None) -> Eligibility:
     """Whether the companion may join a DUO ticket for an event on `event_date` (its local date).
 
     Eligible when younger than `rule.age_limit` on `event_date`, or working in an industry other than
     `rule.home_industry`. Validation comes first, so bad data is reported as such rather than as a
-    refusal: an unknown industry code, and a birth date after the event date (we read no clock, so the
-    event date stands in for "today") or implying an age above MAX_PLAUSIBLE_AGE, give their own codes.
+    refusal: an unknown industry code, and a birth date after `today` (the caller's local date; we read no
+    clock) or after the event date, or implying an age above MAX_PLAUSIBLE_AGE, give their own codes: nobody
+    not yet born is "0 on the day".
     A missing birth date only matters on the home-industry path, where it is asked for.
     """
     limit = rule.age_limit
@@ -201,7 +203,7 @@ def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_
 
     age: int | None = None
     if companion.birth_date is not None:
-        if companion.birth_date > event_date:
+        if companion.birth_date > (event_date if today is None else min(today, event_date)):
             return Eligibility(
                 False, None, None, CODE_BIRTH_DATE_INVALID,
                 "De geboortedatum van je partner ligt in de toekomst: controleer het jaartal.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import msgspec
@@ -15,7 +16,7 @@ from core.auth import current, requires_member, requires_organiser, signed_in
 from core.params import DbId
 from settings import Settings
 from ticketing import payments, service
-from ticketing.errors import InvalidSignature
+from ticketing.errors import InvalidSignature, InvalidWebhookPayload
 from ticketing.schemas import (
     AttendeeListOut,
     CompanionIn,
@@ -30,7 +31,10 @@ from ticketing.schemas import (
     OverrideOut,
     PaymentOut,
     WebhookAck,
+    stripe_event_problem,
 )
+
+log = logging.getLogger("nieuw_geluid.ticketing")
 
 
 def _companion(data: CompanionIn) -> service.CompanionIn:
@@ -151,12 +155,24 @@ class StripeWebhookController(Controller):
     @post("/webhook", summary="Stripe events (signed)", operation_id="stripe_webhook", status_code=200,
           include_in_schema=True)
     async def webhook(self, request: Request[Any, Any, Any]) -> WebhookAck:
+        """`invalid_signature` (400) when forged or stale; `invalid_webhook_payload` (400, logged, nothing stored)
+        when signed but not shaped like the event it names."""
         payload = await request.body()
         try:
             payments.current().verify(payload, request.headers.get("stripe-signature"))
-            event = json.loads(payload)
         except ValueError as exc:
             raise InvalidSignature("The Stripe-Signature header is missing, forged or too old.") from exc
+        try:
+            event: Any = json.loads(payload)
+        except ValueError:
+            event = None
+        problem = stripe_event_problem(event) if event is not None else "not JSON"
+        if problem is not None:
+            # Signed by Stripe (or whoever holds the secret) yet not what the handlers read: refuse it before
+            # anything is stored, so its id is not spent and a corrected redelivery still applies.
+            event_id = event.get("id") if isinstance(event, dict) else None
+            log.warning("Refused a signed Stripe webhook of unexpected shape (id %r): %s", event_id, problem)
+            raise InvalidWebhookPayload(f"Unexpected webhook payload: {problem}")
         outcome = await service.handle_stripe_event(event)
         return WebhookAck(received=True, outcome=outcome)
 

@@ -77,3 +77,9 @@ class PaymentUnavailable(DomainError):
 
 class InvalidSignature(DomainError):
     code, status, title = "invalid_signature", 400, "Invalid webhook signature"
+
+
+class InvalidWebhookPayload(DomainError):
+    """Correctly signed, but not shaped like the Stripe event it claims to be (nothing is stored)."""
+
+    code, status, title = "invalid_webhook_payload", 400, "Unexpected webhook payload"

@@ -166,13 +166,18 @@ class Payments:
                 return RefundResult(id=data["id"], status=data.get("status") or "pending")
         return None
 
-    def verify(self, payload: bytes, signature: str | None) -> stripe.Event:
-        """The event if `Stripe-Signature` is valid and fresh (5 minutes); raises ValueError otherwise."""
+    def verify(self, payload: bytes, signature: str | None) -> None:
+        """Returns when `Stripe-Signature` is valid and fresh (5 minutes); raises ValueError otherwise.
+
+        Only the signature: the SDK's construct_event also builds an Event object and fails with an
+        AttributeError on a signed body of another shape (a JSON list), which the caller checks itself."""
         if not signature:
             raise ValueError("Stripe-Signature header missing")
         try:
-            return stripe.Webhook.construct_event(payload, signature, self.settings.stripe_webhook_secret)
-        except stripe.SignatureVerificationError as exc:
+            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature,
+                                                  self.settings.stripe_webhook_secret,
+                                                  stripe.Webhook.DEFAULT_TOLERANCE)
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
             raise ValueError(str(exc)) from exc
 
 

@@ -169,3 +169,51 @@ class LogEntryOut(msgspec.Struct):
 class WebhookAck(msgspec.Struct):
     received: bool
     outcome: str
+
+
+# --- what a Stripe webhook must look like before anything is applied (ticketing/api.py) --------------------
+# Only the fields the app reads are checked; everything else Stripe sends is let through untouched.
+
+
+class StripeEventData(msgspec.Struct):
+    object: dict[str, Any]
+
+
+class StripeEventIn(msgspec.Struct):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    data: StripeEventData
+
+
+class StripeIntentObject(msgspec.Struct):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    status: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    metadata: dict[str, str | int | None] | None = None
+    created: int | None = None
+    client_secret: str | None = None
+
+
+class StripeRefundObject(msgspec.Struct):
+    object: str | None = None
+    id: str | None = None
+    status: str | None = None
+    refunded: bool | None = None
+    payment_intent: str | dict[str, Any] | None = None
+
+
+def stripe_event_problem(event: Any) -> str | None:
+    """Why a (signed) Stripe event cannot be applied, or None when its shape is what the handlers read."""
+    try:
+        envelope = msgspec.convert(event, StripeEventIn)
+        if envelope.type.startswith("payment_intent."):
+            msgspec.convert(envelope.data.object, StripeIntentObject)
+        elif envelope.type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
+            refund = msgspec.convert(envelope.data.object, StripeRefundObject)
+            if isinstance(refund.payment_intent, dict) and not isinstance(refund.payment_intent.get("id"),
+                                                                          str | None):
+                return "Expected `str | null` for `$.data.object.payment_intent.id`"
+    except msgspec.ValidationError as exc:
+        return str(exc)
+    return None

@@ -24,10 +24,11 @@ import anyio
 
 from core import ratelimit
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from events import rules as event_rules
 from events import service as events_service
 from events.tables import Event
+from members.rules import name_problem
 from members.service import Principal, verified_email
 from members.tables import Member
 from pairing.rules import (
@@ -167,7 +168,9 @@ class Judgement:
 async def _judge(event: Mapping[str, Any], industry: str, birth_date: date | None,
                  email: str | None) -> Judgement:
     rule, event_date = _rule_for(event)
-    result = companion_is_eligible(CompanionFacts(industry=industry, birth_date=birth_date), rule, event_date)
+    today = event_local_date(utcnow(), event["timezone"])  # a birth date after today is a typing mistake
+    result = companion_is_eligible(CompanionFacts(industry=industry, birth_date=birth_date), rule, event_date,
+                                   today)
     if result.eligible:
         return Judgement(result, True, result.passed or "", None)
     if email and result.code in OVERRIDABLE:
@@ -246,7 +249,19 @@ def _attendee_row(order_id: int, event_id: int, role: str, name: str, email: str
                     eligibility_reason_en=reason_en, override_id=override_id, live=True, created_at=now)
 
 
+def _check_companion_name(companion: CompanionIn) -> None:
+    """The buyer types the companion's name, and it goes into mails to the companion: a real name, no link."""
+    problem = name_problem(companion.name)
+    if problem == "empty":
+        raise InvalidInput("Vul de naam van je partner in.", field="companion.name")
+    if problem is not None:
+        raise InvalidInput(
+            "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+            field="companion.name")
+
+
 async def _judge_companion(event: Mapping[str, Any], buyer_email: str, companion: CompanionIn) -> Judgement:
+    _check_companion_name(companion)
     own = check_not_self(buyer_email, companion.email)
     if own is not None:
         raise CompanionRefused(own)

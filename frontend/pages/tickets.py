@@ -94,8 +94,12 @@ def friendly(exc: DomainError, lang: str) -> str:
 
 
 def companion_error(exc: DomainError, lang: str) -> dict[str, str]:
-    """``{form field: message}`` for an error from reserve_duo / change_companion."""
-    return {COMPANION_FIELD_FOR_CODE.get(exc.code, "form"): friendly(exc, lang)}
+    """``{form field: message}`` for an error from reserve_duo / change_companion: by code, else by the field the
+    service named (``companion.name`` -> ``name``), else at the top of the form."""
+    field = COMPANION_FIELD_FOR_CODE.get(exc.code)
+    if field is None and exc.field and exc.field.removeprefix("companion.") in COMPANION_FIELDS:
+        field = exc.field.removeprefix("companion.")
+    return {field or "form": friendly(exc, lang)}
 
 
 def industry_options(lang: str) -> list[tuple[str, str]]:
