@@ -175,7 +175,7 @@ def main() -> None:
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "bench.feeds:bench_app", "--factory", "--workers", str(args.workers),
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:

@@ -97,7 +97,8 @@ def start_app(url: str, port: int, stripe_base: str, workers: int) -> subprocess
     env.pop("SMTP_HOST", None)
     return subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "uvicorn"), "app:create_app", "--factory", "--workers", str(workers),
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+         "--no-proxy-headers"],
         cwd=ROOT, env=env,
     )
 

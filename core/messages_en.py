@@ -113,7 +113,20 @@ MESSAGES: dict[str, str] = {
     "Het wachtwoord moet minstens {min_length} tekens hebben.":
         "The password must have at least {min_length} characters.",
     "Het wachtwoord is te lang (maximaal 256 tekens).": "The password is too long (256 characters at most).",
-    "Dit wachtwoord is te makkelijk te raden.": "This password is too easy to guess.",
+    "Dit wachtwoord is te makkelijk te raden: het wordt veel gebruikt. Kies een zin van een paar ongewone woorden.":
+        "This password is too easy to guess: it is used a lot. Choose a phrase of a few uncommon words.",
+    "Dit wachtwoord is te makkelijk te raden: rijtjes, herhalingen en toetsenbordpatronen zijn snel gevonden. Kies "
+    "een zin van een paar ongewone woorden.":
+        "This password is too easy to guess: sequences, repeats and keyboard patterns are found quickly. Choose a "
+        "phrase of a few uncommon words.",
+    "Dit wachtwoord is te makkelijk te raden: jaartallen en datums zijn snel gevonden. Kies een zin van een paar "
+    "ongewone woorden.":
+        "This password is too easy to guess: years and dates are found quickly. Choose a phrase of a few uncommon "
+        "words.",
+    "Dit wachtwoord is te makkelijk te raden. Voeg een of twee ongewone woorden toe; een hoofdletter, cijfer of "
+    "leesteken aan het eind helpt weinig.":
+        "This password is too easy to guess. Add one or two uncommon words; a capital, digit or punctuation mark at "
+        "the end helps little.",
     "Het wachtwoord mag je e-mailadres niet bevatten.": "The password must not contain your e-mail address.",
     "Het wachtwoord mag je naam niet bevatten.": "The password must not contain your name.",
     # --- ticketing ----------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Pure rules about members: e-mail normalisation, password strength, experience levels."""
+"""Pure rules about members: e-mail normalisation, names, password strength (zxcvbn), experience levels."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from typing import Final, Literal
+
+from zxcvbn import zxcvbn
 
 EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
     # level: (code, Dutch label, English label)
@@ -17,13 +19,21 @@ EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
 ROLES: Final = ("organiser", "facilitator", "member")
 MIN_PASSWORD_LENGTH: Final = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A short list of passwords people really use; a strength check that accepts these is no check.
-_COMMON = {
-    "password", "password1", "password123", "wachtwoord", "wachtwoord1", "welkom123", "welkom01",
-    "1234567890", "qwertyuiop", "12345678910", "iloveyou12", "klantcontact", "letmein123",
-    "0123456789", "abcdefghij", "azertyuiop", "football12", "aaaaaaaaaa",
-}
-
+# Words a guesser tries first on this site, which zxcvbn's (English) dictionaries do not hold: Dutch password
+# words, the platform's own words, seasons and months. Passed as zxcvbn's `user_inputs`, like the member's name
+# and e-mail address, so "Welkom2027!" counts as one guessable word plus a year.
+SITE_WORDS: Final = (
+    "welkom", "wachtwoord", "geheim", "nieuw", "geluid", "nieuwgeluid", "klantcontact", "klantenservice",
+    "hackathon", "meetup", "duoticket", "contactcenter", "callcenter", "nederland", "amsterdam", "rotterdam",
+    "utrecht", "lente", "zomer", "herfst", "winter", "voorjaar", "najaar", "januari", "februari", "maart",
+    "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december", "maandag",
+    "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag", "hallo", "doei", "liefde", "schatje",
+)
+# zxcvbn's score: 3 is "safely unguessable: moderate protection from offline slow-hash scenario" (≥ 10^8 guesses),
+# which an argon2 hash and the sign-in rate limits make plenty.
+MIN_PASSWORD_SCORE: Final = 3
+# zxcvbn's time grows with the length; what lies beyond this many characters only makes a password stronger.
+_ZXCVBN_MAX_CHARS: Final = 100
 
 # A person's name travels into mails to other people (a companion's confirmation, a voided ticket): it may hold
 # letters of any script, digits, spaces and ' ’ - . , but nothing a mail client turns into a link or markup.
@@ -57,20 +67,41 @@ def email_is_valid(email: str) -> bool:
     return len(email) <= 254 and bool(_EMAIL.match(email.strip()))
 
 
+def _zxcvbn_hint(warning: str) -> str:
+    """The Dutch message for zxcvbn's English feedback (its warnings are a small fixed set)."""
+    warning = warning.lower()
+    if "common" in warning or "top-" in warning:
+        return ("Dit wachtwoord is te makkelijk te raden: het wordt veel gebruikt. Kies een zin van een paar "
+                "ongewone woorden.")
+    if "rows" in warning or "keyboard" in warning or "repeat" in warning or "sequence" in warning:
+        return ("Dit wachtwoord is te makkelijk te raden: rijtjes, herhalingen en toetsenbordpatronen zijn snel "
+                "gevonden. Kies een zin van een paar ongewone woorden.")
+    if "date" in warning or "year" in warning:
+        return ("Dit wachtwoord is te makkelijk te raden: jaartallen en datums zijn snel gevonden. Kies een zin van "
+                "een paar ongewone woorden.")
+    return ("Dit wachtwoord is te makkelijk te raden. Voeg een of twee ongewone woorden toe; een hoofdletter, cijfer "
+            "of leesteken aan het eind helpt weinig.")
+
+
 def password_problem(password: str, email: str = "", name: str = "") -> str | None:
-    """Why a password is too weak, or None when it is acceptable."""
+    """Why a password is too weak, or None when it is acceptable: at least MIN_PASSWORD_LENGTH characters, not
+    your e-mail name or your name, and a zxcvbn score of at least MIN_PASSWORD_SCORE (a maintained estimator of
+    how many guesses a password takes: dictionaries of common passwords, names and words, keyboard patterns,
+    sequences, dates and l33t spelling), with this site's own words and yours counted as guessable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben."
     if len(password) > 256:
         return "Het wachtwoord is te lang (maximaal 256 tekens)."
     lowered = password.lower()
-    if lowered in _COMMON or len(set(lowered)) < 4:
-        return "Dit wachtwoord is te makkelijk te raden."
     local = normalise_email(email).split("@", 1)[0]
     if local and len(local) >= 4 and local in lowered:
         return "Het wachtwoord mag je e-mailadres niet bevatten."
     if name and len(name.strip()) >= 4 and name.strip().lower() in lowered:
         return "Het wachtwoord mag je naam niet bevatten."
+    personal = [part for part in re.split(r"[\s@._+-]+", f"{name} {email}".lower()) if len(part) >= 3]
+    result = zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=[*SITE_WORDS, *personal])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        return _zxcvbn_hint(result["feedback"]["warning"] or "")
     return None
 
 

@@ -27,4 +27,6 @@ else
 fi
 
 echo "Nieuw Geluid on http://127.0.0.1:8000  (API: /api/v1/events, OpenAPI: /schema/openapi.json)"
-$PY -m uvicorn app:create_app --factory --host 127.0.0.1 --port 8000 --proxy-headers
+# core.serve runs uvicorn WITHOUT its proxy headers: X-Forwarded-For is believed only from TRUSTED_PROXIES (the app
+# decides, core.security.client_ip), never just because a request comes from 127.0.0.1.
+$PY -m core.serve --host 127.0.0.1 --port 8000

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from core.auth import current, requires_member, requires_organiser, signed_in
 from core.params import DbId
+from core.security import client_ip
 from settings import Settings
 from ticketing import payments, service
 from ticketing.errors import InvalidSignature, InvalidWebhookPayload
@@ -65,10 +66,14 @@ class EventTicketController(Controller):
         return order_out(view)
 
     @post("/eligibility-check", summary="Check a companion against the rule, without ordering",
-          operation_id="check_companion", status_code=200)
+          operation_id="check_companion", status_code=200, opt={"problems": [429]})
     async def eligibility_check(self, request: Request[Any, Any, Any], slug: FromPath[str],
                                 data: JSONBody[EligibilityCheckIn]) -> EligibilityOut:
-        result = await service.check_companion(slug, data.industry, data.birth_date, data.email, current(request))
+        """The rule only; for a signed-in buyer also whether the organiser made an exception for `email` (never
+        its reason). Rate-limited per member or client address (`rate_limited`, 429)."""
+        user = current(request)
+        result = await service.check_companion(slug, data.industry, data.birth_date, data.email, user,
+                                               client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
         return msgspec.convert(result, EligibilityOut)
 
     @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
@@ -123,9 +128,11 @@ class OrderController(Controller):
         return msgspec.convert(await service.start_payment(signed_in(request), order_id), PaymentOut)
 
     @put("/{order_id:int}/companion", summary="Change the companion (until the change deadline)",
-         operation_id="change_companion")
+         operation_id="change_companion", opt={"problems": [429]})
     async def change_companion(self, request: Request[Any, Any, Any], order_id: DbId,
                                data: JSONBody[CompanionIn]) -> OrderOut:
+        """Five changes per order and ten per buyer an hour (`rate_limited`, 429): each one mails the old and the
+        new companion."""
         return order_out(await service.change_companion(signed_in(request), order_id, _companion(data)))
 
     @post("/{order_id:int}/cancel", summary="Cancel my duo (refunded before the refund deadline)",

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 import segno
 from babel.dates import format_datetime
 
+from members.rules import name_problem
+
 Language = Literal["nl", "en"]
 Recipient = Literal["buyer", "companion"]
 
@@ -74,6 +76,13 @@ class TicketMailData:
 def _one_line(value: str) -> str:
     # Names and titles come from forms: a stray newline would break a header (or inject one).
     return " ".join(value.split())
+
+
+def _person(name: str) -> str:
+    """A person's name as typed by someone else (the buyer types the companion's), fit to go into a mail to a
+    third person, or "" for one that could carry a link or markup. Names are checked when typed
+    (members.rules.name_problem); this catches what was stored before that check."""
+    return "" if name_problem(name) else _one_line(name)
 
 
 def format_when(starts_at: datetime, ends_at: datetime, tz: str, language: Language) -> str:
@@ -158,7 +167,9 @@ def build_ticket_confirmation(
     """
     texts = _TEXTS[data.language]
     title = _one_line(data.event_title)
-    buyer_name, companion_name = _one_line(data.buyer.name), _one_line(data.companion.name)
+    someone = _SOMEONE[data.language]
+    buyer_name = _person(data.buyer.name) or someone["buyer"]
+    companion_name = _person(data.companion.name) or someone["companion"]
     addressee = data.addressee
     when = format_when(data.starts_at, data.ends_at, data.tz, data.language)
     venue_lines = [line.strip() for line in data.venue.splitlines() if line.strip()]
@@ -176,13 +187,13 @@ def build_ticket_confirmation(
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = Address(display_name=_one_line(addressee.name), addr_spec=addressee.email.strip())
+    message["To"] = Address(display_name=_person(addressee.name), addr_spec=addressee.email.strip())
     message["Message-ID"] = message_id or make_msgid(domain=message_id_domain)
     # RFC 3834: tells out-of-office responders not to answer a transactional message.
     message["Auto-Submitted"] = "auto-generated"
 
     text_lines = [
-        texts["greeting"].format(name=_one_line(addressee.name)),
+        _greeting(data.language, addressee.name),
         "",
         intro,
         "",
@@ -190,7 +201,7 @@ def build_ticket_confirmation(
         f"{texts['where']}: {', '.join(venue_lines)}",
         "",
         f"{texts['tickets']}:",
-        *(f"- {_one_line(person.name)}: {person.ticket_code}" for person in people),
+        *(f"- {_person(person.name) or '-'}: {person.ticket_code}" for person in people),
         "",
         texts["scan"],
         texts["calendar"].format(filename=ics_filename),
@@ -203,7 +214,7 @@ def build_ticket_confirmation(
     esc = html.escape
     ticket_blocks = "\n".join(
         f'<div style="display:inline-block;margin:0 16px 16px 0;text-align:center">'
-        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_one_line(person.name)))}"
+        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_person(person.name) or '-'))}"
         f"</strong></p>"
         f'<img src="cid:{_content_id(person.ticket_code, message_id_domain)[1:-1]}" width="200" height="200" '
         f'alt="QR {esc(person.ticket_code)}">'
@@ -220,7 +231,7 @@ def build_ticket_confirmation(
 <html lang="{data.language}">
 <head><meta charset="utf-8"><title>{esc(subject)}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:40em">
-<p>{esc(texts['greeting'].format(name=_one_line(addressee.name)))}</p>
+<p>{esc(_greeting(data.language, addressee.name))}</p>
 <p>{esc(intro)}</p>
 <table role="presentation" style="border-collapse:collapse">
 <tr><th style="text-align:left;padding-right:1em">{esc(texts['when'])}</th><td>{esc(when)}</td></tr>
@@ -263,6 +274,19 @@ def build_ticket_confirmation(
     return message
 
 
+# Stand-ins for a name that cannot go into a mail (see _person).
+_SOMEONE: dict[Language, dict[str, str]] = {
+    "nl": {"buyer": "Een deelnemer", "companion": "je partner"},
+    "en": {"buyer": "A participant", "companion": "your companion"},
+}
+
+
+def _greeting(language: Language, name: str) -> str:
+    person = _person(name)
+    return _TEXTS[language]["greeting"].format(name=person) if person else _TEXTS[language]["greeting"].format(
+        name="").replace(" ,", ",")
+
+
 _NOTICES: dict[str, dict[Language, tuple[str, str]]] = {
     "ticket_voided": {
         "nl": ("Je ticket voor {title} is vervallen",
@@ -298,7 +322,8 @@ def build_notice(
 ) -> EmailMessage:
     """A short plain-text notice: a companion's ticket voided, or a duo cancelled (and refunded)."""
     subject, body = _NOTICES[kind][language]
-    values = {"title": _one_line(event_title), "buyer": _one_line(buyer_name), "code": ticket_code or "-",
+    values = {"title": _one_line(event_title), "buyer": _person(buyer_name) or _SOMEONE[language]["buyer"],
+              "code": ticket_code or "-",
               "refund": _REFUND_LINE[language]}
     return _plain_mail(subject=subject.format(**values), body=body.format(**values), to_name=to_name,
                        to_email=to_email, language=language, sender=sender, message_id=message_id,
@@ -308,11 +333,11 @@ def build_notice(
 def _plain_mail(*, subject: str, body: str, to_name: str, to_email: str, language: Language,
                 sender: Address | str, message_id: str, organisation: str) -> EmailMessage:
     """A short plain-text mail to one person: greeting, body, signature (notices and link mails)."""
-    greeting = _TEXTS[language]["greeting"].format(name=_one_line(to_name))
+    greeting = _greeting(language, to_name)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = Address(display_name=_one_line(to_name), addr_spec=to_email.strip())
+    message["To"] = Address(display_name=_person(to_name), addr_spec=to_email.strip())
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(f"{greeting}\n\n{body}\n\n{organisation}\n")

@@ -11,8 +11,6 @@ written as rows first and submitted after the commit (and retried by a job).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import anyio
 from core import ratelimit
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.spreadsheet import csv_text
 from events import rules as event_rules
 from events import service as events_service
 from events.tables import Event
@@ -194,23 +193,34 @@ def _is_unique(exc: BaseException) -> bool:
 # --------------------------------------------------------------------------- eligibility check
 
 
+# Checks as people type (the order page asks on every change): generous for a person, useless for probing.
+ELIGIBILITY_CHECK = ratelimit.Limit("eligibility_check", 60, 10 * 60)
+# What a buyer is told about an organiser's exception: that there is one, never the organiser's reason.
+OVERRIDE_NL = "De organisator heeft voor je partner een uitzondering gemaakt."
+OVERRIDE_EN = "The organiser has made an exception for your companion."
+
+
 async def check_companion(slug: str, industry: str, birth_date: date | None, email: str | None,
-                          viewer: Principal | None) -> dict[str, Any]:
-    """The companion rule for this event, without ordering (the attendee page asks as people type)."""
+                          viewer: Principal | None, *, client: str | None = None) -> dict[str, Any]:
+    """The companion rule for this event, without ordering (the attendee page asks as people type).
+
+    Rate-limited per `client` (the member, or the address of an anonymous caller). An organiser's exception
+    for the e-mail address is taken into account only for a signed-in buyer, the one who will order: they
+    learn that there is one (so the page does not refuse what ordering will accept), never its reason.
+    Anyone else gets the rule alone, so nobody can ask which addresses have an exception.
+    """
+    await ratelimit.enforce(ELIGIBILITY_CHECK, client)
     event = await _event_by_slug(slug, viewer)
     if viewer is not None and email:
         own = check_not_self(viewer.email, email)
         if own is not None:
             return {"eligible": False, "passed": None, "age": None, "code": own.code,
                     "reason_nl": own.reason_nl, "reason_en": own.reason_en, "override": False}
-    judged = await _judge(event, industry, birth_date, email)
+    judged = await _judge(event, industry, birth_date, email if viewer is not None else None)
     result = judged.eligibility
     if judged.basis == "override":
-        assert judged.override is not None
         return {"eligible": True, "passed": "override", "age": result.age, "code": None,
-                "reason_nl": f"De organisator laat je partner toe: {judged.override['reason']}",
-                "reason_en": f"The organiser admits your companion: {judged.override['reason']}",
-                "override": True}
+                "reason_nl": OVERRIDE_NL, "reason_en": OVERRIDE_EN, "override": True}
     return {"eligible": result.eligible, "passed": result.passed, "age": result.age, "code": result.code,
             "reason_nl": result.reason_nl, "reason_en": result.reason_en, "override": False}
 
@@ -241,8 +251,8 @@ def _attendee_row(order_id: int, event_id: int, role: str, name: str, email: str
         reason_nl, reason_en = judged.eligibility.reason_nl, judged.eligibility.reason_en
         override_id = judged.override["id"] if judged.override else None
         if judged.override:
-            reason_nl = f"{reason_nl} Toegelaten door de organisator: {judged.override['reason']}"
-            reason_en = f"{reason_en} Admitted by the organiser: {judged.override['reason']}"
+            # The buyer sees this text too: the organiser's reason stays in the override (organiser only).
+            reason_nl, reason_en = f"{reason_nl} {OVERRIDE_NL}", f"{reason_en} {OVERRIDE_EN}"
     return Attendee(order=order_id, event=event_id, role=role, name=" ".join(name.split()), email=email,
                     birth_date=birth_date, industry=industry, organisation=organisation.strip(),
                     eligible=eligible, eligibility_basis=basis, eligibility_reason_nl=reason_nl,
@@ -432,14 +442,23 @@ async def _cancel_in_transaction(order: Mapping[str, Any], actor: Actor, reason:
 # --------------------------------------------------------------------------- reading orders
 
 
+def _without_override_reason(text: str, marker: str, replacement: str) -> str:
+    # Places stored before the exception's reason was kept out of the buyer's view still carry it after `marker`.
+    return text.split(marker, 1)[0] + replacement if marker in text else text
+
+
 def _place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     ticket = next((t for t in tickets if t["attendee"] == row["id"]), None)
+    reason_nl = _without_override_reason(row["eligibility_reason_nl"], " Toegelaten door de organisator:", " "
+                                         + OVERRIDE_NL)
+    reason_en = _without_override_reason(row["eligibility_reason_en"], " Admitted by the organiser:", " "
+                                         + OVERRIDE_EN)
     return {
         # No birth date: it was needed only to check the rule (see erase_birth_dates); the outcome is below.
         "id": row["id"], "role": row["role"], "name": row["name"], "email": row["email"],
         "industry": row["industry"], "organisation": row["organisation"],
-        "eligibility_basis": row["eligibility_basis"], "eligibility_reason_nl": row["eligibility_reason_nl"],
-        "eligibility_reason_en": row["eligibility_reason_en"], "override_id": row["override_id"],
+        "eligibility_basis": row["eligibility_basis"], "eligibility_reason_nl": reason_nl,
+        "eligibility_reason_en": reason_en, "override_id": row["override_id"],
         "live": bool(row["live"]), "voided_at": as_utc(row["voided_at"]),
         "ticket_code": ticket["code"] if ticket else None,
         "ticket_status": ticket["status"] if ticket else None,
@@ -948,12 +967,20 @@ async def submit_refund(refund_id: int, now: datetime | None = None) -> str:
 # --------------------------------------------------------------------------- changing and cancelling
 
 
+COMPANION_CHANGES_PER_ORDER = ratelimit.Limit("companion_change_order", 5, 60 * 60)
+COMPANION_CHANGES_PER_MEMBER = ratelimit.Limit("companion_change_member", 10, 60 * 60)
+
+
 async def change_companion(actor: Principal, order_id: int, companion: CompanionIn,
                            now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
     row, is_buyer = await _visible_order(actor, order_id)
     if not is_buyer:
         raise Forbidden("Alleen de koper kan de partner wijzigen.")
+    # Each change mails two people who did not ask for it (the old and the new companion): a few per order and
+    # per buyer are plenty for a real change of plans, and keep the form from being a mail cannon.
+    await ratelimit.enforce(COMPANION_CHANGES_PER_ORDER, f"order:{order_id}")
+    await ratelimit.enforce(COMPANION_CHANGES_PER_MEMBER, f"member:{actor.id}")
     if row["status"] not in rules.SEAT_HOLDING:
         raise OrderNotChangeable("Deze bestelling kan niet meer worden gewijzigd.")
     event = await _event_by_id(row["event"])
@@ -1185,21 +1212,20 @@ CSV_COLUMNS = ("order_id", "order_status", "role", "name", "email", "organisatio
 
 
 async def attendee_csv(actor: Principal, slug: str) -> str:
+    """One row per person; every cell neutralised for spreadsheets (core.spreadsheet: names are typed by buyers)."""
     listing = await attendee_list(actor, slug)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for duo in listing["duos"]:
         for place in (duo["buyer"], duo["companion"]):
             override = place.get("override") or {}
-            writer.writerow([
+            rows.append([
                 duo["id"], duo["status"], place["role"], place["name"], place["email"], place["organisation"],
                 place["industry"], place["eligibility_basis"], place["eligibility_reason_nl"],
                 override.get("reason", ""), override.get("created_by", ""),
                 override["created_at"].isoformat() if override.get("created_at") else "",
                 place["ticket_code"] or "",
             ])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, rows)
 
 
 async def order_log(actor: Principal, order_id: int) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from core.auth import current, requires_member, signed_in
 from core.errors import DomainError, NotFound
 from core.ratelimit import order_rate_limit
-from core.security import content_security_policy
+from core.security import client_ip, content_security_policy
 from events import service as events
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
@@ -266,9 +266,15 @@ class TicketPages(Controller):
             check = {"eligible": False, "code": "companion_birth_date_invalid", "reason": gettext(lang, exc.message)}
         else:
             if industry:
-                result = await ticketing.check_companion(slug, industry, birth_date, text(data, "email") or None,
-                                                         current(request))
-                check = _check_view(result, lang)
+                user = current(request)
+                try:
+                    result = await ticketing.check_companion(
+                        slug, industry, birth_date, text(data, "email") or None, user,
+                        client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
+                except DomainError as exc:  # rate-limited, or the event is gone: said in the live region
+                    check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
+                else:
+                    check = _check_view(result, lang)
         return Template("order/_check.html", context={"check": check, "lang": lang})
 
     # ------------------------------------------------------------------ paying

@@ -260,7 +260,8 @@ async def test_fuzz_whole_api_as_every_role(app: Any, members: Members) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", proxy_headers=False,
+                                           access_log=False))
     recorder = Recorder()
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:

@@ -126,7 +126,7 @@ class LiveServer:
         self._socket.bind((host, 0))
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(app, host=host, port=self.port, lifespan=lifespan, log_level="warning",
-                                access_log=False)
+                                access_log=False, proxy_headers=False)  # as core.serve: the app decides
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

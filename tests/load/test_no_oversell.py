@@ -152,7 +152,8 @@ async def app(localstripe: LocalStripe) -> Any:
     env.pop("SMTP_HOST", None)
     process = subprocess.Popen(  # noqa: ASYNC220 (the server runs beside the test)
         [str(ROOT / ".venv" / "bin" / "uvicorn"), "app:create_app", "--factory", "--workers", "2",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+         "--no-proxy-headers"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "core", "frontend")
 # Not DomainErrors themselves, but their messages become one: events.service re-raises an EventRuleError as
 # InvalidInput(exc.message); events.service._refuse(actor, row, message) raises Forbidden(message);
-# members.service raises password_problem()'s answer as InvalidInput.
+# members.service raises password_problem()'s answer (or its _zxcvbn_hint()) as InvalidInput.
 MESSAGE_CARRIERS = {"EventRuleError": 0, "_refuse": 2}
-MESSAGE_FUNCTIONS = ("password_problem",)
+MESSAGE_FUNCTIONS = ("password_problem", "_zxcvbn_hint")
 # Where a DomainError's message is not a literal, the expression must be one whose text is checked elsewhere
 # (a carrier above, or a Rejection with its own reason_en). A new one needs a thought, and a line here.
 FORWARDED: set[tuple[str, str]] = {

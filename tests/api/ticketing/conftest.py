@@ -62,6 +62,7 @@ async def live_url(app: Any, localstripe: LocalStripe) -> AsyncIterator[str]:
     localstripe delivering its webhooks there."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+                                           proxy_headers=False,
                                            access_log=False, limit_concurrency=1000, backlog=2048))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())

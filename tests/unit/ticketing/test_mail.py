@@ -150,8 +150,11 @@ def test_user_text_is_escaped_and_kept_on_one_header_line() -> None:
     assert message["Bcc"] is None
     assert message["Subject"] == "Je duoticket voor Hack & Learn Bcc: y@evil.example"
     html = parts(message)["text/html"][0].get_content()
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    # A name with markup never reaches the mail at all (issue 11: a stand-in instead); the rest is escaped.
+    assert "<script>" not in html and "alert(1)" not in html and "script" not in message.as_string()
     assert "Hack &amp; Learn" in html
+    quoted = reparse(build(mail_data(companion=Attendee("Zoë O'Brien", "zoe@example.nl", "NG-ZOE"))))
+    assert "Zoë O&#x27;Brien" in parts(quoted)["text/html"][0].get_content()
 
 
 def test_when_spans_midnight_and_summer_time() -> None:
@@ -200,3 +203,23 @@ def test_write_to_maildir(tmp_path: Path) -> None:
 
 def test_smtp_password_is_not_in_repr() -> None:
     assert "s3cret" not in repr(SmtpSettings(username="u", password="s3cret"))
+
+
+def test_a_name_that_could_carry_a_link_never_reaches_a_mail() -> None:
+    """Names are refused when typed (members.rules.name_problem); one stored before that check is replaced by a
+    stand-in in every mail to someone who did not choose it (issue 11)."""
+    from ticketing.mail import build_notice
+
+    phishy = Attendee("Lees dit: http://phish.example", "bram@example.nl", "NG-9X2M-BRAM")
+    buyer = Attendee("Klik op www.phish.example", "anna@example.nl", "NG-7K3Q-ANNA")
+    for recipient in ("buyer", "companion"):
+        message = build_ticket_confirmation(mail_data(buyer=buyer, companion=phishy, recipient=recipient),
+                                            sender=SENDER, message_id_domain="nieuwgeluid.example", ics=make_ics())
+        assert "phish" not in message.as_string()
+    companion_mail = build_ticket_confirmation(mail_data(buyer=buyer, companion=phishy, recipient="companion"),
+                                               sender=SENDER, message_id_domain="nieuwgeluid.example", ics=make_ics())
+    assert str(companion_mail["Subject"]).startswith("Een deelnemer neemt je mee")
+    notice = build_notice("ticket_voided", to_name=phishy.name, to_email=phishy.email, event_title="Hackathon",
+                          buyer_name=buyer.name, sender=SENDER, message_id="<x@nieuwgeluid.example>")
+    text = notice.get_content()
+    assert "phish" not in notice.as_string() and text.startswith("Hallo,\n") and "Een deelnemer heeft" in text
