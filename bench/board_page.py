@@ -2,7 +2,7 @@
 
 Usage: ``python -m bench.board_page [--sizes 100,1000] [--repeat 5]``. A fresh SQLite file per run; paid duos are
 written straight into the tables (as tests/api/test_breakouts.py does: argon2 per buyer would take minutes), the
-plan is generated through pairing.service, then the page is fetched through the ASGI app (no network) as the
+plan is generated through pairing.plans, then the page is fetched through the ASGI app (no network) as the
 demo facilitator. Prints one JSON object per size: plan_view time alone, full page time (median and max of
 --repeat, and the CPU time of this process, which other load on the machine disturbs less), HTML bytes and
 gzip bytes, and a move: the htmx answer (service + board area) and the service alone. Not a timed test.
@@ -37,7 +37,7 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
     from events.tables import Event
     from members.service import Principal
     from members.tables import Member
-    from pairing import service as pairing
+    from pairing import board, plans
     from settings import Settings
     from tests.api.test_breakouts import seed_duos
 
@@ -69,13 +69,13 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                                                              | {"event": event_id}))
                 await seed_duos(event_id, size // 2, prefix=f"b{size}-", organisations=size // 6)
                 started = time.perf_counter()
-                await pairing.generate_plan(actor, slug, pairing.BreakoutSettings(min_size=4, max_size=6))
+                await plans.generate_plan(actor, slug, plans.BreakoutSettings(min_size=4, max_size=6))
                 generate_s = time.perf_counter() - started
                 view_times, page_times, page_cpu = [], [], []
                 body = b""
                 for _ in range(repeat):
                     t = time.perf_counter()
-                    plan = await pairing.plan_view(actor, slug)
+                    plan = await board.plan_view(actor, slug)
                     view_times.append(time.perf_counter() - t)
                     t, cpu = time.perf_counter(), time.process_time()
                     response = await client.get(f"/begeleiden/{slug}", headers=headers)
@@ -101,7 +101,7 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                 assert moved.status_code == 200, moved.text[:500]
                 back = shown["groups"][0]
                 t = time.perf_counter()
-                await pairing.move_attendee(actor, slug, person["id"], shown["round"], back["theme"], back["number"])
+                await board.move_attendee(actor, slug, person["id"], shown["round"], back["theme"], back["number"])
                 move_service_s = time.perf_counter() - t
                 out.append({
                     "ticket_holders": plan["ticket_holders"],

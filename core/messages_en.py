@@ -203,7 +203,7 @@ MESSAGES: dict[str, str] = {
     "Dit ticket bestaat niet.": "This ticket does not exist.",
 }
 
-# Dutch words a service puts into a placeholder (pairing.service.assign_rooms: "… bestaat niet in ronde 2.").
+# Dutch words a service puts into a placeholder (pairing.board.assign_rooms: "… bestaat niet in ronde 2.").
 FRAGMENTS: dict[str, str] = {
     "ronde {round}": "round {round}",
     "geen enkele ronde": "any round",

@@ -7,7 +7,7 @@ unchanged feed is served without loading or rendering anything. Rendering is det
 (events.calendar), so every worker holds the same bytes and the same ETag for the same key.
 
 Tickets and breakouts come from other folders that may not exist yet: `calendar_event_ids` in
-`ticketing.service` and `published_breakouts_for_member` in `pairing.service` are looked up when a feed is
+`ticketing.service` and `published_breakouts_for_member` in `pairing.publish` are looked up when a feed is
 served, and a feed without them simply lists nothing from that source.
 """
 
@@ -90,8 +90,8 @@ def ticket_source() -> TicketSource | None:
 
 
 def breakout_source() -> BreakoutSource | None:
-    """`pairing.service.published_breakouts_for_member(member_id)`, once the pairing folder provides it."""
-    return _lookup("pairing.service", "published_breakouts_for_member")
+    """`pairing.publish.published_breakouts_for_member(member_id)`, once the pairing folder provides it."""
+    return _lookup("pairing.publish", "published_breakouts_for_member")
 
 
 _BREAKOUT_FIELDS = tuple(f.name for f in dataclasses.fields(CalendarBreakout))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Final, Literal
 
 OrderStatus = Literal[
@@ -41,6 +42,22 @@ TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     REFUND_PENDING: frozenset({REFUNDED}),
     REFUNDED: frozenset(),
 }
+
+
+class TicketStatus(StrEnum):
+    """A ticket's status (`Ticket.status`): valid until its place is voided (refund, cancellation, a new
+    companion). Stored as the plain string."""
+
+    VALID = "valid"
+    VOID = "void"
+
+
+class PlaceRole(StrEnum):
+    """Who holds a place of a duo order (`Attendee.role`). Stored as the plain string."""
+
+    BUYER = "buyer"
+    COMPANION = "companion"
+
 
 TICKET_CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 TICKET_CODE_GROUPS: Final = 4

@@ -1,5 +1,5 @@
 """The facilitator's group board: generate breakout groups, read the quality report, move, pin, regenerate,
-set rooms and publish. For facilitators (any event) and the event's own organiser (pairing.service decides).
+set rooms and publish. For facilitators (any event) and the event's own organiser (pairing.access decides).
 
 Moves, pins and unpins are htmx posts that answer with the edited round, plus the report and the status out of
 band (so a move on a board of 1,000 people does not send the other rounds again); the selection itself (a
@@ -17,14 +17,17 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import requires_facilitator, signed_in
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError
 from events import service as events
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
 from members.rules import EXPERIENCE_LEVELS
 from members.service import Principal
-from pairing import service as pairing
+from pairing import board as breakouts
+from pairing import plans, publish
+from pairing.access import planned_event
+from pairing.errors import PlanNotFound
 from pairing.grouping.model import Rule
 from pairing.rules import INDUSTRIES
 
@@ -59,7 +62,7 @@ def _number(form: dict[str, Any], name: str, errors: dict[str, str]) -> int | No
         return None
 
 
-def generate_settings(form: dict[str, Any]) -> tuple[pairing.BreakoutSettings | None, dict[str, str]]:
+def generate_settings(form: dict[str, Any]) -> tuple[plans.BreakoutSettings | None, dict[str, str]]:
     """The generate form as service settings, or the fields that are not numbers."""
     errors: dict[str, str] = {}
     rounds = _number(form, "rounds", errors)
@@ -68,8 +71,8 @@ def generate_settings(form: dict[str, Any]) -> tuple[pairing.BreakoutSettings | 
     seed = _number(form, "seed", errors)
     if errors:
         return None, errors
-    defaults = pairing.BreakoutSettings()
-    return pairing.BreakoutSettings(
+    defaults = plans.BreakoutSettings()
+    return plans.BreakoutSettings(
         rounds=rounds, min_size=min_size if min_size is not None else defaults.min_size,
         max_size=max_size if max_size is not None else defaults.max_size,
         duo_policy=text(form, "duo_policy") or defaults.duo_policy, mode=text(form, "mode") or defaults.mode,
@@ -126,22 +129,22 @@ def room_field(round_number: int, group: int, theme: str) -> str:
     return f"room:{round_number}:{group}:{theme}"
 
 
-def rooms_from_form(form: dict[str, Any], plan: dict[str, Any]) -> list[pairing.RoomAssignment]:
+def rooms_from_form(form: dict[str, Any], plan: dict[str, Any]) -> list[breakouts.RoomAssignment]:
     """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction."""
     changed = []
     for round_ in plan["rounds"]:
         for group in round_["groups"]:
             name = room_field(round_["round"], group["number"], group["theme"])
             if name in form and " ".join(text(form, name).split()) != group["room"]:
-                changed.append(pairing.RoomAssignment(theme=group["theme"], group=group["number"],
+                changed.append(breakouts.RoomAssignment(theme=group["theme"], group=group["number"],
                                                       room=text(form, name), round=round_["round"]))
     return changed
 
 
 async def _plan_or_none(actor: Principal, slug: str) -> dict[str, Any] | None:
     try:
-        return await pairing.plan_view(actor, slug)
-    except pairing.PlanNotFound:
+        return await breakouts.plan_view(actor, slug)
+    except PlanNotFound:
         return None
 
 
@@ -195,8 +198,7 @@ class BoardPages(Controller):
     async def board(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         actor = signed_in(request)
         event = await events.get_event(slug, actor)
-        if not pairing.may_plan_breakouts(actor, {"organiser": event["organiser_id"]}):
-            raise Forbidden("Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.")
+        await planned_event(actor, slug)  # the one check of who may plan breakouts
         plan = await _plan_or_none(actor, slug)
         return page(request, "board/board.html", **board_context(request, event, plan))
 
@@ -207,7 +209,7 @@ class BoardPages(Controller):
         settings, errors = generate_settings(data)
         if settings is not None:
             try:
-                await pairing.generate_plan(actor, slug, settings)
+                await plans.generate_plan(actor, slug, settings)
             except DomainError as exc:
                 target = exc.field if exc.field in FIELD_FOR else "form"
                 errors = {target: page_message(exc, request_language(request))}
@@ -220,23 +222,23 @@ class BoardPages(Controller):
 
     @post("/{slug:str}/opnieuw", name="board_regenerate")
     async def regenerate(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-        await pairing.regenerate_plan(signed_in(request), slug)
+        await plans.regenerate_plan(signed_in(request), slug)
         return redirect(f"/begeleiden/{slug}", "opnieuw-gegenereerd")
 
     @post("/{slug:str}/publiceren", name="board_publish")
     async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-        await pairing.publish_plan(signed_in(request), slug)
+        await publish.publish_plan(signed_in(request), slug)
         return redirect(f"/begeleiden/{slug}", "groepen-gepubliceerd")
 
     @post("/{slug:str}/zalen", name="board_rooms")
     async def rooms(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
                     ) -> Template | Redirect:
         actor = signed_in(request)
-        plan = await pairing.plan_view(actor, slug)
+        plan = await breakouts.plan_view(actor, slug)
         changed = rooms_from_form(data, plan)
         try:
             if changed:
-                await pairing.assign_rooms(actor, slug, changed)
+                await breakouts.assign_rooms(actor, slug, changed)
         except DomainError as exc:
             event = await events.get_event(slug, actor)
             return page(request, "board/board.html", status_code=422,
@@ -263,14 +265,14 @@ class BoardPages(Controller):
         else:
             try:
                 if action == "move" and group is not None:
-                    plan = await pairing.move_attendee(actor, slug, attendee, round_number, values["theme"], group)
+                    plan = await breakouts.move_attendee(actor, slug, attendee, round_number, values["theme"], group)
                     message = gettext(lang, _("%(name)s moved to %(theme)s, group %(group)d, in round %(round)d."))
                 elif action == "pin":
-                    plan = await pairing.pin_attendee(actor, slug, attendee, round_number, values["theme"], group)
+                    plan = await breakouts.pin_attendee(actor, slug, attendee, round_number, values["theme"], group)
                     message = gettext(lang, _("%(name)s is pinned to %(theme)s, group %(group)d, in round "
                                               "%(round)d: regenerating keeps them there."))
                 else:
-                    plan = await pairing.unpin_attendee(actor, slug, attendee, round_number)
+                    plan = await breakouts.unpin_attendee(actor, slug, attendee, round_number)
                     message = gettext(lang, _("%(name)s is no longer pinned in round %(round)d."))
             except DomainError as exc:
                 error = page_message(exc, lang)
@@ -282,7 +284,7 @@ class BoardPages(Controller):
             where = view_query({"round": text(data, "ronde") or None, "theme": text(data, "thema")})
             return redirect(f"/begeleiden/{slug}{where}#groepen")
         if plan is None:
-            plan = await pairing.plan_view(actor, slug)
+            plan = await breakouts.plan_view(actor, slug)
         event = await events.get_event(slug, actor)
         context = board_context(request, event, plan, board_message=message, board_error=error)
         edited = next((r for r in plan["rounds"] if r["round"] == round_number), None)

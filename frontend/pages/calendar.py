@@ -18,7 +18,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, page, redirect, text
 from members import service as members
-from pairing import service as pairing
+from pairing.publish import my_breakouts
 from settings import Settings
 from ticketing import service as ticketing
 
@@ -41,7 +41,7 @@ async def _my_events(user: Any) -> list[dict[str, Any]]:
         if ticket["order_status"] != "paid" or ticket["ticket_status"] != "valid" or event["id"] in out:
             continue
         try:
-            breakouts = await pairing.my_breakouts(user, event["slug"])
+            breakouts = await my_breakouts(user, event["slug"])
         except DomainError:
             breakouts = None
         out[event["id"]] = {**event, "breakouts": breakouts}

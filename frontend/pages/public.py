@@ -13,7 +13,7 @@ from core.auth import current
 from core.errors import DomainError
 from events import service as events
 from frontend.pages.common import page, redirect
-from pairing import service as pairing
+from pairing.rankings import ranking_figures
 
 
 def can_buy(event: dict[str, Any]) -> bool:
@@ -37,7 +37,7 @@ class PublicPages(Controller):
         event = await events.get_event(slug, current(request))
         rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
         try:  # the community's theme priorities (no names), shown as a chart
-            ranking = await pairing.ranking_figures(slug, current(request))
+            ranking = await ranking_figures(slug, current(request))
         except DomainError:
             ranking = None
         items = [(theme["title"], theme["borda"]) for theme in ranking["themes"]] if ranking else []

@@ -1,7 +1,7 @@
 """The attendee journey: order a duo (the companion rule checked as people type), pay, and "my tickets":
 both names and ticket codes, change the companion, cancel (refunded), rank the themes.
 
-Every handler calls one use-case of ticketing.service / pairing.service. A ``DomainError`` becomes a
+Every handler calls one use-case of ticketing.service / pairing's use cases. A ``DomainError`` becomes a
 friendly message next to the field it concerns (``friendly`` below, from the error's stable code).
 """
 
@@ -27,7 +27,8 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
 from members.service import Principal
-from pairing import service as pairing
+from pairing.publish import my_breakouts
+from pairing.rankings import rank_themes_as_member, ranking_of_member
 from pairing.rules import INDUSTRIES_BY_CODE
 from settings import Settings
 from ticketing import local_checkout
@@ -162,7 +163,7 @@ def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
 async def _event_ranking(user: Principal, slug: str) -> dict[str, Any] | None:
     """The member's own theme ranking as the ticket holder of this event (None when there is nothing to rank)."""
     try:
-        ranking = await pairing.ranking_of_member(user, slug)
+        ranking = await ranking_of_member(user, slug)
     except DomainError:
         return None
     return ranking if ranking["available"] else None
@@ -206,7 +207,7 @@ async def _invitations(user: Principal) -> list[dict[str, Any]]:
         breakouts = None
         if valid:
             try:
-                breakouts = await pairing.my_breakouts(user, slug)
+                breakouts = await my_breakouts(user, slug)
             except DomainError:
                 breakouts = None  # not published yet
         out.append({**ticket, "state": state,
@@ -395,7 +396,7 @@ class TicketPages(Controller):
         if len(set(themes)) != len(themes):
             return gettext(lang, FRIENDLY["invalid_ranking"])
         try:
-            await pairing.rank_themes_as_member(user, slug, themes)
+            await rank_themes_as_member(user, slug, themes)
         except DomainError as exc:
             return friendly(exc, lang)
         return ""

@@ -413,7 +413,7 @@ async def test_publish_rooms_and_what_attendees_see(client: httpx.AsyncClient, m
 
 async def test_republish_keeps_identities_and_calendar_items(client: httpx.AsyncClient, members: Members) -> None:
     from events.calendar import CalendarBreakout
-    from pairing.service import published_breakouts_for_member
+    from pairing.publish import published_breakouts_for_member
 
     board = await Board(client, members).setup()
     slug = board.event["slug"]

@@ -680,7 +680,7 @@ class Groups:
 
 
 async def test_published_breakouts_from_pairing(client: httpx.AsyncClient, members: Members) -> None:
-    """Real published groups (pairing.service, not a stand-in) in the buyer's and the companion's own feeds."""
+    """Real published groups (pairing.publish, not a stand-in) in the buyer's and the companion's own feeds."""
     groups = await Groups(client, members).setup()
     event = groups.event
     for name in ("Anna", "Bram"):
@@ -706,7 +706,7 @@ async def test_cancelled_event_keeps_its_breakouts_cancelled_for_30_days(client:
     """Cancelling the event (through its API and service, which voids every ticket) keeps each member's breakout
     UIDs and the event's own items, now STATUS:CANCELLED with a higher SEQUENCE; the generic rounds do not come
     back. A duo its buyer cancelled before the event was cancelled stays out."""
-    from pairing.service import published_breakouts_for_member
+    from pairing.publish import published_breakouts_for_member
     from ticketing.tables import Ticket
 
     groups = await Groups(client, members).setup()

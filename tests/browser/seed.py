@@ -125,7 +125,7 @@ async def pay_as_stripe(order_id: int, amount: int) -> None:
 
 async def board(title: str, duos: int) -> dict[str, Any]:
     """A free hackathon with three breakout rounds and `duos` paid duos; most ticket holders ranked the themes."""
-    from pairing import service as pairing
+    from pairing.rankings import rank_themes_as_member
     from ticketing.service import reserve_duo
 
     event = await _event(title, 0, max(duos, 10))
@@ -136,7 +136,7 @@ async def board(title: str, duos: int) -> dict[str, Any]:
         buyer = await _buyer(f"bord{i}.{tag}@example.nl", i)
         await reserve_duo(buyer, event["slug"], _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
         if i % 4 != 3:  # a few never rank: they count as neutral
-            await pairing.rank_themes_as_member(buyer, event["slug"], keys[i % len(keys):] + keys[:i % len(keys)])
+            await rank_themes_as_member(buyer, event["slug"], keys[i % len(keys):] + keys[:i % len(keys)])
     return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name}
 
 

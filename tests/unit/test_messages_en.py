@@ -34,7 +34,7 @@ FORWARDED: set[tuple[str, str]] = {
     ("events/service.py", "exc.message"),  # EventRuleError
     ("events/service.py", "message"),  # _refuse
     ("members/service.py", "weak"),  # password_problem
-    ("pairing/service.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
+    ("pairing/board.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
     ("ticketing/service.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
     ("ticketing/service.py", "rejection"),
 }

@@ -1,0 +1,88 @@
+"""Ticket holders: who pairing groups, read from ticketing.
+
+A ticket holder is a live place of a paid duo with a valid ticket. Rankings, placements and pins refer to
+that place (`Holder.id`, ticketing's Attendee id), so a new companion on an order starts with a clean slate.
+`ticket_holders` is the one query in pairing that reads ticketing's tables (read-only); everything else goes
+through pairing's own tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from members.service import Principal, verified_email
+from pairing.errors import NoTicket, TicketNotFound
+from pairing.rules import normalise_email
+from ticketing.rules import PAID, PlaceRole, TicketStatus
+from ticketing.tables import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A ticket holder as pairing sees it (no birth date: pairing never needs it)."""
+
+    id: int  # the place (ticketing Attendee id)
+    event_id: int
+    order_id: int
+    buyer_id: int
+    role: str  # PlaceRole: buyer | companion
+    name: str
+    email: str
+    industry: str
+    organisation: str
+
+
+async def ticket_holders(*, event_id: int | None = None, email: str | None = None,
+                         code: str | None = None, member_id: int | None = None) -> list[Holder]:
+    """Live places of paid duos with a valid ticket: of one event, of one e-mail address, of one ticket code, or of
+    one member (`member_id`: the buyer places of their orders, plus places with their e-mail only when it is
+    verified — see `members.service.verified_email`)."""
+    query = Ticket.select(
+        Ticket.attendee.id.as_alias("id"),
+        Ticket.event.as_alias("event_id"),
+        Ticket.order.id.as_alias("order_id"),
+        Ticket.order.buyer.as_alias("buyer_id"),
+        Ticket.attendee.role.as_alias("role"),
+        Ticket.attendee.name.as_alias("name"),
+        Ticket.attendee.email.as_alias("email"),
+        Ticket.attendee.industry.as_alias("industry"),
+        Ticket.attendee.organisation.as_alias("organisation"),
+    ).where(
+        (Ticket.status == TicketStatus.VALID) & (Ticket.attendee.live == True)  # noqa: E712
+        & (Ticket.order.status == PAID)
+    )
+    if event_id is not None:
+        query = query.where(Ticket.event == event_id)
+    if email is not None:
+        query = query.where(Ticket.attendee.email == normalise_email(email))
+    if code is not None:
+        query = query.where(Ticket.code == code)
+    if member_id is not None:
+        mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == PlaceRole.BUYER)
+        verified = await verified_email(member_id)
+        if verified is not None:
+            mine = mine | (Ticket.attendee.email == verified)
+        query = query.where(mine)
+    rows = await query.order_by(Ticket.attendee.id)
+    return [Holder(**row) for row in rows]
+
+
+async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
+    """The signed-in member's own place at the event: as the buyer of their order, or as the companion with
+    their account's e-mail address once it is verified."""
+    # A companion's place only through a verified e-mail: else whoever signed up first with the address would
+    # rank for them and read their groups.
+    places = await ticket_holders(event_id=event["id"], member_id=actor.id)
+    if not places:
+        raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
+    return places[0]
+
+
+async def ticket_place(code: str) -> Holder:
+    """The place a ticket code belongs to (the code is a bearer secret)."""
+    places = await ticket_holders(code=code.strip().upper())
+    if not places:
+        raise TicketNotFound("Geen geldig ticket met deze code.")
+    return places[0]

@@ -1,0 +1,147 @@
+"""Publishing the plan, and what attendees see of it: their own group per round (`my_breakouts`) and the
+breakout items of their calendar feed (`published_breakouts_for_member`, which events.feeds looks up).
+
+A plan has one draft that the facilitator edits and a published snapshot per ticket holder and round that
+attendees and their calendar feeds see. A person's snapshot (and its calendar SEQUENCE) changes only when
+their group, theme, number or room changed since the last publication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from core.db import as_utc, utcnow, write_transaction
+from events import rules as event_rules
+from events.calendar import CANCELLED_RETENTION, CalendarBreakout
+from events.tables import Event
+from members.service import Principal
+from pairing.access import breakout_sessions, event_themes, visible_event
+from pairing.board import edit_context, plan_view
+from pairing.errors import PlanNotPublished
+from pairing.holders import member_place, ticket_holders
+from pairing.store import find_plan, insert_rows, lock_plan, read_draft
+from pairing.tables import BreakoutPlan, PublishedBreakout
+
+# --------------------------------------------------------------------------- publishing
+
+
+def _snapshot(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (row["group_id"], row["theme_key"], row["theme_title"], row["group_number"], row["room"])
+
+
+async def publish_plan(actor: Principal, slug: str) -> dict[str, Any]:
+    """Show the draft to the attendees. A person's published row (and its calendar SEQUENCE and update time)
+    changes only when their group, theme, number or room changed since the last publication."""
+    event, plan, _ = await edit_context(actor, slug)
+    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
+    live = {h.id for h in await ticket_holders(event_id=event["id"])}
+    now = utcnow()
+    async with write_transaction():
+        await lock_plan(plan["id"])
+        draft = await read_draft(plan["id"])
+        old = {(r["attendee"], r["round_number"]): r for r in await PublishedBreakout.select().where(
+            PublishedBreakout.plan == plan["id"])}
+        rows = []
+        for (attendee, round_number), gid in sorted(draft.placement.items()):
+            group = draft.groups.get(gid)
+            if group is None or attendee not in live or round_number > plan["rounds"]:
+                continue
+            new = {"group_id": gid, "theme_key": group["theme_key"],
+                   "theme_title": titles.get(group["theme_key"], group["theme_key"]),
+                   "group_number": group["number"], "room": group["room"]}
+            before = old.get((attendee, round_number))
+            if before is None:
+                sequence, updated_at = 0, now
+            elif _snapshot(before) == _snapshot(new):
+                sequence, updated_at = before["sequence"], as_utc(before["updated_at"])
+            else:
+                sequence, updated_at = before["sequence"] + 1, now
+            rows.append((plan["id"], event["id"], attendee, round_number, new["group_id"], new["theme_key"],
+                         new["theme_title"], new["group_number"], new["room"], sequence, updated_at))
+        await PublishedBreakout.delete().where(PublishedBreakout.plan == plan["id"])
+        await insert_rows(PublishedBreakout, ("plan", "event", "attendee", "round_number", "group_id", "theme_key",
+                                               "theme_title", "group_number", "room", "sequence", "updated_at"), rows)
+        await BreakoutPlan.update({
+            BreakoutPlan.status: "published", BreakoutPlan.changed_since_publish: False,
+            BreakoutPlan.published_at: now, BreakoutPlan.updated_at: now,
+            BreakoutPlan.publish_count: BreakoutPlan.publish_count + 1,
+        }).where(BreakoutPlan.id == plan["id"])
+    return await plan_view(actor, slug)
+
+
+# --------------------------------------------------------------------------- what attendees see
+
+
+async def my_breakouts(actor: Principal, slug: str) -> dict[str, Any]:
+    """Your own published group per round: theme, group number, room and the round's times from the agenda."""
+    event = await visible_event(slug, actor)
+    place = await member_place(actor, event)
+    plan = await find_plan(event["id"])
+    if plan is None or plan["published_at"] is None:
+        raise PlanNotPublished("De breakoutgroepen zijn nog niet bekendgemaakt.")
+    rows = await PublishedBreakout.select().where(
+        (PublishedBreakout.plan == plan["id"]) & (PublishedBreakout.attendee == place.id)
+    ).order_by(PublishedBreakout.round_number)
+    sessions = await breakout_sessions([event["id"]])
+    tz = event["timezone"]
+    rounds = []
+    for row in rows:
+        session = sessions.get((event["id"], row["round_number"]))
+        starts_at = as_utc(session["starts_at"]) if session else None
+        ends_at = as_utc(session["ends_at"]) if session else None
+        rounds.append({
+            "round": row["round_number"], "group_id": row["group_id"], "theme": row["theme_key"],
+            "theme_title": row["theme_title"], "group_number": row["group_number"], "room": row["room"],
+            "starts_at": starts_at, "ends_at": ends_at,
+            "starts_at_local": event_rules.to_local(starts_at, tz).isoformat() if starts_at else None,
+            "ends_at_local": event_rules.to_local(ends_at, tz).isoformat() if ends_at else None,
+            "updated_at": as_utc(row["updated_at"]),
+        })
+    return {"event": event["slug"], "event_title": event["title"], "timezone": tz,
+            "published_at": as_utc(plan["published_at"]), "rounds": rounds}
+
+
+async def published_breakouts_for_member(member_id: int, now: datetime | None = None) -> list[CalendarBreakout]:
+    """The member's published breakout groups, for their calendar feed (events.feeds calls this).
+
+    A round without a breakout session in the agenda has no time and is left out. SEQUENCE adds the
+    row's own count (bumped when this person's group or room changed on a re-publish) to the agenda
+    session's and the event's, and the update time is the newest of the three: all stored values, so
+    the item is identical on every render until something really changes. A cancelled event's groups stay
+    for 30 days after its cancellation, cancelled (its SEQUENCE went up with the event's), then leave.
+    """
+    now = now or utcnow()
+    places = {h.id for h in await ticket_holders(member_id=member_id)}
+    from ticketing.service import places_voided_by_cancellation  # cancelling an event voids every ticket
+
+    places |= await places_voided_by_cancellation(member_id)
+    if not places:
+        return []
+    rows = await PublishedBreakout.select().where(PublishedBreakout.attendee.is_in(sorted(places)))
+    if not rows:
+        return []
+    event_ids = sorted({r["event"] for r in rows})
+    events = {e["id"]: e for e in await Event.select(
+        Event.id, Event.title, Event.timezone, Event.status, Event.sequence, Event.updated_at, Event.cancelled_at,
+    ).where(Event.id.is_in(event_ids))}
+    sessions = await breakout_sessions(event_ids)
+    out = []
+    for row in sorted(rows, key=lambda r: (r["event"], r["round_number"])):
+        event, session = events.get(row["event"]), sessions.get((row["event"], row["round_number"]))
+        if event is None or session is None or event["status"] == "draft":
+            continue
+        cancelled = event["status"] == "cancelled"
+        if cancelled and now - (as_utc(event["cancelled_at"]) or as_utc(event["updated_at"])) > CANCELLED_RETENTION:  # type: ignore[operator]
+            continue
+        stamps = [as_utc(row["updated_at"]), as_utc(session["updated_at"]), as_utc(event["updated_at"])]
+        out.append(CalendarBreakout(
+            round_number=row["round_number"], member_id=member_id, event_id=row["event"],
+            event_title=event["title"], theme_label=row["theme_title"], group_number=row["group_number"],
+            room=row["room"], start_utc=as_utc(session["starts_at"]), end_utc=as_utc(session["ends_at"]),
+            updated_at=max(s for s in stamps if s is not None),
+            sequence=row["sequence"] + session["sequence"] + event["sequence"], session_id=session["id"],
+            timezone=event["timezone"], cancelled=cancelled,
+        ))
+    return out
