@@ -88,24 +88,24 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
 
                 view = board_view(plan)
                 shown = view["rounds"][0]
-                group = shown["groups"][1]
-                person = shown["groups"][0]["members"][0]
+                group = shown.groups[1]
+                person = shown.groups[0].members[0]
                 view_fields = {k: v for k, v in (("ronde", view["round"]), ("thema", view["theme"])) if v}
                 csrf = client.cookies.get("csrftoken") or ""
                 t = time.perf_counter()
                 moved = await client.post(f"/begeleiden/{slug}/verplaatsen",
-                                          data={"attendee": person["id"], "round": shown["round"],
-                                                "theme": group["theme"], "group": group["number"], **view_fields},
+                                          data={"attendee": person.id, "round": shown.round,
+                                                "theme": group.theme, "group": group.number, **view_fields},
                                           headers={**headers, "hx-request": "true", "x-csrftoken": csrf})
                 move_s = time.perf_counter() - t
                 assert moved.status_code == 200, moved.text[:500]
-                back = shown["groups"][0]
+                back = shown.groups[0]
                 t = time.perf_counter()
-                await board.move_attendee(actor, slug, person["id"], shown["round"], back["theme"], back["number"])
+                await board.move_attendee(actor, slug, person.id, shown.round, back.theme, back.number)
                 move_service_s = time.perf_counter() - t
                 out.append({
-                    "ticket_holders": plan["ticket_holders"],
-                    "cards_in_plan": sum(g["size"] for r in plan["rounds"] for g in r["groups"]),
+                    "ticket_holders": plan.ticket_holders,
+                    "cards_in_plan": sum(g.size for r in plan.rounds for g in r.groups),
                     "cards_on_page": body.count(b'class="board__card"'),
                     "page_shows": "every round" if view["round"] is None else
                     f"round {view['round']}" + (f", theme {view['theme']}" if view["theme"] else ""),

@@ -6,8 +6,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class EventStatus(StrEnum):
+    """An event's status (`Event.status`), stored as the plain string: a draft only its organiser sees,
+    published, or cancelled (kept, with its tickets voided)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
 
 DEFAULT_TIMEZONE: Final = "Europe/Amsterdam"
 SLUG_PATTERN: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

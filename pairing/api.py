@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -33,10 +32,6 @@ NO_STORE = CacheControlHeader(no_store=True)
 TICKET_CODE_PER_CLIENT = Limit("ticket_code_ranking", 60, 10 * 60)
 
 
-def plan_out(view: dict[str, Any]) -> PlanOut:
-    return msgspec.convert(view, PlanOut, from_attributes=False)
-
-
 class EventRankingController(Controller):
     path = "/api/v1/events/{slug:str}"
     tags = ["breakouts"]
@@ -47,26 +42,25 @@ class EventRankingController(Controller):
         """As the ticket holder whose e-mail is your account's (buyer or companion). A permutation or prefix of
         the theme keys; `[]` means no preference. Problems: `invalid_ranking` (422, names the field),
         `no_ticket` (403)."""
-        view = await rankings.rank_themes_as_member(signed_in(request), slug, data.themes)
-        return msgspec.convert(view, RankingOut)
+        return await rankings.rank_themes_as_member(signed_in(request), slug, data.themes)
 
     @get("/ranking", summary="Your ranking of the event's themes", operation_id="get_my_ranking",
          guards=[requires_member], cache_control=NO_STORE)
     async def my_ranking(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> RankingOut:
-        return msgspec.convert(await rankings.ranking_of_member(signed_in(request), slug), RankingOut)
+        return await rankings.ranking_of_member(signed_in(request), slug)
 
     @get("/themes/ranking", summary="The community's theme priorities (public, no personal data)",
          operation_id="theme_ranking_figures")
     async def figures(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> RankingFiguresOut:
         """Per theme: how many ranked it 1st, 2nd and 3rd, and its Borda score; plus how many ticket holders
         never ranked (they get a neutral default in grouping)."""
-        return msgspec.convert(await rankings.ranking_figures(slug, current(request)), RankingFiguresOut)
+        return await rankings.ranking_figures(slug, current(request))
 
     @get("/my-breakout", summary="Your published breakout group per round", operation_id="get_my_breakout",
          guards=[requires_member], cache_control=NO_STORE)
     async def my_breakout(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> MyBreakoutsOut:
         """Problems: `no_ticket` (403), `plan_not_published` (404) until the facilitator publishes."""
-        return msgspec.convert(await publish.my_breakouts(signed_in(request), slug), MyBreakoutsOut)
+        return await publish.my_breakouts(signed_in(request), slug)
 
 
 class TicketRankingController(Controller):
@@ -80,11 +74,11 @@ class TicketRankingController(Controller):
          cache_control=NO_STORE)
     async def rank(self, code: FromPath[str], data: JSONBody[RankingIn]) -> RankingOut:
         """Problems: `ticket_not_found` (404), `invalid_ranking` (422)."""
-        return msgspec.convert(await rankings.rank_themes_with_ticket(code, data.themes), RankingOut)
+        return await rankings.rank_themes_with_ticket(code, data.themes)
 
     @get("/", summary="The ranking stored for this ticket", operation_id="get_ticket_ranking", cache_control=NO_STORE)
     async def show(self, code: FromPath[str]) -> RankingOut:
-        return msgspec.convert(await rankings.ranking_of_ticket(code), RankingOut)
+        return await rankings.ranking_of_ticket(code)
 
 
 class MyBreakoutsController(Controller):
@@ -95,7 +89,7 @@ class MyBreakoutsController(Controller):
     @get("/", summary="Your published breakout group per round of an event", operation_id="list_my_breakouts",
          cache_control=NO_STORE)
     async def mine(self, request: Request[Any, Any, Any], event: FromQuery[str]) -> MyBreakoutsOut:
-        return msgspec.convert(await publish.my_breakouts(signed_in(request), event), MyBreakoutsOut)
+        return await publish.my_breakouts(signed_in(request), event)
 
 
 class BreakoutController(Controller):
@@ -109,7 +103,7 @@ class BreakoutController(Controller):
     @get("/", summary="The current plan: groups, pins and the quality report", operation_id="get_breakout_plan")
     async def show(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> PlanOut:
         """Problems: `plan_not_found` (404) before the first generate."""
-        return plan_out(await board.plan_view(signed_in(request), slug))
+        return await board.plan_view(signed_in(request), slug)
 
     @post("/generate", summary="Generate the plan (a draft) from scratch", operation_id="generate_breakouts",
           status_code=200)
@@ -119,54 +113,52 @@ class BreakoutController(Controller):
         preferences per round, diversity against its proven bound, every hard-rule violation with its
         explanation, and why a rule cannot hold at all (infeasibility). Problems: `no_breakout_rounds` (422)."""
         settings = plans.BreakoutSettings(rounds=data.rounds, min_size=data.min_size, max_size=data.max_size,
-                                            duo_policy=data.duo_policy, mode=data.mode, seed=data.seed)
-        return plan_out(await plans.generate_plan(signed_in(request), slug, settings))
+                                          duo_policy=data.duo_policy, mode=data.mode, seed=data.seed)
+        return await plans.generate_plan(signed_in(request), slug, settings)
 
     @post("/regenerate", summary="Generate again, keeping pins and starting from the current plan",
           operation_id="regenerate_breakouts", status_code=200)
     async def regenerate(self, request: Request[Any, Any, Any], slug: FromPath[str],
                          data: JSONBody[RegenerateIn | None] = None) -> PlanOut:
         seed = data.seed if data is not None else None
-        return plan_out(await plans.regenerate_plan(signed_in(request), slug, seed))
+        return await plans.regenerate_plan(signed_in(request), slug, seed)
 
     @post("/move", summary="Move one person to a theme and group for a round", operation_id="move_attendee",
           status_code=200)
     async def move(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[MoveIn]) -> PlanOut:
         """A new group number opens a new group. A move that breaks a hard rule is carried out and flagged
         in the recomputed report: the facilitator decides."""
-        return plan_out(await board.move_attendee(signed_in(request), slug, data.attendee, data.round, data.theme,
-                                                    data.group))
+        return await board.move_attendee(signed_in(request), slug, data.attendee, data.round, data.theme, data.group)
 
     @post("/swap", summary="Swap the groups of two people in a round", operation_id="swap_attendees",
           status_code=200)
     async def swap(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[SwapIn]) -> PlanOut:
-        return plan_out(await board.swap_attendees(signed_in(request), slug, data.attendee, data.other, data.round))
+        return await board.swap_attendees(signed_in(request), slug, data.attendee, data.other, data.round)
 
     @post("/pins", summary="Pin a person to a theme (and group) in a round", operation_id="pin_attendee",
           status_code=200)
     async def pin(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[PinIn]) -> PlanOut:
-        return plan_out(await board.pin_attendee(signed_in(request), slug, data.attendee, data.round, data.theme,
-                                                   data.group))
+        return await board.pin_attendee(signed_in(request), slug, data.attendee, data.round, data.theme, data.group)
 
     @delete("/pins/{attendee:int}/{round_number:int}", summary="Remove a pin", operation_id="unpin_attendee",
             status_code=200)
     async def unpin(self, request: Request[Any, Any, Any], slug: FromPath[str], attendee: DbId,
                     round_number: FromPath[int]) -> PlanOut:
         """Problems: `pin_not_found` (404)."""
-        return plan_out(await board.unpin_attendee(signed_in(request), slug, attendee, round_number))
+        return await board.unpin_attendee(signed_in(request), slug, attendee, round_number)
 
     @put("/rooms", summary="Assign rooms to groups", operation_id="assign_breakout_rooms")
     async def rooms(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[RoomsIn]) -> PlanOut:
         """Each item names a theme and group number, and a round (or none: that group number in every round)."""
         items = [board.RoomAssignment(theme=r.theme, group=r.group, room=r.room, round=r.round) for r in data.rooms]
-        return plan_out(await board.assign_rooms(signed_in(request), slug, items))
+        return await board.assign_rooms(signed_in(request), slug, items)
 
     @post("/publish", summary="Publish the plan to the attendees (and their calendar feeds)",
           operation_id="publish_breakouts", status_code=200)
     async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> PlanOut:
         """Re-publishing keeps group ids, and changes a person's calendar item only when their group or room
         changed."""
-        return plan_out(await publish.publish_plan(signed_in(request), slug))
+        return await publish.publish_plan(signed_in(request), slug)
 
 
 ROUTERS = [EventRankingController, TicketRankingController, MyBreakoutsController, BreakoutController]

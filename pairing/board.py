@@ -23,63 +23,77 @@ from pairing.access import event_themes, planned_event
 from pairing.context import EventContext, grouping_input, load_context
 from pairing.errors import InvalidBreakoutRequest, PinNotFound
 from pairing.holders import ticket_holders
+from pairing.schemas import (
+    GroupMemberOut,
+    GroupOut,
+    PersonRef,
+    PinOut,
+    PlanOut,
+    PlanSettingsOut,
+    ReportOut,
+    RoundOut,
+    RoundPreferencesOut,
+    ViolationOut,
+)
 from pairing.store import Draft, existing_plan, json_list, lock_plan, mark_changed, plan_pins, read_draft
 from pairing.tables import BreakoutGroup, BreakoutPin, BreakoutPlacement
 
 MAX_GROUP_NUMBER = 999
 
 
-# --------------------------------------------------------------------------- views
+# --------------------------------------------------------------------------- the plan as the facilitator sees it
 
 
-def _report_view(report: grouping.Report, names: Mapping[int, str]) -> dict[str, Any]:
-    return {
-        "hard_violations": report.hard_violations,
-        "violation_counts": {str(rule): n for rule, n in report.violation_counts},
-        "violations": [
-            {
-                "rule": str(v.rule),
-                "explanation": v.explanation,
-                "round": v.round_index + 1 if v.round_index is not None else None,
-                "theme": v.theme,
-                "group": v.group_number,
-                "attendees": [{"id": a, "name": names.get(a, "")} for a in v.attendee_ids],
-            }
+def _report_view(report: grouping.Report, names: Mapping[int, str]) -> ReportOut:
+    # The engine's figures may be numpy numbers: the response holds plain ones.
+    return ReportOut(
+        hard_violations=int(report.hard_violations),
+        violation_counts={str(rule): int(n) for rule, n in report.violation_counts},
+        violations=[
+            ViolationOut(
+                rule=str(v.rule),
+                explanation=v.explanation,
+                round=v.round_index + 1 if v.round_index is not None else None,
+                theme=v.theme,
+                group=v.group_number,
+                attendees=[PersonRef(id=a, name=names.get(a, "")) for a in v.attendee_ids],
+            )
             for v in report.violations
         ],
-        "preferences": [
-            {"round": p.round_index + 1, "first": p.first, "second": p.second, "third": p.third, "other": p.other,
-             "neutral": p.neutral, "as_planned": p.as_planned}
+        preferences=[
+            RoundPreferencesOut(round=p.round_index + 1, first=int(p.first), second=int(p.second),
+                                third=int(p.third), other=int(p.other), neutral=int(p.neutral),
+                                as_planned=int(p.as_planned))
             for p in report.preferences
         ],
-        "diversity": round(report.diversity, 3),
-        "diversity_bound": round(report.diversity_bound, 3),
-        "gap_percent": round(report.gap_percent, 3),
-        "bound_without_rules": round(report.bound_without_rules, 3),
-        "bound_with_sizes": round(report.bound_with_sizes, 3),
-        "bound_method": str(report.bound_method),
-        "optimal": report.optimal,
-        "infeasibility": list(report.infeasibility),
-    }
+        diversity=float(round(report.diversity, 3)),
+        diversity_bound=float(round(report.diversity_bound, 3)),
+        gap_percent=float(round(report.gap_percent, 3)),
+        bound_without_rules=float(round(report.bound_without_rules, 3)),
+        bound_with_sizes=float(round(report.bound_with_sizes, 3)),
+        bound_method=str(report.bound_method),
+        optimal=bool(report.optimal),
+        infeasibility=list(report.infeasibility),
+    )
 
 
-def _person(ctx: EventContext, attendee_id: int) -> dict[str, Any]:
+def _person(ctx: EventContext, attendee_id: int) -> GroupMemberOut:
     holder = ctx.holders.get(attendee_id)
     if holder is None:  # the place was voided or refunded after the plan was made
-        return {"id": attendee_id, "name": "", "role": "", "experience_level": None, "industry": "",
-                "organisation": "", "duo_partner": None, "has_ticket": False}
-    partner = ctx.partner.get(attendee_id)
-    return {"id": attendee_id, "name": holder.name, "role": holder.role,
-            "experience_level": ctx.experience[attendee_id], "industry": ctx.industry[attendee_id],
-            "organisation": ctx.organisation[attendee_id], "duo_partner": partner, "has_ticket": True}
+        return GroupMemberOut(id=attendee_id, name="", role="", experience_level=None, industry="",
+                              organisation="", duo_partner=None, has_ticket=False)
+    return GroupMemberOut(id=attendee_id, name=holder.name, role=holder.role,
+                          experience_level=ctx.experience[attendee_id], industry=ctx.industry[attendee_id],
+                          organisation=ctx.organisation[attendee_id], duo_partner=ctx.partner.get(attendee_id),
+                          has_ticket=True)
 
 
-def _round_times(ctx: EventContext, round_number: int) -> dict[str, Any]:
+def _round(ctx: EventContext, round_number: int, groups: list[GroupOut]) -> RoundOut:
     session = ctx.sessions.get((ctx.event["id"], round_number))
     if session is None:
-        return {"starts_at": None, "ends_at": None, "session_id": None}
-    return {"starts_at": as_utc(session["starts_at"]), "ends_at": as_utc(session["ends_at"]),
-            "session_id": session["id"]}
+        return RoundOut(round=round_number, starts_at=None, ends_at=None, session_id=None, groups=groups)
+    return RoundOut(round=round_number, starts_at=as_utc(session["starts_at"]), ends_at=as_utc(session["ends_at"]),
+                    session_id=session["id"], groups=groups)
 
 
 async def _evaluate(ctx: EventContext, plan: Mapping[str, Any], pins: Sequence[Mapping[str, Any]],
@@ -94,7 +108,7 @@ async def _evaluate(ctx: EventContext, plan: Mapping[str, Any], pins: Sequence[M
     return await anyio.to_thread.run_sync(run)
 
 
-async def plan_view(actor: Principal, slug: str) -> dict[str, Any]:
+async def plan_view(actor: Principal, slug: str) -> PlanOut:
     """The current draft with every group, its members (no e-mail, no birth date), pins and the report."""
     event = await planned_event(actor, slug)
     plan = await existing_plan(event["id"])
@@ -104,38 +118,36 @@ async def plan_view(actor: Principal, slug: str) -> dict[str, Any]:
     report = await _evaluate(ctx, plan, pins, draft)
     titles = ctx.theme_titles
     people = {a: _person(ctx, a) for members in draft.members.values() for a in members}
-    by_round: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_round: dict[int, list[GroupOut]] = defaultdict(list)
     for gid, g in sorted(draft.groups.items(), key=lambda kv: (kv[1]["theme_key"], kv[1]["number"], kv[0])):
         members = sorted(draft.members.get(gid, ()))
-        by_round[g["round_number"]].append({
-            "id": gid, "theme": g["theme_key"], "theme_title": titles.get(g["theme_key"], g["theme_key"]),
-            "number": g["number"], "room": g["room"], "size": len(members),
-            "members": [people[a] for a in members],
-        })
+        by_round[g["round_number"]].append(GroupOut(
+            id=gid, theme=g["theme_key"], theme_title=titles.get(g["theme_key"], g["theme_key"]),
+            number=g["number"], room=g["room"], size=len(members), members=[people[a] for a in members],
+        ))
     order = {key: i for i, key in enumerate(ctx.theme_keys)}
     placed = {a for a, _ in draft.placement}
-    names = {a: p["name"] for a, p in people.items()}
+    names = {a: p.name for a, p in people.items()}
     names.update({h.id: h.name for h in ctx.holders.values()})
-    return {
-        "event": event["slug"],
-        "status": plan["status"],
-        "changed_since_publish": bool(plan["changed_since_publish"]),
-        "generated_at": as_utc(plan["generated_at"]),
-        "updated_at": as_utc(plan["updated_at"]),
-        "published_at": as_utc(plan["published_at"]),
-        "settings": {"rounds": plan["rounds"], "min_size": plan["min_size"], "max_size": plan["max_size"],
-                     "duo_policy": plan["duo_policy"], "mode": plan["preference_mode"], "seed": plan["seed"]},
-        "ticket_holders": len(ctx.holders),
-        "unplaced": [_person(ctx, h) for h in sorted(set(ctx.holders) - placed)],
-        "rounds": [
-            {"round": r, **_round_times(ctx, r),
-             "groups": sorted(by_round.get(r, []), key=lambda g: (order.get(g["theme"], len(order)), g["number"]))}
+    return PlanOut(
+        event=event["slug"],
+        status=plan["status"],
+        changed_since_publish=bool(plan["changed_since_publish"]),
+        generated_at=as_utc(plan["generated_at"]),
+        updated_at=as_utc(plan["updated_at"]),
+        published_at=as_utc(plan["published_at"]),
+        settings=PlanSettingsOut(rounds=plan["rounds"], min_size=plan["min_size"], max_size=plan["max_size"],
+                                 duo_policy=plan["duo_policy"], mode=plan["preference_mode"], seed=plan["seed"]),
+        ticket_holders=len(ctx.holders),
+        unplaced=[_person(ctx, h) for h in sorted(set(ctx.holders) - placed)],
+        rounds=[
+            _round(ctx, r, sorted(by_round.get(r, []), key=lambda g: (order.get(g.theme, len(order)), g.number)))
             for r in range(1, plan["rounds"] + 1)
         ],
-        "pins": [{"attendee": p["attendee"], "round": p["round_number"], "theme": p["theme_key"],
-                  "group": p["group_number"]} for p in pins],
-        "report": _report_view(report, names),
-    }
+        pins=[PinOut(attendee=p["attendee"], round=p["round_number"], theme=p["theme_key"], group=p["group_number"])
+              for p in pins],
+        report=_report_view(report, names),
+    )
 
 
 # --------------------------------------------------------------------------- edits by the facilitator
@@ -152,6 +164,8 @@ def _check_slot(plan: Mapping[str, Any], theme_keys: Sequence[str], round_number
 
 
 async def edit_context(actor: Principal, slug: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """What every change of a plan starts from: the event (once `planned_event` let the actor in), its existing
+    plan and its theme keys."""
     event = await planned_event(actor, slug)
     plan = await existing_plan(event["id"])
     return event, plan, [t["key"] for t in await event_themes(event["id"])]
@@ -184,7 +198,7 @@ async def _retire_if_empty(group_ids: Iterable[int], now: datetime) -> None:
 
 
 async def move_attendee(actor: Principal, slug: str, attendee_id: int, round_number: int, theme: str,
-                        group_number: int) -> dict[str, Any]:
+                        group_number: int) -> PlanOut:
     """Put one person in (theme, group) for a round — a new group number opens a new group. A move that breaks
     a hard rule is allowed: the report flags it and the facilitator decides."""
     event, plan, theme_keys = await edit_context(actor, slug)
@@ -211,7 +225,7 @@ async def move_attendee(actor: Principal, slug: str, attendee_id: int, round_num
     return await plan_view(actor, slug)
 
 
-async def swap_attendees(actor: Principal, slug: str, first: int, second: int, round_number: int) -> dict[str, Any]:
+async def swap_attendees(actor: Principal, slug: str, first: int, second: int, round_number: int) -> PlanOut:
     """Exchange the groups of two people in one round (group sizes stay the same)."""
     _, plan, theme_keys = await edit_context(actor, slug)
     _check_slot(plan, theme_keys, round_number, None, None)
@@ -239,7 +253,7 @@ async def swap_attendees(actor: Principal, slug: str, first: int, second: int, r
 
 
 async def pin_attendee(actor: Principal, slug: str, attendee_id: int, round_number: int, theme: str,
-                       group_number: int | None) -> dict[str, Any]:
+                       group_number: int | None) -> PlanOut:
     """Fix a person to a theme (and group) in a round. Generate and regenerate always honour pins; until then
     the report flags a pin the draft does not meet."""
     event, plan, theme_keys = await edit_context(actor, slug)
@@ -257,7 +271,7 @@ async def pin_attendee(actor: Principal, slug: str, attendee_id: int, round_numb
     return await plan_view(actor, slug)
 
 
-async def unpin_attendee(actor: Principal, slug: str, attendee_id: int, round_number: int) -> dict[str, Any]:
+async def unpin_attendee(actor: Principal, slug: str, attendee_id: int, round_number: int) -> PlanOut:
     _, plan, _ = await edit_context(actor, slug)
     gone = await BreakoutPin.delete().where(
         (BreakoutPin.plan == plan["id"]) & (BreakoutPin.attendee == attendee_id)
@@ -276,7 +290,7 @@ class RoomAssignment:
     round: int | None = None  # None: this theme and group number in every round
 
 
-async def assign_rooms(actor: Principal, slug: str, rooms: Sequence[RoomAssignment]) -> dict[str, Any]:
+async def assign_rooms(actor: Principal, slug: str, rooms: Sequence[RoomAssignment]) -> PlanOut:
     _, plan, theme_keys = await edit_context(actor, slug)
     now = utcnow()
     async with write_transaction():

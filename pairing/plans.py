@@ -27,6 +27,8 @@ from pairing.access import planned_event
 from pairing.board import plan_view
 from pairing.context import grouping_input, load_context
 from pairing.errors import InvalidBreakoutRequest, NoBreakoutRounds
+from pairing.schemas import PlanOut
+from pairing.states import PlanStatus
 from pairing.store import existing_plan, find_plan, insert_rows, lock_plan, plan_pins, read_draft
 from pairing.tables import BreakoutGroup, BreakoutPin, BreakoutPlacement, BreakoutPlan
 
@@ -41,8 +43,8 @@ class BreakoutSettings:
     rounds: int | None = None  # None: the number of breakout rounds in the agenda
     min_size: int = 4
     max_size: int = 6
-    duo_policy: str = "apart"
-    mode: str = "rotate"
+    duo_policy: str = grouping.DuoPolicy.APART
+    mode: str = grouping.PreferenceMode.ROTATE
     seed: int = 0
 
 
@@ -74,7 +76,7 @@ async def _run_engine(inp: grouping.GroupingInput, previous: grouping.Assignment
     return await anyio.to_thread.run_sync(run)
 
 
-async def generate_plan(actor: Principal, slug: str, settings: BreakoutSettings) -> dict[str, Any]:
+async def generate_plan(actor: Principal, slug: str, settings: BreakoutSettings) -> PlanOut:
     """Generate the draft plan from scratch with these settings (pins already set are kept)."""
     event = await planned_event(actor, slug)
     ctx = await load_context(event)
@@ -87,7 +89,7 @@ async def generate_plan(actor: Principal, slug: str, settings: BreakoutSettings)
     return await plan_view(actor, slug)
 
 
-async def regenerate_plan(actor: Principal, slug: str, seed: int | None = None) -> dict[str, Any]:
+async def regenerate_plan(actor: Principal, slug: str, seed: int | None = None) -> PlanOut:
     """Generate again with the plan's settings, keeping pins and warm-starting from the current draft."""
     event = await planned_event(actor, slug)
     plan = await existing_plan(event["id"])
@@ -118,12 +120,12 @@ async def _save_generated(actor: Principal, event: Mapping[str, Any], values: di
                 plan = await find_plan(event["id"])
                 if plan is None:
                     plan_id = (await BreakoutPlan.insert(BreakoutPlan(
-                        event=event["id"], status="draft", **values, generated_at=now, updated_at=now,
+                        event=event["id"], status=PlanStatus.DRAFT, **values, generated_at=now, updated_at=now,
                     )).returning(BreakoutPlan.id))[0]["id"]
                 else:
                     plan_id = plan["id"]
                     await lock_plan(plan_id)
-                    columns[BreakoutPlan.changed_since_publish] = plan["status"] == "published"
+                    columns[BreakoutPlan.changed_since_publish] = plan["status"] == PlanStatus.PUBLISHED
                 await BreakoutPlan.update(columns).where(BreakoutPlan.id == plan_id)
                 # Pins of rounds the new settings no longer have would only ever be flagged: drop them.
                 await BreakoutPin.delete().where((BreakoutPin.plan == plan_id)

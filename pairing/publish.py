@@ -21,6 +21,8 @@ from pairing.access import breakout_sessions, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished
 from pairing.holders import member_place, ticket_holders
+from pairing.schemas import MyBreakoutsOut, MyRoundOut, PlanOut
+from pairing.states import PlanStatus
 from pairing.store import find_plan, insert_rows, lock_plan, read_draft
 from pairing.tables import BreakoutPlan, PublishedBreakout
 
@@ -31,7 +33,7 @@ def _snapshot(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return (row["group_id"], row["theme_key"], row["theme_title"], row["group_number"], row["room"])
 
 
-async def publish_plan(actor: Principal, slug: str) -> dict[str, Any]:
+async def publish_plan(actor: Principal, slug: str) -> PlanOut:
     """Show the draft to the attendees. A person's published row (and its calendar SEQUENCE and update time)
     changes only when their group, theme, number or room changed since the last publication."""
     event, plan, _ = await edit_context(actor, slug)
@@ -64,7 +66,7 @@ async def publish_plan(actor: Principal, slug: str) -> dict[str, Any]:
         await insert_rows(PublishedBreakout, ("plan", "event", "attendee", "round_number", "group_id", "theme_key",
                                                "theme_title", "group_number", "room", "sequence", "updated_at"), rows)
         await BreakoutPlan.update({
-            BreakoutPlan.status: "published", BreakoutPlan.changed_since_publish: False,
+            BreakoutPlan.status: PlanStatus.PUBLISHED, BreakoutPlan.changed_since_publish: False,
             BreakoutPlan.published_at: now, BreakoutPlan.updated_at: now,
             BreakoutPlan.publish_count: BreakoutPlan.publish_count + 1,
         }).where(BreakoutPlan.id == plan["id"])
@@ -74,7 +76,7 @@ async def publish_plan(actor: Principal, slug: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- what attendees see
 
 
-async def my_breakouts(actor: Principal, slug: str) -> dict[str, Any]:
+async def my_breakouts(actor: Principal, slug: str) -> MyBreakoutsOut:
     """Your own published group per round: theme, group number, room and the round's times from the agenda."""
     event = await visible_event(slug, actor)
     place = await member_place(actor, event)
@@ -91,16 +93,16 @@ async def my_breakouts(actor: Principal, slug: str) -> dict[str, Any]:
         session = sessions.get((event["id"], row["round_number"]))
         starts_at = as_utc(session["starts_at"]) if session else None
         ends_at = as_utc(session["ends_at"]) if session else None
-        rounds.append({
-            "round": row["round_number"], "group_id": row["group_id"], "theme": row["theme_key"],
-            "theme_title": row["theme_title"], "group_number": row["group_number"], "room": row["room"],
-            "starts_at": starts_at, "ends_at": ends_at,
-            "starts_at_local": event_rules.to_local(starts_at, tz).isoformat() if starts_at else None,
-            "ends_at_local": event_rules.to_local(ends_at, tz).isoformat() if ends_at else None,
-            "updated_at": as_utc(row["updated_at"]),
-        })
-    return {"event": event["slug"], "event_title": event["title"], "timezone": tz,
-            "published_at": as_utc(plan["published_at"]), "rounds": rounds}
+        rounds.append(MyRoundOut(
+            round=row["round_number"], group_id=row["group_id"], theme=row["theme_key"],
+            theme_title=row["theme_title"], group_number=row["group_number"], room=row["room"],
+            starts_at=starts_at, ends_at=ends_at,
+            starts_at_local=event_rules.to_local(starts_at, tz).isoformat() if starts_at else None,
+            ends_at_local=event_rules.to_local(ends_at, tz).isoformat() if ends_at else None,
+            updated_at=as_utc(row["updated_at"]),
+        ))
+    return MyBreakoutsOut(event=event["slug"], event_title=event["title"], timezone=tz,
+                          published_at=as_utc(plan["published_at"]), rounds=rounds)
 
 
 async def published_breakouts_for_member(member_id: int, now: datetime | None = None) -> list[CalendarBreakout]:
@@ -130,9 +132,9 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
     out = []
     for row in sorted(rows, key=lambda r: (r["event"], r["round_number"])):
         event, session = events.get(row["event"]), sessions.get((row["event"], row["round_number"]))
-        if event is None or session is None or event["status"] == "draft":
+        if event is None or session is None or event["status"] == event_rules.EventStatus.DRAFT:
             continue
-        cancelled = event["status"] == "cancelled"
+        cancelled = event["status"] == event_rules.EventStatus.CANCELLED
         if cancelled and now - (as_utc(event["cancelled_at"]) or as_utc(event["updated_at"])) > CANCELLED_RETENTION:  # type: ignore[operator]
             continue
         stamps = [as_utc(row["updated_at"]), as_utc(session["updated_at"]), as_utc(event["updated_at"])]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from events.tables import Event
@@ -15,6 +14,7 @@ from members.service import Principal
 from pairing.access import event_themes, visible_event
 from pairing.errors import InvalidRanking
 from pairing.holders import Holder, member_place, ticket_holders, ticket_place
+from pairing.schemas import RankingFiguresOut, RankingOut, ThemeChoice, ThemeFigures
 from pairing.store import json_list
 from pairing.tables import ThemeRanking
 
@@ -60,7 +60,7 @@ async def stored_rankings(attendee_ids: Sequence[int]) -> dict[int, list[str]]:
 # --------------------------------------------------------------------------- one ticket holder's ranking
 
 
-async def _save_ranking(holder: Holder, themes: Sequence[str]) -> dict[str, Any]:
+async def _save_ranking(holder: Holder, themes: Sequence[str]) -> RankingOut:
     known = [t["key"] for t in await event_themes(holder.event_id)]
     ranking = check_ranking(themes, known)
     now = utcnow()
@@ -85,46 +85,46 @@ async def _save_ranking(holder: Holder, themes: Sequence[str]) -> dict[str, Any]
     return await _ranking_view(holder)
 
 
-async def _ranking_view(holder: Holder) -> dict[str, Any]:
+async def _ranking_view(holder: Holder) -> RankingOut:
     themes = await event_themes(holder.event_id)
     known = [t["key"] for t in themes]
     row = await ThemeRanking.select(ThemeRanking.themes, ThemeRanking.updated_at).where(
         ThemeRanking.attendee == holder.id
     ).first()
     event = await Event.select(Event.slug).where(Event.id == holder.event_id).first()
-    return {
-        "event": event["slug"] if event else "",
-        "themes": list(current_ranking(json_list(row["themes"]), known)) if row else [],
-        "available": [{"key": t["key"], "title": t["title"]} for t in themes],
-        "updated_at": as_utc(row["updated_at"]) if row else None,
-    }
+    return RankingOut(
+        event=event["slug"] if event else "",
+        themes=list(current_ranking(json_list(row["themes"]), known)) if row else [],
+        available=[ThemeChoice(key=t["key"], title=t["title"]) for t in themes],
+        updated_at=as_utc(row["updated_at"]) if row else None,
+    )
 
 
-async def rank_themes_as_member(actor: Principal, slug: str, themes: Sequence[str]) -> dict[str, Any]:
+async def rank_themes_as_member(actor: Principal, slug: str, themes: Sequence[str]) -> RankingOut:
     """A signed-in member ranks the themes as the ticket holder of their own order, or (verified e-mail only) as
     the companion with their account's e-mail address."""
     event = await visible_event(slug, actor)
     return await _save_ranking(await member_place(actor, event), themes)
 
 
-async def ranking_of_member(actor: Principal, slug: str) -> dict[str, Any]:
+async def ranking_of_member(actor: Principal, slug: str) -> RankingOut:
     event = await visible_event(slug, actor)
     return await _ranking_view(await member_place(actor, event))
 
 
-async def rank_themes_with_ticket(code: str, themes: Sequence[str]) -> dict[str, Any]:
+async def rank_themes_with_ticket(code: str, themes: Sequence[str]) -> RankingOut:
     """A companion without an account ranks through the code on their ticket (a bearer secret)."""
     return await _save_ranking(await ticket_place(code), themes)
 
 
-async def ranking_of_ticket(code: str) -> dict[str, Any]:
+async def ranking_of_ticket(code: str) -> RankingOut:
     return await _ranking_view(await ticket_place(code))
 
 
 # --------------------------------------------------------------------------- the community's figures
 
 
-async def ranking_figures(slug: str, viewer: Principal | None = None) -> dict[str, Any]:
+async def ranking_figures(slug: str, viewer: Principal | None = None) -> RankingFiguresOut:
     """The community's priorities, openly: per theme how often it was ranked 1st/2nd/3rd and its Borda
     score, plus how many ticket holders never ranked (neutral in grouping). No personal data."""
     event = await visible_event(slug, viewer)
@@ -138,20 +138,20 @@ async def ranking_figures(slug: str, viewer: Principal | None = None) -> dict[st
         for position, key in enumerate(ranking):
             places[key][position] += 1
     figures = [
-        {
-            "key": t["key"],
-            "title": t["title"],
-            "first": places[t["key"]][0],
-            "second": places[t["key"]][1],
-            "third": places[t["key"]][2],
-            "borda": sum(borda_points(p, len(known)) * n for p, n in places[t["key"]].items()),
-        }
+        ThemeFigures(
+            key=t["key"],
+            title=t["title"],
+            first=places[t["key"]][0],
+            second=places[t["key"]][1],
+            third=places[t["key"]][2],
+            borda=sum(borda_points(p, len(known)) * n for p, n in places[t["key"]].items()),
+        )
         for t in themes
     ]
-    return {
-        "event": event["slug"],
-        "ticket_holders": len(holders),
-        "ranked": len(rankings),
-        "neutral": len(holders) - len(rankings),
-        "themes": sorted(figures, key=lambda f: (-f["borda"], known.index(f["key"]))),
-    }
+    return RankingFiguresOut(
+        event=event["slug"],
+        ticket_holders=len(holders),
+        ranked=len(rankings),
+        neutral=len(holders) - len(rankings),
+        themes=sorted(figures, key=lambda f: (-f.borda, known.index(f.key))),
+    )

@@ -1,5 +1,8 @@
 """Request and response bodies for theme rankings and breakout plans (msgspec Structs validated at the edge).
 
+The response bodies are frozen: pairing's use cases return them (`RankingOut`, `RankingFiguresOut`, `PlanOut`,
+`MyBreakoutsOut`), the API serves them as they are and pages render them without changing them.
+
 Facilitators see names, roles, experience levels, industries and organisations of the people they group;
 never e-mail addresses or birth dates. Attendees see only their own group.
 """
@@ -28,19 +31,19 @@ class RankingIn(msgspec.Struct, forbid_unknown_fields=True):
     themes: Annotated[list[ThemeKey], msgspec.Meta(max_length=12, examples=[["imago", "keurmerk"]])]
 
 
-class ThemeChoice(msgspec.Struct):
+class ThemeChoice(msgspec.Struct, frozen=True):
     key: str
     title: str
 
 
-class RankingOut(msgspec.Struct):
+class RankingOut(msgspec.Struct, frozen=True):
     event: str
     themes: list[str]
     available: list[ThemeChoice]
     updated_at: datetime | None
 
 
-class ThemeFigures(msgspec.Struct):
+class ThemeFigures(msgspec.Struct, frozen=True):
     key: str
     title: str
     first: int
@@ -49,7 +52,7 @@ class ThemeFigures(msgspec.Struct):
     borda: int
 
 
-class RankingFiguresOut(msgspec.Struct):
+class RankingFiguresOut(msgspec.Struct, frozen=True):
     """Borda: a ranking gives a theme one point for every theme ranked below it (m−1 for first … 0 for
     last; themes left out of a partial ranking share the bottom with 0). `neutral` ticket holders never
     ranked: grouping treats every theme as fine for them."""
@@ -111,7 +114,7 @@ class RoomsIn(msgspec.Struct, forbid_unknown_fields=True):
 # --------------------------------------------------------------------------- breakout plan
 
 
-class GroupMemberOut(msgspec.Struct):
+class GroupMemberOut(msgspec.Struct, frozen=True):
     id: int
     name: str
     role: str
@@ -122,7 +125,7 @@ class GroupMemberOut(msgspec.Struct):
     has_ticket: bool
 
 
-class GroupOut(msgspec.Struct):
+class GroupOut(msgspec.Struct, frozen=True):
     id: int  # the group's stable identity
     theme: str
     theme_title: str
@@ -132,7 +135,7 @@ class GroupOut(msgspec.Struct):
     members: list[GroupMemberOut]
 
 
-class RoundOut(msgspec.Struct):
+class RoundOut(msgspec.Struct, frozen=True):
     round: int
     starts_at: datetime | None
     ends_at: datetime | None
@@ -140,19 +143,19 @@ class RoundOut(msgspec.Struct):
     groups: list[GroupOut]
 
 
-class PinOut(msgspec.Struct):
+class PinOut(msgspec.Struct, frozen=True):
     attendee: int
     round: int
     theme: str
     group: int | None
 
 
-class PersonRef(msgspec.Struct):
+class PersonRef(msgspec.Struct, frozen=True):
     id: int
     name: str
 
 
-class ViolationOut(msgspec.Struct):
+class ViolationOut(msgspec.Struct, frozen=True):
     rule: str
     explanation: str
     round: int | None
@@ -161,7 +164,7 @@ class ViolationOut(msgspec.Struct):
     attendees: list[PersonRef]
 
 
-class RoundPreferencesOut(msgspec.Struct):
+class RoundPreferencesOut(msgspec.Struct, frozen=True):
     round: int
     first: int
     second: int
@@ -171,7 +174,7 @@ class RoundPreferencesOut(msgspec.Struct):
     as_planned: int
 
 
-class ReportOut(msgspec.Struct):
+class ReportOut(msgspec.Struct, frozen=True):
     hard_violations: int
     violation_counts: dict[str, int]
     violations: list[ViolationOut]
@@ -189,7 +192,7 @@ class ReportOut(msgspec.Struct):
     infeasibility: list[str]
 
 
-class PlanSettingsOut(msgspec.Struct):
+class PlanSettingsOut(msgspec.Struct, frozen=True):
     rounds: int
     min_size: int
     max_size: int
@@ -198,7 +201,7 @@ class PlanSettingsOut(msgspec.Struct):
     seed: int
 
 
-class PlanOut(msgspec.Struct):
+class PlanOut(msgspec.Struct, frozen=True):
     event: str
     status: str
     changed_since_publish: bool
@@ -216,7 +219,7 @@ class PlanOut(msgspec.Struct):
 # --------------------------------------------------------------------------- attendee view
 
 
-class MyRoundOut(msgspec.Struct):
+class MyRoundOut(msgspec.Struct, frozen=True):
     round: int
     group_id: int
     theme: str
@@ -230,7 +233,7 @@ class MyRoundOut(msgspec.Struct):
     updated_at: datetime
 
 
-class MyBreakoutsOut(msgspec.Struct):
+class MyBreakoutsOut(msgspec.Struct, frozen=True):
     event: str
     event_title: str
     timezone: str

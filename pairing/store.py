@@ -13,6 +13,7 @@ from typing import Any
 from core.db import is_postgres
 from pairing import grouping
 from pairing.errors import PlanNotFound
+from pairing.states import PlanStatus
 from pairing.tables import BreakoutGroup, BreakoutPin, BreakoutPlacement, BreakoutPlan
 
 _CHUNK = 400  # rows per INSERT: far below SQLite's bound-parameter limit
@@ -107,5 +108,5 @@ async def mark_changed(plan: Mapping[str, Any], now: datetime) -> None:
     """The draft was edited: once published, attendees now see something older than the draft."""
     await BreakoutPlan.update({
         BreakoutPlan.updated_at: now,
-        BreakoutPlan.changed_since_publish: plan["status"] == "published",
+        BreakoutPlan.changed_since_publish: plan["status"] == PlanStatus.PUBLISHED,
     }).where(BreakoutPlan.id == plan["id"])

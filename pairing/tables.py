@@ -45,7 +45,7 @@ class BreakoutPlan(Table, tablename="breakout_plan"):
     seed = Integer(default=0)
     # Why some hard rule cannot hold at all (JSON list of sentences from the engine), as of the last generate.
     infeasibility = Text(default="[]")
-    status = Varchar(length=12, default="draft")  # draft | published
+    status = Varchar(length=12, default="draft")  # pairing.states.PlanStatus: draft | published
     # The draft differs from what attendees see (a move, swap, room or regenerate after publishing).
     changed_since_publish = Boolean(default=False)
     generated_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)

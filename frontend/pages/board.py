@@ -9,9 +9,11 @@ by a redirect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -30,6 +32,7 @@ from pairing.access import planned_event
 from pairing.errors import PlanNotFound
 from pairing.grouping.model import Rule
 from pairing.rules import INDUSTRIES
+from pairing.schemas import GroupOut, PlanOut
 
 GENERATE_FIELDS = ("rounds", "min_size", "max_size", "duo_policy", "mode", "seed")
 # Every hard rule, in the order the report lists them (English msgids; a zero count is shown too).
@@ -86,32 +89,32 @@ def generate_settings(form: dict[str, Any]) -> tuple[plans.BreakoutSettings | No
 CARDS_PER_PAGE = 1000
 
 
-def _cards(groups: list[dict[str, Any]]) -> int:
-    return sum(int(g["size"]) for g in groups)
+def _cards(groups: Sequence[GroupOut]) -> int:
+    return sum(g.size for g in groups)
 
 
-def board_view(plan: dict[str, Any], round_param: str = "", theme_param: str = "",
+def board_view(plan: PlanOut, round_param: str = "", theme_param: str = "",
                limit: int = CARDS_PER_PAGE) -> dict[str, Any]:
     """Which part of the plan a board page shows: every round when the plan fits, else one round (``?ronde=``),
     else one theme of that round (``&thema=``); unknown values fall back to the first. Pure."""
-    rounds = plan["rounds"]
-    total = sum(_cards(r["groups"]) for r in rounds)
-    numbers = [r["round"] for r in rounds]
+    rounds = plan.rounds
+    total = sum(_cards(r.groups) for r in rounds)
+    numbers = [r.round for r in rounds]
     wanted = int(round_param) if round_param.isdigit() and int(round_param) in numbers else None
     if (total <= limit and wanted is None) or not rounds:
         return {"rounds": rounds, "round": None, "theme": None, "round_links": [], "theme_links": []}
-    current = next(r for r in rounds if r["round"] == (wanted if wanted is not None else numbers[0]))
-    round_links = [{"round": r["round"], "people": _cards(r["groups"]), "current": r is current} for r in rounds]
+    current = next(r for r in rounds if r.round == (wanted if wanted is not None else numbers[0]))
+    round_links = [{"round": r.round, "people": _cards(r.groups), "current": r is current} for r in rounds]
     themes: dict[str, dict[str, Any]] = {}
-    for g in current["groups"]:
-        entry = themes.setdefault(g["theme"], {"theme": g["theme"], "title": g["theme_title"], "people": 0})
-        entry["people"] += int(g["size"])
+    for g in current.groups:
+        entry = themes.setdefault(g.theme, {"theme": g.theme, "title": g.theme_title, "people": 0})
+        entry["people"] += g.size
     theme = None
-    if _cards(current["groups"]) > limit or theme_param in themes:
+    if _cards(current.groups) > limit or theme_param in themes:
         theme = theme_param if theme_param in themes else next(iter(themes), None)
-    groups = [g for g in current["groups"] if theme is None or g["theme"] == theme]
+    groups = [g for g in current.groups if theme is None or g.theme == theme]
     theme_links = [{**t, "current": t["theme"] == theme} for t in themes.values()] if theme is not None else []
-    return {"rounds": [{**current, "groups": groups}], "round": current["round"], "theme": theme,
+    return {"rounds": [msgspec.structs.replace(current, groups=groups)], "round": current.round, "theme": theme,
             "round_links": round_links, "theme_links": theme_links}
 
 
@@ -129,31 +132,35 @@ def room_field(round_number: int, group: int, theme: str) -> str:
     return f"room:{round_number}:{group}:{theme}"
 
 
-def rooms_from_form(form: dict[str, Any], plan: dict[str, Any]) -> list[breakouts.RoomAssignment]:
+def rooms_from_form(form: dict[str, Any], plan: PlanOut) -> list[breakouts.RoomAssignment]:
     """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction."""
     changed = []
-    for round_ in plan["rounds"]:
-        for group in round_["groups"]:
-            name = room_field(round_["round"], group["number"], group["theme"])
-            if name in form and " ".join(text(form, name).split()) != group["room"]:
-                changed.append(breakouts.RoomAssignment(theme=group["theme"], group=group["number"],
-                                                      room=text(form, name), round=round_["round"]))
+    for round_ in plan.rounds:
+        for group in round_.groups:
+            name = room_field(round_.round, group.number, group.theme)
+            if name in form and " ".join(text(form, name).split()) != group.room:
+                changed.append(breakouts.RoomAssignment(theme=group.theme, group=group.number,
+                                                        room=text(form, name), round=round_.round))
     return changed
 
 
-async def _plan_or_none(actor: Principal, slug: str) -> dict[str, Any] | None:
+async def _plan_or_none(actor: Principal, slug: str) -> PlanOut | None:
     try:
         return await breakouts.plan_view(actor, slug)
     except PlanNotFound:
         return None
 
 
-def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: dict[str, Any] | None,
+def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: PlanOut | None,
                   **extra: Any) -> dict[str, Any]:
     lang = request_language(request)
-    agenda_rounds = sum(1 for s in event["agenda"] if s["is_breakout_round"])
-    settings = plan["settings"] if plan else {"rounds": agenda_rounds or 3, "min_size": 4, "max_size": 6,
-                                              "duo_policy": "apart", "mode": "rotate", "seed": 0}
+    if plan is not None:
+        settings = msgspec.structs.asdict(plan.settings)
+    else:  # the generate form before the first plan: the agenda's rounds and the service's defaults
+        agenda_rounds = sum(1 for s in event["agenda"] if s["is_breakout_round"])
+        defaults = plans.BreakoutSettings()
+        settings = {"rounds": agenda_rounds or 3, "min_size": defaults.min_size, "max_size": defaults.max_size,
+                    "duo_policy": defaults.duo_policy, "mode": defaults.mode, "seed": defaults.seed}
     query = request.query_params
     view = extra.pop("view", None) or (board_view(plan, query.get("ronde", ""), query.get("thema", "")) if plan
                                        else None)
@@ -163,7 +170,7 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
         "errors": extra.pop("errors", {}),
         "levels": {level: (nl if lang == "nl" else en) for level, (_code, nl, en) in EXPERIENCE_LEVELS.items()},
         "industries": {i.code: i.label(lang) for i in INDUSTRIES},  # type: ignore[arg-type]
-        "pinned": {(p["attendee"], p["round"]) for p in plan["pins"]} if plan else set(),
+        "pinned": {(p.attendee, p.round) for p in plan.pins} if plan else set(),
         "rules": RULES,
         "room_field": room_field,
         "active_nav": "board", "tab": "board",
@@ -171,12 +178,12 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
     }
 
 
-def _person_name(plan: dict[str, Any], attendee: int) -> str:
-    for round_ in plan["rounds"]:
-        for group in round_["groups"]:
-            for member in group["members"]:
-                if member["id"] == attendee:
-                    return str(member["name"])
+def _person_name(plan: PlanOut, attendee: int) -> str:
+    for round_ in plan.rounds:
+        for group in round_.groups:
+            for member in group.members:
+                if member.id == attendee:
+                    return member.name
     return ""
 
 
@@ -255,7 +262,7 @@ class BoardPages(Controller):
         values: dict[str, Any] = {"attendee": text(data, "attendee"), "round": text(data, "round"),
                                   "theme": text(data, "theme"), "group": text(data, "group")}
         message, error = "", ""
-        plan: dict[str, Any] | None = None
+        plan: PlanOut | None = None
         round_number: int | None = None
         try:
             attendee, round_number = int(values["attendee"]), int(values["round"])
@@ -277,7 +284,7 @@ class BoardPages(Controller):
             except DomainError as exc:
                 error = page_message(exc, lang)
             else:
-                titles = {g["theme"]: g["theme_title"] for r in plan["rounds"] for g in r["groups"]}
+                titles = {g.theme: g.theme_title for r in plan.rounds for g in r.groups}
                 message = message % {"name": _person_name(plan, attendee), "round": round_number,
                                      "theme": titles.get(values["theme"], values["theme"]), "group": group or 0}
         if not is_htmx(request):
@@ -287,14 +294,14 @@ class BoardPages(Controller):
             plan = await breakouts.plan_view(actor, slug)
         event = await events.get_event(slug, actor)
         context = board_context(request, event, plan, board_message=message, board_error=error)
-        edited = next((r for r in plan["rounds"] if r["round"] == round_number), None)
+        edited = next((r for r in plan.rounds if r.round == round_number), None)
         if edited is None:  # nothing to redraw: only the message, out of band
             answer = page(request, "board/_status.html", oob=True, **context)
             answer.headers["HX-Reswap"] = "none"
             return answer
         shown_theme = text(data, "thema")  # the board shows one theme of this round: redraw just that
-        if shown_theme and any(g["theme"] == shown_theme for g in edited["groups"]):
-            edited = {**edited, "groups": [g for g in edited["groups"] if g["theme"] == shown_theme]}
+        if shown_theme and any(g.theme == shown_theme for g in edited.groups):
+            edited = msgspec.structs.replace(edited, groups=[g for g in edited.groups if g.theme == shown_theme])
         return page(request, "board/_edit.html", round=edited, **context)
 
     @post("/{slug:str}/verplaatsen", name="board_move")

@@ -40,7 +40,7 @@ class PublicPages(Controller):
             ranking = await ranking_figures(slug, current(request))
         except DomainError:
             ranking = None
-        items = [(theme["title"], theme["borda"]) for theme in ranking["themes"]] if ranking else []
+        items = [(theme.title, theme.borda) for theme in ranking.themes] if ranking else []
         return page(request, "event.html", event=event, rounds=rounds, can_buy=can_buy(event),
                     order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
 

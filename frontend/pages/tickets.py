@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -30,6 +31,7 @@ from members.service import Principal
 from pairing.publish import my_breakouts
 from pairing.rankings import rank_themes_as_member, ranking_of_member
 from pairing.rules import INDUSTRIES_BY_CODE
+from pairing.schemas import RankingOut
 from settings import Settings
 from ticketing import local_checkout
 from ticketing import service as ticketing
@@ -160,16 +162,16 @@ def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "reason": result.get(f"reason_{lang}") or result.get("reason_nl") or ""}
 
 
-async def _event_ranking(user: Principal, slug: str) -> dict[str, Any] | None:
+async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
     """The member's own theme ranking as the ticket holder of this event (None when there is nothing to rank)."""
     try:
         ranking = await ranking_of_member(user, slug)
     except DomainError:
         return None
-    return ranking if ranking["available"] else None
+    return ranking if ranking.available else None
 
 
-async def _ranking(user: Principal, order: Mapping[str, Any]) -> dict[str, Any] | None:
+async def _ranking(user: Principal, order: Mapping[str, Any]) -> RankingOut | None:
     """The buyer's own theme ranking for a paid order (None when there is nothing to rank)."""
     if order["status"] != PAID:
         return None
@@ -352,7 +354,7 @@ class TicketPages(Controller):
             for card in [*orders, *invited]:
                 card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
                 if card_id == typed[0] and card["ranking"] is not None:
-                    card["ranking"] = {**card["ranking"], "themes": typed[1]}
+                    card["ranking"] = msgspec.structs.replace(card["ranking"], themes=typed[1])
         return page(request, "tickets/list.html", status_code=status_code,
                     live=[o for o in orders if o["status"] in (PENDING, PAID)],
                     past=[o for o in orders if o["status"] not in (PENDING, PAID)], invited=invited,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar, get
 from litestar.params import FromPath
@@ -15,6 +16,7 @@ from litestar.testing import TestClient
 from frontend.assets import TEMPLATE_DIR, create_template_config
 from frontend.i18n import create_language_router
 from frontend.pages.board import RULES, generate_settings, room_field, rooms_from_form
+from pairing.schemas import PlanOut
 
 
 def member(i: int, level: int = 2, industry: str = "retail") -> dict[str, Any]:
@@ -22,14 +24,15 @@ def member(i: int, level: int = 2, industry: str = "retail") -> dict[str, Any]:
             "organisation": "Org", "duo_partner": None, "has_ticket": True}
 
 
-def plan() -> dict[str, Any]:
+def plan() -> PlanOut:
+    """A plan as pairing.board.plan_view returns it."""
     groups = [
         {"id": 1, "theme": "keurmerk", "theme_title": "Keurmerk", "number": 1, "room": "Zaal 1", "size": 2,
          "members": [member(1, 4), member(2, 0, "healthcare")]},
         {"id": 2, "theme": "imago", "theme_title": "Imago", "number": 1, "room": "", "size": 1,
          "members": [member(3)]},
     ]
-    return {
+    return msgspec.convert({
         "event": "e", "status": "draft", "changed_since_publish": False, "generated_at": None, "updated_at": None,
         "published_at": None,
         "settings": {"rounds": 1, "min_size": 2, "max_size": 4, "duo_policy": "apart", "mode": "rotate", "seed": 0},
@@ -49,7 +52,7 @@ def plan() -> dict[str, Any]:
             "diversity": 10.25, "diversity_bound": 12.5, "gap_percent": 18.0, "infeasibility": [],
             "bound_without_rules": 14.0, "bound_with_sizes": 13.0, "bound_method": "per_round", "optimal": False,
         },
-    }
+    }, PlanOut)
 
 
 def test_generate_settings_reads_numbers_and_names_the_fields_that_are_not() -> None:
@@ -90,7 +93,7 @@ def client() -> TestClient[Litestar]:
     @get("/edit", sync_to_thread=False)
     def edit() -> Template:
         context = area("nl").context
-        return Template("board/_edit.html", context={**context, "round": context["plan"]["rounds"][0],
+        return Template("board/_edit.html", context={**context, "round": context["plan"].rounds[0],
                                                      "board_message": "Persoon 3 is verplaatst."})
 
     @get("/sales", sync_to_thread=False)
@@ -106,14 +109,16 @@ def client() -> TestClient[Litestar]:
     @get("/explained/{lang:str}/{variant:str}", sync_to_thread=False)
     def explained(lang: FromPath[str], variant: FromPath[str]) -> Template:
         context = area(lang).context
-        report = {**context["plan"]["report"], "hard_violations": 0, "violation_counts": {}, "violations": []}
+        changes: dict[str, Any] = {"hard_violations": 0, "violation_counts": {}, "violations": []}
         if variant == "linked":  # the bound of the issue's event: 1,341 without rules, 1,190 with them
-            report.update(diversity=1165.0, diversity_bound=1190.0, gap_percent=2.1, bound_without_rules=1341.0,
-                          bound_with_sizes=1301.0, bound_method="linked", optimal=False)
+            changes.update(diversity=1165.0, diversity_bound=1190.0, gap_percent=2.1, bound_without_rules=1341.0,
+                           bound_with_sizes=1301.0, bound_method="linked", optimal=False)
         else:
-            report.update(diversity=445.0, diversity_bound=445.0, gap_percent=0.0, bound_without_rules=445.0,
-                          bound_with_sizes=445.0, bound_method="sizes", optimal=True)
-        return Template("board/_area.html", context={**context, "plan": {**context["plan"], "report": report}})
+            changes.update(diversity=445.0, diversity_bound=445.0, gap_percent=0.0, bound_without_rules=445.0,
+                           bound_with_sizes=445.0, bound_method="sizes", optimal=True)
+        report = msgspec.structs.replace(context["plan"].report, **changes)
+        return Template("board/_area.html",
+                        context={**context, "plan": msgspec.structs.replace(context["plan"], report=report)})
 
     app = Litestar(route_handlers=[area_page, edit, sales, explained, create_language_router()],
                    template_config=create_template_config([TEMPLATE_DIR]))
