@@ -1,7 +1,7 @@
 """The facilitator's board page for 100 and 1,000 ticket holders: server time and bytes over the wire.
 
 Usage: ``python -m bench.board_page [--sizes 100,1000] [--repeat 5]``. A fresh SQLite file per run; paid duos are
-written straight into the tables (as tests/api/test_breakouts.py does: argon2 per buyer would take minutes), the
+written straight into the tables (as tests/support/breakouts.py does: argon2 per buyer would take minutes), the
 plan is generated through pairing.plans, then the page is fetched through the ASGI app (no network) as the
 demo facilitator. Prints one JSON object per size: plan_view time alone, full page time (median and max of
 --repeat, and the CPU time of this process, which other load on the machine disturbs less), HTML bytes and
@@ -39,7 +39,7 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
     from members.tables import Member
     from pairing import board, plans
     from settings import Settings
-    from tests.api.test_breakouts import seed_duos
+    from tests.support.breakouts import seed_duos
 
     app = create_app(replace(Settings(), database_url=os.environ["DATABASE_URL"], background_jobs=False,
                              app_env="test"))

@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Members
+from tests.support.members import Members
 
 ROLES = ("anon", "member", "holder", "fac", "other", "owner")  # evaluated in this order: the owner acts last
 _counter = itertools.count(1)

@@ -32,8 +32,8 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.api.conftest import Members
-from tests.conftest import IS_POSTGRES, ROOT
+from tests.support.database import IS_POSTGRES, ROOT
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 schemathesis = pytest.importorskip("schemathesis")

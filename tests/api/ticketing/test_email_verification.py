@@ -16,24 +16,13 @@ import httpx
 import pytest
 
 from settings import Settings
-from tests.api.conftest import Members
-from tests.api.test_breakouts import Board, order_duo, seed_duos
+from tests.support.breakouts import Board, order_duo, seed_duos
+from tests.support.members import Members, sign_up
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.anyio
 
 LINK = re.compile(r"http://testserver/e-mail-bevestigen/([A-Za-z0-9_-]{40,})")
-
-
-async def sign_up(client: httpx.AsyncClient, email: str, name: str = "Sam Jong", **extra: Any) -> dict[str, Any]:
-    password = "een-goed-wachtwoord-42"
-    created = await client.post("/api/v1/auth/signup", json={"email": email, "password": password, "name": name,
-                                                             **extra})
-    assert created.status_code == 201, created.text
-    assert created.json()["email_verified"] is False and created.json()["email_verified_at"] is None
-    login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
-    assert login.status_code == 200, login.text
-    return {**created.json(), "headers": {"Authorization": f"Bearer {login.json()['token']}"}}
 
 
 async def verification_links(settings: Settings, smtp: SmtpSink, to: str) -> list[tuple[str, Any]]:

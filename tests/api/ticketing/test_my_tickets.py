@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop
+from tests.support.members import Members
+from tests.support.shop import Shop
 
 pytestmark = pytest.mark.anyio
 

@@ -4,8 +4,8 @@ import httpx
 import pytest
 
 from core.ratelimit import ORDER_PER_CLIENT, effective_limit
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop
+from tests.support.members import Members
+from tests.support.shop import Shop
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from settings import Settings
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop, quick_members
+from tests.support.members import Members, quick_members
+from tests.support.shop import Shop
 from tests.support.smtp import SmtpSink
 
 pytestmark = [
@@ -121,7 +121,7 @@ async def test_duplicate_attendee_and_sales_state(client: httpx.AsyncClient, sho
     await client.post(f"/api/v1/events/{later['slug']}/cancel", json={"reason": "zaal"}, headers=h)
     r = await shop.order(later["slug"], b3)
     assert r.status_code == 409 and r.json()["code"] == "event_cancelled"
-    from tests.api.ticketing.conftest import event_body
+    from tests.support.shop import event_body
 
     draft = (await client.post("/api/v1/events", json=event_body(title="Concept"), headers=h)).json()
     r = await shop.order(draft["slug"], b3)

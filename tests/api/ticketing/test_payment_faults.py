@@ -27,10 +27,10 @@ import stripe
 
 from core.db import as_utc
 from settings import Settings
-from tests.api.conftest import truncate_all
-from tests.api.ticketing.conftest import WEBHOOK_SECRET, Shop, quick_members
-from tests.api.ticketing.test_payments import held_order, pay, post_event, wait_for_status
+from tests.support.database import truncate_all
 from tests.support.invariants import assert_ticketing_invariants
+from tests.support.members import quick_members
+from tests.support.shop import WEBHOOK_SECRET, Shop, held_order, pay, post_event, wait_for_status
 from tests.support.stripe import (
     PROJECT_ROOT,
     LocalStripe,

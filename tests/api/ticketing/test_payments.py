@@ -7,53 +7,20 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 import stripe
 
 from settings import Settings
-from tests.api.ticketing.conftest import WEBHOOK_SECRET, Shop, quick_members
+from tests.support.members import quick_members
+from tests.support.shop import Shop, held_order, pay, post_event, wait_for_status
 from tests.support.smtp import SmtpSink
-from tests.support.stripe import LocalStripe, event_payload, sign_payload
+from tests.support.stripe import LocalStripe
 
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning:httpx"),
 ]
-
-
-async def wait_for_status(client: httpx.AsyncClient, order_id: int, headers: dict[str, str], status: str,
-                          seconds: float = 5.0) -> dict[str, Any]:
-    with anyio.fail_after(seconds):
-        while True:
-            view = (await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
-            if view["status"] == status:
-                return view
-            await anyio.sleep(0.05)
-
-
-async def pay(stripe_client: stripe.StripeClient, intent_id: str, method: str = "pm_card_visa") -> str:
-    # localstripe answers confirm(id, payment_method=…) with a 500: set the method first, then confirm.
-    await stripe_client.v1.payment_intents.update_async(intent_id, {"payment_method": method})
-    try:
-        return (await stripe_client.v1.payment_intents.confirm_async(intent_id)).status
-    except stripe.CardError:
-        return "declined"
-
-
-async def post_event(client: httpx.AsyncClient, event_type: str, obj: dict[str, Any], *, event_id: str | None = None,
-                     secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> httpx.Response:
-    body = event_payload(event_type, obj, event_id=event_id)
-    return await client.post("/api/v1/stripe/webhook", content=body,
-                             headers={"Stripe-Signature": sign_payload(body, secret, timestamp),
-                                      "Content-Type": "application/json"})
-
-
-async def held_order(shop: Shop, slug: str, buyer: dict[str, Any], **companion: Any) -> dict[str, Any]:
-    response = await shop.order(slug, buyer, **companion)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def _links_resolve(http: httpx.AsyncClient, settings: Settings, text: str, ics: Any) -> None:

@@ -9,9 +9,9 @@ import anyio
 import httpx
 import pytest
 
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop, quick_members
 from tests.support.invariants import assert_ticketing_invariants
+from tests.support.members import Members, quick_members
+from tests.support.shop import Shop
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ import pytest
 
 from core.errors import Forbidden
 from members.service import Principal
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop, quick_members
+from tests.support.members import Members, quick_members
+from tests.support.shop import Shop
 
 pytestmark = [
     pytest.mark.anyio,

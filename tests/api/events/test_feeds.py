@@ -26,7 +26,7 @@ from ical.calendar_stream import IcsCalendarStream
 from events import feeds
 from events.feeds_api import FeedTokenFilter, mask_feed_tokens
 from settings import Settings
-from tests.api.conftest import Members
+from tests.support.members import Members
 from tests.support.stripe import LOCALSTRIPE_API_KEY, LocalStripe, open_stripe_client, running_localstripe
 
 pytestmark = pytest.mark.anyio
@@ -626,7 +626,7 @@ class Groups:
         self.orders: dict[str, int] = {}
 
     async def setup(self) -> Groups:
-        from tests.api.test_breakouts import seed_duos
+        from tests.support.breakouts import seed_duos
 
         day = "2027-03-10"
         self.organiser = await self.members.create("organiser")

@@ -6,16 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.conftest import Members
-from tests.api.test_breakouts import (
-    Board,
-    free_hackathon,
-    order_duo,
-    placement,
-    quick_member,
-    seed_duos,
-    ticket_code,
-)
+from tests.support.breakouts import Board, free_hackathon, order_duo, placement, seed_duos, ticket_code
+from tests.support.members import Members, quick_member
 
 pytestmark = pytest.mark.anyio
 

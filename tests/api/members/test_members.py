@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.conftest import Members
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 
@@ -156,7 +156,7 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
 
     import anyio
 
-    from tests.conftest import ROOT
+    from tests.support.database import ROOT
 
     env = {**os.environ, "DATABASE_URL": database_url}
     litestar = [str(ROOT / ".venv" / "bin" / "litestar"), "--app", "app:app", "create-organiser"]
@@ -172,6 +172,13 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
                          stdin=b"organiseer-het-samen\norganiseer-het-samen\n")
     assert prompted.returncode == 0, prompted.stderr
     assert b"Created organiser eerste@example.nl" in prompted.stdout
+    # The CLI runs outside the test process, so its hash has the production parameters (the suite's own are
+    # cheaper: tests/support/passwords.py); signing in verifies it in the app.
+    from members.tables import Member
+    from tests.support.passwords import PRODUCTION_HASH_PREFIX
+
+    stored = await Member.select(Member.password_hash).where(Member.email == "eerste@example.nl").first()
+    assert stored is not None and stored["password_hash"].startswith(PRODUCTION_HASH_PREFIX), stored
     login = await client.post("/api/v1/auth/login", json={"email": "eerste@example.nl",
                                                           "password": "organiseer-het-samen"})
     assert login.status_code == 200, login.text

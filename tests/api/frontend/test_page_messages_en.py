@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.api.conftest import Members
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 

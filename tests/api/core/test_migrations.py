@@ -3,7 +3,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from tests.conftest import IS_POSTGRES, migrate
+from tests.support.database import IS_POSTGRES, migrate
 
 
 def test_migrations_run_forwards_on_an_empty_database_and_are_idempotent(database_url: str) -> None:

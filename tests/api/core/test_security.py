@@ -19,8 +19,8 @@ import pytest
 from core import ratelimit
 from core.security import client_ip_from, content_security_policy, header_values, session_cookie
 from settings import Settings
-from tests.api.conftest import Members, truncate_all
-from tests.conftest import IS_POSTGRES, ROOT, migrate
+from tests.support.database import IS_POSTGRES, ROOT, migrate, truncate_all
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 
@@ -330,10 +330,10 @@ async def test_migrations_run_forwards_again_over_the_demo_data(database_url: st
     """Empty database → all migrations → demo data → migrations forwards again (SQLite: a fresh file;
     PostgreSQL: this run's database, emptied first) — and the demo data survives untouched."""
     if IS_POSTGRES:
-        from tests.conftest import _reset_postgres
+        from tests.support.database import reset_postgres
 
         url = database_url
-        await anyio.to_thread.run_sync(_reset_postgres, url)
+        await anyio.to_thread.run_sync(reset_postgres, url)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'demo.sqlite3'}"
     first = await anyio.to_thread.run_sync(migrate, url)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from settings import Settings
-from tests.api.conftest import Members
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 

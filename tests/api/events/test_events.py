@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Members
+from tests.support.members import Members
 
 pytestmark = pytest.mark.anyio
 

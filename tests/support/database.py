@@ -1,0 +1,66 @@
+"""The test database: chosen once per run, migrated like `make run` does, emptied between tests.
+
+TEST_DATABASE_URL picks it (default: a fresh SQLite file in a temporary folder of this process). DATABASE_URL is
+set when this module is imported, before anything imports piccolo_conf (Piccolo binds its engine at import
+time): tests/conftest.py imports it first.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_tmp = Path(tempfile.mkdtemp(prefix="ng-test-"))
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.sqlite3'}"
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+os.environ.setdefault("APP_ENV", "test")
+IS_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema of the PostgreSQL database at `url`."""
+    import asyncio
+
+    import asyncpg
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+
+    # In its own thread: Playwright's sync API keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, reset()).result()
+
+
+def migrate(url: str) -> subprocess.CompletedProcess[str]:
+    """Run every migration forwards in a child process, exactly as `make run` does."""
+    env = {**os.environ, "DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
+    return subprocess.run(
+        [sys.executable, "-m", "core.migrate"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+async def truncate_all() -> None:
+    """Empty every table of the test database (the engine must be started)."""
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    from core.db import engine, is_postgres
+
+    tables = sort_table_classes(Finder().get_table_classes())
+    names = [t._meta.tablename for t in tables]
+    if is_postgres():
+        await engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        for name in reversed(names):
+            await engine().run_ddl(f"DELETE FROM {name}")
