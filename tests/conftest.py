@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.database import (  # sets DATABASE_URL before anything imports piccolo_conf
+from tests.support.passwords import use_cheap_password_hashing
+
+use_cheap_password_hashing()  # before anything imports the app's password hasher (tests/support/passwords.py)
+
+from tests.support.database import (  # noqa: E402  (sets DATABASE_URL before anything imports piccolo_conf)
     IS_POSTGRES,
     ON_CI,
     TEST_DATABASE_URL,

@@ -238,5 +238,9 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
 if __name__ == "__main__":
     import anyio
 
+    from tests.support.passwords import use_cheap_password_hashing
+
+    use_cheap_password_hashing()  # like the test process: sign-ins verify these hashes
+
     out = anyio.run(_main, sys.argv[1], json.loads(sys.argv[2]))
     print(json.dumps(out, default=str))
