@@ -33,12 +33,11 @@ def years_before(day: date, years: int) -> date:
         day.year - years, 3, 1)
 
 
-async def test_companion_rule_edge_cases_through_the_api(client: httpx.AsyncClient, shop: Shop) -> None:
+async def test_a_companion_the_rule_refuses_is_explained(shop: Shop) -> None:
     event = await shop.event()
-    slug, day = event["slug"], event_date(event)
-    buyers = await quick_members(6)
-    thirty_today = years_before(day, 30)  # turns 30 on the event day: is 30, refused in customer contact
-    refused = await shop.order(slug, buyers[0], industry="customer_contact", birth_date=thirty_today.isoformat())
+    (buyer,) = await quick_members(1)
+    thirty_today = years_before(event_date(event), 30)  # turns 30 on the event day: is 30, refused in customer contact
+    refused = await shop.order(event["slug"], buyer, industry="customer_contact", birth_date=thirty_today.isoformat())
     assert refused.status_code == 422, refused.text
     problem = refused.json()
     assert problem["code"] == "companion_not_eligible"
@@ -46,47 +45,69 @@ async def test_companion_rule_edge_cases_through_the_api(client: httpx.AsyncClie
     assert "30 jaar" in problem["reason_nl"] and "klantcontact" in problem["reason_nl"]
     assert "30" in problem["reason_en"]
 
-    turns_30_tomorrow = thirty_today + timedelta(days=1)  # still 29 on the event day
-    ok = await shop.order(slug, buyers[0], industry="customer_contact", birth_date=turns_30_tomorrow.isoformat())
+
+@pytest.mark.parametrize(("companion", "basis", "reason"), [
+    pytest.param(lambda day: {"industry": "customer_contact",
+                              "birth_date": (years_before(day, 30) + timedelta(days=1)).isoformat()},
+                 "age", "29", id="turns-30-the-day-after"),
+    pytest.param(lambda day: {"industry": "finance", "birth_date": "1970-05-05"}, "industry", "", id="other-industry"),
+])
+async def test_a_companion_the_rule_admits_holds_a_seat(shop: Shop, companion: Any, basis: str, reason: str) -> None:
+    event = await shop.event()
+    (buyer,) = await quick_members(1)
+    ok = await shop.order(event["slug"], buyer, **companion(event_date(event)))
     assert ok.status_code == 201, ok.text
     order = ok.json()
     assert order["status"] == "pending_payment" and order["expires_at"]
-    assert order["companion"]["eligibility_basis"] == "age" and "29" in order["companion"]["eligibility_reason_nl"]
+    assert order["companion"]["eligibility_basis"] == basis and reason in order["companion"]["eligibility_reason_nl"]
 
-    other_industry = await shop.order(slug, buyers[1], industry="finance", birth_date="1970-05-05")
-    assert other_industry.status_code == 201 and other_industry.json()["companion"]["eligibility_basis"] == "industry"
 
-    no_birth_date = await shop.order(slug, buyers[2], industry="customer_contact")
-    assert no_birth_date.status_code == 422 and no_birth_date.json()["code"] == "companion_birth_date_required"
-    unknown = await shop.order(slug, buyers[2], industry="mining")
-    assert unknown.status_code == 422 and unknown.json()["code"] == "companion_industry_unknown"
-    future = await shop.order(slug, buyers[2], industry="customer_contact",
-                              birth_date=(day + timedelta(days=3)).isoformat())
-    assert future.status_code == 422 and future.json()["code"] == "companion_birth_date_invalid"
-    myself = await shop.order(slug, buyers[2], email=buyers[2]["email"].upper())
-    assert myself.status_code == 422 and myself.json()["code"] == "companion_is_buyer"
-    bad_body = await client.post(f"/api/v1/events/{slug}/orders", json={"companion": {"name": "x"}},
-                                 headers=buyers[2]["headers"])
+@pytest.mark.parametrize(("companion", "code"), [
+    pytest.param(lambda day, me: {"industry": "customer_contact"}, "companion_birth_date_required", id="no-birth-date"),
+    pytest.param(lambda day, me: {"industry": "mining"}, "companion_industry_unknown", id="unknown-industry"),
+    pytest.param(lambda day, me: {"industry": "customer_contact", "birth_date": (day + timedelta(days=3)).isoformat()},
+                 "companion_birth_date_invalid", id="born-after-the-event"),
+    pytest.param(lambda day, me: {"email": me["email"].upper()}, "companion_is_buyer", id="the-buyer-again"),
+])
+async def test_an_order_with_an_impossible_companion_is_refused(shop: Shop, companion: Any, code: str) -> None:
+    event = await shop.event()
+    (buyer,) = await quick_members(1)
+    refused = await shop.order(event["slug"], buyer, **companion(event_date(event), buyer))
+    assert refused.status_code == 422 and refused.json()["code"] == code, refused.text
+
+
+async def test_an_order_needs_a_whole_companion_and_a_signed_in_buyer(client: httpx.AsyncClient, shop: Shop) -> None:
+    event = await shop.event()
+    (buyer,) = await quick_members(1)
+    bad_body = await client.post(f"/api/v1/events/{event['slug']}/orders", json={"companion": {"name": "x"}},
+                                 headers=buyer["headers"])
     assert bad_body.status_code == 400 and bad_body.json()["code"] == "validation_error"
-    anonymous = await client.post(f"/api/v1/events/{slug}/orders", json={})
+    anonymous = await client.post(f"/api/v1/events/{event['slug']}/orders", json={})
     assert anonymous.status_code == 401
 
-    # The live check, without ordering.
-    check = await client.post(f"/api/v1/events/{slug}/eligibility-check",
-                              json={"industry": "customer_contact", "birth_date": thirty_today.isoformat()})
-    assert check.status_code == 200
-    assert check.json()["eligible"] is False and check.json()["code"] == "companion_not_eligible"
-    check = await client.post(f"/api/v1/events/{slug}/eligibility-check",
-                              json={"industry": "customer_contact", "birth_date": turns_30_tomorrow.isoformat()})
-    assert check.json() | {} == check.json() and check.json()["eligible"] is True and check.json()["age"] == 29
+
+@pytest.mark.parametrize(("event_rule", "companion", "eligible", "answer"), [
+    pytest.param({}, lambda day: {"industry": "customer_contact", "birth_date": years_before(day, 30).isoformat()},
+                 False, {"code": "companion_not_eligible"}, id="30-on-the-day"),
+    pytest.param({}, lambda day: {"industry": "customer_contact",
+                                  "birth_date": (years_before(day, 30) + timedelta(days=1)).isoformat()},
+                 True, {"age": 29}, id="29-on-the-day"),
     # A custom age limit and home industry per event.
-    healthcare = await shop.event(title="Zorg-hackathon", age_limit=25, home_industry="healthcare")
-    check = await client.post(f"/api/v1/events/{healthcare['slug']}/eligibility-check",
-                              json={"industry": "customer_contact", "birth_date": years_before(day, 27).isoformat()})
-    assert check.json()["eligible"] is True and check.json()["passed"] == "industry"
-    check = await client.post(f"/api/v1/events/{healthcare['slug']}/eligibility-check",
-                              json={"industry": "healthcare", "birth_date": years_before(day, 27).isoformat()})
-    assert check.json()["eligible"] is False
+    pytest.param({"age_limit": 25, "home_industry": "healthcare"},
+                 lambda day: {"industry": "customer_contact", "birth_date": years_before(day, 27).isoformat()},
+                 True, {"passed": "industry"}, id="other-home-industry"),
+    pytest.param({"age_limit": 25, "home_industry": "healthcare"},
+                 lambda day: {"industry": "healthcare", "birth_date": years_before(day, 27).isoformat()},
+                 False, {}, id="over-a-lower-age-limit"),
+])
+async def test_the_live_eligibility_check_orders_nothing(client: httpx.AsyncClient, shop: Shop, event_rule: dict,
+                                                         companion: Any, eligible: bool, answer: dict) -> None:
+    event = await shop.event(title="Zorg-hackathon" if event_rule else "Hackathon Nieuw Geluid", **event_rule)
+    check = await client.post(f"/api/v1/events/{event['slug']}/eligibility-check",
+                              json=companion(event_date(event)))
+    assert check.status_code == 200, check.text
+    assert check.json()["eligible"] is eligible and check.json() | answer == check.json(), check.json()
+    assert (await client.get(f"/api/v1/events/{event['slug']}")).json()["seats_left"] == event["seats_left"]
 
 
 async def test_duplicate_attendee_and_sales_state(client: httpx.AsyncClient, shop: Shop) -> None:
