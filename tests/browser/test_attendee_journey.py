@@ -11,108 +11,23 @@ which waits for localstripe's webhook before showing both names and ticket codes
 from __future__ import annotations
 
 import re
-from contextlib import closing
-from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from core.demo import DEMO_ORGANISER
-from tests.browser.conftest import Browse
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
+from tests.support.journeys import (
+    TICKET_CODE,
+    born_years_before,
+    event_day,
+    fill_companion,
+    order_card,
+    pay_with_card,
+    publish_event,
+    sign_up_on_page,
+)
 
 pytestmark = pytest.mark.browser
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-TICKET_CODE = re.compile(r"NG(-[A-Z2-9]{4}){4}")
-PASSWORD = "koffie-bij-de-klantenservice"
-
-
-# --------------------------------------------------------------------------- set-up through the API
-
-
-def api_client(site: LiveServer, email: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=site.base_url, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
-    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
-    return client
-
-
-def event_day(days_ahead: int = 60) -> date:
-    return date.today() + timedelta(days=days_ahead)
-
-
-def publish_event(site: LiveServer, title: str, *, price_cents: int, capacity: int = 12,
-                  days_ahead: int = 60) -> str:
-    """A published hackathon with the default themes and two breakout rounds; returns its slug."""
-    day = event_day(days_ahead)
-
-    def at(hour: int, minute: int = 0) -> str:
-        return datetime.combine(day, time(hour, minute), AMSTERDAM).isoformat()
-
-    with closing(api_client(site, *DEMO_ORGANISER)) as organiser:
-        response = organiser.post("/api/v1/events", json={
-            "title": title, "starts_at": at(13), "ends_at": at(18), "capacity_duos": capacity,
-            "price_cents": price_cents, "venue_name": "Beeld en Geluid", "address": "Media Parkboulevard 1, Hilversum",
-            "description": "Een middag over klantbeleving, met duo's uit de hele keten.",
-            "agenda": [
-                {"title": "Welkom", "starts_at": at(13), "ends_at": at(13, 30), "room": "Foyer"},
-                {"title": "Breakoutronde 1", "starts_at": at(13, 30), "ends_at": at(15), "is_breakout_round": True},
-                {"title": "Breakoutronde 2", "starts_at": at(15, 15), "ends_at": at(16, 45), "is_breakout_round": True},
-                {"title": "Afsluiting", "starts_at": at(17), "ends_at": at(18), "room": "Zaal 1"},
-            ],
-        })
-        assert response.status_code == 201, response.text
-        slug = response.json()["slug"]
-        organiser.post(f"/api/v1/events/{slug}/publish").raise_for_status()
-    return slug
-
-
-def born_years_before(day: date, years: int) -> str:
-    """A birth date that makes someone exactly `years` old on `day`."""
-    return day.replace(year=day.year - years).isoformat()
-
-
-# --------------------------------------------------------------------------- page helpers
-
-
-def fill_companion(page: Page, **values: str) -> None:
-    page.wait_for_load_state()  # htmx wires the live check when the page has loaded
-    labels = {"name": "Naam van je partner", "email": "E-mailadres van je partner",
-              "birth_date": "Geboortedatum van je partner", "organisation": "Organisatie van je partner"}
-    for key, value in values.items():
-        if key == "industry":
-            page.get_by_label("Branche waarin je partner werkt").select_option(label=value)
-        else:
-            page.get_by_label(labels[key]).fill(value)
-
-
-def sign_up(page: Page, name: str, email: str) -> None:
-    page.get_by_label("Naam", exact=True).fill(name)
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_label("Organisatie").fill("Energie Direct")
-    page.get_by_label("Sector waarin je werkt").select_option(label="Klantcontact")
-    page.get_by_label("Senior").check()
-    page.get_by_role("button", name="Account aanmaken").click()
-
-
-def pay_with_card(page: Page, number: str = "4242424242424242") -> None:
-    """Type a card into the fake Stripe.js form (localstripe's card element, labelled by pay.js)."""
-    card = page.locator("#payment-element")
-    card.get_by_label("Kaartnummer").fill(number)
-    card.get_by_label("Vervalmaand (MM)").fill("12")
-    card.get_by_label("Vervaljaar (JJ)").fill("30")
-    card.get_by_label("Beveiligingscode (CVC)").fill("123")
-    card.get_by_label("Postcode").fill("1217")
-
-
-def order_card(page: Page, title: str) -> Any:
-    return page.locator("article.order", has_text=title)
 
 
 # --------------------------------------------------------------------------- the journey
@@ -142,7 +57,7 @@ def test_attendee_orders_pays_ranks_changes_and_cancels(chromium_browser: Browse
         me.will_navigate()
         page.get_by_role("link", name="Maak een account aan").click()
         me.will_navigate()
-        sign_up(page, "Noor Bakker", email)
+        sign_up_on_page(page, "Noor Bakker", email)
         expect(page).to_have_url(re.compile(rf"/e/{slug}/bestellen\?melding=welkom$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Koop een duoticket")
 

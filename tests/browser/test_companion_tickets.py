@@ -15,11 +15,16 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Browse
 from tests.browser.seed import seed
-from tests.browser.support import LiveServer
-from tests.browser.test_attendee_journey import PASSWORD, TICKET_CODE, api_client, publish_event, sign_up
-from tests.browser.test_member_journey import signup
+from tests.support.browser import Browse, LiveServer
+from tests.support.journeys import (
+    PASSWORD,
+    TICKET_CODE,
+    api_client,
+    publish_event,
+    sign_up_on_page,
+    sign_up_through_api,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +36,7 @@ def test_companion_signs_up_and_finds_their_ticket(chromium_browser: Browser, si
     title = f"Meetup klantcontact met je partner ({me.device})"
     slug = publish_event(site, title, price_cents=0, days_ahead=90)
     buyer_email, email = f"bram.{me.device}@example.nl", f"lotte.vos.{me.device}@example.nl"
-    signup(site, "Bram de Koper", buyer_email)
+    sign_up_through_api(site, "Bram de Koper", buyer_email)
     with closing(api_client(site, buyer_email, PASSWORD)) as buyer:
         response = buyer.post(f"/api/v1/events/{slug}/orders", json={"companion": {
             "name": "Lotte Vos", "email": email.upper(), "industry": "education", "organisation": "Hogeschool"}})
@@ -40,7 +45,7 @@ def test_companion_signs_up_and_finds_their_ticket(chromium_browser: Browser, si
     try:
         me.goto("/aanmelden?next=/mijn/tickets")
         me.will_navigate()
-        sign_up(page, "Lotte Vos", email)
+        sign_up_on_page(page, "Lotte Vos", email)
         expect(page).to_have_url(re.compile(r"/mijn/tickets\?melding=welkom$"))
         # Not verified yet: no invitation, no code; the page asks to confirm the address.
         expect(page.get_by_role("heading", name="Bevestig je e-mailadres om je partnerticket te zien")).to_be_visible()

@@ -10,9 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.auth import SESSION_COOKIE
-from tests.browser.conftest import Browse
 from tests.browser.seed import seed
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -15,18 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.demo import DEMO_ORGANISER, DEMO_SLUG
-from tests.browser.conftest import Browse
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
+from tests.support.journeys import sign_in_on_page
 
 pytestmark = pytest.mark.browser
 
 DEMO_TITLE = "Een nieuw geluid in klantcontact"
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
 
 
 def test_visitor_finds_the_hackathon_signs_up_and_signs_in(chromium_browser: Browser, site: LiveServer,
@@ -90,9 +84,9 @@ def test_visitor_finds_the_hackathon_signs_up_and_signs_in(chromium_browser: Bro
         expect(page.get_by_role("link", name="Inloggen")).to_be_visible()
 
         me.goto("/inloggen")
-        sign_in(page, email, "een-verkeerd-wachtwoord")
+        sign_in_on_page(page, email, "een-verkeerd-wachtwoord")
         expect(page.get_by_role("alert")).to_contain_text("E-mailadres of wachtwoord klopt niet")
-        sign_in(page, email, password)
+        sign_in_on_page(page, email, password)
         expect(page).to_have_url(re.compile(r"/\?melding=ingelogd$"))
         expect(page.get_by_role("status")).to_contain_text("Je bent ingelogd")
 
@@ -127,7 +121,7 @@ def test_organiser_creates_and_publishes_a_hackathon(chromium_browser: Browser, 
         me.goto("/organiseren")
         expect(page).to_have_url(re.compile(r"/inloggen\?next=%2Forganiseren$"))
         me.will_navigate()
-        sign_in(page, *DEMO_ORGANISER)
+        sign_in_on_page(page, *DEMO_ORGANISER)
         expect(page).to_have_url(site.url("/organiseren"))
         expect(page.get_by_role("link", name=DEMO_TITLE)).to_be_visible()
         me.check("my-events")
@@ -241,7 +235,7 @@ def test_keyboard_only_through_the_create_form(chromium_browser: Browser, site: 
     try:
         me.goto("/inloggen?next=/organiseren/nieuw")
         me.will_navigate()
-        sign_in(page, *DEMO_ORGANISER)
+        sign_in_on_page(page, *DEMO_ORGANISER)
         expect(page.get_by_role("heading", level=1)).to_have_text("Nieuwe hackathon")
         # Every control of the form, in document order, is what Tab visits, each with a visible focus ring.
         expected = page.evaluate("""() => [...document.querySelectorAll(

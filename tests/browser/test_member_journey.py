@@ -11,51 +11,22 @@ sees their group, theme, room and times per round. The event page shows the comm
 from __future__ import annotations
 
 import re
-from contextlib import closing
 from urllib.parse import unquote
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from core.demo import DEMO_FACILITATOR
-from tests.browser.conftest import Browse
-from tests.browser.support import LiveServer
-from tests.browser.test_attendee_journey import PASSWORD, api_client, fill_companion, publish_event
+from tests.support.browser import Browse, LiveServer
+from tests.support.journeys import (
+    PASSWORD,
+    book_duo_through_api,
+    fill_companion,
+    publish_event,
+    publish_groups,
+    sign_up_through_api,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def signup(site: LiveServer, name: str, email: str, industry: str = "customer_contact", level: int = 2) -> None:
-    with closing(httpx.Client(base_url=site.base_url, timeout=30)) as client:
-        response = client.post("/api/v1/auth/signup", json={
-            "name": name, "email": email, "password": PASSWORD, "organisation": f"Organisatie {name.split()[0]}",
-            "industry": industry, "experience_level": level})
-        assert response.status_code == 201, response.text
-
-
-def book_duo_through_api(site: LiveServer, slug: str, buyer: tuple[str, str], companion: tuple[str, str],
-                         ranking: list[str]) -> None:
-    signup(site, *buyer)
-    with closing(api_client(site, buyer[1], PASSWORD)) as client:
-        response = client.post(f"/api/v1/events/{slug}/orders", json={"companion": {
-            "name": companion[0], "email": companion[1], "industry": "education", "organisation": "Hogeschool"}})
-        assert response.status_code == 201, response.text
-        client.put(f"/api/v1/events/{slug}/ranking", json={"themes": ranking}).raise_for_status()
-
-
-def publish_groups(site: LiveServer, slug: str) -> None:
-    """The facilitator generates groups of 2–4, gives every group a room, and publishes."""
-    with closing(api_client(site, *DEMO_FACILITATOR)) as facilitator:
-        base = f"/api/v1/events/{slug}/breakouts"
-        response = facilitator.post(f"{base}/generate", json={"min_size": 2, "max_size": 4, "seed": 1})
-        assert response.status_code in (200, 201), response.text
-        plan = facilitator.get(base).json()
-        rooms = [{"round": r["round"], "theme": g["theme"], "group": g["number"],
-                  "room": f"Zaal {g['theme'][:3].upper()}-{g['number']}"}
-                 for r in plan["rounds"] for g in r["groups"]]
-        facilitator.put(f"{base}/rooms", json={"rooms": rooms}).raise_for_status()
-        facilitator.post(f"{base}/publish").raise_for_status()
 
 
 def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: Browser, site: LiveServer,
@@ -65,7 +36,7 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
     title = f"Gratis meetup wachtrijen ({me.device})"
     slug = publish_event(site, title, price_cents=0, days_ahead=75)
     email = f"sem.{me.device}@example.nl"
-    signup(site, "Sem de Boer", email, level=3)
+    sign_up_through_api(site, "Sem de Boer", email, level=3)
     for n, ranking in enumerate((["imago", "keurmerk"], ["imago"])):
         book_duo_through_api(site, slug, (f"Deelnemer {n}", f"deelnemer{n}.{me.device}@example.nl"),
                              (f"Student {n}", f"student{n}.{me.device}@example.nl"), ranking)

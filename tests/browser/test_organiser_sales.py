@@ -19,9 +19,8 @@ from playwright.sync_api import Browser, expect
 
 from core.auth import SESSION_COOKIE
 from settings import DEV_WEBHOOK_SECRET
-from tests.browser.conftest import Browse
 from tests.browser.seed import seed
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
 from tests.support.stripe import event_payload, sign_payload
 
 pytestmark = pytest.mark.browser

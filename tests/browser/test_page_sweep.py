@@ -17,11 +17,10 @@ from playwright.sync_api import Browser, expect
 
 from core.auth import SESSION_COOKIE
 from core.demo import DEMO_SLUG
-from tests.browser.conftest import Browse
 from tests.browser.seed import seed
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.page_checks]
 
 PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-vergeten"]
 

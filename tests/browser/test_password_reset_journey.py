@@ -13,9 +13,8 @@ import tempfile
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Browse
 from tests.browser.seed import seed
-from tests.browser.support import LiveServer
+from tests.support.browser import Browse, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser
 
 from frontend.assets import TEMPLATE_DIR, create_static_router, create_template_config
 from frontend.i18n import create_language_router
-from tests.browser.support import (
+from tests.support.browser import (
     PAGE_BUDGET_BYTES,
     LiveServer,
     NetworkGuard,
@@ -35,6 +35,7 @@ __all__ = ["chromium_browser"]  # the session fixture, imported for this module
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.page_checks,  # a showcase app of its own, no database
     pytest.mark.skipif(not chromium_available(), reason="run scripts/ensure-chromium.sh"),
 ]
 

@@ -1,10 +1,11 @@
-"""What the browser tests stand on: Debian's Chromium, a live server, and the checks every page must pass.
+"""What the browser tests stand on: Debian's Chromium, a live server, the checks every page must pass, and
+``Browse`` (one person in one browser, checking every page on the way).
 
 Run ``bash scripts/ensure-chromium.sh`` once (installs /usr/bin/chromium; Playwright cannot download its
 own browser here). Tests use the plain sync Playwright API (never inside an anyio test: the app runs in
 its own thread with its own loop) and are marked ``@pytest.mark.browser``::
 
-    from tests.browser.support import LiveServer, NetworkGuard, PageWeight, chromium_browser, run_axe, ...
+    from tests.support.browser import LiveServer, NetworkGuard, PageWeight, chromium_browser, run_axe, ...
 
     @pytest.mark.browser
     def test_agenda(chromium_browser: Browser, live_app: LiveServer) -> None:
@@ -54,7 +55,7 @@ CHROMIUM_ARGS: list[str] = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE_PATH = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+AXE_PATH = ROOT / "tests" / "browser" / "vendor" / "axe-4.14.1.min.js"
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "test-results" / "screenshots")
 PAGE_BUDGET_BYTES = 60 * 1024  # every page, first visit, everything over the wire
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -314,3 +315,72 @@ def check_page(page: Page, guard: NetworkGuard, weight: PageWeight | None = None
         extra(page)
     if name:
         screenshot(page, name)
+
+
+# --- one person in one browser ---------------------------------------------------------------------
+
+# The page checks (axe, weight, screenshots, sideways scrolling, and the phone as a second device) look at
+# layout, which is the same whatever database the app runs on: `make test` runs them with the app on SQLite
+# and the journeys alone (desktop) with the app on PostgreSQL, where they cover the SQL. BROWSER_PAGE_CHECKS=off
+# switches them off (docs/testing.md).
+PAGE_CHECKS = os.environ.get("BROWSER_PAGE_CHECKS", "on").lower() not in ("off", "0", "false", "no")
+PAGE_WEIGHTS: dict[str, int] = {}  # "journey/page/device" → bytes, written to test-results/page-weights.json
+
+
+class Browse:
+    """One person in one browser (desktop or phone); ``check(name)`` runs the page checks on the current page."""
+
+    def __init__(self, browser: Browser, site: LiveServer, *, phone: bool, journey: str) -> None:
+        self.site = site
+        self.phone = phone
+        self.device = "phone" if phone else "desktop"
+        self.journey = journey
+        self.context = new_context(browser, phone=phone)
+        self.guard = NetworkGuard().attach(self.context)
+        self.page: Page = self.context.new_page()
+        self.weight = PageWeight(self.page) if PAGE_CHECKS else None
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+
+    def url(self, path: str) -> str:
+        return self.site.url(path)
+
+    def goto(self, path: str) -> Page:
+        self.will_navigate()
+        self.page.goto(self.url(path))
+        return self.page
+
+    def will_navigate(self) -> None:
+        """Call before a click that loads a new page, so its weight is measured on its own.
+
+        Waiting for the network to go quiet first lets the previous page's late byte counts arrive before
+        the reset (CDP events reach us only while Playwright is busy), instead of landing on the next page.
+        """
+        if self.weight is not None:
+            self.page.wait_for_load_state("networkidle")
+            self.weight.reset()
+
+    def check(self, name: str) -> None:
+        """Nothing left the origin and the CSP logged no error; with the page checks on, also the weight within
+        the budget, axe serious/critical clean, no sideways scrolling on a phone, and two screenshots."""
+        page = self.page
+        if self.weight is None:
+            page.wait_for_load_state("load")  # scripts (htmx) have run: what follows may type into the page
+        total = self.weight.total_bytes() if self.weight is not None else None  # waits for the network to go quiet
+        self.guard.assert_clean()
+        csp = [t for t in self.console_errors if "Content Security Policy" in t]
+        assert not csp, csp
+        if self.weight is None or total is None:
+            return
+        PAGE_WEIGHTS[f"{self.journey}/{name}/{self.device}"] = total
+        assert total < PAGE_BUDGET_BYTES, f"{name}: {total} B over budget\n{self.weight.report()}"
+        violations = axe_serious(page)
+        assert not violations, f"{name}: " + describe_violations(violations)
+        if self.phone:
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= PHONE_VIEWPORT["width"], f"{name}: the page scrolls sideways ({width}px)"
+        screenshot(page, f"{self.journey}-{name}-{self.device}")
+        screenshot(page, f"{self.journey}-{name}-{self.device}-top", full_page=False)  # the first screenful
+
+    def close(self) -> None:
+        self.context.close()
