@@ -19,8 +19,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	@bash scripts/run.sh
 
-test: $(STAMP)
-	@bash scripts/test.sh
+# Timed from here, set-up included: the summary at the end says how long `make test` took, and each group.
+test:
+	@started=$$(date +%s.%N); $(MAKE) --no-print-directory setup && NG_TEST_STARTED=$$started bash scripts/test.sh
 
 # The inner loop: ruff, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
 check: $(STAMP)

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Set up and run the whole suite: pure unit tests once, API tests and the slow load group on SQLite and on
-# PostgreSQL, browser tests in Debian's Chromium on both. Prints one closing line with the totals.
+# Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
+# load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
+# axe, page budget) once, with the app on SQLite. Two lanes run at once, one per engine, so one lane's waiting
+# (webhooks, the browser, the load test's fixed run) overlaps the other's work on a 2-core machine. Each group's
+# output is printed whole when it ends; the summary at the end has every group's time and the totals.
+# docs/testing.md says what runs where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export TEST_DATABASE_URL_PG="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
-RESULTS=build/test-reports  # not test-results/: pytest-playwright empties that folder when it starts
-rm -rf "$RESULTS/junit" && mkdir -p "$RESULTS/junit"
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+RESULTS=build/test-reports  # not test-results/: screenshots and page weights go there
+started="${NG_TEST_STARTED:-$(date +%s.%N)}"  # `make test` passes the time it began (set-up included)
+rm -rf "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times" && mkdir -p "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times"
 status=0
 
-PG_HOST=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "127.0.0.1")' "$TEST_DATABASE_URL_PG")
-PG_PORT=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 5432)' "$TEST_DATABASE_URL_PG")
+PG_HOST=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "127.0.0.1")' "$PG_URL")
+PG_PORT=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 5432)' "$PG_URL")
 
 ensure_postgres() {
   if pg_isready -q -h "$PG_HOST" -p "$PG_PORT" 2>/dev/null; then return 0; fi
@@ -24,42 +29,70 @@ ensure_postgres() {
   return 1
 }
 
-run_pytest() {  # name, then pytest arguments
-  local name=$1; shift
-  echo "=== $name ==="
-  "$PY" -m pytest -q --junitxml="$RESULTS/junit/$name.xml" "$@"
-  local rc=$?
+# One group: pytest with its own JUnit file, log, playwright output and cache folder (lanes run side by side),
+# its slowest tests listed; its log printed whole (under a lock, so lanes never interleave) when it ends.
+run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest arguments
+  local name=$1 url=$2; shift 2
+  local t0 t1 rc
+  t0=$(date +%s.%N)
+  TEST_DATABASE_URL="$url" "$PY" -m pytest -q --junitxml="$RESULTS/junit/$name.xml" --durations=8 \
+    --durations-min=2 --output="build/playwright/$name" -o cache_dir=".pytest_cache/$name" "$@" \
+    >"$RESULTS/logs/$name.log" 2>&1
+  rc=$?
+  t1=$(date +%s.%N)
   # 5 = no tests collected (a folder that is still empty): not a failure of the suite.
-  if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then status=1; fi
+  if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then echo "$name" >>"$RESULTS/times/failed"; fi
+  printf '%s %s %s %s\n' "$name" "$t0" "$t1" "$rc" >"$RESULTS/times/$name"
+  {
+    flock 9
+    printf '\n=== %s (%.0f s, exit %s) ===\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rc"
+    cat "$RESULTS/logs/$name.log"
+  } 9>"$RESULTS/times/.print-lock"
 }
-
-run_pytest unit tests/unit
-TEST_DATABASE_URL="" run_pytest api-sqlite tests/api
-# The long-running group (about a minute per engine): 2 workers under load, held + paid sampled against capacity.
-TEST_DATABASE_URL="" run_pytest load-sqlite tests/load -m slow
 
 chromium=0
 if bash scripts/ensure-chromium.sh; then
   chromium=1
-  TEST_DATABASE_URL="" run_pytest browser-sqlite tests/browser -m browser
 else
   echo "Chromium could not be installed: browser tests failed to run" >&2
   status=1
 fi
 
+postgres=0
 if ensure_postgres; then
-  TEST_DATABASE_URL="$TEST_DATABASE_URL_PG" run_pytest api-postgres tests/api
-  # On a database of its own: TEST_LOAD_DATABASE_URL, or the test database's name + "_load" (created).
-  TEST_DATABASE_URL="$TEST_DATABASE_URL_PG" run_pytest load-postgres tests/load -m slow
-  if [ $chromium -eq 1 ]; then
-    TEST_DATABASE_URL="$TEST_DATABASE_URL_PG" run_pytest browser-postgres tests/browser -m browser
-  fi
+  postgres=1
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is required on CI but not reachable at $PG_HOST:$PG_PORT" >&2
   status=1
 else
-  echo "PostgreSQL not reachable: skipping the PostgreSQL run (it is required when CI=true)." >&2
+  echo "PostgreSQL not reachable: skipping the PostgreSQL groups (they are required when CI=true)." >&2
 fi
 
-"$PY" scripts/summarise_junit.py "$RESULTS/junit" || status=1
+sqlite_lane() {
+  run_group unit "" tests/unit
+  run_group api-sqlite "" tests/api
+  # The page checks run here, once: they look at layout, which no database changes.
+  if [ $chromium -eq 1 ]; then run_group browser-sqlite "" -m browser tests/browser; fi
+}
+
+postgres_lane() {
+  if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" tests/api; fi
+  # The long-running group: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on a
+  # database of its own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", created when missing).
+  run_group load-sqlite "" -m slow tests/load
+  if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
+  # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL.
+  if [ $postgres -eq 1 ] && [ $chromium -eq 1 ]; then
+    BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_URL" -m browser tests/browser
+  fi
+}
+
+sqlite_lane &
+sqlite_pid=$!
+postgres_lane &
+postgres_pid=$!
+wait "$sqlite_pid" "$postgres_pid"
+
+[ -s "$RESULTS/times/failed" ] && status=1
+"$PY" scripts/summarise_junit.py "$RESULTS" "$started" || status=1
 exit $status
