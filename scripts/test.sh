@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
-# axe, page budget) once, with the app on SQLite. Two lanes run at once, one per engine, so one lane's waiting
-# (webhooks, the browser, the load test's fixed run) overlaps the other's work on a 2-core machine. Each group's
-# output is printed whole when it ends; the summary at the end has every group's time and the totals.
-# docs/testing.md says what runs where and why.
+# axe, page budget) once, with the app on SQLite. Three lanes run at once — SQLite, PostgreSQL, the browser — so
+# the browser's waiting (page loads, webhooks) and the load test's fixed run overlap the API groups' work on a
+# 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every group's
+# time and the totals. docs/testing.md says what runs where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -15,6 +15,8 @@ rm -rf "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times" && mkdir -p "$RESULTS/j
 status=0
 
 PG_HOST=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "127.0.0.1")' "$PG_URL")
+# The browser lane runs beside the PostgreSQL lane, so its app gets a database of its own: the name + "_browser".
+PG_BROWSER_URL=$("$PY" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path=p.path.rstrip("/") + "_browser")))' "$PG_URL")
 PG_PORT=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 5432)' "$PG_URL")
 
 ensure_postgres() {
@@ -71,8 +73,6 @@ fi
 sqlite_lane() {
   run_group unit "" tests/unit
   run_group api-sqlite "" tests/api
-  # The page checks run here, once: they look at layout, which no database changes.
-  if [ $chromium -eq 1 ]; then run_group browser-sqlite "" -m browser tests/browser; fi
 }
 
 postgres_lane() {
@@ -81,17 +81,25 @@ postgres_lane() {
   # database of its own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", created when missing).
   run_group load-sqlite "" -m slow tests/load
   if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
+}
+
+browser_lane() {
+  [ $chromium -eq 1 ] || return 0
+  # The page checks run here, once: they look at layout, which no database changes.
+  run_group browser-sqlite "" -m browser tests/browser
   # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL.
-  if [ $postgres -eq 1 ] && [ $chromium -eq 1 ]; then
-    BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_URL" -m browser tests/browser
+  if [ $postgres -eq 1 ]; then
+    BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
   fi
 }
 
 sqlite_lane &
-sqlite_pid=$!
+lanes=($!)
 postgres_lane &
-postgres_pid=$!
-wait "$sqlite_pid" "$postgres_pid"
+lanes+=($!)
+browser_lane &
+lanes+=($!)
+wait "${lanes[@]}"
 
 [ -s "$RESULTS/times/failed" ] && status=1
 "$PY" scripts/summarise_junit.py "$RESULTS" "$started" || status=1

@@ -24,21 +24,14 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def reset_postgres(url: str) -> None:
-    """Drop and recreate the public schema of the PostgreSQL database at `url`."""
+    """Empty the PostgreSQL database at `url` (drop and recreate its public schema), creating it when missing."""
     import asyncio
 
-    import asyncpg
-
-    async def reset() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await conn.close()
+    from devtools.pg import reset_postgres as reset
 
     # In its own thread: Playwright's sync API keeps an event loop running in this one.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, reset()).result()
+        pool.submit(asyncio.run, reset(url)).result()
 
 
 def migrate(url: str) -> subprocess.CompletedProcess[str]:
