@@ -131,6 +131,8 @@ def test_the_board_works_with_the_keyboard_alone(chromium_browser: Browser, site
         me.will_navigate()
         page.get_by_role("button", name="Groepen maken").click()
         card = page.locator(".board__round[data-round='2'] .board__card").nth(2)
+        expect(card).to_be_visible()
+        page.wait_for_load_state("load")  # board.js (deferred) listens before a key is pressed, as for a person
         card.focus()
         page.keyboard.press("Space")
         expect(card).to_have_attribute("aria-pressed", "true")
