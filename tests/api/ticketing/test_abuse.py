@@ -20,9 +20,9 @@ import pytest
 
 from core import ratelimit
 from settings import Settings
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop, quick_members
-from tests.conftest import ROOT
+from tests.support.database import ROOT
+from tests.support.members import Members, quick_members
+from tests.support.shop import Shop
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.anyio

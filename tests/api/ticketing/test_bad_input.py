@@ -20,10 +20,9 @@ import httpx
 import pytest
 
 from settings import Settings, SettingsError
-from tests.api.conftest import Members
-from tests.api.ticketing.conftest import Shop, quick_members
-from tests.api.ticketing.test_payments import held_order, post_event
 from tests.support.invariants import assert_ticketing_invariants
+from tests.support.members import Members, quick_members
+from tests.support.shop import Shop, held_order, post_event
 
 pytestmark = pytest.mark.anyio
 
@@ -153,7 +152,7 @@ async def test_a_signed_webhook_of_unexpected_shape_is_a_logged_400_and_a_valid_
         response = await post_event(client, event_type, obj, event_id="evt_shape")
         _is_problem(response, 400, "invalid_webhook_payload")
     # No `data.object` at all, and `data` of the wrong type.
-    from tests.api.ticketing.conftest import WEBHOOK_SECRET
+    from tests.support.shop import WEBHOOK_SECRET
     from tests.support.stripe import sign_payload
 
     for body in (b'{"id": "evt_shape", "type": "payment_intent.succeeded", "data": {}}',
