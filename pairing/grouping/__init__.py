@@ -3,6 +3,7 @@
 Pure code (no I/O, no clock): plain frozen dataclasses in, an assignment and a report out.
 """
 
+from .attendance import Move, MoveReason, Regrouping, regroup_for_attendance
 from .bound import diversity_upper_bound
 from .edit import move_attendee, swap_attendees
 from .engine import check_feasibility, generate_breakouts
@@ -35,8 +36,11 @@ __all__ = [
     "Group",
     "GroupingInput",
     "GroupingResult",
+    "Move",
+    "MoveReason",
     "Pin",
     "PreferenceMode",
+    "Regrouping",
     "Report",
     "RoundPreferences",
     "Rule",
@@ -47,6 +51,7 @@ __all__ = [
     "evaluate",
     "generate_breakouts",
     "move_attendee",
+    "regroup_for_attendance",
     "solve_mdgp",
     "swap_attendees",
 ]

@@ -76,8 +76,13 @@ def _preferences(inp: GroupingInput, assignment: Assignment) -> tuple[RoundPrefe
     return tuple(out)
 
 
-def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[str, ...] = ()) -> Report:
+def evaluate(
+    inp: GroupingInput, assignment: Assignment, infeasibility: tuple[str, ...] = (), *, history_rounds: int = 0
+) -> Report:
     """Full report for ``assignment``: preferences, each violation (who, where, which rule), diversity.
+
+    Rounds before ``history_rounds`` are past (regrouping for who came): someone may have arrived after
+    them or left, so nobody is flagged for missing a group there; their meetings still count.
 
     O(Σ group size²): a few milliseconds for 3,000 people × 3 rounds, so the app can call it after
     every manual move or swap.
@@ -101,7 +106,7 @@ def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[st
                     group.members,
                 )
             )
-        if not inp.min_size <= len(group.members) <= inp.max_size:
+        if not inp.min_size <= len(group.members) <= inp.max_size and group.round_index >= history_rounds:
             violations.append(
                 Violation(
                     Rule.GROUP_SIZE,
@@ -116,6 +121,8 @@ def evaluate(inp: GroupingInput, assignment: Assignment, infeasibility: tuple[st
     for r in range(inp.rounds):
         for a in people:
             times = seen[r][a]
+            if r < history_rounds and times == 0:
+                continue
             if times != 1:
                 what = "is in no group" if times == 0 else f"is in {times} groups"
                 violations.append(
