@@ -234,8 +234,9 @@ class _Regrouper:
                 continue
             for person in members:
                 unit = self._unit(person, r)
-                if unit[0] != person or any(self._is_pinned(p, r) for p in unit):
-                    continue
+                if unit[0] != person or any(self._is_pinned(p, r) or self.published[r].get(p) != source
+                                            for p in unit):
+                    continue  # pinned, or already moved here in this round: never moved twice
                 if any(self._clashes(p, r, key, frozenset(unit)) for p in unit):
                     continue
                 candidates.append((-sum(self._gain(p, r, key) for p in unit), person, unit))
