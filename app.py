@@ -41,7 +41,7 @@ from members.api import AuthController, MemberController
 from pairing.api import ROUTERS as PAIRING_ROUTERS
 from settings import Settings, get_settings
 from ticketing import jobs as ticketing_jobs  # noqa: F401  (registers the ticketing background jobs)
-from ticketing import payments as ticketing_payments
+from ticketing import stripe_gateway
 from ticketing.api import ROUTERS as TICKETING_ROUTERS
 
 log = logging.getLogger("nieuw_geluid")
@@ -113,16 +113,16 @@ class NieuwGeluidCLI(CLIPluginProtocol):
         def reconcile_payments() -> None:
             import anyio
 
-            from ticketing.service import reconcile_payments as reconcile
+            from ticketing.payments import reconcile_payments as reconcile
 
             async def run() -> dict[str, int]:
                 settings = get_settings()
                 await db.start(1)
-                payments = ticketing_payments.install(settings)
+                payments = stripe_gateway.install(settings)
                 try:
                     return await reconcile(min_age=timedelta(0), every=timedelta(0), limit=10_000)
                 finally:
-                    await ticketing_payments.uninstall(payments)
+                    await stripe_gateway.uninstall(payments)
                     await db.stop()
 
             counts = anyio.run(run)
@@ -137,15 +137,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.start(settings.db_pool_size)
-        payments = ticketing_payments.install(settings)
+        payments = stripe_gateway.install(settings)
         if settings.app_env == "development":
             # `make run` without real keys: let the local Stripe-compatible server deliver to us.
-            await ticketing_payments.register_dev_webhook(settings)
+            await stripe_gateway.register_dev_webhook(settings)
         try:
             async with jobs.running(settings):
                 yield
         finally:
-            await ticketing_payments.uninstall(payments)
+            await stripe_gateway.uninstall(payments)
             await db.stop()
 
     def provide_settings() -> Settings:

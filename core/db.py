@@ -7,8 +7,8 @@ SQLite takes its write lock at BEGIN IMMEDIATE (a deferred transaction that upgr
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +62,18 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper():
         return True
     return UniqueViolationError is not None and isinstance(exc, UniqueViolationError)
+
+
+@contextmanager
+def unique_violation_raises(error: Exception) -> Iterator[None]:
+    """Raise `error` (a domain error) instead of a duplicate key from the block, on either engine; any other
+    exception passes unchanged. The block may hold a whole transaction: the unique index has the last word."""
+    try:
+        yield
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise error from exc
+        raise
 
 
 async def start(pool_size: int) -> None:

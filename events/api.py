@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from core.auth import current, requires_organiser, signed_in
 from events import service
 from events.schemas import CancelRequest, EventCreate, EventOut, EventSummary, EventUpdate
-from ticketing import service as ticketing_service
+from ticketing import cancellation as ticketing_cancellation
 
 
 def event_out(view: dict[str, Any]) -> EventOut:
@@ -69,4 +69,4 @@ class EventController(Controller):
           guards=[requires_organiser], status_code=200)
     async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
                      data: JSONBody[CancelRequest]) -> EventOut:
-        return event_out(await ticketing_service.cancel_event(signed_in(request), slug, data.reason))
+        return event_out(await ticketing_cancellation.cancel_event(signed_in(request), slug, data.reason))

@@ -7,7 +7,7 @@ unchanged feed is served without loading or rendering anything. Rendering is det
 (events.calendar), so every worker holds the same bytes and the same ETag for the same key.
 
 Tickets and breakouts come from other folders that may not exist yet: `calendar_event_ids` in
-`ticketing.service` and `published_breakouts_for_member` in `pairing.publish` are looked up when a feed is
+`ticketing.tickets` and `published_breakouts_for_member` in `pairing.publish` are looked up when a feed is
 served, and a feed without them simply lists nothing from that source.
 """
 
@@ -85,8 +85,8 @@ def _lookup(module_name: str, name: str) -> Callable[..., Any] | None:
 
 
 def ticket_source() -> TicketSource | None:
-    """`ticketing.service.calendar_event_ids(member_id)`: live tickets, and events cancelled under them."""
-    return _lookup("ticketing.service", "calendar_event_ids")
+    """`ticketing.tickets.calendar_event_ids(member_id)`: live tickets, and events cancelled under them."""
+    return _lookup("ticketing.tickets", "calendar_event_ids")
 
 
 def breakout_source() -> BreakoutSource | None:

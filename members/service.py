@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -266,13 +267,20 @@ class AccountHasLiveTicket(Conflict):
     code = "live_ticket"
 
 
+# Where ticketing keeps the functions members asks for (its use-case modules).
+_TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets"}
+
+
 def _ticketing_hook(name: str) -> Any:
-    """A function of ticketing.service when ticketing provides it (feature-detected: built in parallel)."""
+    """A function of ticketing's use cases when ticketing provides it (feature-detected: built in parallel)."""
+    module_name = _TICKETING_MODULES.get(name)
+    if module_name is None:
+        return None
     try:
-        from ticketing import service as ticketing_service
+        module = importlib.import_module(module_name)
     except ImportError:
         return None
-    return getattr(ticketing_service, name, None)
+    return getattr(module, name, None)
 
 
 async def export_member_data(member_id: int) -> dict[str, Any]:

@@ -116,7 +116,7 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
     """
     now = now or utcnow()
     places = {h.id for h in await ticket_holders(member_id=member_id)}
-    from ticketing.service import places_voided_by_cancellation  # cancelling an event voids every ticket
+    from ticketing.tickets import places_voided_by_cancellation  # cancelling an event voids every ticket
 
     places |= await places_voided_by_cancellation(member_id)
     if not places:

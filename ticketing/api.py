@@ -1,4 +1,4 @@
-"""HTTP API for duo tickets: thin controllers over ticketing.service."""
+"""HTTP API for duo tickets: thin controllers over ticketing's use cases (orders, payments, companions, …)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from core.auth import current, requires_member, requires_organiser, signed_in
 from core.params import DbId
 from core.security import client_ip
 from settings import Settings
-from ticketing import payments, service
+from ticketing import attendees, cancellation, companions, orders, payments, stripe_gateway, tickets
 from ticketing.errors import InvalidSignature, InvalidWebhookPayload
 from ticketing.schemas import (
     AttendeeListOut,
@@ -38,8 +38,8 @@ from ticketing.schemas import (
 log = logging.getLogger("nieuw_geluid.ticketing")
 
 
-def _companion(data: CompanionIn) -> service.CompanionIn:
-    return service.CompanionIn(name=data.name, email=data.email, industry=data.industry,
+def _companion(data: CompanionIn) -> companions.CompanionIn:
+    return companions.CompanionIn(name=data.name, email=data.email, industry=data.industry,
                                birth_date=data.birth_date, organisation=data.organisation)
 
 
@@ -61,7 +61,7 @@ class EventTicketController(Controller):
         """`pending_payment` with `expires_at`, or `paid` at once for a free event. Problems:
         `companion_not_eligible` (422) and the other `companion_*` codes, `sold_out` (409),
         `duplicate_attendee` (409), `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        view = await service.reserve_duo(signed_in(request), slug, _companion(data.companion),
+        view = await orders.reserve_duo(signed_in(request), slug, _companion(data.companion),
                                          hold_minutes=settings.hold_minutes)
         return order_out(view)
 
@@ -72,20 +72,20 @@ class EventTicketController(Controller):
         """The rule only; for a signed-in buyer also whether the organiser made an exception for `email` (never
         its reason). Rate-limited per member or client address (`rate_limited`, 429)."""
         user = current(request)
-        result = await service.check_companion(slug, data.industry, data.birth_date, data.email, user,
+        result = await companions.check_companion(slug, data.industry, data.birth_date, data.email, user,
                                                client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
         return msgspec.convert(result, EligibilityOut)
 
     @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
          operation_id="list_attendees", guards=[requires_organiser], cache_control=NO_STORE)
     async def attendees(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> AttendeeListOut:
-        return msgspec.convert(await service.attendee_list(signed_in(request), slug), AttendeeListOut)
+        return msgspec.convert(await attendees.attendee_list(signed_in(request), slug), AttendeeListOut)
 
     @get("/attendees.csv", summary="The attendee list as CSV, one row per person (organiser)",
          operation_id="export_attendees_csv", guards=[requires_organiser], media_type="text/csv; charset=utf-8",
          cache_control=NO_STORE)
     async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        body = await service.attendee_csv(signed_in(request), slug)
+        body = await attendees.attendee_csv(signed_in(request), slug)
         return Response(body, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{slug}-deelnemers.csv"',
         })
@@ -94,14 +94,14 @@ class EventTicketController(Controller):
           operation_id="create_override", guards=[requires_organiser], status_code=201)
     async def create_override(self, request: Request[Any, Any, Any], slug: FromPath[str],
                               data: JSONBody[OverrideIn]) -> OverrideOut:
-        view = await service.add_override(signed_in(request), slug, data.email, data.reason)
+        view = await companions.add_override(signed_in(request), slug, data.email, data.reason)
         return msgspec.convert(view, OverrideOut)
 
     @post("/orders/{order_id:int}/cancel", summary="Cancel one duo as organiser (refunded)",
           operation_id="organiser_cancel_order", guards=[requires_organiser], status_code=200)
     async def organiser_cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
                                order_id: DbId, data: JSONBody[OrganiserCancelIn]) -> OrderOut:
-        return order_out(await service.organiser_cancel_order(signed_in(request), slug, order_id, data.reason))
+        return order_out(await cancellation.organiser_cancel_order(signed_in(request), slug, order_id, data.reason))
 
 
 class OrderController(Controller):
@@ -111,21 +111,21 @@ class OrderController(Controller):
 
     @get("/", summary="My duo orders with their tickets", operation_id="list_my_orders")
     async def list_mine(self, request: Request[Any, Any, Any]) -> list[OrderOut]:
-        return [order_out(v) for v in await service.list_my_orders(signed_in(request))]
+        return [order_out(v) for v in await orders.list_my_orders(signed_in(request))]
 
     @get("/{order_id:int}", summary="One order (its buyer and the event's organiser)", operation_id="get_order")
     async def get_order(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
-        return order_out(await service.get_order(signed_in(request), order_id))
+        return order_out(await orders.get_order(signed_in(request), order_id))
 
     @get("/{order_id:int}/log", summary="Every change to this order", operation_id="get_order_log")
     async def get_log(self, request: Request[Any, Any, Any], order_id: DbId) -> list[LogEntryOut]:
-        return [msgspec.convert(e, LogEntryOut) for e in await service.order_log(signed_in(request), order_id)]
+        return [msgspec.convert(e, LogEntryOut) for e in await attendees.order_log(signed_in(request), order_id)]
 
     @post("/{order_id:int}/payment", summary="Create (or return) THE PaymentIntent of this order",
           operation_id="start_payment", status_code=200)
     async def payment(self, request: Request[Any, Any, Any], order_id: DbId) -> PaymentOut:
         """Idempotent: the same intent every time. `reservation_expired` (409) after the hold ran out."""
-        return msgspec.convert(await service.start_payment(signed_in(request), order_id), PaymentOut)
+        return msgspec.convert(await payments.start_payment(signed_in(request), order_id), PaymentOut)
 
     @put("/{order_id:int}/companion", summary="Change the companion (until the change deadline)",
          operation_id="change_companion", opt={"problems": [429]})
@@ -133,12 +133,12 @@ class OrderController(Controller):
                                data: JSONBody[CompanionIn]) -> OrderOut:
         """Five changes per order and ten per buyer an hour (`rate_limited`, 429): each one mails the old and the
         new companion."""
-        return order_out(await service.change_companion(signed_in(request), order_id, _companion(data)))
+        return order_out(await companions.change_companion(signed_in(request), order_id, _companion(data)))
 
     @post("/{order_id:int}/cancel", summary="Cancel my duo (refunded before the refund deadline)",
           operation_id="cancel_order", status_code=200)
     async def cancel(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
-        return order_out(await service.cancel_order(signed_in(request), order_id))
+        return order_out(await cancellation.cancel_order(signed_in(request), order_id))
 
 
 class MyTicketController(Controller):
@@ -152,7 +152,7 @@ class MyTicketController(Controller):
         """Every place with the account's e-mail, live or past: the own ticket code and status, the event, the
         order status and the partner's name (never the partner's e-mail or code). Buyers see their whole
         order under `/api/v1/orders`."""
-        return [msgspec.convert(t, MyTicketOut) for t in await service.list_my_tickets(signed_in(request))]
+        return [msgspec.convert(t, MyTicketOut) for t in await tickets.list_my_tickets(signed_in(request))]
 
 
 class StripeWebhookController(Controller):
@@ -166,7 +166,7 @@ class StripeWebhookController(Controller):
         when signed but not shaped like the event it names."""
         payload = await request.body()
         try:
-            payments.current().verify(payload, request.headers.get("stripe-signature"))
+            stripe_gateway.current().verify(payload, request.headers.get("stripe-signature"))
         except ValueError as exc:
             raise InvalidSignature("The Stripe-Signature header is missing, forged or too old.") from exc
         try:
@@ -180,7 +180,7 @@ class StripeWebhookController(Controller):
             event_id = event.get("id") if isinstance(event, dict) else None
             log.warning("Refused a signed Stripe webhook of unexpected shape (id %r): %s", event_id, problem)
             raise InvalidWebhookPayload(f"Unexpected webhook payload: {problem}")
-        outcome = await service.handle_stripe_event(event)
+        outcome = await payments.handle_stripe_event(event)
         return WebhookAck(received=True, outcome=outcome)
 
 

@@ -75,6 +75,12 @@ class PaymentUnavailable(DomainError):
     code, status, title = "payment_provider_unavailable", 502, "Payment provider unavailable"
 
 
+class CardDeclined(DomainError):
+    """The card was declined (only on the local test server's checkout: real Stripe declines in the browser)."""
+
+    code, status, title = "card_declined", 402, "Card declined"
+
+
 class InvalidSignature(DomainError):
     code, status, title = "invalid_signature", 400, "Invalid webhook signature"
 

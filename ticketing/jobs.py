@@ -1,20 +1,70 @@
-"""Ticketing's background jobs, registered with core.jobs and run in every worker's lifespan.
+"""Ticketing's background work, registered with core.jobs and run in every worker's lifespan: expiring holds,
+erasing birth dates, sending the outbox, reconciling payments (and submitting refunds).
 
-Each claims its work atomically in the database (see service.expire_holds, outbox.send_outbox,
-service.reconcile_payments), so running them in N workers at once frees no seat twice and sends no mail twice;
-service.erase_birth_dates is one idempotent UPDATE.
+Each claims its work atomically in the database (expire_holds below, outbox.send_outbox,
+payments.reconcile_payments), so running them in N workers at once frees no seat twice and sends no mail twice;
+erase_birth_dates is one idempotent UPDATE.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core import jobs
+from core.db import utcnow, write_transaction
+from events.tables import Event
 from settings import Settings
-from ticketing import outbox, service
+from ticketing import outbox, payments, rules, state
+from ticketing.state import SYSTEM
+from ticketing.tables import Attendee, TicketOrder
+
+
+async def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
+    """Release holds past their time. Each is claimed by its conditional status update: freed once."""
+    now = now or utcnow()
+    due = await TicketOrder.select(TicketOrder.id).where(
+        (TicketOrder.status == rules.PENDING) & (TicketOrder.expires_at <= now)
+    ).limit(limit)
+    released = 0
+    for row in due:
+        async with write_transaction():
+            # The claim: only the transaction whose UPDATE matches frees the seat.
+            moved = await TicketOrder.update({TicketOrder.status: rules.EXPIRED, TicketOrder.updated_at: now}).where(
+                (TicketOrder.id == row["id"]) & (TicketOrder.status == rules.PENDING)
+                & (TicketOrder.expires_at <= now)
+            ).returning(*TicketOrder.all_columns())
+            if not moved:
+                continue
+            await state.release(moved[0], now)
+            await state.log_change(row["id"], SYSTEM, "expired", now)
+            released += 1
+    return released
+
+
+async def erase_birth_dates(now: datetime | None = None) -> int:
+    """Retention: a place's birth date serves only the companion rule. It is erased once the place can no
+    longer need it — when its event has ended, or at once when the place is no longer live (its order
+    expired, failed, was cancelled or refunded, or the companion was replaced; a late payment that revives
+    an order does not check the rule again). What stays is the outcome: eligible, basis, reasons, override.
+
+    One conditional UPDATE per batch (`… WHERE birth_date IS NOT NULL`): atomic, and idempotent when every
+    worker runs it at once. Returns how many places lost their birth date."""
+    now = now or utcnow()
+    holding = await Attendee.select(Attendee.event).where(Attendee.birth_date.is_not_null()).distinct()
+    ended = [e["id"] for e in await Event.select(Event.id).where(
+        Event.id.is_in([h["event"] for h in holding] or [-1]) & (Event.ends_at < now))]
+    condition = Attendee.live == False  # noqa: E712
+    if ended:
+        condition = condition | Attendee.event.is_in(ended)
+    erased = await Attendee.update({Attendee.birth_date: None}).where(
+        Attendee.birth_date.is_not_null() & condition
+    ).returning(Attendee.id)
+    return len(erased)
 
 
 @jobs.register("ticketing.expire_holds")
 async def expire_holds_job(settings: Settings) -> int:
-    return await service.expire_holds()
+    return await expire_holds()
 
 
 @jobs.register("ticketing.send_outbox")
@@ -24,9 +74,9 @@ async def send_outbox_job(settings: Settings) -> int:
 
 @jobs.register("ticketing.erase_birth_dates")
 async def erase_birth_dates_job(settings: Settings) -> int:
-    return await service.erase_birth_dates()
+    return await erase_birth_dates()
 
 
 @jobs.register("ticketing.reconcile_payments")
 async def reconcile_payments_job(settings: Settings) -> dict[str, int]:
-    return await service.reconcile_payments()
+    return await payments.reconcile_payments()

@@ -20,25 +20,21 @@ import stripe
 
 from core.errors import DomainError, Forbidden, NotFound
 from members.service import Principal
-from ticketing import payments, rules, service
-from ticketing.errors import ReservationExpired
+from ticketing import access, rules, stripe_gateway
+from ticketing.errors import CardDeclined, ReservationExpired
 
 CARD_ID = re.compile(r"^card_[A-Za-z0-9]{1,64}$")
 
 
-class CardDeclined(DomainError):
-    code, status, title = "card_declined", 402, "Card declined"
-
-
 async def confirm_with_local_card(actor: Principal, order_id: int, card_id: str) -> dict[str, Any]:
     """Attach a card tokenised by the fake Stripe.js to the order's PaymentIntent and confirm it."""
-    current = payments.current()
+    current = stripe_gateway.current()
     if current.settings.uses_real_stripe:
         raise NotFound("Deze betaalroute bestaat alleen met de lokale testserver van Stripe.")
     if not CARD_ID.match(card_id or ""):
         raise DomainError("Onbekende kaart.", field="card")
-    order = await service.get_order(actor, order_id)
-    if order["buyer_id"] != actor.id:
+    order, is_buyer = await access.visible_order(actor, order_id)
+    if not is_buyer:
         raise Forbidden("Alleen de koper kan deze bestelling betalen.")
     if order["status"] != rules.PENDING or not order["payment_intent_id"]:
         raise ReservationExpired("Je reservering is verlopen of al betaald.")

@@ -1,225 +1,312 @@
-"""A small adapter around the official Stripe SDK (async, HTTPX client), created once per app.
+"""Paying: THE PaymentIntent of an order (one per order, enforced here), and settling what Stripe says about it —
+by webhook, or by asking Stripe when a webhook never came (reconcile_payments).
 
-Real keys talk to Stripe; in development and tests `settings.stripe_api_base` points the SDK at a local
-Stripe-compatible server (localstripe). The calls here use only what both accept: no `description`,
-`receipt_email` or `automatic_payment_methods` (localstripe answers 400). Stripe honours the
-idempotency keys; localstripe ignores them, so the service enforces "one intent per order" itself.
+A payment is never lost: a succeeded payment for an order that still holds its seat marks it paid; for one
+that lost its seat it is confirmed when a seat is still free and refunded otherwise (rules.settle_late_payment).
+Every Stripe event is applied at most once: its id is stored in the transaction that applies it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-import stripe
+import anyio
 
-from settings import Settings
+from core.db import as_utc, utcnow, write_transaction
+from core.errors import Forbidden
+from events.tables import Event
+from members.service import Principal
+from ticketing import access, refunds, rules, state, stripe_gateway
+from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
+from ticketing.state import STRIPE, SYSTEM, Actor
+from ticketing.stripe_gateway import Intent, PaymentProviderError
+from ticketing.tables import Attendee, StripeEvent, TicketOrder
 
-log = logging.getLogger("nieuw_geluid.payments")
-WEBHOOK_PATH = "/api/v1/stripe/webhook"
-DEV_WEBHOOK_ID = "nieuw-geluid"
-# What we ask localstripe to deliver (it can send only the two payment_intent ones itself).
-WEBHOOK_EVENTS = [
-    "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
-    "charge.refunded", "refund.created", "refund.updated",
-]
+log = logging.getLogger("nieuw_geluid.ticketing")
 
-
-# Every Stripe call gives up after this long (the SDK's default is 80 s): a provider that hangs must answer
-# `payment_provider_unavailable` well within the intent-creation claim (service.PAYMENT_CLAIM_TIMEOUT).
-REQUEST_TIMEOUT_SECONDS = 15.0
-# How many intents `find_order_intent` reads at most (100 per page).
-LOOKUP_PAGES = 20
-
-
-class PaymentProviderError(RuntimeError):
-    """Stripe could not be reached or refused a call we expected to work."""
+PAYMENT_CLAIM_TIMEOUT = timedelta(seconds=30)
+# How far before an abandoned claim to look for the intent its worker may have created (clock skew).
+INTENT_LOOKUP_MARGIN = timedelta(minutes=1)
+RECONCILE_EVERY = timedelta(minutes=1)
+RECONCILE_LOOKBACK = timedelta(days=2)
 
 
-@dataclass(frozen=True, slots=True)
-class Intent:
-    id: str
-    client_secret: str | None
-    status: str
-    amount: int
-    currency: str
-    order_id: int | None
-    created: int = 0  # Unix time at the provider
+async def start_payment(actor: Principal, order_id: int, now: datetime | None = None,
+                        wait_seconds: float = 5.0) -> dict[str, Any]:
+    """Create THE PaymentIntent of this order, or return it again: one intent per order, enforced here."""
+    now = now or utcnow()
+    row, is_buyer = await access.visible_order(actor, order_id)
+    if not is_buyer:
+        raise Forbidden("Alleen de koper kan deze bestelling betalen.")
+    payments = stripe_gateway.current()
 
+    def check_payable(order: Mapping[str, Any]) -> None:
+        if order["status"] == rules.PAID:
+            raise OrderAlreadyPaid("Deze bestelling is al betaald.")
+        if order["status"] != rules.PENDING or rules.is_hold_expired(as_utc(order["expires_at"]), now):
+            raise ReservationExpired("Je reservering is verlopen of geannuleerd: bestel opnieuw.")
 
-@dataclass(frozen=True, slots=True)
-class RefundResult:
-    id: str
-    status: str
-
-
-def _plain(obj: Any) -> Any:
-    # The SDK's objects refuse dict methods; webhook payloads arrive as plain dicts already.
-    return obj.to_dict() if hasattr(obj, "to_dict") and not isinstance(obj, dict) else obj
-
-
-def _intent(obj: Any) -> Intent:
-    obj = _plain(obj)
-    metadata = obj.get("metadata") or {}
-    raw_order = metadata.get("order_id")
-    return Intent(
-        id=obj["id"], client_secret=obj.get("client_secret"), status=obj.get("status") or "",
-        amount=int(obj.get("amount") or 0), currency=obj.get("currency") or "eur",
-        order_id=int(raw_order) if raw_order and str(raw_order).isdigit() else None,
-        created=int(obj.get("created") or 0),
-    )
-
-
-class Payments:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._http = stripe.HTTPXClient(timeout=REQUEST_TIMEOUT_SECONDS)
-        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
-        self.client = stripe.StripeClient(
-            settings.stripe_secret_key,
-            http_client=self._http,
-            base_addresses=base,  # type: ignore[arg-type]
-            # Against the local server a failure should show at once; real Stripe gets the SDK's retries.
-            max_network_retries=0 if settings.stripe_api_base else 2,
-        )
-
-    @property
-    def publishable_key(self) -> str:
-        return self.settings.stripe_publishable_key
-
-    async def close(self) -> None:
-        await self._http.close_async()
-
-    async def create_intent(self, order_id: int, amount_cents: int, idempotency_key: str) -> Intent:
-        try:
-            obj = await self.client.v1.payment_intents.create_async(
-                {"amount": amount_cents, "currency": "eur", "payment_method_types": ["card", "ideal"],
-                 "metadata": {"order_id": str(order_id)}},
-                {"idempotency_key": idempotency_key},
-            )
-        except stripe.StripeError as exc:
-            raise PaymentProviderError(str(exc)) from exc
-        return _intent(obj)
-
-    async def retrieve_intent(self, intent_id: str) -> Intent:
-        try:
-            return _intent(await self.client.v1.payment_intents.retrieve_async(intent_id))
-        except stripe.StripeError as exc:
-            raise PaymentProviderError(str(exc)) from exc
-
-    async def find_order_intent(self, order_id: int, created_after: datetime) -> Intent | None:
-        """The intent created for this order since `created_after`, if any: for a worker that died (or timed
-        out) after asking Stripe for an intent but before storing its id. Real Stripe answers a retry with
-        the same idempotency key with the same intent anyway; localstripe ignores the key, so the app looks.
-        Prefers a succeeded intent, then the oldest one that is not cancelled."""
-        since = int(created_after.timestamp())
-        params: dict[str, Any] = {"limit": 100}
-        if not self.settings.stripe_api_base:
-            params["created"] = {"gte": since}  # localstripe refuses list filters; it is small, read it all
-        found: list[Intent] = []
-        try:
-            for _ in range(LOOKUP_PAGES):
-                page = await self.client.v1.payment_intents.list_async(params)
-                items = [_intent(obj) for obj in page.data]
-                found += [i for i in items if i.order_id == order_id and i.created >= since]
-                if not page.has_more or not items:
-                    break
-                params["starting_after"] = items[-1].id
-        except stripe.StripeError as exc:
-            raise PaymentProviderError(str(exc)) from exc
-        live = [i for i in found if i.status != "canceled"]
-        live.sort(key=lambda i: (i.status != "succeeded", i.created))
-        return live[0] if live else None
-
-    async def cancel_intent(self, intent_id: str) -> None:
-        """Best effort: an intent that already succeeded or was cancelled cannot be cancelled again."""
-        try:
-            await self.client.v1.payment_intents.cancel_async(intent_id)
-        except stripe.StripeError as exc:
-            log.info("Could not cancel PaymentIntent %s: %s", intent_id, exc)
-
-    async def refund(self, intent_id: str, amount_cents: int, idempotency_key: str,
-                     metadata: dict[str, str]) -> RefundResult:
-        try:
-            obj = await self.client.v1.refunds.create_async(
-                {"payment_intent": intent_id, "amount": amount_cents, "metadata": metadata},
-                {"idempotency_key": idempotency_key},
-            )
-        except stripe.StripeError as exc:
-            raise PaymentProviderError(str(exc)) from exc
-        data = _plain(obj)
-        return RefundResult(id=data["id"], status=data.get("status") or "pending")
-
-    async def find_refund(self, intent_id: str, refund_id: int) -> RefundResult | None:
-        """The refund an earlier, failed-looking attempt made for our refund row (a timeout after Stripe acted),
-        found by the `refund_id` in its metadata; None when there is none."""
-        try:
-            listed = await self.client.v1.refunds.list_async({"payment_intent": intent_id, "limit": 100})
-        except stripe.StripeError as exc:
-            raise PaymentProviderError(str(exc)) from exc
-        for obj in listed.data:
-            data = _plain(obj)
-            if str((data.get("metadata") or {}).get("refund_id")) == str(refund_id) and data.get("status") != "failed":
-                return RefundResult(id=data["id"], status=data.get("status") or "pending")
-        return None
-
-    def verify(self, payload: bytes, signature: str | None) -> None:
-        """Returns when `Stripe-Signature` is valid and fresh (5 minutes); raises ValueError otherwise.
-
-        Only the signature: the SDK's construct_event also builds an Event object and fails with an
-        AttributeError on a signed body of another shape (a JSON list), which the caller checks itself."""
-        if not signature:
-            raise ValueError("Stripe-Signature header missing")
-        try:
-            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature,
-                                                  self.settings.stripe_webhook_secret,
-                                                  stripe.Webhook.DEFAULT_TOLERANCE)
-        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
-            raise ValueError(str(exc)) from exc
-
-
-_current: Payments | None = None
-
-
-def install(settings: Settings) -> Payments:
-    global _current
-    _current = Payments(settings)
-    return _current
-
-
-def current() -> Payments:
-    if _current is None:
-        raise RuntimeError("Payments are not set up: the app's lifespan installs them")
-    return _current
-
-
-async def uninstall(payments: Payments) -> None:
-    global _current
-    await payments.close()
-    if _current is payments:
-        _current = None
-
-
-async def register_dev_webhook(settings: Settings, target_base_url: str | None = None) -> bool:
-    """Ask the local Stripe-compatible server to deliver our events to this app (development only).
-
-    Never raises: with the local server down, the app still starts (payments then fail visibly).
-    """
-    if not settings.stripe_api_base:
-        return False
-    url = f"{(target_base_url or settings.public_base_url).rstrip('/')}{WEBHOOK_PATH}"
+    check_payable(row)
+    intent_id = row["payment_intent_id"]
+    if intent_id is None:
+        claimed = await TicketOrder.update({TicketOrder.payment_claimed_at: now}).where(
+            (TicketOrder.id == order_id) & (TicketOrder.status == rules.PENDING)
+            & TicketOrder.payment_intent_id.is_null()
+            & (TicketOrder.payment_claimed_at.is_null()
+               | (TicketOrder.payment_claimed_at < now - PAYMENT_CLAIM_TIMEOUT))
+        ).returning(TicketOrder.id)
+        if claimed:
+            earlier_attempt = as_utc(row["payment_claimed_at"])
+            try:
+                intent = None
+                if earlier_attempt is not None:
+                    # An earlier attempt died (or timed out) after asking Stripe: adopt the intent it may have
+                    # created rather than make a second one.
+                    intent = await payments.find_order_intent(order_id, earlier_attempt - INTENT_LOOKUP_MARGIN)
+                if intent is None:
+                    intent = await payments.create_intent(order_id, row["amount_cents"],
+                                                          f"ng-order-{order_id}-intent")
+            except PaymentProviderError as exc:
+                # The call may have reached Stripe all the same (a timeout after it created the intent), so the
+                # claim is not wiped but left expired: the next attempt may start at once, and looks first.
+                await TicketOrder.update(
+                    {TicketOrder.payment_claimed_at: now - PAYMENT_CLAIM_TIMEOUT - timedelta(seconds=1)}
+                ).where((TicketOrder.id == order_id) & TicketOrder.payment_intent_id.is_null())
+                raise PaymentUnavailable("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.") from exc
+            stored = await TicketOrder.update(
+                {TicketOrder.payment_intent_id: intent.id, TicketOrder.updated_at: utcnow()}
+            ).where((TicketOrder.id == order_id) & TicketOrder.payment_intent_id.is_null()).returning(TicketOrder.id)
+            if stored:
+                await state.log_change(order_id, Actor(actor.id, "member"), "payment_started", now,
+                                       payment_intent=intent.id)
+                return _payment_view(row, intent, payments.publishable_key)
+            # Someone else stored one after our claim timed out: theirs is THE intent; ours must never be paid.
+            await payments.cancel_intent(intent.id)
+        with anyio.move_on_after(wait_seconds):
+            while intent_id is None:
+                await anyio.sleep(0.1)
+                fresh = await TicketOrder.select().where(TicketOrder.id == order_id).first()
+                assert fresh is not None
+                check_payable(fresh)
+                intent_id = fresh["payment_intent_id"]
+        if intent_id is None:
+            raise PaymentInProgress("De betaling wordt al klaargezet; probeer het zo opnieuw.")
     try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            response = await client.post(
-                f"{settings.stripe_api_base.rstrip('/')}/_config/webhooks/{DEV_WEBHOOK_ID}",
-                json={"url": url, "secret": settings.stripe_webhook_secret, "events": WEBHOOK_EVENTS},
-            )
-            response.raise_for_status()
-    except httpx.HTTPError as exc:
-        log.warning("Local Stripe server at %s not reachable (%s): webhooks not registered",
-                    settings.stripe_api_base, exc)
-        return False
-    return True
+        intent = await payments.retrieve_intent(intent_id)
+    except PaymentProviderError as exc:
+        raise PaymentUnavailable("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.") from exc
+    return _payment_view(row, intent, payments.publishable_key)
+
+
+def _payment_view(order: Mapping[str, Any], intent: Intent, publishable_key: str) -> dict[str, Any]:
+    return {"order_id": order["id"], "payment_intent_id": intent.id, "client_secret": intent.client_secret,
+            "publishable_key": publishable_key, "amount_cents": order["amount_cents"], "currency": "EUR",
+            "status": intent.status, "expires_at": as_utc(order["expires_at"])}
+
+
+async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor, now: datetime,
+                         attempt: int = 0) -> tuple[str, int | None]:
+    """A succeeded payment for `order` (in a transaction). Returns (outcome, refund id to submit).
+
+    `order` was read before the conditional moves below; on PostgreSQL another transaction (the expiry job,
+    a cancellation) may have moved it since. Losing a move then means "settle against the status it has
+    now", never "unchanged": that would record the Stripe event as handled and lose the payment."""
+
+    async def again() -> tuple[str, int | None]:
+        fresh = await TicketOrder.select().where(TicketOrder.id == order["id"]).first()
+        if fresh is None or attempt >= 3:
+            log.error("Payment %s for order %s could not be settled", intent.id, order["id"])
+            raise RuntimeError(f"order {order['id']} kept changing while settling {intent.id}")
+        return await settle_success(fresh, intent, actor, now, attempt + 1)
+
+    if order["payment_intent_id"] not in (None, intent.id):
+        # A second intent for the same order was paid (cannot happen through our API): give it back.
+        refund_id = await state.add_refund(order, intent.id, intent.amount, "duplicate_payment", now)
+        await state.log_change(order["id"], actor, "duplicate_payment_refunded", now, payment_intent=intent.id)
+        return "duplicate_payment_refunded", refund_id
+    paid_values = {TicketOrder.paid_at: now, TicketOrder.payment_intent_id: intent.id}
+    if order["status"] == rules.PENDING:
+        moved = await state.move(order["id"], [rules.PENDING], rules.PAID, now, paid_values)
+        if moved:
+            await state.issue_tickets_and_mail(order["id"], now)
+            await state.log_change(order["id"], actor, "paid", now, payment_intent=intent.id,
+                                   amount_cents=intent.amount)
+            return "paid", None
+        return await again()
+    if order["status"] in rules.REVIVABLE:
+        places = await Attendee.select(Attendee.email).where(
+            (Attendee.order == order["id"]) & Attendee.voided_at.is_null()
+        )
+        clash = await Attendee.select(Attendee.id).where(
+            (Attendee.event == order["event"]) & (Attendee.live == True)  # noqa: E712
+            & Attendee.email.is_in([p["email"] for p in places]) & (Attendee.order != order["id"])
+        ).first()
+        seat = False
+        if clash is None:
+            seat = bool(await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
+                (Event.id == order["event"]) & (Event.seats_taken < Event.capacity_duos)
+                & (Event.status == "published")
+            ).returning(Event.id))
+        decision = rules.settle_late_payment(order["status"], seat_free=seat, places_free=clash is None)
+        if decision.action == "confirm":
+            moved = await state.move(order["id"], [order["status"]], rules.PAID, now, paid_values)
+            if moved:
+                await Attendee.update({Attendee.live: True}).where(
+                    (Attendee.order == order["id"]) & Attendee.voided_at.is_null()
+                )
+                await state.issue_tickets_and_mail(order["id"], now)
+                await state.log_change(order["id"], actor, "late_payment_confirmed", now, payment_intent=intent.id,
+                                       previous=order["status"])
+                return "late_payment_confirmed", None
+            await Event.update({Event.seats_taken: Event.seats_taken - 1}).where(Event.id == order["event"])
+            return await again()
+    if order["status"] in (rules.PAID, rules.REFUND_PENDING, rules.REFUNDED) and order["payment_intent_id"]:
+        return "already_settled", None
+    # Expired/failed without a seat, or cancelled: keep nothing we may not keep. Refund it.
+    moved = await state.move(order["id"], [order["status"]], rules.REFUND_PENDING, now,
+                             {TicketOrder.payment_intent_id: intent.id})
+    if moved is None:
+        return await again()
+    refund_id = await state.add_refund(order, intent.id, intent.amount, "late_payment", now)
+    await state.log_change(order["id"], actor, "late_payment_refunded", now, payment_intent=intent.id,
+                           previous=order["status"])
+    return "late_payment_refunded", refund_id
+
+
+async def _order_for_intent(intent: Intent) -> dict[str, Any] | None:
+    if intent.order_id is not None:
+        row = await TicketOrder.select().where(TicketOrder.id == intent.order_id).first()
+        if row is not None:
+            return row
+    return await TicketOrder.select().where(TicketOrder.payment_intent_id == intent.id).first()
+
+
+async def settle_failure(order: Mapping[str, Any], intent: Intent, target: str, actor: Actor,
+                         now: datetime) -> str:
+    """A failed or cancelled payment of a held order: the hold ends (its seat freed) when the intent is its own."""
+    moved = await state.move(order["id"], [rules.PENDING], target, now, payment_intent_id=intent.id)
+    if moved is None:
+        return "unchanged"
+    await state.release(moved, now)
+    await state.log_change(order["id"], actor, target, now, payment_intent=intent.id)
+    return target
+
+
+async def handle_stripe_event(event: Mapping[str, Any], now: datetime | None = None) -> str:
+    """Apply one verified Stripe event, at most once (its id is stored in the same transaction)."""
+    now = now or utcnow()
+    event_id, event_type = str(event["id"]), str(event["type"])
+    obj = event["data"]["object"]
+    refund_ids: list[int] = []
+    async with write_transaction():
+        recorded = await StripeEvent.insert(StripeEvent(
+            stripe_id=event_id, type=event_type, received_at=now, outcome="processing",
+        )).on_conflict(target=StripeEvent.stripe_id, action="DO NOTHING").returning(StripeEvent.id)
+        if not recorded:
+            return "duplicate"
+        outcome, order_id = await _apply_stripe_event(event_type, obj, now, refund_ids)
+        await StripeEvent.update({StripeEvent.outcome: outcome[:40], StripeEvent.order_id: order_id}).where(
+            StripeEvent.id == recorded[0]["id"]
+        )
+    for refund_id in refund_ids:
+        await refunds.submit_refund(refund_id)
+    return outcome
+
+
+async def _apply_stripe_event(event_type: str, obj: Mapping[str, Any], now: datetime,
+                              refund_ids: list[int]) -> tuple[str, int | None]:
+    if event_type.startswith("payment_intent."):
+        intent = stripe_gateway.intent_from(obj)
+        order = await _order_for_intent(intent)
+        if order is None:
+            return "unknown_order", None
+        if event_type == "payment_intent.succeeded":
+            outcome, refund_id = await settle_success(order, intent, STRIPE, now)
+            if refund_id:
+                refund_ids.append(refund_id)
+            return outcome, order["id"]
+        if event_type == "payment_intent.payment_failed":
+            return await settle_failure(order, intent, rules.PAYMENT_FAILED, STRIPE, now), order["id"]
+        if event_type == "payment_intent.canceled":
+            return await settle_failure(order, intent, rules.CANCELLED, STRIPE, now), order["id"]
+        return "ignored", order["id"]
+    if event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
+        is_refund = obj.get("object") == "refund"
+        intent_id = obj.get("payment_intent")
+        if isinstance(intent_id, Mapping):
+            intent_id = intent_id.get("id")
+        if is_refund:
+            status = obj.get("status") or ""
+        else:
+            status = "succeeded" if obj.get("refunded") else ""
+        refund_stripe_id = obj.get("id") if is_refund else None
+        return await refunds.settle_refund(intent_id, refund_stripe_id, status, now)
+    return "ignored", None
+
+
+async def reconcile_payments(now: datetime | None = None, *, min_age: timedelta = timedelta(minutes=2),
+                             every: timedelta = RECONCILE_EVERY, limit: int = 100) -> dict[str, int]:
+    """Ask Stripe about orders whose webhook may never have arrived, and settle them the same way."""
+    now = now or utcnow()
+    payments = stripe_gateway.current()
+    window = ((TicketOrder.created_at >= now - RECONCILE_LOOKBACK) & (TicketOrder.created_at <= now - min_age)
+              & (TicketOrder.reconciled_at.is_null() | (TicketOrder.reconciled_at <= now - every)))
+    with_intent = await TicketOrder.select(TicketOrder.id).where(
+        TicketOrder.payment_intent_id.is_not_null()
+        & TicketOrder.status.is_in([rules.PENDING, *rules.REVIVABLE, rules.CANCELLED]) & window
+    ).limit(limit)
+    # A worker died between asking Stripe for the intent and storing its id: the claim is stale, no id known.
+    # Only while the hold lasts: nobody ever received that intent's secret, so after expiry it cannot be paid.
+    abandoned = await TicketOrder.select(TicketOrder.id).where(
+        TicketOrder.payment_intent_id.is_null() & TicketOrder.payment_claimed_at.is_not_null()
+        & (TicketOrder.payment_claimed_at < now - PAYMENT_CLAIM_TIMEOUT)
+        & (TicketOrder.status == rules.PENDING) & window
+    ).limit(limit)
+    counts: dict[str, int] = {"checked": 0}
+    for candidate in [*with_intent, *abandoned]:
+        claimed = await TicketOrder.update({TicketOrder.reconciled_at: now}).where(
+            (TicketOrder.id == candidate["id"])
+            & (TicketOrder.reconciled_at.is_null() | (TicketOrder.reconciled_at <= now - every))
+        ).returning(*TicketOrder.all_columns())
+        if not claimed:
+            continue
+        order = claimed[0]
+        counts["checked"] += 1
+        try:
+            if order["payment_intent_id"]:
+                intent = await payments.retrieve_intent(order["payment_intent_id"])
+            else:
+                found = await payments.find_order_intent(
+                    order["id"], as_utc(order["payment_claimed_at"]) - INTENT_LOOKUP_MARGIN)  # type: ignore[operator]
+                if found is None:
+                    counts["no_intent"] = counts.get("no_intent", 0) + 1
+                    continue
+                intent = found
+                adopted = await TicketOrder.update({TicketOrder.payment_intent_id: intent.id}).where(
+                    (TicketOrder.id == order["id"]) & TicketOrder.payment_intent_id.is_null()
+                ).returning(TicketOrder.id)
+                if adopted:
+                    await state.log_change(order["id"], SYSTEM, "payment_intent_recovered", now,
+                                           payment_intent=intent.id)
+                    counts["recovered"] = counts.get("recovered", 0) + 1
+        except PaymentProviderError as exc:
+            log.warning("Reconcile: cannot fetch the intent of order %s: %s", order["id"], exc)
+            continue
+        refund_id = None
+        async with write_transaction():
+            fresh = await TicketOrder.select().where(TicketOrder.id == order["id"]).first()
+            assert fresh is not None
+            if intent.status == "succeeded":
+                outcome, refund_id = await settle_success(fresh, intent, SYSTEM, now)
+            elif intent.status == "canceled":
+                outcome = await settle_failure(fresh, intent, rules.CANCELLED, SYSTEM, now)
+            else:
+                outcome = "open"
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if refund_id:
+            await refunds.submit_refund(refund_id)
+    counts["refunds"] = await refunds.process_refunds(now)
+    return counts

@@ -20,7 +20,7 @@ from frontend.pages.common import FormBody, page, redirect, text
 from members import service as members
 from pairing.publish import my_breakouts
 from settings import Settings
-from ticketing import service as ticketing
+from ticketing.tickets import list_my_tickets
 
 # Minutes before each item; "" switches reminders off. English msgids.
 REMINDER_CHOICES: list[tuple[str, str]] = [
@@ -34,9 +34,9 @@ REMINDER_CHOICES: list[tuple[str, str]] = [
 
 async def _my_events(user: Any) -> list[dict[str, Any]]:
     """Events the member holds a valid ticket for — as buyer, or as companion once their e-mail is verified
-    (ticketing.list_my_tickets) — each with the member's published breakout groups (or None)."""
+    (ticketing.tickets.list_my_tickets) — each with the member's published breakout groups (or None)."""
     out: dict[int, dict[str, Any]] = {}
-    for ticket in await ticketing.list_my_tickets(user):
+    for ticket in await list_my_tickets(user):
         event = ticket["event"]
         if ticket["order_status"] != "paid" or ticket["ticket_status"] != "valid" or event["id"] in out:
             continue

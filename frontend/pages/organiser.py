@@ -25,7 +25,8 @@ from frontend.forms import (
 )
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
-from ticketing import service as ticketing
+from ticketing.attendees import sales_summary
+from ticketing.cancellation import cancel_event
 
 
 def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
@@ -89,7 +90,7 @@ class OrganiserPages(Controller):
         actor = signed_in(request)
         event = await events.get_managed_event(slug, actor)
         return _form_page(request, event_form_from_view(event), {}, event=event,
-                          sales=await ticketing.sales_summary(actor, slug))
+                          sales=await sales_summary(actor, slug))
 
     @post("/{slug:str}", name="organiser_update")
     async def update(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
@@ -105,7 +106,7 @@ class OrganiserPages(Controller):
             else:
                 return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
         return _form_page(request, form, errors, event=await events.get_managed_event(slug, actor),
-                          sales=await ticketing.sales_summary(actor, slug), status_code=422)
+                          sales=await sales_summary(actor, slug), status_code=422)
 
     @post("/{slug:str}/publiceren", name="organiser_publish")
     async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
@@ -120,5 +121,5 @@ class OrganiserPages(Controller):
     @post("/{slug:str}/annuleren", name="organiser_cancel")
     async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Redirect:
         # The same use-case as the API: the event and every duo are cancelled, paid duos refunded.
-        await ticketing.cancel_event(signed_in(request), slug, text(data, "reason")[:1000])
+        await cancel_event(signed_in(request), slug, text(data, "reason")[:1000])
         return redirect(f"/organiseren/{slug}", "geannuleerd")

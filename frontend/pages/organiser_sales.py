@@ -17,7 +17,9 @@ from frontend.pages.common import FormBody, field_errors, page, page_message, re
 from members.rules import email_is_valid
 from members.service import Principal
 from pairing.rules import INDUSTRIES
-from ticketing import service as ticketing
+from ticketing import companions
+from ticketing.attendees import attendee_csv, attendee_list, sales_summary
+from ticketing.cancellation import organiser_cancel_order
 
 # Notices after cancelling one duo, by what happened to the money (see common.NOTICES).
 CANCEL_NOTICES = {"refund_pending": "duo-terugbetaling", "refunded": "duo-terugbetaald"}
@@ -53,8 +55,8 @@ def page_of_duos(duos: list[dict[str, Any]], query: str = "", page_param: str = 
 async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,
                          form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                          status_code: int = 200) -> Template:
-    listing = await ticketing.attendee_list(actor, slug)
-    sales = await ticketing.sales_summary(actor, slug)
+    listing = await attendee_list(actor, slug)
+    sales = await sales_summary(actor, slug)
     lang = request_language(request)
     listed = page_of_duos(listing["duos"], request.query_params.get("zoek", "")[:200],
                          request.query_params.get("pagina", ""))
@@ -76,7 +78,7 @@ class OrganiserSalesPages(Controller):
     @get("/{slug:str}/deelnemers.csv", name="organiser_attendees_csv")
     async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         """The same export as the API: every duo, one row per person, no birth dates."""
-        body = await ticketing.attendee_csv(signed_in(request), slug)
+        body = await attendee_csv(signed_in(request), slug)
         # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
         return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="deelnemers-{slug}.csv"'})
@@ -93,7 +95,7 @@ class OrganiserSalesPages(Controller):
             errors["reason"] = _("Say why this companion may come: it is kept with the exception.")
         if not errors:
             try:
-                await ticketing.add_override(actor, slug, form["email"], form["reason"][:1000])
+                await companions.add_override(actor, slug, form["email"], form["reason"][:1000])
             except DomainError as exc:
                 errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
@@ -104,7 +106,7 @@ class OrganiserSalesPages(Controller):
     async def cancel_order_confirm(self, request: Request[Any, Any, Any], slug: FromPath[str],
                                    order_id: FromPath[int]) -> Template:
         actor = signed_in(request)
-        listing = await ticketing.attendee_list(actor, slug)
+        listing = await attendee_list(actor, slug)
         duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
         return page(request, "organiser/cancel_order.html", event=listing["event"], duo=duo, order_id=order_id,
                     errors={}, active_nav="organise")
@@ -114,9 +116,9 @@ class OrganiserSalesPages(Controller):
                            data: FormBody) -> Template | Redirect:
         actor = signed_in(request)
         try:
-            order = await ticketing.organiser_cancel_order(actor, slug, order_id, text(data, "reason")[:1000])
+            order = await organiser_cancel_order(actor, slug, order_id, text(data, "reason")[:1000])
         except DomainError as exc:
-            listing = await ticketing.attendee_list(actor, slug)
+            listing = await attendee_list(actor, slug)
             duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
             return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
                         order_id=order_id, errors={"form": page_message(exc, request_language(request))},

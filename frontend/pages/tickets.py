@@ -1,8 +1,9 @@
 """The attendee journey: order a duo (the companion rule checked as people type), pay, and "my tickets":
 both names and ticket codes, change the companion, cancel (refunded), rank the themes.
 
-Every handler calls one use-case of ticketing.service / pairing's use cases. A ``DomainError`` becomes a
-friendly message next to the field it concerns (``friendly`` below, from the error's stable code).
+Every handler calls one use-case of ticketing (orders, payments, companions, …) or of pairing (rankings,
+publish). A ``DomainError`` becomes a friendly message next to the field it concerns (``friendly`` below, from
+the error's stable code).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from pairing.rules import INDUSTRIES_BY_CODE
 from pairing.schemas import RankingOut
 from settings import Settings
 from ticketing import local_checkout
-from ticketing import service as ticketing
+from ticketing.cancellation import cancel_order
+from ticketing.companions import CompanionIn, change_companion, check_companion
 from ticketing.mail import qr_png
+from ticketing.orders import get_order, list_my_orders, reserve_duo
+from ticketing.payments import start_payment
+from ticketing.tickets import list_my_tickets
 
 COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation")
 PENDING, PAID = "pending_payment", "paid"
@@ -110,7 +115,7 @@ def industry_options(lang: str) -> list[tuple[str, str]]:
 
 
 def companion_from_form(data: Mapping[str, Any], lang: str
-                        ) -> tuple[ticketing.CompanionIn | None, dict[str, str], dict[str, str]]:
+                        ) -> tuple[CompanionIn | None, dict[str, str], dict[str, str]]:
     """(companion or None, the form as typed, errors) from a posted companion form."""
     form = {name: text(data, name) for name in COMPANION_FIELDS}
     errors: dict[str, str] = {}
@@ -127,7 +132,7 @@ def companion_from_form(data: Mapping[str, Any], lang: str
         errors["birth_date"] = gettext(lang, exc.message)
     if errors:
         return None, form, errors
-    return ticketing.CompanionIn(name=form["name"], email=form["email"], industry=form["industry"],
+    return CompanionIn(name=form["name"], email=form["email"], industry=form["industry"],
                                  birth_date=birth_date, organisation=form["organisation"][:200]), form, {}
 
 
@@ -149,7 +154,7 @@ async def order_page(request: Request[Any, Any, Any], slug: str, *, form: dict[s
     user = signed_in(request)
     lang = request_language(request)
     event = await events.get_event(slug, user)
-    live = [o for o in await ticketing.list_my_orders(user)
+    live = [o for o in await list_my_orders(user)
             if o["event"]["slug"] == slug and o["status"] in (PENDING, PAID)]
     return page(request, "order/order.html", status_code=status_code, event=event, can_buy=can_buy(event),
                 existing=live[0] if live else None, form=form or {"industry": ""}, errors=errors or {},
@@ -200,7 +205,7 @@ async def _invitations(user: Principal) -> list[dict[str, Any]]:
     """Duo places someone else bought for this member (found by the account's VERIFIED e-mail), newest first: those that
     hold a place or once had a ticket; each with its QR code, the theme ranking and the published groups."""
     out = []
-    for ticket in await ticketing.list_my_tickets(user):
+    for ticket in await list_my_tickets(user):
         if ticket["role"] != "companion" or not (ticket["live"] or ticket["ticket_code"]):
             continue
         state = invitation_state(ticket)
@@ -244,7 +249,7 @@ class TicketPages(Controller):
         check = None
         if companion is not None:
             try:
-                order = await ticketing.reserve_duo(signed_in(request), slug, companion,
+                order = await reserve_duo(signed_in(request), slug, companion,
                                                     hold_minutes=settings.hold_minutes)
             except DomainError as exc:
                 errors = companion_error(exc, lang)
@@ -271,7 +276,7 @@ class TicketPages(Controller):
             if industry:
                 user = current(request)
                 try:
-                    result = await ticketing.check_companion(
+                    result = await check_companion(
                         slug, industry, birth_date, text(data, "email") or None, user,
                         client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
                 except DomainError as exc:  # rate-limited, or the event is gone: said in the live region
@@ -288,16 +293,16 @@ class TicketPages(Controller):
         user = signed_in(request)
         lang = request_language(request)
         try:
-            payment = await ticketing.start_payment(user, order_id)
+            payment = await start_payment(user, order_id)
         except DomainError as exc:
             if exc.code == "order_already_paid":
                 return redirect(f"/mijn/tickets?bestelling={order_id}")
             if exc.code in ("reservation_expired", "payment_provider_unavailable", "payment_in_progress"):
-                order = await ticketing.get_order(user, order_id)
+                order = await get_order(user, order_id)
                 return page(request, "order/pay.html", status_code=exc.status, order=order, payment=None,
                             problem=friendly(exc, lang), active_nav="tickets")
             raise
-        order = await ticketing.get_order(user, order_id)
+        order = await get_order(user, order_id)
         local = not settings.uses_real_stripe
         response = page(request, "order/pay.html", order=order, payment=payment, problem=None,
                         stripe_js=stripe_js_url(settings),
@@ -325,7 +330,7 @@ class TicketPages(Controller):
                            ) -> Response[str] | Template:
         """htmx polling after paying: nothing to swap while the payment is on its way, the settled card after."""
         user = signed_in(request)
-        order = await ticketing.get_order(user, order_id)
+        order = await get_order(user, order_id)
         if order["status"] == PENDING:
             return Response("", status_code=204, media_type=MediaType.HTML)
         order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID)
@@ -343,7 +348,7 @@ class TicketPages(Controller):
                          status_code: int = 200) -> Template:
         """My orders (as buyer) and, below them, the tickets others bought for me. ``typed``: (card id, themes)
         of a ranking that was refused, shown again as chosen."""
-        orders = await ticketing.list_my_orders(user)
+        orders = await list_my_orders(user)
         for order in orders:
             order["ranking"] = await _ranking(user, order)
             order["polling"] = order["status"] == PENDING and waiting == str(order["id"]) \
@@ -366,7 +371,7 @@ class TicketPages(Controller):
                    ) -> Template | Redirect:
         user = signed_in(request)
         lang = request_language(request)
-        order = await ticketing.get_order(user, order_id)
+        order = await get_order(user, order_id)
         themes = _choices(data)
         error = await self._save_ranking(user, order["event"]["slug"], themes, lang)
         if not error:
@@ -380,7 +385,7 @@ class TicketPages(Controller):
         """A companion ranks the themes for the ticket someone else bought them (one of their own places)."""
         user = signed_in(request)
         lang = request_language(request)
-        ticket = next((t for t in await ticketing.list_my_tickets(user)
+        ticket = next((t for t in await list_my_tickets(user)
                        if t["place_id"] == place_id and t["role"] == "companion"), None)
         if ticket is None:
             raise NotFound("Dit ticket bestaat niet.")
@@ -407,7 +412,7 @@ class TicketPages(Controller):
 
     @get("/mijn/tickets/{order_id:int}/partner", name="companion_page", guards=[requires_member])
     async def companion_form(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
-        order = await ticketing.get_order(signed_in(request), order_id)
+        order = await get_order(signed_in(request), order_id)
         return self._companion_page(request, order, companion_form_values(order["companion"]), {})
 
     @post("/mijn/tickets/{order_id:int}/partner", name="companion_submit", guards=[requires_member])
@@ -419,14 +424,14 @@ class TicketPages(Controller):
         check = None
         if companion is not None:
             try:
-                await ticketing.change_companion(user, order_id, companion)
+                await change_companion(user, order_id, companion)
             except DomainError as exc:
                 errors = companion_error(exc, lang)
                 if exc.code.startswith("companion_"):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
                 return redirect(f"/mijn/tickets?melding=partner#order-{order_id}")
-        order = await ticketing.get_order(user, order_id)
+        order = await get_order(user, order_id)
         return self._companion_page(request, order, form, errors, check=check, status_code=422)
 
     def _companion_page(self, request: Request[Any, Any, Any], order: dict[str, Any], form: dict[str, str],
@@ -440,16 +445,16 @@ class TicketPages(Controller):
 
     @get("/mijn/tickets/{order_id:int}/annuleren", name="cancel_page", guards=[requires_member])
     async def cancel_confirm(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
-        order = await ticketing.get_order(signed_in(request), order_id)
+        order = await get_order(signed_in(request), order_id)
         return page(request, "tickets/cancel.html", order=order, errors={}, active_nav="tickets")
 
     @post("/mijn/tickets/{order_id:int}/annuleren", name="cancel_submit", guards=[requires_member])
     async def cancel(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template | Redirect:
         user = signed_in(request)
         try:
-            order = await ticketing.cancel_order(user, order_id)
+            order = await cancel_order(user, order_id)
         except DomainError as exc:
-            order = await ticketing.get_order(user, order_id)
+            order = await get_order(user, order_id)
             return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
                         errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
         refunded = order["status"] in ("refund_pending", "refunded")

@@ -80,7 +80,7 @@ def localstripe() -> Iterator[LocalStripe]:
 def site(database_url: str, localstripe: LocalStripe) -> Iterator[LiveServer]:
     from app import create_app
     from settings import Settings
-    from ticketing.payments import WEBHOOK_EVENTS, WEBHOOK_PATH
+    from ticketing.stripe_gateway import WEBHOOK_EVENTS, WEBHOOK_PATH
 
     # Playwright's sync API keeps an event loop running on this thread: seed from a thread of our own.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -4,7 +4,7 @@ Runs in a child process (``seed(kind, **options)`` → JSON), so it has a databa
 server owns the connection pool of this process (on PostgreSQL a pool cannot be shared across event
 loops), and a child process works the same on both engines. Buyers are created with ``members.signup``
 (no client address, so no sign-up rate limit), staff sign in through ``members.service.login`` (a session
-cookie for the test's browser), orders with ``ticketing.service.reserve_duo``, a card payment
+cookie for the test's browser), orders with ``ticketing.orders.reserve_duo``, a card payment
 with the webhook's own use-case ``handle_stripe_event`` (as if Stripe reported it).
 
     python -m tests.browser.seed board '{"title": "...", "duos": 20}'
@@ -105,7 +105,7 @@ async def _buyer(email: str, i: int) -> Any:
 
 
 def _companion(i: int, email: str, **changes: Any) -> Any:
-    from ticketing.service import CompanionIn
+    from ticketing.companions import CompanionIn
 
     values = {"name": person(i + 11), "email": email, "industry": INDUSTRIES[i % len(INDUSTRIES)],
               "organisation": ORGANISATIONS[(i + 5) % len(ORGANISATIONS)], "birth_date": None}
@@ -114,7 +114,7 @@ def _companion(i: int, email: str, **changes: Any) -> Any:
 
 
 async def pay_as_stripe(order_id: int, amount: int) -> None:
-    from ticketing.service import handle_stripe_event
+    from ticketing.payments import handle_stripe_event
 
     intent = {"id": f"pi_seeded_{order_id}", "object": "payment_intent", "status": "succeeded", "amount": amount,
               "currency": "eur", "metadata": {"order_id": str(order_id)}}
@@ -126,7 +126,7 @@ async def pay_as_stripe(order_id: int, amount: int) -> None:
 async def board(title: str, duos: int) -> dict[str, Any]:
     """A free hackathon with three breakout rounds and `duos` paid duos; most ticket holders ranked the themes."""
     from pairing.rankings import rank_themes_as_member
-    from ticketing.service import reserve_duo
+    from ticketing.orders import reserve_duo
 
     event = await _event(title, 0, max(duos, 10))
     keys = [t["key"] for t in event["themes"]]
@@ -142,7 +142,8 @@ async def board(title: str, duos: int) -> dict[str, Any]:
 
 async def sales(title: str) -> dict[str, Any]:
     """A paid hackathon (€ 25 per duo): two paid duos, one held; one companion admitted by an exception."""
-    from ticketing import service as ticketing
+    from ticketing.companions import add_override
+    from ticketing.orders import reserve_duo
 
     tag = "".join(ch for ch in title.lower() if ch.isalnum())[-16:]
     organiser, session = await _staff("organiser", tag, "Otto Organisator")
@@ -150,20 +151,20 @@ async def sales(title: str) -> dict[str, Any]:
     slug = event["slug"]
     too_old_in_customer_contact = _companion(2, f"overstapper.{tag}@example.nl", industry="customer_contact",
                                              birth_date=date(1980, 5, 1), name="Petra Overstapper")
-    await ticketing.add_override(organiser, slug, too_old_in_customer_contact.email,
-                                 "Stapt over uit de zorg; net begonnen in klantcontact.")
+    await add_override(organiser, slug, too_old_in_customer_contact.email,
+                       "Stapt over uit de zorg; net begonnen in klantcontact.")
     orders = []
     for i, companion in enumerate((_companion(0, f"m0.{tag}@example.nl"), _companion(1, f"m1.{tag}@example.nl"),
                                    too_old_in_customer_contact)):
         buyer = await _buyer(f"koper{i}.{tag}@example.nl", i + 3)
-        orders.append(await ticketing.reserve_duo(buyer, slug, companion, hold_minutes=60))
+        orders.append(await reserve_duo(buyer, slug, companion, hold_minutes=60))
     await pay_as_stripe(orders[0]["id"], 2500)
     await pay_as_stripe(orders[2]["id"], 2500)
     free = await _event(f"{title} (gratis)", 0, 12, organiser)
     free_orders = []
     for i in range(2):
         buyer = await _buyer(f"gratis{i}.{tag}@example.nl", i + 7)
-        free_orders.append(await ticketing.reserve_duo(buyer, free["slug"], _companion(i + 4, f"g{i}.{tag}@example.nl"),
+        free_orders.append(await reserve_duo(buyer, free["slug"], _companion(i + 4, f"g{i}.{tag}@example.nl"),
                                                        hold_minutes=60))
     return {"slug": slug, "free_slug": free["slug"], "session": session, "name": organiser.name,
             "paid": [orders[0]["id"], orders[2]["id"]],

@@ -35,8 +35,8 @@ FORWARDED: set[tuple[str, str]] = {
     ("events/service.py", "message"),  # _refuse
     ("members/service.py", "weak"),  # password_problem
     ("pairing/board.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
-    ("ticketing/service.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
-    ("ticketing/service.py", "rejection"),
+    ("ticketing/companions.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
+    ("ticketing/companions.py", "rejection"),
 }
 _FORMATTER = Formatter()
 

@@ -174,7 +174,7 @@ TicketMap = dict[int, list[int]]
 
 @pytest.fixture
 def tickets(monkeypatch: pytest.MonkeyPatch) -> TicketMap:
-    """A stand-in for ticketing.service.calendar_event_ids: member id → event ids (tests the seam)."""
+    """A stand-in for ticketing.tickets.calendar_event_ids: member id → event ids (tests the seam)."""
     held: TicketMap = {}
 
     async def live_ticket_event_ids(member_id: int) -> list[int]:
@@ -537,7 +537,7 @@ async def test_live_tickets_from_ticketing_and_refund(
     client: httpx.AsyncClient, members: Members, stripe_client: stripe.StripeClient
 ) -> None:
     """A duo bought and paid through the real services (localstripe), then refunded by its buyer's cancel."""
-    from ticketing import service as ticketing
+    from ticketing import payments, tickets
 
     organiser = await members.create("organiser")
     member = await members.create(birth_date=date(1990, 1, 2))
@@ -552,7 +552,7 @@ async def test_live_tickets_from_ticketing_and_refund(
     await stripe_client.v1.payment_intents.update_async(intent_id, {"payment_method": "pm_card_visa"})
     assert (await stripe_client.v1.payment_intents.confirm_async(intent_id)).status == "succeeded"
     # No webhook reaches an in-process app: reconcile asks Stripe and settles the order the same way.
-    assert (await ticketing.reconcile_payments(min_age=timedelta(0)))["paid"] == 1
+    assert (await payments.reconcile_payments(min_age=timedelta(0)))["paid"] == 1
     view = (await client.get(f"/api/v1/orders/{order['id']}", headers=member["headers"])).json()
     assert view["status"] == "paid"
     codes = [view["buyer"]["ticket_code"], view["companion"]["ticket_code"]]
@@ -567,7 +567,7 @@ async def test_live_tickets_from_ticketing_and_refund(
     assert cancelled.json()["status"] == "refunded"  # localstripe refunds at once
     refunds = await stripe_client.v1.refunds.list_async({"payment_intent": intent_id})
     assert [r.amount for r in refunds.data] == [9500]
-    assert event["id"] not in await ticketing.calendar_event_ids(member["id"])
+    assert event["id"] not in await tickets.calendar_event_ids(member["id"])
     after = await client.get(url, headers={"If-Modified-Since": response.headers["last-modified"]})
     assert after.status_code == 200
     check_parsers(after.content, {})

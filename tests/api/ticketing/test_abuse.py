@@ -109,7 +109,7 @@ async def test_the_eligibility_check_tells_only_the_buyer_about_an_exception_and
 
 async def test_the_eligibility_check_is_rate_limited_per_client(client: httpx.AsyncClient, shop: Shop,
                                                                 members: Members) -> None:
-    from ticketing.service import ELIGIBILITY_CHECK
+    from ticketing.companions import ELIGIBILITY_CHECK
 
     event = await shop.event()
     ask = {"industry": "retail"}
@@ -132,7 +132,7 @@ async def test_the_eligibility_check_is_rate_limited_per_client(client: httpx.As
 async def test_companion_changes_are_limited_per_order_and_per_buyer(client: httpx.AsyncClient, shop: Shop,
                                                                      settings: Settings, smtp: SmtpSink) -> None:
     from ticketing import outbox
-    from ticketing.service import COMPANION_CHANGES_PER_MEMBER, COMPANION_CHANGES_PER_ORDER
+    from ticketing.companions import COMPANION_CHANGES_PER_MEMBER, COMPANION_CHANGES_PER_ORDER
     from ticketing.tables import OutboxMail
 
     per_order = ratelimit.effective_limit(COMPANION_CHANGES_PER_ORDER)

@@ -174,7 +174,7 @@ async def test_200_concurrent_buyers_for_50_duos_over_http(http: httpx.AsyncClie
 
 
 async def test_hold_expires_once_and_frees_the_seat(client: httpx.AsyncClient, shop: Shop) -> None:
-    from ticketing import service
+    from ticketing import jobs
 
     event = await shop.event(capacity_duos=1)
     slug = event["slug"]
@@ -182,10 +182,10 @@ async def test_hold_expires_once_and_frees_the_seat(client: httpx.AsyncClient, s
     order = (await shop.order(slug, b1)).json()
     sold_out = await shop.order(slug, b2)
     assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
-    assert await service.expire_holds() == 0  # not yet due
+    assert await jobs.expire_holds() == 0  # not yet due
     later = datetime.fromisoformat(order["expires_at"]) + timedelta(seconds=1)
-    assert await service.expire_holds(now=later) == 1
-    assert await service.expire_holds(now=later + timedelta(minutes=5)) == 0  # freed exactly once
+    assert await jobs.expire_holds(now=later) == 1
+    assert await jobs.expire_holds(now=later + timedelta(minutes=5)) == 0  # freed exactly once
     shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=b1["headers"])).json()
     assert shown["status"] == "expired" and not shown["companion"]["live"]
     assert (await client.get(f"/api/v1/events/{slug}")).json()["seats_left"] == 1
@@ -215,7 +215,7 @@ async def test_order_is_visible_to_its_buyer_and_organiser_only(client: httpx.As
 
 async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.AsyncClient, shop: Shop,
                                                                   settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox, service
+    from ticketing import outbox, tickets
     from ticketing.rules import is_ticket_code
 
     event = await shop.event(price_cents=0, title="Gratis meetup", kind="meetup")
@@ -235,12 +235,12 @@ async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.A
         assert any(p.get_content_type() == "text/calendar" for p in msg.iter_attachments())
         text = msg.get_body(("plain",)).get_content()
         assert codes[0] in text and codes[1] in text
-    assert await service.live_ticket_event_ids(buyer["id"]) == [event["id"]]
+    assert await tickets.live_ticket_event_ids(buyer["id"]) == [event["id"]]
 
 
 async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, shop: Shop, settings: Settings,
                                                      smtp: SmtpSink, members: Members) -> None:
-    from ticketing import outbox, service
+    from ticketing import outbox, tickets
 
     event = await shop.event(price_cents=0)
     b1, b2 = await quick_members(2)
@@ -268,7 +268,7 @@ async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, 
     assert member and (await shop.order(event["slug"], (await quick_members(1, "derde"))[0],
                                         email="oud@example.nl")).status_code == 201
     # Their voided ticket does not count; the new (free, so paid) order gives them a live one again.
-    assert await service.live_ticket_event_ids(member["id"]) == [event["id"]]
+    assert await tickets.live_ticket_event_ids(member["id"]) == [event["id"]]
     await outbox.send_outbox(settings)
     mails = await smtp.wait_for_messages(2 + 2 + 3 + 2)
     subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in mails}

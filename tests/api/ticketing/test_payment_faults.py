@@ -215,15 +215,15 @@ async def test_worker_dies_between_taking_the_seat_and_creating_the_intent(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient,
 ) -> None:
     """The seat is committed, the worker dies before Stripe is asked: the hold simply runs out."""
-    from ticketing import service
+    from ticketing import jobs, payments
 
     event = await shop.event(capacity_duos=1)
     (buyer,) = await quick_members(1)
     order = await held_order(shop, event["slug"], buyer)
     await assert_ticketing_invariants()
-    assert (await service.reconcile_payments(min_age=timedelta(0), every=timedelta(0)))["checked"] == 0
+    assert (await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0)))["checked"] == 0
     expired_at = as_utc((await order_row(order["id"]))["expires_at"])
-    assert await service.expire_holds(now=expired_at + timedelta(seconds=1)) == 1
+    assert await jobs.expire_holds(now=expired_at + timedelta(seconds=1)) == 1
     assert await seats_left(http, event["slug"]) == 1
     assert await intents_for(stripe_client, order["id"]) == []
     late = await start_payment(http, buyer, order["id"])
@@ -239,37 +239,37 @@ async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from members.service import Principal
-    from ticketing import payments, service
+    from ticketing import jobs, payments, stripe_gateway
     from ticketing.errors import PaymentInProgress
     from ticketing.tables import TicketOrder
 
     event = await shop.event(capacity_duos=2)
     b1, b2 = await quick_members(2)
-    real_create = payments.current().create_intent
+    real_create = stripe_gateway.current().create_intent
 
-    async def create_then_die(*args: Any, **kwargs: Any) -> payments.Intent:
+    async def create_then_die(*args: Any, **kwargs: Any) -> stripe_gateway.Intent:
         await real_create(*args, **kwargs)
         raise WorkerDied
 
     async def dies_mid_payment(buyer: dict[str, Any], order_id: int) -> None:
         principal = Principal(id=buyer["id"], email=buyer["email"], name="", is_organiser=False,
                               is_facilitator=False, token_kind="api")
-        monkeypatch.setattr(payments.current(), "create_intent", create_then_die)
+        monkeypatch.setattr(stripe_gateway.current(), "create_intent", create_then_die)
         with pytest.raises(WorkerDied):
-            await service.start_payment(principal, order_id)
-        monkeypatch.setattr(payments.current(), "create_intent", real_create)
+            await payments.start_payment(principal, order_id)
+        monkeypatch.setattr(stripe_gateway.current(), "create_intent", real_create)
         row = await order_row(order_id)
         assert row["payment_intent_id"] is None and row["payment_claimed_at"] is not None
         assert len(await intents_for(stripe_client, order_id)) == 1  # it exists at Stripe, unknown to us
         await assert_ticketing_invariants()
         # Within the claim another attempt waits for the dead one, then asks to try again (no second intent).
         with pytest.raises(PaymentInProgress):
-            await service.start_payment(principal, order_id, wait_seconds=0.3)
+            await payments.start_payment(principal, order_id, wait_seconds=0.3)
 
     async def claim_goes_stale(order_id: int) -> None:
         row = await order_row(order_id)
         await TicketOrder.update({TicketOrder.payment_claimed_at: as_utc(row["payment_claimed_at"])
-                                  - service.PAYMENT_CLAIM_TIMEOUT - timedelta(seconds=1)}).where(
+                                  - payments.PAYMENT_CLAIM_TIMEOUT - timedelta(seconds=1)}).where(
             TicketOrder.id == order_id)
 
     # 1. The buyer tries again after the claim ran out: the intent Stripe already has is adopted, not doubled.
@@ -288,13 +288,13 @@ async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was
     o2 = await held_order(shop, event["slug"], b2)
     await dies_mid_payment(b2, o2["id"])
     await claim_goes_stale(o2["id"])
-    counts = await service.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
+    counts = await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
     assert counts.get("recovered") == 1 and counts.get("open") == 1, counts
     (orphan,) = await intents_for(stripe_client, o2["id"])
     assert (await order_row(o2["id"]))["payment_intent_id"] == orphan
     assert await seats_left(http, event["slug"]) == 0
     expires_at = as_utc((await order_row(o2["id"]))["expires_at"])
-    assert await service.expire_holds(now=expires_at + timedelta(seconds=1)) == 1
+    assert await jobs.expire_holds(now=expires_at + timedelta(seconds=1)) == 1
     assert await seats_left(http, event["slug"]) == 1
     await assert_ticketing_invariants()
     log = [e["action"] for e in (await http.get(f"/api/v1/orders/{o2['id']}/log", headers=b2["headers"])).json()]
@@ -307,12 +307,12 @@ async def test_worker_dies_between_the_webhook_and_the_tickets(
 ) -> None:
     """The handler's transaction fails after the order moved to paid: everything rolls back, the event id
     included, so Stripe's redelivery (or reconcile, when none comes) completes it exactly once."""
-    from ticketing import service
+    from ticketing import payments, state
     from ticketing.tables import StripeEvent, Ticket
 
     event = await shop.event(capacity_duos=2)
     b1, b2 = await quick_members(2)
-    real_issue = service._issue_tickets_and_mail
+    real_issue = state.issue_tickets_and_mail
 
     async def die_while_issuing(order_id: int, now: Any) -> list[str]:
         raise WorkerDied
@@ -320,13 +320,13 @@ async def test_worker_dies_between_the_webhook_and_the_tickets(
     # 1. A signed event, redelivered by "Stripe" after the failure.
     o1 = await held_order(shop, event["slug"], b1)
     intent1 = (await start_payment(http, b1, o1["id"])).json()["payment_intent_id"]
-    monkeypatch.setattr(service, "_issue_tickets_and_mail", die_while_issuing)
+    monkeypatch.setattr(state, "issue_tickets_and_mail", die_while_issuing)
     failed = await post_event(http, "payment_intent.succeeded", succeeded(intent1, o1["id"]), event_id="evt_once")
     assert failed.status_code >= 500  # Stripe retries anything that is not 2xx
     assert await StripeEvent.count() == 0 and await Ticket.count() == 0
     assert (await order_row(o1["id"]))["status"] == "pending_payment"
     await assert_ticketing_invariants()
-    monkeypatch.setattr(service, "_issue_tickets_and_mail", real_issue)
+    monkeypatch.setattr(state, "issue_tickets_and_mail", real_issue)
     redelivered = await post_event(http, "payment_intent.succeeded", succeeded(intent1, o1["id"]),
                                    event_id="evt_once")
     assert redelivered.status_code == 200 and redelivered.json()["outcome"] == "paid"
@@ -335,14 +335,14 @@ async def test_worker_dies_between_the_webhook_and_the_tickets(
     # 2. localstripe's own webhook hits the failure and never retries: reconcile completes the payment.
     o2 = await held_order(shop, event["slug"], b2)
     intent2 = (await start_payment(http, b2, o2["id"])).json()["payment_intent_id"]
-    monkeypatch.setattr(service, "_issue_tickets_and_mail", die_while_issuing)
+    monkeypatch.setattr(state, "issue_tickets_and_mail", die_while_issuing)
     stored = await StripeEvent.count()
     assert await pay(stripe_client, intent2) == "succeeded"
     await anyio.sleep(2.5)  # localstripe delivers ~1 s after the confirmation; the handler fails
     assert await StripeEvent.count() == stored and (await order_row(o2["id"]))["status"] == "pending_payment"
     await assert_ticketing_invariants()
-    monkeypatch.setattr(service, "_issue_tickets_and_mail", real_issue)
-    counts = await service.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
+    monkeypatch.setattr(state, "issue_tickets_and_mail", real_issue)
+    counts = await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
     assert counts.get("paid") == 1, counts
     assert (await order_row(o2["id"]))["status"] == "paid"
     assert await Ticket.count() == 4
@@ -355,22 +355,22 @@ async def test_a_payment_settled_against_a_stale_read_is_not_lost(
     """On PostgreSQL the webhook reads the order, and the expiry job may commit before the webhook's own
     conditional move: losing that move must settle against the status the order has now (here: expired,
     seat still free, so confirmed), never record the event as handled with the payment left behind."""
-    from core.db import write_transaction
-    from ticketing import service
-    from ticketing.payments import Intent
+    from core.db import utcnow, write_transaction
+    from ticketing import jobs, payments, state
+    from ticketing.stripe_gateway import Intent
     from ticketing.tables import TicketOrder
 
     event = await shop.event(capacity_duos=1)
     (buyer,) = await quick_members(1)
     order = await held_order(shop, event["slug"], buyer)
     stale = await order_row(order["id"])
-    await TicketOrder.update({TicketOrder.expires_at: service.utcnow() - timedelta(seconds=1)}).where(
+    await TicketOrder.update({TicketOrder.expires_at: utcnow() - timedelta(seconds=1)}).where(
         TicketOrder.id == order["id"])
-    assert await service.expire_holds() == 1
+    assert await jobs.expire_holds() == 1
     intent = Intent(id="pi_raced", client_secret=None, status="succeeded", amount=9500, currency="eur",
                     order_id=order["id"])
     async with write_transaction():
-        outcome, refund_id = await service._settle_success(stale, intent, service.STRIPE, service.utcnow())
+        outcome, refund_id = await payments.settle_success(stale, intent, state.STRIPE, utcnow())
     assert (outcome, refund_id) == ("late_payment_confirmed", None)
     figures = await assert_ticketing_invariants()
     assert figures["paid"] == 1 and figures["seats_taken"] == 1
@@ -381,7 +381,8 @@ async def test_a_cancellation_racing_the_payment_webhook_is_not_dropped(
 ) -> None:
     """The buyer cancels a hold just as its payment comes in: the cancellation must apply to the paid order
     (refunded), not answer 200 and leave it paid (found by the load test)."""
-    from ticketing import payments, service
+    from core.db import utcnow
+    from ticketing import payments, state, stripe_gateway
 
     event = await shop.event(capacity_duos=1)
     (buyer,) = await quick_members(1)
@@ -389,17 +390,17 @@ async def test_a_cancellation_racing_the_payment_webhook_is_not_dropped(
     intent_id = (await client.post(f"/api/v1/orders/{order['id']}/payment", headers=buyer["headers"])).json()[
         "payment_intent_id"]
     assert await pay(stripe_client, intent_id) == "succeeded"  # no webhook reaches the ASGI-only app
-    real_cancel = service._cancel_in_transaction
+    real_cancel = state.cancel_in_transaction
     raced: list[str] = []
 
     async def webhook_commits_first(row: Any, *args: Any) -> Any:
         if not raced:  # the webhook's transaction commits between the cancel's read and its move
-            intent = await payments.current().retrieve_intent(intent_id)
-            raced.append((await service._settle_success(await order_row(row["id"]), intent, service.STRIPE,
-                                                        service.utcnow()))[0])
+            intent = await stripe_gateway.current().retrieve_intent(intent_id)
+            raced.append((await payments.settle_success(await order_row(row["id"]), intent, state.STRIPE,
+                                                        utcnow()))[0])
         return await real_cancel(row, *args)
 
-    monkeypatch.setattr(service, "_cancel_in_transaction", webhook_commits_first)
+    monkeypatch.setattr(state, "cancel_in_transaction", webhook_commits_first)
     cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer["headers"])
     assert raced == ["paid"]
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "refunded", cancelled.text
@@ -415,16 +416,17 @@ async def test_a_cancellation_racing_the_payment_webhook_is_not_dropped(
 @pytest.fixture
 def quick_provider_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """A hung provider should not keep a buyer waiting 15 s in a test (set before the app starts)."""
-    from ticketing import payments
+    from ticketing import stripe_gateway
 
-    monkeypatch.setattr(payments, "REQUEST_TIMEOUT_SECONDS", 1.5)
+    monkeypatch.setattr(stripe_gateway, "REQUEST_TIMEOUT_SECONDS", 1.5)
 
 
 async def test_localstripe_down_during_a_purchase(
     quick_provider_timeout: None, http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient,
     localstripe: LocalStripe, settings: Settings,
 ) -> None:
-    from ticketing import service
+    from core.db import utcnow
+    from ticketing import jobs, payments, refunds
     from ticketing.tables import Refund, StripeEvent, Ticket, TicketOrder
 
     # A webhook for an earlier test's payment may still be on its way (~1 s after its confirmation), naming an
@@ -455,10 +457,10 @@ async def test_localstripe_down_during_a_purchase(
         assert await seats_left(http, slug) == 2  # both holds keep their seats meanwhile
         await assert_ticketing_invariants()
         # Reconcile and expiry run while it is down: no crash, the unpaid hold is freed.
-        await service.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
-        await TicketOrder.update({TicketOrder.expires_at: service.utcnow() - timedelta(seconds=1)}).where(
+        await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
+        await TicketOrder.update({TicketOrder.expires_at: utcnow() - timedelta(seconds=1)}).where(
             TicketOrder.id == expiring["id"])
-        assert await service.expire_holds() == 1
+        assert await jobs.expire_holds() == 1
         assert (await order_row(expiring["id"]))["status"] == "expired"
         await assert_ticketing_invariants()
     finally:
@@ -491,7 +493,7 @@ async def test_localstripe_down_during_a_purchase(
     finally:
         localstripe.process.send_signal(signal.SIGCONT)
     # Back: the refund job retries after its back-off; the waiting order is paid.
-    assert await service.process_refunds(now=service.utcnow() + timedelta(minutes=5)) == 1
+    assert await refunds.process_refunds(now=utcnow() + timedelta(minutes=5)) == 1
     assert (await order_row(paid["id"]))["status"] == "refunded"
     payment = await start_payment(http, b4, waiting["id"])
     assert payment.status_code == 200, payment.text
@@ -512,7 +514,8 @@ async def test_reconcile_command_settles_what_was_left_open(
     """No webhooks at all (the app is not reachable for localstripe): `litestar reconcile-payments` settles a
     payment that succeeded, one that was cancelled at Stripe, an intent whose id was never stored and was
     paid anyway, and leaves an open one open."""
-    from ticketing import payments, service
+    from core.db import utcnow
+    from ticketing import stripe_gateway
     from ticketing.tables import TicketOrder
 
     event = await shop.event(capacity_duos=5)
@@ -528,8 +531,8 @@ async def test_reconcile_command_settles_what_was_left_open(
     assert await pay(stripe_client, intents[0]) == "succeeded"
     await stripe_client.v1.payment_intents.cancel_async(intents[1])
     # The fourth: Stripe made the intent, the worker died before storing it, and it was paid all the same.
-    orphan = await payments.current().create_intent(ids[3], 9500, "orphan")
-    await TicketOrder.update({TicketOrder.payment_claimed_at: service.utcnow() - timedelta(minutes=1)}).where(
+    orphan = await stripe_gateway.current().create_intent(ids[3], 9500, "orphan")
+    await TicketOrder.update({TicketOrder.payment_claimed_at: utcnow() - timedelta(minutes=1)}).where(
         TicketOrder.id == ids[3])
     assert await pay(stripe_client, orphan.id) == "succeeded"
     await assert_ticketing_invariants()

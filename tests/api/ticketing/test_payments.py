@@ -142,7 +142,7 @@ async def test_declined_card_frees_the_seat_via_localstripe_webhook(
 async def test_late_payment_is_confirmed_if_a_seat_is_free_else_refunded(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient,
 ) -> None:
-    from ticketing import service
+    from ticketing import jobs
     from ticketing.tables import Refund
 
     event = await shop.event(capacity_duos=1)
@@ -153,7 +153,7 @@ async def test_late_payment_is_confirmed_if_a_seat_is_free_else_refunded(
     intent_id = (await http.post(f"/api/v1/orders/{order['id']}/payment", headers=b1["headers"])).json()[
         "payment_intent_id"]
     expired_at = datetime.fromisoformat(order["expires_at"]) + timedelta(seconds=1)
-    assert await service.expire_holds(now=expired_at) == 1
+    assert await jobs.expire_holds(now=expired_at) == 1
     assert await pay(stripe_client, intent_id) == "succeeded"
     view = await wait_for_status(http, order["id"], b1["headers"], "paid")
     assert view["companion"]["live"] and view["companion"]["ticket_code"]
@@ -164,7 +164,7 @@ async def test_late_payment_is_confirmed_if_a_seat_is_free_else_refunded(
     order2 = await held_order(shop, slug, b2)
     intent2 = (await http.post(f"/api/v1/orders/{order2['id']}/payment", headers=b2["headers"])).json()[
         "payment_intent_id"]
-    assert await service.expire_holds(now=datetime.fromisoformat(order2["expires_at"]) + timedelta(seconds=1)) == 1
+    assert await jobs.expire_holds(now=datetime.fromisoformat(order2["expires_at"]) + timedelta(seconds=1)) == 1
     await held_order(shop, slug, b3)  # takes the freed seat
     assert await pay(stripe_client, intent2) == "succeeded"
     view2 = await wait_for_status(http, order2["id"], b2["headers"], "refunded")
@@ -188,7 +188,7 @@ async def _paid(http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.Strip
 async def test_buyer_refund_and_signed_refund_events(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient,
 ) -> None:
-    from ticketing import service
+    from ticketing import tickets
     from ticketing.tables import Refund, Ticket
 
     event = await shop.event(capacity_duos=2)
@@ -204,7 +204,7 @@ async def test_buyer_refund_and_signed_refund_events(
     assert refund["status"] == "succeeded" and refund["reason"] == "requested_by_customer"
     assert {t["status"] for t in await Ticket.select()} == {"void"}
     assert (await http.get(f"/api/v1/events/{slug}")).json()["seats_left"] == 2
-    assert await service.live_ticket_event_ids(b1["id"]) == []
+    assert await tickets.live_ticket_event_ids(b1["id"]) == []
     # The refund events localstripe never sends, signed by us: applied once, changing nothing more.
     charge = {"id": "ch_1", "object": "charge", "payment_intent": intent_id, "refunded": True,
               "amount_refunded": 9500}
@@ -282,7 +282,7 @@ async def test_organiser_cancels_an_order_and_then_the_event(
 async def test_reconcile_settles_a_payment_whose_webhook_never_came(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, localstripe: LocalStripe,
 ) -> None:
-    from ticketing import service
+    from ticketing import payments
 
     event = await shop.event()
     (buyer,) = await quick_members(1)
@@ -291,17 +291,17 @@ async def test_reconcile_settles_a_payment_whose_webhook_never_came(
         "payment_intent_id"]
     await localstripe.disable_webhook("nieuw-geluid")
     assert await pay(stripe_client, intent_id) == "succeeded"
-    assert (await service.reconcile_payments(min_age=timedelta(0)))["paid"] == 1
+    assert (await payments.reconcile_payments(min_age=timedelta(0)))["paid"] == 1
     view = (await http.get(f"/api/v1/orders/{order['id']}", headers=buyer["headers"])).json()
     assert view["status"] == "paid" and view["companion"]["ticket_code"]
     # Claimed: an immediate second run leaves it alone; a later one finds it settled.
-    assert (await service.reconcile_payments(min_age=timedelta(0)))["checked"] == 0
+    assert (await payments.reconcile_payments(min_age=timedelta(0)))["checked"] == 0
 
 
 async def test_dev_webhook_registration_tolerates_a_missing_server(settings: Settings) -> None:
     from dataclasses import replace
 
-    from ticketing.payments import register_dev_webhook
+    from ticketing.stripe_gateway import register_dev_webhook
 
     assert await register_dev_webhook(settings) is True
     assert await register_dev_webhook(replace(settings, stripe_api_base="http://127.0.0.1:9")) is False

@@ -32,7 +32,7 @@ async def test_birth_dates_are_erased_when_no_longer_needed_and_never_shown_to_t
 ) -> None:
     from core import jobs
     from events.tables import Event
-    from ticketing import service
+    from ticketing import jobs as ticketing_jobs
     from ticketing.tables import Attendee
 
     assert "ticketing.erase_birth_dates" in jobs.registered()
@@ -82,13 +82,13 @@ async def test_birth_dates_are_erased_when_no_longer_needed_and_never_shown_to_t
     counts: list[int] = []
 
     async def run() -> None:
-        counts.append(await service.erase_birth_dates())
+        counts.append(await ticketing_jobs.erase_birth_dates())
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(run)
         tg.start_soon(run)
     assert sum(counts) == 2  # the replaced companion and the cancelled duo's (its buyer gave no date)
-    assert await service.erase_birth_dates() == 0  # idempotent
+    assert await ticketing_jobs.erase_birth_dates() == 0  # idempotent
     after = await birth_dates()
     assert after[(changed["id"], "companion", "eerst@example.nl")] is None
     assert after[(cancelled["id"], "companion", "weg@example.nl")] is None
@@ -97,8 +97,8 @@ async def test_birth_dates_are_erased_when_no_longer_needed_and_never_shown_to_t
 
     # Once the event has ended, every place of it keeps only the outcome of the check.
     row = await Event.select(Event.ends_at).where(Event.slug == slug).first()
-    assert await service.erase_birth_dates(now=row["ends_at"] - timedelta(minutes=1)) == 0
-    assert await service.erase_birth_dates(now=row["ends_at"] + timedelta(minutes=1)) == 2
+    assert await ticketing_jobs.erase_birth_dates(now=row["ends_at"] - timedelta(minutes=1)) == 0
+    assert await ticketing_jobs.erase_birth_dates(now=row["ends_at"] + timedelta(minutes=1)) == 2
     assert all(v is None for v in (await birth_dates()).values())
     outcome = await Attendee.select(Attendee.eligible, Attendee.eligibility_basis,
                                     Attendee.eligibility_reason_nl).where(

@@ -1,4 +1,4 @@
-"""ticketing.service.sales_summary: the organiser's figures (held / paid / free, per day, cancellations, refunds)."""
+"""ticketing.attendees.sales_summary: the organiser's figures (held / paid / free, per day, cancellations, refunds)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def principal(member: dict, *, organiser: bool = False) -> Principal:
 
 async def paid_by_stripe(order_id: int, amount: int) -> None:
     """As if Stripe reported the payment (the webhook's use-case; no Stripe call involved)."""
-    from ticketing.service import handle_stripe_event
+    from ticketing.payments import handle_stripe_event
 
     intent = {"id": f"pi_summary_{order_id}", "object": "payment_intent", "status": "succeeded",
               "amount": amount, "currency": "eur", "metadata": {"order_id": str(order_id)}}
@@ -36,7 +36,7 @@ async def paid_by_stripe(order_id: int, amount: int) -> None:
 
 async def test_sales_summary_counts_held_paid_free_days_and_refunds(client: httpx.AsyncClient, shop: Shop,
                                                                      members: Members) -> None:
-    from ticketing.service import sales_summary
+    from ticketing.attendees import sales_summary
 
     event = await shop.event(capacity_duos=10, price_cents=9500)
     slug = event["slug"]

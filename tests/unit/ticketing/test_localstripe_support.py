@@ -1,4 +1,4 @@
-"""The localstripe test support works end to end, with the exact calls the ticketing service will use."""
+"""The localstripe test support works end to end, with the exact calls ticketing.stripe_gateway makes."""
 
 from __future__ import annotations
 

@@ -1,0 +1,108 @@
+"""The organiser's view of an event's duos: the attendee list (with eligibility reasons and exceptions), its CSV
+export, the sales figures, and the log of one order. Reads only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from core.db import as_utc
+from core.spreadsheet import csv_text
+from events import rules as event_rules
+from members.service import Principal
+from members.tables import Member
+from ticketing import access, rules
+from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
+from ticketing.views import order_views, override_view
+
+
+async def attendee_list(actor: Principal, slug: str) -> dict[str, Any]:
+    event = await access.managed_event(actor, slug)
+    orders = await TicketOrder.select().where(
+        (TicketOrder.event == event["id"]) & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))
+    ).order_by(TicketOrder.id)
+    views = await order_views(orders)
+    overrides = await EligibilityOverride.select().where(EligibilityOverride.event == event["id"])
+    creators = {o["created_by"] for o in overrides if o["created_by"]}
+    names = {m["id"]: m["name"] for m in await Member.select(Member.id, Member.name).where(
+        Member.id.is_in(list(creators) or [-1]))}
+    by_id = {o["id"]: override_view(o, names) for o in overrides}
+    for view in views:
+        view["companion"]["override"] = by_id.get(view["companion"]["override_id"])
+    return {
+        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
+                  "capacity_duos": event["capacity_duos"], "seats_taken": event["seats_taken"]},
+        "paid_duos": sum(1 for v in views if v["status"] == rules.PAID),
+        "held_duos": sum(1 for v in views if v["status"] == rules.PENDING),
+        "duos": views,
+        "overrides": list(by_id.values()),
+    }
+
+
+async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
+    """For the organiser: duo places held / paid / free, cancellations and refunds, and orders per local day
+    (reserved by `created_at`, paid by `paid_at`, in the event's zone). Reads only."""
+    event = await access.managed_event(actor, slug)
+    orders = await TicketOrder.select(
+        TicketOrder.status, TicketOrder.amount_cents, TicketOrder.created_at, TicketOrder.paid_at
+    ).where(TicketOrder.event == event["id"])
+    refunds = await Refund.select(Refund.status, Refund.amount_cents).where(Refund.order.event == event["id"])
+    tz = event["timezone"]
+    days: dict[date, dict[str, int]] = {}
+    for order in orders:
+        for key, moment in (("reserved", order["created_at"]), ("paid", order["paid_at"])):
+            if moment is not None:
+                day = event_rules.to_local(as_utc(moment), tz).date()  # type: ignore[arg-type]
+                days.setdefault(day, {"reserved": 0, "paid": 0})[key] += 1
+    count = {status: sum(1 for o in orders if o["status"] == status) for status in rules.ORDER_STATUSES}
+    refund_count = {s: sum(1 for r in refunds if r["status"] == s) for s in ("pending", "submitted", "succeeded",
+                                                                             "failed")}
+    return {
+        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "status": event["status"],
+                  "price_cents": event["price_cents"], "timezone": tz},
+        "capacity_duos": event["capacity_duos"],
+        "held_duos": count[rules.PENDING],
+        "paid_duos": count[rules.PAID],
+        "free_duos": max(0, event["capacity_duos"] - event["seats_taken"]),
+        "paid_cents": sum(o["amount_cents"] for o in orders if o["status"] == rules.PAID),
+        "cancelled_duos": count[rules.CANCELLED] + count[rules.REFUND_PENDING] + count[rules.REFUNDED],
+        "expired_duos": count[rules.EXPIRED] + count[rules.PAYMENT_FAILED],
+        "refunds": {
+            "in_progress": refund_count["pending"] + refund_count["submitted"],
+            "succeeded": refund_count["succeeded"],
+            "failed": refund_count["failed"],
+            "refunded_cents": sum(r["amount_cents"] for r in refunds if r["status"] == "succeeded"),
+            "in_progress_cents": sum(r["amount_cents"] for r in refunds if r["status"] in ("pending", "submitted")),
+        },
+        "daily": [{"day": day, **days[day]} for day in sorted(days)],
+    }
+
+
+CSV_COLUMNS = ("order_id", "order_status", "role", "name", "email", "organisation", "industry",
+               "eligibility_basis", "eligibility_reason", "override_reason", "override_by", "override_at",
+               "ticket_code")
+
+
+async def attendee_csv(actor: Principal, slug: str) -> str:
+    """One row per person; every cell neutralised for spreadsheets (core.spreadsheet: names are typed by buyers)."""
+    listing = await attendee_list(actor, slug)
+    rows = []
+    for duo in listing["duos"]:
+        for place in (duo["buyer"], duo["companion"]):
+            override = place.get("override") or {}
+            rows.append([
+                duo["id"], duo["status"], place["role"], place["name"], place["email"], place["organisation"],
+                place["industry"], place["eligibility_basis"], place["eligibility_reason_nl"],
+                override.get("reason", ""), override.get("created_by", ""),
+                override["created_at"].isoformat() if override.get("created_at") else "",
+                place["ticket_code"] or "",
+            ])
+    return csv_text(CSV_COLUMNS, rows)
+
+
+async def order_log(actor: Principal, order_id: int) -> list[dict[str, Any]]:
+    await access.visible_order(actor, order_id)
+    rows = await OrderLog.select().where(OrderLog.order == order_id).order_by(OrderLog.id)
+    return [{"action": r["action"], "actor_id": r["actor"], "actor": r["actor_label"],
+             "at": as_utc(r["created_at"]), "detail": r["detail"]} for r in rows]

@@ -1,0 +1,240 @@
+"""The companion: the rule checked as people type, judging a companion for an order, changing the companion of
+an order, and the organiser's exceptions (overrides) to the rule.
+
+The rule itself is pure (pairing.rules.companion_is_eligible); here it meets the event, today's date in the
+event's zone and the organiser's exceptions. Ordering (ticketing.orders) judges its companion with the same
+`judge_companion`, so the check on the page never says yes where ordering would say no.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from core import ratelimit
+from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
+from core.errors import Forbidden, InvalidInput
+from events.tables import Event
+from members.rules import name_problem
+from members.service import Principal
+from pairing.rules import (
+    CODE_BIRTH_DATE_REQUIRED,
+    CODE_NOT_ELIGIBLE,
+    CompanionFacts,
+    CompanionRule,
+    Eligibility,
+    check_not_self,
+    companion_is_eligible,
+    event_local_date,
+    normalise_email,
+)
+from ticketing import access, rules, state
+from ticketing.errors import (
+    ChangeDeadlinePassed,
+    CompanionRefused,
+    DuplicateAttendee,
+    EventCancelled,
+    OrderNotChangeable,
+    OverrideExists,
+)
+from ticketing.state import Actor
+from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder
+from ticketing.views import OVERRIDE_EN, OVERRIDE_NL, order_view, override_view
+
+# Codes the organiser may override (a refusal by the rule), as opposed to bad data.
+OVERRIDABLE = frozenset({CODE_NOT_ELIGIBLE, CODE_BIRTH_DATE_REQUIRED})
+# Checks as people type (the order page asks on every change): generous for a person, useless for probing.
+ELIGIBILITY_CHECK = ratelimit.Limit("eligibility_check", 60, 10 * 60)
+COMPANION_CHANGES_PER_ORDER = ratelimit.Limit("companion_change_order", 5, 60 * 60)
+COMPANION_CHANGES_PER_MEMBER = ratelimit.Limit("companion_change_member", 10, 60 * 60)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanionIn:
+    name: str
+    email: str
+    industry: str
+    birth_date: date | None = None
+    organisation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    eligibility: Eligibility
+    admitted: bool
+    basis: str
+    override: dict[str, Any] | None
+
+
+def _rule_for(event: Mapping[str, Any]) -> tuple[CompanionRule, date]:
+    starts_at = as_utc(event["starts_at"])
+    assert starts_at is not None
+    return (CompanionRule(age_limit=event["age_limit"], home_industry=event["home_industry"]),
+            event_local_date(starts_at, event["timezone"]))
+
+
+async def judge(event: Mapping[str, Any], industry: str, birth_date: date | None, email: str | None) -> Judgement:
+    """The rule for this event, and the organiser's exception for `email` when the rule refuses."""
+    rule, event_date = _rule_for(event)
+    today = event_local_date(utcnow(), event["timezone"])  # a birth date after today is a typing mistake
+    result = companion_is_eligible(CompanionFacts(industry=industry, birth_date=birth_date), rule, event_date,
+                                   today)
+    if result.eligible:
+        return Judgement(result, True, result.passed or "", None)
+    if email and result.code in OVERRIDABLE:
+        override = await EligibilityOverride.select().where(
+            (EligibilityOverride.event == event["id"]) & (EligibilityOverride.email == normalise_email(email))
+        ).first()
+        if override is not None:
+            return Judgement(result, True, "override", override)
+    return Judgement(result, False, "", None)
+
+
+async def check_companion(slug: str, industry: str, birth_date: date | None, email: str | None,
+                          viewer: Principal | None, *, client: str | None = None) -> dict[str, Any]:
+    """The companion rule for this event, without ordering (the attendee page asks as people type).
+
+    Rate-limited per `client` (the member, or the address of an anonymous caller). An organiser's exception
+    for the e-mail address is taken into account only for a signed-in buyer, the one who will order: they
+    learn that there is one (so the page does not refuse what ordering will accept), never its reason.
+    Anyone else gets the rule alone, so nobody can ask which addresses have an exception.
+    """
+    await ratelimit.enforce(ELIGIBILITY_CHECK, client)
+    event = await access.event_by_slug(slug, viewer)
+    if viewer is not None and email:
+        own = check_not_self(viewer.email, email)
+        if own is not None:
+            return {"eligible": False, "passed": None, "age": None, "code": own.code,
+                    "reason_nl": own.reason_nl, "reason_en": own.reason_en, "override": False}
+    judged = await judge(event, industry, birth_date, email if viewer is not None else None)
+    result = judged.eligibility
+    if judged.basis == "override":
+        return {"eligible": True, "passed": "override", "age": result.age, "code": None,
+                "reason_nl": OVERRIDE_NL, "reason_en": OVERRIDE_EN, "override": True}
+    return {"eligible": result.eligible, "passed": result.passed, "age": result.age, "code": result.code,
+            "reason_nl": result.reason_nl, "reason_en": result.reason_en, "override": False}
+
+
+async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_order: int | None = None) -> None:
+    """A friendly early answer when one of `emails` has a place already; the partial unique index decides."""
+    query = Attendee.select(Attendee.email).where(
+        (Attendee.event == event_id) & (Attendee.live == True) & Attendee.email.is_in(list(emails))  # noqa: E712
+    )
+    if exclude_order is not None:
+        query = query.where(Attendee.order != exclude_order)
+    taken = await query.first()
+    if taken is not None:
+        raise DuplicateAttendee(
+            f"{taken['email']} heeft al een plek voor dit evenement.", field="companion.email"
+        )
+
+
+def attendee_row(order_id: int, event_id: int, role: str, name: str, email: str, now: datetime, *,
+                 birth_date: date | None = None, industry: str = "", organisation: str = "",
+                 judged: Judgement | None = None) -> Attendee:
+    """A new live place; a companion's carries how the rule judged it (never an organiser's reason)."""
+    if judged is None:
+        eligible, basis, reason_nl, reason_en, override_id = True, "buyer", "", "", None
+    else:
+        eligible, basis = True, judged.basis
+        reason_nl, reason_en = judged.eligibility.reason_nl, judged.eligibility.reason_en
+        override_id = judged.override["id"] if judged.override else None
+        if judged.override:
+            # The buyer sees this text too: the organiser's reason stays in the override (organiser only).
+            reason_nl, reason_en = f"{reason_nl} {OVERRIDE_NL}", f"{reason_en} {OVERRIDE_EN}"
+    return Attendee(order=order_id, event=event_id, role=role, name=" ".join(name.split()), email=email,
+                    birth_date=birth_date, industry=industry, organisation=organisation.strip(),
+                    eligible=eligible, eligibility_basis=basis, eligibility_reason_nl=reason_nl,
+                    eligibility_reason_en=reason_en, override_id=override_id, live=True, created_at=now)
+
+
+def _check_companion_name(companion: CompanionIn) -> None:
+    """The buyer types the companion's name, and it goes into mails to the companion: a real name, no link."""
+    problem = name_problem(companion.name)
+    if problem == "empty":
+        raise InvalidInput("Vul de naam van je partner in.", field="companion.name")
+    if problem is not None:
+        raise InvalidInput(
+            "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+            field="companion.name")
+
+
+async def judge_companion(event: Mapping[str, Any], buyer_email: str, companion: CompanionIn) -> Judgement:
+    """The companion of an order: a real name, not the buyer, admitted by the rule or an exception."""
+    _check_companion_name(companion)
+    own = check_not_self(buyer_email, companion.email)
+    if own is not None:
+        raise CompanionRefused(own)
+    judged = await judge(event, companion.industry, companion.birth_date, companion.email)
+    if not judged.admitted:
+        rejection = judged.eligibility.rejection()
+        assert rejection is not None
+        raise CompanionRefused(rejection)
+    return judged
+
+
+async def change_companion(actor: Principal, order_id: int, companion: CompanionIn,
+                           now: datetime | None = None) -> dict[str, Any]:
+    """The buyer names another companion until the change deadline: the old place is voided (its ticket too,
+    mailed), the new one judged by the rule and, for a paid order, ticketed and mailed at once."""
+    now = now or utcnow()
+    row, is_buyer = await access.visible_order(actor, order_id)
+    if not is_buyer:
+        raise Forbidden("Alleen de koper kan de partner wijzigen.")
+    # Each change mails two people who did not ask for it (the old and the new companion): a few per order and
+    # per buyer are plenty for a real change of plans, and keep the form from being a mail cannon.
+    await ratelimit.enforce(COMPANION_CHANGES_PER_ORDER, f"order:{order_id}")
+    await ratelimit.enforce(COMPANION_CHANGES_PER_MEMBER, f"member:{actor.id}")
+    if row["status"] not in rules.SEAT_HOLDING:
+        raise OrderNotChangeable("Deze bestelling kan niet meer worden gewijzigd.")
+    event = await access.event_by_id(row["event"])
+    if event["status"] == "cancelled":
+        raise EventCancelled("Dit evenement is geannuleerd.")
+    change_by, _ = access.deadlines(event)
+    if not rules.can_change_companion(now, change_by):
+        raise ChangeDeadlinePassed("De partner kan niet meer worden gewijzigd: de wijzigingstermijn is voorbij.")
+    judged = await judge_companion(event, actor.email, companion)
+    email = normalise_email(companion.email)
+    await check_no_live_place(event["id"], [email], exclude_order=order_id)
+    with unique_violation_raises(DuplicateAttendee(f"{email} heeft al een plek voor dit evenement.",
+                                                   field="companion.email")):
+        async with write_transaction():
+            # Touch the event row: serialises with seat-taking and late payments of this event.
+            await Event.update({Event.seats_taken: Event.seats_taken}).where(Event.id == event["id"])
+            fresh = await TicketOrder.select().where(TicketOrder.id == order_id).first()
+            assert fresh is not None
+            if fresh["status"] not in rules.SEAT_HOLDING:
+                raise OrderNotChangeable("Deze bestelling kan niet meer worden gewijzigd.")
+            old = await Attendee.update({Attendee.live: False, Attendee.voided_at: now}).where(
+                (Attendee.order == order_id) & (Attendee.role == "companion") & Attendee.voided_at.is_null()
+            ).returning(*Attendee.all_columns())
+            await Ticket.update({Ticket.status: "void", Ticket.voided_at: now}).where(
+                Ticket.attendee.is_in([o["id"] for o in old] or [-1]) & (Ticket.status == "valid")
+            )
+            await Attendee.insert(attendee_row(
+                order_id, event["id"], "companion", companion.name, email, now, birth_date=companion.birth_date,
+                industry=companion.industry, organisation=companion.organisation, judged=judged,
+            ))
+            await state.log_change(order_id, Actor(actor.id, "member"), "companion_changed", now,
+                                   previous=[o["email"] for o in old], companion=email, eligibility=judged.basis)
+            if fresh["status"] == rules.PAID:
+                await state.issue_tickets_and_mail(order_id, now)
+                for gone in old:
+                    await state.enqueue_mail("ticket_voided", order_id, gone["id"], gone["email"],
+                                             f"void:{gone['id']}", now)
+    return await order_view(order_id)
+
+
+async def add_override(actor: Principal, slug: str, email: str, reason: str) -> dict[str, Any]:
+    """The organiser admits a companion the rule refuses, by e-mail and with a reason (once per event)."""
+    event = await access.managed_event(actor, slug)
+    now = utcnow()
+    with unique_violation_raises(OverrideExists("Voor dit e-mailadres is al een uitzondering gemaakt.",
+                                                field="email")):
+        rows = await EligibilityOverride.insert(EligibilityOverride(
+            event=event["id"], email=normalise_email(email), reason=reason.strip(), created_by=actor.id,
+            created_at=now,
+        )).returning(*EligibilityOverride.all_columns())
+    return override_view(rows[0], {actor.id: actor.name})

@@ -1,0 +1,130 @@
+"""Order state changes, always inside the caller's transaction: the conditional status move, freeing a seat,
+issuing tickets, queueing mails, adding a refund row and writing the order log.
+
+A seat is freed only by the transaction that wins the conditional move (`UPDATE … WHERE status IN (sources)
+RETURNING`), so it is freed exactly once however many workers race for it. Nothing here talks to Stripe:
+refunds are rows, submitted after the commit (ticketing.refunds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import make_msgid
+from typing import Any
+
+from events.tables import Event
+from ticketing import rules
+from ticketing.tables import Attendee, OrderLog, OutboxMail, Refund, Ticket, TicketOrder
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who changed an order, for the log."""
+
+    member_id: int | None
+    label: str  # member | organiser | system | stripe
+
+
+SYSTEM = Actor(None, "system")
+STRIPE = Actor(None, "stripe")
+
+
+async def log_change(order_id: int, actor: Actor, action: str, now: datetime, **detail: Any) -> None:
+    await OrderLog.insert(OrderLog(order=order_id, actor=actor.member_id, actor_label=actor.label,
+                                   action=action, detail=detail, created_at=now))
+
+
+async def enqueue_mail(kind: str, order_id: int | None, attendee_id: int | None, to_email: str, dedupe_key: str,
+                       now: datetime) -> None:
+    """Queue one mail in the outbox (composed when it is sent); the dedupe key makes queueing it twice a no-op."""
+    from settings import get_settings
+
+    await OutboxMail.insert(OutboxMail(
+        kind=kind, dedupe_key=dedupe_key, order=order_id, attendee_id=attendee_id, to_email=to_email,
+        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now,
+        created_at=now,
+    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+
+
+async def issue_tickets_and_mail(order_id: int, now: datetime) -> list[str]:
+    """Issue a ticket to every live place of the order that has none, and queue each a confirmation."""
+    places = await Attendee.select().where((Attendee.order == order_id) & (Attendee.live == True))  # noqa: E712
+    have = {t["attendee"] for t in await Ticket.select(Ticket.attendee).where(Ticket.order == order_id)}
+    codes = []
+    for place in places:
+        if place["id"] in have:
+            continue
+        code = rules.new_ticket_code()
+        await Ticket.insert(Ticket(order=order_id, attendee=place["id"], event=place["event"], code=code,
+                                   status="valid", issued_at=now))
+        codes.append(code)
+    companion = next((p for p in places if p["role"] == "companion"), None)
+    for place in places:
+        await enqueue_mail("ticket_confirmation", order_id, place["id"], place["email"],
+                           f"confirm:{order_id}:{place['id']}:{companion['id'] if companion else 0}", now)
+    return codes
+
+
+async def release(order: Mapping[str, Any], now: datetime) -> None:
+    """Free the seat and the places of an order that just left a seat-holding status (called once, by the
+    transaction that won the conditional status update)."""
+    await Event.update({Event.seats_taken: Event.seats_taken - 1}).where(
+        (Event.id == order["event"]) & (Event.seats_taken > 0)
+    )
+    await Attendee.update({Attendee.live: False}).where(
+        (Attendee.order == order["id"]) & (Attendee.live == True)  # noqa: E712
+    )
+    await Ticket.update({Ticket.status: "void", Ticket.voided_at: now}).where(
+        (Ticket.order == order["id"]) & (Ticket.status == "valid")
+    )
+
+
+async def move(order_id: int, sources: Iterable[str], target: str, now: datetime,
+               extra: dict[Any, Any] | None = None, **conditions: Any) -> dict[str, Any] | None:
+    """The conditional status transition: the new row when this call won it, else None."""
+    where = (TicketOrder.id == order_id) & TicketOrder.status.is_in(list(sources))
+    for name, value in conditions.items():
+        where = where & (getattr(TicketOrder, name) == value)
+    values: dict[Any, Any] = {TicketOrder.status: target, TicketOrder.updated_at: now}
+    if extra:
+        values.update(extra)
+    rows = await TicketOrder.update(values).where(where).returning(*TicketOrder.all_columns())
+    return rows[0] if rows else None
+
+
+async def add_refund(order: Mapping[str, Any], intent_id: str, amount: int, reason: str,
+                     now: datetime) -> int | None:
+    """A pending refund row for this payment (once per PaymentIntent: None when it exists already)."""
+    rows = await Refund.insert(Refund(
+        order=order["id"], payment_intent_id=intent_id, amount_cents=amount, reason=reason, status="pending",
+        created_at=now, updated_at=now,
+    )).on_conflict(target=Refund.payment_intent_id, action="DO NOTHING").returning(Refund.id)
+    return rows[0]["id"] if rows else None
+
+
+async def cancel_in_transaction(order: Mapping[str, Any], actor: Actor, reason: str,
+                                now: datetime) -> tuple[dict[str, Any] | None, int | None]:
+    """Cancel a live order: a paid one goes to refund_pending with a refund row, a held one to cancelled.
+    Returns (new row or None when nothing changed, refund id to submit)."""
+    status = order["status"]
+    refund_id = None
+    if status == rules.PAID and order["amount_cents"] > 0 and order["payment_intent_id"]:
+        moved = await move(order["id"], [rules.PAID], rules.REFUND_PENDING, now, {TicketOrder.cancelled_at: now})
+        if moved:
+            refund_id = await add_refund(moved, order["payment_intent_id"], order["amount_cents"], reason, now)
+    elif status in rules.SEAT_HOLDING:
+        moved = await move(order["id"], [status], rules.CANCELLED, now, {TicketOrder.cancelled_at: now})
+    else:
+        return None, None
+    if moved is None:
+        return None, None
+    await release(moved, now)
+    await log_change(order["id"], actor, "cancelled", now, reason=reason, previous=status,
+                     refund="pending" if refund_id else None)
+    for place in await Attendee.select().where(Attendee.order == order["id"]):
+        if place["voided_at"] is None:
+            await enqueue_mail("order_cancelled", order["id"], place["id"], place["email"],
+                               f"cancel:{order['id']}:{place['id']}", now)
+    return moved, refund_id

@@ -1,0 +1,137 @@
+"""A member's tickets, as buyer or as companion, and the ticket questions other folders ask: which events go in a
+member's calendar (events.feeds) and which places a cancelled event voided (pairing's published groups).
+
+A companion's place counts as the member's only once the account's e-mail is VERIFIED: before that, whoever
+signed up with the address first would otherwise read the companion's door code. Reads only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.db import as_utc
+from events.tables import Event
+from members.service import Principal, verified_email
+from members.tables import Member
+from pairing.rules import normalise_email
+from ticketing import rules
+from ticketing.tables import Attendee, Ticket, TicketOrder
+
+
+async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
+    """Every place this member has or had, live or past, as buyer or as companion (newest first): the buyer places
+    of the member's own orders (by buyer id), plus — only once the account's e-mail is VERIFIED — every place with
+    that e-mail (normalised, so case and spaces do not matter). A companion who makes an account later sees their
+    ticket here after following the verification link; before that, whoever signed up with the address first
+    would otherwise read the companion's door code.
+
+    Each place carries only what its owner may see: their own name, ticket code and status, the event, the order
+    status, and the partner's NAME (who invited them, or whom they invited) — never the partner's e-mail, birth
+    date or ticket code. The buyer's full view stays with list_my_orders. Reads only."""
+    mine = (Attendee.order.buyer == actor.id) & (Attendee.role == "buyer")
+    email = await verified_email(actor.id)
+    if email is not None:
+        mine = mine | (Attendee.email == email)
+    places = await Attendee.select(
+        Attendee.id, Attendee.order, Attendee.event, Attendee.role, Attendee.name, Attendee.live,
+        Attendee.voided_at,
+    ).where(mine).order_by(Attendee.id, ascending=False)
+    if not places:
+        return []
+    order_ids = list({p["order"] for p in places})
+    orders = {o["id"]: o for o in await TicketOrder.select(TicketOrder.id, TicketOrder.status).where(
+        TicketOrder.id.is_in(order_ids))}
+    # Both places of each order, for the partner's name (selected without e-mail or birth date).
+    duo = await Attendee.select(Attendee.id, Attendee.order, Attendee.role, Attendee.name, Attendee.voided_at).where(
+        Attendee.order.is_in(order_ids)).order_by(Attendee.id)
+    tickets = {t["attendee"]: t for t in await Ticket.select(Ticket.attendee, Ticket.code, Ticket.status).where(
+        Ticket.attendee.is_in([p["id"] for p in places]))}
+    events = {e["id"]: e for e in await Event.select(
+        Event.id, Event.slug, Event.title, Event.starts_at, Event.timezone, Event.status,
+    ).where(Event.id.is_in(list({p["event"] for p in places})))}
+    out = []
+    for place in places:
+        others = [p for p in duo if p["order"] == place["order"] and p["id"] != place["id"]]
+        if place["role"] == "buyer":  # whom I invited: the current companion (else the last one)
+            companions = [p for p in others if p["role"] == "companion"]
+            partner = next((p for p in companions if p["voided_at"] is None), companions[-1] if companions else None)
+        else:  # who invited me
+            partner = next((p for p in others if p["role"] == "buyer"), None)
+        ticket = tickets.get(place["id"])
+        event = events[place["event"]]
+        out.append({
+            "place_id": place["id"], "order_id": place["order"], "order_status": orders[place["order"]]["status"],
+            "role": place["role"], "name": place["name"], "live": bool(place["live"]),
+            "voided_at": as_utc(place["voided_at"]),
+            "ticket_code": ticket["code"] if ticket else None,
+            "ticket_status": ticket["status"] if ticket else None,
+            "partner_name": partner["name"] if partner else "",
+            "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
+                      "starts_at": as_utc(event["starts_at"]), "timezone": event["timezone"],
+                      "status": event["status"]},
+        })
+    return out
+
+
+async def _places_of_member(member_id: int) -> Any | None:
+    """The condition on Ticket for this member's own places: buyer places of their orders (by id), and places
+    with their e-mail only when it is verified. None when the member does not exist."""
+    member = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
+    if member is None:
+        return None
+    mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == "buyer")
+    if member["email_verified_at"] is not None:
+        mine = mine | (Ticket.attendee.email == normalise_email(member["email"]))
+    return mine
+
+
+async def live_ticket_event_ids(member_id: int) -> list[int]:
+    """Events for which this member holds a live ticket: as buyer, or as companion (by VERIFIED account e-mail)."""
+    mine = await _places_of_member(member_id)
+    if mine is None:
+        return []
+    rows = await Ticket.select(Ticket.event).where(
+        (Ticket.status == "valid") & (Ticket.order.status == rules.PAID) & mine
+    ).distinct()
+    return sorted({r["event"] for r in rows})
+
+
+async def calendar_event_ids(member_id: int) -> list[int]:
+    """Events for a member's calendar: those with a live ticket, plus cancelled events whose ticket was
+    voided by that cancellation, so the feed shows "Geannuleerd" instead of silently dropping the event.
+    A ticket the member cancelled themselves (voided before the event was cancelled) stays out. Companion places
+    count only once the account's e-mail is verified."""
+    mine = await _places_of_member(member_id)
+    if mine is None:
+        return []
+    rows = await Ticket.select(
+        Ticket.event, Ticket.status, Ticket.voided_at, Ticket.order.status.as_alias("order_status"),
+        Ticket.event.status.as_alias("event_status"), Ticket.event.cancelled_at.as_alias("cancelled_at"),
+    ).where(mine)
+    ids = set()
+    for r in rows:
+        if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r):
+            ids.add(r["event"])
+    return sorted(ids)
+
+
+def _voided_by_cancellation(row: Mapping[str, Any]) -> bool:
+    """A ticket row (with `event_status`, `cancelled_at`, `voided_at`) voided by the cancellation of its event,
+    not before it (the member's own cancellation, a refund, a replaced companion)."""
+    return (row["event_status"] == "cancelled" and row["voided_at"] is not None and row["cancelled_at"] is not None
+            and as_utc(row["voided_at"]) >= as_utc(row["cancelled_at"]))  # type: ignore[operator]
+
+
+async def places_voided_by_cancellation(member_id: int) -> set[int]:
+    """The member's places (as `_places_of_member` counts them) whose ticket was voided by the cancellation of
+    its event: pairing keeps their published breakouts in the calendar, cancelled, as events.feeds keeps the
+    event (calendar_event_ids)."""
+    mine = await _places_of_member(member_id)
+    if mine is None:
+        return set()
+    rows = await Ticket.select(
+        Ticket.attendee, Ticket.voided_at, Ticket.event.status.as_alias("event_status"),
+        Ticket.event.cancelled_at.as_alias("cancelled_at"),
+    ).where(mine & (Ticket.status == "void"))
+    return {r["attendee"] for r in rows if _voided_by_cancellation(r)}

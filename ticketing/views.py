@@ -1,0 +1,96 @@
+"""How an order, its places and an eligibility exception are shown: to the buyer, the organiser and the API.
+
+Reads only. A place never shows its birth date: it served the companion rule alone (see
+ticketing.jobs.erase_birth_dates); the outcome (basis and reasons) is what stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from core.db import as_utc, utcnow
+from events.tables import Event
+from ticketing import rules
+from ticketing.access import deadlines
+from ticketing.errors import OrderNotFound
+from ticketing.tables import Attendee, Ticket, TicketOrder
+
+# What a buyer is told about an organiser's exception: that there is one, never the organiser's reason.
+OVERRIDE_NL = "De organisator heeft voor je partner een uitzondering gemaakt."
+OVERRIDE_EN = "The organiser has made an exception for your companion."
+
+
+def _without_override_reason(text: str, marker: str, replacement: str) -> str:
+    # Places stored before the exception's reason was kept out of the buyer's view still carry it after `marker`.
+    return text.split(marker, 1)[0] + replacement if marker in text else text
+
+
+def place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    ticket = next((t for t in tickets if t["attendee"] == row["id"]), None)
+    reason_nl = _without_override_reason(row["eligibility_reason_nl"], " Toegelaten door de organisator:", " "
+                                         + OVERRIDE_NL)
+    reason_en = _without_override_reason(row["eligibility_reason_en"], " Admitted by the organiser:", " "
+                                         + OVERRIDE_EN)
+    return {
+        "id": row["id"], "role": row["role"], "name": row["name"], "email": row["email"],
+        "industry": row["industry"], "organisation": row["organisation"],
+        "eligibility_basis": row["eligibility_basis"], "eligibility_reason_nl": reason_nl,
+        "eligibility_reason_en": reason_en, "override_id": row["override_id"],
+        "live": bool(row["live"]), "voided_at": as_utc(row["voided_at"]),
+        "ticket_code": ticket["code"] if ticket else None,
+        "ticket_status": ticket["status"] if ticket else None,
+    }
+
+
+async def order_views(orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each order with its event, both current places, former companions, deadlines and what may be done."""
+    if not orders:
+        return []
+    ids = [o["id"] for o in orders]
+    places = await Attendee.select().where(Attendee.order.is_in(ids)).order_by(Attendee.id)
+    tickets = await Ticket.select().where(Ticket.order.is_in(ids))
+    event_ids = list({o["event"] for o in orders})
+    events = {e["id"]: e for e in await Event.select().where(Event.id.is_in(event_ids))}
+    now = utcnow()
+    out = []
+    for order in orders:
+        event = events[order["event"]]
+        change_by, refund_by = deadlines(event)
+        own = [p for p in places if p["order"] == order["id"]]
+        own_tickets = [t for t in tickets if t["order"] == order["id"]]
+        buyer = next(p for p in own if p["role"] == "buyer")
+        companions = [p for p in own if p["role"] == "companion"]
+        current = next((p for p in companions if p["voided_at"] is None), companions[-1])
+        live = order["status"] in rules.SEAT_HOLDING
+        out.append({
+            "id": order["id"], "status": order["status"], "amount_cents": order["amount_cents"],
+            "currency": order["currency"].upper(), "expires_at": as_utc(order["expires_at"]),
+            "paid_at": as_utc(order["paid_at"]), "cancelled_at": as_utc(order["cancelled_at"]),
+            "refunded_at": as_utc(order["refunded_at"]), "created_at": as_utc(order["created_at"]),
+            "buyer_id": order["buyer"], "payment_intent_id": order["payment_intent_id"],
+            "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
+                      "starts_at": as_utc(event["starts_at"]), "timezone": event["timezone"]},
+            "buyer": place_view(buyer, own_tickets),
+            "companion": place_view(current, own_tickets),
+            "former_companions": [place_view(p, own_tickets) for p in companions if p is not current],
+            "change_deadline": change_by, "refund_deadline": refund_by,
+            "can_change_companion": live and rules.can_change_companion(now, change_by),
+            "can_cancel": order["status"] == rules.PENDING
+            or (order["status"] == rules.PAID and rules.can_refund(now, refund_by)),
+        })
+    return out
+
+
+async def order_view(order_id: int) -> dict[str, Any]:
+    row = await TicketOrder.select().where(TicketOrder.id == order_id).first()
+    if row is None:
+        raise OrderNotFound("Deze bestelling bestaat niet.")
+    return (await order_views([row]))[0]
+
+
+def override_view(row: Mapping[str, Any], names: Mapping[int, str]) -> dict[str, Any]:
+    """An organiser's exception as the organiser sees it (with its reason and who made it)."""
+    return {"id": row["id"], "email": row["email"], "reason": row["reason"],
+            "created_by": names.get(row["created_by"], ""), "created_by_id": row["created_by"],
+            "created_at": as_utc(row["created_at"])}
