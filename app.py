@@ -161,7 +161,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[RequestEdgeMiddleware(), AuthenticationMiddleware()],
         # API paths keep problem+json; page paths get an HTML error page (or the sign-in page for a 401).
         exception_handlers=page_aware_handlers(problem_handlers()),
-        template_config=create_template_config(),
+        # `site`: the organiser's legal name and contact, for every page's footer and the legal pages.
+        template_config=create_template_config(extra_globals={"site": settings.legal}),
         # Forms carry the token in a field, htmx in a header (base.html), so the cookie can be HttpOnly.
         # API clients authenticate with bearer tokens; calendar feeds and files are read-only.
         csrf_config=CSRFConfig(

@@ -16,6 +16,9 @@ DEV_SECRET = "dev-only-insecure-secret-change-me"
 DEV_WEBHOOK_SECRET = "whsec_dev_only_insecure"
 DEV_STRIPE_SECRET = "sk_test_dev_localstripe"
 DEV_STRIPE_PUBLISHABLE = "pk_test_dev_localstripe"
+DEV_MAIL_FROM = "Nieuw Geluid <tickets@nieuwgeluid.local>"
+DEV_ORGANISER_NAME = "Nieuw Geluid (ontwikkelomgeving)"
+DEV_CONTACT_EMAIL = "contact@nieuwgeluid.local"
 DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nieuw-geluid.sqlite3'}"
 
 
@@ -69,7 +72,7 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Nieuw Geluid <tickets@nieuwgeluid.local>"
+    mail_from: str = DEV_MAIL_FROM
     mail_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "mail")
     background_jobs: bool = True
     job_interval_seconds: float = 5.0
@@ -79,6 +82,17 @@ class Settings:
     # window). 0 switches rate limiting off, nothing is counted (load benchmarks only; refused in production).
     # Negative values are refused everywhere.
     rate_limit_scale: float = 1.0
+    # Who runs this platform, for the privacy statement, the terms and the contact page (and every page's footer).
+    organiser_name: str = DEV_ORGANISER_NAME  # the legal name, e.g. "Stichting Nieuw Geluid"
+    organiser_address: str = ""  # postal address, one line
+    organiser_kvk: str = ""  # Chamber of Commerce (KvK) number, when registered
+    contact_email: str = DEV_CONTACT_EMAIL  # for questions, privacy requests and complaints
+
+    @property
+    def legal(self) -> dict[str, str]:
+        """What the footer and the legal pages show about the organiser."""
+        return {"name": self.organiser_name, "address": self.organiser_address, "kvk": self.organiser_kvk,
+                "email": self.contact_email}
 
     @property
     def is_production(self) -> bool:
@@ -125,12 +139,16 @@ class Settings:
             smtp_username=env.get("SMTP_USERNAME") or None,
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_starttls=_bool(env.get("SMTP_STARTTLS")),
-            mail_from=env.get("MAIL_FROM") or "Nieuw Geluid <tickets@nieuwgeluid.local>",
+            mail_from=env.get("MAIL_FROM") or DEV_MAIL_FROM,
             mail_dir=Path(env.get("MAIL_DIR") or PROJECT_ROOT / "var" / "mail"),
             background_jobs=_bool(env.get("BACKGROUND_JOBS"), default=True),
             job_interval_seconds=float(env.get("JOB_INTERVAL_SECONDS") or 5.0),
             trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             rate_limit_scale=_float("RATE_LIMIT_SCALE", 1.0),
+            organiser_name=(env.get("ORGANISER_NAME") or DEV_ORGANISER_NAME).strip(),
+            organiser_address=(env.get("ORGANISER_ADDRESS") or "").strip(),
+            organiser_kvk=(env.get("ORGANISER_KVK") or "").strip(),
+            contact_email=(env.get("CONTACT_EMAIL") or DEV_CONTACT_EMAIL).strip(),
         )
         settings.check()
         return settings
@@ -152,6 +170,12 @@ class Settings:
             problems.append("STRIPE_PUBLISHABLE_KEY must be set")
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be an https:// URL")
+        if self.mail_from == DEV_MAIL_FROM or self.mail_from.rstrip(">").endswith(".local"):
+            problems.append("MAIL_FROM must be set to a real sender address (not the development one)")
+        if self.organiser_name == DEV_ORGANISER_NAME:
+            problems.append("ORGANISER_NAME must be the organiser's legal name (shown on the privacy pages)")
+        if self.contact_email == DEV_CONTACT_EMAIL or self.contact_email.endswith(".local"):
+            problems.append("CONTACT_EMAIL must be a real address (shown on the privacy and contact pages)")
         if self.rate_limit_scale <= 0:
             problems.append("RATE_LIMIT_SCALE must be positive (0 switches rate limiting off: never in production)")
         if problems:

@@ -82,6 +82,10 @@ MESSAGES: dict[str, str] = {
     "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
         "Your companion's name can only hold letters, digits, spaces and ' - . , and no web address.",
     "E-mailadres of wachtwoord klopt niet.": "The e-mail address or password is not correct.",
+    "E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net een account gemaakt? Open "
+    "dan eerst de link in onze bevestigingsmail.":
+        "The e-mail address or password is not correct, or your e-mail address is not confirmed yet. Just made an "
+        "account? Then first open the link in our confirmation e-mail.",
     "Dit account bestaat niet (meer).": "This account does not exist (any more).",
     "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je account "
     "na het evenement.":

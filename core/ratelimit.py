@@ -84,8 +84,12 @@ _UPSERT = (
 
 
 async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decision:
-    """Count one hit for `client` and say whether it is within the limit (the hit counts either way)."""
+    """Count one hit for `client` and say whether it is within the limit (the hit counts either way). With rate
+    limiting off (scale 0) nothing is counted and every hit is allowed."""
     from members.tables import RateLimitBucket
+
+    if _scale == 0:
+        return Decision(True, 0, 0, 0)
 
     now = time.time() if now is None else now
     period = limit.period
@@ -113,7 +117,7 @@ async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decisio
 
 async def enforce(limit: Limit, client: str | None) -> None:
     """Count a hit and raise RateLimited (429, Retry-After) when the client is over the limit."""
-    if not client or _scale == 0:
+    if not client:
         return
     decision = await hit(limit, client)
     if not decision.allowed:

@@ -6,6 +6,9 @@ command use). uvicorn's own proxy-header handling is switched OFF: by default it
 local client could name any address it liked and dodge the per-address rate limits. The app decides instead, in
 one place: `core.security.client_ip` believes `X-Forwarded-For` only from the proxies listed in
 `TRUSTED_PROXIES`. Running uvicorn yourself? Pass `--no-proxy-headers`, or the two disagree.
+
+Settings that must not be used (development defaults in production, see settings.Settings.check) stop it with one
+line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
+    from settings import Settings, SettingsError
+
+    try:
+        Settings.from_env()  # refused settings are one clear line, before any worker starts (not a traceback each)
+    except SettingsError as exc:
+        raise SystemExit(f"Nieuw Geluid did not start: {exc}") from None
     uvicorn.run("app:create_app", **uvicorn_options(args.host, args.port, args.workers))  # type: ignore[arg-type]
 
 

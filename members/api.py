@@ -30,6 +30,7 @@ from members.schemas import (
     ProfileUpdate,
     RoleChange,
     RoleGrantOut,
+    SignupAcceptedOut,
     SignupRequest,
     TokenOut,
     VerificationQueuedOut,
@@ -47,15 +48,21 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/signup", summary="Create an account", operation_id="signup", status_code=201, opt={"problems": [429]})
-    async def signup(self, request: Request[Any, Any, Any], data: JSONBody[SignupRequest]) -> MemberOut:
-        profile = await service.signup(service.NewMember(**msgspec.structs.asdict(data)),
-                                       client_ip=client_ip(request))
-        return member_out(profile)
+    @post("/signup", summary="Create an account (confirmed by a mailed link)", operation_id="signup",
+          status_code=202, opt={"problems": [429]})
+    async def signup(self, request: Request[Any, Any, Any], data: JSONBody[SignupRequest]) -> SignupAcceptedOut:
+        """The same 202 whether or not the address already has an account: a new account gets a confirmation
+        link by mail (sign-in works once it is confirmed), an existing account's owner gets a mail saying someone
+        tried, with a link to set a new password. Invalid input is 422 either way; rate-limited per client
+        address and per e-mail address (`rate_limited`, 429)."""
+        await service.signup(service.NewMember(**msgspec.structs.asdict(data)), client_ip=client_ip(request))
+        return SignupAcceptedOut(service.SIGNUP_ACCEPTED_MESSAGE)
 
     @post("/login", summary="Sign in and get a bearer token", operation_id="login", status_code=200,
           opt={"problems": [401, 429]})
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenOut:
+        """Only once the address is confirmed: an unconfirmed account gets the same 401 as a wrong password (and a
+        new confirmation mail when the password was right)."""
         issued = await service.login(
             data.email, data.password, kind="api", lifetime=timedelta(days=90), label=data.label,
             client_ip=client_ip(request),

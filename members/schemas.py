@@ -28,6 +28,13 @@ class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
     language: Literal["nl", "en"] = "nl"
 
 
+class SignupAcceptedOut(msgspec.Struct):
+    """The same answer whether or not the address already has an account (the mail says which)."""
+
+    detail: str
+    status: Literal["accepted"] = "accepted"
+
+
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password

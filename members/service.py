@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, SIGNUP_PER_IP, Limit, enforce
+from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, SIGNUP_PER_IP, Limit, enforce, hit
 from members.rules import EXPERIENCE_LEVELS, email_is_valid, name_problem, normalise_email, password_problem
 from members.tables import AuthToken, EmailVerification, Member, PasswordReset
 from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
@@ -95,23 +95,55 @@ def _check_profile(industry: str, experience_level: int, birth_date: date | None
         raise InvalidInput("Deze geboortedatum kan niet kloppen.", field="birth_date")
 
 
-async def signup(data: NewMember, *, roles: tuple[str, ...] = (), client_ip: str | None = None,
-                 verified: bool = False) -> dict[str, Any]:
-    """Create an account. `client_ip` (from a request) counts towards the sign-up rate limit per address.
+# Sign-up per address typed: a few an hour, for new and existing addresses alike (a 429 says nothing either).
+SIGNUP_PER_EMAIL = Limit("signup_email", 5, 60 * 60)
+# The one answer to a well-formed sign-up, whether or not the address already has an account.
+SIGNUP_ACCEPTED_MESSAGE = (
+    "We hebben een mail gestuurd naar dit e-mailadres. Open de link erin om je adres te bevestigen; daarna kun je "
+    "inloggen."
+)
 
-    The e-mail address is unverified until the member follows the link of the verification mail queued here;
-    `verified=True` (accounts made by the CLI or the demo seed, whose operator typed the address) skips that.
-    """
-    await enforce(SIGNUP_PER_IP, client_ip)
-    email = normalise_email(data.email)
+
+def _check_new_member(data: NewMember, email: str, today: date) -> None:
     if not email_is_valid(email):
         raise InvalidInput("Vul een geldig e-mailadres in.", field="email")
     check_name(data.name)
     weak = password_problem(data.password, email, data.name)
     if weak:
         raise InvalidInput(weak, field="password")
+    _check_profile(data.industry, data.experience_level, data.birth_date, today)
+
+
+async def signup(data: NewMember, *, client_ip: str | None = None) -> None:
+    """Sign up, answering the same whether or not the address has an account (no account enumeration).
+
+    New address: the account is created unverified and a verification mail is queued; signing in waits for the
+    link (see `login`). Existing address: nothing changes, and the owner is mailed that someone tried, with a link
+    to sign in and a fresh password-reset link (which also verifies the address). Both paths hash the password, so
+    they take the same time. Rate-limited per client address (`client_ip`) and per e-mail address typed, counted
+    before anything is looked up. Invalid input (a weak password, a bad name) is refused the same for both.
+    """
+    await enforce(SIGNUP_PER_IP, client_ip)
+    email = normalise_email(data.email)
     now = utcnow()
-    _check_profile(data.industry, data.experience_level, data.birth_date, now.date())
+    _check_new_member(data, email, now.date())
+    await enforce(SIGNUP_PER_EMAIL, email)
+    try:
+        await _create_member(data, email, roles=(), verified=False, now=now)
+    except AccountExists:
+        from ticketing.outbox import queue_account_exists  # ticketing's outbox sends every mail
+
+        await queue_account_exists(email, f"exists:{email}:{secrets.token_hex(8)}", now)
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+
+
+async def _create_member(data: NewMember, email: str, *, roles: tuple[str, ...], verified: bool,
+                         now: datetime) -> int:
+    """Insert the account (hashing the password in a thread) and, unless verified, queue its verification mail.
+    Raises AccountExists when the address is taken."""
     password_hash = await anyio.to_thread.run_sync(_hasher.hash, data.password)
     try:
         rows = await Member.insert(
@@ -134,11 +166,20 @@ async def signup(data: NewMember, *, roles: tuple[str, ...] = (), client_ip: str
         ).returning(Member.id)
     except Exception as exc:
         if is_unique_violation(exc):
-            raise Conflict("Er is al een account met dit e-mailadres.", field="email") from exc
+            raise AccountExists("Er is al een account met dit e-mailadres.", field="email") from exc
         raise
     if not verified:
         await _queue_verification_mail(rows[0]["id"], email, "signup", now)
-    return await get_profile(rows[0]["id"])
+    return int(rows[0]["id"])
+
+
+async def create_member(data: NewMember, *, roles: tuple[str, ...] = (), verified: bool = True) -> dict[str, Any]:
+    """Create an account directly (the CLI, the demo seed and test set-up; never a public route): checked like a
+    sign-up, verified unless `verified=False` (then its verification mail is queued). AccountExists when taken."""
+    email = normalise_email(data.email)
+    now = utcnow()
+    _check_new_member(data, email, now.date())
+    return await get_profile(await _create_member(data, email, roles=roles, verified=verified, now=now))
 
 
 async def _issue(member_id: int, kind: str, lifetime: timedelta | None, label: str = "") -> tuple[str, datetime | None]:
@@ -153,7 +194,7 @@ async def _issue(member_id: int, kind: str, lifetime: timedelta | None, label: s
 
 
 async def authenticate(email: str, password: str) -> dict[str, Any]:
-    row = await Member.select(Member.id, Member.password_hash).where(
+    row = await Member.select(Member.id, Member.password_hash, Member.email, Member.email_verified_at).where(
         Member.email == normalise_email(email)
     ).first()
     stored = row["password_hash"] if row else _DUMMY_HASH
@@ -170,10 +211,25 @@ async def authenticate(email: str, password: str) -> dict[str, Any]:
 async def login(email: str, password: str, *, kind: str, lifetime: timedelta | None, label: str = "",
                 client_ip: str | None = None) -> IssuedToken:
     """Sign in. Rate-limited per e-mail address always, and per client address when `client_ip` is given
-    (pages and API pass `core.security.client_ip(request)`); counted before the (slow) password check."""
+    (pages and API pass `core.security.client_ip(request)`); counted before the (slow) password check.
+
+    Only with a verified address. An unverified account with the right password gets the very answer a wrong
+    password gets (else signing up with an address and then signing in would tell whether it had an account), and a
+    fresh verification mail, at most VERIFY_RESEND_PER_MEMBER an hour, silently. Sessions and tokens issued before
+    this rule keep working until they expire."""
     await enforce(LOGIN_PER_IP, client_ip and f"ip:{client_ip}")
     await enforce(LOGIN_PER_EMAIL, normalise_email(email))
-    row = await authenticate(email, password)
+    try:
+        row = await authenticate(email, password)
+    except Unauthenticated:
+        raise Unauthenticated("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
+                              "een account gemaakt? Open dan eerst de link in onze bevestigingsmail.") from None
+    if row["email_verified_at"] is None:
+        decision = await hit(VERIFY_RESEND_PER_MEMBER, f"member:{row['id']}")
+        if decision.allowed:
+            await _queue_verification_mail(row["id"], row["email"], "login", utcnow())
+        raise Unauthenticated("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
+                              "een account gemaakt? Open dan eerst de link in onze bevestigingsmail.")
     token, expires_at = await _issue(row["id"], kind, lifetime, label)
     return IssuedToken(token=token, expires_at=expires_at, member=await get_profile(row["id"]))
 
@@ -435,7 +491,7 @@ async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
     """
     existing = await Member.select(Member.id).where(Member.email == normalise_email(data.email)).first()
     if existing is None:
-        return await signup(data, roles=roles, verified=verified), True
+        return await create_member(data, roles=roles, verified=verified), True
     values: dict[Any, Any] = {Member.updated_at: utcnow()}
     if "organiser" in roles:
         values[Member.is_organiser] = True

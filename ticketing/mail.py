@@ -389,3 +389,31 @@ def build_password_reset(*, to_name: str, to_email: str, url: str, valid_hours: 
     return _plain_mail(subject=subject, body=body.format(url=url, hours=valid_hours), to_name=to_name,
                        to_email=to_email, language=language, sender=sender, message_id=message_id,
                        organisation=organisation)
+
+
+_ACCOUNT_EXISTS: dict[Language, tuple[str, str]] = {
+    "nl": ("Je hebt al een account bij Nieuw Geluid",
+           "Iemand (misschien jij) wilde een nieuw account maken met dit e-mailadres, maar je hebt er al een. Er is "
+           "niets veranderd.\n\nInloggen doe je hier: {login_url}\n\nWachtwoord vergeten? Met deze link stel je "
+           "een nieuw in (hij werkt {hours} uur en één keer; daarna is je e-mailadres ook bevestigd):\n\n"
+           "{reset_url}\n\nWas jij dit niet? Dan hoef je niets te doen: je account en je wachtwoord blijven zoals "
+           "ze zijn."),
+    "en": ("You already have an account at Nieuw Geluid",
+           "Someone (perhaps you) tried to create a new account with this e-mail address, but you already have one. "
+           "Nothing has changed.\n\nSign in here: {login_url}\n\nForgot your password? This link sets a new one "
+           "(it works for {hours} hour(s), once; your e-mail address is then confirmed too):\n\n{reset_url}\n\n"
+           "Was this not you? Then there is nothing to do: your account and password stay as they are."),
+}
+
+
+def build_account_exists(*, to_name: str, to_email: str, login_url: str, reset_url: str, valid_hours: int,
+                         language: Language = "nl", sender: Address | str, message_id: str,
+                         organisation: str = "Nieuw Geluid") -> EmailMessage:
+    """The plain-text mail to an account's owner when someone signs up with their address: the sign-up page
+    answers the same for every address, so this mail is the only place that says the account exists. Nothing
+    typed by the person who signed up travels in it (the greeting is the account's own name)."""
+    subject, body = _ACCOUNT_EXISTS[language]
+    return _plain_mail(subject=subject, body=body.format(login_url=login_url, reset_url=reset_url,
+                                                         hours=valid_hours),
+                       to_name=to_name, to_email=to_email, language=language, sender=sender,
+                       message_id=message_id, organisation=organisation)

@@ -26,6 +26,7 @@ from ticketing import rules
 from ticketing.mail import Attendee as MailAttendee
 from ticketing.mail import (
     TicketMailData,
+    build_account_exists,
     build_email_verification,
     build_notice,
     build_password_reset,
@@ -38,6 +39,7 @@ log = logging.getLogger("nieuw_geluid.outbox")
 CLAIM_TIMEOUT = timedelta(minutes=2)
 EMAIL_VERIFICATION = "email_verification"
 PASSWORD_RESET = "password_reset"
+ACCOUNT_EXISTS = "account_exists"
 MAX_ATTEMPTS = 12
 
 
@@ -91,6 +93,30 @@ async def queue_password_reset(member_id: int, to_email: str, dedupe_key: str, n
     await _queue_account_mail(PASSWORD_RESET, to_email, dedupe_key, now)
 
 
+async def queue_account_exists(to_email: str, dedupe_key: str, now: datetime) -> None:
+    """Queue the mail that tells an account's owner someone signed up with their address (members.service.signup
+    calls this instead of answering "this address has an account")."""
+    await _queue_account_mail(ACCOUNT_EXISTS, to_email, dedupe_key, now)
+
+
+async def _compose_account_exists(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
+    # With a fresh password-reset link (its hour starts now): the owner who forgot they had an account, or their
+    # password, is one click from signing in; setting a password also confirms the address.
+    from members.service import PASSWORD_RESET_LIFETIME, issue_password_reset_token
+
+    issued = await issue_password_reset_token(mail["to_email"])
+    if issued is None:
+        return None
+    member, token = issued
+    return build_account_exists(
+        to_name=member["name"], to_email=mail["to_email"], login_url=f"{settings.public_base_url}/inloggen",
+        reset_url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
+        valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
+        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
+        message_id=mail["message_id"],
+    )
+
+
 async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     # The token is made now (only its hash is stored), so its hour starts when the mail goes out. None once the
     # account is gone, anonymised or has another address.
@@ -133,6 +159,8 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
         return await _compose_verification(mail, settings)
     if mail["kind"] == PASSWORD_RESET:
         return await _compose_password_reset(mail, settings)
+    if mail["kind"] == ACCOUNT_EXISTS:
+        return await _compose_account_exists(mail, settings)
     order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
     place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
     if order is None or place is None:

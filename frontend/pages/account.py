@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -141,12 +142,14 @@ class AccountPages(Controller):
             try:
                 await service.signup(service.NewMember(email=email, password=password, language=lang, **values),
                                      client_ip=client_ip(request))
-                issued = await start_session(request, email, password, settings)
             except DomainError as exc:
                 errors = field_errors(exc, lambda f: f or "", lang)
                 status = exc.status  # 429 when rate-limited, not a form mistake
             else:
-                return redirect(target, "welkom", cookies=[session_cookie(issued.token, settings)])
+                # The same page for a new and an existing address; nobody is signed in until the address is
+                # confirmed (members.service.login). The sign-in link keeps where they were going.
+                login_href = "/inloggen" + (f"?next={quote(target, safe='')}" if target != "/" else "")
+                return page(request, "signup_sent.html", email=email, login_href=login_href)
         form = {**{k: text(data, k) for k in ("name", "email", "organisation", "industry", "experience_level",
                                               "birth_date")}}
         return page(request, "signup.html", status_code=status, next=target, form=form, errors=errors,

@@ -64,7 +64,6 @@ NAV_LINKS: list[NavLink] = [
 
 # Short notes shown after a redirect (?melding=…); English msgids.
 NOTICES: dict[str, str] = {
-    "welkom": _("Welcome! Your account is ready and you are signed in."),
     "bevestiging-verstuurd": _("We have sent you a new confirmation e-mail. Open the link in it to confirm your "
                                "address."),
     # the attendee and member journeys (frontend/pages/tickets.py, calendar.py)

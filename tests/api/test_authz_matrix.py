@@ -93,7 +93,7 @@ MATRIX: list[Row] = [
     Row("GET", "/healthz", every(200)),
     Row("GET", "/api/v1/industries", every(200)),
     Row("GET", "/api/v1/experience-levels", every(200)),
-    Row("POST", "/api/v1/auth/signup", every(201), body=_signup),
+    Row("POST", "/api/v1/auth/signup", every(202), body=_signup),
     Row("POST", "/api/v1/auth/login", every(401), body={"email": "x@example.nl", "password": "niet-goed-123"}),
     Row("POST", "/api/v1/auth/logout", signed_in(204), fresh_token=True),
     # The token is the credential (anyone holding the mailed link may verify): a forged one is 400 for all.

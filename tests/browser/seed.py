@@ -2,7 +2,7 @@
 
 Runs in a child process (``seed(kind, **options)`` → JSON), so it has a database engine of its own: the live
 server owns the connection pool of this process (on PostgreSQL a pool cannot be shared across event
-loops), and a child process works the same on both engines. Buyers are created with ``members.signup``
+loops), and a child process works the same on both engines. Buyers are created with ``members.service.create_member``
 (no client address, so no sign-up rate limit), staff sign in through ``members.service.login`` (a session
 cookie for the test's browser), orders with ``ticketing.orders.reserve_duo``, a card payment
 with the webhook's own use-case ``handle_stripe_event`` (as if Stripe reported it).
@@ -96,11 +96,11 @@ async def _event(title: str, price_cents: int, capacity: int, actor: Any = None)
 
 
 async def _buyer(email: str, i: int) -> Any:
-    from members.service import NewMember, Principal, signup
+    from members.service import NewMember, Principal, create_member
 
-    profile = await signup(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
+    profile = await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
                                      organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
-                                     industry="customer_contact", experience_level=i % 5))
+                                     industry="customer_contact", experience_level=i % 5), verified=False)
     return Principal(profile["id"], profile["email"], profile["name"], False, False, "cli")
 
 

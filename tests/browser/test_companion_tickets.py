@@ -1,7 +1,8 @@
 """A companion in Chromium, desktop and 390×844 phone: someone bought a duo for a free meetup and named them
-as companion (their e-mail typed in another case). Later they make an account with that address and, on
-"my tickets", first asked to confirm their address (nothing of the ticket shows until then: whoever signs up
-first with an address must not read the door code); after following the mailed link they find the ticket under
+as companion (their e-mail typed in another case). Later they make an account with that address and are asked to
+confirm it first (nobody is signed in before that, so whoever signs up first with an address never reads the door
+code; signing in early is refused like a wrong password); after following the mailed link and signing in they find
+the ticket under
 "Als partner uitgenodigd": their own code and its QR code, who invited them (by name: never the buyer's e-mail or
 code), the theme ranking, and a link to their calendar.
 """
@@ -46,18 +47,31 @@ def test_companion_signs_up_and_finds_their_ticket(chromium_browser: Browser, si
         me.goto("/aanmelden?next=/mijn/tickets")
         me.will_navigate()
         sign_up_on_page(page, "Lotte Vos", email)
-        expect(page).to_have_url(re.compile(r"/mijn/tickets\?melding=welkom$"))
-        # Not verified yet: no invitation, no code; the page asks to confirm the address.
-        expect(page.get_by_role("heading", name="Bevestig je e-mailadres om je partnerticket te zien")).to_be_visible()
-        expect(page.get_by_role("heading", name="Als partner uitgenodigd")).to_have_count(0)
-        expect(page.get_by_role("button", name="Stuur de bevestigingsmail opnieuw")).to_be_visible()
+        # Signed up, not confirmed: nobody is signed in, and the page says to open the mailed link.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Bekijk je e-mail")
         assert title not in page.content() and "Bram de Koper" not in page.content()
-        me.check("unverified")
+        me.check("signup-sent")
+        login_href = page.locator("main").get_by_role("link", name="Inloggen").get_attribute("href")
+        assert login_href == "/inloggen?next=%2Fmijn%2Ftickets", login_href
+        # Signing in first is refused as a wrong password is, and says what to do.
+        me.goto(login_href)
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        me.will_navigate()
+        page.locator("main").get_by_role("button", name="Inloggen").click()
+        expect(page.get_by_role("alert")).to_contain_text("of je e-mailadres is nog niet bevestigd")
+        me.check("unconfirmed-login")
         with tempfile.TemporaryDirectory(prefix="ng-companion-mail-") as mail_dir:
             link = seed("verification_link", to=email, mail_dir=mail_dir)["path"]
         me.goto(link)
         expect(page.get_by_role("status")).to_contain_text("Je e-mailadres is bevestigd")
         me.check("verified")
+        me.goto(login_href)
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        me.will_navigate()
+        page.locator("main").get_by_role("button", name="Inloggen").click()
+        expect(page).to_have_url(re.compile(r"/mijn/tickets$"))
         me.goto("/mijn/tickets")
         expect(page.get_by_role("heading", name="Bevestig je e-mailadres om je partnerticket te zien")).to_have_count(0)
         section = page.locator("section", has=page.get_by_role("heading", name="Als partner uitgenodigd"))

@@ -22,7 +22,8 @@ from tests.support.browser import Browse, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.page_checks]
 
-PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-vergeten"]
+PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-vergeten", "/privacy", "/voorwaarden",
+          "/contact"]
 
 
 def organiser_pages(slug: str) -> list[str]:

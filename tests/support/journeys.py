@@ -73,7 +73,53 @@ def sign_up_through_api(site: LiveServer, name: str, email: str, industry: str =
         response = client.post("/api/v1/auth/signup", json={
             "name": name, "email": email, "password": PASSWORD, "organisation": f"Organisatie {name.split()[0]}",
             "industry": industry, "experience_level": level})
-        assert response.status_code == 201, response.text
+        assert response.status_code == 202, response.text
+    confirm_through_api(site, email)
+
+
+def mailed_confirmation_link(email: str) -> str:
+    """The path of the newest confirmation link mailed to `email` (the outbox sent into a mailbox folder)."""
+    import tempfile
+
+    from tests.browser.seed import seed
+
+    with tempfile.TemporaryDirectory(prefix="ng-confirm-mail-") as mail_dir:
+        return str(seed("verification_link", to=email, mail_dir=mail_dir)["path"])
+
+
+def confirm_through_api(site: LiveServer, email: str) -> None:
+    """Follow the confirmation link mailed to `email`: signing in waits for it (members.service.login)."""
+    with closing(httpx.Client(base_url=site.base_url, timeout=30)) as client:
+        response = client.get(mailed_confirmation_link(email))
+        assert response.status_code == 200 and "Je e-mailadres is bevestigd" in response.text, response.text[:300]
+
+
+def confirm_on_page(me: Any, email: str) -> None:
+    """Open the confirmation link mailed to `email` in this browser (`me`: a Browse), as its owner would."""
+    from playwright.sync_api import expect
+
+    me.goto(mailed_confirmation_link(email))
+    expect(me.page.get_by_role("status")).to_contain_text("Je e-mailadres is bevestigd")
+
+
+def sign_up_and_confirm_on_page(me: Any, name: str, email: str) -> None:
+    """The sign-up form, the page that asks to confirm the address, the mailed link, then signing in through that
+    page's own link (which keeps where the person was going)."""
+    from playwright.sync_api import expect
+
+    page = me.page
+    me.will_navigate()
+    sign_up_on_page(page, name, email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bekijk je e-mail")
+    expect(page.get_by_role("status")).to_contain_text(email)
+    login_href = page.locator("main").get_by_role("link", name="Inloggen").get_attribute("href")
+    assert login_href and login_href.startswith("/inloggen")
+    confirm_on_page(me, email)
+    me.goto(login_href)
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    me.will_navigate()
+    page.locator("main").get_by_role("button", name="Inloggen").click()
 
 
 def book_duo_through_api(site: LiveServer, slug: str, buyer: tuple[str, str], companion: tuple[str, str],

@@ -200,7 +200,7 @@ async def test_sign_up_and_sign_in_per_address(settings: Settings) -> None:
                 elsewhere = await client.post("/api/v1/auth/login", json={"email": "iemand@example.nl", **WRONG})
     finally:
         ratelimit.configure(Settings())
-    assert signups == [201, 201, 429]
+    assert signups == [202, 202, 429]
     assert logins == [401] * 6 + [429]
     assert elsewhere.status_code == 401  # another address has its own budget
 

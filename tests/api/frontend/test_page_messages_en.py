@@ -51,7 +51,7 @@ async def test_sign_in_and_the_error_page_in_english(client: httpx.AsyncClient, 
     client.cookies.set("lang", "en")
     refused = await post_form(client, "/inloggen", {"email": member["email"], "password": "niet-het-wachtwoord"})
     assert refused.status_code in (401, 403), refused.text[:300]
-    assert "The e-mail address or password is not correct." in refused.text
+    assert "The e-mail address or password is not correct, or your e-mail address is not confirmed yet." in refused.text
     assert "klopt niet" not in refused.text
 
     missing = await client.get("/e/bestaat-niet-2031")

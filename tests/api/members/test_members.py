@@ -3,7 +3,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.members import Members
+from members.service import SIGNUP_ACCEPTED_MESSAGE
+from settings import Settings
+from tests.support.members import Members, confirm_address
 
 pytestmark = pytest.mark.anyio
 
@@ -20,14 +22,20 @@ SIGNUP = {
 
 async def test_signup_login_me_logout(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/auth/signup", json=SIGNUP)
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["email"] == "sanne@example.nl"
-    assert body["roles"] == ["member"]
-    assert "password" not in response.text and "password_hash" not in response.text
+    assert response.status_code == 202, response.text
+    assert response.json() == {"status": "accepted", "detail": SIGNUP_ACCEPTED_MESSAGE}
+    assert "password" not in response.text
+
+    # Until the mailed link is followed, signing in answers exactly as a wrong password does.
+    early = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": SIGNUP["password"]})
+    wrong = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "niet-het-goede-1"})
+    assert early.status_code == wrong.status_code == 401 and early.json() == wrong.json()
+    assert "bevestigingsmail" in early.json()["detail"]
+    await confirm_address("sanne@example.nl")
 
     login = await client.post("/api/v1/auth/login", json={"email": "SANNE@example.nl ", "password": SIGNUP["password"]})
     assert login.status_code == 200, login.text
+    assert login.json()["member"]["email"] == "sanne@example.nl" and login.json()["member"]["roles"] == ["member"]
     token = login.json()["token"]
     assert len(token) >= 43 and login.json()["token_type"] == "Bearer"
     headers = {"Authorization": f"Bearer {token}"}
@@ -53,20 +61,66 @@ async def test_tokens_are_stored_hashed(client: httpx.AsyncClient, members: Memb
     assert all(len(row["token_hash"]) == 64 for row in stored)
 
 
-async def test_email_is_unique_case_insensitively(client: httpx.AsyncClient) -> None:
-    assert (await client.post("/api/v1/auth/signup", json=SIGNUP)).status_code == 201
-    dup = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "sanne@EXAMPLE.nl"})
-    assert dup.status_code == 409
-    assert dup.json()["code"] == "conflict"
-    assert dup.json()["errors"][0]["field"] == "email"
+async def test_signing_up_with_a_taken_address_answers_the_same_and_mails_the_owner(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    """No account enumeration: the second sign-up (another case, another password and name) gets the very same 202
+    as the first, changes nothing, and the owner gets a mail with a sign-in and a password-reset link, in which
+    nothing typed by the second person travels."""
+    from members.tables import Member
+    from ticketing import outbox
+    from ticketing.tables import OutboxMail
+
+    first = await client.post("/api/v1/auth/signup", json=SIGNUP)
+    other = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "sanne@EXAMPLE.nl",
+                                                           "name": "Iemand Anders", "password": "een-ander-wachtwoord"})
+    assert first.status_code == other.status_code == 202
+    assert first.json() == other.json() and first.headers.keys() == other.headers.keys()
+    assert await Member.count() == 1
+    assert (await Member.select(Member.name).first())["name"] == "Sanne de Vries"  # type: ignore[index]
+    mails = await OutboxMail.select().order_by(OutboxMail.id)
+    assert [(m["kind"], m["to_email"]) for m in mails] == [("email_verification", "sanne@example.nl"),
+                                                           ("account_exists", "sanne@example.nl")]
+    message = await outbox.compose(mails[1], settings)
+    assert message is not None
+    text = message.get_content()
+    assert message["Subject"] == "Je hebt al een account bij Nieuw Geluid"
+    assert "http://testserver/inloggen" in text and "http://testserver/wachtwoord-herstellen/" in text
+    assert text.startswith("Hallo Sanne de Vries,") and "Iemand Anders" not in text
+    # The reset link in it works (and confirms the address).
+    token = text.split("/wachtwoord-herstellen/", 1)[1].split()[0]
+    reset = await client.post("/api/v1/auth/password-reset/confirm",
+                              json={"token": token, "password": "nog-een-ander-wachtwoord"})
+    assert reset.status_code == 200, reset.text
+    login = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"],
+                                                          "password": "nog-een-ander-wachtwoord"})
+    assert login.status_code == 200, login.text
+    # The owner of an unknown address gets nothing of the kind: a new address only gets its confirmation.
+    await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "nieuw@example.nl"})
+    assert await OutboxMail.count().where(OutboxMail.kind == "account_exists") == 1
 
 
-async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.AsyncClient) -> None:
+async def test_signing_up_is_limited_per_address_typed_for_new_and_taken_ones_alike(
+        client: httpx.AsyncClient) -> None:
+    from core import ratelimit
+    from members.service import SIGNUP_PER_EMAIL
+
+    limit = ratelimit.effective_limit(SIGNUP_PER_EMAIL)
+    for email in ("bestaand@example.nl", "nieuw-adres@example.nl"):
+        statuses = [(await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": email})).status_code
+                    for _ in range(limit + 1)]
+        assert statuses == [202] * limit + [429], (email, statuses)
+
+
+async def test_wrong_password_unknown_email_and_unconfirmed_account_look_the_same(
+        client: httpx.AsyncClient) -> None:
     await client.post("/api/v1/auth/signup", json=SIGNUP)
+    unconfirmed = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"],
+                                                                "password": SIGNUP["password"]})
+    await confirm_address("sanne@example.nl")
     wrong = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "niet-het-goede-1"})
     unknown = await client.post("/api/v1/auth/login", json={"email": "nobody@example.nl", "password": "x" * 12})
-    assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert wrong.status_code == unknown.status_code == unconfirmed.status_code == 401
+    assert wrong.json() == unknown.json() == unconfirmed.json()
 
 
 @pytest.mark.parametrize(
@@ -184,7 +238,8 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
     assert login.status_code == 200, login.text
 
     member = await client.post("/api/v1/auth/signup", json=SIGNUP)
-    assert member.status_code == 201
+    assert member.status_code == 202
+    await confirm_address("sanne@example.nl")
     promoted = await run("--email", SIGNUP["email"], "--name", "Sanne", "--password", "een-ander-wachtwoord")
     assert promoted.returncode == 0, promoted.stderr
     assert b"left unchanged" in promoted.stdout and b"Updated organiser sanne@example.nl" in promoted.stdout

@@ -67,7 +67,20 @@ async def test_an_unverified_account_with_a_companions_email_sees_nothing_until_
     await board.generate(seed=3)
     await board.call("POST", "/publish")
 
-    # Someone signs up with the companion's address (in another case) before the companion does.
+    # Someone signs up with the companion's address (in another case) before the companion does. They cannot sign
+    # in until they confirm the address…
+    early = await client.post("/api/v1/auth/signup", json={"email": "SAM.jong@example.nl", "name": "Niet Sam",
+                                                           "password": "een-goed-wachtwoord-42"})
+    assert early.status_code == 202
+    refused = await client.post("/api/v1/auth/login", json={"email": "sam.jong@example.nl",
+                                                            "password": "een-goed-wachtwoord-42"})
+    assert refused.status_code == 401
+    from members.tables import Member
+    from ticketing.tables import OutboxMail
+
+    await OutboxMail.delete().where(OutboxMail.to_email == "sam.jong@example.nl")
+    await Member.delete().where(Member.email == "sam.jong@example.nl")
+    # …and an account with a session from before that rule sees nothing of the companion's either.
     sam = await sign_up(client, "Sam.Jong@Example.nl")
     assert (await client.get("/api/v1/me/tickets", headers=sam["headers"])).json() == []
     mine = await client.get(f"/api/v1/me/breakouts?event={slug}", headers=sam["headers"])
