@@ -47,7 +47,7 @@ run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest 
   printf '%s %s %s %s\n' "$name" "$t0" "$t1" "$rc" >"$RESULTS/times/$name"
   {
     flock 9
-    printf '\n=== %s (%.0f s, exit %s) ===\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rc"
+    printf '\n=== %s (%.0f s, exit %s) ===\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")" "$rc"
     cat "$RESULTS/logs/$name.log"
   } 9>"$RESULTS/times/.print-lock"
 }

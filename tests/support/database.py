@@ -1,8 +1,8 @@
 """The test database: chosen once per run, migrated like `make run` does, emptied between tests.
 
-TEST_DATABASE_URL picks it (default: a fresh SQLite file in a temporary folder of this process). DATABASE_URL is
-set when this module is imported, before anything imports piccolo_conf (Piccolo binds its engine at import
-time): tests/conftest.py imports it first.
+TEST_DATABASE_URL picks it (default: a fresh SQLite file in a temporary folder of this process; under pytest-xdist
+each worker has a database of its own). DATABASE_URL is set when this module is imported, before anything imports
+piccolo_conf (Piccolo binds its engine at import time): tests/conftest.py imports it first.
 """
 
 from __future__ import annotations
@@ -13,10 +13,17 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 _tmp = Path(tempfile.mkdtemp(prefix="ng-test-"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.sqlite3'}"
+if os.environ.get("PYTEST_XDIST_WORKER") and TEST_DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    # Under pytest-xdist each worker gets a PostgreSQL database of its own (the name + "_gw0", …, created when
+    # missing), as each gets a SQLite file of its own above.
+    _parts = urlsplit(TEST_DATABASE_URL)
+    _name = f"{_parts.path.rstrip('/')}_{os.environ['PYTEST_XDIST_WORKER']}"
+    TEST_DATABASE_URL = urlunsplit(_parts._replace(path=_name))
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.setdefault("APP_ENV", "test")
 IS_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
