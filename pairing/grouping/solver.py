@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+
 import numpy as np
 
 __all__ = ["MixedIntegerProgramme"]
@@ -73,7 +77,7 @@ class MixedIntegerProgramme:
             lp.integrality_ = [
                 highspy.HighsVarType.kInteger if x else highspy.HighsVarType.kContinuous for x in self.integer
             ]
-        solver = highspy.Highs()
+        solver = _new_solver()
         for option, setting in (("output_flag", False), ("random_seed", 0), ("threads", 1),
                                 ("mip_max_nodes", self.max_nodes), ("mip_rel_gap", 1e-9)):
             solver.setOptionValue(option, setting)
@@ -92,3 +96,30 @@ class MixedIntegerProgramme:
             return False, None, None
         dual = float(info.mip_dual_bound) if any(self.integer) else np.inf
         return False, (dual if np.isfinite(dual) else None), values
+
+
+@functools.cache
+def _banner_off_stdout() -> bool:
+    """Build the process's first HiGHS solver with the C-level stdout sent to stderr, and only that one.
+
+    HiGHS writes its copyright banner to file descriptor 1 when the first solver of a process is built, before any
+    option can silence it; the benchmarks print their JSON on stdout, which the banner would corrupt.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return True
+
+
+def _new_solver():
+    import highspy
+
+    _banner_off_stdout()
+    return highspy.Highs()
