@@ -35,5 +35,6 @@ APP_REGISTRY = AppRegistry(
         "events.piccolo_app",
         "ticketing.piccolo_app",
         "pairing.piccolo_app",
+        "checkin.piccolo_app",
     ]
 )
