@@ -57,5 +57,5 @@ async def breakout_sessions(event_ids: Sequence[int]) -> dict[tuple[int, int], d
     rows = await AgendaSession.select(
         AgendaSession.id, AgendaSession.event, AgendaSession.round_number, AgendaSession.starts_at,
         AgendaSession.ends_at, AgendaSession.sequence, AgendaSession.updated_at,
-    ).where(AgendaSession.event.is_in(list(event_ids)) & (AgendaSession.is_breakout_round == True))  # noqa: E712
+    ).where(AgendaSession.event.is_in(list(event_ids)) & (AgendaSession.is_breakout_round.eq(True)))
     return {(r["event"], r["round_number"]): r for r in rows if r["round_number"] is not None}

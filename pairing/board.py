@@ -176,7 +176,7 @@ async def _group_at(plan_id: int, round_number: int, theme: str, number: int, no
     row = await BreakoutGroup.select(BreakoutGroup.id).where(
         (BreakoutGroup.plan == plan_id) & (BreakoutGroup.round_number == round_number)
         & (BreakoutGroup.theme_key == theme) & (BreakoutGroup.number == number)
-        & (BreakoutGroup.active == True)  # noqa: E712
+        & (BreakoutGroup.active.eq(True))
     ).first()
     if row is not None:
         return int(row["id"])
@@ -305,7 +305,7 @@ async def assign_rooms(actor: Principal, slug: str, rooms: Sequence[RoomAssignme
             if len(room) > 120:
                 raise InvalidBreakoutRequest("Hoogstens 120 tekens.", field=f"rooms[{i}].room")
             where = ((BreakoutGroup.plan == plan["id"]) & (BreakoutGroup.theme_key == item.theme)
-                     & (BreakoutGroup.number == item.group) & (BreakoutGroup.active == True))  # noqa: E712
+                     & (BreakoutGroup.number == item.group) & (BreakoutGroup.active.eq(True)))
             if item.round is not None:
                 where &= BreakoutGroup.round_number == item.round
             hit = await BreakoutGroup.select(BreakoutGroup.id, BreakoutGroup.room).where(where)

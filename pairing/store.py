@@ -91,7 +91,7 @@ class Draft:
 
 async def read_draft(plan_id: int) -> Draft:
     groups = {g["id"]: g for g in await BreakoutGroup.select().where(
-        (BreakoutGroup.plan == plan_id) & (BreakoutGroup.active == True)  # noqa: E712
+        (BreakoutGroup.plan == plan_id) & (BreakoutGroup.active.eq(True))
     )}
     members: dict[int, list[int]] = defaultdict(list)
     placement: dict[tuple[int, int], int] = {}

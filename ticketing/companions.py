@@ -120,7 +120,7 @@ async def check_companion(slug: str, industry: str, birth_date: date | None, ema
 async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_order: int | None = None) -> None:
     """A friendly early answer when one of `emails` has a place already; the partial unique index decides."""
     query = Attendee.select(Attendee.email).where(
-        (Attendee.event == event_id) & (Attendee.live == True) & Attendee.email.is_in(list(emails))  # noqa: E712
+        (Attendee.event == event_id) & (Attendee.live.eq(True)) & Attendee.email.is_in(list(emails))
     )
     if exclude_order is not None:
         query = query.where(Attendee.order != exclude_order)

@@ -53,7 +53,7 @@ async def erase_birth_dates(now: datetime | None = None) -> int:
     holding = await Attendee.select(Attendee.event).where(Attendee.birth_date.is_not_null()).distinct()
     ended = [e["id"] for e in await Event.select(Event.id).where(
         Event.id.is_in([h["event"] for h in holding] or [-1]) & (Event.ends_at < now))]
-    condition = Attendee.live == False  # noqa: E712
+    condition = Attendee.live.eq(False)
     if ended:
         condition = condition | Attendee.event.is_in(ended)
     erased = await Attendee.update({Attendee.birth_date: None}).where(

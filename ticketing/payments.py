@@ -141,7 +141,7 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
             (Attendee.order == order["id"]) & Attendee.voided_at.is_null()
         )
         clash = await Attendee.select(Attendee.id).where(
-            (Attendee.event == order["event"]) & (Attendee.live == True)  # noqa: E712
+            (Attendee.event == order["event"]) & (Attendee.live.eq(True))
             & Attendee.email.is_in([p["email"] for p in places]) & (Attendee.order != order["id"])
         ).first()
         seat = False

@@ -50,7 +50,7 @@ async def enqueue_mail(kind: str, order_id: int | None, attendee_id: int | None,
 
 async def issue_tickets_and_mail(order_id: int, now: datetime) -> list[str]:
     """Issue a ticket to every live place of the order that has none, and queue each a confirmation."""
-    places = await Attendee.select().where((Attendee.order == order_id) & (Attendee.live == True))  # noqa: E712
+    places = await Attendee.select().where((Attendee.order == order_id) & (Attendee.live.eq(True)))
     have = {t["attendee"] for t in await Ticket.select(Ticket.attendee).where(Ticket.order == order_id)}
     codes = []
     for place in places:
@@ -74,7 +74,7 @@ async def release(order: Mapping[str, Any], now: datetime) -> None:
         (Event.id == order["event"]) & (Event.seats_taken > 0)
     )
     await Attendee.update({Attendee.live: False}).where(
-        (Attendee.order == order["id"]) & (Attendee.live == True)  # noqa: E712
+        (Attendee.order == order["id"]) & (Attendee.live.eq(True))
     )
     await Ticket.update({Ticket.status: "void", Ticket.voided_at: now}).where(
         (Ticket.order == order["id"]) & (Ticket.status == "valid")

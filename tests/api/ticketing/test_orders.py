@@ -170,7 +170,7 @@ async def test_200_concurrent_buyers_for_50_duos_over_http(http: httpx.AsyncClie
     row = await Event.select(Event.seats_taken).where(Event.slug == slug).first()
     live = await TicketOrder.count().where(TicketOrder.status.is_in(["pending_payment", "paid"]))
     assert row["seats_taken"] == 50 == live
-    assert await Attendee.count().where(Attendee.live == True) == 100  # noqa: E712
+    assert await Attendee.count().where(Attendee.live.eq(True)) == 100
 
 
 async def test_hold_expires_once_and_frees_the_seat(client: httpx.AsyncClient, shop: Shop) -> None:
