@@ -18,6 +18,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, page, redirect, text
 from members import service as members
+from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from settings import Settings
 from ticketing.tickets import list_my_tickets
@@ -42,7 +43,7 @@ async def _my_events(user: Any) -> list[dict[str, Any]]:
             continue
         try:
             breakouts = await my_breakouts(user, event["slug"])
-        except DomainError:
+        except (NoTicket, PlanNotPublished):  # not published yet, or the place went since the list was read
             breakouts = None
         out[event["id"]] = {**event, "breakouts": breakouts}
     return list(out.values())

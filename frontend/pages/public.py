@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import current
-from core.errors import DomainError
 from events import service as events
 from frontend.pages.common import page, redirect
 from pairing.rankings import ranking_figures
@@ -36,11 +35,8 @@ class PublicPages(Controller):
     async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         event = await events.get_event(slug, current(request))
         rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
-        try:  # the community's theme priorities (no names), shown as a chart
-            ranking = await ranking_figures(slug, current(request))
-        except DomainError:
-            ranking = None
-        items = [(theme.title, theme.borda) for theme in ranking.themes] if ranking else []
+        ranking = await ranking_figures(slug, current(request))  # the community's theme priorities, no names
+        items = [(theme.title, theme.borda) for theme in ranking.themes]
         return page(request, "event.html", event=event, rounds=rounds, can_buy=can_buy(event),
                     order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
 

@@ -29,6 +29,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
 from members.service import Principal
+from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from pairing.rankings import rank_themes_as_member, ranking_of_member
 from pairing.rules import INDUSTRIES_BY_CODE
@@ -171,7 +172,7 @@ async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
     """The member's own theme ranking as the ticket holder of this event (None when there is nothing to rank)."""
     try:
         ranking = await ranking_of_member(user, slug)
-    except DomainError:
+    except NoTicket:  # the place went with a companion change since the list was read
         return None
     return ranking if ranking.available else None
 
@@ -215,8 +216,8 @@ async def _invitations(user: Principal) -> list[dict[str, Any]]:
         if valid:
             try:
                 breakouts = await my_breakouts(user, slug)
-            except DomainError:
-                breakouts = None  # not published yet
+            except (NoTicket, PlanNotPublished):  # not published yet, or the place went since the list was read
+                breakouts = None
         out.append({**ticket, "state": state,
                     "state_label": INVITATION_LABELS.get(state) or STATUS_LABELS.get(ticket["order_status"], ""),
                     "qr": qr_image(ticket["ticket_code"]) if valid else None,
