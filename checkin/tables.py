@@ -4,7 +4,7 @@ At most one *active* check-in (not undone) per ticket: a partial unique index (s
 between two phones that check in the same ticket at the same moment, on either engine.
 """
 
-from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from events.tables import Event
@@ -13,6 +13,7 @@ from ticketing.tables import Attendee, Ticket
 
 
 class CheckIn(Table, tablename="door_checkin"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     # The place the ticket belongs to (pairing's ticket-holder id): who is present, without a join.

@@ -3,6 +3,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -14,6 +15,7 @@ from members.tables import Member
 
 
 class Event(Table, tablename="event"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     slug = Varchar(length=80, unique=True, index=True)
     title = Varchar(length=160)
     description = Text(default="")
@@ -46,6 +48,7 @@ class Event(Table, tablename="event"):
 
 
 class Theme(Table, tablename="event_theme"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     key = Varchar(length=40)
     title = Varchar(length=120)
@@ -54,6 +57,7 @@ class Theme(Table, tablename="event_theme"):
 
 
 class AgendaSession(Table, tablename="agenda_session"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     title = Varchar(length=160)
     starts_at = Timestamptz()

@@ -5,6 +5,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -14,6 +15,7 @@ from piccolo.table import Table
 
 
 class Member(Table, tablename="member"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     # Stored lower-cased and trimmed: uniqueness is case-insensitive.
     email = Varchar(length=254, unique=True, index=True)
     name = Varchar(length=120)
@@ -43,6 +45,7 @@ class Member(Table, tablename="member"):
 class AuthToken(Table, tablename="auth_token"):
     """Browser sessions and API tokens; only a SHA-256 of the token is stored."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
     token_hash = Varchar(length=64, unique=True, index=True)
     kind = Varchar(length=10)  # "session" | "api"
@@ -58,6 +61,7 @@ class EmailVerification(Table, tablename="email_verification"):
     `email` is the address the link was sent to: a link for an address the account no longer has is void.
     """
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
     token_hash = Varchar(length=64, unique=True)
     email = Varchar(length=254)
@@ -73,6 +77,7 @@ class PasswordReset(Table, tablename="password_reset"):
     reset also marks that address verified, so it must be the account's address still).
     """
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
     token_hash = Varchar(length=64, unique=True)
     email = Varchar(length=254)
@@ -88,6 +93,7 @@ class RateLimitBucket(Table, tablename="rate_limit_bucket"):
     Times are whole epoch seconds: the atomic upsert is plain integer SQL on both engines.
     """
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     key = Varchar(length=64, unique=True)
     bucket = Varchar(length=40)
     window_start = BigInt()

@@ -12,6 +12,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -27,6 +28,7 @@ from ticketing.tables import Attendee
 class ThemeRanking(Table, tablename="theme_ranking"):
     """One ticket holder's ranking of the event's themes, most preferred first (a JSON list of keys)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, unique=True)
     themes = Text(default="[]")
@@ -36,6 +38,7 @@ class ThemeRanking(Table, tablename="theme_ranking"):
 class BreakoutPlan(Table, tablename="breakout_plan"):
     """The breakout plan of one event: the settings it was generated with and its publication state."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
     rounds = SmallInt()
     min_size = SmallInt(default=4)
@@ -60,6 +63,7 @@ class BreakoutGroup(Table, tablename="breakout_group"):
     member overlap) and publications. Rows are never deleted while the plan lives (`active` goes false),
     so an id is never reused for another group."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     plan = ForeignKey(references=BreakoutPlan, on_delete=OnDelete.cascade, index=True)
     round_number = SmallInt()  # 1-based, as in the agenda
     theme_key = Varchar(length=40)
@@ -73,6 +77,7 @@ class BreakoutGroup(Table, tablename="breakout_group"):
 class BreakoutPlacement(Table, tablename="breakout_placement"):
     """Draft: which group a ticket holder is in for one round (unique per plan, place and round)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     plan = ForeignKey(references=BreakoutPlan, on_delete=OnDelete.cascade, index=True)
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, index=True)
     round_number = SmallInt()
@@ -82,6 +87,7 @@ class BreakoutPlacement(Table, tablename="breakout_placement"):
 class BreakoutPin(Table, tablename="breakout_pin"):
     """A facilitator's decision that a ticket holder is in a theme (and group) in one round."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     plan = ForeignKey(references=BreakoutPlan, on_delete=OnDelete.cascade, index=True)
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, index=True)
     round_number = SmallInt()
@@ -98,6 +104,7 @@ class PublishedBreakout(Table, tablename="published_breakout"):
     re-publish, so calendar items stay byte-stable across renders and change exactly when they should.
     """
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     plan = ForeignKey(references=BreakoutPlan, on_delete=OnDelete.cascade, index=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, index=True)

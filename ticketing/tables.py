@@ -13,6 +13,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -27,6 +28,7 @@ from members.tables import Member
 class TicketOrder(Table, tablename="ticket_order"):
     """One duo: a buyer and a companion, taken, paid, cancelled and refunded together."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
     buyer = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
     # See ticketing.rules.ORDER_STATUSES; only pending_payment and paid hold a seat.
@@ -50,6 +52,7 @@ class Attendee(Table, tablename="ticket_attendee"):
     """A place in a duo (role buyer or companion). `live` while its order holds a seat and the place is
     not voided; a partial unique index on (event, email) WHERE live keeps one live place per person."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
     role = Varchar(length=10)  # buyer | companion
@@ -70,6 +73,7 @@ class Attendee(Table, tablename="ticket_attendee"):
 
 
 class Ticket(Table, tablename="duo_ticket"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     # (Not "ticket": the index on ticket.order would be named "ticket_order", like the orders table.)
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
     # One ticket per place, ever: a second issue for the same place is a unique violation.
@@ -84,6 +88,7 @@ class Ticket(Table, tablename="duo_ticket"):
 class StripeEvent(Table, tablename="stripe_event"):
     """Every Stripe event id handled, stored once: a duplicate or replay finds its id and does nothing."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     stripe_id = Varchar(length=255, unique=True)
     type = Varchar(length=80)
     order_id = Integer(null=True, default=None)
@@ -94,6 +99,7 @@ class StripeEvent(Table, tablename="stripe_event"):
 class Refund(Table, tablename="ticket_refund"):
     """A refund of one payment. Unique per PaymentIntent: the same payment is never refunded twice."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
     payment_intent_id = Varchar(length=255, unique=True)
     amount_cents = Integer()
@@ -110,6 +116,7 @@ class Refund(Table, tablename="ticket_refund"):
 class OrderLog(Table, tablename="ticket_order_log"):
     """Every change to an order: who (member, or 'system'/'stripe'), when, what."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
     actor = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)
     actor_label = Varchar(length=20, default="member")  # member | organiser | system | stripe
@@ -121,6 +128,7 @@ class OrderLog(Table, tablename="ticket_order_log"):
 class EligibilityOverride(Table, tablename="eligibility_override"):
     """An organiser admits a companion the rule refuses, by e-mail, with a reason (unique per event)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     email = Varchar(length=254)
     reason = Text()
@@ -131,6 +139,7 @@ class EligibilityOverride(Table, tablename="eligibility_override"):
 class OutboxMail(Table, tablename="mail_outbox"):
     """A mail to send. Composed when it is sent, from the order's state; claimed atomically per worker."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     kind = Varchar(length=30)  # ticket_confirmation | ticket_voided | order_cancelled | email_verification
     # | password_reset
     dedupe_key = Varchar(length=120, unique=True)
