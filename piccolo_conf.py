@@ -36,5 +36,6 @@ APP_REGISTRY = AppRegistry(
         "ticketing.piccolo_app",
         "pairing.piccolo_app",
         "checkin.piccolo_app",
+        "invoicing.piccolo_app",
     ]
 )

@@ -172,6 +172,10 @@ MESSAGES: dict[str, str] = {
     "The Stripe-Signature header is missing, forged or too old.":
         "The Stripe-Signature header is missing, forged or too old.",
     "Unexpected webhook payload: {problem}": "Unexpected webhook payload: {problem}",
+    # --- invoicing ----------------------------------------------------------------------------------
+    "Alleen organisatoren hebben verkoopgegevens.": "Only organisers have seller details.",
+    "Je hebt nog geen verkoopgegevens voor facturen ingevuld.": "You have not entered seller details for invoices yet.",
+    "Vul dit veld in.": "Fill in this field.",
     # --- pairing ------------------------------------------------------------------------------------
     "Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
         "Only facilitators and the organiser of this event may plan the breakouts.",

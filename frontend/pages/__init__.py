@@ -28,6 +28,7 @@ from frontend.pages.account import AccountPages
 from frontend.pages.board import BoardPages
 from frontend.pages.calendar import CalendarPages
 from frontend.pages.common import PAGE_HEADERS
+from frontend.pages.invoicing import InvoicingPages
 from frontend.pages.legal import LegalPages
 from frontend.pages.organiser import OrganiserPages
 from frontend.pages.organiser_sales import OrganiserSalesPages
@@ -37,6 +38,7 @@ from frontend.pages.tickets import TicketPages
 PAGE_CONTROLLERS: list[ControllerRouterHandler] = [PublicPages, AccountPages, OrganiserPages, OrganiserSalesPages,
                                                    BoardPages]
 PAGE_CONTROLLERS += [TicketPages, CalendarPages]  # the attendee and member journeys
+PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organiser's invoice export
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)
 
 

@@ -67,6 +67,7 @@ NOTICES: dict[str, str] = {
     "bevestiging-verstuurd": _("We have sent you a new confirmation e-mail. Open the link in it to confirm your "
                                "address."),
     # the attendee and member journeys (frontend/pages/tickets.py, calendar.py)
+    "factuurgegevens": _("Your invoice details have been saved. Invoices from now on carry them."),
     "besteld": _("Your duo ticket is booked. Your tickets are below and have been e-mailed to you both."),
     "partner": _("Your companion has been changed. They get their own ticket by e-mail."),
     "mijn-duo-geannuleerd": _("Your duo has been cancelled and its places released. Nothing was charged."),

@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.invoicing import seller_body
 from tests.support.members import Members
 
 ROLES = ("anon", "member", "holder", "fac", "other", "owner")  # evaluated in this order: the owner acts last
@@ -148,6 +149,10 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/orders/{order}/payment", signed_in(404, holder=409, owner=403)),
     Row("POST", "/api/v1/orders/{order_c}/cancel", signed_in(404, holder=200, owner=403)),
     Row("POST", "/api/v1/stripe/webhook", every(400), body={"id": "evt_forged", "type": "payment_intent.succeeded"}),
+    # invoicing: seller details (each organiser their own: none yet, entered, then there)
+    Row("GET", "/api/v1/me/seller-details", organisers(404)),
+    Row("PUT", "/api/v1/me/seller-details", organisers(200), body=lambda w: seller_body()),
+    Row("GET", "/api/v1/me/seller-details", organisers(200)),
     # theme rankings and breakouts
     Row("GET", "/api/v1/events/{open}/themes/ranking", every(200)),
     Row("GET", "/api/v1/tickets/{code}/ranking", every(200)),

@@ -27,8 +27,9 @@ PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-verget
 
 
 def organiser_pages(slug: str) -> list[str]:
-    return ["/organiseren", "/organiseren/nieuw", f"/organiseren/{slug}", f"/organiseren/{slug}/deelnemers",
-            f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}", "/mijn/tickets", "/mijn/agenda", "/profiel"]
+    return ["/organiseren", "/organiseren/nieuw", "/organiseren/factuurgegevens", f"/organiseren/{slug}",
+            f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}", "/mijn/tickets",
+            "/mijn/agenda", "/profiel"]
 
 
 def facilitator_pages(slug: str) -> list[str]:

@@ -1,0 +1,97 @@
+"""Invoicing pages: the organiser's seller details (entered once), the buyer's invoices and credit notes as PDF
+("Mijn tickets"), and the organiser's export of an event's invoices (ZIP, CSV).
+
+Every handler calls one use case of invoicing (sellers, billing, issuing, exports); a ``DomainError`` becomes a
+message next to the field it concerns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from core.auth import requires_organiser, signed_in
+from core.errors import DomainError
+from frontend.forms import _
+from frontend.i18n import gettext, request_language
+from frontend.pages.common import FormBody, page, page_message, redirect, text
+from invoicing import sellers
+from invoicing.rules import VatRate
+from invoicing.schemas import SellerIn
+
+SELLER_FIELDS = ("legal_name", "address", "postcode", "town", "country", "kvk_number", "btw_number", "iban",
+                 "vat_rate", "exemption_text")
+VAT_RATE_LABELS: dict[str, str] = {
+    "21": _("21 % (standard rate)"),
+    "9": _("9 % (reduced rate, e.g. admission to cultural events)"),
+    "0": _("0 %"),
+    "exempt": _("Exempt from BTW (give the legal ground below)"),
+}
+# Problem codes -> what we tell people on the forms (English msgids, Dutch in the catalogue).
+FRIENDLY: dict[str, str] = {
+    "invalid_btw_number": _("This is not a valid Dutch BTW number (such as NL123456789B01)."),
+    "invalid_vat_number": _("This is not a valid VAT number (with its country code, such as NL123456789B01)."),
+    "invalid_kvk_number": _("A KvK number has eight digits."),
+    "invalid_iban": _("This is not a valid IBAN."),
+    "invalid_postcode": _("This is not a valid postcode (such as 1234 AB)."),
+}
+
+
+def friendly(exc: DomainError, lang: str) -> str:
+    message = FRIENDLY.get(exc.code)
+    return gettext(lang, message) if message else page_message(exc, lang)
+
+
+def seller_from_form(data: dict[str, Any], lang: str) -> tuple[SellerIn | None, dict[str, str], dict[str, str]]:
+    """(details or None, the form as typed, errors) from the posted seller form."""
+    form = {name: text(data, name) for name in SELLER_FIELDS}
+    form["country"] = (form["country"] or "NL").upper()
+    errors = {name: gettext(lang, _("Fill in this field.")) for name in ("legal_name", "address", "postcode", "town",
+                                                                         "kvk_number") if not form[name]}
+    if form["vat_rate"] not in {r.value for r in VatRate}:
+        errors["vat_rate"] = gettext(lang, _("Choose the BTW rate of your tickets."))
+    if errors:
+        return None, form, errors
+    try:
+        details = msgspec.convert(form, SellerIn)
+    except msgspec.ValidationError:
+        return None, form, {"form": gettext(lang, _("Some fields are too long or not valid."))}
+    return details, form, {}
+
+
+class InvoicingPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/organiseren/factuurgegevens", name="seller_details", guards=[requires_organiser])
+    async def seller_page(self, request: Request[Any, Any, Any]) -> Template:
+        try:
+            saved = msgspec.to_builtins(await sellers.get_seller_details(signed_in(request)))
+        except DomainError:
+            saved = {"country": "NL", "vat_rate": "21"}
+        form = {name: str(saved.get(name) or "") for name in SELLER_FIELDS}
+        return self._seller_page(request, form, {})
+
+    @post("/organiseren/factuurgegevens", name="seller_details_save", guards=[requires_organiser])
+    async def seller_save(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+        lang = request_language(request)
+        details, form, errors = seller_from_form(data, lang)
+        if details is not None:
+            try:
+                await sellers.save_seller_details(signed_in(request), details)
+            except DomainError as exc:
+                errors = {exc.field if exc.field in SELLER_FIELDS else "form": friendly(exc, lang)}
+            else:
+                return redirect("/organiseren/factuurgegevens", "factuurgegevens")
+        return self._seller_page(request, form, errors, status_code=422)
+
+    @staticmethod
+    def _seller_page(request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str],
+                     status_code: int = 200) -> Template:
+        lang = request_language(request)
+        return page(request, "organiser/seller.html", status_code=status_code, form=form, errors=errors,
+                    vat_rates=[(rate, gettext(lang, label)) for rate, label in VAT_RATE_LABELS.items()],
+                    active_nav="organise")
