@@ -22,7 +22,7 @@ async def attendee_list(actor: Principal, slug: str) -> dict[str, Any]:
     orders = await TicketOrder.select().where(
         (TicketOrder.event == event["id"]) & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))
     ).order_by(TicketOrder.id)
-    views = await order_views(orders)
+    views = await order_views(orders, organiser=True)
     overrides = await EligibilityOverride.select().where(EligibilityOverride.event == event["id"])
     creators = {o["created_by"] for o in overrides if o["created_by"]}
     names = {m["id"]: m["name"] for m in await Member.select(Member.id, Member.name).where(

@@ -86,7 +86,7 @@ async def organiser_cancel_order(actor: Principal, slug: str, order_id: int, rea
         await state.log_change(order_id, Actor(actor.id, "organiser"), "note", now, reason=reason)
     if before is not None:
         await _after_cancel(before, refund_id)
-    return await order_view(order_id)
+    return await order_view(order_id, organiser=True)
 
 
 async def cancel_event_orders(actor: Principal | None, event_id: int, now: datetime | None = None) -> int:

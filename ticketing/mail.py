@@ -2,7 +2,9 @@
 
 Pure: plain dataclasses in, an `email.message.EmailMessage` out; no I/O and no clock reads (the caller
 passes the .ics bytes in, and the mailer adds the Date header when it sends). Both people of a duo get
-their own copy, addressed to them, in their own language (Dutch unless they prefer English).
+their own mail, addressed to them, in their own language (Dutch unless they prefer English), with their OWN
+ticket code and QR code only: a door code is a bearer secret of one person, so the partner's never travels in
+a mail (the partner is named, nothing more).
 
 Shape of the message, chosen so that every client shows something sensible:
 
@@ -10,9 +12,8 @@ Shape of the message, chosen so that every client shows something sensible:
     ├── multipart/alternative
     │   ├── text/plain                 (all facts, codes as text: for text-only clients and screen readers)
     │   └── multipart/related
-    │       ├── text/html              (<img src="cid:…"> for each QR code)
-    │       ├── image/png  buyer's QR  (inline)
-    │       └── image/png  companion's QR (inline)
+    │       ├── text/html              (<img src="cid:…"> for the QR code)
+    │       └── image/png  the addressee's own QR code (inline)
     └── text/calendar                  (the event as an .ics attachment)
 """
 
@@ -122,9 +123,9 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "intro_companion": "{buyer} heeft een duoticket gekocht voor {title} en neemt jou mee.",
         "when": "Wanneer",
         "where": "Waar",
-        "tickets": "Tickets",
+        "ticket": "Je ticket",
         "ticket_of": "Ticket van {name}",
-        "scan": "Iedereen laat bij de ingang zijn of haar eigen QR-code zien.",
+        "scan": "Laat deze QR-code bij de ingang zien. {partner} krijgt een eigen ticket met een eigen code.",
         "calendar": "In de bijlage vind je het evenement voor je agenda ({filename}).",
         "manage": "Je ticket bekijken of wijzigen: {url}",
         "manage_link": "Je ticket bekijken of wijzigen",
@@ -139,9 +140,9 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "intro_companion": "{buyer} has bought a duo ticket for {title} and is taking you along.",
         "when": "When",
         "where": "Where",
-        "tickets": "Tickets",
+        "ticket": "Your ticket",
         "ticket_of": "Ticket for {name}",
-        "scan": "At the entrance, each of you shows your own QR code.",
+        "scan": "Show this QR code at the entrance. {partner} gets a ticket of their own, with its own code.",
         "calendar": "The event is attached for your calendar ({filename}).",
         "manage": "View or change your ticket: {url}",
         "manage_link": "View or change your ticket",
@@ -160,7 +161,7 @@ def build_ticket_confirmation(
     organisation: str = "Nieuw Geluid",
     message_id: str | None = None,
 ) -> EmailMessage:
-    """The confirmation for `data.recipient`, with both names, both codes (text and QR) and the .ics.
+    """The confirmation for `data.recipient`: both names, the addressee's own code (text and QR) and the .ics.
 
     `message_id` may be passed to make the message reproducible (the outbox stores it, so a resend
     keeps the same Message-ID and clients can de-duplicate); by default a fresh one is made.
@@ -181,8 +182,8 @@ def build_ticket_confirmation(
     else:
         subject = texts["subject_companion"].format(buyer=buyer_name, title=title)
         intro = texts["intro_companion"].format(buyer=buyer_name, title=title)
-    # The addressee's own ticket first: it is the one they will show at the door.
-    people = [data.buyer, data.companion] if data.recipient == "buyer" else [data.companion, data.buyer]
+    partner_name = companion_name if data.recipient == "buyer" else buyer_name
+    scan = texts["scan"].format(partner=partner_name[:1].upper() + partner_name[1:])
 
     message = EmailMessage()
     message["Subject"] = subject
@@ -200,10 +201,9 @@ def build_ticket_confirmation(
         f"{texts['when']}: {when}",
         f"{texts['where']}: {', '.join(venue_lines)}",
         "",
-        f"{texts['tickets']}:",
-        *(f"- {_person(person.name) or '-'}: {person.ticket_code}" for person in people),
+        f"{texts['ticket']}: {addressee.ticket_code}",
         "",
-        texts["scan"],
+        scan,
         texts["calendar"].format(filename=ics_filename),
     ]
     if data.manage_url:
@@ -212,14 +212,13 @@ def build_ticket_confirmation(
     message.set_content("\n".join(text_lines) + "\n")
 
     esc = html.escape
-    ticket_blocks = "\n".join(
+    ticket_block = (
         f'<div style="display:inline-block;margin:0 16px 16px 0;text-align:center">'
-        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_person(person.name) or '-'))}"
+        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_person(addressee.name) or '-'))}"
         f"</strong></p>"
-        f'<img src="cid:{_content_id(person.ticket_code, message_id_domain)[1:-1]}" width="200" height="200" '
-        f'alt="QR {esc(person.ticket_code)}">'
-        f'<p style="margin:4px 0 0;font-family:monospace;font-size:16px">{esc(person.ticket_code)}</p></div>'
-        for person in people
+        f'<img src="cid:{_content_id(addressee.ticket_code, message_id_domain)[1:-1]}" width="240" height="240" '
+        f'alt="QR {esc(addressee.ticket_code)}">'
+        f'<p style="margin:4px 0 0;font-family:monospace;font-size:16px">{esc(addressee.ticket_code)}</p></div>'
     )
     manage_html = (
         f'<p><a href="{esc(data.manage_url, quote=True)}">'
@@ -238,9 +237,9 @@ def build_ticket_confirmation(
 <tr><th style="text-align:left;padding-right:1em;vertical-align:top">{esc(texts['where'])}</th>
 <td>{'<br>'.join(esc(line) for line in venue_lines)}</td></tr>
 </table>
-<h2 style="font-size:1.1em">{esc(texts['tickets'])}</h2>
-{ticket_blocks}
-<p>{esc(texts['scan'])}</p>
+<h2 style="font-size:1.1em">{esc(texts['ticket'])}</h2>
+{ticket_block}
+<p>{esc(scan)}</p>
 <p>{esc(texts['calendar'].format(filename=ics_filename))}</p>
 {manage_html}
 <p>{esc(texts['closing'])}<br>{esc(organisation)}</p>
@@ -250,15 +249,14 @@ def build_ticket_confirmation(
     message.add_alternative(html_body, subtype="html")
     html_part = message.get_payload()[1]  # type: ignore[index]
     # add_related turns the HTML part into multipart/related with the images beside it.
-    for person in people:
-        html_part.add_related(
-            qr_png(person.ticket_code),
-            maintype="image",
-            subtype="png",
-            cid=_content_id(person.ticket_code, message_id_domain),
-            disposition="inline",
-            filename=f"qr-{re.sub(r'[^A-Za-z0-9.-]', '-', person.ticket_code)}.png",
-        )
+    html_part.add_related(
+        qr_png(addressee.ticket_code),
+        maintype="image",
+        subtype="png",
+        cid=_content_id(addressee.ticket_code, message_id_domain),
+        disposition="inline",
+        filename=f"qr-{re.sub(r'[^A-Za-z0-9.-]', '-', addressee.ticket_code)}.png",
+    )
 
     # Added as bytes (base64) so the CRLF line endings iCalendar requires survive untouched;
     # method=PUBLISH makes calendar clients offer "add to calendar" rather than an RSVP.

@@ -103,8 +103,8 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
 
 async def get_order(actor: Principal, order_id: int) -> dict[str, Any]:
     """One order, for its buyer and the event's organiser."""
-    row, _ = await access.visible_order(actor, order_id)
-    return (await order_views([row]))[0]
+    row, is_buyer = await access.visible_order(actor, order_id)
+    return (await order_views([row], organiser=not is_buyer))[0]
 
 
 async def list_my_orders(actor: Principal) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """How an order, its places and an eligibility exception are shown: to the buyer, the organiser and the API.
 
 Reads only. A place never shows its birth date: it served the companion rule alone (see
-ticketing.jobs.erase_birth_dates); the outcome (basis and reasons) is what stays.
+ticketing.jobs.erase_birth_dates); the outcome (basis and reasons) is what stays. The buyer never sees the
+companion's ticket code (a door code is one person's bearer secret, issue 15): only whether it is valid. The
+organiser, who runs the door, sees both.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def _without_override_reason(text: str, marker: str, replacement: str) -> str:
     return text.split(marker, 1)[0] + replacement if marker in text else text
 
 
-def place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]], *, with_code: bool = True
+               ) -> dict[str, Any]:
     ticket = next((t for t in tickets if t["attendee"] == row["id"]), None)
     reason_nl = _without_override_reason(row["eligibility_reason_nl"], " Toegelaten door de organisator:", " "
                                          + OVERRIDE_NL)
@@ -38,13 +41,14 @@ def place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]]) -> 
         "eligibility_basis": row["eligibility_basis"], "eligibility_reason_nl": reason_nl,
         "eligibility_reason_en": reason_en, "override_id": row["override_id"],
         "live": bool(row["live"]), "voided_at": as_utc(row["voided_at"]),
-        "ticket_code": ticket["code"] if ticket else None,
+        "ticket_code": ticket["code"] if ticket and with_code else None,
         "ticket_status": ticket["status"] if ticket else None,
     }
 
 
-async def order_views(orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Each order with its event, both current places, former companions, deadlines and what may be done."""
+async def order_views(orders: Sequence[Mapping[str, Any]], *, organiser: bool = False) -> list[dict[str, Any]]:
+    """Each order with its event, both current places, former companions, deadlines and what may be done. The
+    companions' ticket codes only for the `organiser` (the buyer sees their own code and the companion's status)."""
     if not orders:
         return []
     ids = [o["id"] for o in orders]
@@ -72,8 +76,9 @@ async def order_views(orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
                       "starts_at": as_utc(event["starts_at"]), "timezone": event["timezone"]},
             "buyer": place_view(buyer, own_tickets),
-            "companion": place_view(current, own_tickets),
-            "former_companions": [place_view(p, own_tickets) for p in companions if p is not current],
+            "companion": place_view(current, own_tickets, with_code=organiser),
+            "former_companions": [place_view(p, own_tickets, with_code=organiser)
+                                  for p in companions if p is not current],
             "change_deadline": change_by, "refund_deadline": refund_by,
             "can_change_companion": live and rules.can_change_companion(now, change_by),
             "can_cancel": order["status"] == rules.PENDING
@@ -82,11 +87,11 @@ async def order_views(orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return out
 
 
-async def order_view(order_id: int) -> dict[str, Any]:
+async def order_view(order_id: int, *, organiser: bool = False) -> dict[str, Any]:
     row = await TicketOrder.select().where(TicketOrder.id == order_id).first()
     if row is None:
         raise OrderNotFound("Deze bestelling bestaat niet.")
-    return (await order_views([row]))[0]
+    return (await order_views([row], organiser=organiser))[0]
 
 
 def override_view(row: Mapping[str, Any], names: Mapping[int, str]) -> dict[str, Any]:

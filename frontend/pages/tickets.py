@@ -177,6 +177,14 @@ async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
     return ranking if ranking.available else None
 
 
+def own_qr(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The buyer's own QR code on their order card, once paid (the companion's code is theirs alone)."""
+    buyer = order["buyer"]
+    if order["status"] != PAID or buyer["ticket_status"] != "valid" or not buyer["ticket_code"]:
+        return None
+    return qr_image(buyer["ticket_code"])
+
+
 async def _ranking(user: Principal, order: Mapping[str, Any]) -> RankingOut | None:
     """The buyer's own theme ranking for a paid order (None when there is nothing to rank)."""
     if order["status"] != PAID:
@@ -334,7 +342,8 @@ class TicketPages(Controller):
         order = await get_order(user, order_id)
         if order["status"] == PENDING:
             return Response("", status_code=204, media_type=MediaType.HTML)
-        order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID)
+        order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID,
+                     qr=own_qr(order))
         return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
                                                         "errors": {}, "lang": request_language(request)})
 
@@ -352,6 +361,7 @@ class TicketPages(Controller):
         orders = await list_my_orders(user)
         for order in orders:
             order["ranking"] = await _ranking(user, order)
+            order["qr"] = own_qr(order)
             order["polling"] = order["status"] == PENDING and waiting == str(order["id"]) \
                 and bool(order["payment_intent_id"])
         invited = await _invitations(user)

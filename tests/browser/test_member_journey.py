@@ -1,6 +1,6 @@
 """The member journey in Chromium, desktop and 390×844 phone: "my agenda" and the community's theme chart.
 
-A member books a duo for a FREE hackathon (no payment step: straight to "my tickets" with both codes) and ranks
+A member books a duo for a FREE hackathon (no payment step: straight to "my tickets" with their own code) and ranks
 the themes; two more duos (through the API) rank too. Before the groups are published, /mijn/agenda says so;
 the facilitator then generates, sets rooms and publishes (API). The member subscribes (Apple webcal, Google,
 Outlook links for the community feed), downloads the .ics, makes a personal link (shown once; the feed answers
@@ -49,7 +49,7 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         expect(page.locator(".ticket-box")).to_contain_text("Gratis")
 
-        # A free event: booking goes straight to "my tickets", paid, with both codes.
+        # A free event: booking goes straight to "my tickets", paid, with the buyer's own code and QR code.
         me.will_navigate()
         page.get_by_role("link", name="Koop een duoticket").click()
         fill_companion(page, name="Lotte Smit", email=f"lotte.{me.device}@example.nl",
@@ -61,7 +61,8 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
         expect(page.get_by_role("status").first).to_contain_text("Je duoticket is geboekt")
         ticket = page.locator("article.order", has_text=title)
         expect(ticket.locator(".badge", has_text="Betaald")).to_be_visible()
-        expect(ticket.locator("code")).to_have_count(2)
+        expect(ticket.locator("code")).to_have_count(1)
+        expect(ticket.locator(".ticket-qr img")).to_be_visible()
         ticket.get_by_label("Keuze 1").select_option(label="Keurmerk")
         me.will_navigate()
         ticket.get_by_role("button", name="Voorkeur opslaan").click()

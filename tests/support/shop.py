@@ -88,3 +88,13 @@ async def held_order(shop: Shop, slug: str, buyer: dict[str, Any], **companion: 
     response = await shop.order(slug, buyer, **companion)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def ticket_codes(order_id: int) -> dict[str, str]:
+    """role → the ticket code of the order's current (unvoided) places, read from the database: the buyer's view
+    never shows the companion's code (issue 15), and a test sometimes needs it."""
+    from ticketing.tables import Ticket
+
+    rows = await Ticket.select(Ticket.code, Ticket.attendee.role.as_alias("role")).where(
+        (Ticket.order == order_id) & Ticket.attendee.voided_at.is_null())
+    return {r["role"]: r["code"] for r in rows}

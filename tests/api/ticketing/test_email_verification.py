@@ -18,6 +18,7 @@ import pytest
 from settings import Settings
 from tests.support.breakouts import Board, order_duo, seed_duos
 from tests.support.members import Members, sign_up
+from tests.support.shop import ticket_codes
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.anyio
@@ -62,7 +63,7 @@ async def test_an_unverified_account_with_a_companions_email_sees_nothing_until_
     buyer = await members.create(email="kim.koper@example.nl", name="Kim Koper", verified=False)
     order = await order_duo(client, buyer, slug, {"name": "Sam Jong", "email": "sam.jong@example.nl",
                                                   "industry": "retail", "organisation": "Bakkerij"})
-    companion_code = order["companion"]["ticket_code"]
+    companion_code = (await ticket_codes(order["id"]))["companion"]
     await seed_duos(board.event["id"], 12)
     await board.generate(seed=3)
     await board.call("POST", "/publish")

@@ -15,7 +15,7 @@ import pytest
 
 from settings import Settings
 from tests.support.members import Members, quick_members
-from tests.support.shop import Shop
+from tests.support.shop import Shop, ticket_codes
 from tests.support.smtp import SmtpSink
 
 pytestmark = [
@@ -224,7 +224,11 @@ async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.A
     assert response.status_code == 201, response.text
     order = response.json()
     assert order["status"] == "paid" and order["expires_at"] is None and order["amount_cents"] == 0
-    codes = [order["buyer"]["ticket_code"], order["companion"]["ticket_code"]]
+    # The buyer sees their own code and that their companion's ticket is valid, never the companion's code.
+    assert order["companion"]["ticket_code"] is None and order["companion"]["ticket_status"] == "valid"
+    by_role = await ticket_codes(order["id"])
+    assert by_role["buyer"] == order["buyer"]["ticket_code"]
+    codes = [by_role["buyer"], by_role["companion"]]
     assert all(is_ticket_code(c) for c in codes) and codes[0] != codes[1]
     assert await outbox.send_outbox(settings) == 2
     assert await outbox.send_outbox(settings) == 0  # never twice
@@ -233,8 +237,8 @@ async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.A
     for mail in mails:
         msg = mail.message
         assert any(p.get_content_type() == "text/calendar" for p in msg.iter_attachments())
-        text = msg.get_body(("plain",)).get_content()
-        assert codes[0] in text and codes[1] in text
+        own, other = (codes[0], codes[1]) if mail.rcpt_tos == [buyer["email"]] else (codes[1], codes[0])
+        assert own in msg.get_body(("plain",)).get_content() and other not in msg.as_string()
     assert await tickets.live_ticket_event_ids(buyer["id"]) == [event["id"]]
 
 
@@ -246,7 +250,7 @@ async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, 
     b1, b2 = await quick_members(2)
     order = (await shop.order(event["slug"], b1, email="oud@example.nl")).json()
     await outbox.send_outbox(settings)
-    old_code = order["companion"]["ticket_code"]
+    old_code = (await ticket_codes(order["id"]))["companion"]
     taken = await shop.order(event["slug"], b2, email="bezet@example.nl")
     assert taken.status_code == 201
     clash = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b1["headers"],
@@ -260,7 +264,8 @@ async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, 
                                json={"name": "Nieuw", "email": "nieuw@example.nl", "industry": "education"})
     assert changed.status_code == 200, changed.text
     view = changed.json()
-    assert view["companion"]["email"] == "nieuw@example.nl" and view["companion"]["ticket_code"] != old_code
+    assert view["companion"]["email"] == "nieuw@example.nl" and view["companion"]["ticket_code"] is None
+    assert (await ticket_codes(order["id"]))["companion"] != old_code
     assert view["former_companions"][0]["ticket_status"] == "void"
     assert view["buyer"]["ticket_code"] == order["buyer"]["ticket_code"]
     # The old companion is free to come with someone else now.
