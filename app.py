@@ -36,6 +36,7 @@ from frontend.assets import create_static_router, create_template_config
 from frontend.i18n import create_language_router
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
+from ideas.api import ROUTERS as IDEAS_ROUTERS
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
 from members.api import AuthController, MemberController
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[healthz, AuthController, MemberController, EventController, *TICKETING_ROUTERS,
-                        *PAIRING_ROUTERS, *INVOICING_ROUTERS,
+                        *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS,
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},

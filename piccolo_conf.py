@@ -37,5 +37,6 @@ APP_REGISTRY = AppRegistry(
         "pairing.piccolo_app",
         "checkin.piccolo_app",
         "invoicing.piccolo_app",
+        "ideas.piccolo_app",
     ]
 )

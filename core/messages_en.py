@@ -207,6 +207,28 @@ MESSAGES: dict[str, str] = {
         "Attendee {attendee} has no group in round {round}.",
     "Hoogstens 120 tekens.": "At most 120 characters.",
     "Groep {theme} #{group} bestaat niet in {where}.": "Group {theme} #{group} does not exist in {where}.",
+    # --- ideas --------------------------------------------------------------------------------------
+    "Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren.":
+        "Only the organiser of this event can manage its ideas and votes.",
+    "De organisator toont de ideeën alleen aan deelnemers van dit evenement.":
+        "The organiser shows the ideas to attendees of this event only.",
+    "Geef je idee een titel.": "Give your idea a title.",
+    "De titel is te lang (hoogstens 120 tekens).": "The title is too long (at most 120 characters).",
+    "De pitch is te lang (hoogstens 2000 tekens).": "The pitch is too long (at most 2000 characters).",
+    "Een link begint met http:// of https:// en heeft een adres.":
+        "A link starts with http:// or https:// and has an address.",
+    "{email} heeft geen ticket voor dit evenement.": "{email} has no ticket for this event.",
+    "Ideeën indienen kan nog niet: het venster is nog niet open.":
+        "Ideas cannot be submitted yet: the window is not open yet.",
+    "Het venster voor ideeën is gesloten.": "The window for ideas is closed.",
+    "Dit idee bestaat niet.": "This idea does not exist.",
+    "Alleen de indieners van dit idee kunnen het wijzigen.": "Only the authors of this idea can change it.",
+    "Over dit idee wordt gestemd: het verandert niet meer.": "This idea is being voted on: it no longer changes.",
+    "Het venster sluit na het openen.": "The window closes after it opens.",
+    "Elk criterium heeft een eigen sleutel.": "Each criterion needs its own key.",
+    "Dit criterium of gewicht kan niet.": "This criterion or weight is not possible.",
+    "De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al gestemd of gescoord.":
+        "The criteria and weights were published in advance and no longer change: votes or scores have been given.",
     # --- frontend -----------------------------------------------------------------------------------
     "Dit ticket bestaat niet.": "This ticket does not exist.",
 }

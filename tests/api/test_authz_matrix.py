@@ -87,6 +87,7 @@ def _signup() -> dict[str, Any]:
 
 
 RANKING = {"themes": ["keurmerk", "imago", "mens-in-klantcontact"]}
+IDEA = {"theme": "keurmerk", "title": "Een keurmerk dat klanten zien"}
 ORGANISER_SEES = frozenset({"owner"})
 
 MATRIX: list[Row] = [
@@ -128,6 +129,16 @@ MATRIX: list[Row] = [
     # theme rankings: before the order rows below, after which every signed-in role holds a ticket for {open}
     Row("GET", "/api/v1/events/{open}/ranking", signed_in(403, holder=200)),  # no_ticket
     Row("PUT", "/api/v1/events/{open}/ranking", signed_in(403, holder=200), body=RANKING),
+    # ideas: the matrix events have no agenda, so the window is the event itself (not yet open: 409 for a holder)
+    Row("GET", "/api/v1/events/{open}/ideas", every(200)),
+    Row("GET", "/api/v1/events/{draft}/ideas", {**every(404), "owner": 200}),
+    Row("POST", "/api/v1/events/{open}/ideas", signed_in(403, holder=409), body=IDEA),  # no_ticket, window
+    Row("GET", "/api/v1/events/{open}/ideas/1", every(404)),  # idea_not_found
+    Row("PATCH", "/api/v1/events/{open}/ideas/1", signed_in(404), body={"title": "Anders"}),
+    Row("GET", "/api/v1/events/{open}/ideas/1/versions", every(404)),
+    Row("GET", "/api/v1/events/{open}/ideas/settings", organisers(200, 403)),
+    Row("PUT", "/api/v1/events/{open}/ideas/settings", organisers(200, 403), body={"wall": "public"}),
+    Row("PUT", "/api/v1/events/{draft}/ideas/settings", signed_in(404, owner=200), body={}),
     # ticketing
     Row("POST", "/api/v1/events/{open}/orders", signed_in(201, holder=409), body=lambda w: _companion()),
     Row("POST", "/api/v1/events/{open}/eligibility-check", every(200),

@@ -22,7 +22,7 @@ from frontend.pages.common import field_errors, page_message
 from members.rules import password_problem
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "invoicing", "core", "frontend")
+SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "invoicing", "ideas", "core", "frontend")
 # Not DomainErrors themselves, but their messages become one: events.service re-raises an EventRuleError as
 # InvalidInput(exc.message); events.service._refuse(actor, row, message) raises Forbidden(message);
 # members.service raises password_problem()'s answer (or its _zxcvbn_hint()) as InvalidInput.
@@ -35,6 +35,7 @@ FORWARDED: set[tuple[str, str]] = {
     ("events/service.py", "message"),  # _refuse
     ("members/service.py", "weak"),  # password_problem
     ("pairing/board.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
+    ("ideas/settings.py", "exc.message"),  # EventRuleError of a window time
     ("ticketing/companions.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
     ("ticketing/companions.py", "rejection"),
 }
