@@ -20,6 +20,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -35,6 +36,7 @@ from ticketing.tables import Attendee
 class IdeaSettings(Table, tablename="idea_settings"):
     """The organiser's choices for an event's ideas (a missing row means every default)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
     opens_at = Timestamptz(null=True, default=None)  # None: the start of the first breakout round
     closes_at = Timestamptz(null=True, default=None)  # None: the pitches (ideas.rules.default_window)
@@ -48,6 +50,7 @@ class IdeaSettings(Table, tablename="idea_settings"):
 
 
 class Idea(Table, tablename="idea"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     theme_key = Varchar(length=40)
     title = Varchar(length=120)
@@ -62,6 +65,7 @@ class Idea(Table, tablename="idea"):
 class IdeaAuthor(Table, tablename="idea_author"):
     """A ticket holder behind an idea (unique per idea and place). Authors may edit the idea."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     idea = ForeignKey(references=Idea, on_delete=OnDelete.cascade, index=True)
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, index=True)
     position = SmallInt(default=0)
@@ -70,6 +74,7 @@ class IdeaAuthor(Table, tablename="idea_author"):
 class IdeaVersion(Table, tablename="idea_version"):
     """Every version of an idea as it was saved, with who saved it and when (unique per idea and number)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     idea = ForeignKey(references=Idea, on_delete=OnDelete.cascade, index=True)
     version = Integer()
     theme_key = Varchar(length=40)
@@ -85,6 +90,7 @@ class IdeaVersion(Table, tablename="idea_version"):
 class IdeaVote(Table, tablename="idea_vote"):
     """A vote on the ideas of one theme (`theme_key`) or of all themes (""), with its method, fixed at opening."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     theme_key = Varchar(length=40, default="")
     method = Varchar(length=12)  # ideas.rules.Method: approval | borda
@@ -106,6 +112,7 @@ class VoteParticipation(Table, tablename="idea_vote_participation"):
     """Who has voted in a vote: one row per ticket place (unique), nothing else. Deliberately no time and no
     reference to the ballot."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     vote = ForeignKey(references=IdeaVote, on_delete=OnDelete.cascade, index=True)
     # set null, not cascade: a place erased later still counts as having voted, so ballots = participations.
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.set_null, null=True, default=None)
@@ -124,6 +131,7 @@ class Ballot(Table, tablename="idea_ballot"):
 class Juror(Table, tablename="idea_juror"):
     """A member on the event's jury (unique per event and member); their scores are shown by name."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=160)
@@ -134,6 +142,7 @@ class Juror(Table, tablename="idea_juror"):
 class JuryScore(Table, tablename="idea_jury_score"):
     """One juror's score for one criterion of one idea (unique per juror, idea and criterion)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     juror = ForeignKey(references=Juror, on_delete=OnDelete.cascade, index=True)
     idea = ForeignKey(references=Idea, on_delete=OnDelete.cascade, index=True)
     criterion = Varchar(length=40)
