@@ -19,6 +19,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import CLIPluginProtocol
 
+from checkin.api import ROUTERS as CHECKIN_ROUTERS
 from core import db, jobs, ratelimit
 from core.auth import AuthenticationMiddleware
 from core.edge import RequestEdgeMiddleware
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[healthz, AuthController, MemberController, EventController, *TICKETING_ROUTERS,
-                        *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS,
+                        *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS, *CHECKIN_ROUTERS,
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},

@@ -111,10 +111,19 @@ def scan_time(claimed: datetime | None, now: datetime, max_age: timedelta = MAX_
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """A check-in as stored or as asked for: when, on which phone."""
+    """A check-in as stored or as asked for: when, on which phone, and the phone's own id for it (may be empty)."""
 
     scanned_at: datetime
     device: str
+    ref: str = ""
+
+    def is_same(self, other: Scan) -> bool:
+        """The same scan: the phone's id for it matches (when given), or the same phone at the same time."""
+        if self.device != other.device:
+            return False
+        if self.ref and other.ref:
+            return self.ref == other.ref
+        return self.scanned_at == other.scanned_at
 
 
 class Collision(StrEnum):
@@ -128,7 +137,7 @@ class Collision(StrEnum):
 def reconcile(existing: Scan, incoming: Scan) -> Collision:
     """Two phones that checked in one ticket (both offline, or one offline and one online) end in one check-in:
     the earliest. A tie keeps the one that reached the server first, so the answer never flips back and forth."""
-    if incoming == existing:
+    if incoming.is_same(existing):
         return Collision.SAME
     if incoming.scanned_at < existing.scanned_at:
         return Collision.EARLIER

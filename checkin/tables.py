@@ -19,6 +19,9 @@ class CheckIn(Table, tablename="door_checkin"):
     # The place the ticket belongs to (pairing's ticket-holder id): who is present, without a join.
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, index=True)
     device = Varchar(length=40)  # the phone's own label ("Deur A"), chosen at the door
+    # The phone's own id for the scan (echoed from the request): the same scan sent again is recognised by it, even
+    # when the phone's clock was ahead and the stored time was moved back to the server's.
+    client_ref = Varchar(length=64, default="")
     scanned_at = Timestamptz()  # when the phone scanned (checkin.rules.scan_time), the time that counts
     received_at = Timestamptz()  # when the server stored it
     checked_in_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)

@@ -229,6 +229,21 @@ MESSAGES: dict[str, str] = {
     "Dit criterium of gewicht kan niet.": "This criterion or weight is not possible.",
     "De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al gestemd of gescoord.":
         "The criteria and weights were published in advance and no longer change: votes or scores have been given.",
+    # --- checkin ------------------------------------------------------------------------------------
+    "Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.":
+        "Only the door, the facilitators and the organiser of this event may check people in.",
+    "Geef een ticketcode of een ticket op (niet allebei).": "Give a ticket code or a ticket (not both).",
+    "Onbekende code: er is geen ticket met deze code.": "Unknown code: there is no ticket with this code.",
+    "Dit ticket is voor een ander evenement: {title} op {day}.":
+        "This ticket is for another event: {title} on {day}.",
+    "Deze code is vervangen op {day}: de koper heeft een andere partner opgegeven.":
+        "This code was replaced on {day}: the buyer named another partner.",
+    "Dit duo is geannuleerd of terugbetaald: dit ticket geldt niet meer.":
+        "This duo was cancelled or refunded: this ticket is no longer valid.",
+    "Dit duo is niet betaald: dit ticket geldt niet.": "This duo has not been paid: this ticket is not valid.",
+    "Dit ticket werd tegelijk op een andere telefoon gescand; scan opnieuw.":
+        "This ticket was scanned on another phone at the same moment; please scan again.",
+    "Deze check-in bestaat niet.": "This check-in does not exist.",
     # --- frontend -----------------------------------------------------------------------------------
     "Dit ticket bestaat niet.": "This ticket does not exist.",
 }

@@ -183,6 +183,16 @@ MATRIX: list[Row] = [
     Row("PUT", "/api/v1/events/{open}/breakouts/rooms", facilitators(404),
         body={"rooms": [{"theme": "imago", "group": 1, "room": "Zaal 2"}]}),
     Row("POST", "/api/v1/events/{open}/breakouts/publish", facilitators(404)),
+    # the door (check-in): the event's organiser and facilitators (and, per event, its door role)
+    Row("POST", "/api/v1/events/{open}/checkins", facilitators(200),
+        body=lambda w: {"device": "Deur A", "code": w.values["code"]}),
+    Row("POST", "/api/v1/events/{open}/checkins/batch", facilitators(200),
+        body=lambda w: {"device": "Deur B", "items": [{"code": w.values["code"], "client_id": "1"}]}),
+    Row("GET", "/api/v1/events/{open}/checkins", facilitators(200)),
+    Row("GET", "/api/v1/events/{open}/checkins/door-list", facilitators(200)),
+    Row("GET", "/api/v1/events/{open}/checkins/missing.csv", facilitators(200)),
+    Row("DELETE", "/api/v1/events/{open}/checkins/999999", facilitators(404)),  # checkin_not_found
+    Row("GET", "/api/v1/events/{draft}/checkins", {**signed_in(404), "owner": 200}),  # a draft: nobody else's
     # calendars
     Row("GET", "/calendar.ics", every(200)),
     Row("HEAD", "/calendar.ics", every(200)),

@@ -22,7 +22,8 @@ from frontend.pages.common import field_errors, page_message
 from members.rules import password_problem
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "invoicing", "ideas", "core", "frontend")
+SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "checkin", "invoicing", "ideas", "core",
+                  "frontend")
 # Not DomainErrors themselves, but their messages become one: events.service re-raises an EventRuleError as
 # InvalidInput(exc.message); events.service._refuse(actor, row, message) raises Forbidden(message);
 # members.service raises password_problem()'s answer (or its _zxcvbn_hint()) as InvalidInput.

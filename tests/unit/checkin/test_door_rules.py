@@ -134,3 +134,10 @@ def test_the_name_search_takes_first_letters_without_accents(query: str, name: s
 
 def test_names_normalise_to_lower_case_without_accents() -> None:
     assert normalise_name("  Sanne  de VRIËS ") == "sanne de vries"
+
+
+def test_a_scan_sent_again_is_recognised_by_the_phones_own_id() -> None:
+    first = Scan(NOW, "Deur A", "scan-17")
+    assert reconcile(first, Scan(NOW + timedelta(seconds=30), "Deur A", "scan-17")) is Collision.SAME  # clock ahead
+    assert reconcile(first, Scan(NOW + timedelta(minutes=5), "Deur A", "scan-18")) is Collision.LATER  # scanned again
+    assert reconcile(first, Scan(NOW, "Deur B", "scan-17")) is Collision.LATER  # another phone's numbering

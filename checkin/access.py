@@ -1,0 +1,42 @@
+"""Who may work the door of an event: the one check every check-in use case and the scanner page go through.
+
+The event's organiser, its facilitators and its door role (`deur`) may check people in; a door role can do that
+and nothing else (no attendee e-mail list, no money, no other events). A draft does not exist for anyone but its
+organiser (the same 404 as everywhere); anyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.errors import Forbidden, NotFound
+from events.service import can_manage, can_view
+from events.tables import Event
+from members.service import Principal
+
+DOOR_ROLES = frozenset({"door", "facilitator"})
+
+
+async def event_roles_of(member_id: int, event_id: int) -> frozenset[str]:
+    """The member's roles for this event (events.team.event_roles_of, docs: ROLES-INTERFACE). Until per-event
+    roles exist, nobody has one: the organiser and facilitators work the door."""
+    return frozenset()
+
+
+def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: frozenset[str]) -> bool:
+    """The event's organiser, facilitators, and whoever holds the event's door (or facilitator) role."""
+    if actor is None:
+        return False
+    return can_manage(actor, dict(event)) or actor.is_facilitator or bool(roles & DOOR_ROLES)
+
+
+async def door_event(actor: Principal | None, slug: str) -> dict[str, Any]:
+    """The event's row for those who may work its door; else not found (a draft, an unknown slug) or forbidden."""
+    row = await Event.select().where(Event.slug == slug).first()
+    if row is None or not can_view(actor, row):
+        raise NotFound("Dit evenement bestaat niet.")
+    roles = await event_roles_of(actor.id, row["id"]) if actor is not None else frozenset()
+    if not may_check_in(actor, row, roles):
+        raise Forbidden("Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.")
+    return row
