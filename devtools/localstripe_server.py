@@ -38,11 +38,28 @@ def _keep_store_in_memory() -> None:
     def dump_nowhere(self: Any) -> None:
         return None
 
-    resources.Store.dump_to_disk = dump_nowhere  # type: ignore[method-assign]
+    resources.Store.dump_to_disk = dump_nowhere
+
+
+def _speak_the_current_api() -> None:
+    """Stripe's API since 2026-09-30 (the stripe SDK pins a later version) refuses `payment_method_types` on a
+    new PaymentIntent with `payment_method_types_no_longer_supported` and takes `allowed_payment_method_types`
+    instead; localstripe knows only the old name. Take the new one, so the app sends what real Stripe accepts."""
+    from localstripe import resources
+
+    create = resources.PaymentIntent._api_create.__func__
+
+    def _api_create(cls: Any, confirm: Any = None, off_session: Any = None, **data: Any) -> Any:
+        if "allowed_payment_method_types" in data:
+            data["payment_method_types"] = data.pop("allowed_payment_method_types")
+        return create(cls, confirm=confirm, off_session=off_session, **data)
+
+    resources.PaymentIntent._api_create = classmethod(_api_create)
 
 
 async def serve(host: str, port: int, access_log: bool = False) -> None:
     _keep_store_in_memory()
+    _speak_the_current_api()
     # Imported after patching so no write can reach the disk, even one made at import time.
     from localstripe.server import app
 

@@ -97,7 +97,7 @@ class StripeGateway:
     async def create_intent(self, order_id: int, amount_cents: int, idempotency_key: str) -> Intent:
         try:
             obj = await self.client.v1.payment_intents.create_async(
-                {"amount": amount_cents, "currency": "eur", "payment_method_types": ["card", "ideal"],
+                {"amount": amount_cents, "currency": "eur", "allowed_payment_method_types": ["card", "ideal"],
                  "metadata": {"order_id": str(order_id)}},
                 {"idempotency_key": idempotency_key},
             )
@@ -117,7 +117,7 @@ class StripeGateway:
         the same idempotency key with the same intent anyway; localstripe ignores the key, so the app looks.
         Prefers a succeeded intent, then the oldest one that is not cancelled."""
         since = int(created_after.timestamp())
-        params: dict[str, Any] = {"limit": 100}
+        params: stripe.params.PaymentIntentListParams = {"limit": 100}
         if not self.settings.stripe_api_base:
             params["created"] = {"gte": since}  # localstripe refuses list filters; it is small, read it all
         found: list[Intent] = []

@@ -20,12 +20,13 @@ pytestmark = [
 
 SECRET = "whsec_test_nieuw_geluid"
 
-# The create call that works against real Stripe and localstripe alike (docs/stack-notes.md):
+# The create call that works against real Stripe (API 2026-09-30 and later refuse `payment_method_types`) and
+# localstripe alike (devtools/localstripe_server.py takes the new name for it; docs/stack-notes.md):
 # no description, receipt_email, automatic_payment_methods or return_url, which localstripe rejects.
 CREATE_PARAMS: stripe.params.PaymentIntentCreateParams = {
     "amount": 9500,
     "currency": "eur",
-    "payment_method_types": ["card"],
+    "allowed_payment_method_types": ["card", "ideal"],
     "metadata": {"order_id": "ord_42"},
 }
 
