@@ -23,15 +23,15 @@ run: $(STAMP)
 test:
 	@started=$$(date +%s.%N); $(MAKE) --no-print-directory setup && NG_TEST_STARTED=$$started bash scripts/test.sh
 
-# The inner loop: ruff, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
+# The inner loop: ruff, mypy, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
 check: $(STAMP)
 	@bash scripts/check.sh $(ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
+	$(PY) scripts/static_checks.py
 
 bench: $(STAMP)
 	@bash scripts/bench.sh
 
 clean:
-	rm -rf $(VENV) var test-results .pytest_cache
+	rm -rf $(VENV) var test-results .pytest_cache .mypy_cache

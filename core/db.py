@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -19,7 +19,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 try:  # asyncpg is only present with PostgreSQL support installed
     from asyncpg.exceptions import UniqueViolationError
 except ImportError:  # pragma: no cover
-    UniqueViolationError = None  # type: ignore[assignment,misc]
+    UniqueViolationError = None
 
 
 def engine() -> Engine:
@@ -36,6 +36,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(value: datetime | str) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | str | None) -> datetime | None:
     """Rows from SQLite may come back naive or as text; normalise to aware UTC."""
     if value is None:

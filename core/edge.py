@@ -20,7 +20,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from core.errors import InvalidInput
 
@@ -114,7 +114,7 @@ class RequestEdgeMiddleware(ASGIMiddleware):
         chunks: list[bytes] = []
         size = 0
         more = True
-        first: Message | None = None
+        first: ReceiveMessage | None = None
         while more:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: hand that on as it came
@@ -135,13 +135,13 @@ class RequestEdgeMiddleware(ASGIMiddleware):
             check_body(content_type, body)
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> ReceiveMessage:
             nonlocal replayed
             if not replayed:
                 replayed = True
                 if first is not None and not chunks:
                     return first
-                return {"type": "http.request", "body": body, "more_body": more}
+                return HTTPRequestEvent(type="http.request", body=body, more_body=more)
             if first is not None:
                 return first
             return await receive()

@@ -236,6 +236,8 @@ class _Text(vText):
     `C:\\Nieuw` would reach every client split over two lines.
     """
 
+    encoding: str  # set by vText.__new__
+
     def to_ical(self) -> bytes:
         escaped = (
             str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
@@ -499,7 +501,7 @@ class _Builder:
         calendar.add("CALSCALE", "GREGORIAN")
         calendar.add("METHOD", "PUBLISH")
         for name, value, parameters in header:
-            calendar.add(name, value, parameters=parameters)
+            calendar.add(name, value, parameters=parameters or {})
         for _key, component in sorted(self.components, key=lambda item: item[0]):
             calendar.add_component(component)
         _add_timezones(calendar, self.spans)

@@ -117,19 +117,19 @@ _STAMP_COLUMNS = (
 def _listed(row: dict[str, Any], now: datetime) -> bool:
     """Whether a feed lists the event: published and not long over, or cancelled recently."""
     if row["status"] == "published":
-        return as_utc(row["ends_at"]) >= now - PAST_RETENTION  # type: ignore[operator]
+        return as_utc(row["ends_at"]) >= now - PAST_RETENTION
     if row["status"] == "cancelled":
         cancelled_at = as_utc(row["cancelled_at"]) or as_utc(row["updated_at"])
-        return now - cancelled_at <= CANCELLED_RETENTION  # type: ignore[operator]
+        return now - cancelled_at <= CANCELLED_RETENTION
     return False
 
 
 def _dropped_at(row: dict[str, Any]) -> datetime | None:
     """When a non-draft event leaves the community feed: a change no remaining row records."""
     if row["status"] == "published":
-        return as_utc(row["ends_at"]) + PAST_RETENTION  # type: ignore[operator]
+        return as_utc(row["ends_at"]) + PAST_RETENTION
     if row["status"] == "cancelled":
-        return (as_utc(row["cancelled_at"]) or as_utc(row["updated_at"])) + CANCELLED_RETENTION  # type: ignore[operator]
+        return (as_utc(row["cancelled_at"]) or as_utc(row["updated_at"])) + CANCELLED_RETENTION
     return None
 
 
@@ -169,9 +169,9 @@ def _calendar_event(row: dict[str, Any], sessions: Sequence[dict[str, Any]], set
         id=row["id"],
         slug=row["slug"],
         title=row["title"],
-        start_utc=as_utc(row["starts_at"]),  # type: ignore[arg-type]
-        end_utc=as_utc(row["ends_at"]),  # type: ignore[arg-type]
-        updated_at=as_utc(row["updated_at"]),  # type: ignore[arg-type]
+        start_utc=as_utc(row["starts_at"]),
+        end_utc=as_utc(row["ends_at"]),
+        updated_at=as_utc(row["updated_at"]),
         description=row["description"],
         timezone=row["timezone"],
         venue_name=row["venue_name"],
@@ -186,9 +186,9 @@ def _calendar_event(row: dict[str, Any], sessions: Sequence[dict[str, Any]], set
             CalendarSession(
                 id=s["id"],
                 title=s["title"],
-                start_utc=as_utc(s["starts_at"]),  # type: ignore[arg-type]
-                end_utc=as_utc(s["ends_at"]),  # type: ignore[arg-type]
-                updated_at=as_utc(s["updated_at"]),  # type: ignore[arg-type]
+                start_utc=as_utc(s["starts_at"]),
+                end_utc=as_utc(s["ends_at"]),
+                updated_at=as_utc(s["updated_at"]),
                 room=s["room"],
                 is_breakout_round=bool(s["is_breakout_round"]),
                 sequence=s["sequence"],

@@ -288,30 +288,30 @@ def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]
             theme["key"] = f"{theme['key'][:36]}-{n + 1}"
 
     agenda, agenda_rows = [], []
-    for row in ef.agenda:
-        if not (row.title or row.start or row.end or row.room):
+    for item in ef.agenda:
+        if not (item.title or item.start or item.end or item.room):
             continue
-        if not row.title:
-            errors[f"agenda-{row.index}-title"] = _("Give this part of the agenda a title.")
+        if not item.title:
+            errors[f"agenda-{item.index}-title"] = _("Give this part of the agenda a title.")
         times = []
         for part in ("start", "end"):
             try:
-                times.append(parse_time(getattr(row, part)))
+                times.append(parse_time(getattr(item, part)))
             except FormError as exc:
-                errors[f"agenda-{row.index}-{part}"] = exc.message
-        if len(times) == 2 and day is not None and row.title:
-            session_day = day + timedelta(days=row.day)
+                errors[f"agenda-{item.index}-{part}"] = exc.message
+        if len(times) == 2 and day is not None and item.title:
+            session_day = day + timedelta(days=item.day)
             entry: dict[str, Any] = {
-                "title": row.title[:160],
+                "title": item.title[:160],
                 "starts_at": datetime.combine(session_day, times[0]),
                 "ends_at": datetime.combine(session_day, times[1]),
-                "room": row.room[:120],
-                "is_breakout_round": row.breakout,
+                "room": item.room[:120],
+                "is_breakout_round": item.breakout,
             }
-            if row.id.isdigit():
-                entry["id"] = int(row.id)
+            if item.id.isdigit():
+                entry["id"] = int(item.id)
             agenda.append(entry)
-            agenda_rows.append(row.index)
+            agenda_rows.append(item.index)
 
     if errors or day is None or start_t is None or end_t is None:
         return None, errors

@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -406,7 +406,9 @@ def _is_foreign_key_violation(exc: BaseException) -> bool:
 _ANONYMISED_PASSWORD_HASH = "!"
 
 
-async def delete_account(member_id: int, password: str, *, now: datetime | None = None) -> str:
+async def delete_account(
+    member_id: int, password: str, *, now: datetime | None = None
+) -> Literal["deleted", "anonymised"]:
     """Delete the member's account after they re-enter their password. Returns "deleted" or "anonymised".
 
     Refused (`live_ticket`) while they hold a live ticket for an event that has not ended: the seat, the

@@ -50,7 +50,7 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
         Ticket.attendee.industry.as_alias("industry"),
         Ticket.attendee.organisation.as_alias("organisation"),
     ).where(
-        (Ticket.status == TicketStatus.VALID) & (Ticket.attendee.live.eq(True))
+        (Ticket.status == TicketStatus.VALID) & Ticket.attendee._.live.eq(True)
         & (Ticket.order.status == PAID)
     )
     if event_id is not None:

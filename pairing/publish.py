@@ -135,7 +135,7 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
         if event is None or session is None or event["status"] == event_rules.EventStatus.DRAFT:
             continue
         cancelled = event["status"] == event_rules.EventStatus.CANCELLED
-        if cancelled and now - (as_utc(event["cancelled_at"]) or as_utc(event["updated_at"])) > CANCELLED_RETENTION:  # type: ignore[operator]
+        if cancelled and now - (as_utc(event["cancelled_at"]) or as_utc(event["updated_at"])) > CANCELLED_RETENTION:
             continue
         stamps = [as_utc(row["updated_at"]), as_utc(session["updated_at"]), as_utc(event["updated_at"])]
         out.append(CalendarBreakout(

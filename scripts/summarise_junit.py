@@ -24,12 +24,12 @@ def minutes(seconds: float) -> str:
 def main(folder: str, started: str | None = None) -> int:
     root = Path(folder)
     junit = root / "junit" if (root / "junit").is_dir() else root
-    times = {}
+    times: dict[str, tuple[float, float, int]] = {}
     for path in sorted((root / "times").glob("*")) if (root / "times").is_dir() else []:
         if path.name.startswith(".") or path.name == "failed":
             continue
-        name, t0, t1, rc = path.read_text().split()
-        times[name] = (float(t0), float(t1), int(rc))
+        name, began, ended, code = path.read_text().split()
+        times[name] = (float(began), float(ended), int(code))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     rows, slow = [], []
     for path in sorted(junit.glob("*.xml"), key=lambda p: times.get(p.stem, (0, 0, 0))[0]):
@@ -43,7 +43,7 @@ def main(folder: str, started: str | None = None) -> int:
         for key in totals:
             totals[key] += counts[key]
         failed = counts["failures"] + counts["errors"]
-        t0, t1, rc = times.get(path.stem, (0.0, 0.0, 0))
+        t0, t1, _rc = times.get(path.stem, (0.0, 0.0, 0))
         rows.append((path.stem, counts["tests"] - failed - counts["skipped"], failed, counts["skipped"], t0, t1))
         slow += [(path.stem, t, name) for t, name in sorted(cases, reverse=True)[:SLOWEST]]
 

@@ -35,15 +35,20 @@ ensure_postgres() {
 # its slowest tests listed; its log printed whole (under a lock, so lanes never interleave) when it ends.
 run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest arguments
   local name=$1 url=$2; shift 2
-  local t0 t1 rc
+  local t0
   t0=$(date +%s.%N)
   TEST_DATABASE_URL="$url" "$PY" -m pytest -q --junitxml="$RESULTS/junit/$name.xml" --durations=8 \
     --durations-min=2 --output="build/playwright/$name" -o cache_dir=".pytest_cache/$name" "$@" \
     >"$RESULTS/logs/$name.log" 2>&1
-  rc=$?
+  finish_group "$name" "$t0" $?
+}
+
+# A group's bookkeeping: its time, a failure noted, its log printed whole (under a lock, so lanes never interleave).
+finish_group() {  # name, start time, exit status
+  local name=$1 t0=$2 rc=$3 t1
   t1=$(date +%s.%N)
   # 5 = no tests collected (a folder that is still empty): not a failure of the suite.
-  if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then echo "$name" >>"$RESULTS/times/failed"; fi
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then echo "$name" >>"$RESULTS/times/failed"; fi
   printf '%s %s %s %s\n' "$name" "$t0" "$t1" "$rc" >"$RESULTS/times/$name"
   {
     flock 9
@@ -70,7 +75,16 @@ else
   echo "PostgreSQL not reachable: skipping the PostgreSQL groups (they are required when CI=true)." >&2
 fi
 
+# ruff and mypy, as a group of their own (scripts/static_checks.py writes its JUnit file).
+run_static_checks() {
+  local t0
+  t0=$(date +%s.%N)
+  "$PY" scripts/static_checks.py --junit "$RESULTS/junit/static-checks.xml" >"$RESULTS/logs/static-checks.log" 2>&1
+  finish_group static-checks "$t0" $?
+}
+
 sqlite_lane() {
+  run_static_checks
   run_group unit "" tests/unit
   run_group api-sqlite "" tests/api
 }

@@ -53,7 +53,7 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
     for order in orders:
         for key, moment in (("reserved", order["created_at"]), ("paid", order["paid_at"])):
             if moment is not None:
-                day = event_rules.to_local(as_utc(moment), tz).date()  # type: ignore[arg-type]
+                day = event_rules.to_local(as_utc(moment), tz).date()
                 days.setdefault(day, {"reserved": 0, "paid": 0})[key] += 1
     count = {status: sum(1 for o in orders if o["status"] == status) for status in rules.ORDER_STATUSES}
     refund_count = {s: sum(1 for r in refunds if r["status"] == s) for s in ("pending", "submitted", "succeeded",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from piccolo.columns.combination import Combinable
+
 from core import jobs
 from core.db import utcnow, write_transaction
 from events.tables import Event
@@ -53,7 +55,7 @@ async def erase_birth_dates(now: datetime | None = None) -> int:
     holding = await Attendee.select(Attendee.event).where(Attendee.birth_date.is_not_null()).distinct()
     ended = [e["id"] for e in await Event.select(Event.id).where(
         Event.id.is_in([h["event"] for h in holding] or [-1]) & (Event.ends_at < now))]
-    condition = Attendee.live.eq(False)
+    condition: Combinable = Attendee.live.eq(False)
     if ended:
         condition = condition | Attendee.event.is_in(ended)
     erased = await Attendee.update({Attendee.birth_date: None}).where(

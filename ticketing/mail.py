@@ -247,7 +247,7 @@ def build_ticket_confirmation(
 </html>
 """
     message.add_alternative(html_body, subtype="html")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
     # add_related turns the HTML part into multipart/related with the images beside it.
     html_part.add_related(
         qr_png(addressee.ticket_code),

@@ -25,6 +25,7 @@ from settings import Settings
 from ticketing import rules
 from ticketing.mail import Attendee as MailAttendee
 from ticketing.mail import (
+    Language,
     TicketMailData,
     build_account_exists,
     build_email_verification,
@@ -170,7 +171,7 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
     places = await Attendee.select().where(Attendee.order == order["id"]).order_by(Attendee.id)
     buyer = next(p for p in places if p["role"] == "buyer")
     member = await Member.select(Member.language).where(Member.id == order["buyer"]).first()
-    language = "en" if place["role"] == "buyer" and member and member["language"] == "en" else "nl"
+    language: Language = "en" if place["role"] == "buyer" and member and member["language"] == "en" else "nl"
     tickets = {t["attendee"]: t for t in await Ticket.select().where(Ticket.order == order["id"])}
     if mail["kind"] == "ticket_confirmation":
         companion = next((p for p in places if p["role"] == "companion" and p["voided_at"] is None), None)

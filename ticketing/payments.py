@@ -280,7 +280,7 @@ async def reconcile_payments(now: datetime | None = None, *, min_age: timedelta 
                 intent = await payments.retrieve_intent(order["payment_intent_id"])
             else:
                 found = await payments.find_order_intent(
-                    order["id"], as_utc(order["payment_claimed_at"]) - INTENT_LOOKUP_MARGIN)  # type: ignore[operator]
+                    order["id"], as_utc(order["payment_claimed_at"]) - INTENT_LOOKUP_MARGIN)
                 if found is None:
                     counts["no_intent"] = counts.get("no_intent", 0) + 1
                     continue

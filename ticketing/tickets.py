@@ -120,7 +120,7 @@ def _voided_by_cancellation(row: Mapping[str, Any]) -> bool:
     """A ticket row (with `event_status`, `cancelled_at`, `voided_at`) voided by the cancellation of its event,
     not before it (the member's own cancellation, a refund, a replaced companion)."""
     return (row["event_status"] == "cancelled" and row["voided_at"] is not None and row["cancelled_at"] is not None
-            and as_utc(row["voided_at"]) >= as_utc(row["cancelled_at"]))  # type: ignore[operator]
+            and as_utc(row["voided_at"]) >= as_utc(row["cancelled_at"]))
 
 
 async def places_voided_by_cancellation(member_id: int) -> set[int]:

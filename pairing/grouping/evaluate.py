@@ -146,8 +146,8 @@ def evaluate(
 
     placement = assignment.placement()
     for pin in inp.pins:
-        where = placement.get((pin.attendee_id, pin.round_index))
-        ok = where is not None and where[0] == pin.theme and pin.group_number in (None, where[1])
+        placed = placement.get((pin.attendee_id, pin.round_index))
+        ok = placed is not None and placed[0] == pin.theme and pin.group_number in (None, placed[1])
         if not ok:
             target = pin.theme + (f" #{pin.group_number}" if pin.group_number is not None else "")
             violations.append(

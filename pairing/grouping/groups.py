@@ -86,9 +86,9 @@ def _deal(
     grp = np.full(len(members), -1, dtype=np.int64)
     room = sizes.copy()
     for p, g in preset.items():
-        x = local[p]
+        slot = local[p]
         if 0 <= g < k and room[g] > 0:
-            grp[x] = g
+            grp[slot] = g
             room[g] -= 1
     for p, g in prev_group.items():
         x = local.get(p)

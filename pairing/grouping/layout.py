@@ -54,8 +54,8 @@ def rule_keeping_layout(
         if first is not None and (first, r) not in plan.pinned_group:
             model.upper[x[(first, r, 0)]] = 1.0
             model.lower[x[(first, r, 0)]] = 1.0
-    for (i, r), number in plan.pinned_group.items():
-        key = (i, r, number - 1)
+    for (person, r), number in plan.pinned_group.items():
+        key = (person, r, number - 1)
         if key not in x:
             return None
         model.lower[x[key]] = 1.0

@@ -74,9 +74,9 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
             problems.append(f"attendee {pin.attendee_id} has conflicting pins in round {pin.round_index + 1}")
         seen_pins[key] = (pin.theme, pin.group_number)
     by_group: dict[tuple[int, str, int], list[int]] = defaultdict(list)
-    for (a, r), (t, g) in seen_pins.items():
+    for (who, r), (t, g) in seen_pins.items():
         if g is not None:
-            by_group[(r, t, g)].append(a)
+            by_group[(r, t, g)].append(who)
     people = {a.id: a for a in inp.attendees}
     for (r, t, g), members in sorted(by_group.items()):
         if len(members) > inp.max_size:
@@ -110,13 +110,13 @@ class ThemePlan:
         self.pinned = np.full((n, rounds), -1, dtype=np.int64)
         self.pinned_group: dict[tuple[int, int], int] = {}
         for pin in inp.pins:
-            i = self.index.get(pin.attendee_id)
-            t = self.theme_index.get(pin.theme)
-            if i is None or t is None or not 0 <= pin.round_index < rounds:
+            person_i = self.index.get(pin.attendee_id)
+            theme_k = self.theme_index.get(pin.theme)
+            if person_i is None or theme_k is None or not 0 <= pin.round_index < rounds:
                 continue
-            self.pinned[i, pin.round_index] = t
+            self.pinned[person_i, pin.round_index] = theme_k
             if pin.group_number is not None:
-                self.pinned_group[(i, pin.round_index)] = pin.group_number
+                self.pinned_group[(person_i, pin.round_index)] = pin.group_number
         self.partner = np.full(n, -1, dtype=np.int64)
         for a, b in duo_pairs(inp.attendees):
             self.partner[self.index[a]] = self.index[b]
@@ -156,9 +156,8 @@ class ThemePlan:
         n_themes = len(self.inp.themes)
         load = np.zeros(n_themes, dtype=np.int64)
         rng = np.random.default_rng([self.inp.seed, r, 17])
-        order = rng.permutation(len(self.people))
         # Ranked people first so neutral people can even out the theme sizes afterwards.
-        order = sorted(order, key=lambda i: bool(self.neutral[i]))
+        order = sorted(rng.permutation(len(self.people)), key=lambda i: bool(self.neutral[i]))
         for i in order:
             if self.theme[i, r] >= 0:
                 continue
