@@ -1,11 +1,23 @@
-"""Ticket rush: 1,000 buyers (50 at a time) for 100 duos, against the app on PostgreSQL with 2 workers.
+"""Ticket rush: 1,000 buyers (50 at a time) for 100 duos over HTTP, against the app with 2 workers.
 
-    .venv/bin/python bench/ticket_rush.py [--database-url postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench]
+    .venv/bin/python bench/ticket_rush.py                    # PostgreSQL (nieuw_geluid_bench), 2 workers
+    .venv/bin/python bench/ticket_rush.py --with-peer        # pretix first, then ours, in one run; the ratio
+    .venv/bin/python bench/ticket_rush.py --with-peer --rounds 2   # peer, ours, peer, ours
+    .venv/bin/python bench/ticket_rush.py --scale            # 10,000 buyers, 200 at a time, 1,000 duos
+    .venv/bin/python bench/ticket_rush.py --sqlite           # the embedded default: SQLite, 1 worker
 
-Prints two JSON lines: the rush (requests, latency percentiles, 5xx, oversold counted in the database),
-and the paid path of the held duos through localstripe (payment intent → confirm → webhook → tickets).
-The database is created when missing, then RESET (schema dropped) and migrated: give it one of its own.
-Not a timed test.
+Prints JSON lines: for each rush (ours, and pretix with --with-peer) the requests, latency percentiles, 5xx,
+oversold counted in the database, CPU seconds of the server, of the database server and of the load client
+(per request and per order held), and the RSS of each worker before and after; then the paid path of the held
+duos through localstripe (payment intent → confirm → webhook → tickets); with --with-peer, last, one line
+comparing both (sell-out times, p99s, the ratio). The sell-out time is when the last seat's 201 arrived, from
+the first request on, the same for both.
+
+Each side gets a warm-up first (a separate event, 100 orders, 10 at a time, not measured), so neither pays its
+first-request costs in the rush. The PostgreSQL database is created when missing, then RESET (schema dropped)
+and migrated: give it one of its own. The pretix peer installs itself under var/peers/pretix on first use
+(a few minutes; `bench/peers/pretix/peer.py setup` does it beforehand). Not a timed test: run it on an idle
+machine, the figures of a busy one say more about its neighbours than about the code.
 """
 
 from __future__ import annotations
@@ -15,18 +27,27 @@ import asyncio
 import json
 import logging
 import os
+import re
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import procstats  # noqa: E402
+
 WEBHOOK_SECRET = "whsec_bench_ticket_rush"
+WARMUP_ORDERS = 100
+WARMUP_CONCURRENCY = 10
 
 
 def free_port() -> int:
@@ -40,10 +61,132 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, list[str]]:
-    from devtools.pg import reset_postgres
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
 
-    await reset_postgres(url)
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.split("sqlite:///", 1)[1])
+
+
+# --------------------------------------------------------------------------- the load client (both sides)
+
+
+@dataclass
+class Rush:
+    latencies: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # held | sold_out | other
+    statuses: list[int] = field(default_factory=list)
+    held: list[tuple[int, Any]] = field(default_factory=list)  # (buyer index, answer)
+    elapsed: float = 0.0
+    sold_out_s: float | None = None
+
+
+Send = Callable[[Any, int], Awaitable[Any]]  # (httpx client, buyer index) -> response
+Classify = Callable[[Any], str]  # response -> held | sold_out | other
+
+
+async def rush(base: str, buyers: int, concurrency: int, capacity: int, send: Send, classify: Classify,
+               keep: Callable[[Any], Any] = lambda r: None) -> Rush:
+    """`buyers` requests, at most `concurrency` in flight, one httpx client: the same for ours and the peer."""
+    import httpx
+
+    semaphore = asyncio.Semaphore(concurrency)
+    out = Rush()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+
+        async def buy(i: int) -> None:
+            async with semaphore:
+                t0 = time.perf_counter()
+                try:
+                    response = await send(client, i)
+                except httpx.HTTPError:
+                    out.latencies.append((time.perf_counter() - t0) * 1000)
+                    out.statuses.append(0)
+                    out.kinds.append("other")
+                    return
+                out.latencies.append((time.perf_counter() - t0) * 1000)
+                out.statuses.append(response.status_code)
+                kind = classify(response)
+                out.kinds.append(kind)
+                if kind == "held":
+                    out.held.append((i, keep(response)))
+                    if len(out.held) == capacity:
+                        out.sold_out_s = time.perf_counter() - started
+
+        await asyncio.gather(*(buy(i) for i in range(buyers)))
+        out.elapsed = time.perf_counter() - started
+    return out
+
+
+@dataclass
+class Meter:
+    """CPU seconds of the server tree, the database server and this client, and the machine, over a span."""
+
+    server_pids: list[int]
+    db_pid: int | None
+    start: dict[str, float] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, float]:
+        times = os.times()
+        return {"server": sum(procstats.tree_cpu_seconds(p) for p in self.server_pids),
+                "db": procstats.tree_cpu_seconds(self.db_pid) if self.db_pid else 0.0,
+                "client": times.user + times.system, "machine": procstats.machine_busy_seconds()}
+
+    def __enter__(self) -> Meter:
+        self.start = self._read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._read()
+        self.used = {k: end[k] - self.start[k] for k in end}
+
+
+def summary(name: str, result: Rush, meter: Meter, extra: dict[str, Any]) -> dict[str, Any]:
+    lat = result.latencies
+    held = len(result.held)
+    used = meter.used
+    requests = len(result.statuses)
+    return {
+        "bench": name, **extra, "requests": requests, "held": held,
+        "sold_out_answers": result.kinds.count("sold_out"), "other_answers": result.kinds.count("other"),
+        "other_status": sorted({s for s, k in zip(result.statuses, result.kinds, strict=True) if k == "other"}),
+        "status_5xx": sum(1 for s in result.statuses if s >= 500),
+        "seconds_to_sell_out": round(result.sold_out_s, 3) if result.sold_out_s else None,
+        "seconds_total": round(result.elapsed, 3), "requests_per_s": round(requests / result.elapsed, 1),
+        "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(percentile(lat, 95), 1),
+        "p99_ms": round(percentile(lat, 99), 1), "max_ms": round(max(lat), 1),
+        "p99_held_ms": round(percentile([x for x, k in zip(lat, result.kinds, strict=True) if k == "held"], 99), 1)
+        if held else None,
+        "p99_sold_out_ms": round(percentile([x for x, k in zip(lat, result.kinds, strict=True) if k == "sold_out"],
+                                            99), 1) if "sold_out" in result.kinds else None,
+        "cpu_s": {"server": round(used["server"], 2), "database_server": round(used["db"], 2),
+                  "load_client": round(used["client"], 2), "whole_machine": round(used["machine"], 2)},
+        "server_cpu_ms_per_request": round(used["server"] * 1000 / requests, 2),
+        "database_cpu_ms_per_request": round(used["db"] * 1000 / requests, 2),
+        "machine_cores_busy": round(used["machine"] / result.elapsed, 2),
+        "loadavg": os.getloadavg()[0],
+    }
+
+
+# --------------------------------------------------------------------------- our side
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, list[str]]:
+    if is_sqlite(url):
+        remove_sqlite(sqlite_path(url))
+    else:
+        from devtools.pg import reset_postgres
+
+        await reset_postgres(url)
     done = subprocess.run([sys.executable, "-m", "core.migrate"], cwd=ROOT, capture_output=True, text=True,  # noqa: ASYNC221
                           env={**os.environ, "DATABASE_URL": url})
     if done.returncode != 0:
@@ -61,19 +204,22 @@ async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, lis
                                                 is_organiser=True, created_at=now, updated_at=now))
                      .returning(Member.id))[0]["id"]
         start = (now + timedelta(days=60)).replace(microsecond=0)
-        await Event.insert(Event(slug="ticket-rush", title="Ticket rush", starts_at=start,
-                                 ends_at=start + timedelta(hours=8), capacity_duos=capacity, seats_taken=0,
-                                 price_cents=9500, status="published", published_at=now, organiser=organiser,
-                                 created_at=now, updated_at=now))
-        rows = await Member.insert(*[
-            Member(email=f"buyer{i}@bench.local", name=f"Buyer {i}", password_hash="!", created_at=now,
-                   updated_at=now) for i in range(buyers)
-        ]).returning(Member.id)
-        tokens = [new_token() for _ in rows]
-        await AuthToken.insert(*[
-            AuthToken(member=r["id"], token_hash=hash_token(t), kind="api", created_at=now,
-                      expires_at=now + timedelta(days=1)) for r, t in zip(rows, tokens, strict=True)
-        ])
+        for slug, places in (("ticket-rush", capacity), ("warm-up", WARMUP_ORDERS)):
+            await Event.insert(Event(slug=slug, title=slug, starts_at=start, ends_at=start + timedelta(hours=8),
+                                     capacity_duos=places, seats_taken=0, price_cents=9500, status="published",
+                                     published_at=now, organiser=organiser, created_at=now, updated_at=now))
+        tokens = []
+        for chunk in range(0, buyers, 2000):
+            rows = await Member.insert(*[
+                Member(email=f"buyer{i}@bench.local", name=f"Buyer {i}", password_hash="!", created_at=now,
+                       updated_at=now) for i in range(chunk, min(buyers, chunk + 2000))
+            ]).returning(Member.id)
+            new = [new_token() for _ in rows]
+            await AuthToken.insert(*[
+                AuthToken(member=r["id"], token_hash=hash_token(t), kind="api", created_at=now,
+                          expires_at=now + timedelta(days=1)) for r, t in zip(rows, new, strict=True)
+            ])
+            tokens += new
     finally:
         await db.stop()
     return "ticket-rush", tokens
@@ -107,7 +253,7 @@ async def wait_healthy(base: str) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 if (await client.get(f"{base}/healthz")).status_code == 200:
                     await asyncio.sleep(0.5)  # let the second worker finish its lifespan too
@@ -118,58 +264,53 @@ async def wait_healthy(base: str) -> None:
     raise SystemExit("app did not start")
 
 
-async def rush(base: str, slug: str, tokens: list[str], concurrency: int, capacity: int) -> dict[str, Any]:
-    import httpx
-
-    semaphore = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-    statuses: list[int] = []
-    held: list[tuple[str, int]] = []
-    sold_out_at: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        started = time.perf_counter()
-
-        async def buy(i: int, token: str) -> None:
-            async with semaphore:
-                t0 = time.perf_counter()
-                response = await client.post(
-                    f"/api/v1/events/{slug}/orders", headers={"Authorization": f"Bearer {token}"},
-                    json={"companion": {"name": f"Partner {i}", "email": f"partner{i}@bench.local",
-                                        "industry": "retail"}})
-                latencies.append((time.perf_counter() - t0) * 1000)
-                statuses.append(response.status_code)
-                if response.status_code == 201:
-                    held.append((token, response.json()["id"]))
-                    if len(held) == capacity:
-                        sold_out_at.append(time.perf_counter() - started)
-
-        await asyncio.gather(*(buy(i, t) for i, t in enumerate(tokens)))
-        elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "statuses": statuses, "held": held, "elapsed": elapsed,
-            "sold_out_s": sold_out_at[0] if sold_out_at else None}
-
-
-async def database_counts(url: str) -> dict[str, int]:
+async def fetch(url: str, sql: str, *args: Any) -> list[Any]:
+    """Rows of one query on the bench database (PostgreSQL `$n` placeholders, turned into `?` for SQLite)."""
+    if is_sqlite(url):
+        conn = sqlite3.connect(sqlite_path(url))
+        try:
+            return conn.execute(re.sub(r"\$\d+", "?", sql), args).fetchall()
+        finally:
+            conn.close()
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
-        event = await conn.fetchrow("SELECT id, seats_taken, capacity_duos FROM event WHERE slug='ticket-rush'")
-        live = await conn.fetchval("SELECT count(*) FROM ticket_order WHERE event=$1 AND status IN "
-                                   "('pending_payment','paid')", event["id"])
-        paid = await conn.fetchval("SELECT count(*) FROM ticket_order WHERE status='paid'")
-        tickets = await conn.fetchval("SELECT count(*) FROM duo_ticket WHERE status='valid'")
-        doubles = await conn.fetchval(
-            "SELECT count(*) FROM (SELECT attendee FROM duo_ticket GROUP BY attendee HAVING count(*) > 1) d")
-        wrong = await conn.fetchval(
-            "SELECT count(*) FROM ticket_order o WHERE o.status='paid' AND "
-            "(SELECT count(*) FROM duo_ticket t WHERE t.order=o.id AND t.status='valid') <> 2")
-        live_places = await conn.fetchval("SELECT count(*) FROM ticket_attendee WHERE live")
+        return [tuple(r) for r in await conn.fetch(sql, *args)]
     finally:
         await conn.close()
-    return {"seats_taken": event["seats_taken"], "capacity": event["capacity_duos"], "live_orders": live,
-            "paid": paid, "tickets": tickets, "double_tickets": doubles + wrong, "live_places": live_places}
+
+
+async def database_counts(url: str) -> dict[str, int]:
+    async def one(sql: str, *args: Any) -> Any:
+        return (await fetch(url, sql, *args))[0]
+
+    event_id, seats_taken, capacity = await one(
+        "SELECT id, seats_taken, capacity_duos FROM event WHERE slug='ticket-rush'")
+    (live,) = await one("SELECT count(*) FROM ticket_order WHERE event=$1 AND status IN ('pending_payment','paid')",
+                        event_id)
+    (paid,) = await one("SELECT count(*) FROM ticket_order WHERE status='paid' AND event=$1", event_id)
+    (tickets,) = await one("SELECT count(*) FROM duo_ticket WHERE status='valid' AND event=$1", event_id)
+    (doubles,) = await one("SELECT count(*) FROM (SELECT attendee FROM duo_ticket GROUP BY attendee "
+                           "HAVING count(*) > 1) d")
+    (wrong,) = await one("SELECT count(*) FROM ticket_order o WHERE o.status='paid' AND "
+                         "(SELECT count(*) FROM duo_ticket t WHERE t.\"order\"=o.id AND t.status='valid') <> 2")
+    (live_places,) = await one("SELECT count(*) FROM ticket_attendee WHERE live AND event=$1", event_id)
+    return {"seats_taken": seats_taken, "capacity": capacity, "live_orders": live, "paid": paid,
+            "tickets": tickets, "double_tickets": doubles + wrong, "live_places": live_places}
+
+
+async def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine (for its CPU seconds)."""
+    if is_sqlite(url):
+        return None
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:  # read while the backend lives: it is gone once the connection closes
+        return procstats.parent_pid(await conn.fetchval("SELECT pg_backend_pid()"))
+    finally:
+        await conn.close()
 
 
 async def paid_path(base: str, stripe_base: str, url: str, held: list[tuple[str, int]],
@@ -211,37 +352,56 @@ async def paid_path(base: str, stripe_base: str, url: str, held: list[tuple[str,
             "double_tickets": counts["double_tickets"]}
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    for noisy in ("httpx", "stripe"):  # one log line per request would drown the figures
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    os.environ["DATABASE_URL"] = args.database_url
-    slug, tokens = await reset_and_seed(args.database_url, args.buyers, args.capacity)
+def ours_send(slug: str, tokens: list[str]) -> Send:
+    async def send(client: Any, i: int) -> Any:
+        return await client.post(
+            f"/api/v1/events/{slug}/orders", headers={"Authorization": f"Bearer {tokens[i]}"},
+            json={"companion": {"name": f"Partner {i}", "email": f"partner{i}@bench.local", "industry": "retail"}})
+    return send
+
+
+def ours_classify(response: Any) -> str:
+    if response.status_code == 201:
+        return "held"
+    if response.status_code == 409 and b'"sold_out"' in response.content:
+        return "sold_out"
+    return "other"
+
+
+async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
+    url = args.database_url
+    os.environ["DATABASE_URL"] = url
+    slug, tokens = await reset_and_seed(url, args.buyers, args.capacity)
     localstripe, stripe_base = start_localstripe()
     port = free_port()
-    app = start_app(args.database_url, port, stripe_base, args.workers)
+    app = start_app(url, port, stripe_base, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_healthy(base)
-        result = await rush(base, slug, tokens, args.concurrency, args.capacity)
-        counts = await database_counts(args.database_url)
-        statuses = result["statuses"]
-        latencies = result["latencies"]
-        print(json.dumps({
-            "bench": "ticket_rush", "workers": args.workers, "database": "postgresql",
-            "requests": len(statuses), "concurrency": args.concurrency, "capacity": args.capacity,
-            "held": statuses.count(201), "sold_out_409": statuses.count(409),
-            "oversold": max(0, counts["live_orders"] - counts["capacity"]),
-            "seats_taken": counts["seats_taken"], "live_orders_in_db": counts["live_orders"],
-            "seconds_to_sell_out": round(result["sold_out_s"], 3) if result["sold_out_s"] else None,
-            "seconds_total": round(result["elapsed"], 3),
-            "requests_per_s": round(len(statuses) / result["elapsed"], 1),
-            "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 95), 1),
-            "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies), 1),
-            "status_5xx": sum(1 for s in statuses if s >= 500),
-            "other_status": sorted({s for s in statuses if s not in (201, 409)}),
-        }), flush=True)
-        paid = await paid_path(base, stripe_base, args.database_url, result["held"], args.pay_concurrency)
-        print(json.dumps({"bench": "ticket_rush_paid_path", **paid}), flush=True)
+        rss_before = procstats.worker_rss_mib(app.pid)
+        await rush(base, WARMUP_ORDERS, WARMUP_CONCURRENCY, WARMUP_ORDERS, ours_send("warm-up", tokens),
+                   ours_classify)
+        rss_warm = procstats.worker_rss_mib(app.pid)
+        with Meter([app.pid], await postmaster_pid(url)) as meter:
+            result = await rush(base, args.buyers, args.concurrency, args.capacity, ours_send(slug, tokens),
+                                ours_classify, keep=lambda r: r.json()["id"])
+        rss_after = procstats.worker_rss_mib(app.pid)
+        counts = await database_counts(url)
+        line = summary("ticket_rush", result, meter, {
+            "side": "ours", "database": "sqlite" if is_sqlite(url) else "postgresql", "workers": args.workers,
+            "buyers": args.buyers, "concurrency": args.concurrency, "capacity": args.capacity})
+        line.update({
+            "oversold": max(0, counts["live_orders"] - counts["capacity"]), "seats_taken": counts["seats_taken"],
+            "live_orders_in_db": counts["live_orders"],
+            "server_cpu_ms_per_order": round(meter.used["server"] * 1000 / max(1, len(result.held)), 2),
+            "worker_rss_mib": {"started": rss_before, "warmed_up": rss_warm, "after_rush": rss_after},
+        })
+        print(json.dumps(line), flush=True)
+        if not args.no_paid:
+            held = [(tokens[i], order_id) for i, order_id in result.held]
+            paid = await paid_path(base, stripe_base, url, held, args.pay_concurrency)
+            print(json.dumps({"bench": "ticket_rush_paid_path", **paid}), flush=True)
+        return line
     finally:
         app.terminate()
         try:
@@ -252,16 +412,111 @@ async def main_async(args: argparse.Namespace) -> None:
         localstripe.wait(timeout=5)
 
 
+# --------------------------------------------------------------------------- the peer (pretix)
+
+
+async def peer_rush(buyers: int, concurrency: int, capacity: int, workers: int = 2) -> dict[str, Any]:
+    """pretix started from bench/peers/pretix, warmed up, then the same rush through its REST API."""
+    sys.path.insert(0, str(ROOT / "bench" / "peers" / "pretix"))
+    import peer
+
+    pretix = peer.Pretix(workers=workers)
+    pretix.start()
+    try:
+        label = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+        def send_for(target: Any) -> Send:
+            headers = {"Authorization": f"Token {target.token}"}
+
+            async def send(client: Any, i: int) -> Any:
+                return await client.post(target.url, headers=headers, json=peer.order_body(target, i))
+            return send
+
+        def classify(response: Any) -> str:
+            if response.status_code == 201:
+                return "held"
+            return "sold_out" if peer.is_sold_out(response.status_code, response.text) else "other"
+
+        warm = pretix.new_event(f"warm-{label}", WARMUP_ORDERS)
+        rss_before = procstats.worker_rss_mib(pretix.pid)
+        await rush(pretix.base, WARMUP_ORDERS, WARMUP_CONCURRENCY, WARMUP_ORDERS, send_for(warm), classify)
+        rss_warm = procstats.worker_rss_mib(pretix.pid)
+        target = pretix.new_event(f"rush-{label}", capacity)
+        with Meter(pretix.pids, await postmaster_pid(peer.DATABASE_URL)) as meter:
+            result = await rush(pretix.base, buyers, concurrency, capacity, send_for(target), classify)
+        rss_after = procstats.worker_rss_mib(pretix.pid)
+        live = await peer.live_places(target)
+        line = summary("ticket_rush", result, meter, {
+            "side": f"pretix {peer.PRETIX_VERSION}", "database": "postgresql", "workers": workers,
+            "buyers": buyers, "concurrency": concurrency, "capacity": capacity})
+        line.update({"oversold": max(0, live - capacity), "live_orders_in_db": live,
+                     "server_cpu_ms_per_order": round(meter.used["server"] * 1000 / max(1, len(result.held)), 2),
+                     "worker_rss_mib": {"started": rss_before, "warmed_up": rss_warm, "after_rush": rss_after}})
+        return line
+    finally:
+        pretix.stop()
+
+
+def comparison(peer_line: dict[str, Any], ours_line: dict[str, Any]) -> dict[str, Any]:
+    p, o = peer_line["seconds_to_sell_out"], ours_line["seconds_to_sell_out"]
+    return {"bench": "ticket_rush_vs_peer", "peer": peer_line["side"],
+            "peer_sell_out_s": p, "ours_sell_out_s": o,
+            "sell_out_ratio": round(p / o, 1) if p and o else None,
+            "peer_p99_ms": peer_line["p99_ms"], "ours_p99_ms": ours_line["p99_ms"],
+            "peer_server_cpu_ms_per_request": peer_line["server_cpu_ms_per_request"],
+            "ours_server_cpu_ms_per_request": ours_line["server_cpu_ms_per_request"],
+            "peer_oversold": peer_line["oversold"], "ours_oversold": ours_line["oversold"],
+            "ours_5xx": ours_line["status_5xx"], "loadavg": os.getloadavg()[0]}
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    for noisy in ("httpx", "stripe"):  # one log line per request would drown the figures
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    pairs = []
+    for _ in range(args.rounds):
+        peer_line = None
+        if args.with_peer:
+            peer_line = await peer_rush(args.buyers, args.concurrency, args.capacity, args.peer_workers)
+            print(json.dumps(peer_line), flush=True)
+        ours_line = await ours_rush(args)
+        if peer_line is not None:
+            pairs.append(comparison(peer_line, ours_line))
+            print(json.dumps(pairs[-1]), flush=True)
+    if len(pairs) > 1:
+        ratios = [p["sell_out_ratio"] for p in pairs if p["sell_out_ratio"]]
+        print(json.dumps({"bench": "ticket_rush_vs_peer_rounds", "rounds": len(pairs),
+                          "sell_out_ratio_min": min(ratios, default=None),
+                          "sell_out_ratio_median": statistics.median(ratios) if ratios else None,
+                          "ours_p99_ms_max": max(p["ours_p99_ms"] for p in pairs)}), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL")
-                        or "postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench")
-    parser.add_argument("--buyers", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--capacity", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", default=None,
+                        help="default: BENCH_DATABASE_URL or postgres://…/nieuw_geluid_bench (var/… with --sqlite)")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded default: SQLite file, 1 worker")
+    parser.add_argument("--scale", action="store_true", help="10,000 buyers, 200 at a time, for 1,000 duos")
+    parser.add_argument("--buyers", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--capacity", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--pay-concurrency", type=int, default=10)
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--no-paid", action="store_true", help="skip the paid path (default with --scale)")
+    parser.add_argument("--with-peer", action="store_true", help="run pretix (bench/peers/pretix) before ours")
+    parser.add_argument("--peer-workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat (peer, ours) this many times")
+    args = parser.parse_args()
+    scale = (10_000, 200, 1_000) if args.scale else (1_000, 50, 100)
+    args.buyers = args.buyers or scale[0]
+    args.concurrency = args.concurrency or scale[1]
+    args.capacity = args.capacity or scale[2]
+    args.workers = args.workers or (1 if args.sqlite else 2)
+    args.no_paid = args.no_paid or args.scale
+    if args.database_url is None:
+        args.database_url = (f"sqlite:///{ROOT / 'var' / 'bench' / 'ticket_rush.sqlite3'}" if args.sqlite else
+                             os.environ.get("BENCH_DATABASE_URL")
+                             or "postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench")
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
