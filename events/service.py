@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn
@@ -23,6 +23,17 @@ EVENT_DEFAULTS: dict[str, Any] = {
     "refund_deadline": None, "age_limit": 30, "home_industry": "customer_contact", "slug": None,
 }
 _TIME_FIELDS = ("starts_at", "ends_at", "sales_start", "sales_end", "change_deadline", "refund_deadline")
+
+
+# Called with the event's id after its capacity was raised (after the commit): ticketing's waiting list registers
+# here when it is imported at start-up, and offers the new seats (events may not import ticketing).
+CapacityListener = Callable[[int], Awaitable[None]]
+_seat_listeners: list[CapacityListener] = []
+
+
+def on_capacity_raised(listener: CapacityListener) -> None:
+    if listener not in _seat_listeners:
+        _seat_listeners.append(listener)
 
 
 class SlugTaken(Conflict):
@@ -334,6 +345,9 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
         if is_unique_violation(exc):
             raise SlugTaken("Er is al een evenement met deze slug.", field="slug") from exc
         raise
+    if merged["capacity_duos"] > row["capacity_duos"]:
+        for listener in _seat_listeners:
+            await listener(row["id"])
     return await _full(await _row(merged["slug"]))
 
 

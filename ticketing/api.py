@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -16,7 +16,7 @@ from core.auth import current, requires_member, requires_organiser, signed_in
 from core.params import DbId
 from core.security import client_ip
 from settings import Settings
-from ticketing import attendees, cancellation, companions, orders, payments, stripe_gateway, tickets
+from ticketing import attendees, cancellation, companions, orders, payments, stripe_gateway, tickets, waitlist
 from ticketing.errors import InvalidSignature, InvalidWebhookPayload
 from ticketing.schemas import (
     AttendeeListOut,
@@ -31,6 +31,11 @@ from ticketing.schemas import (
     OverrideIn,
     OverrideOut,
     PaymentOut,
+    WaitingEntryOut,
+    WaitingListJoin,
+    WaitingListOut,
+    WaitingListSettingsIn,
+    WaitingListSummaryOut,
     WebhookAck,
     stripe_event_problem,
 )
@@ -185,3 +190,69 @@ class StripeWebhookController(Controller):
 
 
 ROUTERS = [EventTicketController, OrderController, MyTicketController, StripeWebhookController]
+
+
+class WaitingListController(Controller):
+    path = "/api/v1/events/{slug:str}/waiting-list"
+    tags = ["waiting list"]
+
+    @post("/", summary="Join the waiting list of a sold-out event with a companion", operation_id="join_waiting_list",
+          guards=[requires_member], status_code=201, opt={"problems": [429]})
+    async def join(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                   data: JSONBody[WaitingListJoin]) -> WaitingEntryOut:
+        """While no duo place is free (or others wait already). The companion is judged as when ordering:
+        `companion_not_eligible` (422) and the other `companion_*` codes. `seats_available` (409) when places are
+        free: order instead; `already_waiting` (409) or `duplicate_attendee` (409) when one of you waits or has a
+        place already; `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
+        view = await waitlist.join(signed_in(request), slug, _companion(data.companion))
+        return msgspec.convert(view, WaitingEntryOut)
+
+    @get("/summary", summary="How many duos wait, and whether one may join now", operation_id="waiting_list_summary",
+         cache_control=NO_STORE)
+    async def summary(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListSummaryOut:
+        return msgspec.convert(await waitlist.public_state(slug, current(request)), WaitingListSummaryOut)
+
+    @get("/", summary="The waiting list: who waits since when, offers and their outcome (organiser)",
+         operation_id="get_waiting_list", guards=[requires_organiser], cache_control=NO_STORE)
+    async def organiser_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListOut:
+        return msgspec.convert(await waitlist.organiser_list(signed_in(request), slug), WaitingListOut)
+
+    @patch("/", summary="How long an offer lasts, and whether seats are offered automatically (organiser)",
+           operation_id="update_waiting_list", guards=[requires_organiser])
+    async def update(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                     data: JSONBody[WaitingListSettingsIn]) -> WaitingListOut:
+        view = await waitlist.update_settings(signed_in(request), slug, offer_hours=data.offer_hours,
+                                              auto_offer=data.auto_offer)
+        return msgspec.convert(view, WaitingListOut)
+
+    @post("/offers", summary="Offer a free duo place to the next duo in line (organiser)",
+          operation_id="offer_next_on_waiting_list", guards=[requires_organiser], status_code=200)
+    async def offer_next(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListOut:
+        """`no_free_seat` (409) when every place is taken or held; `nobody_waiting` (409); `sales_closed` (409)."""
+        return msgspec.convert(await waitlist.offer_next(signed_in(request), slug), WaitingListOut)
+
+
+class MyWaitingListController(Controller):
+    path = "/api/v1/me/waiting-list"
+    tags = ["waiting list"]
+    guards = [requires_member]
+
+    @get("/", summary="My places on waiting lists (position while waiting; the offer once made)",
+         operation_id="list_my_waiting_list", cache_control=NO_STORE)
+    async def list_mine(self, request: Request[Any, Any, Any]) -> list[WaitingEntryOut]:
+        return [msgspec.convert(e, WaitingEntryOut) for e in await waitlist.my_entries(signed_in(request))]
+
+    @get("/{entry_id:int}", summary="One of my places on a waiting list", operation_id="get_my_waiting_entry",
+         cache_control=NO_STORE)
+    async def get_one(self, request: Request[Any, Any, Any], entry_id: DbId) -> WaitingEntryOut:
+        return msgspec.convert(await waitlist.get_entry(signed_in(request), entry_id), WaitingEntryOut)
+
+    @post("/{entry_id:int}/leave", summary="Leave the waiting list (declines an open offer)",
+          operation_id="leave_waiting_list", status_code=200)
+    async def leave(self, request: Request[Any, Any, Any], entry_id: DbId) -> WaitingEntryOut:
+        """Idempotent. An open offer is declined: its held order is cancelled and the place offered to the next
+        duo. `waiting_entry_not_found` (404) for anyone else's entry."""
+        return msgspec.convert(await waitlist.leave(signed_in(request), entry_id), WaitingEntryOut)
+
+
+ROUTERS += [WaitingListController, MyWaitingListController]

@@ -16,7 +16,7 @@ from core.db import utcnow, write_transaction
 from core.errors import Forbidden
 from events import service as events_service
 from members.service import Principal
-from ticketing import access, refunds, rules, state
+from ticketing import access, refunds, rules, state, waitlist
 from ticketing.errors import OrderNotFound, RefundDeadlinePassed
 from ticketing.state import SYSTEM, Actor
 from ticketing.tables import TicketOrder
@@ -68,6 +68,7 @@ async def cancel_order(actor: Principal, order_id: int, now: datetime | None = N
                                              refund_by)
     if before is not None:
         await _after_cancel(before, refund_id)
+        await waitlist.seat_freed(before["event"])
     return await order_view(order_id)
 
 
@@ -86,6 +87,7 @@ async def organiser_cancel_order(actor: Principal, slug: str, order_id: int, rea
         await state.log_change(order_id, Actor(actor.id, "organiser"), "note", now, reason=reason)
     if before is not None:
         await _after_cancel(before, refund_id)
+        await waitlist.seat_freed(before["event"])
     return await order_view(order_id, organiser=True)
 
 
@@ -112,4 +114,5 @@ async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, An
     Idempotent: cancelling again changes nothing and refunds nothing twice."""
     view = await events_service.cancel_event(actor, slug, reason)
     await cancel_event_orders(actor, view["id"])
+    await waitlist.close_list(view["id"])  # everyone waiting is told
     return view

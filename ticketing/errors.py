@@ -89,3 +89,32 @@ class InvalidWebhookPayload(DomainError):
     """Correctly signed, but not shaped like the Stripe event it claims to be (nothing is stored)."""
 
     code, status, title = "invalid_webhook_payload", 400, "Unexpected webhook payload"
+
+
+# --- the waiting list (ticketing/waitlist.py) ---
+
+
+class SeatsAvailable(Conflict):
+    """Joining the waiting list while duo places are free and nobody waits: order a ticket instead."""
+
+    code = "seats_available"
+
+
+class AlreadyWaiting(Conflict):
+    """The member or the companion already waits for this event (in this duo or another)."""
+
+    code = "already_waiting"
+
+
+class WaitingEntryNotFound(NotFound):
+    code = "waiting_entry_not_found"
+
+
+class NoFreeSeat(Conflict):
+    """The organiser asked for an offer while no duo place is free."""
+
+    code = "no_free_seat"
+
+
+class NobodyWaiting(Conflict):
+    code = "nobody_waiting"

@@ -16,7 +16,7 @@ from core import jobs
 from core.db import utcnow, write_transaction
 from events.tables import Event
 from settings import Settings
-from ticketing import outbox, payments, rules, state
+from ticketing import outbox, payments, rules, state, waitlist
 from ticketing.state import SYSTEM
 from ticketing.tables import Attendee, TicketOrder
 
@@ -28,6 +28,7 @@ async def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
         (TicketOrder.status == rules.PENDING) & (TicketOrder.expires_at <= now)
     ).limit(limit)
     released = 0
+    freed_events: set[int] = set()
     for row in due:
         async with write_transaction():
             # The claim: only the transaction whose UPDATE matches frees the seat.
@@ -40,6 +41,9 @@ async def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
             await state.release(moved[0], now)
             await state.log_change(row["id"], SYSTEM, "expired", now)
             released += 1
+            freed_events.add(moved[0]["event"])
+    for event_id in sorted(freed_events):  # an expired hold or offer: its seat goes to the next duo in line
+        await waitlist.seat_freed(event_id)
     return released
 
 
@@ -67,6 +71,11 @@ async def erase_birth_dates(now: datetime | None = None) -> int:
 @jobs.register("ticketing.expire_holds")
 async def expire_holds_job(settings: Settings) -> int:
     return await expire_holds()
+
+
+@jobs.register("ticketing.waiting_lists")
+async def waiting_lists_job(settings: Settings) -> dict[str, int]:
+    return await waitlist.tend_waiting_lists()
 
 
 @jobs.register("ticketing.send_outbox")

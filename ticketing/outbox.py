@@ -162,6 +162,10 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
         return await _compose_password_reset(mail, settings)
     if mail["kind"] == ACCOUNT_EXISTS:
         return await _compose_account_exists(mail, settings)
+    if mail["kind"].startswith("waitlist_"):
+        from ticketing.waitlist_mail import compose_waitlist_mail
+
+        return await compose_waitlist_mail(mail, settings)
     order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
     place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
     if order is None or place is None:

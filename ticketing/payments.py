@@ -19,7 +19,7 @@ from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
 from events.tables import Event
 from members.service import Principal
-from ticketing import access, refunds, rules, state, stripe_gateway
+from ticketing import access, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
 from ticketing.state import STRIPE, SYSTEM, Actor
 from ticketing.stripe_gateway import Intent, PaymentProviderError
@@ -213,6 +213,10 @@ async def handle_stripe_event(event: Mapping[str, Any], now: datetime | None = N
         )
     for refund_id in refund_ids:
         await refunds.submit_refund(refund_id)
+    if outcome in (rules.PAYMENT_FAILED, rules.CANCELLED) and order_id is not None:  # a hold ended: its seat
+        order = await TicketOrder.select(TicketOrder.event).where(TicketOrder.id == order_id).first()
+        if order is not None:
+            await waitlist.seat_freed(order["event"])
     return outcome
 
 

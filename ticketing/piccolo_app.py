@@ -11,6 +11,8 @@ from ticketing.tables import (
     StripeEvent,
     Ticket,
     TicketOrder,
+    WaitingEntry,
+    WaitingList,
 )
 
 CURRENT_DIRECTORY = Path(__file__).parent
@@ -18,7 +20,8 @@ CURRENT_DIRECTORY = Path(__file__).parent
 APP_CONFIG = AppConfig(
     app_name="ticketing",
     migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
-    table_classes=[TicketOrder, Attendee, Ticket, StripeEvent, Refund, OrderLog, EligibilityOverride, OutboxMail],
+    table_classes=[TicketOrder, Attendee, Ticket, StripeEvent, Refund, OrderLog, EligibilityOverride, OutboxMail,
+                   WaitingList, WaitingEntry],
     migration_dependencies=["events.piccolo_app"],
     commands=[],
 )

@@ -1,4 +1,5 @@
-"""Pure ticketing rules: order statuses and their transitions, deadlines, ticket codes.
+"""Pure ticketing rules: order statuses and their transitions, deadlines, ticket codes, the waiting list's queue
+and offers.
 
 No I/O, no clock reads: `now` is passed in. The service applies every transition as a conditional
 UPDATE (`… WHERE status IN (allowed sources)`), so the database decides who wins a race and this module
@@ -8,6 +9,7 @@ only says which moves exist.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -135,3 +137,84 @@ def settle_late_payment(status: str, seat_free: bool, places_free: bool) -> Late
     if status in REVIVABLE:
         return LatePayment("refund", "a place was taken meanwhile")
     return LatePayment("refund", "order was cancelled")
+
+
+# --- the waiting list (ticketing/waitlist.py) ---------------------------------------------------------------
+# A duo waits in line; a freed seat becomes an OFFER: a held order (`pending_payment`) for the first duo in line,
+# which holds its seat like any hold (so offered seats are counted in Event.seats_taken and never oversell) and
+# which the duo pays through the usual order page. What happened to an offer is read from its order.
+
+
+class WaitingStatus(StrEnum):
+    """A waiting-list entry (`WaitingEntry.status`), stored as the plain string."""
+
+    WAITING = "waiting"  # in line
+    OFFERED = "offered"  # a seat was offered: the entry's order says what became of it (offer_outcome)
+    LEFT = "left"  # the duo left the list before an offer
+    CLOSED = "closed"  # ticket sales ended (or the event was cancelled) while the duo waited
+    REFUSED = "refused"  # when its turn came the companion rule no longer admitted the companion
+
+
+class OfferOutcome(StrEnum):
+    """What became of an offer, read from the status of the order it made."""
+
+    OPEN = "open"  # offered, not paid yet, still held
+    ACCEPTED = "accepted"  # paid (a later cancellation or refund does not undo the conversion)
+    DECLINED = "declined"  # the duo cancelled the offered hold
+    EXPIRED = "expired"  # the offer ran out unpaid
+    PAYMENT_FAILED = "payment_failed"  # the payment failed, which ends a hold
+
+
+DEFAULT_OFFER_HOURS: Final = 24
+MIN_OFFER_HOURS: Final = 1
+MAX_OFFER_HOURS: Final = 168
+# Near the close of sales an offer lasts at most this share of the time that is left, so that when the first duo
+# lets it run out there is time for the next ones; but never less than an hour unless sales close sooner.
+OFFER_SHARE_OF_TIME_LEFT: Final = 4
+MIN_OFFER: Final = timedelta(hours=1)
+
+
+def offer_duration(now: datetime, offer_hours: int, sales_close: datetime) -> timedelta | None:
+    """How long an offer made `now` lasts: the organiser's `offer_hours` (default 24), shorter near the close of
+    sales: at most a quarter of the time left, at least an hour (or what is left, when that is less). An offer
+    never outlasts the sales, so none is open after the list has closed. None when sales have closed."""
+    left = sales_close - now
+    if left <= timedelta(0):
+        return None
+    base = timedelta(hours=min(max(offer_hours, MIN_OFFER_HOURS), MAX_OFFER_HOURS))
+    return max(min(base, left / OFFER_SHARE_OF_TIME_LEFT), min(MIN_OFFER, left))
+
+
+def offer_expires_at(now: datetime, offer_hours: int, sales_close: datetime) -> datetime | None:
+    duration = offer_duration(now, offer_hours, sales_close)
+    return None if duration is None else now + duration
+
+
+def offer_outcome(order_status: str, paid: bool) -> OfferOutcome:
+    """What became of an offer whose order has `order_status` (`paid`: it was paid at some point)."""
+    if paid:
+        return OfferOutcome.ACCEPTED
+    if order_status == PENDING:
+        return OfferOutcome.OPEN
+    if order_status == EXPIRED:
+        return OfferOutcome.EXPIRED
+    if order_status == PAYMENT_FAILED:
+        return OfferOutcome.PAYMENT_FAILED
+    return OfferOutcome.DECLINED
+
+
+def queue_positions(waiting_ids: Iterable[int]) -> dict[int, int]:
+    """Position in line (1 = next) of each waiting entry: first come, first served by entry id. Entry ids are
+    handed out while the event's row is locked (ticketing.waitlist.join), so id order is the order of joining."""
+    return {entry_id: position for position, entry_id in enumerate(sorted(set(waiting_ids)), start=1)}
+
+
+def may_join(*, sales: str, seats_free: int, duos_waiting: int) -> bool:
+    """Whether a duo may join the list now: while sales are open and no seat is free for them (sold out or all
+    remaining seats held), or others wait already (a freed seat is theirs before it is anyone else's)."""
+    return sales == "open" and (seats_free <= 0 or duos_waiting > 0)
+
+
+def conversion(offers: int, accepted: int) -> float | None:
+    """The share of offers that were paid (None before the first offer)."""
+    return accepted / offers if offers else None

@@ -217,3 +217,93 @@ def stripe_event_problem(event: Any) -> str | None:
     except msgspec.ValidationError as exc:
         return str(exc)
     return None
+
+
+# --- the waiting list (ticketing/waitlist.py) -----------------------------------------------------------------
+
+
+class WaitingListJoin(msgspec.Struct, forbid_unknown_fields=True):
+    companion: CompanionIn
+
+
+class WaitingListSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    offer_hours: Annotated[int, msgspec.Meta(ge=1, le=168)] | None = None
+    auto_offer: bool | None = None
+
+
+class WaitingEventRef(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    starts_at: datetime
+    timezone: str
+
+
+class WaitingEntryOut(msgspec.Struct):
+    """A duo on the list. `position` (1 = next) while `status` is `waiting`; once `offered`, `order_id` is the
+    offered hold (paid through the usual payment) and `offer_outcome` says what became of it: `open`,
+    `accepted`, `declined`, `expired` or `payment_failed`."""
+
+    id: int
+    status: str
+    position: int | None
+    duos_waiting: int
+    event: WaitingEventRef
+    companion_name: str
+    companion_email: str
+    joined_at: datetime
+    offered_at: datetime | None
+    offer_expires_at: datetime | None
+    offered_by: str | None
+    order_id: int | None
+    offer_outcome: str | None
+    ended_at: datetime | None
+    reason_nl: str
+    reason_en: str
+
+
+class OrganiserWaitingEntryOut(WaitingEntryOut):
+    member_name: str
+    member_email: str
+
+
+class WaitingListSettingsOut(msgspec.Struct):
+    offer_hours: int
+    auto_offer: bool
+    closed_at: datetime | None
+
+
+class WaitingListFiguresOut(msgspec.Struct):
+    waiting: int
+    joined: int
+    offers: int
+    open: int
+    accepted: int
+    declined: int
+    expired: int
+    payment_failed: int
+    refused: int
+    left: int
+    closed: int
+    conversion: float | None
+
+
+class WaitingListEventOut(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    capacity_duos: int
+    seats_taken: int
+    status: str
+
+
+class WaitingListOut(msgspec.Struct):
+    event: WaitingListEventOut
+    settings: WaitingListSettingsOut
+    figures: WaitingListFiguresOut
+    entries: list[OrganiserWaitingEntryOut]
+
+
+class WaitingListSummaryOut(msgspec.Struct):
+    duos_waiting: int
+    can_join: bool

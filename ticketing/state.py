@@ -37,12 +37,13 @@ async def log_change(order_id: int, actor: Actor, action: str, now: datetime, **
 
 
 async def enqueue_mail(kind: str, order_id: int | None, attendee_id: int | None, to_email: str, dedupe_key: str,
-                       now: datetime) -> None:
+                       now: datetime, *, waiting_entry_id: int | None = None) -> None:
     """Queue one mail in the outbox (composed when it is sent); the dedupe key makes queueing it twice a no-op."""
     from settings import get_settings
 
     await OutboxMail.insert(OutboxMail(
-        kind=kind, dedupe_key=dedupe_key, order=order_id, attendee_id=attendee_id, to_email=to_email,
+        kind=kind, dedupe_key=dedupe_key, order=order_id, attendee_id=attendee_id, waiting_entry_id=waiting_entry_id,
+        to_email=to_email,
         message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now,
         created_at=now,
     )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")

@@ -145,6 +145,8 @@ class OutboxMail(Table, tablename="mail_outbox"):
     dedupe_key = Varchar(length=120, unique=True)
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, null=True, index=True)
     attendee_id = Integer(null=True, default=None)
+    # A waiting-list mail (an offer, a refusal, the list closed) names its entry (ticketing.waitlist_mail).
+    waiting_entry_id = Integer(null=True, default=None)
     to_email = Varchar(length=254)
     message_id = Varchar(length=200)
     status = Varchar(length=10, default="pending", index=True)  # pending | sending | sent | failed
@@ -155,3 +157,47 @@ class OutboxMail(Table, tablename="mail_outbox"):
     last_error = Text(default="")
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class WaitingList(Table, tablename="waiting_list"):
+    """An event's waiting list: the organiser's setting and when the list closed. Made when first needed (a duo
+    joins, or the organiser changes the setting); an event without a row has the defaults."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
+    # How long an offer lasts (ticketing.rules.offer_duration: shorter near the close of sales).
+    offer_hours = SmallInt(default=24)
+    # Off: freed seats stay free for the list, and the organiser sends each offer by hand.
+    auto_offer = Boolean(default=True)
+    closed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class WaitingEntry(Table, tablename="waiting_entry"):
+    """A duo in line for an event: the member who joined (the buyer-to-be) and their companion, as typed.
+
+    Its place in line is its id among the event's `waiting` entries (ids are handed out under the event's row
+    lock). An offer is an order (`order`): the entry is then `offered`, its two people hold live places like any
+    hold, and the order's status tells what became of the offer. Partial unique indexes (raw migration) keep an
+    e-mail address in at most one waiting duo per event, as buyer and as companion; the cross-check with places
+    runs under the event's row lock (ticketing.waitlist)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=12, index=True)  # ticketing.rules.WaitingStatus
+    buyer_email = Varchar(length=254)  # normalised; the member's address when they joined
+    companion_name = Varchar(length=120)
+    companion_email = Varchar(length=254)  # normalised
+    # Only for the companion rule when the duo's turn comes; erased as soon as the entry stops waiting.
+    companion_birth_date = Date(null=True, default=None)
+    companion_industry = Varchar(length=40, default="")
+    companion_organisation = Varchar(length=120, default="")
+    joined_at = Timestamptz()
+    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.set_null, null=True, default=None)
+    offered_at = Timestamptz(null=True, default=None)
+    offer_expires_at = Timestamptz(null=True, default=None)
+    offered_by = Varchar(length=12, default="")  # system | organiser
+    ended_at = Timestamptz(null=True, default=None)  # left, closed or refused
+    # Why the rule refused the companion when their turn came (status refused).
+    reason_nl = Text(default="")
+    reason_en = Text(default="")

@@ -12,6 +12,7 @@ draft, a feed token and a ticket code; path placeholders are filled from it:
     {b} {order_b}       another event with an order of `holder` (organiser-cancel rows)
     {c} {order_c}       another event with an order of `holder` (buyer-cancel rows)
     {feed}              `holder`'s personal feed token
+    {full} {entry}      a sold-out event (`holder`'s order took its one place) and `fac`'s place on its waiting list
 
 Adding a route: add a row here. `test_every_route_has_a_row` fails for any route in the OpenAPI document
 without one (routes still being built may be listed in PENDING with a reason, which keeps them visible).
@@ -159,6 +160,16 @@ MATRIX: list[Row] = [
         body=lambda w: _companion()["companion"]),
     Row("POST", "/api/v1/orders/{order}/payment", signed_in(404, holder=409, owner=403)),
     Row("POST", "/api/v1/orders/{order_c}/cancel", signed_in(404, holder=200, owner=403)),
+    # the waiting list: {open} has places free (409 seats_available, or duplicate_attendee for the holder)
+    Row("POST", "/api/v1/events/{open}/waiting-list", signed_in(409), body=lambda w: _companion()),
+    Row("GET", "/api/v1/events/{full}/waiting-list/summary", every(200)),
+    Row("GET", "/api/v1/events/{full}/waiting-list", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("PATCH", "/api/v1/events/{full}/waiting-list", organisers(200, 403), body={"offer_hours": 12},
+        personal_data_ok=ORGANISER_SEES),
+    Row("POST", "/api/v1/events/{full}/waiting-list/offers", organisers(409, 403)),  # no place free
+    Row("GET", "/api/v1/me/waiting-list", signed_in(200)),
+    Row("GET", "/api/v1/me/waiting-list/{entry}", signed_in(404, fac=200)),
+    Row("POST", "/api/v1/me/waiting-list/{entry}/leave", signed_in(404, fac=200)),
     Row("POST", "/api/v1/stripe/webhook", every(400), body={"id": "evt_forged", "type": "payment_intent.succeeded"}),
     # invoicing: seller details (each organiser their own: none yet, entered, then there)
     Row("GET", "/api/v1/me/seller-details", organisers(404)),
@@ -258,16 +269,22 @@ class World:
         self.values["c"] = await self.published()
         self.values["order_c"], _ = await self.order(self.values["c"])
         self.values["feed"] = await rotate_feed_token(self.ids["holder"])
+        self.values["full"] = await self.published(capacity_duos=1)
+        await self.order(self.values["full"])
+        joined = await self.client.post(f"/api/v1/events/{self.values['full']}/waiting-list", json=_companion(),
+                                        headers=self.headers["fac"])
+        assert joined.status_code == 201, joined.text
+        self.values["entry"] = str(joined.json()["id"])
         other_event = await self.client.post("/api/v1/events", json=_event(), headers=self.headers["other"])
         assert other_event.status_code == 201, other_event.text
 
-    async def draft(self) -> str:
-        created = await self.client.post("/api/v1/events", json=_event(), headers=self.headers["owner"])
+    async def draft(self, **extra: Any) -> str:
+        created = await self.client.post("/api/v1/events", json=_event(**extra), headers=self.headers["owner"])
         assert created.status_code == 201, created.text
         return created.json()["slug"]
 
-    async def published(self) -> str:
-        slug = await self.draft()
+    async def published(self, **extra: Any) -> str:
+        slug = await self.draft(**extra)
         published = await self.client.post(f"/api/v1/events/{slug}/publish", headers=self.headers["owner"])
         assert published.status_code == 200, published.text
         return slug

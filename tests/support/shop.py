@@ -98,3 +98,24 @@ async def ticket_codes(order_id: int) -> dict[str, str]:
     rows = await Ticket.select(Ticket.code, Ticket.attendee.role.as_alias("role")).where(
         (Ticket.order == order_id) & Ticket.attendee.voided_at.is_null())
     return {r["role"]: r["code"] for r in rows}
+
+
+async def join_waiting_list(client: httpx.AsyncClient, slug: str, member: dict[str, Any],
+                            **companion: Any) -> httpx.Response:
+    """POST the waiting-list join of `member` with a companion (defaults like `Shop.order`)."""
+    body = {"name": "Sam Jong", "email": f"partner-of-{member['email']}", "industry": "retail",
+            "birth_date": None, "organisation": "Bakkerij"}
+    body.update(companion)
+    return await client.post(f"/api/v1/events/{slug}/waiting-list", json={"companion": body},
+                             headers=member["headers"])
+
+
+async def sold_out_event(shop: Shop, *, capacity: int = 1, **overrides: Any) -> tuple[dict[str, Any], list[dict]]:
+    """A published event whose `capacity` duo places are all held (one order per quick member): (event, holds)."""
+    from tests.support.members import quick_members
+
+    event = await shop.event(capacity_duos=capacity, **overrides)
+    holds = []
+    for buyer in await quick_members(capacity, prefix=f"houder-{event['slug']}-"):
+        holds.append({**await held_order(shop, event["slug"], buyer), "buyer": buyer})
+    return event, holds
