@@ -163,6 +163,8 @@ class WaitingList(Table, tablename="waiting_list"):
     """An event's waiting list: the organiser's setting and when the list closed. Made when first needed (a duo
     joins, or the organiser changes the setting); an event without a row has the defaults."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
     # How long an offer lasts (ticketing.rules.offer_duration: shorter near the close of sales).
     offer_hours = SmallInt(default=24)
@@ -181,6 +183,8 @@ class WaitingEntry(Table, tablename="waiting_entry"):
     hold, and the order's status tells what became of the offer. Partial unique indexes (raw migration) keep an
     e-mail address in at most one waiting duo per event, as buyer and as companion; the cross-check with places
     runs under the event's row lock (ticketing.waitlist)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
