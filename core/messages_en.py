@@ -229,6 +229,18 @@ MESSAGES: dict[str, str] = {
     "Dit criterium of gewicht kan niet.": "This criterion or weight is not possible.",
     "De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al gestemd of gescoord.":
         "The criteria and weights were published in advance and no longer change: votes or scores have been given.",
+    "Deze stemming bestaat niet.": "This vote does not exist.",
+    "Er zijn nog geen ideeën om over te stemmen.": "There are no ideas to vote on yet.",
+    "Deze stemming is gesloten.": "This vote is closed.",
+    "Dit idee staat niet op het stembiljet van deze stemming.": "This idea is not on this vote's ballot paper.",
+    "Je kiest elk idee hoogstens één keer.": "You choose each idea at most once.",
+    "Bij deze stemming stem je niet op je eigen idee.": "In this vote you do not vote for your own idea.",
+    "Je kiest hoogstens {count} ideeën.": "You choose at most {count} ideas.",
+    "Stemmen kan na het inchecken bij de deur.": "You can vote once you have checked in at the door.",
+    "Je hebt al gestemd. Met je stembewijs kun je je stem wijzigen.":
+        "You have already voted. With your receipt you can change your vote.",
+    "Geen stem met dit stembewijs bij deze stemming.": "No ballot of this vote has this receipt.",
+    "De uitslag volgt zodra de stemming gesloten is.": "The result follows as soon as the vote is closed.",
     # --- checkin ------------------------------------------------------------------------------------
     "Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.":
         "Only the door, the facilitators and the organiser of this event may check people in.",

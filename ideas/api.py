@@ -11,14 +11,23 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from core.auth import current, requires_member, signed_in
 from core.params import DbId
 from core.ratelimit import Limit, rate_limit_guard
-from ideas import rules, settings, submissions, wall
+from ideas import ballots, results, rules, settings, submissions, votes, wall
 from ideas.schemas import (
+    BallotChangeIn,
+    BallotIn,
+    BallotOut,
+    CastOut,
     IdeaHistoryOut,
     IdeaIn,
     IdeaOut,
     IdeaPatch,
     IdeaSettingsIn,
     IdeaSettingsOut,
+    ReceiptIn,
+    ResultsOut,
+    VoteIn,
+    VoteOut,
+    VotesOut,
     WallOut,
 )
 
@@ -26,6 +35,8 @@ from ideas.schemas import (
 NO_STORE = CacheControlHeader(no_store=True)
 # Enough for a busy group at a hackathon; keeps a script from filling the wall.
 IDEA_WRITES_PER_CLIENT = Limit("idea_write", 60, 10 * 60)
+# Casting, changing and looking up ballots: a person needs a handful; receipts carry 80 secret bits anyway.
+BALLOTS_PER_CLIENT = Limit("ballot", 120, 10 * 60)
 
 ThemeQuery = Annotated[str | None, QueryParameter(name="theme", min_length=1, max_length=40, required=False,
                                                   description="Only the ideas of this theme (its key)")]
@@ -99,4 +110,65 @@ class IdeaSettingsController(Controller):
         return await settings.update_idea_settings(signed_in(request), slug, change)
 
 
-ROUTERS = [IdeaController, IdeaSettingsController]
+class VoteController(Controller):
+    """Votes on the ideas: the organiser opens and closes them; every ticket holder (checked in, when check-in is
+    used) casts one secret ballot per vote and gets a receipt; after closing everyone sees every ballot."""
+
+    path = "/api/v1/events/{slug:str}/ideas/votes"
+    tags = ["ideas"]
+    cache_control = NO_STORE
+
+    @get("/", summary="The event's votes (ballots cast so far; never by whom)", operation_id="list_votes")
+    async def index(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> VotesOut:
+        return await votes.list_votes(current(request), slug)
+
+    @post("/", summary="Open a vote on the submitted ideas (the event's organiser)", operation_id="open_vote",
+          guards=[requires_member])
+    async def open(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[VoteIn]) -> VoteOut:
+        """On one theme's ideas or on all (`theme` left out), with `approval` (each ballot names up to N ideas, one
+        point each) or `borda` (each ballot ranks up to N ideas: N points for the first, N − 1 for the second, …).
+        Problems: `no_ideas_to_vote_on` (409), `unknown_theme` (422)."""
+        return await votes.open_vote(signed_in(request), slug, data.method, data.theme, data.choices)
+
+    @get("/{vote:int}", summary="One vote", operation_id="get_vote")
+    async def show(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId) -> VoteOut:
+        return await votes.get_vote(current(request), slug, vote)
+
+    @post("/{vote:int}/close", summary="Close the vote and publish the results (the event's organiser)",
+          operation_id="close_vote", guards=[requires_member], status_code=200)
+    async def close(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId) -> VoteOut:
+        """Waits for ballots being cast at this moment; none is accepted afterwards. Problems: `vote_closed` (409)."""
+        return await votes.close_vote(signed_in(request), slug, vote)
+
+    @post("/{vote:int}/ballot", summary="Cast your ballot (once; you get a receipt, shown only now)",
+          operation_id="cast_ballot", guards=[requires_member, rate_limit_guard(BALLOTS_PER_CLIENT)])
+    async def cast(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId,
+                   data: JSONBody[BallotIn]) -> CastOut:
+        """`choices`: idea ids of the vote (for Borda in your order; `[]` is a blank ballot). Keep the receipt: you
+        need it to change your ballot, and its first part is your ballot's id in the published results. Problems:
+        `no_ticket`, `not_eligible_to_vote` (403), `already_voted`, `vote_closed` (409), `invalid_ballot` (422)."""
+        return await ballots.cast_ballot(signed_in(request), slug, vote, data.choices)
+
+    @put("/{vote:int}/ballot", summary="Change your ballot with its receipt (until the vote closes)",
+         operation_id="change_ballot", guards=[requires_member, rate_limit_guard(BALLOTS_PER_CLIENT)])
+    async def change(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId,
+                     data: JSONBody[BallotChangeIn]) -> BallotOut:
+        """The same ballot id, new choices. Problems: `receipt_not_found` (404), `vote_closed` (409),
+        `invalid_ballot` (422)."""
+        return await ballots.change_ballot(signed_in(request), slug, vote, data.receipt, data.choices)
+
+    @post("/{vote:int}/receipt", summary="Look up the ballot a receipt belongs to", operation_id="find_ballot",
+          guards=[rate_limit_guard(BALLOTS_PER_CLIENT)], status_code=200)
+    async def receipt(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId,
+                      data: JSONBody[ReceiptIn]) -> BallotOut:
+        """The receipt is the key (no sign-in needed). Problems: `receipt_not_found` (404)."""
+        return await ballots.ballot_by_receipt(current(request), slug, vote, data.receipt)
+
+    @get("/{vote:int}/results", summary="The results: every ballot, the totals, turnout, the jury",
+         operation_id="get_vote_results")
+    async def results(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: DbId) -> ResultsOut:
+        """After closing, for whoever may see the wall. Problems: `vote_not_closed` (409)."""
+        return await results.vote_results(current(request), slug, vote)
+
+
+ROUTERS = [IdeaController, IdeaSettingsController, VoteController]

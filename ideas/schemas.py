@@ -140,3 +140,127 @@ class IdeaSettingsOut(msgspec.Struct, frozen=True):
     jury_weight: int
     jury_locked: bool  # criteria and weights no longer change (a vote opened or a juror scored)
     updated_at: datetime | None
+
+
+# --------------------------------------------------------------------------- votes
+
+
+Method = Literal["approval", "borda"]
+Choices = Annotated[list[IdeaId], msgspec.Meta(max_length=20, description="Idea ids; for Borda in your order")]
+
+
+class VoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Open a vote on the submitted ideas of one theme, or of all themes (`theme` left out)."""
+
+    method: Method
+    theme: ThemeKey | None = None
+    choices: Annotated[int, msgspec.Meta(ge=1, le=20, description="Approvals per ballot, or places ranked")] = 3
+
+
+class VoteIdeaOut(msgspec.Struct, frozen=True):
+    id: int
+    title: str
+    theme: str
+    authors: list[str]
+    yours: bool  # you are one of its authors
+
+
+class VoteOut(msgspec.Struct, frozen=True):
+    id: int
+    event: str
+    theme: str | None  # None: every theme
+    theme_title: str | None
+    method: Method
+    choices: int
+    authors_may_vote_own: bool
+    status: Literal["open", "closed"]
+    opened_at: datetime
+    closed_at: datetime | None
+    ideas: list[VoteIdeaOut]
+    ballots: int  # cast so far (who cast them is never shown)
+    eligible: int | None  # recorded at closing
+    you_may_vote: bool
+    you_voted: bool
+
+
+class VotesOut(msgspec.Struct, frozen=True):
+    event: str
+    votes: list[VoteOut]
+
+
+class BallotIn(msgspec.Struct, forbid_unknown_fields=True):
+    choices: Choices
+
+
+class BallotChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    receipt: Receipt
+    choices: Choices
+
+
+class ReceiptIn(msgspec.Struct, forbid_unknown_fields=True):
+    receipt: Receipt
+
+
+class CastOut(msgspec.Struct, frozen=True):
+    """Shown once: keep the receipt. Its first two groups are the ballot id published with the results; the rest is
+    the secret that lets you change your ballot until the vote closes (never stored, never shown again)."""
+
+    vote: int
+    ballot_id: str
+    receipt: str
+    choices: list[int]
+
+
+class BallotOut(msgspec.Struct, frozen=True):
+    vote: int
+    ballot_id: str
+    choices: list[int]
+    vote_status: Literal["open", "closed"]
+
+
+class StandingOut(msgspec.Struct, frozen=True):
+    place: int
+    idea: int
+    title: str
+    theme: str
+    authors: list[str]
+    points: int
+
+
+class PublishedBallotOut(msgspec.Struct, frozen=True):
+    ballot_id: str
+    choices: list[int]
+
+
+class JurorScoresOut(msgspec.Struct, frozen=True):
+    juror: str
+    scores: dict[str, dict[str, int]]  # idea id → criterion key → score
+
+
+class FinalStandingOut(msgspec.Struct, frozen=True):
+    place: int
+    idea: int
+    title: str
+    points: int
+    public_share: float
+    jury_score: float | None
+    final_score: float
+
+
+class ResultsOut(msgspec.Struct, frozen=True):
+    """Everything needed to check the result by hand: the method (on `vote`), every ballot by its random id with its
+    choices, the totals they give, the eligible voters and the turnout; the jury's scores by name and the final
+    ranking. Approval: each chosen idea 1 point. Borda: with N places, the first choice N points, the second N − 1,
+    …. Final score = (100 − J)% × points / the most points + J% × the jury's score (0–1), J the jury's weight."""
+
+    vote: VoteOut
+    eligible: int
+    ballots: int
+    turnout_percent: float
+    standings: list[StandingOut]
+    published_ballots: list[PublishedBallotOut]
+    recount_matches: bool  # a recount of `published_ballots` gives the totals recorded at closing
+    criteria: list[CriterionOut]
+    jury_weight: int
+    jurors: list[JurorScoresOut]
+    final: list[FinalStandingOut]  # the public vote's share and the jury's score combined (ideas.rules)

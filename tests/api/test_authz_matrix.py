@@ -140,6 +140,14 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/events/{open}/ideas/settings", organisers(200, 403)),
     Row("PUT", "/api/v1/events/{open}/ideas/settings", organisers(200, 403), body={"wall": "public"}),
     Row("PUT", "/api/v1/events/{draft}/ideas/settings", signed_in(404, owner=200), body={}),
+    Row("GET", "/api/v1/events/{open}/ideas/votes", every(200)),
+    Row("POST", "/api/v1/events/{open}/ideas/votes", signed_in(403, owner=409), body={"method": "approval"}),
+    Row("GET", "/api/v1/events/{open}/ideas/votes/1", every(404)),  # vote_not_found
+    Row("POST", "/api/v1/events/{open}/ideas/votes/1/close", signed_in(403, owner=404)),
+    Row("POST", "/api/v1/events/{open}/ideas/votes/1/ballot", signed_in(404), body={"choices": []}),
+    Row("PUT", "/api/v1/events/{open}/ideas/votes/1/ballot", signed_in(404), body={"receipt": "X", "choices": []}),
+    Row("POST", "/api/v1/events/{open}/ideas/votes/1/receipt", every(404), body={"receipt": "X"}),
+    Row("GET", "/api/v1/events/{open}/ideas/votes/1/results", every(404)),
     # ticketing
     Row("POST", "/api/v1/events/{open}/orders", signed_in(201, holder=409), body=lambda w: _companion()),
     Row("POST", "/api/v1/events/{open}/eligibility-check", every(200),
