@@ -28,8 +28,10 @@ MESSAGES: dict[str, str] = {
     "Log in om verder te gaan.": "Please sign in to continue.",
     "Alleen organisatoren mogen dit doen.": "Only organisers may do this.",
     "Alleen facilitatoren en organisatoren mogen dit doen.": "Only facilitators and organisers may do this.",
-    "Te veel pogingen. Probeer het over {seconds} seconden opnieuw.":
-        "Too many attempts. Please try again in {seconds} seconds.",
+    "Te veel pogingen. Probeer het over {wait} seconden opnieuw.":
+        "Too many attempts. Please try again in {wait} seconds.",
+    "Te veel pogingen. Probeer het over {minutes} minuten opnieuw.":
+        "Too many attempts. Please try again in {minutes} minutes.",
     "Tekst mag geen NUL-teken (U+0000) bevatten.": "Text must not contain a NUL character (U+0000).",
     # --- events -------------------------------------------------------------------------------------
     "Dit evenement bestaat niet.": "This event does not exist.",

@@ -115,16 +115,19 @@ async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decisio
     return Decision(False, estimate, allowed_hits, max(1, math.ceil(wait)))
 
 
-async def enforce(limit: Limit, client: str | None) -> None:
-    """Count a hit and raise RateLimited (429, Retry-After) when the client is over the limit."""
+async def enforce(limit: Limit, client: str | None, *, now: float | None = None) -> None:
+    """Count a hit and raise RateLimited (429, Retry-After) when the client is over the limit. The message says
+    the wait in seconds up to a minute and a half, in whole minutes (rounded up) beyond."""
     if not client:
         return
-    decision = await hit(limit, client)
-    if not decision.allowed:
-        raise RateLimited(
-            f"Te veel pogingen. Probeer het over {decision.retry_after} seconden opnieuw.",
-            retry_after=decision.retry_after,
-        )
+    decision = await hit(limit, client, now=now)
+    if decision.allowed:
+        return
+    wait = decision.retry_after
+    if wait < 90:
+        raise RateLimited(f"Te veel pogingen. Probeer het over {wait} seconden opnieuw.", retry_after=wait)
+    raise RateLimited(f"Te veel pogingen. Probeer het over {math.ceil(wait / 60)} minuten opnieuw.",
+                      retry_after=wait)
 
 
 def rate_limit_guard(limit: Limit) -> Any:

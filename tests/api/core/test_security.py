@@ -126,6 +126,27 @@ async def test_window_slides_and_old_buckets_are_cleaned(app: Any) -> None:
     assert "ratelimit_cleanup" in __import__("core.jobs", fromlist=["registered"]).registered()
 
 
+@pytest.mark.parametrize(("period", "at", "expected_nl", "expected_en"), [
+    (60, 50, "Te veel pogingen. Probeer het over 10 seconden opnieuw.",
+     "Too many attempts. Please try again in 10 seconds."),
+    (3600, 120, "Te veel pogingen. Probeer het over 58 minuten opnieuw.",
+     "Too many attempts. Please try again in 58 minutes."),
+])
+async def test_the_wait_is_said_in_seconds_or_minutes(app: Any, period: int, at: int, expected_nl: str,
+                                                      expected_en: str) -> None:
+    from core.errors import DomainError
+    from core.messages_en import english
+
+    limit = ratelimit.Limit(f"test_wait_{period}", 1, period)
+    start = 1_800_000_000.0  # the start of a window of either length
+    await ratelimit.enforce(limit, "c", now=start + at)
+    with pytest.raises(DomainError) as refused:
+        await ratelimit.enforce(limit, "c", now=start + at)
+    assert refused.value.status == 429
+    assert refused.value.message == expected_nl
+    assert english(refused.value.message) == expected_en
+
+
 async def test_no_address_or_email_is_stored_in_the_counters(app: Any) -> None:
     from members.tables import RateLimitBucket
 
