@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench}"
-ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page},"
+ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page,waiting_list},"
 status=0
 
 want() { [[ "$ONLY" == *",$1,"* ]]; }
@@ -24,4 +24,6 @@ want feeds && run feeds-postgres "$PY" -m bench.feeds --database-url "$PG"
 want grouping && run grouping "$PY" -m bench.grouping
 want mdgp && run mdgp "$PY" -m bench.mdgp --cpu-clock
 want board_page && run board_page "$PY" -m bench.board_page --sizes 100,1000,3000
+want waiting_list && run waiting_list-postgres env BENCH_WAITLIST_DATABASE_URL="${PG}_waitlist" "$PY" bench/waiting_list.py
+want waiting_list && run waiting_list-sqlite "$PY" bench/waiting_list.py --sqlite
 exit $status

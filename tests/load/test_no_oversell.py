@@ -17,12 +17,9 @@ import asyncio
 import json
 import os
 import random
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -36,6 +33,7 @@ import pytest
 import stripe
 
 from devtools.pg import reset_postgres
+from tests.load.harness import Database, free_port, start_app, stop_app, wait_until_up
 from tests.support.database import IS_POSTGRES, ROOT, TEST_DATABASE_URL, migrate
 from tests.support.invariants import ticketing_violations
 from tests.support.stripe import LocalStripe, open_stripe_client, running_localstripe
@@ -70,51 +68,6 @@ def _load_database_url() -> str:
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_load"))
 
 
-class Database:
-    """A connection of the test's own (not the app's): for sampling and for the final checks."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._pg: Any = None
-        self._lite: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    async def open(self) -> None:
-        if self.url.startswith("postgres"):
-            import asyncpg
-
-            self._pg = await asyncpg.connect(self.url)
-        else:
-            self._lite = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30, check_same_thread=False)
-            self._lite.row_factory = sqlite3.Row
-
-    async def close(self) -> None:
-        if self._pg is not None:
-            await self._pg.close()
-        if self._lite is not None:
-            self._lite.close()
-
-    def _lite_fetch(self, sql: str) -> list[dict[str, Any]]:
-        assert self._lite is not None
-        with self._lock:
-            return [dict(r) for r in self._lite.execute(sql).fetchall()]
-
-    async def fetch(self, sql: str) -> list[Mapping[str, Any]]:
-        if self._pg is not None:
-            return [dict(r) for r in await self._pg.fetch(sql)]
-        # sqlite3 blocks: off the event loop, so the sampler never stalls the buyers.
-        return await asyncio.to_thread(self._lite_fetch, sql)
-
-
-# --------------------------------------------------------------------------- servers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def localstripe() -> Iterator[LocalStripe]:
     with running_localstripe() as server:
@@ -142,40 +95,21 @@ async def app(localstripe: LocalStripe) -> Any:
         cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = _free_port()
+    port = free_port()
     mail_dir = tempfile.mkdtemp(prefix="ng-load-mail-")
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "STRIPE_API_BASE": localstripe.base_url,
-           "STRIPE_SECRET_KEY": "sk_test_load", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "DB_POOL_SIZE": "10", "BACKGROUND_JOBS": "true",
-           "JOB_INTERVAL_SECONDS": str(JOB_INTERVAL), "HOLD_SECONDS": str(HOLD_SECONDS),
-           "RATE_LIMIT_SCALE": "1000", "MAIL_DIR": mail_dir}
-    env.pop("SMTP_HOST", None)
-    process = subprocess.Popen(  # noqa: ASYNC220 (the server runs beside the test)
-        [str(ROOT / ".venv" / "bin" / "uvicorn"), "app:create_app", "--factory", "--workers", "2",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--no-proxy-headers"],
-        cwd=ROOT, env=env)
+    process = start_app(url, port, 2, APP_ENV="development", STRIPE_API_BASE=localstripe.base_url,
+                        STRIPE_SECRET_KEY="sk_test_load", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DB_POOL_SIZE="10",
+                        BACKGROUND_JOBS="true", JOB_INTERVAL_SECONDS=str(JOB_INTERVAL),
+                        HOLD_SECONDS=str(HOLD_SECONDS), RATE_LIMIT_SCALE="1000", MAIL_DIR=mail_dir)
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the app did not start")
-        await asyncio.sleep(1.0)  # the second worker's lifespan (pool, jobs, webhook registration)
+        try:
+            await wait_until_up(base, process)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         yield App(base, url, seed["slug"], seed["tokens"], process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_app(process)
 
 
 # --------------------------------------------------------------------------- the run

@@ -55,6 +55,24 @@ CHECKS: dict[str, str] = {
         "SELECT o.id FROM ticket_order o WHERE o.status IN ('refund_pending', 'refunded') AND NOT EXISTS "
         "(SELECT 1 FROM ticket_refund r WHERE r.\"order\" = o.id)"
     ),
+    # The waiting list (ticketing/waitlist.py): one place per person across places and the list, one offer per order.
+    "waiting people who hold a live place": (
+        "SELECT w.id, a.email FROM waiting_entry w JOIN ticket_attendee a ON a.event = w.event AND a.live "
+        "AND (a.email = w.buyer_email OR a.email = w.companion_email) WHERE w.status = 'waiting'"
+    ),
+    "an e-mail address waiting twice for one event": (
+        "SELECT x.event, x.email, COUNT(*) AS n FROM (SELECT event, buyer_email AS email FROM waiting_entry "
+        "WHERE status = 'waiting' UNION ALL SELECT event, companion_email AS email FROM waiting_entry "
+        "WHERE status = 'waiting') x GROUP BY x.event, x.email HAVING COUNT(*) > 1"
+    ),
+    "one order offered to two entries": (
+        "SELECT \"order\", COUNT(*) AS n FROM waiting_entry WHERE \"order\" IS NOT NULL GROUP BY \"order\" "
+        "HAVING COUNT(*) > 1"
+    ),
+    "offered entries without their order": (
+        "SELECT w.id FROM waiting_entry w LEFT JOIN ticket_order o ON o.id = w.\"order\" "
+        "WHERE w.status = 'offered' AND o.id IS NULL"
+    ),
 }
 
 FIGURES = (
