@@ -38,6 +38,7 @@ from frontend.i18n import create_language_router
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
 from ideas.api import ROUTERS as IDEAS_ROUTERS
+from invoicing import mail as invoicing_mail
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
 from members.api import AuthController, MemberController
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     ratelimit.configure(settings)
     install_feed_token_filter()  # after the server configured logging: feed tokens never reach a log
+    invoicing_mail.install()  # invoices on payment, credit notes on refund, the PDF on the payment mail
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

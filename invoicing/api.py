@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, put
+from litestar import Controller, Request, Response, delete, get, put
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 
-from core.auth import requires_organiser, signed_in
-from invoicing import sellers
-from invoicing.schemas import SellerIn, SellerOut
+from core.auth import requires_member, requires_organiser, signed_in
+from core.params import DbId
+from invoicing import billing, documents, sellers
+from invoicing.schemas import BillingIn, BillingOut, InvoiceOut, SellerIn, SellerOut
 
 NO_STORE = CacheControlHeader(no_store=True)
 
@@ -34,4 +35,47 @@ class SellerController(Controller):
         return await sellers.save_seller_details(signed_in(request), data)
 
 
-ROUTERS = [SellerController]
+class OrderBillingController(Controller):
+    path = "/api/v1/orders/{order_id:int}"
+    tags = ["invoices"]
+    guards = [requires_member]
+
+    @get("/billing", summary="Who the order's invoice is addressed to (buyer, and the event's organiser)",
+         operation_id="get_order_billing", cache_control=NO_STORE)
+    async def get_billing(self, request: Request[Any, Any, Any], order_id: DbId) -> BillingOut:
+        """Empty `company`: a receipt in the buyer's own name. `locked` once the invoice has been issued."""
+        return await billing.get_billing(signed_in(request), order_id)
+
+    @put("/billing", summary="Op factuur van mijn werkgever: address the invoice to a company (buyer)",
+         operation_id="save_order_billing")
+    async def save_billing(self, request: Request[Any, Any, Any], order_id: DbId,
+                           data: JSONBody[BillingIn]) -> BillingOut:
+        """Until the invoice is issued (`billing_locked`, 409). `invalid_vat_number` (an EU VAT number with its
+        country prefix, checked with python-stdnum) and `invalid_postcode` (422)."""
+        return await billing.save_billing(signed_in(request), order_id, data)
+
+    @delete("/billing", summary="No company after all: a receipt in my own name (buyer)",
+            operation_id="clear_order_billing", status_code=200)
+    async def clear_billing(self, request: Request[Any, Any, Any], order_id: DbId) -> BillingOut:
+        return await billing.clear_billing(signed_in(request), order_id)
+
+    @get("/invoices", summary="The order's invoice and credit note (buyer, and the event's organiser)",
+         operation_id="list_order_invoices", cache_control=NO_STORE)
+    async def invoices(self, request: Request[Any, Any, Any], order_id: DbId) -> list[InvoiceOut]:
+        return await documents.invoices_of_order(signed_in(request), order_id)
+
+
+class InvoiceController(Controller):
+    path = "/api/v1/invoices"
+    tags = ["invoices"]
+    guards = [requires_member]
+
+    @get("/{invoice_id:int}/pdf", summary="An invoice or credit note as PDF (buyer, and the event's organiser)",
+         operation_id="get_invoice_pdf", media_type="application/pdf", cache_control=NO_STORE)
+    async def pdf(self, request: Request[Any, Any, Any], invoice_id: DbId) -> Response[bytes]:
+        name, content = await documents.invoice_pdf(signed_in(request), invoice_id)
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+ROUTERS = [SellerController, OrderBillingController, InvoiceController]

@@ -22,7 +22,7 @@ from events.calendar import CalendarEvent, CalendarSession, render_event_ics
 from events.tables import AgendaSession, Event
 from members.tables import Member
 from settings import Settings
-from ticketing import rules
+from ticketing import hooks, rules
 from ticketing.mail import Attendee as MailAttendee
 from ticketing.mail import (
     Language,
@@ -166,6 +166,9 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
         from ticketing.waitlist_mail import compose_waitlist_mail
 
         return await compose_waitlist_mail(mail, settings)
+    other = hooks.composer(mail["kind"])
+    if other is not None:  # a mail a higher folder queued (an invoice, a credit note): it composes it
+        return await other(mail, settings)
     order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
     place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
     if order is None or place is None:
@@ -191,8 +194,12 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
             recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
             tz=event["timezone"], manage_url=f"{settings.public_base_url}/mijn/tickets",
         )
-        return build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
-                                         ics=await _calendar_event(event, settings), message_id=mail["message_id"])
+        message = build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
+                                            ics=await _calendar_event(event, settings), message_id=mail["message_id"])
+        for extra in await hooks.attachments(mail["kind"], order["id"], place["role"]):  # the invoice PDF
+            message.add_attachment(extra.content, maintype=extra.maintype, subtype=extra.subtype,
+                                   filename=extra.filename)
+        return message
     ticket = tickets.get(place["id"])
     return build_notice(
         mail["kind"], to_name=place["name"], to_email=place["email"], event_title=event["title"],

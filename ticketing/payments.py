@@ -19,7 +19,7 @@ from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
 from events.tables import Event
 from members.service import Principal
-from ticketing import access, refunds, rules, state, stripe_gateway, waitlist
+from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
 from ticketing.state import STRIPE, SYSTEM, Actor
 from ticketing.stripe_gateway import Intent, PaymentProviderError
@@ -134,6 +134,7 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
             await state.issue_tickets_and_mail(order["id"], now)
             await state.log_change(order["id"], actor, "paid", now, payment_intent=intent.id,
                                    amount_cents=intent.amount)
+            await hooks.order_paid(order["id"], now)  # the invoice, in this transaction
             return "paid", None
         return await again()
     if order["status"] in rules.REVIVABLE:
@@ -160,6 +161,7 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
                 await state.issue_tickets_and_mail(order["id"], now)
                 await state.log_change(order["id"], actor, "late_payment_confirmed", now, payment_intent=intent.id,
                                        previous=order["status"])
+                await hooks.order_paid(order["id"], now)
                 return "late_payment_confirmed", None
             await Event.update({Event.seats_taken: Event.seats_taken - 1}).where(Event.id == order["event"])
             return await again()

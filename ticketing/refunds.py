@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.db import utcnow, write_transaction
-from ticketing import rules, state, stripe_gateway
+from ticketing import hooks, rules, state, stripe_gateway
 from ticketing.state import STRIPE, SYSTEM
 from ticketing.stripe_gateway import PaymentProviderError, StripeGateway
 from ticketing.tables import Refund, TicketOrder
@@ -77,6 +77,7 @@ async def refund_succeeded(refund: Mapping[str, Any], refund_stripe_id: str | No
     if moved:
         await state.log_change(refund["order"], STRIPE, "refunded", now, amount_cents=refund["amount_cents"],
                                refund=refund_stripe_id or refund["stripe_refund_id"])
+        await hooks.order_refunded(refund["order"], now)  # the credit note, in this transaction
     return "refunded" if changed or moved else "unchanged"
 
 

@@ -13,6 +13,7 @@ draft, a feed token and a ticket code; path placeholders are filled from it:
     {c} {order_c}       another event with an order of `holder` (buyer-cancel rows)
     {feed}              `holder`'s personal feed token
     {full} {entry}      a sold-out event (`holder`'s order took its one place) and `fac`'s place on its waiting list
+    {invoice}           the invoice of {order} (issued as if it had been paid)
 
 Adding a route: add a row here. `test_every_route_has_a_row` fails for any route in the OpenAPI document
 without one (routes still being built may be listed in PENDING with a reason, which keeps them visible).
@@ -33,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.invoicing import seller_body
+from tests.support.invoicing import billing_body, invoice_as_if_paid, seller_body
 from tests.support.members import Members
 
 ROLES = ("anon", "member", "holder", "fac", "other", "owner")  # evaluated in this order: the owner acts last
@@ -179,10 +180,18 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/me/waiting-list/{entry}", signed_in(404, fac=200)),
     Row("POST", "/api/v1/me/waiting-list/{entry}/leave", signed_in(404, fac=200)),
     Row("POST", "/api/v1/stripe/webhook", every(400), body={"id": "evt_forged", "type": "payment_intent.succeeded"}),
-    # invoicing: seller details (each organiser their own: none yet, entered, then there)
-    Row("GET", "/api/v1/me/seller-details", organisers(404)),
+    # invoicing: seller details (each organiser their own: `other` has none yet; `owner` has them for {invoice})
+    Row("GET", "/api/v1/me/seller-details", organisers(200, 404)),
     Row("PUT", "/api/v1/me/seller-details", organisers(200), body=lambda w: seller_body()),
     Row("GET", "/api/v1/me/seller-details", organisers(200)),
+    # invoicing: an order's billing details and invoices (its buyer; the organiser reads them), one invoice's PDF
+    Row("GET", "/api/v1/orders/{order}/billing", signed_in(404, holder=200, owner=200)),
+    Row("PUT", "/api/v1/orders/{order_c}/billing", signed_in(404, holder=200, owner=403),
+        body=lambda w: billing_body()),
+    Row("DELETE", "/api/v1/orders/{order_c}/billing", signed_in(404, holder=200, owner=403)),
+    Row("GET", "/api/v1/orders/{order}/invoices", signed_in(404, holder=200, owner=200)),
+    Row("GET", "/api/v1/invoices/{invoice}/pdf", signed_in(404, holder=200, owner=200),
+        personal_data_ok=ORGANISER_SEES),
     # theme rankings and breakouts
     Row("GET", "/api/v1/events/{open}/themes/ranking", every(200)),
     Row("GET", "/api/v1/tickets/{code}/ranking", every(200)),
@@ -283,6 +292,7 @@ class World:
                                         headers=self.headers["fac"])
         assert joined.status_code == 201, joined.text
         self.values["entry"] = str(joined.json()["id"])
+        self.values["invoice"] = str(await invoice_as_if_paid(self.ids["owner"], int(self.values["order"])))
         other_event = await self.client.post("/api/v1/events", json=_event(), headers=self.headers["other"])
         assert other_event.status_code == 201, other_event.text
 

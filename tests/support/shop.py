@@ -119,3 +119,13 @@ async def sold_out_event(shop: Shop, *, capacity: int = 1, **overrides: Any) -> 
     for buyer in await quick_members(capacity, prefix=f"houder-{event['slug']}-"):
         holds.append({**await held_order(shop, event["slug"], buyer), "buyer": buyer})
     return event, holds
+
+
+async def paid_order(http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, slug: str,
+                     buyer: dict[str, Any], **companion: Any) -> tuple[dict[str, Any], str]:
+    """A duo ordered and paid through localstripe, its webhook applied: (the paid order, its intent id)."""
+    order = await held_order(shop, slug, buyer, **companion)
+    intent_id = (await http.post(f"/api/v1/orders/{order['id']}/payment", headers=buyer["headers"])).json()[
+        "payment_intent_id"]
+    assert await pay(stripe_client, intent_id) == "succeeded"
+    return await wait_for_status(http, order["id"], buyer["headers"], "paid"), intent_id

@@ -14,6 +14,7 @@ import stripe
 from settings import Settings
 from tests.support.members import quick_members
 from tests.support.shop import Shop, held_order, pay, post_event, ticket_codes, wait_for_status
+from tests.support.shop import paid_order as _paid
 from tests.support.smtp import SmtpSink
 from tests.support.stripe import LocalStripe
 
@@ -178,15 +179,6 @@ async def test_late_payment_is_confirmed_if_a_seat_is_free_else_refunded(
     refunds = await stripe_client.v1.refunds.list_async({"payment_intent": intent2})
     assert len(refunds.data) == 1 and refunds.data[0].amount == 9500
     assert (await http.get(f"/api/v1/events/{slug}")).json()["seats_left"] == 0
-
-
-async def _paid(http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, slug: str,
-                buyer: dict[str, Any], **companion: Any) -> tuple[dict[str, Any], str]:
-    order = await held_order(shop, slug, buyer, **companion)
-    intent_id = (await http.post(f"/api/v1/orders/{order['id']}/payment", headers=buyer["headers"])).json()[
-        "payment_intent_id"]
-    assert await pay(stripe_client, intent_id) == "succeeded"
-    return await wait_for_status(http, order["id"], buyer["headers"], "paid"), intent_id
 
 
 async def test_buyer_refund_and_signed_refund_events(
