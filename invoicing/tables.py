@@ -9,7 +9,7 @@ Constraints (raw migration): one counter per (organiser, series, year); one invo
 sequence) and one per (order, kind).
 """
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from members.tables import Member
@@ -18,6 +18,8 @@ from ticketing.tables import TicketOrder
 
 class SellerProfile(Table, tablename="invoice_seller"):
     """What an organiser's invoices say about the seller, entered once in the back office."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     organiser = ForeignKey(references=Member, on_delete=OnDelete.cascade, unique=True)
     legal_name = Varchar(length=160)
@@ -35,6 +37,8 @@ class SellerProfile(Table, tablename="invoice_seller"):
 
 class BillingDetails(Table, tablename="invoice_billing"):
     """"Op factuur van mijn werkgever": who the invoice of an order is addressed to (absent: the buyer)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, unique=True)
     company = Varchar(length=160)
@@ -54,6 +58,8 @@ class InvoiceCounter(Table, tablename="invoice_counter"):
     transaction that inserts the invoice: the row stays locked until that transaction ends, and a rollback
     gives the number back, so the series has no gaps and no duplicates however many workers pay at once."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     organiser_id = Integer()
     series = Varchar(length=2)  # F (invoices) | C (credit notes)
     year = Integer()
@@ -62,6 +68,8 @@ class InvoiceCounter(Table, tablename="invoice_counter"):
 
 class Invoice(Table, tablename="invoice"):
     """An issued invoice or credit note, frozen: its PDF is rendered from `document` on demand."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     organiser_id = Integer(index=True)
     order_id = Integer(index=True)
