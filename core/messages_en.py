@@ -178,6 +178,11 @@ MESSAGES: dict[str, str] = {
     "Alleen organisatoren hebben verkoopgegevens.": "Only organisers have seller details.",
     "Je hebt nog geen verkoopgegevens voor facturen ingevuld.": "You have not entered seller details for invoices yet.",
     "Vul dit veld in.": "Fill in this field.",
+    "Alleen de koper kan de factuurgegevens van deze bestelling wijzigen.":
+        "Only the buyer can change the invoice details of this order.",
+    "De factuur is al gemaakt; de gegevens erop kunnen niet meer veranderen.":
+        "The invoice has been issued; what it says can no longer change.",
+    "Deze factuur bestaat niet.": "This invoice does not exist.",
     # --- pairing ------------------------------------------------------------------------------------
     "Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
         "Only facilitators and the organiser of this event may plan the breakouts.",
