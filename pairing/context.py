@@ -5,7 +5,8 @@ For each ticket holder:
   else the order's buyer account);
 - a companion: industry and organisation from their place on the order (what the buyer entered, checked
   by the companion rule), experience level from their member account once its e-mail address is verified
-  (an unverified account could be anyone's), else 0 (starter);
+  (an unverified account could be anyone's), else as given on the order, else UNKNOWN (None: the engine
+  keeps it unknown and scores it as the middle level, docs/breakout-groups.md; never a starter);
 - the duo partner: the other place of the same order; the ranking: their stored ranking (empty = neutral).
 """
 
@@ -33,7 +34,7 @@ class EventContext:
     themes: list[dict[str, Any]]
     holders: dict[int, Holder]
     people: tuple[grouping.Attendee, ...]
-    experience: dict[int, int]
+    experience: dict[int, int | None]
     industry: dict[int, str]
     organisation: dict[int, str]
     partner: dict[int, int | None]
@@ -46,6 +47,10 @@ class EventContext:
     @property
     def theme_titles(self) -> dict[str, str]:
         return {t["key"]: t["title"] for t in self.themes}
+
+
+def _level(value: int | None) -> int | None:
+    return None if value is None else min(4, max(0, int(value)))
 
 
 def _normalise_organisation(value: str) -> str:
@@ -82,7 +87,7 @@ async def load_context(event: dict[str, Any]) -> EventContext:
         else:
             ind = h.industry or (profile["industry"] if profile else "")
             org = h.organisation or (profile["organisation"] if profile else "")
-        exp = min(4, max(0, int(profile["experience_level"]))) if profile else 0
+        exp = _level(profile["experience_level"]) if profile else _level(h.experience_level)
         partner = next((p for p in places_of_order[h.order_id] if p != h.id), None)
         experience[h.id], industry[h.id], organisation[h.id] = exp, ind, org
         people.append(grouping.Attendee(

@@ -32,6 +32,7 @@ class Holder:
     email: str
     industry: str
     organisation: str
+    experience_level: int | None = None  # as given on the order for a companion; None: unknown
 
 
 async def ticket_holders(*, event_id: int | None = None, email: str | None = None,
@@ -49,6 +50,7 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
         Ticket.attendee.email.as_alias("email"),
         Ticket.attendee.industry.as_alias("industry"),
         Ticket.attendee.organisation.as_alias("organisation"),
+        Ticket.attendee.experience_level.as_alias("experience_level"),
     ).where(
         (Ticket.status == TicketStatus.VALID) & Ticket.attendee._.live.eq(True)
         & (Ticket.order.status == PAID)

@@ -45,7 +45,8 @@ log = logging.getLogger("nieuw_geluid.ticketing")
 
 def _companion(data: CompanionIn) -> companions.CompanionIn:
     return companions.CompanionIn(name=data.name, email=data.email, industry=data.industry,
-                               birth_date=data.birth_date, organisation=data.organisation)
+                               birth_date=data.birth_date, organisation=data.organisation,
+                               experience_level=data.experience_level)
 
 
 def order_out(view: dict[str, Any]) -> OrderOut:

@@ -58,6 +58,7 @@ class CompanionIn:
     industry: str
     birth_date: date | None = None
     organisation: str = ""
+    experience_level: int | None = None  # None: the buyer does not know (kept unknown, never a starter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_orde
 
 def attendee_row(order_id: int, event_id: int, role: str, name: str, email: str, now: datetime, *,
                  birth_date: date | None = None, industry: str = "", organisation: str = "",
-                 judged: Judgement | None = None) -> Attendee:
+                 experience_level: int | None = None, judged: Judgement | None = None) -> Attendee:
     """A new live place; a companion's carries how the rule judged it (never an organiser's reason)."""
     if judged is None:
         eligible, basis, reason_nl, reason_en, override_id = True, "buyer", "", "", None
@@ -146,7 +147,8 @@ def attendee_row(order_id: int, event_id: int, role: str, name: str, email: str,
             reason_nl, reason_en = f"{reason_nl} {OVERRIDE_NL}", f"{reason_en} {OVERRIDE_EN}"
     return Attendee(order=order_id, event=event_id, role=role, name=" ".join(name.split()), email=email,
                     birth_date=birth_date, industry=industry, organisation=organisation.strip(),
-                    eligible=eligible, eligibility_basis=basis, eligibility_reason_nl=reason_nl,
+                    experience_level=experience_level, eligible=eligible, eligibility_basis=basis,
+                    eligibility_reason_nl=reason_nl,
                     eligibility_reason_en=reason_en, override_id=override_id, live=True, created_at=now)
 
 
@@ -215,7 +217,8 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
             )
             await Attendee.insert(attendee_row(
                 order_id, event["id"], "companion", companion.name, email, now, birth_date=companion.birth_date,
-                industry=companion.industry, organisation=companion.organisation, judged=judged,
+                industry=companion.industry, organisation=companion.organisation,
+                experience_level=companion.experience_level, judged=judged,
             ))
             await state.log_change(order_id, Actor(actor.id, "member"), "companion_changed", now,
                                    previous=[o["email"] for o in old], companion=email, eligibility=judged.basis)

@@ -106,7 +106,8 @@ async def insert_duo(event: Mapping[str, Any], buyer: Mapping[str, Any], compani
                      organisation=buyer["organisation"]),
         attendee_row(order_id, event["id"], "companion", companion.name, companion_email, now,
                      birth_date=companion.birth_date, industry=companion.industry,
-                     organisation=companion.organisation, judged=judged),
+                     organisation=companion.organisation,
+                     experience_level=companion.experience_level, judged=judged),
     )
     await state.log_change(order_id, actor, "reserved", now, seat="held" if not free else "paid",
                            companion=companion_email, eligibility=judged.basis, **log)

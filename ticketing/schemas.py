@@ -12,6 +12,8 @@ Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 IndustryCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["retail"])]
 Organisation = Annotated[str, msgspec.Meta(max_length=120)]
+ExperienceLevel = Annotated[int, msgspec.Meta(ge=0, le=4,
+                                              description="0 starter, 1 junior, 2 medior, 3 senior, 4 expert")]
 
 
 class CompanionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -20,6 +22,8 @@ class CompanionIn(msgspec.Struct, forbid_unknown_fields=True):
     industry: IndustryCode
     birth_date: date | None = None
     organisation: Organisation = ""
+    # 0 starter .. 4 expert; null (or left out): "weet ik niet", kept unknown in the breakout groups.
+    experience_level: ExperienceLevel | None = None
 
 
 class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -82,6 +86,7 @@ class PlaceOut(msgspec.Struct):
     voided_at: datetime | None
     ticket_code: str | None
     ticket_status: str | None
+    experience_level: int | None = None
     override_id: int | None = None
     override: OverrideOut | None = None
 

@@ -61,6 +61,9 @@ class Attendee(Table, tablename="ticket_attendee"):
     birth_date = Date(null=True, default=None)
     industry = Varchar(length=40, default="")
     organisation = Varchar(length=120, default="")
+    # 0 starter .. 4 expert (members.rules.EXPERIENCE_LEVELS), as the buyer gave it for a companion; NULL when
+    # nobody did ("weet ik niet"): the grouping engine keeps it unknown, never a starter (issue 15).
+    experience_level = SmallInt(null=True, default=None)
     eligible = Boolean(default=True)
     # "age" | "industry" | "override" | "buyer"
     eligibility_basis = Varchar(length=10, default="")

@@ -38,6 +38,7 @@ def place_view(row: Mapping[str, Any], tickets: Sequence[Mapping[str, Any]], *, 
     return {
         "id": row["id"], "role": row["role"], "name": row["name"], "email": row["email"],
         "industry": row["industry"], "organisation": row["organisation"],
+        "experience_level": row["experience_level"],
         "eligibility_basis": row["eligibility_basis"], "eligibility_reason_nl": reason_nl,
         "eligibility_reason_en": reason_en, "override_id": row["override_id"],
         "live": bool(row["live"]), "voided_at": as_utc(row["voided_at"]),

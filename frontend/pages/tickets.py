@@ -26,7 +26,7 @@ from core.security import client_ip, content_security_policy
 from events import service as events
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
-from frontend.pages.account import verify_email_notice
+from frontend.pages.account import level_options, verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
 from members.service import Principal
 from pairing.errors import NoTicket, PlanNotPublished
@@ -43,7 +43,7 @@ from ticketing.orders import get_order, list_my_orders, reserve_duo
 from ticketing.payments import start_payment
 from ticketing.tickets import list_my_tickets
 
-COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation")
+COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation", "experience_level")
 PENDING, PAID = "pending_payment", "paid"
 
 # Problem codes -> what we tell people (English msgids, Dutch in the catalogue). Codes not listed here
@@ -111,6 +111,9 @@ def companion_error(exc: DomainError, lang: str) -> dict[str, str]:
     return {field or "form": friendly(exc, lang)}
 
 
+LEVEL_VALUES = tuple(value for value, _label in level_options("nl"))
+
+
 def industry_options(lang: str) -> list[tuple[str, str]]:
     return [(code, industry.label(lang)) for code, industry in INDUSTRIES_BY_CODE.items()]  # type: ignore[arg-type]
 
@@ -131,17 +134,22 @@ def companion_from_form(data: Mapping[str, Any], lang: str
         birth_date = optional_date(form["birth_date"])
     except FormError as exc:
         errors["birth_date"] = gettext(lang, exc.message)
+    level = form["experience_level"]  # "" is "weet ik niet": unknown, never a starter
+    if level not in ("", *LEVEL_VALUES):
+        errors["experience_level"] = gettext(lang, _("Choose a level, or \u201cI don't know\u201d."))
     if errors:
         return None, form, errors
     return CompanionIn(name=form["name"], email=form["email"], industry=form["industry"],
-                                 birth_date=birth_date, organisation=form["organisation"][:200]), form, {}
+                       birth_date=birth_date, organisation=form["organisation"][:200],
+                       experience_level=int(level) if level else None), form, {}
 
 
 def companion_form_values(companion: Mapping[str, Any]) -> dict[str, str]:
-    birth = companion.get("birth_date")
+    birth, level = companion.get("birth_date"), companion.get("experience_level")
     return {"name": companion.get("name") or "", "email": companion.get("email") or "",
             "birth_date": birth.isoformat() if isinstance(birth, date) else "",
-            "industry": companion.get("industry") or "", "organisation": companion.get("organisation") or ""}
+            "industry": companion.get("industry") or "", "organisation": companion.get("organisation") or "",
+            "experience_level": "" if level is None else str(level)}
 
 
 def can_buy(event: Mapping[str, Any]) -> bool:
@@ -159,7 +167,7 @@ async def order_page(request: Request[Any, Any, Any], slug: str, *, form: dict[s
             if o["event"]["slug"] == slug and o["status"] in (PENDING, PAID)]
     return page(request, "order/order.html", status_code=status_code, event=event, can_buy=can_buy(event),
                 existing=live[0] if live else None, form=form or {"industry": ""}, errors=errors or {},
-                check=check, industries=industry_options(lang),
+                check=check, industries=industry_options(lang), levels=level_options(lang),
                 hold_minutes=request.app.state["settings"].hold_minutes, active_nav="agenda")
 
 
@@ -450,6 +458,7 @@ class TicketPages(Controller):
                         status_code: int = 200) -> Template:
         return page(request, "tickets/companion.html", status_code=status_code, order=order, form=form,
                     errors=errors, check=check, industries=industry_options(request_language(request)),
+                    levels=level_options(request_language(request)),
                     active_nav="tickets")
 
     # ------------------------------------------------------------------ cancelling

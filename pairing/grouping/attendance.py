@@ -126,7 +126,7 @@ class _Regrouper:
 
     def _gain(self, person: int, r: int, target: _Key) -> float:
         p, w = self.people[person], self.inp.weights
-        return sum(w.experience * abs(p.experience - self.people[o].experience)
+        return sum(w.experience * abs(p.scored_experience - self.people[o].scored_experience)
                    + w.industry * (p.industry != self.people[o].industry)
                    for o in self.rounds[r].members.get(target, []) if o != person)
 

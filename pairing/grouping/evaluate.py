@@ -173,7 +173,7 @@ def evaluate(
         populations[(group.round_index, group.theme)].extend(members)
         sizes[(group.round_index, group.theme)].append(len(members))
         diversity += group_diversity(
-            [people[a].experience for a in members], [people[a].industry for a in members], inp.weights
+            [people[a].scored_experience for a in members], [people[a].industry for a in members], inp.weights
         )
         where = f"{group.theme} #{group.number} in round {group.round_index + 1}"
         for a, b in combinations(sorted(members), 2):
@@ -254,7 +254,7 @@ def _cell_bounds(
     sizes of its groups (Theorem 2 in bound.py); the sizes actually used also count, for when no split fits."""
     out = {}
     for key, members in populations.items():
-        experience = [people[a].experience for a in members]
+        experience = [people[a].scored_experience for a in members]
         industries = [people[a].industry for a in members]
         over_sizes = sizes_upper_bound(experience, industries, inp.min_size, inp.max_size, inp.weights)
         here = diversity_upper_bound(experience, industries, sizes[key], inp.weights)
@@ -280,7 +280,7 @@ def _bounds(
         [populations[k] for k in keys],
         [k[0] for k in keys],
         [cells[k] for k in keys],
-        [Person(a.id, a.experience, a.industry, a.organisation, a.duo_partner) for a in people.values()],
+        [Person(a.id, a.scored_experience, a.industry, a.organisation, a.duo_partner) for a in people.values()],
         inp.min_size,
         inp.max_size,
         inp.weights,

@@ -48,7 +48,7 @@ class Attributes:
     def of(cls, plan: ThemePlan, settings: TabuSettings, penalty_factor: float,
            out_of_time: Callable[[], bool] | None) -> Attributes:
         people = plan.people
-        exp = np.array([a.experience for a in people], dtype=np.int64)
+        exp = np.array([a.scored_experience for a in people], dtype=np.int64)
         industry_codes = {c: k for k, c in enumerate(sorted({a.industry for a in people}))}
         ind = np.array([industry_codes[a.industry] for a in people], dtype=np.int64)
         org_codes = {c: k + 1 for k, c in enumerate(sorted({a.organisation for a in people} - {""}))}
@@ -120,7 +120,7 @@ def _deal(
         key=lambda x: (
             -industry_size[people[members[x]].industry],
             people[members[x]].industry,
-            people[members[x]].experience,
+            people[members[x]].scored_experience,
             people[members[x]].id,
         ),
     )

@@ -39,14 +39,25 @@ class BoundMethod(StrEnum):
     LINKED = "linked"  # plus the rounds linked by the no-repeat rule (an integer programme, HiGHS)
 
 
+# The level an unknown experience counts as in the diversity score: the middle of 0..4. The pair score needs a
+# number; the middle is at most two levels off whatever the truth is (a starter stand-in was up to four off, and
+# made every unknown look like the least experienced person in the room). See docs/breakout-groups.md.
+UNKNOWN_EXPERIENCE_SCORE = 2
+
+
 @dataclass(frozen=True, slots=True)
 class Attendee:
     id: int
     ranking: tuple[str, ...] = ()  # theme keys, most preferred first; empty means neutral
-    experience: int = 2  # 0 starter .. 4 expert
+    experience: int | None = 2  # 0 starter .. 4 expert; None: nobody said (scored as UNKNOWN_EXPERIENCE_SCORE)
     industry: str = ""
     organisation: str = ""  # normalised; "" never conflicts
     duo_partner: int | None = None
+
+    @property
+    def scored_experience(self) -> int:
+        """The level the diversity score uses: the known one, or the middle level for an unknown one."""
+        return UNKNOWN_EXPERIENCE_SCORE if self.experience is None else self.experience
 
 
 @dataclass(frozen=True, slots=True)

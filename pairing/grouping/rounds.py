@@ -72,7 +72,7 @@ def _relayout(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> Ro
     inp = plan.inp
     cells = sorted({(r, t) for r, round_groups in enumerate(rounds) for t, _ in round_groups})
     have = {cell: len(_cell(rounds, *cell)) for cell in cells}
-    people = [Person(a.id, a.experience, a.industry, a.organisation, a.duo_partner) for a in plan.people]
+    people = [Person(a.id, a.scored_experience, a.industry, a.organisation, a.duo_partner) for a in plan.people]
     members = {cell: np.flatnonzero(plan.theme[:, cell[0]] == cell[1]) for cell in cells}
     free, best_count = [], []
     for cell in cells:

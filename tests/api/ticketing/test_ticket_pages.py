@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.support.members import Members
-from tests.support.pages import qr_codes_on_page, sign_in_on_page
+from tests.support.pages import post_form, qr_codes_on_page, sign_in_on_page
 from tests.support.shop import Shop, ticket_codes
 
 pytestmark = pytest.mark.anyio
@@ -33,3 +33,21 @@ async def test_the_buyer_and_the_companion_each_see_only_their_own_qr_code(
         [(text, width)] = qr_codes_on_page(page.text)
         assert text == codes[own] and width >= SCANNABLE_WIDTH
         assert codes[other] not in page.text
+
+
+async def test_the_order_form_asks_the_companions_experience_and_i_dont_know_stays_unknown(
+        client: httpx.AsyncClient, shop: Shop, members: Members) -> None:
+    first, second = await shop.event(price_cents=0), await shop.event(price_cents=0, title="Tweede dag")
+    buyer = await members.create(email="kim@example.nl", name="Kim Koper")
+    await sign_in_on_page(client, buyer["email"], buyer["password"])
+    form = (await client.get(f"/e/{first['slug']}/bestellen")).text
+    assert 'name="experience_level"' in form and '<option value="">Weet ik niet</option>' in form
+    companion = {"name": "Sam Jong", "email": "sam@example.nl", "industry": "retail", "organisation": "Bakkerij",
+                 "birth_date": ""}
+    for event, level in ((first, ""), (second, "3")):
+        path = f"/e/{event['slug']}/bestellen"
+        ordered = await post_form(client, path, {**companion, "experience_level": level})
+        assert ordered.status_code == 303, ordered.text[:500]
+    orders = (await client.get("/api/v1/orders", headers=buyer["headers"])).json()
+    assert {o["event"]["slug"]: o["companion"]["experience_level"] for o in orders} == {
+        first["slug"]: None, second["slug"]: 3}

@@ -439,3 +439,25 @@ def test_a_pin_to_a_group_that_cannot_exist_is_explained() -> None:
     assert counts(report) == {Rule.PIN: 1}
     assert report.infeasibility == (
         "attendee 1 is pinned to group 5 of t in round 1, but its 12 people make at most 3 groups of 4 or more",)
+
+
+def test_an_unknown_experience_level_stays_unknown_and_counts_as_the_middle_level() -> None:
+    """Issue 15: a companion whose level nobody gave is not a starter. The engine takes `experience=None`, keeps it
+    None, and scores it as the middle level (docs/breakout-groups.md, "Unknown experience"): the same groups, the
+    same diversity and the same proven bound as with the middle level typed in."""
+    from pairing.grouping.model import UNKNOWN_EXPERIENCE_SCORE
+
+    base = synthetic_event(60, 7, budget=LIGHT)
+    unknown = tuple(replace(a, experience=None) if a.id % 3 == 0 else a for a in base.attendees)
+    stand_in = tuple(replace(a, experience=UNKNOWN_EXPERIENCE_SCORE) if a.experience is None else a for a in unknown)
+    assert UNKNOWN_EXPERIENCE_SCORE == 2 and any(a.experience is None for a in unknown)
+    with_unknown = generate_breakouts(replace(base, attendees=unknown))
+    with_middle = generate_breakouts(replace(base, attendees=stand_in))
+    assert with_unknown.assignment == with_middle.assignment
+    assert with_unknown.report.diversity == with_middle.report.diversity
+    assert with_unknown.report.diversity_bound == with_middle.report.diversity_bound
+    assert Attendee(id=1).experience == 2 and Attendee(id=1, experience=None).scored_experience == 2
+    # One starter and one unknown differ by two levels, not by none (the starter stand-in did that).
+    pair = (Attendee(id=1, experience=0, industry="x"), Attendee(id=2, experience=None, industry="x"))
+    plan = GroupingInput(attendees=pair, themes=("t",), rounds=1, min_size=2, max_size=2)
+    assert evaluate(plan, Assignment((Group(0, "t", 1, (1, 2)),))).diversity == 2.0
