@@ -73,6 +73,7 @@ __all__ = [
     "parse_receipt",
     "points_for",
     "publish_ballots",
+    "slug_key",
     "standings",
     "tally",
     "turnout_percent",
@@ -388,6 +389,12 @@ class CriteriaRejected(ValueError):
 
 
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slug_key(text: str) -> str:
+    """A criterion's key from what an organiser typed: "Haalbaarheid & impact" → "haalbaarheid-impact"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
 
 
 def check_criteria(criteria: Sequence[Criterion], jury_weight: int) -> tuple[Criterion, ...]:

@@ -28,6 +28,8 @@ from frontend.pages.account import AccountPages
 from frontend.pages.board import BoardPages
 from frontend.pages.calendar import CalendarPages
 from frontend.pages.common import PAGE_HEADERS
+from frontend.pages.ideas import IdeaPages
+from frontend.pages.ideas_organiser import IdeaOrganiserPages
 from frontend.pages.invoicing import InvoicingPages
 from frontend.pages.legal import LegalPages
 from frontend.pages.organiser import OrganiserPages
@@ -39,6 +41,7 @@ PAGE_CONTROLLERS: list[ControllerRouterHandler] = [PublicPages, AccountPages, Or
                                                    BoardPages]
 PAGE_CONTROLLERS += [TicketPages, CalendarPages]  # the attendee and member journeys
 PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organiser's invoice export
+PAGE_CONTROLLERS += [IdeaPages, IdeaOrganiserPages]  # the idea wall, votes and results (issue 17)
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)
 
 

@@ -94,6 +94,12 @@ NOTICES: dict[str, str] = {
     "opnieuw-gegenereerd": _("The groups have been generated again; pinned people stayed where they were pinned."),
     "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in their calendar."),
     "zalen-opgeslagen": _("The rooms have been saved."),
+    # ideas and votes (frontend/pages/ideas.py, ideas_organiser.py)
+    "idee-ingediend": _("Your idea is on the wall. You and your co-authors can change it until the window closes."),
+    "idee-gewijzigd": _("Your idea has been changed; the earlier version is kept in its history."),
+    "idee-instellingen": _("The idea settings have been saved."),
+    "stemming-open": _("The vote is open. Attendees find it on the idea wall."),
+    "stemming-gesloten": _("The vote is closed and its results are published."),
 }
 
 

@@ -1,0 +1,264 @@
+"""Ideas and votes for people: the idea wall (phone) and its projector view (auto-refreshing with htmx polling),
+submitting and editing an idea, the ballot page with the receipt shown once, and the results with every ballot.
+
+Each handler calls one use case of `ideas/`; a `DomainError` is shown next to the form (or as the error page). The
+receipt of a ballot is shown on the page that answers the cast and kept in a cookie on the voter's own device, for
+that vote's pages only (HttpOnly, SameSite=Lax): the server stores nothing that links the ballot to the person, so
+that cookie, or the receipt the voter noted, is the only way back to the ballot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from core.auth import current, requires_member, signed_in
+from core.errors import DomainError
+from frontend.forms import _
+from frontend.i18n import gettext, request_language
+from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
+from ideas import rules
+from ideas.access import event_themes, visible_event
+from ideas.ballots import ballot_by_receipt, cast_ballot, change_ballot
+from ideas.results import vote_results
+from ideas.schemas import IdeaOut, VoteOut
+from ideas.submissions import IdeaDraft, edit_idea, get_idea, idea_history, submit_idea
+from ideas.votes import get_vote, list_votes
+from ideas.wall import idea_wall
+
+# How often the projector view asks for the wall again (seconds).
+SCREEN_REFRESH = 15
+PROJECTOR_PITCH = 280  # characters of a pitch on the projector (the full pitch is on the phone view)
+RECEIPT_DAYS = 7
+IDEA_FIELDS = ("theme", "title", "pitch", "link", "co_authors")
+
+
+def receipt_cookie(vote_id: int) -> str:
+    return f"stembewijs-{vote_id}"
+
+
+def vote_path(slug: str, vote_id: int) -> str:
+    return f"/e/{slug}/stemmen/{vote_id}"
+
+
+def _theme_or_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
+
+
+def _field(exc: DomainError) -> str:
+    field = exc.field or "form"
+    return "co_authors" if field.startswith("co_authors") else field if field in IDEA_FIELDS else "form"
+
+
+def _many(form: Mapping[str, Any], name: str) -> list[str]:
+    value = form.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if str(v).strip()]
+
+
+def choices_from_form(form: Mapping[str, Any], vote: VoteOut) -> list[int]:
+    """Approval: the ticked boxes (`keuze`). Borda: the places in order (`plaats-1` … `plaats-N`), blanks skipped;
+    anything that is not a number is dropped (the service says what is wrong with the rest)."""
+    if vote.method == rules.Method.BORDA:
+        raw = [text(form, f"plaats-{n}") for n in range(1, vote.choices + 1)]
+    else:
+        raw = _many(form, "keuze")
+    return [int(v) for v in raw if v.isdigit() and len(v) < 10]
+
+
+class IdeaPages(Controller):
+    path = "/e/{slug:str}"
+    include_in_schema = False
+
+    # ----------------------------------------------------------------------------------------------- the wall
+
+    @get("/ideeen", name="idea_wall")
+    async def wall(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                   thema: FromQuery[str | None] = None) -> Template:
+        user = current(request)
+        wall = await idea_wall(user, slug, _theme_or_none(thema))
+        votes = await list_votes(user, slug)
+        event = await visible_event(slug, user)
+        return page(request, "ideas/wall.html", wall=wall, votes=votes.votes, event=event,
+                    theme=_theme_or_none(thema), themes=await event_themes(event["id"]), signed_in_user=user,
+                    active_nav="agenda")
+
+    @get("/ideeen/scherm", name="idea_screen")
+    async def screen(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                     thema: FromQuery[str | None] = None) -> Template:
+        """The projector: large type, the wall refreshed every SCREEN_REFRESH seconds by htmx (no framework)."""
+        context = await self._screen_context(request, slug, thema)
+        return page(request, "ideas/screen.html", **context)
+
+    @get("/ideeen/scherm/muur", name="idea_screen_wall")
+    async def screen_wall(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                          thema: FromQuery[str | None] = None) -> Template:
+        """htmx: the projector's wall again (a fragment)."""
+        context = await self._screen_context(request, slug, thema)
+        return Template("ideas/_screen_wall.html", context={**context, "lang": request_language(request)})
+
+    async def _screen_context(self, request: Request[Any, Any, Any], slug: str, thema: str | None
+                              ) -> dict[str, Any]:
+        user = current(request)
+        theme = _theme_or_none(thema)
+        wall = await idea_wall(user, slug, theme)
+        votes = await list_votes(user, slug)
+        query = f"?thema={theme}" if theme else ""
+        return {"wall": wall, "votes": votes.votes, "refresh": SCREEN_REFRESH, "pitch_limit": PROJECTOR_PITCH,
+                "fragment_url": f"/e/{slug}/ideeen/scherm/muur{query}", "theme": theme}
+
+    # ----------------------------------------------------------------------------------------------- ideas
+
+    async def _form(self, request: Request[Any, Any, Any], slug: str, values: dict[str, str],
+                    errors: dict[str, str], idea: IdeaOut | None = None, status_code: int = 200) -> Template:
+        event = await visible_event(slug, current(request))
+        wall = await idea_wall(current(request), slug)
+        themes = await event_themes(event["id"])
+        return page(request, "ideas/form.html", status_code=status_code, event=event, values=values,
+                    errors=errors, idea=idea, window=wall.window,
+                    theme_options=[(t["key"], t["title"]) for t in themes], active_nav="agenda")
+
+    @get("/ideeen/nieuw", name="idea_new", guards=[requires_member])
+    async def new(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                  thema: FromQuery[str | None] = None) -> Template:
+        return await self._form(request, slug, {"theme": _theme_or_none(thema) or ""}, {})
+
+    @post("/ideeen/nieuw", name="idea_submit", guards=[requires_member])
+    async def submit(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                     ) -> Template | Redirect:
+        values = {name: text(data, name) for name in IDEA_FIELDS}
+        draft = IdeaDraft(theme=values["theme"], title=values["title"], pitch=str(data.get("pitch", "")),
+                          link=values["link"], co_authors=_lines(values["co_authors"]))
+        try:
+            idea = await submit_idea(signed_in(request), slug, draft)
+        except DomainError as exc:
+            errors = {_field(exc): page_message(exc, request_language(request))}
+            return await self._form(request, slug, values, errors, status_code=exc.status)
+        return redirect(f"/e/{slug}/ideeen/{idea.id}", "idee-ingediend")
+
+    @get("/ideeen/{idea:int}", name="idea_page")
+    async def idea(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int]) -> Template:
+        user = current(request)
+        shown = await get_idea(user, slug, idea)
+        history = await idea_history(user, slug, idea)
+        wall = await idea_wall(user, slug, shown.theme)
+        return page(request, "ideas/idea.html", idea=shown, history=history.versions, wall=wall,
+                    slug=slug, active_nav="agenda")
+
+    @get("/ideeen/{idea:int}/wijzigen", name="idea_edit", guards=[requires_member])
+    async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int]
+                        ) -> Template:
+        shown = await get_idea(current(request), slug, idea)
+        values = {"theme": shown.theme, "title": shown.title, "pitch": shown.pitch, "link": shown.link,
+                  "co_authors": ""}
+        return await self._form(request, slug, values, {}, idea=shown)
+
+    @post("/ideeen/{idea:int}/wijzigen", name="idea_update", guards=[requires_member])
+    async def edit(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int],
+                   data: FormBody) -> Template | Redirect:
+        values = {name: text(data, name) for name in IDEA_FIELDS}
+        co_authors = _lines(values["co_authors"])
+        draft = IdeaDraft(theme=values["theme"], title=values["title"], pitch=str(data.get("pitch", "")),
+                          link=values["link"], co_authors=co_authors or None)
+        try:
+            await edit_idea(signed_in(request), slug, idea, draft)
+        except DomainError as exc:
+            errors = {_field(exc): page_message(exc, request_language(request))}
+            shown = await get_idea(current(request), slug, idea)
+            return await self._form(request, slug, values, errors, idea=shown, status_code=exc.status)
+        return redirect(f"/e/{slug}/ideeen/{idea}", "idee-gewijzigd")
+
+    # ----------------------------------------------------------------------------------------------- voting
+
+    async def _ballot_page(self, request: Request[Any, Any, Any], slug: str, vote_id: int, *,
+                           errors: dict[str, str] | None = None, picked: list[int] | None = None,
+                           status_code: int = 200) -> Template:
+        user = current(request)
+        vote = await get_vote(user, slug, vote_id)
+        mine = None
+        receipt = request.cookies.get(receipt_cookie(vote_id))
+        if receipt:
+            try:
+                mine = await ballot_by_receipt(user, slug, vote_id, receipt)
+            except DomainError:
+                mine = None
+        current_choices = picked if picked is not None else (mine.choices if mine else [])
+        options = [(i.id, i.title) for i in vote.ideas if vote.authors_may_vote_own or not i.yours]
+        return page(request, "ideas/ballot.html", status_code=status_code, vote=vote, slug=slug, mine=mine,
+                    picked=current_choices, ballot_options=options, errors=errors or {},
+                    login=login_url(vote_path(slug, vote_id)), active_nav="agenda")
+
+    @get("/stemmen/{vote:int}", name="ballot_page")
+    async def ballot(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int]) -> Template:
+        return await self._ballot_page(request, slug, vote)
+
+    @post("/stemmen/{vote:int}", name="ballot_cast", guards=[requires_member])
+    async def cast(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int],
+                   data: FormBody) -> Template:
+        """Cast, or change with the receipt (typed, or kept in this device's cookie). The answer shows the receipt
+        once and keeps it in the cookie."""
+        user = signed_in(request)
+        shown = await get_vote(user, slug, vote)
+        choices = choices_from_form(data, shown)
+        receipt = text(data, "stembewijs") or request.cookies.get(receipt_cookie(vote), "")
+        lang = request_language(request)
+        try:
+            if receipt and shown.you_voted:
+                changed = await change_ballot(user, slug, vote, receipt, choices)
+                outcome = {"changed": True, "ballot_id": changed.ballot_id, "receipt": None,
+                           "choices": changed.choices}
+            else:
+                cast = await cast_ballot(user, slug, vote, choices)
+                receipt = cast.receipt
+                outcome = {"changed": False, "ballot_id": cast.ballot_id, "receipt": cast.receipt,
+                           "choices": cast.choices}
+        except DomainError as exc:
+            field = "stembewijs" if exc.code == "receipt_not_found" else "form"
+            return await self._ballot_page(request, slug, vote, errors={field: page_message(exc, lang)},
+                                           picked=choices, status_code=exc.status)
+        titles = {i.id: i.title for i in shown.ideas}
+        cookie = Cookie(key=receipt_cookie(vote), value=receipt, path=vote_path(slug, vote),
+                        max_age=RECEIPT_DAYS * 24 * 3600, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+        response = page(request, "ideas/receipt.html", vote=shown, slug=slug, titles=titles, active_nav="agenda",
+                        **outcome)
+        response.cookies.append(cookie)
+        return response
+
+    @get("/stemmen/{vote:int}/uitslag", name="vote_results_page")
+    async def results(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int],
+                      stembewijs: FromQuery[str | None] = None) -> Template:
+        user = current(request)
+        results = await vote_results(user, slug, vote)
+        mine = None
+        receipt = request.cookies.get(receipt_cookie(vote))
+        if receipt:
+            parsed = rules.parse_receipt(receipt)
+            mine = rules.format_ballot_id(parsed[0]) if parsed else None
+        looked_up = None
+        if stembewijs:
+            code = stembewijs.strip()
+            parsed_id = rules.parse_ballot_id(code[:9]) if len(code) > 9 else rules.parse_ballot_id(code)
+            looked_up = rules.format_ballot_id(parsed_id) if parsed_id else ""
+        found = {b.ballot_id: b for b in results.published_ballots}
+        titles = {s.idea: s.title for s in results.standings}
+        return page(request, "ideas/results.html", results=results, slug=slug, mine=mine, looked_up=looked_up,
+                    found=found, titles=titles, lookup=stembewijs or "", active_nav="agenda",
+                    method_text=gettext(request_language(request), METHOD_TEXT[results.vote.method])
+                    % {"n": results.vote.choices})
+
+
+METHOD_TEXT = {
+    "approval": _("Approval: each ballot names up to %(n)s ideas; every idea named gets one point."),
+    "borda": _("Ranked (Borda): each ballot puts up to %(n)s ideas in order; the first gets %(n)s points, the "
+               "second one point less, and so on."),
+}
