@@ -177,12 +177,12 @@ def sign_up_on_page(page: Page, name: str, email: str) -> None:
     page.get_by_role("button", name="Account aanmaken").click()
 
 
-def pay_with_card(page: Page, number: str = "4242424242424242") -> None:
+def pay_with_card(page: Page, number: str = "4242424242424242", year: str = "30") -> None:
     """Type a card into the fake Stripe.js form (localstripe's card element, labelled by pay.js)."""
     card = page.locator("#payment-element")
     card.get_by_label("Kaartnummer").fill(number)
     card.get_by_label("Vervalmaand (MM)").fill("12")
-    card.get_by_label("Vervaljaar (JJ)").fill("30")
+    card.get_by_label("Vervaljaar (JJ of JJJJ)").fill(year)
     card.get_by_label("Beveiligingscode (CVC)").fill("123")
     card.get_by_label("Postcode").fill("1217")
 

@@ -25,6 +25,27 @@
     button.removeAttribute("aria-busy");
   }
 
+  // The local form takes what people type on a real one: spaces in the number, "3" for March, 2030 or 30 for the
+  // year. Tidy each field and tell the fake library (it reads its fields on input); false when a field is wrong.
+  function tidyLocalCard() {
+    var fields = {};
+    target.querySelectorAll("input").forEach(function (input) {
+      fields[input.className.replace(/.*payment__input--/, "")] = input;
+    });
+    var digits = function (input) { return input.value.replace(/\D/g, ""); };
+    var month = digits(fields["exp-month"]), year = digits(fields["exp-year"]);
+    if (year.length === 4 && year.slice(0, 2) === "20") { year = year.slice(2); }
+    var tidy = { number: digits(fields.number), "exp-month": month.padStart(2, "0"), "exp-year": year,
+                 cvc: digits(fields.cvc), "postal-code": fields["postal-code"].value.trim() };
+    var ok = /^\d{12,19}$/.test(tidy.number) && +month >= 1 && +month <= 12 && /^\d{2}$/.test(year) &&
+      /^\d{3,4}$/.test(tidy.cvc);
+    Object.keys(tidy).forEach(function (key) {
+      fields[key].value = tidy[key];
+      fields[key].dispatchEvent(new Event("input"));
+    });
+    return ok;
+  }
+
   function done() {
     window.location.assign(new URL(data.returnUrl, window.location.href).href);
   }
@@ -38,11 +59,21 @@
     elements = stripe.elements();
     element = elements.create("card");
     element.mount(target);
-    // The fake form has placeholders only: give every field a real name for screen readers and tests.
+    // The fake form shows its field names ("number", "exp_month") and a "localstripe:" prefix: give every field
+    // a visible label in the page's language, as Stripe's own form has, and hide the prefix.
+    target.querySelectorAll("span").forEach(function (span) { span.hidden = true; });
     target.querySelectorAll("input").forEach(function (input) {
       var name = input.getAttribute("placeholder");
-      var label = data["label" + name.charAt(0).toUpperCase() + name.slice(1)] || name;
-      input.setAttribute("aria-label", label);
+      var label = document.createElement("label");
+      var text = document.createElement("span");
+      label.className = "payment__field payment__field--" + name.replace("_", "-");
+      text.className = "payment__label";
+      text.textContent = data["label" + name.charAt(0).toUpperCase() + name.slice(1)] || name;
+      input.parentNode.insertBefore(label, input);
+      label.appendChild(text);
+      label.appendChild(input);
+      input.removeAttribute("placeholder");
+      input.removeAttribute("size");
       input.setAttribute("autocomplete", "off");
       input.setAttribute("inputmode", "numeric");
       input.classList.add("payment__input", "payment__input--" + name.replace("_", "-"));
@@ -67,8 +98,10 @@
         done();
         return;
       }
+      if (!tidyLocalCard()) { show(data.messageCardInvalid); return; }
       var token = await stripe.createToken(element);
-      if (token.error || !token.token) { show(token.error && token.error.message); return; }
+      // The local server answers in English ("Bad request"): say it in the page's language.
+      if (token.error || !token.token) { show(); return; }
       var response = await fetch(data.localConfirmUrl, {
         method: "POST",
         credentials: "same-origin",
