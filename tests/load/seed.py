@@ -1,4 +1,5 @@
-"""Seed a load-test database (already migrated): an organiser, one published paid event, buyers with tokens.
+"""Seed a load-test database (already migrated): an organiser (with seller details for invoices when asked), one
+published paid event, buyers with tokens.
 
     DATABASE_URL=… python -m tests.load.seed --buyers 150 --capacity 20
 
@@ -14,7 +15,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 
-async def seed(buyers: int, capacity: int, price_cents: int) -> dict[str, object]:
+async def seed(buyers: int, capacity: int, price_cents: int, seller: bool = False) -> dict[str, object]:
     from core import db
     from events.tables import Event
     from members.service import hash_token, new_token
@@ -31,6 +32,12 @@ async def seed(buyers: int, capacity: int, price_cents: int) -> dict[str, object
             slug="load", title="Load", starts_at=start, ends_at=start + timedelta(hours=8), capacity_duos=capacity,
             seats_taken=0, price_cents=price_cents, status="published", published_at=now, organiser=organiser,
             created_at=now, updated_at=now)).returning(Event.id))[0]["id"]
+        if seller:  # the organiser's seller details, so every paid duo gets an invoice
+            from invoicing.tables import SellerProfile
+
+            await SellerProfile.insert(SellerProfile(
+                organiser=organiser, legal_name="Stichting Load", address="Kade 1", postcode="3511 AB", town="Utrecht",
+                country="NL", kvk_number="12345678", btw_number="NL004495445B01", vat_rate="21", updated_at=now))
         rows = await Member.insert(*[
             Member(email=f"buyer{i}@load.local", name=f"Buyer {i}", password_hash="!", industry="customer_contact",
                    created_at=now, updated_at=now) for i in range(buyers)
@@ -50,8 +57,9 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, required=True)
     parser.add_argument("--capacity", type=int, required=True)
     parser.add_argument("--price-cents", type=int, default=9500)
+    parser.add_argument("--seller", action="store_true", help="give the organiser seller details (invoices)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(seed(args.buyers, args.capacity, args.price_cents))))
+    print(json.dumps(asyncio.run(seed(args.buyers, args.capacity, args.price_cents, args.seller))))
 
 
 if __name__ == "__main__":
