@@ -68,7 +68,7 @@ def normalise_code(code: str) -> str:
 async def check_in(actor: Principal, slug: str, scan: ScanIn, now: datetime | None = None) -> ScanOut:
     """Check one person in (green), or say they are in already (orange, 200); red raises the reason's error."""
     event = await door_event(actor, slug)
-    item = _item(scan.code, scan.ticket, scan.scanned_at, None, "code")
+    item = _item(scan.code, scan.ticket, scan.scanned_at, scan.client_id, "code")
     answer = (await _apply(event, actor, scan.device, [item], now or utcnow()))[0]
     if isinstance(answer, DomainError):
         raise answer

@@ -30,6 +30,7 @@ class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
     code: TicketCode | None = None
     ticket: TicketId | None = None
     scanned_at: datetime | None = None
+    client_id: ClientId | None = None
 
 
 class BatchItemIn(msgspec.Struct, forbid_unknown_fields=True):

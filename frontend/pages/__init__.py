@@ -28,6 +28,7 @@ from frontend.pages.account import AccountPages
 from frontend.pages.board import BoardPages
 from frontend.pages.calendar import CalendarPages
 from frontend.pages.common import PAGE_HEADERS
+from frontend.pages.door import DoorPages
 from frontend.pages.ideas import IdeaPages
 from frontend.pages.ideas_organiser import IdeaOrganiserPages
 from frontend.pages.invoicing import InvoicingPages
@@ -43,6 +44,7 @@ PAGE_CONTROLLERS += [TicketPages, CalendarPages]  # the attendee and member jour
 PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organiser's invoice export
 PAGE_CONTROLLERS += [IdeaPages, IdeaOrganiserPages]  # the idea wall, votes and results (issue 17)
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)
+PAGE_CONTROLLERS += [DoorPages]  # the door's scanner (check-in)
 
 
 def create_page_router() -> Router:

@@ -225,12 +225,77 @@ async def sweep(title: str) -> dict[str, Any]:
     return {"slug": event["slug"], "organiser": organiser_session, "facilitator": facilitator_session}
 
 
+async def door(title: str, mail_dir: str) -> dict[str, Any]:
+    """A free hackathon of a fresh organiser (with a browser session) and three paid duos; the first buyer then
+    names another companion, which voids the first companion's code. The outbox is sent into `mail_dir` and the
+    QR code of each confirmation mail is saved there as `<code>.png`: what each person shows at the door."""
+    from dataclasses import replace
+
+    from settings import get_settings
+    from ticketing import outbox
+    from ticketing.companions import change_companion
+    from ticketing.orders import reserve_duo
+
+    tag = "".join(ch for ch in title.lower() if ch.isalnum())[-16:]
+    organiser, session = await _staff("organiser", tag, "Olga Organisator")
+    event = await _event(title, 0, 12, organiser)
+    duos = []
+    for i in range(3):
+        buyer = await _buyer(f"deur{i}.{tag}@example.nl", i)
+        order = await reserve_duo(buyer, event["slug"], _companion(i, f"deurmaatje{i}.{tag}@example.nl"),
+                                  hold_minutes=15)
+        duos.append({"buyer": person(i), "companion": person(i + 11), "buyer_email": buyer.email,
+                     "companion_email": f"deurmaatje{i}.{tag}@example.nl", "order": order["id"]})
+    async def send_mail() -> None:
+        for _ in range(1000):
+            if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
+                break
+
+    await send_mail()  # the first companion gets their ticket before it is replaced
+    first_buyer = await _buyer_principal(duos[0]["buyer_email"])
+    await change_companion(first_buyer, duos[0]["order"],
+                           _companion(6, f"nieuw.{tag}@example.nl", name="Nina Nieuwenhuis"))
+    duos[0]["new_companion"], duos[0]["new_companion_email"] = "Nina Nieuwenhuis", f"nieuw.{tag}@example.nl"
+    await send_mail()
+    codes = _mailed_qr_codes(Path(mail_dir))
+    for duo in duos:
+        for role in ("buyer", "companion", "new_companion"):
+            if f"{role}_email" in duo:
+                duo[f"{role}_code"] = codes[duo[f"{role}_email"].lower()]
+    return {"slug": event["slug"], "session": session, "duos": duos}
+
+
+def _mailed_qr_codes(mail_dir: Path) -> dict[str, str]:
+    """E-mail address → the code of the newest confirmation mailed to it; its QR image saved as `<code>.png`."""
+    import email
+    import email.policy
+
+    codes: dict[str, str] = {}
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in message.walk():
+            filename = part.get_filename() or ""
+            if part.get_content_type() == "image/png" and filename.startswith("qr-NG-"):
+                code = filename.removeprefix("qr-").removesuffix(".png")
+                (mail_dir / f"{code}.png").write_bytes(part.get_payload(decode=True))
+                codes[str(message["To"]).split("<")[-1].rstrip(">").lower()] = code
+    return codes
+
+
+async def _buyer_principal(email: str) -> Any:
+    from members.service import Principal, member_id_for_email
+
+    member_id = await member_id_for_email(email)
+    assert member_id is not None
+    return Principal(member_id, email, "", False, False, "cli")
+
+
 async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     from core import db
 
     await db.start(2)
     try:
-        return await {"account": account, "board": board, "sales": sales, "sweep": sweep,
+        return await {"account": account, "board": board, "door": door, "sales": sales, "sweep": sweep,
                       "verification_link": verification_link}[kind](**options)
     finally:
         await db.stop()

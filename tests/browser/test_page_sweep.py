@@ -28,12 +28,13 @@ PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-verget
 
 def organiser_pages(slug: str) -> list[str]:
     return ["/organiseren", "/organiseren/nieuw", "/organiseren/factuurgegevens", f"/organiseren/{slug}",
-            f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}", "/mijn/tickets",
+            f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}",
+            f"/organiseren/{slug}/inchecken", "/mijn/tickets",
             "/mijn/agenda", "/profiel"]
 
 
 def facilitator_pages(slug: str) -> list[str]:
-    return ["/begeleiden", f"/begeleiden/{slug}", "/mijn/agenda"]
+    return ["/begeleiden", f"/begeleiden/{slug}", f"/organiseren/{slug}/inchecken", "/mijn/agenda"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,132 @@
+"""The door's scanner page, phone first: `/organiseren/{slug}/inchecken`.
+
+For whoever may work the event's door (its organiser, facilitators, its door role: checkin.access decides). The
+page itself is static/js/door.js: it scans QR codes with the rear camera (the browser's BarcodeDetector, else the
+vendored jsQR), takes typed codes and a name search, shows a large green, orange or red panel, and keeps working
+offline from a local copy of the door list with a queue of scans that it syncs when the network returns.
+
+The scanner's own requests are JSON posts to this page's paths (a session cookie never authenticates a write under
+/api, and a page form carries its CSRF token): the same use cases as the API, the same bodies and answers, problems
+as problem+json with the detail in the page's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.response import Template
+
+from checkin import door, scans
+from checkin.access import door_event
+from checkin.schemas import BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, UndoOut
+from core.auth import requires_member, signed_in
+from core.errors import DomainError, problem
+from core.params import DbId
+from frontend.assets import asset_url
+from frontend.forms import _
+from frontend.i18n import gettext, request_language
+from frontend.pages.common import page, page_message
+
+# The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
+DOOR_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(self), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), usb=(), "
+    "payment=()"
+)
+DECODER = "vendor/jsQR-1.4.0.js"
+
+# What door.js says, translated on the server (English msgids; %(name)s placeholders are filled in by door.js).
+DOOR_STRINGS: dict[str, str] = {
+    "welcome": _("Welcome, %(name)s"),
+    "already": _("Already in: %(name)s"),
+    "already_detail": _("Came in at %(time)s at %(device)s (by %(by)s)."),
+    "partner_in": _("%(name)s: already in at %(time)s"),
+    "partner_expected": _("%(name)s: not in yet"),
+    "partner_refused": _("%(name)s: no valid ticket"),
+    "also_partner": _("Also check in %(name)s"),
+    "undo": _("Undo"),
+    "undone": _("Check-in undone: %(name)s"),
+    "refused": _("Not admitted"),
+    "ticket_unknown": _("Unknown code: there is no ticket with this code."),
+    "ticket_other_event": _("This ticket is for another event: %(title)s on %(day)s."),
+    "ticket_voided": _("This code was replaced on %(day)s: the buyer named another partner."),
+    "ticket_cancelled": _("This duo was cancelled or refunded: this ticket is no longer valid."),
+    "ticket_unpaid": _("This duo has not been paid: this ticket is not valid."),
+    "error": _("That did not work. Try again, or check the code by hand."),
+    "offline_green": _("Offline: checked against the list on this phone; it is sent when the network is back."),
+    "offline_unknown": _("Offline: this code is not in the list on this phone. Check it again when online."),
+    "offline_no_list": _("Offline without a door list: the scan is kept and checked when the network is back."),
+    "status_online": _("Online"),
+    "status_offline": _("Offline"),
+    "status_queue": _("%(num)s to send"),
+    "status_list": _("List of %(time)s"),
+    "count": _("%(in)s of %(total)s in"),
+    "earlier_elsewhere": _("%(name)s was already checked in earlier at %(device)s (%(time)s)."),
+    "refused_after_sync": _("%(name)s: the server refused the offline check-in: %(reason)s"),
+    "camera_off": _("No camera: type the code or search by name."),
+    "no_results": _("Nobody found."),
+    "check_in": _("Check in"),
+    "you": _("you"),
+    "buyer": _("buyer"),
+    "companion": _("companion"),
+    "queued": _("waiting to be sent"),
+    "in_at": _("in at %(time)s"),
+}
+
+
+def _strings(lang: str) -> dict[str, str]:
+    return {key: gettext(lang, msgid) for key, msgid in DOOR_STRINGS.items()}
+
+
+def _problem(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem(exc.status, exc.code, exc.title, page_message(exc, request_language(request)), request.url.path,
+                   **exc.extra)
+
+
+class DoorPages(Controller):
+    path = "/organiseren/{slug:str}/inchecken"
+    include_in_schema = False
+    guards = [requires_member]  # and checkin.access.door_event in every handler
+
+    @get("/", name="door_scanner")
+    async def scanner(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        event = await door_event(signed_in(request), slug)
+        lang = request_language(request)
+        response = page(request, "door/scanner.html", event=event, active_nav="organise", door_data={
+            "slug": slug, "lang": lang, "timezone": event["timezone"], "decoder": asset_url(DECODER),
+            "strings": _strings(lang),
+        })
+        response.headers["Permissions-Policy"] = DOOR_PERMISSIONS_POLICY
+        return response
+
+    @get("/lijst", name="door_list")
+    async def door_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DoorListOut | Response[Any]:
+        try:
+            return await door.door_list(signed_in(request), slug)
+        except DomainError as exc:
+            return _problem(request, exc)
+
+    @post("/scan", name="door_scan", status_code=200)
+    async def scan(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                   data: JSONBody[ScanIn]) -> ScanOut | Response[Any]:
+        try:
+            return await scans.check_in(signed_in(request), slug, data)
+        except DomainError as exc:
+            return _problem(request, exc)
+
+    @post("/batch", name="door_batch", status_code=200)
+    async def batch(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                    data: JSONBody[BatchIn]) -> BatchOut | Response[Any]:
+        try:
+            return await scans.sync_batch(signed_in(request), slug, data)
+        except DomainError as exc:
+            return _problem(request, exc)
+
+    @post("/{checkin_id:int}/ongedaan", name="door_undo", status_code=200)
+    async def undo(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                   checkin_id: DbId) -> UndoOut | Response[Any]:
+        try:
+            return await scans.undo_check_in(signed_in(request), slug, checkin_id)
+        except DomainError as exc:
+            return _problem(request, exc)
