@@ -116,6 +116,7 @@ class Scan:
     scanned_at: datetime
     device: str
     ref: str = ""
+    claimed: bool = False  # the time is the phone's own (a queued offline scan), not the server's
 
     def is_same(self, other: Scan) -> bool:
         """The same scan: the phone's id for it matches (when given), or the same phone at the same time."""
@@ -136,10 +137,14 @@ class Collision(StrEnum):
 
 def reconcile(existing: Scan, incoming: Scan) -> Collision:
     """Two phones that checked in one ticket (both offline, or one offline and one online) end in one check-in:
-    the earliest. A tie keeps the one that reached the server first, so the answer never flips back and forth."""
+    the earliest. A tie keeps the one that reached the server first, so the answer never flips back and forth.
+
+    Only a scan that carries the phone's own time (queued offline) can be earlier than one the server already
+    has: an online scan is timed by the server when it arrives, so whoever reaches the server second is second
+    (two phones racing online must not both be told "welcome")."""
     if incoming.is_same(existing):
         return Collision.SAME
-    if incoming.scanned_at < existing.scanned_at:
+    if incoming.claimed and incoming.scanned_at < existing.scanned_at:
         return Collision.EARLIER
     return Collision.LATER
 

@@ -109,7 +109,8 @@ async def _apply(event: Mapping[str, Any], actor: Principal, device: str, items:
             for n in admitted:
                 row = found[n]
                 assert row is not None
-                scan = Scan(rules.scan_time(items[n].scanned_at, now), device, items[n].client_id or "")
+                scan = Scan(rules.scan_time(items[n].scanned_at, now), device, items[n].client_id or "",
+                            claimed=items[n].scanned_at is not None)
                 kept[n] = await _record(row, event["id"], scan, actor, now)
     views = await _scan_views([kept[n][0] for n in admitted])
     out: list[ScanOut | DomainError] = []
@@ -127,14 +128,10 @@ async def _apply(event: Mapping[str, Any], actor: Principal, device: str, items:
 async def _ticket_rows(items: Sequence[_Item]) -> list[dict[str, Any]]:
     codes = sorted({i.code for i in items if i.code is not None})
     ids = sorted({i.ticket for i in items if i.ticket is not None})
-    where = None
-    if codes:
-        where = Ticket.code.is_in(codes)
-    if ids:
-        by_id = Ticket.id.is_in(ids)
-        where = by_id if where is None else where | by_id
-    if where is None:
+    if not codes and not ids:
         return []
+    # An empty IN list matches nothing on either engine's side: [""] and [0] stand in for "none of these".
+    where = Ticket.code.is_in(codes or [""]) | Ticket.id.is_in(ids or [0])
     return await Ticket.select(
         Ticket.id, Ticket.code, Ticket.event, Ticket.status, Ticket.voided_at, Ticket.attendee, Ticket.order,
         Ticket.order.status.as_alias("order_status"), Ticket.attendee.voided_at.as_alias("place_voided_at"),
@@ -161,7 +158,7 @@ async def _record(ticket: Mapping[str, Any], event_id: int, scan: Scan, actor: P
             (CheckIn.ticket == ticket["id"]) & CheckIn.undone_at.is_null()).first()
         replaced = False
         if existing is not None:
-            stored = Scan(as_utc(existing["scanned_at"]), existing["device"], existing["client_ref"])  # type: ignore[arg-type]
+            stored = Scan(as_utc(existing["scanned_at"]), existing["device"], existing["client_ref"])
             collision = rules.reconcile(stored, scan)
             if collision is Collision.SAME:  # answered as the first time, replaced flag included
                 return existing, False, await _replaced_one(existing)

@@ -179,7 +179,8 @@
     if (item.code) { item.hash = await sha256(item.code); }
     if (online) {
       try {
-        var body = {device: device(), scanned_at: item.scanned_at, client_id: item.client_id};
+        // Online, the server times the scan: only queued offline scans carry the phone's own time.
+        var body = {device: device(), client_id: item.client_id};
         if (item.ticket) { body.ticket = item.ticket; } else { body.code = item.code; }
         var res = await request("POST", "/scan", body);
         if (res.status === 200 && res.body) { return showScan(res.body, item); }

@@ -60,6 +60,12 @@ async def test_the_same_scan_sent_again_gets_the_same_answer(door: Door) -> None
     first = await door.scan(duo["buyer"]["code"], scanned_at=at)
     retried = await door.scan(duo["buyer"]["code"], scanned_at=at)  # the answer got lost: the phone retries
     assert retried["result"] == "checked_in" and retried["checkin"] == first["checkin"]
+    # The scanner page lets the server time an online scan and names it: a retry is known by that name.
+    online = await door.scan(duo["companion"]["code"], client_id="scan-1")
+    again = await door.scan(duo["companion"]["code"], client_id="scan-1")
+    assert again["result"] == "checked_in" and again["checkin"] == online["checkin"]
+    other = await door.scan(duo["companion"]["code"], client_id="scan-2")
+    assert other["result"] == "already_checked_in"
 
 
 async def test_an_unknown_code_is_red(door: Door) -> None:

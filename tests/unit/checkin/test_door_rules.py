@@ -84,21 +84,28 @@ def test_scans_of_one_ticket_end_in_the_earliest_in_any_arrival_order(scans: lis
     (idempotent sync)."""
     kept: Scan | None = None
     for at, device in scans:
-        incoming = Scan(at, device)
+        incoming = Scan(at, device, claimed=True)
         if kept is None or reconcile(kept, incoming) is Collision.EARLIER:
             kept = incoming
     earliest = min(at for at, _ in scans)
     assert kept is not None and kept.scanned_at == earliest
-    assert kept == next(Scan(at, d) for at, d in scans if at == earliest)
+    assert kept == next(Scan(at, d, claimed=True) for at, d in scans if at == earliest)
     for at, device in scans:  # the same batch again: nothing replaces what was kept
-        assert reconcile(kept, Scan(at, device)) is not Collision.EARLIER
+        assert reconcile(kept, Scan(at, device, claimed=True)) is not Collision.EARLIER
 
 
 def test_the_same_scan_again_is_the_same_check_in() -> None:
     scan = Scan(NOW, "Deur A")
     assert reconcile(scan, Scan(NOW, "Deur A")) is Collision.SAME
     assert reconcile(scan, Scan(NOW, "Deur B")) is Collision.LATER  # a tie keeps the first to arrive
-    assert reconcile(scan, Scan(NOW - timedelta(seconds=1), "Deur B")) is Collision.EARLIER
+    assert reconcile(scan, Scan(NOW - timedelta(seconds=1), "Deur B", claimed=True)) is Collision.EARLIER
+
+
+def test_an_online_scan_timed_by_the_server_never_replaces_one_it_finds() -> None:
+    """Two phones racing online: the server's clock was read before the write lock, so the second to store may
+    carry the earlier time; it is still the second, and told so."""
+    first = Scan(NOW, "Deur A")
+    assert reconcile(first, Scan(NOW - timedelta(milliseconds=3), "Deur B")) is Collision.LATER
 
 
 def test_arrivals_are_counted_per_five_minutes_with_the_quiet_ones() -> None:
