@@ -68,15 +68,24 @@ def _is_feed(path: str) -> bool:
     return path.endswith(".ics") or "/feeds/" in path or path.startswith("/feeds") or "/feed/" in path
 
 
+def _is_token_page(path: str) -> bool:
+    # The companion's own page (/partner/{token}) is opened by a bearer token in its URL, like a feed: its every
+    # answer, an error page too, is neither cached nor named in a Referer.
+    return path.startswith("/partner/")
+
+
 def header_values(settings: Settings, path: str) -> list[tuple[bytes, bytes]]:
+    secret = _is_feed(path) or _is_token_page(path)
     headers = [
         (b"content-security-policy", content_security_policy(settings).encode()),
         (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"no-referrer" if _is_feed(path) else b"strict-origin-when-cross-origin"),
+        (b"referrer-policy", b"no-referrer" if secret else b"strict-origin-when-cross-origin"),
         (b"x-frame-options", b"DENY"),
         (b"permissions-policy", PERMISSIONS_POLICY.encode()),
         (b"cross-origin-opener-policy", b"same-origin"),
     ]
+    if _is_token_page(path):
+        headers.append((b"cache-control", b"no-store"))
     if settings.is_production:
         headers.append((b"strict-transport-security", HSTS.encode()))
     return headers
@@ -86,13 +95,15 @@ def security_headers(settings: Settings) -> Any:
     """A `before_send` hook adding the security headers a response does not already carry."""
     for_pages = header_values(settings, "/")
     for_feeds = header_values(settings, "/feeds/x.ics")
+    for_token_pages = header_values(settings, "/partner/x")
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = list(message.get("headers") or [])
         present = {bytes(name).lower() for name, _ in headers}
-        wanted = for_feeds if _is_feed(scope.get("path", "")) else for_pages
+        path = scope.get("path", "")
+        wanted = for_feeds if _is_feed(path) else for_token_pages if _is_token_page(path) else for_pages
         headers += [(name, value) for name, value in wanted if name not in present]
         message["headers"] = headers
 

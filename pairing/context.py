@@ -7,6 +7,8 @@ For each ticket holder:
   by the companion rule), experience level from their member account once its e-mail address is verified
   (an unverified account could be anyone's), else as given on the order, else UNKNOWN (None: the engine
   keeps it unknown and scores it as the middle level, docs/breakout-groups.md; never a starter);
+- once a companion gave their experience and organisation on their own page (ticketing.companion_links), their
+  word wins over the buyer's and over a profile;
 - the duo partner: the other place of the same order; the ranking: their stored ranking (empty = neutral).
 """
 
@@ -84,10 +86,15 @@ async def load_context(event: dict[str, Any]) -> EventContext:
         profile = profiles.get(h.email) or (by_id.get(h.buyer_id) if is_buyer else None)
         if is_buyer and profile is not None:
             ind, org = profile["industry"], profile["organisation"]
+        elif h.details_confirmed:
+            ind, org = h.industry or (profile["industry"] if profile else ""), h.organisation
         else:
             ind = h.industry or (profile["industry"] if profile else "")
             org = h.organisation or (profile["organisation"] if profile else "")
-        exp = _level(profile["experience_level"]) if profile else _level(h.experience_level)
+        if h.details_confirmed:  # the companion's own word, on their page, wins over everything else
+            exp = _level(h.experience_level)
+        else:
+            exp = _level(profile["experience_level"]) if profile else _level(h.experience_level)
         partner = next((p for p in places_of_order[h.order_id] if p != h.id), None)
         experience[h.id], industry[h.id], organisation[h.id] = exp, ind, org
         people.append(grouping.Attendee(

@@ -33,10 +33,12 @@ class Holder:
     industry: str
     organisation: str
     experience_level: int | None = None  # as given on the order for a companion; None: unknown
+    details_confirmed: bool = False  # the companion gave experience and organisation on their own page
 
 
 async def ticket_holders(*, event_id: int | None = None, email: str | None = None,
-                         code: str | None = None, member_id: int | None = None) -> list[Holder]:
+                         code: str | None = None, member_id: int | None = None,
+                         place_id: int | None = None) -> list[Holder]:
     """Live places of paid duos with a valid ticket: of one event, of one e-mail address, of one ticket code, or of
     one member (`member_id`: the buyer places of their orders, plus places with their e-mail only when it is
     verified — see `members.service.verified_email`)."""
@@ -51,6 +53,7 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
         Ticket.attendee.industry.as_alias("industry"),
         Ticket.attendee.organisation.as_alias("organisation"),
         Ticket.attendee.experience_level.as_alias("experience_level"),
+        Ticket.attendee.details_confirmed_at.as_alias("details_confirmed_at"),
     ).where(
         (Ticket.status == TicketStatus.VALID) & Ticket.attendee._.live.eq(True)
         & (Ticket.order.status == PAID)
@@ -61,6 +64,8 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
         query = query.where(Ticket.attendee.email == normalise_email(email))
     if code is not None:
         query = query.where(Ticket.code == code)
+    if place_id is not None:
+        query = query.where(Ticket.attendee == place_id)
     if member_id is not None:
         mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == PlaceRole.BUYER)
         verified = await verified_email(member_id)
@@ -68,7 +73,8 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
             mine = mine | (Ticket.attendee.email == verified)
         query = query.where(mine)
     rows = await query.order_by(Ticket.attendee.id)
-    return [Holder(**row) for row in rows]
+    return [Holder(**{k: v for k, v in row.items() if k != "details_confirmed_at"},
+                   details_confirmed=row["details_confirmed_at"] is not None) for row in rows]
 
 
 async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
@@ -77,6 +83,14 @@ async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
     # A companion's place only through a verified e-mail: else whoever signed up first with the address would
     # rank for them and read their groups.
     places = await ticket_holders(event_id=event["id"], member_id=actor.id)
+    if not places:
+        raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
+    return places[0]
+
+
+async def holder_of_place(place_id: int) -> Holder:
+    """A place as a ticket holder (the companion's own page found it by its link)."""
+    places = await ticket_holders(place_id=place_id)
     if not places:
         raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
     return places[0]

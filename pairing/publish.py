@@ -20,7 +20,7 @@ from members.service import Principal
 from pairing.access import breakout_sessions, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished
-from pairing.holders import member_place, ticket_holders
+from pairing.holders import holder_of_place, member_place, ticket_holders
 from pairing.schemas import MyBreakoutsOut, MyRoundOut, PlanOut
 from pairing.states import PlanStatus
 from pairing.store import find_plan, insert_rows, lock_plan, read_draft
@@ -80,11 +80,23 @@ async def my_breakouts(actor: Principal, slug: str) -> MyBreakoutsOut:
     """Your own published group per round: theme, group number, room and the round's times from the agenda."""
     event = await visible_event(slug, actor)
     place = await member_place(actor, event)
+    return await _breakouts_of(event, place.id)
+
+
+async def breakouts_of_place(place_id: int) -> MyBreakoutsOut:
+    """The published groups of one place (the companion's own page found it by its link)."""
+    holder = await holder_of_place(place_id)
+    event = await Event.select().where(Event.id == holder.event_id).first()
+    assert event is not None
+    return await _breakouts_of(event, holder.id)
+
+
+async def _breakouts_of(event: dict[str, Any], place_id: int) -> MyBreakoutsOut:
     plan = await find_plan(event["id"])
     if plan is None or plan["published_at"] is None:
         raise PlanNotPublished("De breakoutgroepen zijn nog niet bekendgemaakt.")
     rows = await PublishedBreakout.select().where(
-        (PublishedBreakout.plan == plan["id"]) & (PublishedBreakout.attendee == place.id)
+        (PublishedBreakout.plan == plan["id"]) & (PublishedBreakout.attendee == place_id)
     ).order_by(PublishedBreakout.round_number)
     sessions = await breakout_sessions([event["id"]])
     tz = event["timezone"]

@@ -13,7 +13,7 @@ from events.tables import Event
 from members.service import Principal
 from pairing.access import event_themes, visible_event
 from pairing.errors import InvalidRanking
-from pairing.holders import Holder, member_place, ticket_holders, ticket_place
+from pairing.holders import Holder, holder_of_place, member_place, ticket_holders, ticket_place
 from pairing.schemas import RankingFiguresOut, RankingOut, ThemeChoice, ThemeFigures
 from pairing.store import json_list
 from pairing.tables import ThemeRanking
@@ -119,6 +119,20 @@ async def rank_themes_with_ticket(code: str, themes: Sequence[str]) -> RankingOu
 
 async def ranking_of_ticket(code: str) -> RankingOut:
     return await _ranking_view(await ticket_place(code))
+
+
+async def rank_themes_for_place(place_id: int, themes: Sequence[str]) -> RankingOut:
+    """A companion ranks on their own page (the place its link opens: ticketing.companion_links)."""
+    return await _save_ranking(await holder_of_place(place_id), themes)
+
+
+async def ranking_of_place(place_id: int) -> RankingOut:
+    return await _ranking_view(await holder_of_place(place_id))
+
+
+async def ranked_places(place_ids: Sequence[int]) -> set[int]:
+    """The places among these that ranked at least one theme (the buyer sees whether their companion did)."""
+    return {pid for pid, themes in (await stored_rankings(place_ids)).items() if themes}
 
 
 # --------------------------------------------------------------------------- the community's figures

@@ -129,6 +129,10 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "calendar": "In de bijlage vind je het evenement voor je agenda ({filename}).",
         "manage": "Je ticket bekijken of wijzigen: {url}",
         "manage_link": "Je ticket bekijken of wijzigen",
+        "own_page": "Op je eigen ticketpagina zie je je QR-code, kies je welke thema's je het liefst doet en vul je "
+                    "je ervaring in, zodat we goede breakoutgroepen kunnen maken. Geen account nodig; deel deze "
+                    "link met niemand:",
+        "own_page_link": "Naar je eigen ticketpagina",
         "closing": "Tot dan!",
         "ics_filename": "evenement.ics",
     },
@@ -146,6 +150,10 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "calendar": "The event is attached for your calendar ({filename}).",
         "manage": "View or change your ticket: {url}",
         "manage_link": "View or change your ticket",
+        "own_page": "On your own ticket page you see your QR code, choose the themes you like best and give your "
+                    "experience, so that we can make good breakout groups. No account needed; share this link with "
+                    "nobody:",
+        "own_page_link": "Go to your own ticket page",
         "closing": "See you there!",
         "ics_filename": "event.ics",
     },
@@ -206,7 +214,9 @@ def build_ticket_confirmation(
         scan,
         texts["calendar"].format(filename=ics_filename),
     ]
-    if data.manage_url:
+    if data.manage_url and data.recipient == "companion":
+        text_lines += ["", texts["own_page"], data.manage_url]
+    elif data.manage_url:
         text_lines += ["", texts["manage"].format(url=data.manage_url)]
     text_lines += ["", texts["closing"], organisation]
     message.set_content("\n".join(text_lines) + "\n")
@@ -220,12 +230,13 @@ def build_ticket_confirmation(
         f'alt="QR {esc(addressee.ticket_code)}">'
         f'<p style="margin:4px 0 0;font-family:monospace;font-size:16px">{esc(addressee.ticket_code)}</p></div>'
     )
-    manage_html = (
-        f'<p><a href="{esc(data.manage_url, quote=True)}">'
-        f"{esc(texts['manage_link'])}</a></p>"
-        if data.manage_url
-        else ""
-    )
+    manage_html = ""
+    if data.manage_url and data.recipient == "companion":
+        manage_html = (f"<p>{esc(texts['own_page'])}</p>"
+                       f'<p><a href="{esc(data.manage_url, quote=True)}">{esc(texts["own_page_link"])}</a></p>')
+    elif data.manage_url:
+        manage_html = f'<p><a href="{esc(data.manage_url, quote=True)}">{esc(texts["manage_link"])}</a></p>'
+
     html_body = f"""<!DOCTYPE html>
 <html lang="{data.language}">
 <head><meta charset="utf-8"><title>{esc(subject)}</title></head>

@@ -154,6 +154,16 @@ async def _compose_verification(mail: dict[str, Any], settings: Settings) -> Ema
     )
 
 
+async def _manage_url(place: dict[str, Any], settings: Settings) -> str:
+    """The buyer manages the order under My tickets; the companion gets their own page, with a link made now (the
+    mail is its only copy: its hash replaces the old one, so an earlier mail's link stops working)."""
+    if place["role"] != "companion":
+        return f"{settings.public_base_url}/mijn/tickets"
+    from ticketing.companion_links import issue_link
+
+    return f"{settings.public_base_url}/partner/{await issue_link(place['id'])}"
+
+
 async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     """The message for an outbox row, or None when it no longer applies (e.g. the order was cancelled)."""
     if mail["kind"] == EMAIL_VERIFICATION:
@@ -192,7 +202,7 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
             buyer=MailAttendee(buyer["name"], buyer["email"], tickets[buyer["id"]]["code"]),
             companion=MailAttendee(companion["name"], companion["email"], tickets[companion["id"]]["code"]),
             recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
-            tz=event["timezone"], manage_url=f"{settings.public_base_url}/mijn/tickets",
+            tz=event["timezone"], manage_url=await _manage_url(place, settings),
         )
         message = build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
                                             ics=await _calendar_event(event, settings), message_id=mail["message_id"])

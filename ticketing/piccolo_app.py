@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from ticketing.tables import (
     Attendee,
+    CompanionLink,
     EligibilityOverride,
     OrderLog,
     OutboxMail,
@@ -21,7 +22,7 @@ APP_CONFIG = AppConfig(
     app_name="ticketing",
     migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
     table_classes=[TicketOrder, Attendee, Ticket, StripeEvent, Refund, OrderLog, EligibilityOverride, OutboxMail,
-                   WaitingList, WaitingEntry],
+                   WaitingList, WaitingEntry, CompanionLink],
     migration_dependencies=["events.piccolo_app"],
     commands=[],
 )

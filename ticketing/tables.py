@@ -64,6 +64,9 @@ class Attendee(Table, tablename="ticket_attendee"):
     # 0 starter .. 4 expert (members.rules.EXPERIENCE_LEVELS), as the buyer gave it for a companion; NULL when
     # nobody did ("weet ik niet"): the grouping engine keeps it unknown, never a starter (issue 15).
     experience_level = SmallInt(null=True, default=None)
+    # When the companion gave their experience and organisation themselves (on their own page): from then on
+    # their word wins over what the buyer typed and over an account profile (pairing.context).
+    details_confirmed_at = Timestamptz(null=True, default=None)
     eligible = Boolean(default=True)
     # "age" | "industry" | "override" | "buyer"
     eligibility_basis = Varchar(length=10, default="")
@@ -208,3 +211,17 @@ class WaitingEntry(Table, tablename="waiting_entry"):
     # Why the rule refused the companion when their turn came (status refused).
     reason_nl = Text(default="")
     reason_en = Text(default="")
+
+
+class CompanionLink(Table, tablename="companion_link"):
+    """The companion's own page without an account: a 256-bit token in the mailed link, stored as its SHA-256
+    only. One row per place; a new link (a resent mail, or the companion's "new link") replaces the hash, so the
+    old link stops working at once. The companion's calendar feed has a token of its own (rotated apart from the
+    page link, so a resent mail never breaks a subscription)."""
+
+    attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, unique=True)
+    token_hash = Varchar(length=64, unique=True)
+    feed_token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    issued_at = Timestamptz()
+    # The first time the link was opened: the companion has shown they read this address (the buyer sees it).
+    opened_at = Timestamptz(null=True, default=None)

@@ -28,6 +28,7 @@ from frontend.pages.account import AccountPages
 from frontend.pages.board import BoardPages
 from frontend.pages.calendar import CalendarPages
 from frontend.pages.common import PAGE_HEADERS
+from frontend.pages.companion import CompanionPages
 from frontend.pages.door import DoorPages
 from frontend.pages.ideas import IdeaPages
 from frontend.pages.ideas_organiser import IdeaOrganiserPages
@@ -41,6 +42,7 @@ from frontend.pages.tickets import TicketPages
 PAGE_CONTROLLERS: list[ControllerRouterHandler] = [PublicPages, AccountPages, OrganiserPages, OrganiserSalesPages,
                                                    BoardPages]
 PAGE_CONTROLLERS += [TicketPages, CalendarPages]  # the attendee and member journeys
+PAGE_CONTROLLERS += [CompanionPages]  # the companion's own page, without an account (issue 15)
 PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organiser's invoice export
 PAGE_CONTROLLERS += [IdeaPages, IdeaOrganiserPages]  # the idea wall, votes and results (issue 17)
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)

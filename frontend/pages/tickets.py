@@ -31,12 +31,13 @@ from frontend.pages.common import FormBody, login_url, page, page_message, redir
 from members.service import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
-from pairing.rankings import rank_themes_as_member, ranking_of_member
+from pairing.rankings import rank_themes_as_member, ranked_places, ranking_of_member
 from pairing.rules import INDUSTRIES_BY_CODE
 from pairing.schemas import RankingOut
 from settings import Settings
 from ticketing import local_checkout
 from ticketing.cancellation import cancel_order
+from ticketing.companion_links import link_states
 from ticketing.companions import CompanionIn, change_companion, check_companion
 from ticketing.mail import qr_png
 from ticketing.orders import get_order, list_my_orders, reserve_duo
@@ -183,6 +184,16 @@ async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
     except NoTicket:  # the place went with a companion change since the list was read
         return None
     return ranking if ranking.available else None
+
+
+async def _with_companion_states(orders: list[dict[str, Any]]) -> None:
+    """What the buyer may know of their companion's own page: opened, details given, themes ranked (never the
+    companion's code or link)."""
+    ids = [o["companion"]["id"] for o in orders if o["status"] == PAID and o["companion"]["ticket_status"] == "valid"]
+    states, ranked = await link_states(ids), await ranked_places(ids)
+    for order in orders:
+        place = order["companion"]["id"]
+        order["companion_state"] = {**states[place], "ranked": place in ranked} if place in states else None
 
 
 def own_qr(order: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -350,6 +361,7 @@ class TicketPages(Controller):
         order = await get_order(user, order_id)
         if order["status"] == PENDING:
             return Response("", status_code=204, media_type=MediaType.HTML)
+        await _with_companion_states([order])
         order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID,
                      qr=own_qr(order))
         return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
@@ -367,6 +379,7 @@ class TicketPages(Controller):
         """My orders (as buyer) and, below them, the tickets others bought for me. ``typed``: (card id, themes)
         of a ranking that was refused, shown again as chosen."""
         orders = await list_my_orders(user)
+        await _with_companion_states(orders)
         for order in orders:
             order["ranking"] = await _ranking(user, order)
             order["qr"] = own_qr(order)
