@@ -24,7 +24,7 @@ from typing import Any
 from core.db import is_unique_violation, write_transaction
 from ideas import rules
 from ideas.access import member_places, visible_event
-from ideas.eligibility import eligible_voters
+from ideas.eligibility import eligible_among
 from ideas.errors import AlreadyVoted, InvalidBallot, NotEligible, ReceiptNotFound, VoteClosed
 from ideas.schemas import BallotOut, CastOut
 from ideas.tables import Ballot, IdeaAuthor, VoteParticipation
@@ -78,15 +78,13 @@ async def cast_ballot(actor: Principal, slug: str, vote_id: int, choices: Sequen
     places = await member_places(actor, event["id"])
     if not places:
         raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
-    may_vote = await eligible_voters(event["id"])
+    may_vote = await eligible_among(event["id"], places)
     eligible = [p for p in places if p in may_vote]
     if not eligible:
         raise NotEligible("Stemmen kan na het inchecken bij de deur.")
     place = eligible[0]
     kept = _checked_choices(vote, choices, await _own_ideas(places, json_ids(vote["ideas"])))
-    if await VoteParticipation.exists().where((VoteParticipation.vote == vote_id)
-                                              & VoteParticipation.attendee.is_in(places)):
-        raise AlreadyVoted("Je hebt al gestemd. Met je stembewijs kun je je stem wijzigen.")
+    # No "have you voted?" read first: the unique index on (vote, place) answers that inside the transaction.
     for attempt in range(3):
         ballot_id, secret = _random_code(rules.BALLOT_ID_LENGTH), _random_code(rules.RECEIPT_SECRET_LENGTH)
         try:

@@ -1,35 +1,49 @@
 """Who may vote: every ticket holder of the event — checked in, when check-in is used (issue 17).
 
-The check-in hook: `checked_in_places(event_id)` asks the registered source for the places that are checked in at
-the door. The source set here reads checkin's table (active check-ins, not undone); when checkin offers a read of
-its own, point `use_checkin_source` at it at start-up (or here) and nothing else in ideas changes. A source returns
-None when there is no check-in at all; `ideas.rules.eligible_places` decides what the answer means (nobody checked
-in yet: check-in is not used, everyone with a ticket votes).
+The check-in hook is `CheckinSource`: whether the event uses check-in at all, and which of some places (or of all)
+are checked in. The source set here reads checkin's table (active check-ins, not undone); when checkin offers a read
+of its own, point `use_checkin_source` at it at start-up and nothing else in ideas changes. Check-in counts as used
+once anybody of the event has been checked in: before the doors open everyone with a ticket votes, once they do only
+those who came in. `ideas.rules.eligible_places` applies the answer.
+
+A cast asks about the voter's own places only (two small queries), never about every ticket holder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
+from typing import Protocol
 
 from ideas.rules import eligible_places
 from pairing.holders import ticket_holders
 
-CheckinSource = Callable[[int], Awaitable[frozenset[int] | None]]
+
+class CheckinSource(Protocol):
+    async def in_use(self, event_id: int) -> bool: ...
+
+    async def checked_in(self, event_id: int, places: Sequence[int] | None) -> frozenset[int]: ...
 
 
-async def _door_checkins(event_id: int) -> frozenset[int] | None:
-    """Places with an active (not undone) check-in at the event's door."""
-    try:
+class DoorCheckins:
+    """Active (not undone) check-ins at the event's door, from checkin's table."""
+
+    async def in_use(self, event_id: int) -> bool:
+        try:
+            from checkin.tables import CheckIn
+        except ImportError:  # pragma: no cover (an install without the door)
+            return False
+        return await CheckIn.exists().where((CheckIn.event == event_id) & CheckIn.undone_at.is_null())
+
+    async def checked_in(self, event_id: int, places: Sequence[int] | None) -> frozenset[int]:
         from checkin.tables import CheckIn
-    except ImportError:  # pragma: no cover (an install without the door)
-        return None
-    rows = await CheckIn.select(CheckIn.attendee).where(
-        (CheckIn.event == event_id) & CheckIn.undone_at.is_null()
-    )
-    return frozenset(r["attendee"] for r in rows)
+
+        query = CheckIn.select(CheckIn.attendee).where((CheckIn.event == event_id) & CheckIn.undone_at.is_null())
+        if places is not None:
+            query = query.where(CheckIn.attendee.is_in(list(places) or [0]))
+        return frozenset(r["attendee"] for r in await query)
 
 
-_source: CheckinSource = _door_checkins
+_source: CheckinSource = DoorCheckins()
 
 
 def use_checkin_source(source: CheckinSource) -> None:
@@ -38,11 +52,20 @@ def use_checkin_source(source: CheckinSource) -> None:
     _source = source
 
 
-async def checked_in_places(event_id: int) -> frozenset[int] | None:
-    return await _source(event_id)
+async def _checked(event_id: int, places: Sequence[int] | None) -> frozenset[int] | None:
+    if not await _source.in_use(event_id):
+        return None
+    return await _source.checked_in(event_id, places)
 
 
 async def eligible_voters(event_id: int) -> frozenset[int]:
-    """The places that may vote at the event now."""
+    """Every place that may vote at the event now (for the count recorded at closing)."""
     holders = [h.id for h in await ticket_holders(event_id=event_id)]
-    return eligible_places(holders, await checked_in_places(event_id))
+    return eligible_places(holders, await _checked(event_id, None))
+
+
+async def eligible_among(event_id: int, places: Sequence[int]) -> frozenset[int]:
+    """Which of these ticket-holder places (a member's own) may vote now."""
+    if not places:
+        return frozenset()
+    return eligible_places(places, await _checked(event_id, places))

@@ -227,11 +227,11 @@ def check_link(link: str | None) -> str:
 
 
 def eligible_places(holders: Iterable[int], checked_in: frozenset[int] | None) -> frozenset[int]:
-    """The ticket holders (place ids) who may vote: all of them, or — when the event uses check-in — those who are
-    checked in. Check-in counts as used once anybody of the event has been checked in (`checked_in` non-empty);
-    `None` means there is no check-in at all."""
+    """The ticket holders (place ids) who may vote: all of them when the event does not use check-in (`checked_in`
+    None), else those who are checked in. (Check-in counts as used once anybody of the event has been checked in:
+    ideas/eligibility.py.)"""
     places = frozenset(holders)
-    if not checked_in:
+    if checked_in is None:
         return places
     return places & checked_in
 

@@ -16,7 +16,7 @@ from typing import Any
 from core.db import as_utc, is_postgres, utcnow, write_transaction
 from ideas import rules
 from ideas.access import event_themes, idea_config, managed_event, member_places, wall_event
-from ideas.eligibility import eligible_voters
+from ideas.eligibility import eligible_among, eligible_voters
 from ideas.errors import NoIdeas, UnknownTheme, VoteClosed, VoteNotFound
 from ideas.schemas import VoteIdeaOut, VoteOut, VotesOut
 from ideas.tables import Ballot, IdeaVote, VoteParticipation
@@ -49,7 +49,7 @@ async def vote_out(event: Mapping[str, Any], row: Mapping[str, Any], viewer: Pri
     status = rules.VoteStatus(row["status"])
     may_vote = False
     if places and status is rules.VoteStatus.OPEN:
-        may_vote = bool(set(places) & await eligible_voters(event["id"]))
+        may_vote = bool(await eligible_among(event["id"], places))
     ballots = row["ballots"] if row["ballots"] is not None else await VoteParticipation.count().where(
         VoteParticipation.vote == row["id"])
     theme = row["theme_key"] or None

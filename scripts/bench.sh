@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench}"
-ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page,waiting_list},"
+ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page,waiting_list,voting},"
 status=0
 
 want() { [[ "$ONLY" == *",$1,"* ]]; }
@@ -26,4 +26,6 @@ want mdgp && run mdgp "$PY" -m bench.mdgp --cpu-clock
 want board_page && run board_page "$PY" -m bench.board_page --sizes 100,1000,3000
 want waiting_list && run waiting_list-postgres env BENCH_WAITLIST_DATABASE_URL="${PG}_waitlist" "$PY" bench/waiting_list.py
 want waiting_list && run waiting_list-sqlite "$PY" bench/waiting_list.py --sqlite
+want voting && run voting-postgres env BENCH_VOTES_DATABASE_URL="${PG}_votes" "$PY" bench/voting.py
+want voting && run voting-sqlite "$PY" bench/voting.py --sqlite
 exit $status

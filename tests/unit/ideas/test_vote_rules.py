@@ -285,7 +285,7 @@ def test_titles_and_links() -> None:
 def test_eligibility_follows_check_in_once_it_is_used(holders: set[int], checked_in: frozenset[int] | None) -> None:
     eligible = eligible_places(holders, checked_in)
     assert eligible <= holders
-    if checked_in:  # check-in is used: only those who are in
+    if checked_in is not None:  # check-in is used: only those who are in (nobody, when none of them is)
         assert eligible == holders & checked_in
     else:
         assert eligible == holders
