@@ -10,17 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_organiser, signed_in
+from core.auth import requires_member, requires_organiser, signed_in
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
-from invoicing import sellers
+from invoicing import billing, documents, sellers
 from invoicing.rules import VatRate
-from invoicing.schemas import SellerIn
+from invoicing.schemas import BillingIn, SellerIn
+from members.service import Principal
 
 SELLER_FIELDS = ("legal_name", "address", "postcode", "town", "country", "kvk_number", "btw_number", "iban",
                  "vat_rate", "exemption_text")
@@ -43,6 +45,44 @@ FRIENDLY: dict[str, str] = {
 def friendly(exc: DomainError, lang: str) -> str:
     message = FRIENDLY.get(exc.code)
     return gettext(lang, message) if message else page_message(exc, lang)
+
+
+BILLING_FIELDS = ("company", "address", "postcode", "town", "country", "vat_number", "reference", "invoice_email")
+
+
+def billing_from_form(data: dict[str, Any], lang: str
+                      ) -> tuple[BillingIn | None, dict[str, str], dict[str, str]]:
+    """"Op factuur van mijn werkgever" from the order form: (details or None, the form as typed with `billing_`
+    names, errors by `billing_` field). None and no errors when the box is not ticked: a receipt in the buyer's
+    own name. The numbers are checked here, before anything is ordered."""
+    form = {f"billing_{name}": text(data, f"billing_{name}") for name in BILLING_FIELDS}
+    form["billing_country"] = (form["billing_country"] or "NL").upper()
+    form["billing_wanted"] = "1" if text(data, "billing_wanted") else ""
+    if not form["billing_wanted"]:
+        return None, form, {}
+    errors = {f"billing_{name}": gettext(lang, _("Fill in this field.")) for name in ("company", "address",
+                                                                                      "postcode", "town")
+              if not form[f"billing_{name}"]}
+    if form["billing_invoice_email"] and "@" not in form["billing_invoice_email"].strip("@"):
+        errors["billing_invoice_email"] = gettext(lang, _("Enter an e-mail address, such as naam@voorbeeld.nl."))
+    if errors:
+        return None, form, errors
+    try:
+        details = msgspec.convert({name: form[f"billing_{name}"] for name in BILLING_FIELDS}, BillingIn)
+    except msgspec.ValidationError:
+        return None, form, {"billing_company": gettext(lang, _("Some fields are too long or not valid."))}
+    try:
+        billing.checked_billing(details)
+    except DomainError as exc:
+        return None, form, {f"billing_{exc.field or 'company'}": friendly(exc, lang)}
+    return details, form, {}
+
+
+async def attach_invoices(user: Principal, orders: list[dict[str, Any]]) -> None:
+    """Each of the member's orders gets `invoices`: its invoice and credit note, for the download links."""
+    mine = await documents.my_invoices(user)
+    for order in orders:
+        order["invoices"] = mine.get(order["id"], [])
 
 
 def seller_from_form(data: dict[str, Any], lang: str) -> tuple[SellerIn | None, dict[str, str], dict[str, str]]:
@@ -87,6 +127,13 @@ class InvoicingPages(Controller):
             else:
                 return redirect("/organiseren/factuurgegevens", "factuurgegevens")
         return self._seller_page(request, form, errors, status_code=422)
+
+    @get("/mijn/facturen/{invoice_id:int}", name="invoice_pdf", guards=[requires_member])
+    async def invoice_pdf(self, request: Request[Any, Any, Any], invoice_id: FromPath[int]) -> Response[bytes]:
+        """An invoice or credit note of the member's own order (or of an event they organise) as PDF."""
+        name, content = await documents.invoice_pdf(signed_in(request), invoice_id)
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @staticmethod
     def _seller_page(request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str],

@@ -26,8 +26,10 @@ from core.security import client_ip, content_security_policy
 from events import service as events
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
+from frontend.pages import invoicing as invoice_pages
 from frontend.pages.account import level_options, verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
+from invoicing.billing import save_billing
 from members.service import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
@@ -274,16 +276,20 @@ class TicketPages(Controller):
                            settings: NamedDependency[Settings]) -> Template | Redirect:
         lang = request_language(request)
         companion, form, errors = companion_from_form(data, lang)
+        billing, billing_form, billing_errors = invoice_pages.billing_from_form(data, lang)
+        form, errors = {**form, **billing_form}, {**errors, **billing_errors}
         check = None
-        if companion is not None:
+        if companion is not None and not billing_errors:
             try:
                 order = await reserve_duo(signed_in(request), slug, companion,
                                                     hold_minutes=settings.hold_minutes)
             except DomainError as exc:
-                errors = companion_error(exc, lang)
+                errors = {**companion_error(exc, lang), **billing_errors}
                 if exc.code.startswith("companion_"):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
+                if billing is not None:  # checked above: "op factuur van mijn werkgever"
+                    await save_billing(signed_in(request), order["id"], billing)
                 if order["status"] == PAID:  # a free event: no payment step
                     return redirect(f"/mijn/tickets?bestelling={order['id']}", "besteld")
                 return redirect(f"/mijn/tickets/{order['id']}/betalen")
@@ -385,6 +391,7 @@ class TicketPages(Controller):
             order["qr"] = own_qr(order)
             order["polling"] = order["status"] == PENDING and waiting == str(order["id"]) \
                 and bool(order["payment_intent_id"])
+        await invoice_pages.attach_invoices(user, orders)
         invited = await _invitations(user)
         verify_email = await verify_email_notice(request, "/mijn/tickets")
         if typed is not None:
