@@ -135,3 +135,44 @@ async def places_voided_by_cancellation(member_id: int) -> set[int]:
         Ticket.event.cancelled_at.as_alias("cancelled_at"),
     ).where(mine & (Ticket.status == "void"))
     return {r["attendee"] for r in rows if _voided_by_cancellation(r)}
+
+
+async def ticket_pdf_of_place(place_id: int, language: str = "nl") -> tuple[bytes, str] | None:
+    """The PDF ticket of one place while its ticket is valid and its duo paid (else None): that person's own
+    code only. Callers check who asks (`my_ticket_pdf`, or the companion's link)."""
+    from ticketing.ticket_pdf import TicketPdf, filename, render_ticket_pdf
+
+    row = await Ticket.select(
+        Ticket.code, Ticket.issued_at, Ticket.attendee.name.as_alias("name"), Ticket.attendee.role.as_alias("role"),
+        Ticket.order.as_alias("order_id"),
+    ).where((Ticket.attendee == place_id) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
+            & Ticket.attendee.voided_at.is_null()).first()
+    if row is None:
+        return None
+    place = await Attendee.select(Attendee.event).where(Attendee.id == place_id).first()
+    assert place is not None
+    event = await Event.select(Event.title, Event.starts_at, Event.ends_at, Event.timezone, Event.venue_name,
+                               Event.address, Event.online_url).where(Event.id == place["event"]).first()
+    assert event is not None
+    buyer = None
+    if row["role"] == "companion":
+        buyer = await Attendee.select(Attendee.name).where(
+            (Attendee.order == row["order_id"]) & (Attendee.role == "buyer")).first()
+    ticket = TicketPdf(
+        holder_name=row["name"], ticket_code=row["code"], event_title=event["title"],
+        starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),  # type: ignore[arg-type]
+        tz=event["timezone"],
+        venue="\n".join(x for x in (event["venue_name"], event["address"]) if x) or event["online_url"],
+        issued_at=as_utc(row["issued_at"]), invited_by=buyer["name"] if buyer else "",  # type: ignore[arg-type]
+        language="en" if language == "en" else "nl",
+    )
+    return render_ticket_pdf(ticket), filename(ticket)
+
+
+async def my_ticket_pdf(actor: Principal, place_id: int, language: str = "nl") -> tuple[bytes, str] | None:
+    """The member's own PDF ticket: one of their own places (as `list_my_tickets` finds them: a companion's only
+    with a verified e-mail), never their partner's."""
+    mine = {t["place_id"] for t in await list_my_tickets(actor)}
+    if place_id not in mine:
+        return None
+    return await ticket_pdf_of_place(place_id, language)

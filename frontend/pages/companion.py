@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import requires_member, signed_in
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.security import client_ip
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
@@ -30,6 +30,17 @@ from pairing.rankings import rank_themes_for_place, ranking_of_place
 from pairing.schemas import MyBreakoutsOut, RankingOut
 from ticketing import companion_links
 from ticketing.companion_links import CompanionTicket
+from ticketing.tickets import my_ticket_pdf, ticket_pdf_of_place
+
+
+def pdf_response(found: tuple[bytes, str] | None) -> Response[bytes]:
+    """A person's own PDF ticket as a download, never cached (it holds their door code)."""
+    if found is None:
+        raise NotFound("Er is geen geldig ticket om te downloaden.")
+    content, name = found
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer"})
 
 NOTICES.update({
     "partner-gegevens": _("Thank you: your experience and organisation have been saved."),
@@ -135,6 +146,16 @@ class CompanionPages(Controller):
             else:
                 return _private(redirect(f"/partner/{token}?melding=partner-gegevens#details"))
         return await self._page(request, token, errors=errors, form=form, status_code=422)
+
+    @get("/partner/{token:str}/ticket.pdf", name="companion_ticket_pdf")
+    async def ticket_pdf(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[bytes]:
+        place_id = await companion_links.place_for_link(token, client=_client(request))
+        return pdf_response(await ticket_pdf_of_place(place_id, request_language(request)))
+
+    @get("/mijn/tickets/plek/{place_id:int}/ticket.pdf", name="my_ticket_pdf", guards=[requires_member])
+    async def my_pdf(self, request: Request[Any, Any, Any], place_id: FromPath[int]) -> Response[bytes]:
+        """A member's own PDF ticket (as buyer, or as companion with a verified e-mail), one person's code."""
+        return pdf_response(await my_ticket_pdf(signed_in(request), place_id, request_language(request)))
 
     @post("/partner/{token:str}/nieuwe-link", name="companion_new_link")
     async def new_link(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:

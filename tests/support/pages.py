@@ -41,3 +41,22 @@ def qr_codes_on_page(html: str) -> list[tuple[str, int]]:
     for data, width, _height in QR_IMAGE.findall(html):
         out.extend((text, int(width)) for text in decode_qr_png(base64.b64decode(data)))
     return out
+
+
+def read_ticket_pdf(content: bytes) -> tuple[str, list[str]]:
+    """(the text, the decoded QR codes of every image) of a ticket PDF, read back with pypdf as a viewer would."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    codes = []
+    for page in reader.pages:
+        for image in page.images:
+            codes += decode_qr_png(image.data) if image.data[:8] == b"\x89PNG\r\n\x1a\n" else _decode_image(image.image)
+    return text, codes
+
+
+def _decode_image(image: object) -> list[str]:
+    import zxingcpp
+
+    return [found.text for found in zxingcpp.read_barcodes(image)]

@@ -15,7 +15,7 @@ import pytest
 from settings import Settings
 from tests.support.breakouts import Board, order_duo, seed_duos
 from tests.support.members import Members
-from tests.support.pages import post_form, qr_codes_on_page, sign_in_on_page
+from tests.support.pages import post_form, qr_codes_on_page, read_ticket_pdf, sign_in_on_page
 from tests.support.shop import ticket_codes
 
 pytestmark = pytest.mark.anyio
@@ -71,6 +71,11 @@ async def test_the_companion_page_from_the_mail(client: httpx.AsyncClient, membe
     assert text == codes["companion"] and width >= 200
     assert codes["buyer"] not in page.text and "kim@example.nl" not in page.text
     assert "Kim Koper" in page.text and "Bakkerij" in page.text
+    pdf = await client.get(f"{path}/ticket.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    private(pdf)
+    text, decoded = read_ticket_pdf(pdf.content)
+    assert decoded == [codes["companion"]] and "Sam Jong" in text and codes["buyer"] not in text
 
     # Rank the themes and give their own experience and organisation: their word wins over the buyer's.
     ranked = await post_form(client, f"{path}/themas", {"choice-1": "imago", "choice-2": "keurmerk"},
@@ -93,6 +98,9 @@ async def test_the_companion_page_from_the_mail(client: httpx.AsyncClient, membe
     mine = (await client.get("/mijn/tickets")).text
     assert "Heeft de eigen ticketpagina geopend" in mine and "Heeft de thema's gerangschikt" in mine
     assert codes["companion"] not in mine and "/partner/" not in mine
+    own = await client.get(f"/mijn/tickets/plek/{order['buyer']['id']}/ticket.pdf")
+    assert own.status_code == 200 and read_ticket_pdf(own.content)[1] == [codes["buyer"]]
+    assert (await client.get(f"/mijn/tickets/plek/{place}/ticket.pdf")).status_code == 404  # not the buyer's
     again = await post_form(client, f"/mijn/tickets/{order['id']}/partner-mail", {}, form_page="/mijn/tickets")
     assert again.status_code == 303, again.text[:300]
     client.cookies.clear()
