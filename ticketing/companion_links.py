@@ -200,3 +200,26 @@ async def link_states(place_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         Attendee.id, Attendee.details_confirmed_at).where(Attendee.id.is_in(ids))}
     return {pid: {"opened": opened.get(pid) is not None, "details_confirmed": confirmed.get(pid, False)}
             for pid in ids}
+
+
+async def make_account(token: str, password: str, *, language: str = "nl", client: str | None = None
+                       ) -> str:
+    """"Make this an account" in one step: an account with the companion's name, address, organisation and
+    experience, VERIFIED at once — the link was mailed to this address and only its mailbox holds it, which is what
+    a verification link proves. Returns the address, for the caller to sign in with the new password. AccountExists
+    when the address has an account (then the companion signs in, and sees this ticket under My tickets)."""
+    from members.service import NewMember, create_member
+
+    view = await companion_ticket(token, client=client)
+    place = await Attendee.select(Attendee.industry, Attendee.experience_level).where(
+        Attendee.id == view.place_id).first()
+    assert place is not None
+    await create_member(NewMember(
+        email=view.email, password=password, name=view.name, organisation=view.organisation,
+        industry=place["industry"] or "customer_contact",
+        # The account needs a level; an unknown one starts in the middle, as the groups count it, and the
+        # profile page says it can be changed.
+        experience_level=view.experience_level if view.experience_level is not None else 2,
+        language="en" if language == "en" else "nl",
+    ), verified=True)
+    return view.email

@@ -13,21 +13,23 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import requires_member, signed_in
 from core.errors import DomainError, NotFound
-from core.security import client_ip
+from core.security import client_ip, session_cookie
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.account import level_options
-from frontend.pages.common import NOTICES, FormBody, page, redirect, text
+from frontend.pages.account import level_options, start_session
+from frontend.pages.common import NOTICES, FormBody, page, page_message, redirect, text
 from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
 from pairing.errors import PlanNotPublished
 from pairing.publish import breakouts_of_place
 from pairing.rankings import rank_themes_for_place, ranking_of_place
 from pairing.schemas import MyBreakoutsOut, RankingOut
+from settings import Settings
 from ticketing import companion_links
 from ticketing.companion_links import CompanionTicket
 from ticketing.tickets import my_ticket_pdf, ticket_pdf_of_place
@@ -46,6 +48,7 @@ NOTICES.update({
     "partner-gegevens": _("Thank you: your experience and organisation have been saved."),
     "partner-nieuwe-link": _("This is your new link: the old one no longer works. Bookmark this page, or use the "
                              "link in your newest e-mail."),
+    "partner-account": _("Your account is ready and you are signed in. Your ticket is below; your link keeps working."),
     "partner-mail": _("Your companion's ticket has been e-mailed to them again, with a new link to their own page."),
 })
 STATE_LABELS = {"valid": _("Valid"), "awaiting": _("Awaiting payment"), "replaced": _("Replaced"),
@@ -156,6 +159,24 @@ class CompanionPages(Controller):
     async def my_pdf(self, request: Request[Any, Any, Any], place_id: FromPath[int]) -> Response[bytes]:
         """A member's own PDF ticket (as buyer, or as companion with a verified e-mail), one person's code."""
         return pdf_response(await my_ticket_pdf(signed_in(request), place_id, request_language(request)))
+
+    @post("/partner/{token:str}/account", name="companion_account")
+    async def account(self, request: Request[Any, Any, Any], token: FromPath[str], data: FormBody,
+                      settings: NamedDependency[Settings]) -> Template | Redirect:
+        """Make this an account in one step: a password, and the companion is signed in (address already proven)."""
+        lang = request_language(request)
+        password = text(data, "password")
+        try:
+            email = await companion_links.make_account(token, password, language=lang, client=_client(request))
+            issued = await start_session(request, email, password, settings)
+        except DomainError as exc:
+            if exc.code == "account_exists":
+                message = gettext(lang, _("There is an account with this e-mail address already. Sign in with it: "
+                                          "this ticket is under My tickets."))
+            else:
+                message = page_message(exc, lang)
+            return await self._page(request, token, errors={"password": message}, status_code=exc.status)
+        return _private(redirect("/mijn/tickets", "partner-account", cookies=[session_cookie(issued.token, settings)]))
 
     @post("/partner/{token:str}/nieuwe-link", name="companion_new_link")
     async def new_link(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:

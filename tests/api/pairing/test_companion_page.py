@@ -129,3 +129,27 @@ async def test_only_the_buyer_can_have_the_companion_mail_sent_again(client: htt
     await sign_in_on_page(client, other["email"], other["password"])
     refused = await post_form(client, f"/mijn/tickets/{order['id']}/partner-mail", {}, form_page="/mijn/tickets")
     assert refused.status_code == 404
+
+
+async def test_make_this_an_account_in_one_step(client: httpx.AsyncClient, members: Members,
+                                                settings: Settings) -> None:
+    board = await Board(client, members).setup()
+    buyer = await members.create(email="kim@example.nl", name="Kim Koper")
+    order = await order_duo(client, buyer, board.event["slug"], {
+        "name": "Sam Jong", "email": "sam@example.nl", "industry": "retail", "organisation": "Bakkerij",
+        "experience_level": 1})
+    code = (await ticket_codes(order["id"]))["companion"]
+    path = await mailed_companion_link(settings, "sam@example.nl")
+    weak = await post_form(client, f"{path}/account", {"password": "kort"}, form_page=path)
+    assert weak.status_code == 422 and 'id="f-password-error"' in weak.text
+    made = await post_form(client, f"{path}/account", {"password": "paarse-olifant-danst-7"}, form_page=path)
+    assert made.status_code == 303 and made.headers["location"].startswith("/mijn/tickets")
+    # Signed in at once, verified (the mailed link proved the address): the ticket is under My tickets.
+    mine = await client.get("/mijn/tickets")
+    assert mine.status_code == 200 and [c for c, _w in qr_codes_on_page(mine.text)] == [code]
+    profile = (await client.get("/api/v1/me")).json()
+    assert (profile["name"], profile["organisation"], profile["experience_level"]) == ("Sam Jong", "Bakkerij", 1)
+    assert profile["email_verified"] is True
+    client.cookies.clear()
+    again = await post_form(client, f"{path}/account", {"password": "paarse-olifant-danst-7"}, form_page=path)
+    assert again.status_code == 409 and "Er is al een account met dit e-mailadres" in again.text
