@@ -17,6 +17,7 @@ from checkin import door, scans
 from checkin.schemas import ArrivalsOut, BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, UndoOut
 from core.auth import requires_member, signed_in
 from core.params import DbId
+from core.spreadsheet import csv_response
 
 # Names and who came when: never in a shared cache.
 NO_STORE = CacheControlHeader(no_store=True)
@@ -63,11 +64,9 @@ class CheckInController(Controller):
         return await door.door_list(signed_in(request), slug)
 
     @get("/missing.csv", summary="Who has not arrived, with their partner's state (CSV)",
-         operation_id="export_not_arrived_csv", media_type="text/csv; charset=utf-8")
-    async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        body = await door.not_arrived_csv(signed_in(request), slug)
-        return Response(body, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{slug}-nog-niet-binnen.csv"'})
+         operation_id="export_not_arrived_csv", media_type="text/csv")
+    async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        return csv_response(await door.not_arrived_csv(signed_in(request), slug), f"{slug}-nog-niet-binnen.csv")
 
 
 ROUTERS = [CheckInController]

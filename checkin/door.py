@@ -20,7 +20,7 @@ from core.db import as_utc, utcnow
 from core.spreadsheet import csv_text
 from events.rules import to_local
 from members.service import Principal
-from ticketing.rules import EXPIRED, PAID, PAYMENT_FAILED, TicketStatus
+from ticketing.rules import EXPIRED, PAID, PAYMENT_FAILED, ROLE_WORDS, TicketStatus, words
 from ticketing.tables import Attendee, Ticket
 
 # Holds that lapsed unpaid are left out of the door list: whoever let one lapse and ordered again would otherwise
@@ -137,6 +137,6 @@ async def not_arrived_csv(actor: Principal, slug: str, now: datetime | None = No
     event = await door_event(actor, slug)
     missing = _missing(await _door_list(event, now or utcnow()))
     state = {"in": "ja", "expected": "nee", "refused": "geen geldig ticket", "none": ""}
-    return csv_text(CSV_COLUMNS, ([m.name, m.role, m.partner_name, state[m.partner_state],
+    return csv_text(CSV_COLUMNS, ([m.name, words(ROLE_WORDS, m.role, "nl"), m.partner_name, state[m.partner_state],
                                    f"{to_local(m.partner_in_at, event['timezone']):%H:%M}" if m.partner_in_at else ""]
                                   for m in missing))

@@ -12,6 +12,7 @@ from core.spreadsheet import csv_text
 from events import rules as event_rules
 from members.service import Principal
 from members.tables import Member
+from pairing.rules import Language, industry_label
 from ticketing import access, rules
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
 from ticketing.views import order_views, override_view
@@ -31,7 +32,7 @@ async def attendee_list(actor: Principal, slug: str) -> dict[str, Any]:
     for view in views:
         view["companion"]["override"] = by_id.get(view["companion"]["override_id"])
     return {
-        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
+        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "timezone": event["timezone"],
                   "capacity_duos": event["capacity_duos"], "seats_taken": event["seats_taken"]},
         "paid_duos": sum(1 for v in views if v["status"] == rules.PAID),
         "held_duos": sum(1 for v in views if v["status"] == rules.PENDING),
@@ -42,7 +43,7 @@ async def attendee_list(actor: Principal, slug: str) -> dict[str, Any]:
 
 async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
     """For the organiser: duo places held / paid / free, cancellations and refunds, and orders per local day
-    (reserved by `created_at`, paid by `paid_at`, in the event's zone). Reads only."""
+    (reserved by `created_at`; paid by `paid_at`, for the duos still paid; in the event's zone). Reads only."""
     event = await access.managed_event(actor, slug)
     orders = await TicketOrder.select(
         TicketOrder.status, TicketOrder.amount_cents, TicketOrder.created_at, TicketOrder.paid_at
@@ -51,7 +52,9 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
     tz = event["timezone"]
     days: dict[date, dict[str, int]] = {}
     for order in orders:
-        for key, moment in (("reserved", order["created_at"]), ("paid", order["paid_at"])):
+        # Paid per day counts the duos that are paid now, so the days add up to "paid" (a cancelled duo leaves both).
+        paid_at = order["paid_at"] if order["status"] == rules.PAID else None
+        for key, moment in (("reserved", order["created_at"]), ("paid", paid_at)):
             if moment is not None:
                 day = event_rules.to_local(as_utc(moment), tz).date()
                 days.setdefault(day, {"reserved": 0, "paid": 0})[key] += 1
@@ -79,26 +82,43 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = ("order_id", "order_status", "role", "name", "email", "organisation", "industry",
-               "eligibility_basis", "eligibility_reason", "override_reason", "override_by", "override_at",
-               "ticket_code")
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "nl": ("Bestelling", "Status", "Rol", "Naam", "E-mailadres", "Organisatie", "Sector", "Toegelaten op grond van",
+           "Toelichting", "Uitzondering: reden", "Uitzondering door", "Uitzondering op", "Ticketcode"),
+    "en": ("Order", "Status", "Role", "Name", "Email", "Organisation", "Industry", "Admitted on the basis of",
+           "Explanation", "Exception: reason", "Exception by", "Exception at", "Ticket code"),
+}
 
 
-async def attendee_csv(actor: Principal, slug: str) -> str:
-    """One row per person; every cell neutralised for spreadsheets (core.spreadsheet: names are typed by buyers)."""
+async def attendee_csv(actor: Principal, slug: str, language: str = "nl") -> str:
+    """One row per person, in words (Dutch, or English), times in the event's zone; every cell neutralised for
+    spreadsheets (core.spreadsheet: names are typed by buyers)."""
     listing = await attendee_list(actor, slug)
+    lang: Language = "en" if language == "en" else "nl"
+    tz = listing["event"]["timezone"]
     rows = []
     for duo in listing["duos"]:
         for place in (duo["buyer"], duo["companion"]):
             override = place.get("override") or {}
+            at = override.get("created_at")
             rows.append([
-                duo["id"], duo["status"], place["role"], place["name"], place["email"], place["organisation"],
-                place["industry"], place["eligibility_basis"], place["eligibility_reason_nl"],
+                duo["id"], rules.words(rules.STATUS_WORDS, duo["status"], lang),
+                rules.words(rules.ROLE_WORDS, place["role"], lang), place["name"], place["email"],
+                place["organisation"], _industry(place["industry"], lang),
+                rules.words(rules.BASIS_WORDS, place["eligibility_basis"], lang),
+                place[f"eligibility_reason_{lang}"] or place["eligibility_reason_nl"],
                 override.get("reason", ""), override.get("created_by", ""),
-                override["created_at"].isoformat() if override.get("created_at") else "",
+                f"{event_rules.to_local(as_utc(at), tz):%d-%m-%Y %H:%M}" if at else "",
                 place["ticket_code"] or "",
             ])
-    return csv_text(CSV_COLUMNS, rows)
+    return csv_text(CSV_COLUMNS[lang], rows)
+
+
+def _industry(code: str, lang: Language) -> str:
+    try:
+        return industry_label(code, lang)
+    except KeyError:  # a code from before the list changed: still worth a column
+        return code
 
 
 async def order_log(actor: Principal, order_id: int) -> list[dict[str, Any]]:

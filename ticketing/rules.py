@@ -29,6 +29,26 @@ REFUNDED: Final = "refunded"
 
 ORDER_STATUSES: Final[tuple[str, ...]] = (PENDING, PAID, EXPIRED, PAYMENT_FAILED, CANCELLED, REFUND_PENDING,
                                           REFUNDED)
+# What people read for each status, role and admission basis in exports: (Dutch, English), as pairing.rules'
+# industries carry theirs. The pages use the same words through their catalogues.
+STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
+    PENDING: ("Wacht op betaling", "Awaiting payment"), PAID: ("Betaald", "Paid"), EXPIRED: ("Verlopen", "Expired"),
+    PAYMENT_FAILED: ("Betaling mislukt", "Payment failed"), CANCELLED: ("Geannuleerd", "Cancelled"),
+    REFUND_PENDING: ("Terugbetaling onderweg", "Refund on its way"), REFUNDED: ("Terugbetaald", "Refunded"),
+}
+ROLE_WORDS: Final[dict[str, tuple[str, str]]] = {"buyer": ("Koper", "Buyer"), "companion": ("Partner", "Companion")}
+BASIS_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "buyer": ("Koper", "Buyer"), "age": ("Leeftijd", "Age"), "industry": ("Andere sector", "Another industry"),
+    "override": ("Uitzondering", "Exception"),
+}
+
+
+def words(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
+    """The word for `code` in `language` ("nl" or "en"); the code itself when the table has none."""
+    pair = table.get(code)
+    return code if pair is None else pair[language == "en"]
+
+
 # Statuses that hold a seat (counted in Event.seats_taken) and keep both places live.
 SEAT_HOLDING: Final = frozenset({PENDING, PAID})
 # An order that lost its seat before it was paid; a payment that still arrives can revive it.

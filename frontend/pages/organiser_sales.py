@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_organiser, signed_in
 from core.errors import DomainError
+from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import request_language
 from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
@@ -78,10 +79,8 @@ class OrganiserSalesPages(Controller):
     @get("/{slug:str}/deelnemers.csv", name="organiser_attendees_csv")
     async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         """The same export as the API: every duo, one row per person, no birth dates."""
-        body = await attendee_csv(signed_in(request), slug)
-        # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
-        return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="deelnemers-{slug}.csv"'})
+        body = await attendee_csv(signed_in(request), slug, request_language(request))
+        return csv_response(body, f"deelnemers-{slug}.csv")
 
     @post("/{slug:str}/uitzonderingen", name="organiser_add_override")
     async def add_override(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody

@@ -77,9 +77,10 @@ def test_organiser_sees_sales_and_attendees_exports_and_cancels(chromium_browser
             page.get_by_role("link", name="Download de deelnemerslijst (CSV)").click()
         download = download_info.value
         assert download.suggested_filename == f"deelnemers-{slug}.csv"
-        rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
-        assert {r["name"] for r in rows} == set(shop["buyers"] + shop["companions"])
-        assert {r["eligibility_basis"] for r in rows if r["role"] == "companion"} == {"industry", "override"}
+        rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8-sig")), delimiter=";"))
+        assert {r["Naam"] for r in rows} == set(shop["buyers"] + shop["companions"])
+        assert {r["Toegelaten op grond van"] for r in rows if r["Rol"] == "Partner"} == {"Andere sector",
+                                                                                       "Uitzondering"}
 
         # An exception without a reason: the message stands next to the field.
         page.get_by_label("E-mailadres van de partner").fill("zij-instromer@example.nl")

@@ -195,8 +195,8 @@ async def test_the_door_list_has_every_place_with_its_verdict_and_a_hash_of_its_
     assert lotte["checkin"] is None and lotte["partner_place"] == sanne["place"]
     assert lotte["code_sha256"] == hashlib.sha256(duo["companion"]["code"].encode()).hexdigest()
     missing = (await door.get("/missing.csv")).text.splitlines()
-    assert missing[0] == "naam,rol,partner,partner binnen,partner binnen om"
-    assert missing[1].startswith("Lotte Bakker,companion,Sanne de Vries,ja,")
+    assert missing[0] == "\ufeffnaam;rol;partner;partner binnen;partner binnen om"
+    assert missing[1].startswith("Lotte Bakker;Partner;Sanne de Vries;ja;")
 
 
 async def test_an_unpaid_hold_is_on_the_door_list_as_red(client: httpx.AsyncClient) -> None:

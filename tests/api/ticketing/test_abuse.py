@@ -43,7 +43,7 @@ async def _csrf(client: httpx.AsyncClient) -> str:
 
 async def _csv_rows(response: httpx.Response) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text
-    return list(csv.DictReader(io.StringIO(response.text)))
+    return list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff")), delimiter=";"))
 
 
 async def test_the_attendee_csv_neutralises_every_formula_on_the_api_and_the_page(
@@ -57,15 +57,15 @@ async def test_the_attendee_csv_neutralises_every_formula_on_the_api_and_the_pag
     page = await client.get(f"/organiseren/{slug}/deelnemers.csv", headers=h)
     for response in (await client.get(f"/api/v1/events/{slug}/attendees.csv", headers=h), page):
         rows = await _csv_rows(response)
-        companions = [r for r in rows if r["role"] == "companion"]
+        companions = [r for r in rows if r["Rol"] == "Partner"]
         # (Organisations are stored trimmed; tests/unit/test_spreadsheet.py covers cells with leading whitespace.)
-        assert sorted(r["organisation"] for r in companions) == sorted("'" + f.strip() for f in FORMULAS)
-        assert all(r["name"].startswith("'-Sam ") for r in companions)
+        assert sorted(r["Organisatie"] for r in companions) == sorted("'" + f.strip() for f in FORMULAS)
+        assert all(r["Naam"].startswith("'-Sam ") for r in companions)
         for row in rows:  # no cell of any row starts a formula, even after leading whitespace
             for value in row.values():
                 assert not value.lstrip(" \t\r\n").startswith(("=", "+", "-", "@", "＝")), (row, value)
         # Plain cells stay as they were.
-        assert all(r["email"].endswith("@example.nl") and not r["email"].startswith("'") for r in rows)
+        assert all(r["E-mailadres"].endswith("@example.nl") and not r["E-mailadres"].startswith("'") for r in rows)
 
 
 # --------------------------------------------------------------------------- the eligibility check

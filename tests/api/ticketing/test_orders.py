@@ -319,10 +319,14 @@ async def test_override_admits_a_refused_companion_and_shows_on_the_list(client:
     assert duo["companion"]["override"]["created_by"] == shop.organiser["name"]
     assert listing.json()["held_duos"] == 1
     as_csv = await client.get(f"/api/v1/events/{slug}/attendees.csv", headers=h)
-    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
-    assert [r["role"] for r in rows] == ["buyer", "companion"]
-    assert rows[1]["override_reason"] == "Spreker van de aftrap" and rows[1]["email"] == "mentor@example.nl"
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    # For Dutch Excel: a byte-order mark, semicolons, Dutch column names and words (issue 20).
+    assert as_csv.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(as_csv.text.removeprefix("\ufeff")), delimiter=";"))
+    assert [r["Rol"] for r in rows] == ["Koper", "Partner"]
+    assert [r["Status"] for r in rows] == ["Wacht op betaling"] * 2
+    assert rows[1]["Toegelaten op grond van"] == "Uitzondering" and rows[1]["Sector"] != ""
+    assert rows[1]["Uitzondering: reden"] == "Spreker van de aftrap" and rows[1]["E-mailadres"] == "mentor@example.nl"
     assert (await client.get(f"/api/v1/events/{slug}/attendees", headers=buyer["headers"])).status_code == 403
     assert (await client.get(f"/api/v1/events/{slug}/attendees.csv", headers=buyer["headers"])).status_code == 403
     assert "no-store" in listing.headers["cache-control"] and "no-store" in as_csv.headers["cache-control"]

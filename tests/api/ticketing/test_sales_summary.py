@@ -62,7 +62,8 @@ async def test_sales_summary_counts_held_paid_free_days_and_refunds(client: http
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Amsterdam")).date()
     assert summary["daily"][-1]["day"] in (today, today - timedelta(days=1), today + timedelta(days=1))
     assert sum(d["reserved"] for d in summary["daily"]) == 4
-    assert sum(d["paid"] for d in summary["daily"]) == 2
+    # The days add up to what "paid" says: the cancelled duo is no longer counted on the day it paid (issue 20).
+    assert sum(d["paid"] for d in summary["daily"]) == summary["paid_duos"] == 1
     assert "birth_date" not in str(summary)
 
     other = await members.create("organiser", email="andere-org@example.nl")
