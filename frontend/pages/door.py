@@ -28,6 +28,7 @@ from frontend.assets import asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import page, page_message
+from members.service import Principal
 
 # The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
 DOOR_PERMISSIONS_POLICY = (
@@ -75,6 +76,27 @@ DOOR_STRINGS: dict[str, str] = {
 }
 
 
+# Arrivals charted on the overview: the last two hours, in five-minute bars (the page stays within its budget).
+CHART_BUCKETS = 24
+# People not yet in, named on the overview; the full list is its own page (and CSV).
+MISSING_ON_OVERVIEW = 10
+MISSING_PER_PAGE = 100
+
+
+async def door_figures(actor: Principal, slug: str) -> dict[str, Any] | None:
+    """The overview's arrivals card: figures, the chart's bars and the first people not yet in (None before any
+    ticket is sold, or when the actor may not work the door)."""
+    try:
+        arrivals = await door.arrivals(actor, slug)
+    except DomainError:
+        return None
+    if not arrivals.persons_expected:
+        return None
+    missing = await door.not_arrived(actor, slug)
+    return {"arrivals": arrivals, "chart": arrivals.per_5_minutes[-CHART_BUCKETS:],
+            "missing": missing[:MISSING_ON_OVERVIEW], "missing_count": len(missing)}
+
+
 def _strings(lang: str) -> dict[str, str]:
     return {key: gettext(lang, msgid) for key, msgid in DOOR_STRINGS.items()}
 
@@ -99,6 +121,26 @@ class DoorPages(Controller):
         })
         response.headers["Permissions-Policy"] = DOOR_PERMISSIONS_POLICY
         return response
+
+    @get("/nog-niet-binnen", name="door_missing")
+    async def missing(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        """Who has not arrived yet, with their partner's state: 100 a page, by name."""
+        actor = signed_in(request)
+        event = await door_event(actor, slug)
+        missing = await door.not_arrived(actor, slug)
+        pages = max(1, -(-len(missing) // MISSING_PER_PAGE))
+        number = request.query_params.get("pagina", "1")
+        current = min(max(1, int(number)), pages) if number.isdigit() else 1
+        shown = missing[(current - 1) * MISSING_PER_PAGE:current * MISSING_PER_PAGE]
+        return page(request, "door/missing.html", event=event, missing=shown, total=len(missing), page=current,
+                    pages=pages, active_nav="organise", tab="door")
+
+    @get("/nog-niet-binnen.csv", name="door_missing_csv")
+    async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        body = await door.not_arrived_csv(signed_in(request), slug)
+        # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
+        return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="nog-niet-binnen-{slug}.csv"'})
 
     @get("/lijst", name="door_list")
     async def door_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DoorListOut | Response[Any]:

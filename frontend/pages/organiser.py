@@ -25,6 +25,7 @@ from frontend.forms import (
 )
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
+from frontend.pages.door import door_figures
 from ticketing.attendees import sales_summary
 from ticketing.cancellation import cancel_event
 
@@ -40,9 +41,9 @@ def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
                event: dict[str, Any] | None = None, sales: dict[str, Any] | None = None,
-               status_code: int = 200) -> Template:
+               door: dict[str, Any] | None = None, status_code: int = 200) -> Template:
     return page(request, "organiser/event_form.html", status_code=status_code, form=form, errors=errors,
-                event=event, sales=sales, active_nav="organise", tab="overview")
+                event=event, sales=sales, door=door, active_nav="organise", tab="overview")
 
 
 class OrganiserPages(Controller):
@@ -90,7 +91,7 @@ class OrganiserPages(Controller):
         actor = signed_in(request)
         event = await events.get_managed_event(slug, actor)
         return _form_page(request, event_form_from_view(event), {}, event=event,
-                          sales=await sales_summary(actor, slug))
+                          sales=await sales_summary(actor, slug), door=await door_figures(actor, slug))
 
     @post("/{slug:str}", name="organiser_update")
     async def update(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
@@ -106,7 +107,15 @@ class OrganiserPages(Controller):
             else:
                 return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
         return _form_page(request, form, errors, event=await events.get_managed_event(slug, actor),
-                          sales=await sales_summary(actor, slug), status_code=422)
+                          sales=await sales_summary(actor, slug), door=await door_figures(actor, slug),
+                          status_code=422)
+
+    @get("/{slug:str}/aan-de-deur", name="organiser_door_figures")
+    async def door_card(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        """htmx, every 30 s while the overview is open: the arrivals card again."""
+        actor = signed_in(request)
+        event = await events.get_managed_event(slug, actor)
+        return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(actor, slug))
 
     @post("/{slug:str}/publiceren", name="organiser_publish")
     async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
