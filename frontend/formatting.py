@@ -153,9 +153,20 @@ def _price_filter(context: Mapping[str, Any], cents: int, lang: str | None = Non
     return format_price(cents, lang or language_from_context(context))
 
 
+@pass_context
+def _decimal_filter(context: Mapping[str, Any], value: float, digits: int = 1, lang: str | None = None) -> str:
+    """A number with a fixed number of decimals in the page language: 33,3 (nl), 33.3 (en)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+    return format_decimal(value, format=pattern, locale=babel_locale(lang or language_from_context(context)))
+
+
 def install_formatting(env: Environment) -> None:
-    """Register the filters ``datetime_local``, ``date_local``, ``time_local``, ``time_range``, ``price``."""
+    """Register the filters ``datetime_local``, ``date_local``, ``time_local``, ``time_range``, ``price``,
+    ``decimal``."""
     env.filters.update(
+        decimal=_decimal_filter,
         datetime_local=_datetime_filter,
         date_local=_date_filter,
         time_local=_time_filter,
