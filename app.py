@@ -26,7 +26,7 @@ from core.edge import RequestEdgeMiddleware
 from core.errors import problem_handlers
 from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
 from core.security import security_headers
-from events.api import EventController
+from events.api import AdminEventController, EventController, TeamController
 from events.feeds_api import (
     SKIP_COMPRESSION,
     CalendarFeedController,
@@ -57,15 +57,10 @@ async def healthz() -> dict[str, str]:
 
 
 class NieuwGeluidCLI(CLIPluginProtocol):
-    """`litestar --app app:app create-organiser …` and `seed-demo`: a fresh install needs no SQL."""
+    """`litestar --app app:app create-admin …`, `create-organiser …` and `seed-demo`: a fresh install needs no SQL."""
 
     def on_cli_init(self, cli: click.Group) -> None:
-        @cli.command(name="create-organiser", help="Create the first organiser (or make a member one).")
-        @click.option("--email", required=True)
-        @click.option("--name", required=True)
-        @click.option("--password", default=None, help="For a new account; asked for when left out.")
-        @click.option("--organisation", default="")
-        def create_organiser(email: str, name: str, password: str | None, organisation: str) -> None:
+        def grant_from_cli(role: str, email: str, name: str, password: str | None, organisation: str) -> None:
             import anyio
 
             from core.errors import DomainError
@@ -87,12 +82,29 @@ class NieuwGeluidCLI(CLIPluginProtocol):
             try:
                 profile, created = anyio.run(with_db, lambda: ensure_member(
                     NewMember(email=email, password=password or "", name=name, organisation=organisation),
-                    roles=("organiser",),
+                    roles=(role,),
                 ))
             except DomainError as exc:
                 field = f" ({exc.field})" if exc.field else ""
                 raise click.ClickException(f"{exc.message}{field}") from exc
-            click.echo(f"{'Created' if created else 'Updated'} organiser {profile['email']} (id {profile['id']}).")
+            label = "administrator" if role == "admin" else role
+            click.echo(f"{'Created' if created else 'Updated'} {label} {profile['email']} (id {profile['id']}).")
+
+        @cli.command(name="create-organiser", help="Create an organiser (or make a member one).")
+        @click.option("--email", required=True)
+        @click.option("--name", required=True)
+        @click.option("--password", default=None, help="For a new account; asked for when left out.")
+        @click.option("--organisation", default="")
+        def create_organiser(email: str, name: str, password: str | None, organisation: str) -> None:
+            grant_from_cli("organiser", email, name, password, organisation)
+
+        @cli.command(name="create-admin", help="Create the first administrator (beheerder), or make a member one.")
+        @click.option("--email", required=True)
+        @click.option("--name", required=True)
+        @click.option("--password", default=None, help="For a new account; asked for when left out.")
+        @click.option("--organisation", default="")
+        def create_admin(email: str, name: str, password: str | None, organisation: str) -> None:
+            grant_from_cli("admin", email, name, password, organisation)
 
         @cli.command(name="seed-demo", help="Create the demo hackathon and accounts when the database is empty.")
         def seed_demo() -> None:
@@ -110,8 +122,8 @@ class NieuwGeluidCLI(CLIPluginProtocol):
             created = anyio.run(run)
             click.echo("Demo data created." if created else "Database already has events; demo data skipped.")
             click.echo("Development accounts (never use in production):")
-            click.echo(f"  organiser:   {DEMO_ORGANISER[0]} / {DEMO_ORGANISER[1]}")
-            click.echo(f"  facilitator: {DEMO_FACILITATOR[0]} / {DEMO_FACILITATOR[1]}")
+            click.echo(f"  organiser and administrator: {DEMO_ORGANISER[0]} / {DEMO_ORGANISER[1]}")
+            click.echo(f"  facilitator of the demo hackathon: {DEMO_FACILITATOR[0]} / {DEMO_FACILITATOR[1]}")
 
         @cli.command(name="reconcile-payments", help="Settle open orders from Stripe (for webhooks that never came).")
         def reconcile_payments() -> None:
@@ -157,7 +169,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return settings
 
     return Litestar(
-        route_handlers=[healthz, AuthController, MemberController, EventController, *TICKETING_ROUTERS,
+        route_handlers=[healthz, AuthController, MemberController, EventController, TeamController,
+                        AdminEventController, *TICKETING_ROUTERS,
                         *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS, *CHECKIN_ROUTERS,
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],

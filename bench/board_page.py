@@ -48,7 +48,8 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
         await seed_demo(date.today())
         facilitator = await Member.select().where(Member.email == DEMO_FACILITATOR[0]).first()
         assert facilitator is not None
-        actor = Principal(facilitator["id"], facilitator["email"], facilitator["name"], False, True, "bench")
+        actor = Principal(facilitator["id"], facilitator["email"], facilitator["name"], False, False, "bench",
+                          True)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
             login = await client.post("/api/v1/auth/login", json={"email": DEMO_FACILITATOR[0],
                                                                   "password": DEMO_FACILITATOR[1]})
@@ -67,6 +68,9 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                 for session in await AgendaSession.select().where(AgendaSession.event == demo["id"]):
                     await AgendaSession.insert(AgendaSession(**{k: v for k, v in session.items() if k != "id"}
                                                              | {"event": event_id}))
+                from tests.support.members import give_event_role
+
+                await give_event_role(slug, DEMO_FACILITATOR[0])
                 await seed_duos(event_id, size // 2, prefix=f"b{size}-", organisations=size // 6)
                 started = time.perf_counter()
                 await plans.generate_plan(actor, slug, plans.BreakoutSettings(min_size=4, max_size=6))

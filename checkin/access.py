@@ -11,24 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import Forbidden, NotFound
+from events import rules as event_rules
+from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event
+from events.team import event_roles_of
 from members.service import Principal
 
-DOOR_ROLES = frozenset({"door", "facilitator"})
 
-
-async def event_roles_of(member_id: int, event_id: int) -> frozenset[str]:
-    """The member's roles for this event (events.team.event_roles_of, docs: ROLES-INTERFACE). Until per-event
-    roles exist, nobody has one: the organiser and facilitators work the door."""
-    return frozenset()
-
-
-def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: frozenset[str]) -> bool:
-    """The event's organiser, facilitators, and whoever holds the event's door (or facilitator) role."""
+def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: frozenset[EventRoleKind]) -> bool:
+    """The event's organiser, and whoever holds the event's facilitator or door role (events.rules.may_check_in)."""
     if actor is None:
         return False
-    return can_manage(actor, dict(event)) or actor.is_facilitator or bool(roles & DOOR_ROLES)
+    return event_rules.may_check_in(roles, can_manage(actor, dict(event)))
 
 
 async def door_event(actor: Principal | None, slug: str) -> dict[str, Any]:

@@ -85,8 +85,20 @@ def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
 
 
 def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Organisers and whoever holds a role at some event; which event's board they may open, the use case decides
+    (pairing.access.planned_event: the event's organiser and its own facilitators)."""
     user = current(connection)
     if user is None:
         raise Unauthenticated("Log in om verder te gaan.")
-    if not (user.is_facilitator or user.is_organiser):
+    if not (user.has_event_role or user.is_organiser):
         raise Forbidden("Alleen facilitatoren en organisatoren mogen dit doen.")
+
+
+def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = current(connection)
+    if user is None:
+        raise Unauthenticated("Log in om verder te gaan.")
+    if not user.is_admin:
+        from members.roles import AdminOnly
+
+        raise AdminOnly("Alleen een beheerder mag dit doen.")

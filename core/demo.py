@@ -1,4 +1,5 @@
-"""Demo data for the run command: the community's first hackathon, an organiser and a facilitator."""
+"""Demo data for the run command: the community's first hackathon, its organiser (also the administrator, so the
+beheer page works at once) and a facilitator of that hackathon."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from events import service as events
+from events import team
 from events.tables import Event
 from members.service import NewMember, Principal, ensure_member
 
@@ -26,14 +28,14 @@ async def seed_demo(today: date) -> bool:
     organiser, _ = await ensure_member(
         NewMember(email=DEMO_ORGANISER[0], password=DEMO_ORGANISER[1], name="Olga Organisator",
                   organisation="Stichting Nieuw Geluid", industry="customer_contact", experience_level=4),
-        roles=("organiser",),
+        roles=("admin", "organiser"),
     )
-    await ensure_member(
+    facilitator, _ = await ensure_member(
         NewMember(email=DEMO_FACILITATOR[0], password=DEMO_FACILITATOR[1], name="Fenna Facilitator",
                   organisation="Stichting Nieuw Geluid", industry="customer_contact", experience_level=3),
-        roles=("facilitator",),
+        roles=(),
     )
-    actor = Principal(organiser["id"], organiser["email"], organiser["name"], True, False, "cli")
+    actor = Principal(organiser["id"], organiser["email"], organiser["name"], True, True, "cli")
     day = next_tenth_of_march(today)
     tz = ZoneInfo("Europe/Amsterdam")
 
@@ -69,4 +71,5 @@ async def seed_demo(today: date) -> bool:
         ],
     })
     await events.publish_event(actor, DEMO_SLUG)
+    await team.grant_event_role(actor, DEMO_SLUG, facilitator["email"], "facilitator")
     return True

@@ -93,10 +93,30 @@ MESSAGES: dict[str, str] = {
     "na het evenement.":
         "You have a valid ticket for an upcoming event. Cancel it first, or delete your account after the "
         "event.",
-    "Alleen organisatoren kunnen rollen toekennen.": "Only organisers can assign roles.",
-    "Rol moet 'organiser' of 'facilitator' zijn.": "The role must be 'organiser' or 'facilitator'.",
     "Er is geen account met dit e-mailadres.": "There is no account with this e-mail address.",
-    "Je kunt je eigen organisatorrol niet intrekken.": "You cannot withdraw your own organiser role.",
+    # roles (members/roles.py, events/team.py)
+    "Alleen een beheerder mag dit doen.": "Only an administrator may do this.",
+    "Rol moet 'organiser' of 'admin' zijn; facilitator en deur zijn rollen per evenement (het Team van het "
+    "evenement).":
+        "The role must be 'organiser' or 'admin'; facilitator and door are roles per event (the event's Team).",
+    "Dit e-mailadres is nog niet bevestigd: een rol krijgt alleen een account met een bevestigd adres. Vraag de "
+    "persoon eerst de link in de bevestigingsmail te openen.":
+        "This e-mail address has not been confirmed yet: only an account with a confirmed address can get a role. "
+        "Ask the person to open the link in the confirmation e-mail first.",
+    "Je bent de laatste beheerder: maak eerst iemand anders beheerder.":
+        "You are the last administrator: make someone else an administrator first.",
+    "Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je account verwijderen.":
+        "You are the last administrator: make someone else an administrator first, then you can delete your "
+        "account.",
+    "Alleen 'organiser' en 'admin' gelden overal; facilitator en deur zijn rollen per evenement.":
+        "Only 'organiser' and 'admin' apply everywhere; facilitator and door are roles per event.",
+    "Een rol krijgt alleen een account met een bevestigd e-mailadres.":
+        "Only an account with a confirmed e-mail address can get a role.",
+    "Alleen de organisator van dit evenement (of een beheerder) kan het team samenstellen.":
+        "Only the organiser of this event (or an administrator) can put its team together.",
+    "De organisator van het evenement mag dit al; een rol is niet nodig.":
+        "The organiser of the event may do this already; no role is needed.",
+    "Rol moet 'facilitator' of 'door' zijn.": "The role must be 'facilitator' or 'door'.",
     "Een herinnering kan van 0 minuten tot een week van tevoren.":
         "A reminder can be from 0 minutes to one week beforehand.",
     "Je e-mailadres is al bevestigd.": "Your e-mail address has already been confirmed.",
@@ -184,8 +204,8 @@ MESSAGES: dict[str, str] = {
         "The invoice has been issued; what it says can no longer change.",
     "Deze factuur bestaat niet.": "This invoice does not exist.",
     # --- pairing ------------------------------------------------------------------------------------
-    "Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
-        "Only facilitators and the organiser of this event may plan the breakouts.",
+    "Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
+        "Only the facilitators and the organiser of this event may plan the breakouts.",
     "Je hebt geen geldig ticket voor dit evenement.": "You do not have a valid ticket for this event.",
     "Geen geldig ticket met deze code.": "No valid ticket with this code.",
     "De agenda heeft geen breakoutrondes: geef het aantal rondes op.":

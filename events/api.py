@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.auth import current, requires_organiser, signed_in
-from events import service
-from events.schemas import CancelRequest, EventCreate, EventOut, EventSummary, EventUpdate
+from core.auth import current, requires_admin, requires_member, requires_organiser, signed_in
+from core.params import DbId
+from events import service, team
+from events.rules import EventRoleKind
+from events.schemas import (
+    AdminEventSummary,
+    CancelRequest,
+    EventCreate,
+    EventOut,
+    EventSummary,
+    EventUpdate,
+    TeamGrant,
+    TeamMemberOut,
+)
 from ticketing import cancellation as ticketing_cancellation
 
 
@@ -70,3 +82,47 @@ class EventController(Controller):
     async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
                      data: JSONBody[CancelRequest]) -> EventOut:
         return event_out(await ticketing_cancellation.cancel_event(signed_in(request), slug, data.reason))
+
+
+class TeamController(Controller):
+    """An event's team: who holds a role at it (facilitator, door). Its own organiser and administrators only."""
+
+    path = "/api/v1/events/{slug:str}/team"
+    tags = ["events"]
+    guards = [requires_member]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/", summary="Who holds a role at the event", operation_id="list_event_team")
+    async def list_team(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[TeamMemberOut]:
+        """Problems: `event_organiser_only` (403: another organiser, a facilitator), `not_found` (404: no such
+        event, or a draft of someone else)."""
+        return msgspec.convert(await team.list_event_team(signed_in(request), slug), list[TeamMemberOut])
+
+    @post("/", summary="Give someone a role at the event (facilitator or door)", operation_id="grant_event_role",
+          status_code=201, opt={"problems": [404, 409]})
+    async def grant(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                    data: JSONBody[TeamGrant]) -> TeamMemberOut:
+        """Idempotent. Problems: `event_organiser_only` (403), `account_not_found` (404), `address_not_verified`
+        (409: a role only for a confirmed address), `role_for_organiser` (409: the organiser needs none)."""
+        entry = await team.grant_event_role(signed_in(request), slug, data.email, data.role)
+        return msgspec.convert(entry, TeamMemberOut)
+
+    @delete("/{member_id:int}/{role:str}", summary="Take a role at the event from someone",
+            operation_id="revoke_event_role", status_code=204)
+    async def revoke(self, request: Request[Any, Any, Any], slug: FromPath[str], member_id: DbId,
+                     role: FromPath[EventRoleKind]) -> None:
+        """Idempotent: revoking a role nobody holds changes nothing. Problems: `event_organiser_only` (403)."""
+        await team.revoke_event_role(signed_in(request), slug, member_id, role)
+
+
+class AdminEventController(Controller):
+    path = "/api/v1/admin/events"
+    tags = ["admin"]
+    guards = [requires_admin]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/", summary="Every event, drafts included, with its organiser (administrators only)",
+         operation_id="list_all_events")
+    async def list_all(self, request: Request[Any, Any, Any]) -> list[AdminEventSummary]:
+        return [msgspec.convert({k: e[k] for k in AdminEventSummary.__struct_fields__}, AdminEventSummary)
+                for e in await service.list_all_events(signed_in(request))]

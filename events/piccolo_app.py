@@ -2,14 +2,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from events.tables import AgendaSession, Event, Theme
+from events.tables import AgendaSession, Event, EventRole, Theme
 
 CURRENT_DIRECTORY = Path(__file__).parent
 
 APP_CONFIG = AppConfig(
     app_name="events",
     migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
-    table_classes=[Event, Theme, AgendaSession],
+    table_classes=[Event, Theme, AgendaSession, EventRole],
     migration_dependencies=["members.piccolo_app"],
     commands=[],
 )

@@ -20,6 +20,25 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class EventRoleKind(StrEnum):
+    """A role someone holds at one event (`EventRole.role`), granted by that event's organiser (or an
+    administrator): a facilitator plans the event's breakout groups (and may check people in at the door); the
+    door role checks people in and nothing else. The event's organiser holds every right without a role."""
+
+    FACILITATOR = "facilitator"
+    DOOR = "door"
+
+
+def may_plan_breakouts(roles: frozenset[EventRoleKind], is_event_organiser: bool) -> bool:
+    """Who plans an event's breakout groups: its organiser and its facilitators (a door role does not)."""
+    return is_event_organiser or EventRoleKind.FACILITATOR in roles
+
+
+def may_check_in(roles: frozenset[EventRoleKind], is_event_organiser: bool) -> bool:
+    """Who checks people in at an event's door: its organiser, its facilitators and its door role."""
+    return is_event_organiser or EventRoleKind.FACILITATOR in roles or EventRoleKind.DOOR in roles
+
+
 DEFAULT_TIMEZONE: Final = "Europe/Amsterdam"
 SLUG_PATTERN: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CAPACITY_DUOS: Final = 100_000

@@ -158,3 +158,27 @@ class EventSummary(msgspec.Struct):
     seats_left: int
     price_cents: int
     sales_state: str
+
+
+class AdminEventSummary(EventSummary):
+    """An event as administrators see it in the list of every event: with its organiser."""
+
+    organiser_name: str = ""
+    organiser_email: str = ""
+
+
+class TeamGrant(msgspec.Struct, forbid_unknown_fields=True):
+    """A role at one event for the account with this (confirmed) address: `facilitator` plans the breakout groups
+    (and may check people in), `door` checks people in and nothing else."""
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["fenna@example.nl"])]
+    role: Literal["facilitator", "door"]
+
+
+class TeamMemberOut(msgspec.Struct):
+    member_id: int
+    email: str
+    name: str
+    role: Literal["facilitator", "door"]
+    granted_at: datetime
+    granted_by: str | None  # the name of who granted it (None: a migration, or an account deleted since)

@@ -126,11 +126,14 @@ async def _row(slug: str) -> dict[str, Any]:
 
 
 def can_manage(actor: Principal | None, row: dict[str, Any]) -> bool:
+    """The event's own organiser (an event without one: every organiser). Administrators see every event but change
+    only the team of another's (events.team)."""
     return actor is not None and actor.is_organiser and row["organiser"] in (actor.id, None)
 
 
 def can_view(actor: Principal | None, row: dict[str, Any]) -> bool:
-    return row["status"] != "draft" or can_manage(actor, row)
+    """Published and cancelled events: everyone; a draft: its organiser and administrators."""
+    return row["status"] != "draft" or can_manage(actor, row) or (actor is not None and actor.is_admin)
 
 
 def _refuse(actor: Principal | None, row: dict[str, Any], message: str) -> NoReturn:
@@ -179,6 +182,25 @@ async def list_published(now: datetime | None = None, include_past: bool = False
 
 async def list_managed(actor: Principal) -> list[dict[str, Any]]:
     rows = await Event.select().where(Event.organiser == actor.id).order_by(Event.starts_at)
+    return _summaries(rows, utcnow())
+
+
+async def list_all_events(actor: Principal) -> list[dict[str, Any]]:
+    """Every event, drafts included, with its organiser's name and address (administrators only)."""
+    from members.roles import require_admin
+
+    require_admin(actor)
+    rows = await Event.select(*Event.all_columns(), Event.organiser.name, Event.organiser.email).order_by(
+        Event.starts_at, ascending=False)
+    return [{**event_view(r, (), (), utcnow()), "organiser_name": r["organiser.name"] or "",
+             "organiser_email": r["organiser.email"] or ""} for r in rows]
+
+
+async def events_by_ids(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Summaries of these events (any status), earliest first."""
+    if not event_ids:
+        return []
+    rows = await Event.select().where(Event.id.is_in(list(event_ids))).order_by(Event.starts_at)
     return _summaries(rows, utcnow())
 
 

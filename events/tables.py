@@ -68,3 +68,15 @@ class AgendaSession(Table, tablename="agenda_session"):
     position = SmallInt(default=0)
     sequence = Integer(default=0)
     updated_at = Timestamptz()
+
+
+class EventRole(Table, tablename="event_role"):
+    """A role a member holds at one event (events.rules.EventRoleKind: facilitator, door), granted by the event's
+    organiser or an administrator (events.team). Unique per (event, member, role): a raw index in the migration.
+    Every grant and revoke is also written to the role log (members.tables.RoleLog)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=20)
+    granted_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
+    granted_at = Timestamptz()

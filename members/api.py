@@ -7,12 +7,13 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from core.auth import requires_member, requires_organiser, signed_in
+from core.auth import requires_admin, requires_member, signed_in
 from core.security import client_ip, expired_session_cookie
-from members import service
+from members import roles, service
 from members.rules import EXPERIENCE_LEVELS
 from members.schemas import (
     AccountDeleted,
@@ -30,6 +31,8 @@ from members.schemas import (
     ProfileUpdate,
     RoleChange,
     RoleGrantOut,
+    RoleHolderOut,
+    RoleLogEntryOut,
     SignupAcceptedOut,
     SignupRequest,
     TokenOut,
@@ -38,6 +41,8 @@ from members.schemas import (
 )
 from pairing.rules import INDUSTRIES
 from settings import Settings
+
+NO_STORE = CacheControlHeader(no_store=True)
 
 
 def member_out(profile: dict[str, Any]) -> MemberOut:
@@ -143,12 +148,26 @@ class MemberController(Controller):
         outcome = await service.delete_account(signed_in(request).id, data.password)
         return Response(AccountDeleted(outcome), cookies=[expired_session_cookie(settings)])
 
-    @post("/members/roles", summary="Grant or revoke the organiser or facilitator role",
-          operation_id="set_role", guards=[requires_organiser], status_code=200)
+    @post("/members/roles", summary="Grant or revoke the organiser or administrator role (administrators only)",
+          operation_id="set_role", guards=[requires_admin], status_code=200, opt={"problems": [404, 409]})
     async def set_role(self, request: Request[Any, Any, Any], data: JSONBody[RoleChange]) -> RoleGrantOut:
-        """The account and its roles; never its birth date or other profile details."""
-        granted = await service.set_role(signed_in(request), data.email, data.role, data.enabled)
+        """The account and its roles; never its birth date or other profile details. Problems: `admin_only` (403),
+        `account_not_found` (404), `address_not_verified` (409: a role only for a confirmed address), `last_admin`
+        (409: the last administrator keeps the role). Every change is in the role log."""
+        granted = await roles.set_role(signed_in(request), data.email, data.role, data.enabled)
         return msgspec.convert(granted, RoleGrantOut)
+
+    @get("/admin/roles", summary="Every administrator and organiser (administrators only)",
+         operation_id="list_role_holders", guards=[requires_admin], cache_control=NO_STORE)
+    async def role_holders(self, request: Request[Any, Any, Any]) -> list[RoleHolderOut]:
+        return msgspec.convert(await roles.role_holders(signed_in(request)), list[RoleHolderOut])
+
+    @get("/admin/role-log", summary="Every grant and revoke of a role, newest first (administrators only)",
+         operation_id="role_log", guards=[requires_admin], cache_control=NO_STORE)
+    async def role_log(self, request: Request[Any, Any, Any]) -> list[RoleLogEntryOut]:
+        """The latest 200: who granted or revoked which role of whom, when, at which event: global roles
+        (administrators, the command line) and the roles of each event (its organiser, administrators)."""
+        return msgspec.convert(await roles.role_log(signed_in(request)), list[RoleLogEntryOut])
 
     @get("/industries", summary="The industries a member or companion can work in", operation_id="industries")
     async def industries(self) -> list[Industry]:

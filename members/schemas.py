@@ -93,7 +93,7 @@ class PasswordResetOut(msgspec.Struct):
 
 
 class RoleGrantOut(msgspec.Struct):
-    """What the organiser granting a role sees of that account: who it is and its roles, no profile."""
+    """What the administrator granting a role sees of that account: who it is and its roles, no profile."""
 
     id: int
     email: str
@@ -119,9 +119,38 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
 
 
 class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
+    """A global role: `organiser` (creates and manages their own events) or `admin` (beheerder: grants these two
+    roles, sees every event and the role log). Facilitator and door are roles per event (`/events/{slug}/team`)."""
+
     email: Email
-    role: Literal["organiser", "facilitator"]
+    role: Literal["organiser", "admin"]
     enabled: bool = True
+
+
+class RoleHolderOut(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+    roles: list[Literal["admin", "organiser"]]
+
+
+class PersonRef(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+
+
+class RoleLogEntryOut(msgspec.Struct):
+    """One grant or revoke. `actor` is null for the command line, a migration or an account deleted since;
+    `subject` null for an account deleted since; `event_slug` null for a global role."""
+
+    id: int
+    at: datetime
+    action: Literal["grant", "revoke"]
+    role: Literal["admin", "organiser", "facilitator", "door"]
+    event_slug: str | None
+    actor: PersonRef | None
+    subject: PersonRef | None
 
 
 class Industry(msgspec.Struct):

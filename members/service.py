@@ -1,4 +1,4 @@
-"""Member use-cases: sign-up, sign-in, tokens and sessions, roles, profile."""
+"""Member use-cases: sign-up, sign-in, tokens and sessions, profile (global roles: members.roles)."""
 
 from __future__ import annotations
 
@@ -28,22 +28,28 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in member as the rest of the app sees it."""
+    """The signed-in member as the rest of the app sees it.
+
+    `is_organiser` and `is_admin` are the global roles (granted by an administrator, members.roles). Roles at one
+    event (facilitator, door) are asked per event (events.team.event_roles_of); `has_event_role` only says that
+    the member holds one somewhere (for the menu), and grants nothing by itself.
+    """
 
     id: int
     email: str
     name: str
     is_organiser: bool
-    is_facilitator: bool
+    is_admin: bool
     token_kind: str
+    has_event_role: bool = False
 
     @property
     def roles(self) -> tuple[str, ...]:
         roles = []
+        if self.is_admin:
+            roles.append("admin")
         if self.is_organiser:
             roles.append("organiser")
-        if self.is_facilitator:
-            roles.append("facilitator")
         roles.append("member")
         return tuple(roles)
 
@@ -129,7 +135,7 @@ async def signup(data: NewMember, *, client_ip: str | None = None) -> None:
     _check_new_member(data, email, now.date())
     await enforce(SIGNUP_PER_EMAIL, email)
     try:
-        await _create_member(data, email, roles=(), verified=False, now=now)
+        await _create_member(data, email, verified=False, now=now)
     except AccountExists:
         from ticketing.outbox import queue_account_exists  # ticketing's outbox sends every mail
 
@@ -140,8 +146,7 @@ class AccountExists(Conflict):
     code = "account_exists"
 
 
-async def _create_member(data: NewMember, email: str, *, roles: tuple[str, ...], verified: bool,
-                         now: datetime) -> int:
+async def _create_member(data: NewMember, email: str, *, verified: bool, now: datetime) -> int:
     """Insert the account (hashing the password in a thread) and, unless verified, queue its verification mail.
     Raises AccountExists when the address is taken."""
     password_hash = await anyio.to_thread.run_sync(_hasher.hash, data.password)
@@ -157,8 +162,6 @@ async def _create_member(data: NewMember, email: str, *, roles: tuple[str, ...],
                 experience_years=data.experience_years,
                 birth_date=data.birth_date,
                 language=data.language if data.language in ("nl", "en") else "nl",
-                is_organiser="organiser" in roles,
-                is_facilitator="facilitator" in roles,
                 email_verified_at=now if verified else None,
                 created_at=now,
                 updated_at=now,
@@ -173,13 +176,14 @@ async def _create_member(data: NewMember, email: str, *, roles: tuple[str, ...],
     return int(rows[0]["id"])
 
 
-async def create_member(data: NewMember, *, roles: tuple[str, ...] = (), verified: bool = True) -> dict[str, Any]:
+async def create_member(data: NewMember, *, verified: bool = True) -> dict[str, Any]:
     """Create an account directly (the CLI, the demo seed and test set-up; never a public route): checked like a
-    sign-up, verified unless `verified=False` (then its verification mail is queued). AccountExists when taken."""
+    sign-up, verified unless `verified=False` (then its verification mail is queued). AccountExists when taken.
+    Without roles: `ensure_member` grants them (and logs it)."""
     email = normalise_email(data.email)
     now = utcnow()
     _check_new_member(data, email, now.date())
-    return await get_profile(await _create_member(data, email, roles=roles, verified=verified, now=now))
+    return await get_profile(await _create_member(data, email, verified=verified, now=now))
 
 
 async def _issue(member_id: int, kind: str, lifetime: timedelta | None, label: str = "") -> tuple[str, datetime | None]:
@@ -240,6 +244,17 @@ async def revoke(token: str) -> None:
     )
 
 
+# Whether the member holds a role at some event, as an SQL expression over the member row `m`: events.team
+# registers it at import (members sits below events and knows no event table). Until then: nobody does.
+_HAS_EVENT_ROLE_SQL = "0"
+
+
+def register_event_role_probe(sql: str) -> None:
+    """Let `principal_for_token` fill `Principal.has_event_role` with `sql` (an expression over `m`, the member)."""
+    global _HAS_EVENT_ROLE_SQL
+    _HAS_EVENT_ROLE_SQL = sql
+
+
 async def principal_for_token(token: str) -> Principal | None:
     if not token or len(token) > 200:
         return None
@@ -247,7 +262,8 @@ async def principal_for_token(token: str) -> Principal | None:
     # than the query itself).
     rows = await AuthToken.raw(
         "SELECT t.kind, t.expires_at, t.revoked_at, m.id AS member_id, m.email, m.name, m.is_organiser, "
-        "m.is_facilitator FROM auth_token t JOIN member m ON m.id = t.member WHERE t.token_hash = {}",
+        f"m.is_admin, ({_HAS_EVENT_ROLE_SQL}) AS has_event_role "
+        "FROM auth_token t JOIN member m ON m.id = t.member WHERE t.token_hash = {}",
         hash_token(token),
     )
     row = rows[0] if rows else None
@@ -261,20 +277,21 @@ async def principal_for_token(token: str) -> Principal | None:
         email=row["email"],
         name=row["name"],
         is_organiser=bool(row["is_organiser"]),
-        is_facilitator=bool(row["is_facilitator"]),
+        is_admin=bool(row["is_admin"]),
         token_kind=row["kind"],
+        has_event_role=bool(row["has_event_role"]),
     )
 
 
 _PROFILE_COLUMNS = (
     Member.id, Member.email, Member.name, Member.organisation, Member.industry, Member.experience_level,
-    Member.experience_years, Member.birth_date, Member.is_organiser, Member.is_facilitator, Member.language,
+    Member.experience_years, Member.birth_date, Member.is_organiser, Member.is_admin, Member.language,
     Member.email_verified_at, Member.created_at,
 )
 
 
 def _profile(row: dict[str, Any]) -> dict[str, Any]:
-    roles = [r for r, on in (("organiser", row["is_organiser"]), ("facilitator", row["is_facilitator"])) if on]
+    roles = [r for r, on in (("admin", row["is_admin"]), ("organiser", row["is_organiser"])) if on]
     return {
         "id": row["id"],
         "email": row["email"],
@@ -353,7 +370,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
     from events import service as events_service  # events.service imports this module
 
     principal = Principal(member_id, profile["email"], profile["name"], "organiser" in profile["roles"],
-                          "facilitator" in profile["roles"], "export")
+                          "admin" in profile["roles"], "export")
     organised = await events_service.list_managed(principal)
     list_orders = _ticketing_hook("list_my_orders")
     links = []
@@ -418,7 +435,7 @@ async def delete_account(
     and password are wiped, every token is deleted, and the row stays only as a placeholder.
     """
     now = now or utcnow()
-    row = await Member.select(Member.email).where(Member.id == member_id).first()
+    row = await Member.select(Member.email, Member.is_admin).where(Member.id == member_id).first()
     if row is None:
         raise NotFound("Dit account bestaat niet (meer).")
     await enforce(LOGIN_PER_EMAIL, row["email"])
@@ -426,6 +443,11 @@ async def delete_account(
         await authenticate(row["email"], password)
     except Unauthenticated as exc:
         raise PasswordIncorrect("Het wachtwoord klopt niet.", field="password") from exc
+    if row["is_admin"] and not await Member.exists().where(Member.is_admin.eq(True) & (Member.id != member_id)):
+        from members.roles import LastAdministrator
+
+        raise LastAdministrator("Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je "
+                                "account verwijderen.")
     if await _holds_ticket_for_coming_event(member_id, now):
         raise AccountHasLiveTicket(
             "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
@@ -453,29 +475,13 @@ async def delete_account(
             Member.experience_years: None,
             Member.birth_date: None,
             Member.is_organiser: False,
-            Member.is_facilitator: False,
+            Member.is_admin: False,
             Member.feed_token_hash: None,
             Member.feed_reminder_minutes: None,
             Member.email_verified_at: None,
             Member.updated_at: now,
         }).where(Member.id == member_id)
     return "anonymised"
-
-
-async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> dict[str, Any]:
-    if not actor.is_organiser:
-        raise Forbidden("Alleen organisatoren kunnen rollen toekennen.")
-    column = {"organiser": Member.is_organiser, "facilitator": Member.is_facilitator}.get(role)
-    if column is None:
-        raise InvalidInput("Rol moet 'organiser' of 'facilitator' zijn.", field="role")
-    row = await Member.select(Member.id).where(Member.email == normalise_email(email)).first()
-    if row is None:
-        raise NotFound("Er is geen account met dit e-mailadres.", field="email")
-    if row["id"] == actor.id and role == "organiser" and not enabled:
-        raise Conflict("Je kunt je eigen organisatorrol niet intrekken.", field="role")
-    async with write_transaction():
-        await Member.update({column: enabled, Member.updated_at: utcnow()}).where(Member.id == row["id"])
-    return await get_profile(row["id"])
 
 
 async def member_id_for_email(email: str) -> int | None:
@@ -485,22 +491,36 @@ async def member_id_for_email(email: str) -> int | None:
 
 async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
                         verified: bool = True) -> tuple[dict[str, Any], bool]:
-    """Create the member unless the e-mail exists; give it the roles either way (used by CLI and demo).
+    """Create the member unless the e-mail exists; give it the global roles (`organiser`, `admin`) either way: the
+    command line, the demo and test set-up. Every role it grants goes to the role log, by nobody (the operator).
 
     A member created here is verified at creation (the operator typed the address; no mail is sent) unless
     `verified=False`. An EXISTING account is never marked verified here: it may have been made by someone else
     with that address before the operator ran the command, and granting a role proves nothing about the mailbox.
+    So a role is refused (`address_not_verified`) for an account whose address is not confirmed.
     """
-    existing = await Member.select(Member.id).where(Member.email == normalise_email(data.email)).first()
+    from members import roles as global_roles  # members.roles builds on this module
+
+    unknown = set(roles) - set(global_roles.GLOBAL_ROLES)
+    if unknown:
+        raise InvalidInput("Alleen 'organiser' en 'admin' gelden overal; facilitator en deur zijn rollen per "
+                           "evenement.", field="role")
+    address = normalise_email(data.email)
+    existing = await Member.select(Member.id, Member.email_verified_at).where(Member.email == address).first()
+    if roles and (existing["email_verified_at"] is None if existing else not verified):
+        raise global_roles.AddressNotVerified("Een rol krijgt alleen een account met een bevestigd e-mailadres.",
+                                              field="email")
     if existing is None:
-        return await create_member(data, roles=roles, verified=verified), True
-    values: dict[Any, Any] = {Member.updated_at: utcnow()}
-    if "organiser" in roles:
-        values[Member.is_organiser] = True
-    if "facilitator" in roles:
-        values[Member.is_facilitator] = True
-    await Member.update(values).where(Member.id == existing["id"])
-    return await get_profile(existing["id"]), False
+        member_id, created = (await create_member(data, verified=verified))["id"], True
+    else:
+        member_id, created = existing["id"], False
+    if roles:
+        now = utcnow()
+        async with write_transaction():
+            for role in global_roles.GLOBAL_ROLES:
+                if role in roles:
+                    await global_roles.apply_global_role(None, member_id, role, True, now)
+    return await get_profile(member_id), created
 
 
 # --------------------------------------------------------------------------- calendar feed tokens

@@ -25,8 +25,11 @@ class Member(Table, tablename="member"):
     experience_level = SmallInt(default=0)
     experience_years = Integer(null=True, default=None)
     birth_date = Date(null=True, default=None)
+    # Global roles, granted only by an administrator (members.roles) and only to a verified address: an organiser
+    # creates events and manages their own; an administrator grants these two roles and sees every event.
+    # Facilitators and the door role are per event (events.tables.EventRole).
     is_organiser = Boolean(default=False)
-    is_facilitator = Boolean(default=False)
+    is_admin = Boolean(default=False)
     language = Varchar(length=5, default="nl")
     feed_token_hash = Varchar(length=64, null=True, default=None, unique=True)
     feed_reminder_minutes = Integer(null=True, default=None)
@@ -99,3 +102,19 @@ class RateLimitBucket(Table, tablename="rate_limit_bucket"):
     window_start = BigInt()
     hits = Integer(default=0)
     expires_at = BigInt(index=True)
+
+
+class RoleLog(Table, tablename="role_log"):
+    """Every grant and revoke of a role (who, whom, what, when, at which event if any), for administrators.
+
+    `actor` is None for the command line (and for an account deleted since); `event_id` and `event_slug` are a
+    plain copy (no foreign key: members sits below events, and the log outlives a renamed or removed event).
+    """
+
+    actor = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
+    subject = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
+    role = Varchar(length=20)  # "admin" | "organiser" | "facilitator" | "door"
+    action = Varchar(length=10)  # "grant" | "revoke"
+    event_id = Integer(null=True, default=None)
+    event_slug = Varchar(length=80, default="")
+    at = Timestamptz(index=True)

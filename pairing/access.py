@@ -1,18 +1,20 @@
 """The event as pairing reads it from events/: found by its slug, who may see it, who may plan its breakouts,
 its themes and its breakout rounds.
 
-`may_plan_breakouts` is the one place that decides who plans breakouts: every use case that reads or changes
-a plan goes through `planned_event`, and the board page asks the same function.
+`planned_event` is the one place that decides who plans breakouts (events.team.may_plan_breakouts: the event's
+organiser and the facilitators of that event, nobody else): every use case that reads or changes a plan goes
+through it, and the board page asks the same function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from core.errors import Forbidden, NotFound
-from events.service import can_manage, can_view
+from events.service import can_view
 from events.tables import AgendaSession, Event, Theme
+from events.team import may_plan_breakouts
 from members.service import Principal
 
 
@@ -31,16 +33,14 @@ async def visible_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
     return row
 
 
-def may_plan_breakouts(actor: Principal | None, event: Mapping[str, Any]) -> bool:
-    """Facilitators (for any event) and the event's own organiser."""
-    return actor is not None and (actor.is_facilitator or can_manage(actor, dict(event)))
-
-
 async def planned_event(actor: Principal, slug: str) -> dict[str, Any]:
-    """The event's row, when the actor may plan its breakouts; else forbidden."""
+    """The event's row, when the actor may plan its breakouts (its organiser, its facilitators); else forbidden,
+    or not found for a draft the actor may not see."""
     row = await _event_row(slug)
-    if not may_plan_breakouts(actor, row):
-        raise Forbidden("Alleen facilitatoren en de organisator van dit evenement mogen de breakouts plannen.")
+    if not await may_plan_breakouts(actor, row):
+        if not can_view(actor, row):
+            raise NotFound("Dit evenement bestaat niet.")
+        raise Forbidden("Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen.")
     return row
 
 

@@ -21,6 +21,8 @@ from litestar.response import Redirect, Template
 from core.auth import requires_facilitator, signed_in
 from core.errors import DomainError
 from events import service as events
+from events import team
+from events.rules import EventRoleKind
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
@@ -195,7 +197,9 @@ class BoardPages(Controller):
     @get("/", name="board_events")
     async def board_events(self, request: Request[Any, Any, Any]) -> Template:
         actor = signed_in(request)
-        listed = {e["slug"]: e for e in await events.list_published()}
+        # The events whose groups this person plans: those they facilitate, and their own (not every event).
+        facilitated = await team.events_with_role(actor.id, EventRoleKind.FACILITATOR)
+        listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != "cancelled"}
         if actor.is_organiser:
             listed.update({e["slug"]: e for e in await events.list_managed(actor) if e["status"] != "draft"})
         rows = sorted(listed.values(), key=lambda e: e["starts_at"])

@@ -58,7 +58,7 @@ NAV_LINKS: list[NavLink] = [
     NavLink("my_agenda", _("My agenda"), "/mijn/agenda", lambda user: user is not None),
     NavLink("organise", _("Organise"), "/organiseren", lambda user: user is not None and user.is_organiser),
     NavLink("board", _("Groups"), "/begeleiden",
-            lambda user: user is not None and (user.is_facilitator or user.is_organiser)),
+            lambda user: user is not None and (user.has_event_role or user.is_organiser)),
     NavLink("profile", _("Profile"), "/profiel", lambda user: user is not None),
 ]
 

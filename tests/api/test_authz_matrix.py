@@ -1,8 +1,9 @@
 """Who may do what: one table row per route (method, path template, body) and the status each role gets.
 
 Roles: `anon` (nobody signed in), `member` (an account, no ticket), `holder` (holds a live ticket for the
-`{open}` event), `fac` (facilitator), `owner` (the organiser of every event below), `other` (an organiser of
-other events). The setup (`World`) creates free published events with a paid duo order of `holder` each, a
+`{open}` event), `door` (the door role at `{open}`), `fac` (facilitator of `{open}`, and of no other event),
+`other` (an organiser of other events), `admin` (an administrator, not an organiser), `owner` (the organiser of
+every event below). The setup (`World`) creates free published events with a paid duo order of `holder` each, a
 draft, a feed token and a ticket code; path placeholders are filled from it:
 
     {open} {draft}      a published event / a draft, both of `owner`
@@ -14,14 +15,16 @@ draft, a feed token and a ticket code; path placeholders are filled from it:
     {feed}              `holder`'s personal feed token
     {full} {entry}      a sold-out event (`holder`'s order took its one place) and `fac`'s place on its waiting list
     {invoice}           the invoice of {order} (issued as if it had been paid)
+    {member_id}         `member`'s account id, {door_role} "door" (team rows: revoking a role nobody holds)
 
 Adding a route: add a row here. `test_every_route_has_a_row` fails for any route in the OpenAPI document
 without one (routes still being built may be listed in PENDING with a reason, which keeps them visible).
 
 Besides the statuses, every response is checked for other people's personal data: no role ever receives
 another member's e-mail address or birth date, except the organiser of the event (attendee lists, order
-logs) and the organiser granting a role (who names the account by e-mail) — and they see e-mail addresses
-only: a birth date reaches nobody but its owner (the organiser sees the companion rule's outcome).
+logs, the event's team) and administrators (role holders, the role log, every event's organiser, any event's
+team) — and they see e-mail addresses only: a birth date reaches nobody but its owner (the organiser sees the
+companion rule's outcome).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import pytest
 from tests.support.invoicing import billing_body, invoice_as_if_paid, seller_body
 from tests.support.members import Members
 
-ROLES = ("anon", "member", "holder", "fac", "other", "owner")  # evaluated in this order: the owner acts last
+ROLES = ("anon", "member", "holder", "door", "fac", "other", "admin", "owner")  # in this order: the owner acts last
 _counter = itertools.count(1)
 
 
@@ -50,15 +53,27 @@ def signed_in(status: int, **overrides: int) -> dict[str, int]:
 
 
 def organisers(owner: int, other: int | None = None, **overrides: int) -> dict[str, int]:
-    """Behind requires_organiser: 401 anonymous, 403 for members, holders and facilitators."""
-    return {"anon": 401, "member": 403, "holder": 403, "fac": 403, "owner": owner,
+    """Behind requires_organiser: 401 anonymous, 403 for members, holders, the event's door and facilitator, and
+    administrators (who are no organiser)."""
+    return {"anon": 401, "member": 403, "holder": 403, "door": 403, "fac": 403, "admin": 403, "owner": owner,
             "other": owner if other is None else other, **overrides}
 
 
 def facilitators(owner: int, fac: int | None = None, other: int = 403, **overrides: int) -> dict[str, int]:
-    """Behind requires_facilitator: facilitators (any event) and the event's own organiser."""
-    return {"anon": 401, "member": 403, "holder": 403, "fac": owner if fac is None else fac, "other": other,
-            "owner": owner, **overrides}
+    """Behind requires_facilitator: the event's own facilitators and organiser (the door role and administrators
+    are refused)."""
+    return {"anon": 401, "member": 403, "holder": 403, "door": 403, "fac": owner if fac is None else fac,
+            "other": other, "admin": 403, "owner": owner, **overrides}
+
+
+def admins(status: int) -> dict[str, int]:
+    """Behind requires_admin: administrators only."""
+    return {**every(403), "anon": 401, "admin": status}
+
+
+def team(owner: int, *, hidden: bool = False) -> dict[str, int]:
+    """An event's team: its organiser and administrators; anyone else 403, or 404 for a draft (`hidden`)."""
+    return {**every(404 if hidden else 403), "anon": 401, "owner": owner, "admin": owner}
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,8 @@ def _signup() -> dict[str, Any]:
 RANKING = {"themes": ["keurmerk", "imago", "mens-in-klantcontact"]}
 IDEA = {"theme": "keurmerk", "title": "Een keurmerk dat klanten zien"}
 ORGANISER_SEES = frozenset({"owner"})
+TEAM_SEES = frozenset({"owner", "admin"})
+ADMIN_SEES = frozenset({"admin"})
 
 MATRIX: list[Row] = [
     # meta and members
@@ -114,20 +131,31 @@ MATRIX: list[Row] = [
     Row("PATCH", "/api/v1/me", signed_in(200), body={"organisation": "Klantcontact BV"}),
     Row("DELETE", "/api/v1/me", signed_in(403), body={"password": "niet-het-goede-1"}),
     Row("GET", "/api/v1/me/export", signed_in(200)),
-    Row("POST", "/api/v1/members/roles", organisers(200), personal_data_ok=frozenset({"owner", "other"}),
-        body=lambda w: {"email": w.emails["fac"], "role": "facilitator", "enabled": True}),
+    # Granting `other` the organiser role it holds: changes nothing, so later rows see the same world.
+    Row("POST", "/api/v1/members/roles", admins(200), personal_data_ok=ADMIN_SEES,
+        body=lambda w: {"email": w.emails["other"], "role": "organiser", "enabled": True}),
+    Row("GET", "/api/v1/admin/roles", admins(200), personal_data_ok=ADMIN_SEES),
+    Row("GET", "/api/v1/admin/role-log", admins(200), personal_data_ok=ADMIN_SEES),
+    Row("GET", "/api/v1/admin/events", admins(200), personal_data_ok=ADMIN_SEES),
     # events
     Row("GET", "/api/v1/events", every(200)),
     Row("POST", "/api/v1/events", organisers(201), body=_event),
     Row("GET", "/api/v1/events/mine", organisers(200)),
     Row("GET", "/api/v1/events/{open}", every(200)),
-    Row("GET", "/api/v1/events/{draft}", {**every(404), "owner": 200}),
+    Row("GET", "/api/v1/events/{draft}", {**every(404), "owner": 200, "admin": 200}),
     Row("PATCH", "/api/v1/events/{open}", organisers(200, 403), body={"description": "Bijgewerkt"}),
     Row("PATCH", "/api/v1/events/{draft}", organisers(200, 404), body={"description": "Bijgewerkt"}),
     Row("POST", "/api/v1/events/{open}/publish", organisers(200, 403)),
     Row("POST", "/api/v1/events/{fresh_draft}/publish", organisers(200, 404)),
     Row("POST", "/api/v1/events/{fresh_open}/cancel", organisers(200, 403), body={"reason": "Zaal dicht"}),
     Row("POST", "/api/v1/events/{fresh_draft}/cancel", organisers(200, 404), body={"reason": ""}),
+    # the event's team (granting `fac` the role it holds, and revoking a role `member` does not hold: both change
+    # nothing, so later rows see the same world)
+    Row("GET", "/api/v1/events/{open}/team", team(200), personal_data_ok=TEAM_SEES),
+    Row("GET", "/api/v1/events/{draft}/team", team(200, hidden=True), personal_data_ok=TEAM_SEES),
+    Row("POST", "/api/v1/events/{open}/team", team(201), personal_data_ok=TEAM_SEES,
+        body=lambda w: {"email": w.emails["fac"], "role": "facilitator"}),
+    Row("DELETE", "/api/v1/events/{open}/team/{member_id}/{door_role}", team(204)),
     # theme rankings: before the order rows below, after which every signed-in role holds a ticket for {open}
     Row("GET", "/api/v1/events/{open}/ranking", signed_in(403, holder=200)),  # no_ticket
     Row("PUT", "/api/v1/events/{open}/ranking", signed_in(403, holder=200), body=RANKING),
@@ -212,15 +240,15 @@ MATRIX: list[Row] = [
         body={"rooms": [{"theme": "imago", "group": 1, "room": "Zaal 2"}]}),
     Row("POST", "/api/v1/events/{open}/breakouts/publish", facilitators(404)),
     # the door (check-in): the event's organiser and facilitators (and, per event, its door role)
-    Row("POST", "/api/v1/events/{open}/checkins", facilitators(200),
+    Row("POST", "/api/v1/events/{open}/checkins", facilitators(200, door=200),
         body=lambda w: {"device": "Deur A", "code": w.values["code"]}),
-    Row("POST", "/api/v1/events/{open}/checkins/batch", facilitators(200),
+    Row("POST", "/api/v1/events/{open}/checkins/batch", facilitators(200, door=200),
         body=lambda w: {"device": "Deur B", "items": [{"code": w.values["code"], "client_id": "1"}]}),
-    Row("GET", "/api/v1/events/{open}/checkins", facilitators(200)),
-    Row("GET", "/api/v1/events/{open}/checkins/door-list", facilitators(200)),
-    Row("GET", "/api/v1/events/{open}/checkins/missing.csv", facilitators(200)),
-    Row("DELETE", "/api/v1/events/{open}/checkins/999999", facilitators(404)),  # checkin_not_found
-    Row("GET", "/api/v1/events/{draft}/checkins", {**signed_in(404), "owner": 200}),  # a draft: nobody else's
+    Row("GET", "/api/v1/events/{open}/checkins", facilitators(200, door=200)),
+    Row("GET", "/api/v1/events/{open}/checkins/door-list", facilitators(200, door=200)),
+    Row("GET", "/api/v1/events/{open}/checkins/missing.csv", facilitators(200, door=200)),
+    Row("DELETE", "/api/v1/events/{open}/checkins/999999", facilitators(404, door=404)),  # checkin_not_found
+    Row("GET", "/api/v1/events/{draft}/checkins", {**signed_in(404), "admin": 403, "owner": 200}),  # a draft: nobody else's
     # calendars
     Row("GET", "/calendar.ics", every(200)),
     Row("HEAD", "/calendar.ics", every(200)),
@@ -270,15 +298,19 @@ class World:
 
     async def build(self, members: Members) -> None:
         from members.service import rotate_feed_token
+        from tests.support.members import give_event_role
 
-        specs = {"member": (), "holder": (), "fac": ("facilitator",), "owner": ("organiser",),
-                 "other": ("organiser",)}
+        specs = {"member": (), "holder": (), "door": (), "fac": (), "owner": ("organiser",), "other": ("organiser",),
+                 "admin": ("admin",)}
         for i, (role, roles) in enumerate(specs.items()):
             birth = date(1960 + i, 1 + i, 10 + i)
             made = await members.create(*roles, email=f"{role}@matrix.example.nl", birth_date=birth)
             self.headers[role], self.emails[role] = made["headers"], made["email"]
             self.birth_dates[role], self.ids[role] = birth.isoformat(), made["id"]
         self.values["open"] = await self.published()
+        await give_event_role(self.values["open"], self.emails["fac"], "facilitator")
+        await give_event_role(self.values["open"], self.emails["door"], "door")
+        self.values["member_id"], self.values["door_role"] = str(self.ids["member"]), "door"
         self.values["draft"] = await self.draft()
         self.values["order"], self.values["code"] = await self.order(self.values["open"])
         self.values["b"] = await self.published()

@@ -2,7 +2,8 @@
 
 The app runs in uvicorn on the test's own event loop (its asyncpg pool lives there; docs/stack-notes.md), and
 schemathesis, which is synchronous, runs in a worker thread and talks to it over real HTTP. Each
-operation is fuzzed as anonymous, member, facilitator and organiser with positive (schema-valid) and
+operation is fuzzed as anonymous, member, facilitator (of the demo hackathon), organiser and administrator with
+positive (schema-valid) and
 negative (schema-violating) data. Every response must:
 
 - never be a 5xx (a 500 is always a bug);
@@ -33,7 +34,7 @@ import anyio
 import pytest
 
 from tests.support.database import IS_POSTGRES, ROOT
-from tests.support.members import Members
+from tests.support.members import Members, give_event_role
 
 pytestmark = pytest.mark.anyio
 schemathesis = pytest.importorskip("schemathesis")
@@ -41,7 +42,7 @@ schemathesis = pytest.importorskip("schemathesis")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 NEGATIVE_EXAMPLES = int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "4"))
 HOSTILE_EXAMPLES = int(os.environ.get("FUZZ_HOSTILE_EXAMPLES", "2"))
-ROLES = ("anonymous", "member", "facilitator", "organiser")
+ROLES = ("anonymous", "member", "facilitator", "organiser", "admin")
 NESTED_BODY = b"[" * 5000 + b"]" * 5000
 # Operations that would end the role's own session for the rest of the run: fuzzed anonymously only.
 ANONYMOUS_ONLY = {"logout"}
@@ -237,15 +238,17 @@ def _fuzz(base_url: str, tokens: dict[str, str | None], recorder: Recorder) -> N
 async def test_fuzz_whole_api_as_every_role(app: Any, members: Members) -> None:
     import uvicorn
 
-    from core.demo import seed_demo
+    from core.demo import DEMO_SLUG, seed_demo
 
     assert await seed_demo(date.today())
-    facilitator = await members.create("facilitator", email="fuzz-facilitator@example.nl")
+    facilitator = await members.create(email="fuzz-facilitator@example.nl")
+    await give_event_role(DEMO_SLUG, facilitator["email"], "facilitator")
     organiser = await members.create("organiser", email="fuzz-organiser@example.nl")
+    admin = await members.create("admin", email="fuzz-admin@example.nl")
     member = await members.create(email="fuzz-member@example.nl", birth_date=date(1994, 4, 4))
     tokens: dict[str, str | None] = {
         "anonymous": None, "member": member["token"], "facilitator": facilitator["token"],
-        "organiser": organiser["token"],
+        "organiser": organiser["token"], "admin": admin["token"],
     }
     # The organiser owns a draft too, so that drafts are in play for the organiser's requests.
     from events.service import create_event

@@ -64,10 +64,9 @@ async def _staff(role: str, tag: str, name: str) -> tuple[Any, str]:
     email, password = f"{role}.{tag}@example.nl", "seeded-koffie-bij-de-klantenservice"
     profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
                                                organisation="Stichting Nieuw Geluid", experience_level=3),
-                                     roles=(role,))
+                                     roles=(role,) if role == "organiser" else ())
     issued = await login(email, password, kind="session", lifetime=days(days=1), label="browser test")
-    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", role == "facilitator",
-                      "session")
+    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", False, "session")
     return actor, issued.token
 
 
@@ -132,6 +131,9 @@ async def board(title: str, duos: int) -> dict[str, Any]:
     keys = [t["key"] for t in event["themes"]]
     tag = event["slug"][-12:]
     facilitator, session = await _staff("facilitator", tag, "Floor Facilitator")
+    from tests.support.members import give_event_role
+
+    await give_event_role(event["slug"], facilitator.email)
     for i in range(duos):
         buyer = await _buyer(f"bord{i}.{tag}@example.nl", i)
         await reserve_duo(buyer, event["slug"], _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
@@ -220,8 +222,11 @@ async def sweep(title: str) -> dict[str, Any]:
     facilitator, each with a browser session: the page sweep then signs in nobody through the form."""
     tag = title.lower().replace(" ", "-")[-12:]
     organiser, organiser_session = await _staff("organiser", tag, "Olga Organisator")
-    _facilitator, facilitator_session = await _staff("facilitator", tag, "Fenna Facilitator")
+    facilitator, facilitator_session = await _staff("facilitator", tag, "Fenna Facilitator")
     event = await _event(title, 2500, 40, actor=organiser)
+    from tests.support.members import give_event_role
+
+    await give_event_role(event["slug"], facilitator.email)
     return {"slug": event["slug"], "organiser": organiser_session, "facilitator": facilitator_session}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.members import Members, quick_member
+from tests.support.members import Members, give_event_role, quick_member
 
 INDUSTRIES = ("retail", "finance", "healthcare", "government", "education", "it_telecom", "logistics")
 
@@ -121,8 +121,9 @@ class Board:
 
     async def setup(self, **event: Any) -> Board:
         self.organiser = await quick_member("organiser")
-        self.facilitator = await quick_member("facilitator")
+        self.facilitator = await quick_member()
         self.event = await published_event(self.client, self.organiser, **event)
+        await give_event_role(self.event["slug"], self.facilitator["email"])
         return self
 
     @property

@@ -22,7 +22,8 @@ class Members:
 
     async def create(self, *roles: str, verified: bool = True, **profile: Any) -> dict[str, Any]:
         """A member (through ensure_member, like the CLI: e-mail verified at creation unless `verified=False`,
-        which gives an account as sign-up makes it, with its verification mail queued)."""
+        which gives an account as sign-up makes it, with its verification mail queued). Roles: the global ones
+        (`organiser`, `admin`); a role at one event is given with `give_event_role`."""
         from members.service import NewMember, ensure_member
 
         self.count += 1
@@ -89,7 +90,7 @@ async def quick_member(*roles: str, verified: bool = True, **profile: Any) -> di
     now = datetime.now(UTC)
     values = {"email": f"snel{n}@example.nl", "name": f"Lid {n}", **profile}
     row = (await Member.insert(Member(
-        **values, password_hash="!", is_organiser="organiser" in roles, is_facilitator="facilitator" in roles,
+        **values, password_hash="!", is_organiser="organiser" in roles, is_admin="admin" in roles,
         email_verified_at=now if verified else None, created_at=now, updated_at=now,
     )).returning(Member.id))[0]
     token = new_token()
@@ -117,3 +118,18 @@ async def quick_members(count: int, prefix: str = "koper") -> list[dict[str, Any
     ])
     return [{"id": r["id"], "email": r["email"], "headers": {"Authorization": f"Bearer {t}"}}
             for r, t in zip(rows, tokens, strict=True)]
+
+
+async def give_event_role(slug: str, email: str, role: str = "facilitator") -> None:
+    """A role at one event, granted as the event's organiser grants it (events.team, logged)."""
+    from events.tables import Event
+    from events.team import grant_event_role
+    from members.service import Principal
+    from members.tables import Member
+
+    event = await Event.select(Event.organiser).where(Event.slug == slug).first()
+    assert event is not None and event["organiser"] is not None, f"no event {slug} with an organiser"
+    row = await Member.select().where(Member.id == event["organiser"]).first()
+    assert row is not None
+    organiser = Principal(row["id"], row["email"], row["name"], True, bool(row["is_admin"]), "api")
+    await grant_event_role(organiser, slug, email, role)

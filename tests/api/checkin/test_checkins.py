@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.support.door import Door, active_checkins
-from tests.support.members import quick_member
+from tests.support.members import give_event_role, quick_member
 
 pytestmark = pytest.mark.anyio
 
@@ -114,7 +114,8 @@ async def test_the_answer_holds_only_what_the_door_needs(door: Door) -> None:
 
 async def test_undo_is_kept_for_the_audit_and_the_person_can_come_in_again(door: Door) -> None:
     duo = await door.duo()
-    helper = await quick_member("facilitator", name="Fleur Facilitator")
+    helper = await quick_member(name="Fleur Facilitator")
+    await give_event_role(door.event["slug"], helper["email"], "facilitator")
     first = await door.scan(duo["buyer"]["code"])
     undone = await door.undo(first["checkin"]["id"], who=helper)
     assert undone["undone_by"] == "Fleur Facilitator" and undone["undo_reason"] == "mistake"
@@ -211,12 +212,20 @@ async def test_an_unpaid_hold_is_on_the_door_list_as_red(client: httpx.AsyncClie
         ("Hans Hold", "ticket_unpaid", None), ("Hanna Hold", "ticket_unpaid", None)}
 
 
-@pytest.mark.parametrize(("who", "status"), [("anonymous", 401), ("member", 403), ("other_organiser", 403),
-                                             ("facilitator", 200), ("organiser", 200)])
+@pytest.mark.parametrize(("who", "status"), [
+    ("anonymous", 401), ("member", 403), ("other_organiser", 403), ("administrator", 403),
+    ("facilitator_elsewhere", 403), ("door_elsewhere", 403), ("facilitator", 200), ("door", 200), ("organiser", 200)])
 async def test_who_may_work_the_door(door: Door, client: httpx.AsyncClient, who: str, status: int) -> None:
+    from tests.support.breakouts import published_event
+
     people: dict[str, Any] = {"anonymous": {"headers": {}}, "member": await quick_member(),
                               "other_organiser": await quick_member("organiser"),
-                              "facilitator": await quick_member("facilitator"), "organiser": door.organiser}
+                              "administrator": await quick_member("admin"), "organiser": door.organiser}
+    elsewhere = await published_event(client, people["other_organiser"])
+    for role in ("facilitator", "door"):
+        people[role], people[f"{role}_elsewhere"] = await quick_member(), await quick_member()
+        await give_event_role(door.event["slug"], people[role]["email"], role)
+        await give_event_role(elsewhere["slug"], people[f"{role}_elsewhere"]["email"], role)
     duo = await door.duo()
     response = await client.post(door.url, json={"device": "Deur A", "code": duo["buyer"]["code"]},
                                  headers=people[who]["headers"])

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.members import Members
+from tests.support.members import Members, give_event_role
 
 pytestmark = pytest.mark.anyio
 
@@ -65,12 +65,13 @@ async def test_create_publish_list_show(client: httpx.AsyncClient, members: Memb
 
 async def test_members_and_facilitators_cannot_create_or_edit(client: httpx.AsyncClient, members: Members) -> None:
     organiser = await members.create("organiser")
-    facilitator = await members.create("facilitator")
+    facilitator = await members.create()
     member = await members.create()
     assert (await client.post("/api/v1/events", json=hackathon())).status_code == 401
     denied = await client.post("/api/v1/events", json=hackathon(), headers=member["headers"])
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
     slug = (await client.post("/api/v1/events", json=hackathon(), headers=organiser["headers"])).json()["slug"]
+    await give_event_role(slug, facilitator["email"])
     price = await client.patch(f"/api/v1/events/{slug}", json={"price_cents": 1}, headers=facilitator["headers"])
     assert price.status_code == 403
     publish = await client.post(f"/api/v1/events/{slug}/publish", headers=member["headers"])

@@ -26,7 +26,7 @@ from ical.calendar_stream import IcsCalendarStream
 from events import feeds
 from events.feeds_api import FeedTokenFilter, mask_feed_tokens
 from settings import Settings
-from tests.support.members import Members
+from tests.support.members import Members, give_event_role
 from tests.support.shop import ticket_codes
 from tests.support.stripe import LOCALSTRIPE_API_KEY, LocalStripe, open_stripe_client, running_localstripe
 
@@ -631,7 +631,7 @@ class Groups:
 
         day = "2027-03-10"
         self.organiser = await self.members.create("organiser")
-        facilitator = await self.members.create("facilitator")
+        facilitator = await self.members.create()
         self.event = await published(self.client, self.organiser, hackathon(price_cents=0, agenda=[
             {"title": "Welkom", "starts_at": f"{day}T13:00:00", "ends_at": f"{day}T13:30:00", "room": "Foyer"},
             {"title": "Ronde 1", "starts_at": f"{day}T14:00:00", "ends_at": f"{day}T15:30:00",
@@ -639,6 +639,7 @@ class Groups:
             {"title": "Ronde 2", "starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00",
              "is_breakout_round": True},
         ]))
+        await give_event_role(self.event["slug"], facilitator["email"])
         for name in ("Anna", "Bram", "Cas"):
             self.people[name] = await self.members.create(name=name, industry="retail" if name == "Bram" else
                                                           "customer_contact", organisation=f"{name} BV")

@@ -253,7 +253,7 @@ async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was
 
     async def dies_mid_payment(buyer: dict[str, Any], order_id: int) -> None:
         principal = Principal(id=buyer["id"], email=buyer["email"], name="", is_organiser=False,
-                              is_facilitator=False, token_kind="api")
+                              is_admin=False, token_kind="api")
         monkeypatch.setattr(stripe_gateway.current(), "create_intent", create_then_die)
         with pytest.raises(WorkerDied):
             await payments.start_payment(principal, order_id)
