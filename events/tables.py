@@ -75,6 +75,7 @@ class EventRole(Table, tablename="event_role"):
     organiser or an administrator (events.team). Unique per (event, member, role): a raw index in the migration.
     Every grant and revoke is also written to the role log (members.tables.RoleLog)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=20)

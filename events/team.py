@@ -90,13 +90,13 @@ def _entry(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _team_rows(event_id: int, member_id: int | None = None) -> list[dict[str, Any]]:
-    where = EventRole.event == event_id
-    if member_id is not None:
-        where = where & (EventRole.member == member_id)
-    rows = await EventRole.select(
+    query = EventRole.select(
         EventRole.member, EventRole.member.email, EventRole.member.name, EventRole.role, EventRole.granted_at,
         EventRole.granted_by.name,
-    ).where(where)
+    ).where(EventRole.event == event_id)
+    if member_id is not None:
+        query = query.where(EventRole.member == member_id)
+    rows = await query
     entries = [_entry(r) for r in rows]
     return sorted(entries, key=lambda e: (e["role"], e["name"].lower(), e["member_id"]))
 
@@ -151,7 +151,9 @@ async def revoke_event_role_by_email(actor: Principal, slug: str, email: str, ro
     """`revoke_event_role` for the person with this address (the Team tab's form)."""
     await _team_event(actor, slug)
     row = await Member.select(Member.id).where(Member.email == email.strip().lower()).first()
-    return bool(row) and await revoke_event_role(actor, slug, row["id"], role)
+    if row is None:
+        return False
+    return await revoke_event_role(actor, slug, row["id"], role)
 
 
 async def may_plan_breakouts(actor: Principal | None, event: Mapping[str, Any]) -> bool:

@@ -111,6 +111,7 @@ class RoleLog(Table, tablename="role_log"):
     plain copy (no foreign key: members sits below events, and the log outlives a renamed or removed event).
     """
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     actor = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
     subject = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
     role = Varchar(length=20)  # "admin" | "organiser" | "facilitator" | "door"

@@ -161,14 +161,14 @@ MATRIX: list[Row] = [
     Row("PUT", "/api/v1/events/{open}/ranking", signed_in(403, holder=200), body=RANKING),
     # ideas: the matrix events have no agenda, so the window is the event itself (not yet open: 409 for a holder)
     Row("GET", "/api/v1/events/{open}/ideas", every(200)),
-    Row("GET", "/api/v1/events/{draft}/ideas", {**every(404), "owner": 200}),
+    Row("GET", "/api/v1/events/{draft}/ideas", {**every(404), "owner": 200, "admin": 200}),
     Row("POST", "/api/v1/events/{open}/ideas", signed_in(403, holder=409), body=IDEA),  # no_ticket, window
     Row("GET", "/api/v1/events/{open}/ideas/1", every(404)),  # idea_not_found
     Row("PATCH", "/api/v1/events/{open}/ideas/1", signed_in(404), body={"title": "Anders"}),
     Row("GET", "/api/v1/events/{open}/ideas/1/versions", every(404)),
     Row("GET", "/api/v1/events/{open}/ideas/settings", organisers(200, 403)),
     Row("PUT", "/api/v1/events/{open}/ideas/settings", organisers(200, 403), body={"wall": "public"}),
-    Row("PUT", "/api/v1/events/{draft}/ideas/settings", signed_in(404, owner=200), body={}),
+    Row("PUT", "/api/v1/events/{draft}/ideas/settings", signed_in(404, owner=200, admin=403), body={}),
     Row("GET", "/api/v1/events/{open}/ideas/votes", every(200)),
     Row("POST", "/api/v1/events/{open}/ideas/votes", signed_in(403, owner=409), body={"method": "approval"}),
     Row("GET", "/api/v1/events/{open}/ideas/votes/1", every(404)),  # vote_not_found
@@ -248,7 +248,8 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/events/{open}/checkins/door-list", facilitators(200, door=200)),
     Row("GET", "/api/v1/events/{open}/checkins/missing.csv", facilitators(200, door=200)),
     Row("DELETE", "/api/v1/events/{open}/checkins/999999", facilitators(404, door=404)),  # checkin_not_found
-    Row("GET", "/api/v1/events/{draft}/checkins", {**signed_in(404), "admin": 403, "owner": 200}),  # a draft: nobody else's
+    # a draft: nobody else's (an administrator sees the draft, but works no door)
+    Row("GET", "/api/v1/events/{draft}/checkins", {**signed_in(404), "admin": 403, "owner": 200}),
     # calendars
     Row("GET", "/calendar.ics", every(200)),
     Row("HEAD", "/calendar.ics", every(200)),

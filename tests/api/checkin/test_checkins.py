@@ -221,7 +221,7 @@ async def test_who_may_work_the_door(door: Door, client: httpx.AsyncClient, who:
     people: dict[str, Any] = {"anonymous": {"headers": {}}, "member": await quick_member(),
                               "other_organiser": await quick_member("organiser"),
                               "administrator": await quick_member("admin"), "organiser": door.organiser}
-    elsewhere = await published_event(client, people["other_organiser"])
+    elsewhere = await published_event(client, people["other_organiser"], title="Een andere hackathon")
     for role in ("facilitator", "door"):
         people[role], people[f"{role}_elsewhere"] = await quick_member(), await quick_member()
         await give_event_role(door.event["slug"], people[role]["email"], role)
