@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.support.breakouts import Board, order_duo, people, place_of, seed_duos
-from tests.support.members import Members
+from tests.support.members import Members, give_event_role
 from tests.support.pages import sign_in_on_page
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +33,8 @@ async def test_the_board_shows_the_companions_level_as_given_or_unknown(client: 
     assert level["Sam Senior"] == 3 and level["Noor Onbekend"] is None
     assert place_of(plan, "Noor Onbekend")
 
-    facilitator = await members.create("facilitator", email="fien@example.nl")  # one who can sign in on a page
+    facilitator = await members.create(email="fien@example.nl")  # one who can sign in on a page
+    await give_event_role(slug, facilitator["email"])
     await sign_in_on_page(client, facilitator["email"], facilitator["password"])
     page = await client.get(f"/begeleiden/{slug}")
     assert page.status_code == 200, page.text[:300]
