@@ -6,7 +6,7 @@ docs/stack-notes.md). Each hit is one atomic `INSERT … ON CONFLICT (key) DO UP
 
 The window slides: the estimate is this fixed window's count plus the previous window's count weighted by
 how much of it still overlaps the last `period` seconds. That avoids the burst of 2× the limit a plain
-fixed window allows around its boundary, at the cost of one extra indexed read.
+fixed window allows around its boundary, at the cost of one extra indexed read (in the same statement).
 
 Keys are SHA-256 hashes of (limit, client, window): no e-mail or IP address is stored. Old rows are
 deleted by the `ratelimit_cleanup` background job.
@@ -77,9 +77,12 @@ def _key(limit: Limit, client: str, window_start: int) -> str:
     return hashlib.sha256(f"{limit.name}\x00{client}\x00{window_start}".encode()).hexdigest()
 
 
+# One round-trip: count the hit in this window and read the previous window's count in the same statement (a
+# subquery in RETURNING works on SQLite ≥ 3.35 and PostgreSQL alike).
 _UPSERT = (
     'INSERT INTO rate_limit_bucket ("key", bucket, window_start, hits, expires_at) VALUES ({}, {}, {}, 1, {}) '
-    'ON CONFLICT ("key") DO UPDATE SET hits = rate_limit_bucket.hits + 1 RETURNING hits'
+    'ON CONFLICT ("key") DO UPDATE SET hits = rate_limit_bucket.hits + 1 '
+    'RETURNING hits, (SELECT p.hits FROM rate_limit_bucket p WHERE p."key" = {}) AS previous'
 )
 
 
@@ -95,13 +98,11 @@ async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decisio
     period = limit.period
     window_start = int(now // period) * period
     rows = await RateLimitBucket.raw(
-        _UPSERT, _key(limit, client, window_start), limit.name, window_start, window_start + 2 * period
+        _UPSERT, _key(limit, client, window_start), limit.name, window_start, window_start + 2 * period,
+        _key(limit, client, window_start - period),
     )
     current = int(rows[0]["hits"])
-    previous_rows = await RateLimitBucket.raw(
-        'SELECT hits FROM rate_limit_bucket WHERE "key" = {}', _key(limit, client, window_start - period)
-    )
-    previous = int(previous_rows[0]["hits"]) if previous_rows else 0
+    previous = int(rows[0]["previous"] or 0)
     overlap = 1 - (now - window_start) / period
     estimate = current + previous * overlap
     allowed_hits = effective_limit(limit)
@@ -120,7 +121,12 @@ async def enforce(limit: Limit, client: str | None, *, now: float | None = None)
     the wait in seconds up to a minute and a half, in whole minutes (rounded up) beyond."""
     if not client:
         return
-    decision = await hit(limit, client, now=now)
+    refuse_over_limit(await hit(limit, client, now=now))
+
+
+def refuse_over_limit(decision: Decision) -> None:
+    """Raise RateLimited (429, Retry-After) for a hit over the limit; the message says the wait in seconds up to
+    a minute and a half, in whole minutes (rounded up) beyond."""
     if decision.allowed:
         return
     wait = decision.retry_after

@@ -13,9 +13,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns import JSON, JSONB, Column
+from piccolo.table import Table
+from piccolo.utils.encoding import dump_json
+
 from core import ratelimit
-from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
-from core.errors import NotFound
+from core.db import as_utc, is_postgres, unique_violation_raises, utcnow, write_transaction
+from core.errors import DomainError, NotFound
 from events import rules as event_rules
 from events.tables import Event
 from members.service import Principal
@@ -26,7 +30,7 @@ from ticketing.companions import CompanionIn, Judgement, attendee_row, check_no_
 from ticketing.errors import DuplicateAttendee, EventCancelled, SalesClosed, SalesNotStarted, SoldOut
 from ticketing.state import SYSTEM, Actor
 from ticketing.tables import Attendee, TicketOrder, WaitingEntry
-from ticketing.views import order_view, order_views
+from ticketing.views import build_order_views, order_view, order_views
 
 
 def check_sales_open(event: Mapping[str, Any], now: datetime) -> None:
@@ -56,20 +60,37 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
         # late buyers the write transaction. A free seat is still only ever taken by the UPDATE below.
         raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
     # Counted only for attempts that can take a seat: a sold-out answer is a cheap read, while the
-    # counter is a committed write that would otherwise double the cost of every request in a rush.
-    await ratelimit.enforce(ratelimit.ORDER_PER_CLIENT, f"member:{actor.id}")
-    buyer = await Member.select().where(Member.id == actor.id).first()
+    # counter is a write that would otherwise double the cost of every request in a rush. Each attempt past
+    # this point counts exactly once: in the order's own transaction when it takes a seat (one commit for
+    # both), or, when it fails, on its own before the failure is answered — so over the limit the answer is
+    # 429 whatever else was wrong, as if the hit had been counted first.
+    client = f"member:{actor.id}"
+    try:
+        return await _reserve(actor, event, companion, client, hold_minutes=hold_minutes, now=now)
+    except DomainError:
+        await ratelimit.enforce(ratelimit.ORDER_PER_CLIENT, client)  # the hit rolled back with the attempt
+        raise
+
+
+async def _reserve(actor: Principal, event: Mapping[str, Any], companion: CompanionIn, client: str, *,
+                   hold_minutes: float, now: datetime) -> dict[str, Any]:
+    companion_email = normalise_email(companion.email)
+    buyer, taken_email = await _buyer_and_live_place(actor, event["id"], companion_email)
     if buyer is None:
         raise NotFound("Dit account bestaat niet (meer).")
     judged = await judge_companion(event, buyer["email"], companion)
-    buyer_email, companion_email = normalise_email(buyer["email"]), normalise_email(companion.email)
+    buyer_email = normalise_email(buyer["email"])
     # A friendly early answer; the partial unique index is what really decides.
-    await check_no_live_place(event["id"], [buyer_email, companion_email])
+    if buyer_email != normalise_email(actor.email):  # the address changed since sign-in: ask again for it
+        await check_no_live_place(event["id"], [buyer_email, companion_email])
+    elif taken_email is not None:
+        raise DuplicateAttendee(f"{taken_email} heeft al een plek voor dit evenement.", field="companion.email")
     with unique_violation_raises(DuplicateAttendee("Een van jullie heeft al een plek voor dit evenement.",
                                                    field="companion.email")):
         async with write_transaction():
-            order_id = await insert_duo(event, buyer, companion, judged, now, Actor(actor.id, "member"),
-                                        expires_at=rules.hold_expires_at(now, hold_minutes))
+            ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, client))
+            order, places = await insert_duo_rows(event, buyer, companion, judged, now, Actor(actor.id, "member"),
+                                                  expires_at=rules.hold_expires_at(now, hold_minutes))
             # The seat is taken last: on PostgreSQL the UPDATE locks the event row until COMMIT, so
             # taking it after the inserts keeps every other buyer's wait as short as possible.
             # Without a seat the whole transaction (order, places, log) rolls back.
@@ -84,7 +105,28 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
             # so it cannot miss a duo that joined: joining takes the same lock.
             if await someone_waiting(event["id"]):
                 raise SoldOut("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.")
-    return await order_view(order_id)
+    if order["status"] == rules.PAID:  # a free event: tickets were issued too, read the whole order back
+        return await order_view(order["id"])
+    # The answer is built from the rows just written (no tickets yet): the same document as reading it back.
+    return build_order_views([order], places, [], {event["id"]: event}, now)[0]
+
+
+_BUYER_AND_LIVE_PLACE = (
+    "SELECT m.id, m.email, m.name, m.birth_date, m.industry, m.organisation, "
+    "(SELECT a.email FROM ticket_attendee a WHERE a.event = {} AND a.live = {} AND a.email IN ({}, {}) LIMIT 1) "
+    "AS taken FROM member m WHERE m.id = {}"
+)
+
+
+async def _buyer_and_live_place(actor: Principal, event_id: int,
+                                companion_email: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The buyer's row and, in the same round-trip, an address of the two (buyer as signed in, companion) that
+    already has a live place at the event (what `check_no_live_place` asks), or None."""
+    rows = await Member.raw(_BUYER_AND_LIVE_PLACE, event_id, True, normalise_email(actor.email), companion_email,
+                            actor.id)
+    if not rows:
+        return None, None
+    return rows[0], rows[0]["taken"]
 
 
 async def insert_duo(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn,
@@ -93,28 +135,91 @@ async def insert_duo(event: Mapping[str, Any], buyer: Mapping[str, Any], compani
     """The order and its two live places, inside the caller's transaction (which takes the seat): held until
     `expires_at`, or paid at once with tickets for a free event. `buyer` is the member's row. Ordering
     (reserve_duo) and an offer from the waiting list (ticketing.waitlist) make a duo the same way."""
+    order, _ = await insert_duo_rows(event, buyer, companion, judged, now, actor, expires_at=expires_at, **log)
+    return int(order["id"])
+
+
+async def insert_duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn,
+                          judged: Judgement, now: datetime, actor: Actor, *, expires_at: datetime | None,
+                          **log: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`insert_duo`, returning the order row and its two places (buyer first) as written."""
     free = event["price_cents"] == 0
     buyer_email, companion_email = normalise_email(buyer["email"]), normalise_email(companion.email)
-    order_id: int = (await TicketOrder.insert(TicketOrder(
+    order_row = TicketOrder(
         event=event["id"], buyer=buyer["id"], status=rules.PAID if free else rules.PENDING,
         amount_cents=event["price_cents"], currency="eur", expires_at=None if free else expires_at,
         paid_at=now if free else None, created_at=now, updated_at=now,
-    )).returning(TicketOrder.id))[0]["id"]
-    await Attendee.insert(
-        attendee_row(order_id, event["id"], "buyer", buyer["name"], buyer_email, now,
-                     birth_date=buyer["birth_date"], industry=buyer["industry"],
-                     organisation=buyer["organisation"]),
-        attendee_row(order_id, event["id"], "companion", companion.name, companion_email, now,
+    )
+    place_rows = [
+        attendee_row(0, event["id"], "buyer", buyer["name"], buyer_email, now, birth_date=buyer["birth_date"],
+                     industry=buyer["industry"], organisation=buyer["organisation"]),
+        attendee_row(0, event["id"], "companion", companion.name, companion_email, now,
                      birth_date=companion.birth_date, industry=companion.industry,
                      organisation=companion.organisation,
                      experience_level=companion.experience_level, judged=judged),
-    )
-    await state.log_change(order_id, actor, "reserved", now, seat="held" if not free else "paid",
-                           companion=companion_email, eligibility=judged.basis, **log)
+    ]
+    detail = {"seat": "held" if not free else "paid", "companion": companion_email, "eligibility": judged.basis,
+              **log}
+    if is_postgres():
+        order, places = await _insert_duo_postgres(order_row, place_rows, actor, detail)
+    else:
+        order = (await TicketOrder.insert(order_row).returning(*TicketOrder.all_columns()))[0]
+        for place in place_rows:
+            place.order = order["id"]
+        places = await Attendee.insert(*place_rows).returning(*Attendee.all_columns())
+        await state.log_change(order["id"], actor, "reserved", now, **detail)
+    order_id = order["id"]
     if free:
         await state.issue_tickets_and_mail(order_id, now)
         await state.log_change(order_id, SYSTEM, "paid", now, amount_cents=0, reason="free event")
-    return order_id
+    return order, sorted(places, key=lambda p: p["id"])
+
+
+# PostgreSQL: the order, its two places and the log line in one statement (one round-trip instead of three).
+# Every column of both tables is written from the Piccolo rows, as Piccolo's own INSERT would: a column added
+# later is written here too without a change.
+def _written(table: type[Table], *skip: str) -> list[Column]:
+    return [c for c in table._meta.columns if not c._meta.primary_key and c._meta.name not in skip]
+
+
+def _insert_duo_sql() -> str:
+    """Placeholders `{}` in the order of the arguments: the order's columns, each place's, then the log's."""
+    order_columns, place_columns = _written(TicketOrder), _written(Attendee, "order", "event")
+    order_names = ", ".join(f'"{c._meta.db_column_name}"' for c in order_columns)
+    names = [f'"{c._meta.db_column_name}"' for c in place_columns]
+    casts = [c.column_type.split("(")[0] for c in place_columns]
+    place_values = ", ".join("(" + ", ".join([str(k)] + [f"{{}}::{t}" for t in casts]) + ")" for k in range(2))
+    order_out = ", ".join(f'o."{c._meta.db_column_name}" AS "o:{c._meta.db_column_name}"'
+                          for c in TicketOrder._meta.columns)
+    return (
+        f"WITH o AS (INSERT INTO ticket_order ({order_names}) "
+        f"VALUES ({', '.join('{}' for _ in order_columns)}) RETURNING *), "
+        f'a AS (INSERT INTO ticket_attendee ("order", event, {", ".join(names)}) '
+        f"SELECT o.id, o.event, {', '.join(f'v.{n}' for n in names)} FROM o, (VALUES {place_values}) "
+        f"AS v(k, {', '.join(names)}) ORDER BY v.k RETURNING *), "
+        'l AS (INSERT INTO ticket_order_log ("order", actor, actor_label, action, detail, created_at) '
+        "SELECT o.id, {}::integer, {}::varchar, 'reserved', {}::json, o.created_at FROM o) "
+        f"SELECT a.*, {order_out} FROM a, o ORDER BY a.id"
+    )
+
+
+_INSERT_DUO_SQL = _insert_duo_sql()
+
+
+def _value(column: Column, row: Table) -> Any:
+    value = getattr(row, column._meta.name)
+    return dump_json(value) if isinstance(column, JSON | JSONB) and not isinstance(value, str) else value
+
+
+async def _insert_duo_postgres(order: TicketOrder, places: list[Attendee], actor: Actor,
+                               detail: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    args: list[Any] = [_value(c, order) for c in _written(TicketOrder)]
+    for place in places:
+        args += [_value(c, place) for c in _written(Attendee, "order", "event")]
+    args += [actor.member_id, actor.label, dump_json(detail)]
+    rows = await TicketOrder.raw(_INSERT_DUO_SQL, *args)
+    order_row = {k[2:]: v for k, v in rows[0].items() if k.startswith("o:")}
+    return order_row, [{k: v for k, v in r.items() if not k.startswith("o:")} for r in rows]
 
 
 async def someone_waiting(event_id: int) -> bool:
