@@ -268,6 +268,15 @@ MESSAGES: dict[str, str] = {
         "You have already voted. With your receipt you can change your vote.",
     "Geen stem met dit stembewijs bij deze stemming.": "No ballot of this vote has this receipt.",
     "De uitslag volgt zodra de stemming gesloten is.": "The result follows as soon as the vote is closed.",
+    "Er is geen account met dit bevestigde e-mailadres.": "There is no account with this confirmed e-mail address.",
+    "Dit jurylid bestaat niet.": "This juror does not exist.",
+    "Dit jurylid heeft al gescoord en blijft in de jury.": "This juror has already scored and stays on the jury.",
+    "Alleen juryleden van dit evenement geven scores.": "Only jurors of this event give scores.",
+    "Dit idee hoort niet bij dit evenement.": "This idea does not belong to this event.",
+    "Onbekend criterium '{criterion}'.": "Unknown criterion '{criterion}'.",
+    "Een score ligt tussen 0 en {max}.": "A score lies between 0 and {max}.",
+    "De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen vast.":
+        "The result of a vote on this idea has been published: its scores are fixed.",
     # --- checkin ------------------------------------------------------------------------------------
     "Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.":
         "Only the door, the facilitators and the organiser of this event may check people in.",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.auth import current, requires_member, signed_in
 from core.params import DbId
 from core.ratelimit import Limit, rate_limit_guard
-from ideas import ballots, results, rules, settings, submissions, votes, wall
+from ideas import ballots, jury, results, rules, settings, submissions, votes, wall
 from ideas.schemas import (
     BallotChangeIn,
     BallotIn,
@@ -23,8 +23,12 @@ from ideas.schemas import (
     IdeaPatch,
     IdeaSettingsIn,
     IdeaSettingsOut,
+    JurorIn,
+    JuryOut,
+    MyScoresOut,
     ReceiptIn,
     ResultsOut,
+    ScoresIn,
     VoteIn,
     VoteOut,
     VotesOut,
@@ -171,4 +175,44 @@ class VoteController(Controller):
         return await results.vote_results(current(request), slug, vote)
 
 
-ROUTERS = [IdeaController, IdeaSettingsController, VoteController]
+class JuryController(Controller):
+    """The optional jury: criteria and weights published in advance, jurors appointed by the organiser, their scores
+    shown by name with the results."""
+
+    path = "/api/v1/events/{slug:str}/ideas/jury"
+    tags = ["ideas"]
+    cache_control = NO_STORE
+
+    @get("/", summary="The jury: criteria, weights, the jury's share of the final score, the jurors",
+         operation_id="get_jury")
+    async def show(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> JuryOut:
+        return await jury.jury(current(request), slug)
+
+    @post("/jurors", summary="Appoint a juror by their confirmed e-mail address (the event's organiser)",
+          operation_id="appoint_juror", guards=[requires_member])
+    async def appoint(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[JurorIn]) -> JuryOut:
+        """Problems: `juror_not_a_member` (422)."""
+        return await jury.appoint_juror(signed_in(request), slug, data.email)
+
+    @delete("/jurors/{juror:int}", summary="Remove a juror who has not scored (the event's organiser)",
+            operation_id="remove_juror", guards=[requires_member], status_code=200)
+    async def remove(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: DbId) -> JuryOut:
+        """Problems: `juror_not_found` (404), `juror_has_scored` (409)."""
+        return await jury.remove_juror(signed_in(request), slug, juror)
+
+    @get("/scores", summary="Your scores as a juror", operation_id="get_my_jury_scores", guards=[requires_member])
+    async def my_scores(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> MyScoresOut:
+        """Problems: `not_a_juror` (403)."""
+        return await jury.my_scores(signed_in(request), slug)
+
+    @put("/scores", summary="Give or change scores (0–10 per criterion and idea)", operation_id="score_ideas",
+         guards=[requires_member, rate_limit_guard(IDEA_WRITES_PER_CLIENT)])
+    async def score(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[ScoresIn]
+                    ) -> MyScoresOut:
+        """Until a vote holding the idea closes. Problems: `not_a_juror` (403), `idea_result_published` (409),
+        `invalid_jury_score` (422)."""
+        items = [jury.Score(idea=s.idea, criterion=s.criterion, score=s.score) for s in data.scores]
+        return await jury.score_ideas(signed_in(request), slug, items)
+
+
+ROUTERS = [IdeaController, IdeaSettingsController, VoteController, JuryController]

@@ -97,6 +97,28 @@ class NotAJuror(Forbidden):
     code = "not_a_juror"
 
 
+class JurorNotFound(NotFound):
+    code = "juror_not_found"
+
+
+class JurorHasScored(Conflict):
+    """A juror who has scored stays: their scores are part of a result, or will be."""
+
+    code = "juror_has_scored"
+
+
+class NoSuchMember(InvalidInput):
+    """A juror is named by the e-mail address of an account that confirmed it."""
+
+    code = "juror_not_a_member"
+
+
+class IdeaJudged(Conflict):
+    """A vote holding this idea has closed: its result, with the jury's scores, is published and stays."""
+
+    code = "idea_result_published"
+
+
 class InvalidScore(InvalidInput):
     code = "invalid_jury_score"
 
@@ -104,13 +126,17 @@ class InvalidScore(InvalidInput):
 __all__ = [
     "AlreadyVoted",
     "IdeaInVote",
+    "IdeaJudged",
     "IdeaNotFound",
     "InvalidBallot",
     "InvalidIdea",
     "InvalidScore",
     "InvalidSettings",
+    "JurorHasScored",
+    "JurorNotFound",
     "JuryLocked",
     "NoIdeas",
+    "NoSuchMember",
     "NotAJuror",
     "NotATicketHolder",
     "NotAnAuthor",

@@ -264,3 +264,48 @@ class ResultsOut(msgspec.Struct, frozen=True):
     jury_weight: int
     jurors: list[JurorScoresOut]
     final: list[FinalStandingOut]  # the public vote's share and the jury's score combined (ideas.rules)
+
+
+# --------------------------------------------------------------------------- the jury
+
+
+class JurorIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class JurorOut(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class JuryOut(msgspec.Struct, frozen=True):
+    """The jury as published in advance: criteria with weights, the jury's share of the final score, the jurors."""
+
+    event: str
+    criteria: list[CriterionOut]
+    jury_weight: int
+    score_max: int
+    jurors: list[JurorOut]
+    you_are_juror: bool
+
+
+class ScoreIn(msgspec.Struct, forbid_unknown_fields=True):
+    idea: IdeaId
+    criterion: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    score: Annotated[int, msgspec.Meta(ge=0, le=10)]
+
+
+class ScoresIn(msgspec.Struct, forbid_unknown_fields=True):
+    scores: Annotated[list[ScoreIn], msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class ScoreOut(msgspec.Struct, frozen=True):
+    idea: int
+    criterion: str
+    score: int
+
+
+class MyScoresOut(msgspec.Struct, frozen=True):
+    juror: str
+    scores: list[ScoreOut]
+    closed_ideas: list[int]  # on the ballot paper of a closed vote: their scores are published and stay

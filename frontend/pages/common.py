@@ -100,6 +100,9 @@ NOTICES: dict[str, str] = {
     "idee-instellingen": _("The idea settings have been saved."),
     "stemming-open": _("The vote is open. Attendees find it on the idea wall."),
     "stemming-gesloten": _("The vote is closed and its results are published."),
+    "jurylid": _("The juror has been appointed. They score the ideas on the jury page."),
+    "jurylid-weg": _("The juror has been removed."),
+    "scores": _("Your scores have been saved."),
 }
 
 

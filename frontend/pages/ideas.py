@@ -9,6 +9,7 @@ that cookie, or the receipt the voter noted, is the only way back to the ballot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from frontend.pages.common import FormBody, login_url, page, page_message, redir
 from ideas import rules
 from ideas.access import event_themes, visible_event
 from ideas.ballots import ballot_by_receipt, cast_ballot, change_ballot
+from ideas.jury import Score, jury, my_scores, score_ideas
 from ideas.results import vote_results
 from ideas.schemas import IdeaOut, VoteOut
 from ideas.submissions import IdeaDraft, edit_idea, get_idea, idea_history, submit_idea
@@ -89,6 +91,7 @@ class IdeaPages(Controller):
         votes = await list_votes(user, slug)
         event = await visible_event(slug, user)
         return page(request, "ideas/wall.html", wall=wall, votes=votes.votes, event=event,
+                    is_juror=(await jury(user, slug)).you_are_juror,
                     theme=_theme_or_none(thema), themes=await event_themes(event["id"]), signed_in_user=user,
                     active_nav="agenda")
 
@@ -256,6 +259,48 @@ class IdeaPages(Controller):
                     method_text=gettext(request_language(request), METHOD_TEXT[results.vote.method])
                     % {"n": results.vote.choices})
 
+    # ----------------------------------------------------------------------------------------------- the jury
+
+    async def _jury_page(self, request: Request[Any, Any, Any], slug: str, errors: dict[str, str] | None = None,
+                         values: dict[str, str] | None = None, status_code: int = 200) -> Template:
+        user = signed_in(request)
+        mine = await my_scores(user, slug)
+        published = await jury(user, slug)
+        wall = await idea_wall(user, slug)
+        given = {f"score-{s.idea}-{s.criterion}": str(s.score) for s in mine.scores}
+        return page(request, "ideas/jury.html", status_code=status_code, slug=slug, wall=wall, jury=published,
+                    mine=mine, values={**given, **(values or {})}, errors=errors or {}, active_nav="agenda")
+
+    @get("/jury", name="jury_page", guards=[requires_member])
+    async def jury_page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        return await self._jury_page(request, slug)
+
+    @post("/jury", name="jury_scores", guards=[requires_member])
+    async def jury_scores(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                          ) -> Template | Redirect:
+        """Every filled-in box of the form (`score-<idea>-<criterion>`, 0–10); empty boxes are left alone."""
+        scores, values, errors = [], {}, {}
+        for name in data:
+            match = SCORE_FIELD.fullmatch(str(name))
+            value = text(data, name)
+            if not match or not value:
+                continue
+            values[name] = value
+            if not value.isdigit() or int(value) > rules.SCORE_MAX:
+                errors[name] = gettext(request_language(request), _("A score from 0 to 10."))
+                continue
+            scores.append(Score(idea=int(match.group(1)), criterion=match.group(2), score=int(value)))
+        if not errors and scores:
+            try:
+                await score_ideas(signed_in(request), slug, scores)
+            except DomainError as exc:
+                errors = {"form": page_message(exc, request_language(request))}
+        if errors:
+            return await self._jury_page(request, slug, errors=errors, values=values, status_code=422)
+        return redirect(f"/e/{slug}/jury", "scores")
+
+
+SCORE_FIELD = re.compile(r"score-(\d{1,9})-([a-z0-9-]{1,40})")
 
 METHOD_TEXT = {
     "approval": _("Approval: each ballot names up to %(n)s ideas; every idea named gets one point."),

@@ -18,6 +18,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
 from ideas import rules
 from ideas.access import event_themes, managed_event
+from ideas.jury import appoint_juror, jury, remove_juror
 from ideas.schemas import IdeaSettingsOut
 from ideas.settings import SettingsChange, idea_settings, update_idea_settings
 from ideas.votes import close_vote, list_votes, open_vote
@@ -83,7 +84,7 @@ class IdeaOrganiserPages(Controller):
 
     async def _page(self, request: Request[Any, Any, Any], slug: str, *, values: dict[str, Any] | None = None,
                     errors: dict[str, str] | None = None, vote_errors: dict[str, str] | None = None,
-                    status_code: int = 200) -> Template:
+                    jury_errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
         actor = signed_in(request)
         event = await managed_event(actor, slug)
         current = await idea_settings(actor, slug)
@@ -92,6 +93,7 @@ class IdeaOrganiserPages(Controller):
                     form=values or settings_form(current, event["timezone"]), errors=errors or {},
                     vote_errors=vote_errors or {}, votes=votes.votes,
                     theme_choices=[(t["key"], t["title"]) for t in await event_themes(event["id"])],
+                    jury=await jury(actor, slug), jury_errors=jury_errors or {},
                     active_nav="organise", tab="ideas")
 
     @get("/", name="organiser_ideas")
@@ -136,3 +138,23 @@ class IdeaOrganiserPages(Controller):
             return await self._page(request, slug, vote_errors={"close": page_message(exc, request_language(request))},
                                     status_code=exc.status)
         return redirect(f"/e/{slug}/stemmen/{vote}/uitslag", "stemming-gesloten")
+
+    @post("/jury", name="organiser_appoint_juror")
+    async def appoint(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                      ) -> Template | Redirect:
+        try:
+            await appoint_juror(signed_in(request), slug, text(data, "email"))
+        except DomainError as exc:
+            return await self._page(request, slug, jury_errors={"email": page_message(exc, request_language(request))},
+                                    status_code=exc.status)
+        return redirect(f"/organiseren/{slug}/ideeen", "jurylid")
+
+    @post("/jury/{juror:int}/verwijderen", name="organiser_remove_juror")
+    async def remove(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[int]
+                     ) -> Template | Redirect:
+        try:
+            await remove_juror(signed_in(request), slug, juror)
+        except DomainError as exc:
+            return await self._page(request, slug, jury_errors={"form": page_message(exc, request_language(request))},
+                                    status_code=exc.status)
+        return redirect(f"/organiseren/{slug}/ideeen", "jurylid-weg")

@@ -177,6 +177,14 @@ MATRIX: list[Row] = [
     Row("PUT", "/api/v1/events/{open}/ideas/votes/1/ballot", signed_in(404), body={"receipt": "X", "choices": []}),
     Row("POST", "/api/v1/events/{open}/ideas/votes/1/receipt", every(404), body={"receipt": "X"}),
     Row("GET", "/api/v1/events/{open}/ideas/votes/1/results", every(404)),
+    # the jury: the facilitator account is appointed juror by the owner (the owner acts last in each row)
+    Row("GET", "/api/v1/events/{open}/ideas/jury", every(200)),
+    Row("POST", "/api/v1/events/{open}/ideas/jury/jurors", signed_in(403, owner=201),
+        body=lambda w: {"email": w.emails["fac"]}),
+    Row("DELETE", "/api/v1/events/{open}/ideas/jury/jurors/999999", signed_in(403, owner=404)),
+    Row("GET", "/api/v1/events/{open}/ideas/jury/scores", signed_in(403, fac=200)),
+    Row("PUT", "/api/v1/events/{open}/ideas/jury/scores", signed_in(403, fac=422),
+        body={"scores": [{"idea": 1, "criterion": "impact", "score": 5}]}),
     # ticketing
     Row("POST", "/api/v1/events/{open}/orders", signed_in(201, holder=409), body=lambda w: _companion()),
     Row("POST", "/api/v1/events/{open}/eligibility-check", every(200),

@@ -86,3 +86,31 @@ async def test_organiser_page_opens_and_closes_a_vote(client: httpx.AsyncClient,
                              {})
     assert closed.status_code == 303 and closed.headers["location"].endswith("/uitslag?melding=stemming-gesloten")
     assert (await client.get(f"/organiseren/{ideas.slug}/ideeen", headers=anna["headers"])).status_code == 403
+
+
+async def test_jury_pages(client: httpx.AsyncClient, members: Members) -> None:
+    from tests.support.members import quick_member
+
+    ideas = await IdeaEvent(client).setup(criteria=[{"key": "impact", "title": "Impact", "weight": 2}],
+                                          jury_weight=30)
+    anna = await ideas.holder()
+    idea = (await ideas.submit(anna, title="Een keurmerk"))["id"]
+    judge = await quick_member(name="Jet Jurylid")
+    page_path = f"/organiseren/{ideas.slug}/ideeen"
+    appointed = await post_form(client, ideas.organiser, page_path, f"{page_path}/jury", {"email": judge["email"]})
+    assert appointed.status_code == 303, appointed.text
+    shown = await client.get(page_path, headers=ideas.organiser["headers"])
+    assert "Jet Jurylid" in shown.text
+    missing = await post_form(client, ideas.organiser, page_path, f"{page_path}/jury", {"email": "nie@example.nl"})
+    assert missing.status_code == 422 and "bevestigde e-mailadres" in missing.text
+
+    wall = await client.get(f"/e/{ideas.slug}/ideeen", headers=judge["headers"])
+    assert f'href="/e/{ideas.slug}/jury"' in wall.text
+    jury_path = f"/e/{ideas.slug}/jury"
+    too_high = await post_form(client, judge, jury_path, jury_path, {f"score-{idea}-impact": "12"})
+    assert too_high.status_code == 422 and "Een score van 0 tot 10" in too_high.text
+    saved = await post_form(client, judge, jury_path, jury_path, {f"score-{idea}-impact": "7"})
+    assert saved.status_code == 303, saved.text
+    mine = (await client.get(f"{ideas.url}/jury/scores", headers=judge["headers"])).json()
+    assert mine["scores"] == [{"idea": idea, "criterion": "impact", "score": 7}]
+    assert (await client.get(jury_path, headers=anna["headers"])).status_code == 403
