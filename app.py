@@ -26,6 +26,7 @@ from core.edge import RequestEdgeMiddleware
 from core.errors import problem_handlers
 from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
 from core.security import security_headers
+from events import feeds
 from events.api import AdminEventController, EventController, TeamController
 from events.feeds_api import (
     SKIP_COMPRESSION,
@@ -42,10 +43,11 @@ from invoicing import mail as invoicing_mail
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
 from members.api import AuthController, MemberController
+from pairing import publish
 from pairing.api import ROUTERS as PAIRING_ROUTERS
 from settings import Settings, get_settings
 from ticketing import jobs as ticketing_jobs  # noqa: F401  (registers the ticketing background jobs)
-from ticketing import stripe_gateway
+from ticketing import stripe_gateway, tickets
 from ticketing.api import ROUTERS as TICKETING_ROUTERS
 
 log = logging.getLogger("nieuw_geluid")
@@ -150,6 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ratelimit.configure(settings)
     install_feed_token_filter()  # after the server configured logging: feed tokens never reach a log
     invoicing_mail.install()  # invoices on payment, credit notes on refund, the PDF on the payment mail
+    feeds.provide_sources(tickets=tickets.calendar_event_ids,  # the personal feed's events and groups
+                          breakouts=publish.published_breakouts_for_member)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

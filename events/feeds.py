@@ -6,9 +6,9 @@ times, sequences) in one or two cheap queries; those are the cache key of the re
 unchanged feed is served without loading or rendering anything. Rendering is deterministic
 (events.calendar), so every worker holds the same bytes and the same ETag for the same key.
 
-Tickets and breakouts come from other folders that may not exist yet: `calendar_event_ids` in
-`ticketing.tickets` and `published_breakouts_for_member` in `pairing.publish` are looked up when a feed is
-served, and a feed without them simply lists nothing from that source.
+Tickets and breakouts come from higher folders, which events must not import (docs/architecture.md, "Layers"):
+ticketing and pairing hand their readers over at start-up (`provide_sources`, called by `app.create_app`), and a
+feed without a source simply lists nothing from it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import importlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -74,24 +73,21 @@ class IcsDocument:
 # --------------------------------------------------------------------------- other folders, when present
 
 
-def _lookup(module_name: str, name: str) -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:  # the module exists but is broken: that must not look like "no tickets"
-            raise
-        return None
-    return getattr(module, name, None)
+_providers: dict[str, Callable[..., Any]] = {}
+
+
+def provide_sources(*, tickets: TicketSource, breakouts: BreakoutSource) -> None:
+    """Called once at start-up: `tickets(member_id)` gives the event ids of a member's live tickets (and of events
+    cancelled under them), `breakouts(member_id)` their published breakout groups."""
+    _providers["tickets"], _providers["breakouts"] = tickets, breakouts
 
 
 def ticket_source() -> TicketSource | None:
-    """`ticketing.tickets.calendar_event_ids(member_id)`: live tickets, and events cancelled under them."""
-    return _lookup("ticketing.tickets", "calendar_event_ids")
+    return _providers.get("tickets")
 
 
 def breakout_source() -> BreakoutSource | None:
-    """`pairing.publish.published_breakouts_for_member(member_id)`, once the pairing folder provides it."""
-    return _lookup("pairing.publish", "published_breakouts_for_member")
+    return _providers.get("breakouts")
 
 
 _BREAKOUT_FIELDS = tuple(f.name for f in dataclasses.fields(CalendarBreakout))
