@@ -37,6 +37,7 @@ from frontend.pages.legal import LegalPages
 from frontend.pages.organiser import OrganiserPages
 from frontend.pages.organiser_sales import OrganiserSalesPages
 from frontend.pages.public import PublicPages
+from frontend.pages.roles import RolePages
 from frontend.pages.tickets import TicketPages
 
 PAGE_CONTROLLERS: list[ControllerRouterHandler] = [PublicPages, AccountPages, OrganiserPages, OrganiserSalesPages,
@@ -47,6 +48,7 @@ PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organi
 PAGE_CONTROLLERS += [IdeaPages, IdeaOrganiserPages]  # the idea wall, votes and results (issue 17)
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)
 PAGE_CONTROLLERS += [DoorPages]  # the door's scanner (check-in)
+PAGE_CONTROLLERS += [RolePages]  # an event's Team tab and the administrator's page (issue 11)
 
 
 def create_page_router() -> Router:

@@ -59,6 +59,7 @@ NAV_LINKS: list[NavLink] = [
     NavLink("organise", _("Organise"), "/organiseren", lambda user: user is not None and user.is_organiser),
     NavLink("board", _("Groups"), "/begeleiden",
             lambda user: user is not None and (user.has_event_role or user.is_organiser)),
+    NavLink("admin", _("Administration"), "/beheer", lambda user: user is not None and user.is_admin),
     NavLink("profile", _("Profile"), "/profiel", lambda user: user is not None),
 ]
 
@@ -94,6 +95,8 @@ NOTICES: dict[str, str] = {
     "opnieuw-gegenereerd": _("The groups have been generated again; pinned people stayed where they were pinned."),
     "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in their calendar."),
     "zalen-opgeslagen": _("The rooms have been saved."),
+    "rol-gegeven": _("The role has been given. It counts from their next page."),
+    "rol-ingetrokken": _("The role has been revoked."),
     # ideas and votes (frontend/pages/ideas.py, ideas_organiser.py)
     "idee-ingediend": _("Your idea is on the wall. You and your co-authors can change it until the window closes."),
     "idee-gewijzigd": _("Your idea has been changed; the earlier version is kept in its history."),

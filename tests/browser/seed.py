@@ -53,7 +53,7 @@ async def _organiser() -> Any:
     return Principal(row["id"], row["email"], row["name"], True, False, "cli")
 
 
-async def _staff(role: str, tag: str, name: str) -> tuple[Any, str]:
+async def _staff(role: str, tag: str, name: str, *, admin: bool = False) -> tuple[Any, str]:
     """A fresh organiser or facilitator and a browser session for them. Signing in through the page would
     count against the sign-in limit per client address, which every browser test shares (127.0.0.1); the
     sign-in form itself is walked in test_journeys.py."""
@@ -64,9 +64,9 @@ async def _staff(role: str, tag: str, name: str) -> tuple[Any, str]:
     email, password = f"{role}.{tag}@example.nl", "seeded-koffie-bij-de-klantenservice"
     profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
                                                organisation="Stichting Nieuw Geluid", experience_level=3),
-                                     roles=(role,) if role == "organiser" else ())
+                                     roles=((role,) if role == "organiser" else ()) + (("admin",) if admin else ()))
     issued = await login(email, password, kind="session", lifetime=days(days=1), label="browser test")
-    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", False, "session")
+    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", admin, "session")
     return actor, issued.token
 
 
@@ -221,7 +221,7 @@ async def sweep(title: str) -> dict[str, Any]:
     """A fresh organiser with a published hackathon of their own (no orders, no groups yet) and a fresh
     facilitator, each with a browser session: the page sweep then signs in nobody through the form."""
     tag = title.lower().replace(" ", "-")[-12:]
-    organiser, organiser_session = await _staff("organiser", tag, "Olga Organisator")
+    organiser, organiser_session = await _staff("organiser", tag, "Olga Organisator", admin=True)  # also /beheer
     facilitator, facilitator_session = await _staff("facilitator", tag, "Fenna Facilitator")
     event = await _event(title, 2500, 40, actor=organiser)
     from tests.support.members import give_event_role
