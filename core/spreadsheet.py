@@ -18,12 +18,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Response
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _LEADING = " \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class CommaAmount:
+    """An amount of euro cents written with a decimal comma and no thousands separator (`-7851` → `-78,51`), as
+    Dutch Excel reads a number. Not text, so `safe_cell` leaves it alone: a credit note's minus is a sign, and made
+    from an integer it can hold nothing else."""
+
+    cents: int
+
+    def __str__(self) -> str:
+        return decimal_comma(self.cents)
 
 
 def safe_cell(value: Any) -> Any:

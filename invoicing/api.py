@@ -6,11 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, put
 from litestar.datastructures import CacheControlHeader
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from core.auth import requires_member, requires_organiser, signed_in
 from core.params import DbId
-from invoicing import billing, documents, sellers
+from core.spreadsheet import csv_response
+from invoicing import billing, documents, exports, sellers
 from invoicing.schemas import BillingIn, BillingOut, InvoiceOut, SellerIn, SellerOut
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -78,4 +79,30 @@ class InvoiceController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-ROUTERS = [SellerController, OrderBillingController, InvoiceController]
+class EventInvoiceController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["invoices"]
+    guards = [requires_organiser]
+
+    @get("/invoices", summary="Every invoice and credit note of this event (organiser)",
+         operation_id="list_event_invoices", cache_control=NO_STORE)
+    async def list_invoices(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[InvoiceOut]:
+        return await exports.event_invoices(signed_in(request), slug)
+
+    @get("/invoices.csv", summary="The event's invoices and credit notes for the bookkeeping, as CSV (organiser)",
+         operation_id="export_event_invoices_csv", media_type="text/csv", cache_control=NO_STORE)
+    async def invoices_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        """UTF-8 with a byte-order mark, `;`-separated, amounts with a decimal comma (Dutch Excel opens it as
+        columns); one row per document and BTW rate; cells neutralised against formulas."""
+        body = await exports.invoices_csv(signed_in(request), slug)
+        return csv_response(body, f"facturen-{slug}.csv")
+
+    @get("/invoices.zip", summary="Every invoice and credit note PDF of this event, and the CSV (organiser)",
+         operation_id="export_event_invoices_zip", media_type="application/zip", cache_control=NO_STORE)
+    async def invoices_zip(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        body = await exports.invoices_zip(signed_in(request), slug)
+        return Response(body, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="facturen-{slug}.zip"'})
+
+
+ROUTERS = [SellerController, OrderBillingController, InvoiceController, EventInvoiceController]

@@ -16,10 +16,11 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member, requires_organiser, signed_in
 from core.errors import DomainError
+from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
-from invoicing import billing, documents, sellers
+from invoicing import billing, documents, exports, sellers
 from invoicing.rules import VatRate
 from invoicing.schemas import BillingIn, SellerIn
 from members.service import Principal
@@ -134,6 +135,18 @@ class InvoicingPages(Controller):
         name, content = await documents.invoice_pdf(signed_in(request), invoice_id)
         return Response(content, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @get("/organiseren/{slug:str}/facturen.csv", name="organiser_invoices_csv", guards=[requires_organiser])
+    async def invoices_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        """The same export as the API: every invoice and credit note of the event, for the bookkeeping."""
+        body = await exports.invoices_csv(signed_in(request), slug)
+        return csv_response(body, f"facturen-{slug}.csv")
+
+    @get("/organiseren/{slug:str}/facturen.zip", name="organiser_invoices_zip", guards=[requires_organiser])
+    async def invoices_zip(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        body = await exports.invoices_zip(signed_in(request), slug)
+        return Response(body, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="facturen-{slug}.zip"'})
 
     @staticmethod
     def _seller_page(request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str],

@@ -228,6 +228,9 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/orders/{order}/invoices", signed_in(404, holder=200, owner=200)),
     Row("GET", "/api/v1/invoices/{invoice}/pdf", signed_in(404, holder=200, owner=200),
         personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/events/{open}/invoices", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/events/{open}/invoices.csv", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/events/{open}/invoices.zip", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
     # theme rankings and breakouts
     Row("GET", "/api/v1/events/{open}/themes/ranking", every(200)),
     Row("GET", "/api/v1/tickets/{code}/ranking", every(200)),

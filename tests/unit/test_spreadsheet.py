@@ -42,3 +42,10 @@ def test_dutch_excel_reads_the_columns_and_the_accents() -> None:
 
 def test_decimal_comma() -> None:
     assert [decimal_comma(c) for c in (0, 7, 4500, 123456, -250)] == ["0,00", "0,07", "45,00", "1234,56", "-2,50"]
+
+
+def test_amounts_with_a_decimal_comma_are_numbers_not_neutralised_text() -> None:
+    from core.spreadsheet import CommaAmount
+
+    text = csv_text(["bedrag", "omschrijving"], [[CommaAmount(-7851), "-78,51"], [CommaAmount(5), "ok"]])
+    assert text.splitlines() == ["\ufeffbedrag;omschrijving", "-78,51;'-78,51", "0,05;ok"]
