@@ -23,13 +23,14 @@ from tests.support.browser import Browse, LiveServer
 pytestmark = [pytest.mark.browser, pytest.mark.page_checks]
 
 PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-vergeten", "/privacy", "/voorwaarden",
-          "/contact"]
+          "/contact", f"/e/{DEMO_SLUG}/ideeen", f"/e/{DEMO_SLUG}/ideeen/scherm"]
 
 
 def organiser_pages(slug: str) -> list[str]:
     return ["/organiseren", "/organiseren/nieuw", "/organiseren/factuurgegevens", f"/organiseren/{slug}",
             f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}",
-            f"/organiseren/{slug}/inchecken", f"/organiseren/{slug}/team", "/beheer", "/mijn/tickets",
+            f"/organiseren/{slug}/inchecken", f"/organiseren/{slug}/team", f"/organiseren/{slug}/ideeen", "/beheer",
+            "/mijn/tickets",
             "/mijn/agenda", "/profiel"]
 
 
