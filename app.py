@@ -43,6 +43,7 @@ from invoicing import mail as invoicing_mail
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
 from members.api import AuthController, MemberController
+from pairing import mail as pairing_mail
 from pairing import publish
 from pairing.api import ROUTERS as PAIRING_ROUTERS
 from settings import Settings, get_settings
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     invoicing_mail.install()  # invoices on payment, credit notes on refund, the PDF on the payment mail
     feeds.provide_sources(tickets=tickets.calendar_event_ids,  # the personal feed's events and groups
                           breakouts=publish.published_breakouts_for_member)
+    pairing_mail.install()  # the mail to people whose breakout group changed when groups followed who came
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -277,6 +277,13 @@ MESSAGES: dict[str, str] = {
     "Een score ligt tussen 0 en {max}.": "A score lies between 0 and {max}.",
     "De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen vast.":
         "The result of a vote on this idea has been published: its scores are fixed.",
+    "Publiceer de groepen eerst: bijwerken gaat uit van wat de deelnemers kregen.":
+        "Publish the groups first: an update starts from what the attendees were given.",
+    "Er is nog niemand ingecheckt: bijwerken zou iedereen uit de groepen halen.":
+        "Nobody has been checked in yet: an update would take everyone out of the groups.",
+    "Kies een ronde van 1 tot {rounds}.": "Choose a round from 1 to {rounds}.",
+    "Er is intussen iemand binnengekomen of uitgecheckt: bekijk de wijzigingen opnieuw.":
+        "Someone came in or was undone in the meantime: look at the changes again.",
     # --- checkin ------------------------------------------------------------------------------------
     "Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.":
         "Only the door, the facilitators and the organiser of this event may check people in.",

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from core.auth import current, requires_facilitator, requires_member, signed_in
 from core.params import DbId
 from core.ratelimit import Limit, rate_limit_guard
-from pairing import board, plans, publish, rankings
+from pairing import board, plans, publish, rankings, regroup
 from pairing.schemas import (
     GenerateIn,
     MoveIn,
@@ -22,6 +22,9 @@ from pairing.schemas import (
     RankingIn,
     RankingOut,
     RegenerateIn,
+    RegroupIn,
+    RegroupOut,
+    RegroupPublishIn,
     RoomsIn,
     SwapIn,
 )
@@ -152,6 +155,26 @@ class BreakoutController(Controller):
         """Each item names a theme and group number, and a round (or none: that group number in every round)."""
         items = [board.RoomAssignment(theme=r.theme, group=r.group, room=r.room, round=r.round) for r in data.rooms]
         return await board.assign_rooms(signed_in(request), slug, items)
+
+    @post("/regroup/preview", summary="Who would move if the groups followed who came (nothing is stored)",
+          operation_id="preview_regroup", status_code=200)
+    async def regroup_preview(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                              data: JSONBody[RegroupIn | None] = None) -> RegroupOut:
+        """From `from_round` on (default: the first breakout round that has not started), the published groups for
+        the people checked in at the door: everyone present keeps their group unless a rule or a no-show forces a
+        move; no-shows leave; late arrivals join a group with room without moving anyone. Every move with its
+        reason, and the report for the people present. Problems: `plan_not_published` (404),
+        `nobody_checked_in` (409)."""
+        return await regroup.preview_regroup(signed_in(request), slug, data.from_round if data else None)
+
+    @post("/regroup/publish", summary="Publish the update exactly as previewed (and mail whoever moved)",
+          operation_id="publish_regroup", status_code=200)
+    async def regroup_publish(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                              data: JSONBody[RegroupPublishIn]) -> PlanOut:
+        """With the preview's `fingerprint`: `regroup_changed` (409) when someone came in or was undone since, so
+        nothing is published that the facilitator did not see. Calendar items change only for people whose group
+        changed (SEQUENCE bumped); each person present who moved is mailed their groups."""
+        return await regroup.publish_regroup(signed_in(request), slug, data.fingerprint, data.from_round)
 
     @post("/publish", summary="Publish the plan to the attendees (and their calendar feeds)",
           operation_id="publish_breakouts", status_code=200)

@@ -44,7 +44,7 @@ MAX_GROUP_NUMBER = 999
 # --------------------------------------------------------------------------- the plan as the facilitator sees it
 
 
-def _report_view(report: grouping.Report, names: Mapping[int, str]) -> ReportOut:
+def report_view(report: grouping.Report, names: Mapping[int, str]) -> ReportOut:
     # The engine's figures may be numpy numbers: the response holds plain ones.
     return ReportOut(
         hard_violations=int(report.hard_violations),
@@ -146,7 +146,7 @@ async def plan_view(actor: Principal, slug: str) -> PlanOut:
         ],
         pins=[PinOut(attendee=p["attendee"], round=p["round_number"], theme=p["theme_key"], group=p["group_number"])
               for p in pins],
-        report=_report_view(report, names),
+        report=report_view(report, names),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class NoTicket(Forbidden):
@@ -47,3 +47,15 @@ __all__ = [
     "PlanNotPublished",
     "TicketNotFound",
 ]
+
+
+class NobodyCheckedIn(Conflict):
+    """Regrouping for who came before anyone came would take everyone out of the groups."""
+
+    code = "nobody_checked_in"
+
+
+class RegroupChanged(Conflict):
+    """Someone arrived (or was undone) between the preview and the publish: look at the moves again."""
+
+    code = "regroup_changed"

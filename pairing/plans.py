@@ -130,7 +130,7 @@ async def _save_generated(actor: Principal, event: Mapping[str, Any], values: di
                 # Pins of rounds the new settings no longer have would only ever be flagged: drop them.
                 await BreakoutPin.delete().where((BreakoutPin.plan == plan_id)
                                                  & (BreakoutPin.round_number > values["rounds"]))
-                await _store_assignment(plan_id, result.assignment, now)
+                await store_assignment(plan_id, result.assignment, now)
             return
         except Exception as exc:
             if attempt or not is_unique_violation(exc):
@@ -161,7 +161,7 @@ def match_groups(old: Mapping[int, frozenset[int]], new: Sequence[frozenset[int]
     return out
 
 
-async def _store_assignment(plan_id: int, assignment: grouping.Assignment, now: datetime) -> None:
+async def store_assignment(plan_id: int, assignment: grouping.Assignment, now: datetime) -> None:
     """Replace the draft by `assignment`, keeping the id (and room) of every group that lives on."""
     current = await read_draft(plan_id)
     old_by_slot: dict[tuple[int, str], dict[int, frozenset[int]]] = defaultdict(dict)

@@ -239,3 +239,55 @@ class MyBreakoutsOut(msgspec.Struct, frozen=True):
     timezone: str
     published_at: datetime | None
     rounds: list[MyRoundOut]
+
+
+# --------------------------------------------------------------------------- groups that follow who came
+
+
+class RegroupIn(msgspec.Struct, forbid_unknown_fields=True):
+    """`from_round`: the first round to update (default: the first breakout round that has not started)."""
+
+    from_round: RoundNumber | None = None
+
+
+class RegroupPublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Publish the update exactly as previewed: `fingerprint` from the preview (a change since is refused)."""
+
+    fingerprint: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    from_round: RoundNumber | None = None
+
+
+class GroupRef(msgspec.Struct, frozen=True):
+    theme: str
+    theme_title: str
+    number: int
+    room: str
+
+
+class RegroupMoveOut(msgspec.Struct, frozen=True):
+    """One person present who changes group in a round, and why: `late_arrival` (had no group), `fills_group` (into
+    a group no-shows left too small), `group_dissolved` (their group was too small to keep)."""
+
+    attendee: int
+    name: str
+    round: int
+    before: GroupRef | None
+    after: GroupRef
+    reason: str
+
+
+class RegroupOut(msgspec.Struct, frozen=True):
+    """What "update the groups for who is here" would change, before it is published."""
+
+    event: str
+    from_round: int
+    rounds: int
+    present: int  # ticket holders checked in
+    planned: int  # ticket holders in the published groups of the remaining rounds
+    no_shows: list[PersonRef]  # planned, not present: out of the remaining rounds
+    late_arrivals: list[PersonRef]  # present without a group: added to a group with room
+    moved_people: int  # people present who had a group and change it
+    moves: list[RegroupMoveOut]
+    report: ReportOut  # for the people present
+    edits_since_publish: bool  # the draft had unpublished edits: the update starts from what was published
+    fingerprint: str

@@ -250,6 +250,8 @@ MATRIX: list[Row] = [
     Row("PUT", "/api/v1/events/{open}/breakouts/rooms", facilitators(404),
         body={"rooms": [{"theme": "imago", "group": 1, "room": "Zaal 2"}]}),
     Row("POST", "/api/v1/events/{open}/breakouts/publish", facilitators(404)),
+    Row("POST", "/api/v1/events/{open}/breakouts/regroup/preview", facilitators(404), body={}),  # plan_not_found
+    Row("POST", "/api/v1/events/{open}/breakouts/regroup/publish", facilitators(404), body={"fingerprint": "x"}),
     # the door (check-in): the event's organiser and facilitators (and, per event, its door role)
     Row("POST", "/api/v1/events/{open}/checkins", facilitators(200, door=200),
         body=lambda w: {"device": "Deur A", "code": w.values["code"]}),
