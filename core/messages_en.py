@@ -190,6 +190,18 @@ MESSAGES: dict[str, str] = {
     "Je kaart is geweigerd. Probeer een andere kaart.": "Your card was declined. Try another card.",
     "De betaling kon niet worden gestart. Probeer het opnieuw.": "The payment could not be started. Please try "
                                                                  "again.",
+    # the waiting list (ticketing/waitlist.py)
+    "Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.":
+        "Sold out: places that come free go to the waiting list.",
+    "Deze plek op de wachtlijst bestaat niet.": "This place on the waiting list does not exist.",
+    "Jij of je partner staat al op de wachtlijst voor dit evenement.":
+        "You or your companion are already on the waiting list for this event.",
+    "Er staat niemand op de wachtlijst.": "Nobody is on the waiting list.",
+    "Er is geen duoplek vrij om aan te bieden. Verhoog de capaciteit, of wacht tot er een plek vrijkomt.":
+        "No duo place is free to offer. Raise the capacity, or wait until a place comes free.",
+    "Er is geen duoplek vrij om aan te bieden.": "No duo place is free to offer.",
+    "Er zijn nog duoplekken vrij: bestel gewoon een duoticket.":
+        "There are still duo places free: just order a duo ticket.",
     # the Stripe webhook's own message is English already
     "The Stripe-Signature header is missing, forged or too old.":
         "The Stripe-Signature header is missing, forged or too old.",

@@ -13,7 +13,7 @@ from events import rules as event_rules
 from members.service import Principal
 from members.tables import Member
 from pairing.rules import Language, industry_label
-from ticketing import access, rules
+from ticketing import access, rules, waitlist
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
 from ticketing.views import order_views, override_view
 
@@ -79,6 +79,7 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
             "in_progress_cents": sum(r["amount_cents"] for r in refunds if r["status"] in ("pending", "submitted")),
         },
         "daily": [{"day": day, **days[day]} for day in sorted(days)],
+        "waiting_list": await waitlist.figures_for_event(event["id"]),
     }
 
 

@@ -467,9 +467,10 @@ def figures_of(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "conversion": rules.conversion(len(outcomes), accepted)}
 
 
-async def list_figures(actor: Principal, slug: str) -> dict[str, Any]:
-    """The figures alone (the sales overview)."""
-    return (await organiser_list(actor, slug))["figures"]
+async def figures_for_event(event_id: int) -> dict[str, Any]:
+    """The figures alone, for the sales overview (ticketing.attendees.sales_summary checks who may see them)."""
+    rows = await WaitingEntry.select().where(WaitingEntry.event == event_id)
+    return figures_of(await _entry_views(rows, organiser=False))
 
 
 async def update_settings(actor: Principal, slug: str, *, offer_hours: int | None = None,

@@ -39,6 +39,7 @@ from frontend.pages.organiser_sales import OrganiserSalesPages
 from frontend.pages.public import PublicPages
 from frontend.pages.roles import RolePages
 from frontend.pages.tickets import TicketPages
+from frontend.pages.waitlist import OrganiserWaitingListPages, WaitingListPages
 
 PAGE_CONTROLLERS: list[ControllerRouterHandler] = [PublicPages, AccountPages, OrganiserPages, OrganiserSalesPages,
                                                    BoardPages]
@@ -46,6 +47,7 @@ PAGE_CONTROLLERS += [TicketPages, CalendarPages]  # the attendee and member jour
 PAGE_CONTROLLERS += [CompanionPages]  # the companion's own page, without an account (issue 15)
 PAGE_CONTROLLERS += [InvoicingPages]  # seller details, invoice PDFs, the organiser's invoice export
 PAGE_CONTROLLERS += [IdeaPages, IdeaOrganiserPages]  # the idea wall, votes and results (issue 17)
+PAGE_CONTROLLERS += [WaitingListPages, OrganiserWaitingListPages]  # the waiting list (frontend/pages/waitlist.py)
 PAGE_CONTROLLERS += [LegalPages]  # privacy statement, terms, contact (every page's footer)
 PAGE_CONTROLLERS += [DoorPages]  # the door's scanner (check-in)
 PAGE_CONTROLLERS += [RolePages]  # an event's Team tab and the administrator's page (issue 11)

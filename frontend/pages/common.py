@@ -75,6 +75,10 @@ NOTICES: dict[str, str] = {
     "mijn-duo-terugbetaald": _("Your duo has been cancelled. The full amount is refunded to the account or card "
                                "you paid with; it usually shows within 5 to 10 working days."),
     "voorkeur": _("Your theme preference has been saved."),
+    "op-de-wachtlijst": _("You are on the waiting list. We e-mail you as soon as a place is free for you both."),
+    "wachtlijst-verlaten": _("You have left the waiting list."),
+    "aanbod-afgeslagen": _("You have declined the place; it goes to the next duo on the waiting list."),
+    "aanbod-verstuurd": _("The place has been offered to the next duo, who has been e-mailed."),
     "herinnering-aan": _("Reminders are on. Your calendar app picks them up at its next refresh."),
     "herinnering-uit": _("Reminders are off."),
     "link-uit": _("Your personal calendar link has been switched off; it no longer works."),

@@ -13,6 +13,7 @@ from core.auth import current
 from events import service as events
 from frontend.pages.common import page, redirect
 from pairing.rankings import ranking_figures
+from ticketing import waitlist
 
 
 def can_buy(event: dict[str, Any]) -> bool:
@@ -37,7 +38,9 @@ class PublicPages(Controller):
         rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
         ranking = await ranking_figures(slug, current(request))  # the community's theme priorities, no names
         items = [(theme.title, theme.borda) for theme in ranking.themes]
-        return page(request, "event.html", event=event, rounds=rounds, can_buy=can_buy(event),
+        waiting = await waitlist.public_state(slug, current(request))
+        return page(request, "event.html", event=event, rounds=rounds,
+                    can_buy=can_buy(event) and not waiting["duos_waiting"], waitlist=waiting,
                     order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
 
     @get("/e/{slug:str}/bestellen", name="order_page")

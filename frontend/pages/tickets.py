@@ -37,7 +37,7 @@ from pairing.rankings import rank_themes_as_member, ranked_places, ranking_of_me
 from pairing.rules import INDUSTRIES_BY_CODE
 from pairing.schemas import RankingOut
 from settings import Settings
-from ticketing import local_checkout
+from ticketing import local_checkout, waitlist
 from ticketing.cancellation import cancel_order
 from ticketing.companion_links import link_states
 from ticketing.companions import CompanionIn, change_companion, check_companion
@@ -71,6 +71,8 @@ FRIENDLY: dict[str, str] = {
     "rate_limited": _("Too many attempts; please wait a moment."),
     "no_ticket": _("Only ticket holders can rank the themes."),
     "invalid_ranking": _("Choose each theme at most once."),
+    "already_waiting": _("You or your companion is already on the waiting list for this event."),
+    "seats_available": _("There are duo places free: no need to wait. Order a duo ticket instead."),
 }
 # Where a service error belongs on the companion form.
 COMPANION_FIELD_FOR_CODE: dict[str, str] = {
@@ -80,6 +82,7 @@ COMPANION_FIELD_FOR_CODE: dict[str, str] = {
     "companion_industry_unknown": "industry",
     "companion_is_buyer": "email",
     "duplicate_attendee": "email",
+    "already_waiting": "email",
 }
 STATUS_LABELS: dict[str, str] = {
     "pending_payment": _("Awaiting payment"),
@@ -96,6 +99,25 @@ INVITATION_LABELS: dict[str, str] = {
     "awaiting": _("Awaiting payment"),
     "replaced": _("Replaced"),
 }
+
+
+# A place on a waiting list, as "my tickets" and the organiser's list call it: by its offer's outcome once a place
+# was offered, else by its status (frontend/pages/waitlist.py).
+WAITING_LABELS: dict[str, str] = {
+    "waiting": _("Waiting"),
+    "left": _("Left the list"),
+    "closed": _("List closed"),
+    "refused": _("Companion no longer admitted"),
+    "open": _("Offer open"),
+    "accepted": _("Offer taken (paid)"),
+    "declined": _("Offer declined"),
+    "expired": _("Offer expired"),
+    "payment_failed": _("Payment failed"),
+}
+
+
+def entry_label(entry: Mapping[str, Any]) -> str:
+    return WAITING_LABELS.get(entry.get("offer_outcome") or entry["status"], entry["status"])
 
 
 def friendly(exc: DomainError, lang: str) -> str:
@@ -399,7 +421,10 @@ class TicketPages(Controller):
                 card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
                 if card_id == typed[0] and card["ranking"] is not None:
                     card["ranking"] = msgspec.structs.replace(card["ranking"], themes=typed[1])
-        return page(request, "tickets/list.html", status_code=status_code,
+        waiting_entries = [{**e, "label": entry_label(e)} for e in await waitlist.my_entries(user)
+                           if e["status"] == "waiting" or e["offer_outcome"] == "open"
+                           or (e["status"] == "refused" and e["ended_at"] is not None)]
+        return page(request, "tickets/list.html", status_code=status_code, waiting_entries=waiting_entries,
                     live=[o for o in orders if o["status"] in (PENDING, PAID)],
                     past=[o for o in orders if o["status"] not in (PENDING, PAID)], invited=invited,
                     verify_email=verify_email, status_labels=STATUS_LABELS, errors=errors or {},
