@@ -36,6 +36,7 @@ class Database:
         self._pg: Any = None
         self._lite: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._pg_lock = asyncio.Lock()  # one asyncpg connection runs one query at a time (sampler + final checks)
 
     async def open(self) -> None:
         if self.url.startswith("postgres"):
@@ -61,7 +62,8 @@ class Database:
 
     async def fetch(self, sql: str) -> list[Mapping[str, Any]]:
         if self._pg is not None:
-            return [dict(r) for r in await self._pg.fetch(sql)]
+            async with self._pg_lock:
+                return [dict(r) for r in await self._pg.fetch(sql)]
         # sqlite3 blocks: off the event loop, so the sampler never stalls the clients.
         return await asyncio.to_thread(self._lite_fetch, sql)
 
