@@ -14,7 +14,9 @@ Choices that come from client bugs seen in pretix, pretalx and Indico:
   so rendering twice gives the same bytes.
 * Cancelled items keep their UID, get STATUS:CANCELLED and a "Geannuleerd: " title prefix,
   because Outlook ignores STATUS and would otherwise show a cancelled event as if it were on.
-* Nothing personal (e-mail, birth date, ticket code, ORGANIZER/ATTENDEE) is ever written.
+* Nothing personal (e-mail, birth date, ticket code, ORGANIZER/ATTENDEE) is ever written in a feed or a
+  download. Only `scheduling_message`, the calendar part of a mail to one person, names that person (and the
+  organiser's sending address): RFC 5546 needs them to update or cancel the copy that person imported.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
     "render_community_feed",
     "render_event_ics",
     "render_member_feed",
+    "scheduling_message",
     "session_uid",
     "subscribe_links",
     "visible_in_feed",
@@ -731,3 +734,47 @@ def is_not_modified(
     if now is not None and since > _as_utc(now, "now"):
         return False
     return _as_utc(last_modified, "last_modified") <= since
+
+
+# --------------------------------------------------------------------------- scheduling (iTIP) in mails
+
+
+def scheduling_message(ics: bytes, uid: str, *, method: str, organizer: str, attendee: str, attendee_name: str = "",
+                       sequence_bump: int = 0) -> bytes:
+    """The calendar part of a mail to one ticket holder (RFC 5546, iTIP): the VEVENT `uid` of a rendered event
+    (`render_event_ics`), the same UID the feeds use, with its VTIMEZONE.
+
+    `method` REQUEST adds or updates the imported copy (clients replace it when SEQUENCE is higher: the event's
+    SEQUENCE rises with every change of time or place, events.service); CANCEL removes it (STATUS:CANCELLED; a
+    person's own cancellation while the event goes on adds `sequence_bump`, so the CANCEL outranks the REQUEST
+    they imported). iTIP wants one UID per message, ORGANIZER and ATTENDEE: the organiser's sending address, and
+    the addressee, already accepted and asked for no reply (RSVP=FALSE), since a ticket is not an invitation
+    to answer.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    source = Calendar.from_ical(ics)
+    out = Calendar()
+    out.add("VERSION", "2.0")
+    out.add("PRODID", PRODID)
+    out.add("CALSCALE", "GREGORIAN")
+    out.add("METHOD", method)
+    for component in source.subcomponents:
+        if component.name == "VTIMEZONE":
+            out.add_component(component)
+    [event] = [c for c in source.walk("VEVENT") if str(c.get("UID")) == uid]
+    if sequence_bump:
+        event["SEQUENCE"] = int(event.get("SEQUENCE", 0)) + sequence_bump
+    if method == "CANCEL":
+        event.pop("STATUS", None)
+        event.add("STATUS", "CANCELLED")
+        for alarm in list(event.subcomponents):
+            event.subcomponents.remove(alarm)
+    event.add("ORGANIZER", f"mailto:{organizer}", parameters={"CN": "Nieuw Geluid"})
+    parameters = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
+    name = clean_text(attendee_name, multiline=False)
+    if name:
+        parameters["CN"] = name
+    event.add("ATTENDEE", f"mailto:{attendee}", parameters=parameters)
+    out.add_component(event)
+    return out.to_ical()

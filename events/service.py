@@ -36,6 +36,19 @@ def on_capacity_raised(listener: CapacityListener) -> None:
         _seat_listeners.append(listener)
 
 
+# Called with the event's id and its new SEQUENCE after its time or place changed (after the commit): ticketing
+# registers here at start-up and mails every ticket holder (events may not import ticketing).
+MoveListener = Callable[[int, int], Awaitable[None]]
+_move_listeners: list[MoveListener] = []
+# What makes an event "moved" for the people who hold a ticket: when and where.
+_MOVES = ("starts_at", "ends_at", "venue_name", "address", "online_url", "timezone")
+
+
+def on_event_moved(listener: MoveListener) -> None:
+    if listener not in _move_listeners:
+        _move_listeners.append(listener)
+
+
 class SlugTaken(Conflict):
     code = "slug_taken"
 
@@ -370,6 +383,9 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
     if merged["capacity_duos"] > row["capacity_duos"]:
         for listener in _seat_listeners:
             await listener(row["id"])
+    if row["status"] == "published" and any(k in plain and plain[k] != current[k] for k in _MOVES):
+        for moved in _move_listeners:
+            await moved(row["id"], row["sequence"] + 1)
     return await _full(await _row(merged["slug"]))
 
 

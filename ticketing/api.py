@@ -17,7 +17,17 @@ from core.params import DbId
 from core.security import client_ip
 from core.spreadsheet import csv_response
 from settings import Settings
-from ticketing import attendees, cancellation, companions, orders, payments, stripe_gateway, tickets, waitlist
+from ticketing import (
+    attendees,
+    cancellation,
+    companions,
+    event_changes,  # noqa: F401  (registers the mail to ticket holders when an event moves)
+    orders,
+    payments,
+    stripe_gateway,
+    tickets,
+    waitlist,
+)
 from ticketing.errors import InvalidSignature, InvalidWebhookPayload
 from ticketing.schemas import (
     AttendeeListOut,

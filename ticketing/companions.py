@@ -215,15 +215,22 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
             await Ticket.update({Ticket.status: "void", Ticket.voided_at: now}).where(
                 Ticket.attendee.is_in([o["id"] for o in old] or [-1]) & (Ticket.status == "valid")
             )
-            await Attendee.insert(attendee_row(
+            new_place = (await Attendee.insert(attendee_row(
                 order_id, event["id"], "companion", companion.name, email, now, birth_date=companion.birth_date,
                 industry=companion.industry, organisation=companion.organisation,
                 experience_level=companion.experience_level, judged=judged,
-            ))
+            )).returning(Attendee.id))[0]["id"]
             await state.log_change(order_id, Actor(actor.id, "member"), "companion_changed", now,
                                    previous=[o["email"] for o in old], companion=email, eligibility=judged.basis)
             if fresh["status"] == rules.PAID:
-                await state.issue_tickets_and_mail(order_id, now)
+                # The new companion gets their ticket; the buyer is told who their companion is now (not "your
+                # payment has arrived" again); the former companion that their ticket no longer works.
+                await state.issue_tickets_and_mail(order_id, now, mail_to=[new_place])
+                buyer = await Attendee.select(Attendee.id, Attendee.email).where(
+                    (Attendee.order == order_id) & (Attendee.role == "buyer")).first()
+                if buyer is not None:
+                    await state.enqueue_mail("companion_changed", order_id, buyer["id"], buyer["email"],
+                                             f"changed:{order_id}:{new_place}", now)
                 for gone in old:
                     await state.enqueue_mail("ticket_voided", order_id, gone["id"], gone["email"],
                                              f"void:{gone['id']}", now)

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import format_datetime
+from babel.numbers import format_currency
 
 from members.rules import name_problem
 
@@ -68,6 +69,8 @@ class TicketMailData:
     tz: str = DEFAULT_TIMEZONE
     # Optional link to the ticket page, where the order can be changed or refunded.
     manage_url: str | None = None
+    # What the buyer paid (None: not said; 0: a free event). Only the buyer's mail names it.
+    amount_cents: int | None = None
 
     @property
     def addressee(self) -> Attendee:
@@ -120,6 +123,8 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "subject_companion": "{buyer} neemt je mee naar {title}",
         "greeting": "Hallo {name},",
         "intro_buyer": "Je betaling is binnen: jij en {companion} gaan samen naar {title}.",
+        "intro_buyer_paid": "Je betaling van {amount} is binnen: jij en {companion} gaan samen naar {title}.",
+        "intro_buyer_free": "Je duoticket is geboekt (gratis): jij en {companion} gaan samen naar {title}.",
         "intro_companion": "{buyer} heeft een duoticket gekocht voor {title} en neemt jou mee.",
         "when": "Wanneer",
         "where": "Waar",
@@ -141,6 +146,9 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "subject_companion": "{buyer} is taking you to {title}",
         "greeting": "Hello {name},",
         "intro_buyer": "Your payment has arrived: you and {companion} are going to {title} together.",
+        "intro_buyer_paid": "Your payment of {amount} has arrived: you and {companion} are going to {title} "
+                            "together.",
+        "intro_buyer_free": "Your duo ticket is booked (free): you and {companion} are going to {title} together.",
         "intro_companion": "{buyer} has bought a duo ticket for {title} and is taking you along.",
         "when": "When",
         "where": "Where",
@@ -168,6 +176,7 @@ def build_ticket_confirmation(
     ics: bytes,
     organisation: str = "Nieuw Geluid",
     message_id: str | None = None,
+    calendar_method: str = "PUBLISH",
 ) -> EmailMessage:
     """The confirmation for `data.recipient`: both names, the addressee's own code (text and QR) and the .ics.
 
@@ -186,7 +195,11 @@ def build_ticket_confirmation(
 
     if data.recipient == "buyer":
         subject = texts["subject_buyer"].format(title=title)
-        intro = texts["intro_buyer"].format(companion=companion_name, title=title)
+        key = "intro_buyer" if data.amount_cents is None else "intro_buyer_paid" if data.amount_cents else \
+            "intro_buyer_free"
+        intro = texts[key].format(companion=companion_name, title=title,
+                                  amount=format_currency((data.amount_cents or 0) / 100, "EUR",
+                                                         locale=_LOCALES[data.language]))
     else:
         subject = texts["subject_companion"].format(buyer=buyer_name, title=title)
         intro = texts["intro_companion"].format(buyer=buyer_name, title=title)
@@ -239,7 +252,8 @@ def build_ticket_confirmation(
 
     html_body = f"""<!DOCTYPE html>
 <html lang="{data.language}">
-<head><meta charset="utf-8"><title>{esc(subject)}</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(subject)}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:40em">
 <p>{esc(_greeting(data.language, addressee.name))}</p>
 <p>{esc(intro)}</p>
@@ -270,13 +284,14 @@ def build_ticket_confirmation(
     )
 
     # Added as bytes (base64) so the CRLF line endings iCalendar requires survive untouched;
-    # method=PUBLISH makes calendar clients offer "add to calendar" rather than an RSVP.
+    # `calendar_method` is PUBLISH for a plain .ics, REQUEST for the addressee's own scheduling message (the outbox
+    # passes events.calendar.scheduling_message: later mails update or cancel the same UID, RFC 5546).
     message.add_attachment(
         ics,
         maintype="text",
         subtype="calendar",
         filename=ics_filename,
-        params={"method": "PUBLISH", "charset": "utf-8"},
+        params={"method": calendar_method, "charset": "utf-8"},
     )
     # Set last: set_content/add_alternative/add_attachment move or drop Content-* headers of the root.
     message["Content-Language"] = data.language

@@ -13,12 +13,13 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 import anyio
 
 from core.db import as_utc, utcnow
-from events.calendar import CalendarEvent, CalendarSession, render_event_ics
+from events.calendar import CalendarEvent, CalendarSession, event_uid, render_event_ics, scheduling_message
 from events.tables import AgendaSession, Event
 from members.tables import Member
 from settings import Settings
@@ -27,6 +28,7 @@ from ticketing.mail import Attendee as MailAttendee
 from ticketing.mail import (
     Language,
     TicketMailData,
+    _person,
     build_account_exists,
     build_email_verification,
     build_notice,
@@ -34,7 +36,8 @@ from ticketing.mail import (
     build_ticket_confirmation,
 )
 from ticketing.mailer import SmtpSettings, send_message, write_to_maildir
-from ticketing.tables import Attendee, OutboxMail, Ticket, TicketOrder
+from ticketing.notices import CALENDAR_METHOD, NoticeData, Situation, build_situation_mail
+from ticketing.tables import Attendee, OutboxMail, Refund, Ticket, TicketOrder
 
 log = logging.getLogger("nieuw_geluid.outbox")
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -164,6 +167,67 @@ async def _manage_url(place: dict[str, Any], settings: Settings) -> str:
     return f"{settings.public_base_url}/partner/{await issue_link(place['id'])}"
 
 
+SITUATIONS = frozenset(s.value for s in Situation)
+
+
+async def _language_of(place: dict[str, Any], order: dict[str, Any]) -> Language:
+    """The buyer's account language; a companion's own verified account's, else Dutch."""
+    if place["role"] == "buyer":
+        member = await Member.select(Member.language).where(Member.id == order["buyer"]).first()
+    else:
+        member = await Member.select(Member.language).where(
+            (Member.email == place["email"]) & Member.email_verified_at.is_not_null()).first()
+    return "en" if member and member["language"] == "en" else "nl"
+
+
+async def _scheduling(event: dict[str, Any], place: dict[str, Any], method: str, settings: Settings,
+                      sequence_bump: int = 0) -> bytes:
+    """The addressee's own calendar part (RFC 5546): the feeds' UID, REQUEST or CANCEL."""
+    organizer = parseaddr(str(settings.mail_from))[1] or f"tickets@{settings.host}"
+    return scheduling_message(await _calendar_event(event, settings), event_uid(event["id"], settings.host),
+                              method=method, organizer=organizer, attendee=place["email"],
+                              attendee_name=_person(place["name"]), sequence_bump=sequence_bump)
+
+
+async def _compose_situation(situation: Situation, mail: dict[str, Any], order: dict[str, Any],
+                             place: dict[str, Any], places: list[dict[str, Any]], event: dict[str, Any],
+                             language: Language, settings: Settings) -> EmailMessage | None:
+    """A mail that says what happened (ticketing.notices), from the order's state when it is sent."""
+    buyer = next(p for p in places if p["role"] == "buyer")
+    companions = [p for p in places if p["role"] == "companion"]
+    current = next((p for p in companions if p["voided_at"] is None), companions[-1] if companions else None)
+    former = [p for p in companions if p is not current and p["voided_at"] is not None]
+    refund = await Refund.select(Refund.id, Refund.amount_cents, Refund.status).where(
+        Refund.order == order["id"]).order_by(Refund.id, ascending=False).first()
+    is_buyer = place["role"] == "buyer"
+    if situation is Situation.EVENT_MOVED and (order["status"] != rules.PAID or place["voided_at"] is not None):
+        return None  # cancelled since: the cancellation mail said so
+    if situation is Situation.REFUND_COMPLETED and (refund is None or refund["status"] != "succeeded"):
+        return None
+    manage_url = None
+    if is_buyer:
+        manage_url = f"{settings.public_base_url}/mijn/tickets"
+    elif situation is Situation.EVENT_MOVED:
+        manage_url = await _manage_url(place, settings)
+    data = NoticeData(
+        situation=situation, to_name=place["name"], to_email=place["email"], is_buyer=is_buyer,
+        event_title=event["title"], starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),
+        venue="\n".join(x for x in (event["venue_name"], event["address"]) if x) or event["online_url"],
+        tz=event["timezone"], buyer_name=buyer["name"], companion_name=current["name"] if current else "",
+        former_companion_name=former[-1]["name"] if former else "",
+        amount_cents=refund["amount_cents"] if refund else 0, refund_pending=refund is not None,
+        cancel_reason=event["cancel_reason"] or "", manage_url=manage_url, language=language,
+    )
+    calendar = None
+    method = CALENDAR_METHOD[situation]
+    if method is not None:
+        # A person's own cancellation while the event goes on outranks the REQUEST they imported; a cancelled
+        # event's SEQUENCE rose with its cancellation already.
+        bump = 1 if method == "CANCEL" and situation is not Situation.CANCELLED_WITH_EVENT else 0
+        calendar = await _scheduling(event, place, method, settings, bump)
+    return build_situation_mail(data, sender=settings.mail_from, message_id=mail["message_id"], calendar=calendar)
+
+
 async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     """The message for an outbox row, or None when it no longer applies (e.g. the order was cancelled)."""
     if mail["kind"] == EMAIL_VERIFICATION:
@@ -187,9 +251,11 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
     assert event is not None
     places = await Attendee.select().where(Attendee.order == order["id"]).order_by(Attendee.id)
     buyer = next(p for p in places if p["role"] == "buyer")
-    member = await Member.select(Member.language).where(Member.id == order["buyer"]).first()
-    language: Language = "en" if place["role"] == "buyer" and member and member["language"] == "en" else "nl"
+    language = await _language_of(place, order)
     tickets = {t["attendee"]: t for t in await Ticket.select().where(Ticket.order == order["id"])}
+    if mail["kind"] in SITUATIONS:
+        return await _compose_situation(Situation(mail["kind"]), mail, order, place, places, event, language,
+                                        settings)
     if mail["kind"] == "ticket_confirmation":
         companion = next((p for p in places if p["role"] == "companion" and p["voided_at"] is None), None)
         if order["status"] != rules.PAID or place["voided_at"] is not None or companion is None:
@@ -203,9 +269,11 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
             companion=MailAttendee(companion["name"], companion["email"], tickets[companion["id"]]["code"]),
             recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
             tz=event["timezone"], manage_url=await _manage_url(place, settings),
+            amount_cents=order["amount_cents"] if place["role"] == "buyer" else None,
         )
         message = build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
-                                            ics=await _calendar_event(event, settings), message_id=mail["message_id"])
+                                            ics=await _scheduling(event, place, "REQUEST", settings),
+                                            message_id=mail["message_id"], calendar_method="REQUEST")
         for extra in await hooks.attachments(mail["kind"], order["id"], place["role"]):  # the invoice PDF
             message.add_attachment(extra.content, maintype=extra.maintype, subtype=extra.subtype,
                                    filename=extra.filename)

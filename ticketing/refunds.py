@@ -17,7 +17,7 @@ from core.db import utcnow, write_transaction
 from ticketing import hooks, rules, state, stripe_gateway
 from ticketing.state import STRIPE, SYSTEM
 from ticketing.stripe_gateway import PaymentProviderError, StripeGateway
-from ticketing.tables import Refund, TicketOrder
+from ticketing.tables import Attendee, Refund, TicketOrder
 
 log = logging.getLogger("nieuw_geluid.ticketing")
 
@@ -78,6 +78,12 @@ async def refund_succeeded(refund: Mapping[str, Any], refund_stripe_id: str | No
         await state.log_change(refund["order"], STRIPE, "refunded", now, amount_cents=refund["amount_cents"],
                                refund=refund_stripe_id or refund["stripe_refund_id"])
         await hooks.order_refunded(refund["order"], now)  # the credit note, in this transaction
+    if changed:  # the buyer hears that the money is on its way back, with the amount (once per refund)
+        buyer = await Attendee.select(Attendee.id, Attendee.email).where(
+            (Attendee.order == refund["order"]) & (Attendee.role == "buyer")).first()
+        if buyer is not None:
+            await state.enqueue_mail("refund_completed", refund["order"], buyer["id"], buyer["email"],
+                                     f"refunded:{refund['id']}", now)
     return "refunded" if changed or moved else "unchanged"
 
 

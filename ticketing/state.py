@@ -49,8 +49,14 @@ async def enqueue_mail(kind: str, order_id: int | None, attendee_id: int | None,
     )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
 
 
-async def issue_tickets_and_mail(order_id: int, now: datetime) -> list[str]:
-    """Issue a ticket to every live place of the order that has none, and queue each a confirmation."""
+# Which mail a cancellation sends, by its reason: one kind per situation (ticketing.notices).
+CANCEL_MAIL = {"requested_by_customer": "cancelled_by_buyer", "organiser": "cancelled_by_organiser",
+               "refunded_in_stripe": "cancelled_by_organiser", "event_cancelled": "cancelled_with_event"}
+
+
+async def issue_tickets_and_mail(order_id: int, now: datetime, *, mail_to: Iterable[int] | None = None) -> list[str]:
+    """Issue a ticket to every live place of the order that has none, and queue a confirmation to each (or to the
+    places in `mail_to` only: after a companion change the buyer gets another mail, companion_changed)."""
     places = await Attendee.select().where((Attendee.order == order_id) & (Attendee.live.eq(True)))
     have = {t["attendee"] for t in await Ticket.select(Ticket.attendee).where(Ticket.order == order_id)}
     codes = []
@@ -62,7 +68,10 @@ async def issue_tickets_and_mail(order_id: int, now: datetime) -> list[str]:
                                    status="valid", issued_at=now))
         codes.append(code)
     companion = next((p for p in places if p["role"] == "companion"), None)
+    only = None if mail_to is None else set(mail_to)
     for place in places:
+        if only is not None and place["id"] not in only:
+            continue
         await enqueue_mail("ticket_confirmation", order_id, place["id"], place["email"],
                            f"confirm:{order_id}:{place['id']}:{companion['id'] if companion else 0}", now)
     return codes
@@ -126,6 +135,6 @@ async def cancel_in_transaction(order: Mapping[str, Any], actor: Actor, reason: 
                      refund="pending" if refund_id else None)
     for place in await Attendee.select().where(Attendee.order == order["id"]):
         if place["voided_at"] is None:
-            await enqueue_mail("order_cancelled", order["id"], place["id"], place["email"],
+            await enqueue_mail(CANCEL_MAIL.get(reason, "order_cancelled"), order["id"], place["id"], place["email"],
                                f"cancel:{order['id']}:{place['id']}", now)
     return moved, refund_id

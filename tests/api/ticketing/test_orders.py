@@ -277,8 +277,11 @@ async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, 
     await outbox.send_outbox(settings)
     mails = await smtp.wait_for_messages(2 + 2 + 3 + 2)
     subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in mails}
-    assert any(to == "oud@example.nl" and "vervallen" in s for to, s in subjects)
+    assert any(to == "oud@example.nl" and "werkt niet meer" in s for to, s in subjects)
     assert any(to == "nieuw@example.nl" for to, _ in subjects)
+    # The buyer is told who the companion is now, not "your payment has arrived" again (issue 15).
+    to_buyer = [s for to, s in subjects if to == b1["email"]]
+    assert any("is gewijzigd" in s for s in to_buyer) and sum("duoticket voor" in s for s in to_buyer) == 1
     other = await client.put(f"/api/v1/orders/{order['id']}/companion", headers=b2["headers"],
                              json={"name": "X", "email": "y@example.nl", "industry": "retail"})
     assert other.status_code == 404

@@ -616,3 +616,31 @@ def test_if_modified_since_needs_last_modified_and_a_past_date() -> None:
     assert not is_not_modified(None, future, ETAG, MODIFIED, now=utc(2026, 10, 25, 1, 0))
     assert is_not_modified(None, future, ETAG, MODIFIED, now=utc(2026, 10, 26))
     assert is_not_modified('W/"abc123"', None, 'W/"abc123"', MODIFIED)
+
+
+def test_a_scheduling_message_updates_or_cancels_the_imported_copy() -> None:
+    """RFC 5546: REQUEST with the feed's UID and SEQUENCE (one UID per message, ORGANIZER and ATTENDEE), CANCEL
+    with STATUS:CANCELLED and a higher SEQUENCE; both read by icalendar and by the strict `ical` parser."""
+    from events.calendar import event_uid, scheduling_message
+
+    event = UPDATED
+    ics = render_event_ics(event, HOST)
+    uid = event_uid(event.id, HOST)
+    request = scheduling_message(ics, uid, method="REQUEST", organizer="tickets@nieuwgeluid.example",
+                                 attendee="sam@example.nl", attendee_name="Sam Jong")
+    cancel = scheduling_message(ics, uid, method="CANCEL", organizer="tickets@nieuwgeluid.example",
+                                attendee="sam@example.nl", sequence_bump=1)
+    for body, method in ((request, "REQUEST"), (cancel, "CANCEL")):
+        parsed = icalendar.Calendar.from_ical(body)
+        assert str(parsed["METHOD"]) == method and parsed.get_missing_tzids() == set()
+        [vevent] = parsed.walk("VEVENT")
+        assert str(vevent["UID"]) == uid
+        assert str(vevent["ORGANIZER"]) == "mailto:tickets@nieuwgeluid.example"
+        assert str(vevent["ATTENDEE"]) == "mailto:sam@example.nl"
+        [strict] = IcsCalendarStream.calendar_from_ics(body.decode()).events
+        assert strict.uid == uid and strict.dtstart.astimezone(UTC) == event.start_utc
+    request_event = icalendar.Calendar.from_ical(request).walk("VEVENT")[0]
+    cancel_event = icalendar.Calendar.from_ical(cancel).walk("VEVENT")[0]
+    assert str(cancel_event["STATUS"]) == "CANCELLED" and not cancel_event.walk("VALARM")
+    assert int(cancel_event["SEQUENCE"]) == int(request_event["SEQUENCE"]) + 1
+    assert request_event["ATTENDEE"].params["RSVP"] == "FALSE" and request_event["ATTENDEE"].params["CN"] == "Sam Jong"
