@@ -392,6 +392,7 @@ class TicketPages(Controller):
         await _with_companion_states([order])
         order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID,
                      qr=own_qr(order))
+        await invoice_pages.attach_invoices(user, [order])
         return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
                                                         "errors": {}, "lang": request_language(request)})
 
