@@ -5,7 +5,8 @@ Prints one JSON line: answers per operation with latency percentiles (the issue'
 and participations in the database, lost ballots (a voter whose last accepted ballot is not in the published list
 as accepted) and doubles (ballots beyond one per voter), whether the totals are exact; and `projector`: the bytes of
 the projector view over the wire (gzip) and of a first visit (the page, its CSS and htmx; the target: ≤ 60 KB), and
-the page's latency percentiles over `--projector-requests` sequential requests (the target: ≤ 100 ms). The scenario is
+the page's latency percentiles over `--projector-requests` sequential requests (the target: ≤ 100 ms); and
+`results_page`: the results with every ballot listed, its bytes and latency. The scenario is
 tests/load/voting_scenario.py, which the slow test tests/load/test_votes_load.py asserts on.
 
     .venv/bin/python bench/voting.py                      # PostgreSQL (nieuw_geluid_bench_votes), 2 workers
@@ -64,7 +65,19 @@ def projector(requests: int) -> Any:
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200
         fragment = await client.get(f"{path}/muur", headers=gzip_headers)
-        return {"projector": {
+        votes = (await client.get(f"/api/v1/events/{seeded['slug']}/ideas/votes")).json()["votes"]
+        results_path = f"/e/{seeded['slug']}/stemmen/{votes[-1]['id']}/uitslag"
+        results = await client.get(results_path, headers=gzip_headers)
+        results_timings = []
+        for _ in range(max(1, requests // 10)):
+            started = time.perf_counter()
+            await client.get(results_path, headers=gzip_headers)
+            results_timings.append(time.perf_counter() - started)
+        return {"results_page": {
+            "ballots_listed": results.text.count("<code>"), "html_gzip_bytes": len(gzip.compress(results.content)),
+            "first_visit_gzip_bytes": len(gzip.compress(results.content)) + asset_bytes,
+            "latency": _percentiles(results_timings)},
+            "projector": {
             "ideas_shown": html.count('class="screen__idea"'), "html_bytes": len(page.content),
             "html_gzip_bytes": wire, "first_visit_gzip_bytes": wire + asset_bytes, "assets": assets,
             "within_60_kb": wire + asset_bytes <= BUDGET_BYTES, "fragment_gzip_bytes": len(gzip.compress(
