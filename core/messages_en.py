@@ -56,9 +56,23 @@ MESSAGES: dict[str, str] = {
     "Dit evenement staat niet (meer) in de agenda.": "This event is not (or no longer) on the agenda.",
     "Deze agenda bestaat niet (meer).": "This calendar does not exist (any more).",
     "Deze pagina bestaat niet.": "This page does not exist.",
+    # ticketing/companion_links.py and frontend/pages/companion.py (the companion's own page, issue 15)
+    "Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail.":
+        "This link does not work (any more). Use the link in your newest e-mail.",
+    "Deze link werkt niet (meer).": "This link does not work (any more).",
+    "Dit ticket kan niet meer worden gewijzigd.": "This ticket can no longer be changed.",
+    "Alleen de koper kan de mail aan de partner opnieuw laten sturen.":
+        "Only the buyer can have the companion's e-mail sent again.",
+    "Alleen voor een betaald duoticket gaat er een ticket naar je partner.":
+        "A ticket goes to your companion only for a paid duo ticket.",
+    "Deze bestelling heeft geen partner met een geldig ticket.": "This order has no companion with a valid ticket.",
+    "Er is geen geldig ticket om te downloaden.": "There is no valid ticket to download.",
     # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
     "Onbekende tijdzone '{name}'.": "Unknown time zone '{name}'.",
     "Kies een tijd tussen {first} en {last}.": "Choose a time between {first} and {last}.",
+    "{time} bestaat niet op {day} in {zone}: die nacht gaat de klok een uur vooruit (zomertijd). Kies een tijd "
+    "ervoor of erna.": "{time} does not exist on {day} in {zone}: that night the clocks go forward an hour "
+                      "(summer time). Choose a time before or after it.",
     "Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027').":
         "A slug has 3–80 lower-case letters, digits and hyphens (such as 'hackathon-2027').",
     "Het einde moet na het begin liggen.": "The end must be after the start.",

@@ -272,14 +272,18 @@ def _local(instant: datetime, tz: ZoneInfo) -> datetime:
     """Wall time in `tz` if it names `instant` unambiguously, else the UTC instant itself.
 
     RFC 5545 §3.3.5 reads a repeated local time (02:00–03:00 on the last Sunday of October in
-    Europe/Amsterdam) as its first occurrence. An instant in the second occurrence therefore
-    cannot be written as `TZID=...` local time; it is written in UTC (`...Z`), which every client
-    reads correctly and which RFC 5545 allows next to TZID values in the same component.
+    Europe/Amsterdam) as its first occurrence, but clients differ (libical, ical.js and khal were seen
+    to pick different ones), so an instant in EITHER occurrence is written in UTC (`...Z`), which every
+    client reads the same and which RFC 5545 allows next to TZID values in the same component.
     """
     local = instant.astimezone(tz)
-    if local.replace(fold=0).astimezone(UTC) == instant:
-        return local.replace(fold=0)
-    return instant
+    return instant if _repeated(instant, tz) else local.replace(fold=0)
+
+
+def _repeated(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether the wall time of `instant` in `tz` happens twice (the hour the clocks go back)."""
+    wall = instant.astimezone(tz).replace(tzinfo=None)
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC) != wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
 
 
 _STEP = timedelta(hours=6)  # shorter than any gap between two transitions in the tz database
@@ -373,10 +377,11 @@ class _Builder:
 
     def _when(self, component: Event, start: datetime, end: datetime, tzid: str) -> None:
         zone = ZoneInfo(tzid)
-        local_start = _local(start, zone)
-        component.add("DTSTART", local_start)
+        # DTSTART and DTEND in the same form: both in UTC when either falls in the repeated hour.
+        in_utc = _repeated(start, zone) or (end > start and _repeated(end, zone))
+        component.add("DTSTART", start if in_utc else _local(start, zone))
         if end > start:
-            component.add("DTEND", _local(end, zone))
+            component.add("DTEND", end if in_utc else _local(end, zone))
         # else: a zero or negative length is bad data; without DTEND the event simply ends at its
         # start (RFC 5545 §3.6.1) rather than making strict clients reject the whole feed.
         self.spans.setdefault(tzid, []).extend((start, max(start, end)))

@@ -103,7 +103,18 @@ def to_utc(value: datetime, tz: str, field: str = "starts_at") -> datetime:
     the deadlines derived from a start (a week before it) must stay representable too.
     """
     if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(tz))
+        local = value.replace(tzinfo=zone(tz))
+        try:
+            back = local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            back = value  # out of range: refused below
+        if back != value:
+            # The hour the clocks go forward (02:00–03:00 on the last Sunday of March in Europe/Amsterdam) does
+            # not exist: zoneinfo would silently shift it by an hour. Say so instead (issue 15).
+            raise EventRuleError(
+                f"{value:%H:%M} bestaat niet op {value:%d-%m-%Y} in {tz}: die nacht gaat de klok een uur vooruit "
+                f"(zomertijd). Kies een tijd ervoor of erna.", field)
+        value = local
     try:
         converted = value.astimezone(UTC)
     except (OverflowError, ValueError):
