@@ -39,6 +39,7 @@ from frontend.i18n import create_language_router
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
 from ideas.api import ROUTERS as IDEAS_ROUTERS
+from invoicing import jobs as invoicing_jobs  # noqa: F401  (registers the invoicing background job)
 from invoicing import mail as invoicing_mail
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)

@@ -95,9 +95,10 @@ async def _insert(doc: InvoiceDocument, *, organiser_id: int, order: dict[str, A
     return int(rows[0]["id"])
 
 
-async def issue_invoice(order_id: int, now: datetime) -> int | None:
+async def issue_invoice(order_id: int, now: datetime, *, mail_buyer: bool = False) -> int | None:
     """The invoice of a paid order (in the caller's transaction): its id, or None when there is nothing to invoice
-    (a free order) or the organiser has entered no seller details yet (logged; see `issue_missing_invoices`)."""
+    (a free order) or the organiser has entered no seller details yet (logged; `issue_missing_invoices` issues it
+    once they have)."""
     existing = await Invoice.select(Invoice.id).where(
         (Invoice.order_id == order_id) & (Invoice.kind == InvoiceKind.INVOICE.value)).first()
     if existing is not None:
@@ -128,9 +129,12 @@ async def issue_invoice(order_id: int, now: datetime) -> int | None:
     doc = msgspec.structs.replace(draft, number=rules.invoice_number(InvoiceKind.INVOICE, issued_on.year, sequence))
     invoice_id = await _insert(doc, organiser_id=event["organiser"], order=order, sequence=sequence,
                                credits_invoice_id=None, now=now)
-    if buyer.is_business and buyer.email:
-        await state.enqueue_mail(INVOICE_MAIL, order_id, None, buyer.email, f"invoice:{invoice_id}:{buyer.email}",
-                                 now)
+    addresses = [buyer.email] if buyer.is_business and buyer.email else []
+    if mail_buyer:  # issued after the payment mail went out: the buyer gets it on its own
+        member = await Member.select(Member.email).where(Member.id == order["buyer"]).first()
+        addresses += [member["email"]] if member and member["email"] not in addresses else []
+    for address in addresses:
+        await state.enqueue_mail(INVOICE_MAIL, order_id, None, address, f"invoice:{invoice_id}:{address}", now)
     return invoice_id
 
 
@@ -159,3 +163,33 @@ async def issue_credit_note(order_id: int, now: datetime) -> int | None:
     for address in {a for a in ((member or {}).get("email", ""), original.buyer.email) if a}:
         await state.enqueue_mail(CREDIT_NOTE_MAIL, order_id, None, address, f"credit:{credit_id}:{address}", now)
     return credit_id
+
+
+async def issue_missing_invoices(now: datetime | None = None, limit: int = 50) -> int:
+    """Invoices for paid orders that have none because their organiser had no seller details when they were paid:
+    issued (and mailed to the buyer and the invoice address) once the details are there. A background job in every
+    worker: two workers issuing the same order's invoice meet at the unique index on (order, kind), and the loser's
+    transaction, counter included, rolls back, so no number is burnt."""
+    from core.db import unique_violation_raises, utcnow, write_transaction
+    from invoicing.tables import SellerProfile
+
+    now = now or utcnow()
+    due = await TicketOrder.select(TicketOrder.id).where(
+        (TicketOrder.status == "paid") & (TicketOrder.amount_cents > 0)
+        & TicketOrder.id.not_in(Invoice.select(Invoice.order_id).where(Invoice.kind == InvoiceKind.INVOICE.value))
+        & TicketOrder.event._.organiser.is_in(SellerProfile.select(SellerProfile.organiser))
+    ).order_by(TicketOrder.id).limit(limit)
+    issued = 0
+    for row in due:
+        try:
+            with unique_violation_raises(_AlreadyIssued()):
+                async with write_transaction():
+                    if await issue_invoice(row["id"], now, mail_buyer=True) is not None:
+                        issued += 1
+        except _AlreadyIssued:
+            continue  # another worker issued it meanwhile
+    return issued
+
+
+class _AlreadyIssued(Exception):
+    pass

@@ -129,6 +129,14 @@ async def test_exempt_seller_free_events_and_missing_seller_details(
     assert (await http.get(f"/api/v1/orders/{order['id']}/invoices", headers=b1["headers"])).json() == []
     await enter_seller_details(http, shop.organiser["headers"], vat_rate="exempt", btw_number="",
                                exemption_text="Vrijgesteld van btw op grond van art. 11 lid 1 onder o Wet OB 1968.")
+    # The order paid before the details were there gets its invoice from the background job, mailed on its own.
+    from invoicing.issuing import issue_missing_invoices
+    from ticketing.tables import OutboxMail
+
+    assert await issue_missing_invoices() == 1 and await issue_missing_invoices() == 0
+    (late,) = (await http.get(f"/api/v1/orders/{order['id']}/invoices", headers=b1["headers"])).json()
+    assert late["number"].endswith("-00001")
+    assert await OutboxMail.exists().where((OutboxMail.kind == "invoice_copy") & (OutboxMail.to_email == b1["email"]))
     order, _ = await paid_order(http, shop, stripe_client, event["slug"], b2)
     (invoice,) = (await http.get(f"/api/v1/orders/{order['id']}/invoices", headers=b2["headers"])).json()
     assert (invoice["total_excl_cents"], invoice["total_vat_cents"]) == (4000, 0)
