@@ -43,7 +43,7 @@ def count_round_trips() -> None:
 
     plain_execute, bound_execute = Connection.execute, Connection._execute
 
-    async def execute(self: Any, query: str, *args: Any, timeout: float | None = None) -> Any:
+    async def execute(self: Any, query: str, *args: Any, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's own signature)
         if not args:  # with arguments it goes through _execute, counted there
             STATEMENTS.append(query)
         return await plain_execute(self, query, *args, timeout=timeout)

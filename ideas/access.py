@@ -87,7 +87,7 @@ async def agenda_window(event: Mapping[str, Any]) -> rules.Window:
     starts_at, ends_at = as_utc(event["starts_at"]), as_utc(event["ends_at"])
     assert starts_at and ends_at
     return rules.default_window(starts_at, ends_at, [
-        rules.Session(as_utc(s["starts_at"]), as_utc(s["ends_at"]), bool(s["is_breakout_round"]))  # type: ignore[arg-type]
+        rules.Session(as_utc(s["starts_at"]), as_utc(s["ends_at"]), bool(s["is_breakout_round"]))
         for s in sessions
     ])
 

@@ -144,4 +144,4 @@ async def ballot_by_receipt(viewer: Principal | None, slug: str, vote_id: int, r
     if row is None:
         raise ReceiptNotFound("Geen stem met dit stembewijs bij deze stemming.", field="receipt")
     return BallotOut(vote=vote_id, ballot_id=rules.format_ballot_id(row["id"]), choices=json_ids(row["choices"]),
-                     vote_status=rules.VoteStatus(vote["status"]).value)  # type: ignore[arg-type]
+                     vote_status=rules.VoteStatus(vote["status"]).value)

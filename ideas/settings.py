@@ -42,7 +42,7 @@ async def jury_locked(event_id: int) -> bool:
 
 def _settings_out(event: dict[str, Any], config: IdeaConfig, locked: bool) -> IdeaSettingsOut:
     return IdeaSettingsOut(
-        event=event["slug"], window=window_out(config, utcnow()), wall=config.wall.value,  # type: ignore[arg-type]
+        event=event["slug"], window=window_out(config, utcnow()), wall=config.wall.value,
         authors_may_vote_own=config.authors_may_vote_own,
         criteria=[CriterionOut(key=c.key, title=c.title, weight=c.weight, description=c.description)
                   for c in config.criteria],
@@ -86,7 +86,7 @@ async def update_idea_settings(actor: Principal, slug: str, change: SettingsChan
         raise JuryLocked("De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al "
                          "gestemd of gescoord.", field="criteria")
     now = utcnow()
-    values = {
+    values: dict[Any, Any] = {
         IdeaSettings.opens_at: opens_at, IdeaSettings.closes_at: closes_at, IdeaSettings.wall: change.wall,
         IdeaSettings.authors_may_vote_own: change.authors_may_vote_own,
         IdeaSettings.criteria: criteria_to_json(criteria), IdeaSettings.jury_weight: change.jury_weight,

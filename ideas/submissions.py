@@ -115,7 +115,7 @@ async def submit_idea(actor: Principal, slug: str, draft: IdeaDraft) -> IdeaOut:
     await _check_theme(event["id"], draft.theme)
     text = _checked_text(IdeaDraft(title=draft.title, pitch=draft.pitch or "", link=draft.link or ""))
     people = await _co_author_places(event["id"], draft.co_authors or (), author)
-    values = {"theme_key": draft.theme, **text}
+    values: dict[str, Any] = {"theme_key": draft.theme, **text}
     async with write_transaction():
         idea_id = (await Idea.insert(Idea(event=event["id"], version=1, created_by=actor.id, created_at=now,
                                           updated_at=now, **values)).returning(Idea.id))[0]["id"]
@@ -191,7 +191,7 @@ async def idea_history(viewer: Principal | None, slug: str, idea_id: int) -> Ide
     return IdeaHistoryOut(idea=idea_id, versions=[
         IdeaVersionOut(version=r["version"], theme=r["theme_key"], title=r["title"], pitch=r["pitch"],
                        link=r["link"], authors=[str(a) for a in json.loads(r["authors"] or "[]")],
-                       edited_by=r["edited_by_name"], edited_at=as_utc(r["edited_at"]))  # type: ignore[arg-type]
+                       edited_by=r["edited_by_name"], edited_at=as_utc(r["edited_at"]))
         for r in rows
     ])
 

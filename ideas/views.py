@@ -19,7 +19,7 @@ def window_out(config: IdeaConfig, now: datetime) -> WindowOut:
     return WindowOut(
         opens_at=config.window.opens_at,
         closes_at=config.window.closes_at,
-        state=rules.window_state(now, config.window).value,  # type: ignore[arg-type]
+        state=rules.window_state(now, config.window).value,
         opens_by_default=config.window_is_default[0],
         closes_by_default=config.window_is_default[1],
     )

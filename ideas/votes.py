@@ -58,7 +58,7 @@ async def vote_out(event: Mapping[str, Any], row: Mapping[str, Any], viewer: Pri
     return VoteOut(
         id=row["id"], event=event["slug"], theme=theme, theme_title=titles.get(theme) if theme else None,
         method=row["method"], choices=row["choices"], authors_may_vote_own=bool(row["authors_may_vote_own"]),
-        status=status.value, opened_at=opened_at, closed_at=as_utc(row["closed_at"]),  # type: ignore[arg-type]
+        status=status.value, opened_at=opened_at, closed_at=as_utc(row["closed_at"]),
         ideas=[VoteIdeaOut(id=i["id"], title=i["title"], theme=i["theme_key"],
                            authors=[a["name"] for a in authors.get(i["id"], [])],
                            yours=any(a["attendee"] in places for a in authors.get(i["id"], [])))

@@ -23,5 +23,5 @@ async def idea_wall(viewer: Principal | None, slug: str, theme: str | None = Non
                             await ideas_in_votes(event["id"]))
     groups = [ThemeIdeasOut(key=t["key"], title=t["title"], ideas=[i for i in ideas if i.theme == t["key"]])
               for t in themes if theme is None or t["key"] == theme]
-    return WallOut(event=event["slug"], event_title=event["title"], wall=config.wall.value,  # type: ignore[arg-type]
+    return WallOut(event=event["slug"], event_title=event["title"], wall=config.wall.value,
                    window=window_out(config, utcnow()), count=len(ideas), themes=groups)

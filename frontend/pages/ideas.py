@@ -217,7 +217,7 @@ class IdeaPages(Controller):
         try:
             if receipt and shown.you_voted:
                 changed = await change_ballot(user, slug, vote, receipt, choices)
-                outcome = {"changed": True, "ballot_id": changed.ballot_id, "receipt": None,
+                outcome: dict[str, Any] = {"changed": True, "ballot_id": changed.ballot_id, "receipt": None,
                            "choices": changed.choices}
             else:
                 cast = await cast_ballot(user, slug, vote, choices)
