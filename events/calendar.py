@@ -161,6 +161,8 @@ class CalendarBreakout:
     session_id: int | None = None
     timezone: str = DEFAULT_TIMEZONE
     cancelled: bool = False
+    # The event's venue (name and address): a room alone ("Zaal 2") does not tell a phone's map where to go.
+    venue: str = ""
 
     def __post_init__(self) -> None:
         _normalise_times(self, ("start_utc", "end_utc", "updated_at"))
@@ -483,8 +485,9 @@ class _Builder:
         self._when(component, breakout.start_utc, breakout.end_utc, breakout.timezone)
         component.add("SUMMARY", summary)
         room = clean_text(breakout.room, multiline=False)
-        if room:
-            component.add("LOCATION", room)
+        location = ", ".join(part for part in (room, clean_text(breakout.venue, multiline=False)) if part)
+        if location:
+            component.add("LOCATION", location)
         component.add(
             "DESCRIPTION",
             _join_lines(
@@ -619,21 +622,30 @@ def visible_in_feed(event: CalendarEvent, now: datetime, retention: timedelta = 
 # --------------------------------------------------------------------------- subscribe links
 
 
-def subscribe_links(https_url: str) -> dict[str, str]:
+OUTLOOK_PERSONAL = "https://outlook.live.com/calendar/0/addfromweb"
+OUTLOOK_WORK = "https://outlook.office.com/calendar/0/addfromweb"
+
+
+def subscribe_links(https_url: str, name: str = "Nieuw Geluid") -> dict[str, str]:
     """Links for the "Abonneer" buttons, from the feed's https URL (token included).
 
     Apple opens webcal://; Google's add-by-URL page wants the webcal URL percent-encoded as a
-    whole in `cid` (an unencoded `?`/`&` in the feed URL would cut the token off); Outlook
-    (desktop and web "Subscribe from web") takes the https URL as is.
+    whole in `cid` (an unencoded `?`/`&` in the feed URL would cut the token off). Outlook: a bare
+    https link makes the browser download the .ics, which imports a copy that never updates, so the
+    buttons open Outlook on the web's "add from web" page, which SUBSCRIBES: `outlook` for personal
+    accounts (outlook.live.com), `outlook_work` for work and school accounts (outlook.office.com),
+    with the https URL (Outlook refuses webcal there) and a calendar name.
     """
     if not https_url.startswith("https://"):
         raise ValueError("feed URL must be https://")
     webcal = "webcal://" + https_url.removeprefix("https://")
+    outlook_query = f"?url={quote(https_url, safe='')}&name={quote(name, safe='')}"
     return {
         "apple": webcal,
         "webcal": webcal,
         "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
-        "outlook": https_url,
+        "outlook": OUTLOOK_PERSONAL + outlook_query,
+        "outlook_work": OUTLOOK_WORK + outlook_query,
         "https": https_url,
     }
 

@@ -375,4 +375,4 @@ def feed_links(url: str) -> dict[str, str]:
     if url.startswith("https://"):
         return subscribe_links(url)
     links = subscribe_links("https://" + url.split("://", 1)[-1])
-    return {**links, "outlook": url, "https": url}
+    return {**links, "outlook": url, "outlook_work": url, "https": url}

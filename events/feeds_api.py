@@ -107,7 +107,8 @@ class FeedLinks(msgspec.Struct):
     url: str
     webcal: str
     google: str
-    outlook: str
+    outlook: str  # Outlook on the web, personal accounts: "add from web" (subscribes)
+    outlook_work: str  # the same for work and school accounts
 
 
 class CommunityFeedOut(msgspec.Struct):
@@ -138,7 +139,8 @@ class ReminderUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 def _links(url: str) -> FeedLinks:
     links = feeds.feed_links(url)
-    return FeedLinks(url=url, webcal=links["webcal"], google=links["google"], outlook=links["outlook"])
+    return FeedLinks(url=url, webcal=links["webcal"], google=links["google"], outlook=links["outlook"],
+                     outlook_work=links["outlook_work"])
 
 
 def _settings_out(settings: Settings, state: dict[str, Any], token: str | None = None) -> CalendarSettingsOut:

@@ -139,6 +139,7 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
     event_ids = sorted({r["event"] for r in rows})
     events = {e["id"]: e for e in await Event.select(
         Event.id, Event.title, Event.timezone, Event.status, Event.sequence, Event.updated_at, Event.cancelled_at,
+        Event.venue_name, Event.address,
     ).where(Event.id.is_in(event_ids))}
     sessions = await breakout_sessions(event_ids)
     out = []
@@ -157,5 +158,6 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
             updated_at=max(s for s in stamps if s is not None),
             sequence=row["sequence"] + session["sequence"] + event["sequence"], session_id=session["id"],
             timezone=event["timezone"], cancelled=cancelled,
+            venue=", ".join(part for part in (event["venue_name"], event["address"]) if part),
         ))
     return out

@@ -82,7 +82,7 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
         google = community.get_by_role("link", name="Google Agenda").get_attribute("href") or ""
         assert google.startswith("https://calendar.google.com/calendar/r?cid=")
         assert unquote(google.split("cid=", 1)[1]) == "webcal://127.0.0.1/calendar.ics"
-        expect(community.get_by_role("link", name="Outlook")).to_have_attribute(
+        expect(community.get_by_role("link", name="Outlook (persoonlijk)")).to_have_attribute(
             "href", re.compile(r"/calendar\.ics$"))
         with page.expect_download() as download:
             community.get_by_role("link", name="Download als .ics-bestand").click()

@@ -180,6 +180,7 @@ BREAKOUTS = (
         theme_label="Klantreis “nacht”",
         group_number=7,
         room="Grote zaal",
+        venue="Pakhuis de Zwijger, Piet Heinkade 179, Amsterdam",
         start_utc=utc(2026, 10, 25, 0, 45),
         end_utc=utc(2026, 10, 25, 1, 50),
         updated_at=utc(2026, 10, 2),
@@ -428,6 +429,10 @@ def test_breakout_is_dutch_and_replaces_the_generic_round() -> None:
     description = next(line for line in breakout if line.startswith("DESCRIPTION:"))
     assert "Thema: Imago" in description and "Groep: 3" in description and "Ronde: 1" in description
     assert f"session-102@{HOST}" not in raw  # the member's group replaces the generic round
+    # The room and the venue (issue 15): a room alone does not tell a map where to go.
+    night = next(e for e in icalendar.Calendar.from_ical(member()).walk("VEVENT")
+                 if str(e["UID"]) == f"breakout-13-1-501@{HOST}")
+    assert str(night["LOCATION"]) == "Grote zaal, Pakhuis de Zwijger, Piet Heinkade 179, Amsterdam"
     assert f"session-102@{HOST}" in vevents_raw(community())
     assert f"breakout-13-1-501@{HOST}" in raw
 
@@ -556,7 +561,11 @@ def test_subscribe_links_encode_the_token_for_google() -> None:
     url = "https://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
     links = subscribe_links(url)
     assert links["apple"] == "webcal://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
-    assert links["outlook"] == url
+    # Outlook on the web subscribes through "add from web", with the https URL encoded whole (issue 15).
+    for key, host in (("outlook", "outlook.live.com"), ("outlook_work", "outlook.office.com")):
+        outlook = urlsplit(links[key])
+        assert (outlook.scheme, outlook.netloc, outlook.path) == ("https", host, "/calendar/0/addfromweb")
+        assert parse_qs(outlook.query) == {"url": [url], "name": ["Nieuw Geluid"]}
     google = urlsplit(links["google"])
     assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/r")
     assert parse_qs(google.query) == {"cid": [links["apple"]]}
