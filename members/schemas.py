@@ -209,6 +209,9 @@ class MemberExport(msgspec.Struct):
     mailed_links: list[MailedLinkInfo]
     events_organised: list[OrganisedEvent]
     orders: list[dict[str, Any]]
+    # Places on waiting lists, with the companion as typed (never a birth date: it is erased once the duo stops
+    # waiting, and the export leaves it out while they wait).
+    waiting_lists: list[dict[str, Any]] = []
 
 
 class DeleteAccountRequest(msgspec.Struct, forbid_unknown_fields=True):

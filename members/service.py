@@ -341,7 +341,8 @@ class AccountHasLiveTicket(Conflict):
 
 
 # Where ticketing keeps the functions members asks for (its use-case modules).
-_TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets"}
+_TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets",
+                      "my_entries": "ticketing.waitlist"}
 
 
 def _ticketing_hook(name: str) -> Any:
@@ -358,8 +359,8 @@ def _ticketing_hook(name: str) -> Any:
 
 async def export_member_data(member_id: int) -> dict[str, Any]:
     """Everything stored about a member, for the member: profile, sign-ins (never token hashes), the
-    verification and reset links mailed to them (never the token), feed settings, events they organise and
-    their duo orders (with both places and tickets)."""
+    verification and reset links mailed to them (never the token), feed settings, events they organise,
+    their duo orders (with both places and tickets) and their places on waiting lists."""
     profile = await get_profile(member_id)
     feed = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes, Member.updated_at).where(
         Member.id == member_id
@@ -373,6 +374,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
                           "admin" in profile["roles"], "export")
     organised = await events_service.list_managed(principal)
     list_orders = _ticketing_hook("list_my_orders")
+    waiting_entries = _ticketing_hook("my_entries")
     links = []
     for kind, table in (("email_verification", EmailVerification), ("password_reset", PasswordReset)):
         for row in await table.select(table.email, table.created_at, table.expires_at, table.used_at).where(
@@ -396,6 +398,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
         "mailed_links": links,
         "events_organised": [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in organised],
         "orders": list(await list_orders(principal)) if list_orders else [],
+        "waiting_lists": list(await waiting_entries(principal)) if waiting_entries else [],
     }
 
 

@@ -78,6 +78,8 @@ async def test_join_only_when_sold_out_with_positions_and_leaving(client: httpx.
     assert (await entry(client, third, c["id"]))["position"] == 2
     mine = (await client.get("/api/v1/me/waiting-list", headers=third["headers"])).json()
     assert [e["id"] for e in mine] == [c["id"]]
+    exported = (await client.get("/api/v1/me/export", headers=third["headers"])).json()
+    assert [(e["id"], e["companion_email"]) for e in exported["waiting_lists"]] == [(c["id"], c["companion_email"])]
     # Someone else's entry does not exist for them.
     for method, path in (("GET", f"/api/v1/me/waiting-list/{b['id']}"),
                          ("POST", f"/api/v1/me/waiting-list/{b['id']}/leave")):
