@@ -208,6 +208,34 @@ async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-beves
     return {"path": links[-1]}
 
 
+async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
+    """Send the outbox into `mail_dir` and return the subjects of every mail there to `to`, oldest first, with
+    the path of a /partner/ link in each (or "")."""
+    import email
+    import email.policy
+    import re
+    from dataclasses import replace
+
+    from settings import get_settings
+    from ticketing import outbox
+
+    for _ in range(1000):
+        if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
+            break
+    def in_mailbox() -> list[dict[str, str]]:
+        found = []
+        for path in sorted(Path(mail_dir).glob("*.eml"), key=lambda p: (p.stat().st_mtime, p.name)):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to.lower() in str(message["To"]).lower():
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                link = re.search(r"https?://[^/\s]+(/partner/[A-Za-z0-9_-]+)", text)
+                found.append({"subject": " ".join(str(message["Subject"]).split()),
+                              "link": link.group(1) if link else ""})
+        return found
+
+    return {"mails": in_mailbox()}
+
+
 async def account(email: str, password: str, name: str) -> dict[str, Any]:
     """A plain member account (e-mail verified, as the CLI makes it), for a journey that signs in itself."""
     from members.service import NewMember, ensure_member
@@ -301,7 +329,7 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     await db.start(2)
     try:
         return await {"account": account, "board": board, "door": door, "sales": sales, "sweep": sweep,
-                      "verification_link": verification_link}[kind](**options)
+                      "verification_link": verification_link, "mail_subjects": mail_subjects}[kind](**options)
     finally:
         await db.stop()
 
