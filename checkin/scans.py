@@ -87,6 +87,15 @@ async def sync_batch(actor: Principal, slug: str, batch: BatchIn, now: datetime 
         for item, answer in zip(items, answers, strict=True)])
 
 
+async def check_in_place(actor: Principal, slug: str, place_id: int, device: str,
+                         now: datetime | None = None) -> ScanOut:
+    """Someone marked present by hand (on the facilitator's board): their place's ticket, checked in as a scan."""
+    ticket = await Ticket.select(Ticket.id).where(Ticket.attendee == place_id).first()
+    if ticket is None:
+        raise TicketUnknown("Onbekende code: er is geen ticket met deze code.")
+    return await check_in(actor, slug, ScanIn(device=device, ticket=ticket["id"]), now)
+
+
 def _item(code: str | None, ticket: int | None, scanned_at: datetime | None, client_id: str | None,
           field: str) -> _Item:
     if (code is None) == (ticket is None):

@@ -18,8 +18,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from checkin.scans import check_in_place
 from core.auth import requires_facilitator, signed_in
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from events import service as events
 from events import team
 from events.rules import EventRoleKind
@@ -29,9 +30,9 @@ from frontend.pages.common import FormBody, page, page_message, redirect, text
 from members.rules import EXPERIENCE_LEVELS
 from members.service import Principal
 from pairing import board as breakouts
-from pairing import plans, publish
+from pairing import plans, publish, regroup
 from pairing.access import planned_event
-from pairing.errors import PlanNotFound
+from pairing.errors import PlanNotFound, RegroupChanged
 from pairing.grouping.model import Rule
 from pairing.rules import INDUSTRIES
 from pairing.schemas import GroupOut, PlanOut
@@ -180,6 +181,22 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
     }
 
 
+# Why someone present changes group (pairing.grouping.MoveReason), for people.
+MOVE_REASONS = {
+    "fills_group": _("fills a group that no-shows left too small"),
+    "group_dissolved": _("their group was too small to keep: spread over the theme's other groups"),
+    "late_arrival": _("came in without a group: joins one with room"),
+}
+
+
+def _regroup_labels() -> dict[str, Any]:
+    return {"reasons": MOVE_REASONS, "rules": RULES}
+
+
+def _round_param(value: str) -> int | None:
+    return int(value) if value.isdigit() and 1 <= int(value) <= 12 else None
+
+
 def _person_name(plan: PlanOut, attendee: int) -> str:
     for round_ in plan.rounds:
         for group in round_.groups:
@@ -240,6 +257,46 @@ class BoardPages(Controller):
     async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
         await publish.publish_plan(signed_in(request), slug)
         return redirect(f"/begeleiden/{slug}", "groepen-gepubliceerd")
+
+    @get("/{slug:str}/bijwerken", name="board_regroup_preview")
+    async def regroup_preview(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        """Groepen bijwerken voor wie er is: who would move, and why, before anything is published."""
+        actor = signed_in(request)
+        event = await events.get_event(slug, actor)
+        from_round = _round_param(request.query_params.get("vanaf", ""))
+        try:
+            preview = await regroup.preview_regroup(actor, slug, from_round)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return page(request, "board/regroup.html", event=event, preview=None, asked=from_round,
+                        problem=page_message(exc, request_language(request)), **_regroup_labels())
+        return page(request, "board/regroup.html", event=event, preview=preview, asked=from_round, problem=None,
+                    **_regroup_labels())
+
+    @post("/{slug:str}/bijwerken", name="board_regroup_publish")
+    async def regroup_publish(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
+                              ) -> Template | Redirect:
+        actor = signed_in(request)
+        from_round = _round_param(text(data, "vanaf"))
+        try:
+            await regroup.publish_regroup(actor, slug, text(data, "fingerprint")[:64], from_round)
+        except RegroupChanged as exc:
+            event = await events.get_event(slug, actor)
+            preview = await regroup.preview_regroup(actor, slug, from_round)
+            return page(request, "board/regroup.html", status_code=409, event=event, preview=preview,
+                        asked=from_round, problem=page_message(exc, request_language(request)), **_regroup_labels())
+        return redirect(f"/begeleiden/{slug}", "groepen-bijgewerkt")
+
+    @post("/{slug:str}/aanwezig", name="board_mark_present")
+    async def mark_present(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Redirect:
+        """Someone the door missed, marked present by hand: checked in (device "Groepenbord"), then the preview
+        again."""
+        place = text(data, "place")
+        if place.isdigit():
+            await check_in_place(signed_in(request), slug, int(place), "Groepenbord")
+        vanaf = text(data, "vanaf")
+        return redirect(f"/begeleiden/{slug}/bijwerken" + (f"?vanaf={vanaf}" if vanaf.isdigit() else ""))
 
     @post("/{slug:str}/zalen", name="board_rooms")
     async def rooms(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody

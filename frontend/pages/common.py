@@ -98,6 +98,8 @@ NOTICES: dict[str, str] = {
     "gegenereerd": _("The groups have been generated as a draft. Check the report, adjust, then publish."),
     "opnieuw-gegenereerd": _("The groups have been generated again; pinned people stayed where they were pinned."),
     "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in their calendar."),
+    "groepen-bijgewerkt": _("The groups now follow who is here and are published; everyone who moved gets a short "
+                            "mail."),
     "zalen-opgeslagen": _("The rooms have been saved."),
     "rol-gegeven": _("The role has been given. It counts from their next page."),
     "rol-ingetrokken": _("The role has been revoked."),

@@ -142,6 +142,28 @@ async def board(title: str, duos: int) -> dict[str, Any]:
     return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name}
 
 
+async def regroup(title: str, duos: int, absent_duos: int) -> dict[str, Any]:
+    """`board`, then the groups generated and published, and everyone checked in at the door but the people of the
+    first `absent_duos` duos (the no-shows)."""
+    from checkin.scans import sync_batch
+    from checkin.schemas import BatchIn, BatchItemIn
+    from members.service import principal_for_token
+    from pairing import plans, publish
+    from ticketing.tables import Ticket
+
+    seeded = await board(title, duos)
+    slug = seeded["slug"]
+    facilitator = await principal_for_token(seeded["session"])
+    assert facilitator is not None
+    await plans.generate_plan(facilitator, slug, plans.BreakoutSettings(seed=5))
+    await publish.publish_plan(facilitator, slug)
+    tickets = await Ticket.select(Ticket.code, Ticket.attendee.name.as_alias("name")).where(
+        Ticket.event.slug == slug).order_by(Ticket.id)
+    absent, present = tickets[:2 * absent_duos], tickets[2 * absent_duos:]
+    await sync_batch(facilitator, slug, BatchIn(device="Deur A", items=[BatchItemIn(code=t["code"]) for t in present]))
+    return {**seeded, "absent": [t["name"] for t in absent]}
+
+
 async def sales(title: str) -> dict[str, Any]:
     """A paid hackathon (€ 25 per duo): two paid duos, one held; one companion admitted by an exception."""
     from ticketing.companions import add_override
@@ -328,8 +350,9 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
 
     await db.start(2)
     try:
-        return await {"account": account, "board": board, "door": door, "sales": sales, "sweep": sweep,
-                      "verification_link": verification_link, "mail_subjects": mail_subjects}[kind](**options)
+        return await {"account": account, "board": board, "door": door, "regroup": regroup, "sales": sales,
+                      "sweep": sweep, "verification_link": verification_link,
+                      "mail_subjects": mail_subjects}[kind](**options)
     finally:
         await db.stop()
 
