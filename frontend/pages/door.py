@@ -24,6 +24,7 @@ from checkin.schemas import BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, Und
 from core.auth import requires_member, signed_in
 from core.errors import DomainError, problem
 from core.params import DbId
+from core.spreadsheet import csv_response
 from frontend.assets import asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
@@ -137,10 +138,7 @@ class DoorPages(Controller):
 
     @get("/nog-niet-binnen.csv", name="door_missing_csv")
     async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        body = await door.not_arrived_csv(signed_in(request), slug)
-        # A byte-order mark so that Excel opens the UTF-8 file with the accents intact.
-        return Response(("\ufeff" + body).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="nog-niet-binnen-{slug}.csv"'})
+        return csv_response(await door.not_arrived_csv(signed_in(request), slug), f"nog-niet-binnen-{slug}.csv")
 
     @get("/lijst", name="door_list")
     async def door_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DoorListOut | Response[Any]:

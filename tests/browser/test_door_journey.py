@@ -172,8 +172,8 @@ def test_two_phones_offline_queue_survive_a_reload_and_sync_to_the_earliest(
         with overview.expect_download() as download:
             overview.get_by_role("link", name="Downloaden (CSV)").click()
         rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-        assert rows[0] == "naam,rol,partner,partner binnen,partner binnen om"
-        assert any(row.startswith(f"{third['companion']},companion,{third['buyer']},ja,") for row in rows)
+        assert rows[0] == "naam;rol;partner;partner binnen;partner binnen om"
+        assert any(row.startswith(f"{third['companion']};Partner;{third['buyer']};ja;") for row in rows)
         assert len(rows) == 4  # the first duo (not scanned here) and the third companion
     finally:
         one.close()
