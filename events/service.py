@@ -38,7 +38,7 @@ def on_capacity_raised(listener: CapacityListener) -> None:
 
 # Called with the event's id and its new SEQUENCE after its time or place changed (after the commit): ticketing
 # registers here at start-up and mails every ticket holder (events may not import ticketing).
-MoveListener = Callable[[int, int], Awaitable[None]]
+MoveListener = Callable[[int, int], Awaitable[object]]  # what it returns is not used
 _move_listeners: list[MoveListener] = []
 # What makes an event "moved" for the people who hold a ticket: when and where.
 _MOVES = ("starts_at", "ends_at", "venue_name", "address", "online_url", "timezone")

@@ -19,7 +19,7 @@ async def mail_ticket_holders_event_moved(event_id: int, sequence: int) -> int:
     now = utcnow()
     rows = await Ticket.select(Ticket.order, Ticket.attendee, Ticket.attendee.email.as_alias("email")).where(
         (Ticket.event == event_id) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
-        & Ticket.attendee.live.eq(True))
+        & Ticket.attendee._.live.eq(True))
     async with write_transaction():
         for row in rows:
             await state.enqueue_mail("event_moved", row["order"], row["attendee"], row["email"],

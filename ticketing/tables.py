@@ -219,6 +219,7 @@ class CompanionLink(Table, tablename="companion_link"):
     old link stops working at once. The companion's calendar feed has a token of its own (rotated apart from the
     page link, so a resent mail never breaks a subscription)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, unique=True)
     token_hash = Varchar(length=64, unique=True)
     feed_token_hash = Varchar(length=64, null=True, default=None, unique=True)

@@ -160,10 +160,10 @@ async def ticket_pdf_of_place(place_id: int, language: str = "nl") -> tuple[byte
             (Attendee.order == row["order_id"]) & (Attendee.role == "buyer")).first()
     ticket = TicketPdf(
         holder_name=row["name"], ticket_code=row["code"], event_title=event["title"],
-        starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),  # type: ignore[arg-type]
+        starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),
         tz=event["timezone"],
         venue="\n".join(x for x in (event["venue_name"], event["address"]) if x) or event["online_url"],
-        issued_at=as_utc(row["issued_at"]), invited_by=buyer["name"] if buyer else "",  # type: ignore[arg-type]
+        issued_at=as_utc(row["issued_at"]), invited_by=buyer["name"] if buyer else "",
         language="en" if language == "en" else "nl",
     )
     return render_ticket_pdf(ticket), filename(ticket)
