@@ -68,7 +68,7 @@ class NieuwGeluidCLI(CLIPluginProtocol):
             import anyio
 
             from core.errors import DomainError
-            from members.service import NewMember, ensure_member, member_id_for_email
+            from members.accounts import NewMember, ensure_member, member_id_for_email
 
             async def with_db(work: Any) -> Any:
                 await db.start(1)

@@ -35,7 +35,7 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
     from app import create_app
     from core.demo import DEMO_FACILITATOR, seed_demo
     from events.tables import Event
-    from members.service import Principal
+    from members.principal import Principal
     from members.tables import Member
     from pairing import board, plans
     from settings import Settings

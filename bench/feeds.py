@@ -50,7 +50,9 @@ async def seed() -> str:
     """50 published events with 5 agenda items each, a member with a live ticket for each; returns the token."""
     from core import db
     from events.service import create_event, publish_event
-    from members.service import NewMember, Principal, ensure_member, rotate_feed_token
+    from members.accounts import NewMember, ensure_member
+    from members.feed_tokens import rotate_feed_token
+    from members.principal import Principal
     from ticketing.tables import Attendee, Ticket, TicketOrder
 
     await db.start(10)

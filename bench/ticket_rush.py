@@ -194,8 +194,8 @@ async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, lis
 
     from core import db
     from events.tables import Event
-    from members.service import hash_token, new_token
     from members.tables import AuthToken, Member
+    from members.tokens import hash_token, new_token
 
     await db.start(10)
     try:

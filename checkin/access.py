@@ -16,7 +16,7 @@ from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event
 from events.team import event_roles_of
-from members.service import Principal
+from members.principal import Principal
 
 
 def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: frozenset[EventRoleKind]) -> bool:

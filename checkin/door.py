@@ -19,7 +19,7 @@ from checkin.tables import CheckIn
 from core.db import as_utc, utcnow
 from core.spreadsheet import csv_text
 from events.rules import to_local
-from members.service import Principal
+from members.principal import Principal
 from ticketing.rules import EXPIRED, PAID, PAYMENT_FAILED, ROLE_WORDS, TicketStatus, words
 from ticketing.tables import Attendee, Ticket
 

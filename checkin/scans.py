@@ -47,7 +47,7 @@ from checkin.tables import CheckIn
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Conflict, DomainError, InvalidInput
 from events.rules import to_local
-from members.service import Principal
+from members.principal import Principal
 from members.tables import Member
 from ticketing.tables import Attendee, Ticket
 

@@ -15,7 +15,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from core.errors import Forbidden, Unauthenticated
-from members.service import Principal, principal_for_token
+from members.principal import Principal
+from members.sessions import principal_for_token
 
 SESSION_COOKIE = "ng_session"
 

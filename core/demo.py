@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from events import service as events
 from events import team
 from events.tables import Event
-from members.service import NewMember, Principal, ensure_member
+from members.accounts import NewMember, ensure_member
+from members.principal import Principal
 
 DEMO_ORGANISER = ("organisator@nieuwgeluid.local", "geluid-org-maart-2027")
 DEMO_FACILITATOR = ("facilitator@nieuwgeluid.local", "geluid-fac-maart-2027")

@@ -142,14 +142,14 @@ MESSAGES: dict[str, str] = {
     "Deze bevestigingslink is al gebruikt.": "This confirmation link has already been used.",
     "Het wachtwoord klopt niet.": "The password is not correct.",
     "Er is al een account met dit e-mailadres.": "There is already an account with this e-mail address.",
-    # the password-reset link (members.service)
+    # the password-reset link (members.password_reset)
     "Deze link om je wachtwoord te herstellen klopt niet.": "This link to reset your password is not valid.",
     "Deze link om je wachtwoord te herstellen is al gebruikt.":
         "This link to reset your password has already been used.",
     "Deze link om je wachtwoord te herstellen is verlopen. Vraag een nieuwe aan.":
         "This link to reset your password has expired. Please ask for a new one.",
     "Deze link hoort bij een ander e-mailadres.": "This link belongs to a different e-mail address.",
-    # members/rules.py password_problem (raised by members.service as InvalidInput)
+    # members/rules.py password_problem (raised by members.accounts and members.password_reset as InvalidInput)
     "Het wachtwoord moet minstens {min_length} tekens hebben.":
         "The password must have at least {min_length} characters.",
     "Het wachtwoord is te lang (maximaal 256 tekens).": "The password is too long (256 characters at most).",

@@ -42,7 +42,7 @@ from events.calendar import (
     subscribe_links,
 )
 from events.tables import AgendaSession, Event
-from members import service as members
+from members import feed_tokens
 from settings import Settings
 
 COMMUNITY_NAME = "Nieuw Geluid — evenementen"
@@ -324,7 +324,7 @@ async def _member_items(member_id: int, now: datetime) -> MemberItems:
 async def member_document(token: str, settings: Settings, now: datetime | None = None) -> IcsDocument:
     """A member's private feed: events they hold a live ticket for (with agenda) and their breakouts."""
     now = now or utcnow()
-    owner = await members.member_for_feed_token(token)
+    owner = await feed_tokens.member_for_feed_token(token)
     if owner is None:
         raise NotFound("Deze agenda bestaat niet (meer).")
     listed, sessions, breakout_key = await _member_items(owner.member_id, now)
@@ -336,7 +336,7 @@ async def member_document(token: str, settings: Settings, now: datetime | None =
     digest = hashlib.sha256("\n".join(items).encode()).hexdigest()
     changed_at = owner.items_changed_at
     if digest != owner.items_digest or changed_at is None:
-        changed_at = await members.note_feed_items(owner.member_id, digest, now, owner.items_changed_at)
+        changed_at = await feed_tokens.note_feed_items(owner.member_id, digest, now, owner.items_changed_at)
 
     key = ("member", settings.host, settings.public_base_url, owner.member_id, owner.reminder_minutes,
            _stamp_key(listed), sessions, breakout_key)

@@ -22,7 +22,7 @@ from core.db import utcnow
 from core.errors import NotFound
 from events import feeds
 from events.calendar import http_date, is_not_modified
-from members import service as members
+from members import feed_tokens
 from settings import Settings
 
 # Routes with this opt key are skipped by the app's CompressionMiddleware (see app.py).
@@ -129,7 +129,7 @@ class CalendarSettingsOut(msgspec.Struct):
     reminder_minutes: int | None
 
 
-ReminderMinutes = Annotated[int, msgspec.Meta(ge=0, le=members.MAX_FEED_REMINDER_MINUTES,
+ReminderMinutes = Annotated[int, msgspec.Meta(ge=0, le=feed_tokens.MAX_FEED_REMINDER_MINUTES,
                                               description="Minutes before each item; null for no reminders")]
 
 
@@ -163,25 +163,25 @@ class MyCalendarController(Controller):
 
     @get("/", summary="Your calendar feeds and subscribe links", operation_id="my_calendar")
     async def show(self, request: Request[Any, Any, Any], settings: AppSettings) -> CalendarSettingsOut:
-        return _settings_out(settings, await members.feed_settings(signed_in(request).id))
+        return _settings_out(settings, await feed_tokens.feed_settings(signed_in(request).id))
 
     @post("/rotate", summary="Create or replace your personal feed URL (the old one stops working)",
           operation_id="rotate_my_calendar", status_code=200)
     async def rotate(self, request: Request[Any, Any, Any], settings: AppSettings) -> CalendarSettingsOut:
         member_id = signed_in(request).id
-        token = await members.rotate_feed_token(member_id)
-        return _settings_out(settings, await members.feed_settings(member_id), token)
+        token = await feed_tokens.rotate_feed_token(member_id)
+        return _settings_out(settings, await feed_tokens.feed_settings(member_id), token)
 
     @delete("/personal", summary="Switch your personal feed off (its URL stops working)",
             operation_id="revoke_my_calendar", status_code=204)
     async def revoke(self, request: Request[Any, Any, Any]) -> None:
-        await members.revoke_feed_token(signed_in(request).id)
+        await feed_tokens.revoke_feed_token(signed_in(request).id)
 
     @patch("/", summary="Opt in to (or out of) reminders in your personal feed", operation_id="update_my_calendar")
     async def update(self, request: Request[Any, Any, Any], data: JSONBody[ReminderUpdate], settings: AppSettings
                      ) -> CalendarSettingsOut:
         member_id = signed_in(request).id
-        return _settings_out(settings, await members.set_feed_reminder(member_id, data.reminder_minutes))
+        return _settings_out(settings, await feed_tokens.set_feed_reminder(member_id, data.reminder_minutes))
 
 
 # --------------------------------------------------------------------------- keeping tokens out of logs

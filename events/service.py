@@ -11,7 +11,7 @@ from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events import rules
 from events.tables import AgendaSession, Event, Theme
-from members.service import Principal
+from members.principal import Principal
 from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 
 # Changes to these make calendar clients re-read the event (RFC 5545 SEQUENCE).

@@ -19,8 +19,9 @@ from events import rules
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event, EventRole
+from members.principal import Principal
 from members.roles import log_role_change, verified_account
-from members.service import Principal, register_event_role_probe
+from members.sessions import register_event_role_probe
 from members.tables import Member
 
 # Principal.has_event_role (the menu's "Groups" link): one EXISTS in the query that identifies every request.

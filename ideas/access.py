@@ -21,7 +21,7 @@ from events.tables import AgendaSession
 from ideas import rules
 from ideas.errors import WallForAttendees
 from ideas.tables import IdeaSettings, Juror
-from members.service import Principal
+from members.principal import Principal
 from pairing.access import event_themes, visible_event
 from pairing.holders import ticket_holders
 

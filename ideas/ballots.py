@@ -30,7 +30,7 @@ from ideas.schemas import BallotOut, CastOut
 from ideas.tables import Ballot, IdeaAuthor, VoteParticipation
 from ideas.views import json_ids
 from ideas.votes import lock_vote, vote_row
-from members.service import Principal
+from members.principal import Principal
 from pairing.errors import NoTicket
 
 

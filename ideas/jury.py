@@ -19,8 +19,10 @@ from ideas.errors import IdeaJudged, InvalidScore, JurorHasScored, JurorNotFound
 from ideas.schemas import CriterionOut, JurorOut, JuryOut, MyScoresOut, ScoreOut
 from ideas.tables import IdeaVote, Juror, JuryScore
 from ideas.views import idea_rows, json_ids
-from members.service import Principal, member_id_for_email, verified_email
+from members.accounts import member_id_for_email
+from members.principal import Principal
 from members.tables import Member
+from members.verification import verified_email
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from ideas.schemas import (
 from ideas.tables import Ballot, Juror, JuryScore
 from ideas.views import authors_of, idea_rows, json_ids
 from ideas.votes import vote_out, vote_row
-from members.service import Principal
+from members.principal import Principal
 
 
 async def jury_of(event_id: int, ideas: list[int]) -> tuple[list[dict[str, Any]], dict[tuple[int, int, str], int]]:

@@ -21,7 +21,7 @@ from ideas.errors import InvalidSettings, JuryLocked
 from ideas.schemas import CriterionOut, IdeaSettingsOut
 from ideas.tables import IdeaSettings, IdeaVote, Juror, JuryScore
 from ideas.views import window_out
-from members.service import Principal
+from members.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from ideas.errors import (
 from ideas.schemas import IdeaHistoryOut, IdeaOut, IdeaVersionOut
 from ideas.tables import Idea, IdeaAuthor, IdeaVersion
 from ideas.views import authors_of, ideas_in_votes, ideas_out
-from members.service import Principal
+from members.principal import Principal
 from pairing.holders import Holder, member_place, ticket_holders
 
 

@@ -21,7 +21,7 @@ from ideas.errors import NoIdeas, UnknownTheme, VoteClosed, VoteNotFound
 from ideas.schemas import VoteIdeaOut, VoteOut, VotesOut
 from ideas.tables import Ballot, IdeaVote, VoteParticipation
 from ideas.views import authors_of, idea_rows, json_ids
-from members.service import Principal
+from members.principal import Principal
 
 
 async def vote_row(event_id: int, vote_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from ideas.access import event_themes, member_places, wall_event
 from ideas.errors import UnknownTheme
 from ideas.schemas import ThemeIdeasOut, WallOut
 from ideas.views import idea_rows, ideas_in_votes, ideas_out, window_out
-from members.service import Principal
+from members.principal import Principal
 
 
 async def idea_wall(viewer: Principal | None, slug: str, theme: str | None = None) -> WallOut:

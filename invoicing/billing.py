@@ -16,7 +16,7 @@ from invoicing import rules
 from invoicing.errors import BillingLocked, InvalidInvoiceDetails
 from invoicing.schemas import BillingIn, BillingOut
 from invoicing.tables import BillingDetails, Invoice
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access
 
 

@@ -15,7 +15,7 @@ from invoicing.issuing import document_of
 from invoicing.pdf import filename, render_pdf
 from invoicing.schemas import InvoiceOut
 from invoicing.tables import Invoice
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access
 
 

@@ -20,7 +20,7 @@ from invoicing.pdf import filename, render_pdf
 from invoicing.rules import InvoiceKind
 from invoicing.schemas import InvoiceOut
 from invoicing.tables import Invoice
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access
 
 CSV_COLUMNS = ("Soort", "Nummer", "Datum", "Crediteert factuur", "Bestelling", "Klant", "Btw-nummer klant",

@@ -15,7 +15,7 @@ from invoicing import rules
 from invoicing.errors import InvalidInvoiceDetails, SellerDetailsMissing
 from invoicing.schemas import SellerIn, SellerOut
 from invoicing.tables import SellerProfile
-from members.service import Principal
+from members.principal import Principal
 
 
 def _check_organiser(actor: Principal) -> None:

@@ -1,4 +1,4 @@
-"""HTTP API for members: thin controllers over members.service."""
+"""HTTP API for members: thin controllers over the members use cases (accounts, sessions, verification, …)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.params import JSONBody
 
 from core.auth import requires_admin, requires_member, signed_in
 from core.security import client_ip, expired_session_cookie
-from members import roles, service
+from members import accounts, password_reset, personal_data, roles, sessions, verification
 from members.rules import EXPERIENCE_LEVELS
 from members.schemas import (
     AccountDeleted,
@@ -60,15 +60,15 @@ class AuthController(Controller):
         link by mail (sign-in works once it is confirmed), an existing account's owner gets a mail saying someone
         tried, with a link to set a new password. Invalid input is 422 either way; rate-limited per client
         address and per e-mail address (`rate_limited`, 429)."""
-        await service.signup(service.NewMember(**msgspec.structs.asdict(data)), client_ip=client_ip(request))
-        return SignupAcceptedOut(service.SIGNUP_ACCEPTED_MESSAGE)
+        await accounts.signup(accounts.NewMember(**msgspec.structs.asdict(data)), client_ip=client_ip(request))
+        return SignupAcceptedOut(accounts.SIGNUP_ACCEPTED_MESSAGE)
 
     @post("/login", summary="Sign in and get a bearer token", operation_id="login", status_code=200,
           opt={"problems": [401, 429]})
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenOut:
         """Only once the address is confirmed: an unconfirmed account gets the same 401 as a wrong password (and a
         new confirmation mail when the password was right)."""
-        issued = await service.login(
+        issued = await sessions.login(
             data.email, data.password, kind="api", lifetime=timedelta(days=90), label=data.label,
             client_ip=client_ip(request),
         )
@@ -80,7 +80,7 @@ class AuthController(Controller):
         """Single use, valid 48 hours. Signs nobody in: the token only proves the mailbox.
         `verification_token_invalid` (400: unknown, forged, or for another address), `verification_token_used`
         (409), `verification_token_expired` (410)."""
-        return EmailVerifiedOut(**await service.verify_email(data.token))
+        return EmailVerifiedOut(**await verification.verify_email(data.token))
 
     @post("/password-reset", summary="Ask for a mail with a link to set a new password",
           operation_id="request_password_reset", status_code=202, opt={"problems": [429]})
@@ -89,8 +89,8 @@ class AuthController(Controller):
         """The same 202 whether or not the address has an account. The mailed link
         (`/wachtwoord-herstellen/{token}`) works for one hour, once. Rate-limited per e-mail address and per client
         address (`rate_limited`, 429 with Retry-After)."""
-        await service.request_password_reset(data.email, client_ip=client_ip(request))
-        return PasswordResetRequestedOut(service.RESET_REQUESTED_MESSAGE)
+        await password_reset.request_password_reset(data.email, client_ip=client_ip(request))
+        return PasswordResetRequestedOut(password_reset.RESET_REQUESTED_MESSAGE)
 
     @post("/password-reset/confirm", summary="Set a new password with the token from the mailed link",
           operation_id="confirm_password_reset", status_code=200, opt={"problems": [400, 409, 410, 422]})
@@ -99,14 +99,14 @@ class AuthController(Controller):
         `password_reset_token_invalid` (400: unknown, forged, or for another address), `password_reset_token_used`
         (409), `password_reset_token_expired` (410), `validation_error` (422: the password is too weak; the link
         keeps working)."""
-        return PasswordResetOut(**await service.confirm_password_reset(data.token, data.password))
+        return PasswordResetOut(**await password_reset.confirm_password_reset(data.token, data.password))
 
     @post("/logout", summary="Revoke the token or session used for this request", operation_id="logout",
           status_code=204, guards=[requires_member])
     async def logout(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[None]:
         token = request.scope.get("auth")
         if token:
-            await service.revoke(token)
+            await sessions.revoke(token)
         # Cleared with the attributes it was set with (HttpOnly, SameSite, Secure): core.security.
         return Response(None, status_code=204, cookies=[expired_session_cookie(settings)])
 
@@ -117,25 +117,25 @@ class MemberController(Controller):
 
     @get("/me", summary="The signed-in member", operation_id="me", guards=[requires_member])
     async def me(self, request: Request[Any, Any, Any]) -> MemberOut:
-        return member_out(await service.get_profile(signed_in(request).id))
+        return member_out(await accounts.get_profile(signed_in(request).id))
 
     @patch("/me", summary="Update your profile", operation_id="update_me", guards=[requires_member])
     async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[ProfileUpdate]) -> MemberOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        return member_out(await service.update_profile(signed_in(request).id, changes))
+        return member_out(await accounts.update_profile(signed_in(request).id, changes))
 
     @post("/me/verify-email/resend", summary="Send the e-mail verification link again",
           operation_id="resend_verification",
           guards=[requires_member], status_code=202, opt={"problems": [409, 429]})
     async def resend_verification(self, request: Request[Any, Any, Any]) -> VerificationQueuedOut:
         """Three per hour per account (`rate_limited`); `email_already_verified` (409) once verified."""
-        await service.resend_verification(signed_in(request).id)
+        await verification.resend_verification(signed_in(request).id)
         return VerificationQueuedOut()
 
     @get("/me/export", summary="Download everything stored about you (JSON)", operation_id="export_me",
          guards=[requires_member])
     async def export_me(self, request: Request[Any, Any, Any]) -> Response[MemberExport]:
-        export = msgspec.convert(await service.export_member_data(signed_in(request).id), MemberExport)
+        export = msgspec.convert(await personal_data.export_member_data(signed_in(request).id), MemberExport)
         return Response(export, headers={
             "Content-Disposition": 'attachment; filename="nieuw-geluid-mijn-gegevens.json"',
             "Cache-Control": "no-store",
@@ -145,7 +145,7 @@ class MemberController(Controller):
             guards=[requires_member], status_code=200, opt={"problems": [429]})
     async def delete_me(self, request: Request[Any, Any, Any], data: JSONBody[DeleteAccountRequest],
                         settings: NamedDependency[Settings]) -> Response[AccountDeleted]:
-        outcome = await service.delete_account(signed_in(request).id, data.password)
+        outcome = await personal_data.delete_account(signed_in(request).id, data.password)
         return Response(AccountDeleted(outcome), cookies=[expired_session_cookie(settings)])
 
     @post("/members/roles", summary="Grant or revoke the organiser or administrator role (administrators only)",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from core import jobs
-from members import service
+from members import mailed_links
 from settings import Settings
 
 
 @jobs.register("members.prune_mailed_links")
 async def prune_mailed_links_job(settings: Settings) -> int:
-    return await service.prune_mailed_links()
+    return await mailed_links.prune_mailed_links()

@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput
+from members.accounts import get_profile
+from members.errors import AccountNotFound, AddressNotVerified, AdminOnly, LastAdministrator
+from members.principal import Principal
 from members.rules import normalise_email
-from members.service import Principal, get_profile
 from members.tables import Member, RoleLog
 
 GlobalRole = Literal["admin", "organiser"]
@@ -25,25 +27,6 @@ GLOBAL_ROLES: Final[tuple[GlobalRole, ...]] = ("admin", "organiser")
 _COLUMNS: Final = {"admin": Member.is_admin, "organiser": Member.is_organiser}
 # How many log entries an administrator sees at once (newest first).
 ROLE_LOG_PAGE: Final = 200
-
-
-class AdminOnly(Forbidden):
-    code = "admin_only"
-
-
-class AddressNotVerified(Conflict):
-    """A role for an account whose e-mail address nobody confirmed: whoever signed up with someone else's address
-    would get that person's role."""
-
-    code = "address_not_verified"
-
-
-class LastAdministrator(Conflict):
-    code = "last_admin"
-
-
-class AccountNotFound(NotFound):
-    code = "account_not_found"
 
 
 def require_admin(actor: Principal | None) -> Principal:

@@ -15,7 +15,7 @@ from core.errors import Forbidden, NotFound
 from events.service import can_view
 from events.tables import AgendaSession, Event, Theme
 from events.team import may_plan_breakouts
-from members.service import Principal
+from members.principal import Principal
 
 
 async def _event_row(slug: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import anyio
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import InvalidInput
-from members.service import Principal
+from members.principal import Principal
 from pairing import grouping
 from pairing.access import event_themes, planned_event
 from pairing.context import EventContext, grouping_input, load_context

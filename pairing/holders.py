@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from members.service import Principal, verified_email
+from members.principal import Principal
+from members.verification import verified_email
 from pairing.errors import NoTicket, TicketNotFound
 from pairing.rules import normalise_email
 from ticketing.rules import PAID, PlaceRole, TicketStatus
@@ -41,7 +42,7 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
                          place_id: int | None = None) -> list[Holder]:
     """Live places of paid duos with a valid ticket: of one event, of one e-mail address, of one ticket code, or of
     one member (`member_id`: the buyer places of their orders, plus places with their e-mail only when it is
-    verified — see `members.service.verified_email`)."""
+    verified — see `members.verification.verified_email`)."""
     query = Ticket.select(
         Ticket.attendee.id.as_alias("id"),
         Ticket.event.as_alias("event_id"),

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 
 from core.db import is_unique_violation, utcnow, write_transaction
-from members.service import Principal
+from members.principal import Principal
 from pairing import grouping
 from pairing.access import planned_event
 from pairing.board import plan_view

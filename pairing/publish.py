@@ -16,7 +16,7 @@ from core.db import as_utc, utcnow, write_transaction
 from events import rules as event_rules
 from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.tables import Event
-from members.service import Principal
+from members.principal import Principal
 from pairing.access import breakout_sessions, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished

@@ -15,7 +15,7 @@ from core.db import as_utc
 from core.errors import Forbidden, NotFound
 from events import rules as event_rules
 from events.tables import Event
-from members.service import Principal
+from members.principal import Principal
 from ticketing.errors import OrderNotFound
 from ticketing.tables import TicketOrder
 

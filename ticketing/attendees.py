@@ -10,7 +10,7 @@ from typing import Any
 from core.db import as_utc
 from core.spreadsheet import csv_text
 from events import rules as event_rules
-from members.service import Principal
+from members.principal import Principal
 from members.tables import Member
 from pairing.rules import Language, industry_label
 from ticketing import access, rules, waitlist

@@ -15,7 +15,7 @@ from typing import Any
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
 from events import service as events_service
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access, refunds, rules, state, waitlist
 from ticketing.errors import OrderNotFound, RefundDeadlinePassed
 from ticketing.state import SYSTEM, Actor

@@ -1,7 +1,7 @@
 """The companion's own page without an account (issue 15): the link in their mail, what it shows, what they may
 change there, and the buyer's view of it.
 
-The link carries a 256-bit token (`members.service.new_token`); only its SHA-256 is stored (`CompanionLink`), so a
+The link carries a 256-bit token (`members.tokens.new_token`); only its SHA-256 is stored (`CompanionLink`), so a
 database dump opens no page. Every companion confirmation mail makes a NEW token when it is composed (the mail is
 the only copy), which replaces the old hash: a resent mail, or the companion's own "new link", makes every earlier
 link stop working at once (rotation). The token is a bearer secret like the ticket code, so the page is served
@@ -25,7 +25,8 @@ from core import ratelimit
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden, NotFound
 from events.tables import Event
-from members.service import Principal, hash_token, new_token
+from members.principal import Principal
+from members.tokens import hash_token, new_token
 from ticketing import access, rules, state
 from ticketing.errors import OrderNotChangeable
 from ticketing.tables import Attendee, CompanionLink, Ticket, TicketOrder
@@ -208,7 +209,7 @@ async def make_account(token: str, password: str, *, language: str = "nl", clien
     experience, VERIFIED at once — the link was mailed to this address and only its mailbox holds it, which is what
     a verification link proves. Returns the address, for the caller to sign in with the new password. AccountExists
     when the address has an account (then the companion signs in, and sees this ticket under My tickets)."""
-    from members.service import NewMember, create_member
+    from members.accounts import NewMember, create_member
 
     view = await companion_ticket(token, client=client)
     place = await Attendee.select(Attendee.industry, Attendee.experience_level).where(

@@ -17,8 +17,8 @@ from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Forbidden, InvalidInput
 from events.tables import Event
+from members.principal import Principal
 from members.rules import name_problem
-from members.service import Principal
 from pairing.rules import (
     CODE_BIRTH_DATE_REQUIRED,
     CODE_NOT_ELIGIBLE,

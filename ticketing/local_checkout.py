@@ -19,7 +19,7 @@ from typing import Any
 import stripe
 
 from core.errors import DomainError, Forbidden, NotFound
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access, rules, stripe_gateway
 from ticketing.errors import CardDeclined, ReservationExpired
 

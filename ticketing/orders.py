@@ -22,7 +22,7 @@ from core.db import as_utc, is_postgres, unique_violation_raises, utcnow, write_
 from core.errors import DomainError, NotFound
 from events import rules as event_rules
 from events.tables import Event
-from members.service import Principal
+from members.principal import Principal
 from members.tables import Member
 from pairing.rules import normalise_email
 from ticketing import access, rules, state

@@ -72,7 +72,8 @@ async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
 
 
 async def queue_email_verification(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue a verification mail for an account (members.service calls this at sign-up and on a resend).
+    """Queue a verification mail for an account (members.accounts calls this at sign-up, members.verification on a
+    resend).
 
     No order: the row names the address; the member and the token are looked up when it is composed."""
     await _queue_account_mail(EMAIL_VERIFICATION, to_email, dedupe_key, now)
@@ -91,14 +92,14 @@ async def _queue_account_mail(kind: str, to_email: str, dedupe_key: str, now: da
 
 
 async def queue_password_reset(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue a password-reset mail for an account (members.service.request_password_reset calls this).
+    """Queue a password-reset mail for an account (members.password_reset.request_password_reset calls this).
 
     Like the verification mail: no order; the member and the token are looked up when it is composed."""
     await _queue_account_mail(PASSWORD_RESET, to_email, dedupe_key, now)
 
 
 async def queue_account_exists(to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue the mail that tells an account's owner someone signed up with their address (members.service.signup
+    """Queue the mail that tells an account's owner someone signed up with their address (members.accounts.signup
     calls this instead of answering "this address has an account")."""
     await _queue_account_mail(ACCOUNT_EXISTS, to_email, dedupe_key, now)
 
@@ -106,7 +107,7 @@ async def queue_account_exists(to_email: str, dedupe_key: str, now: datetime) ->
 async def _compose_account_exists(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     # With a fresh password-reset link (its hour starts now): the owner who forgot they had an account, or their
     # password, is one click from signing in; setting a password also confirms the address.
-    from members.service import PASSWORD_RESET_LIFETIME, issue_password_reset_token
+    from members.password_reset import PASSWORD_RESET_LIFETIME, issue_password_reset_token
 
     issued = await issue_password_reset_token(mail["to_email"])
     if issued is None:
@@ -124,7 +125,7 @@ async def _compose_account_exists(mail: dict[str, Any], settings: Settings) -> E
 async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     # The token is made now (only its hash is stored), so its hour starts when the mail goes out. None once the
     # account is gone, anonymised or has another address.
-    from members.service import PASSWORD_RESET_LIFETIME, issue_password_reset_token
+    from members.password_reset import PASSWORD_RESET_LIFETIME, issue_password_reset_token
 
     issued = await issue_password_reset_token(mail["to_email"])
     if issued is None:
@@ -142,7 +143,7 @@ async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> E
 async def _compose_verification(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     # The token is made now (only its hash is stored): a retry after a failed send makes another one, and an
     # earlier one stays valid until it expires. None once the account is verified or has another address.
-    from members.service import VERIFICATION_LIFETIME, issue_verification_token
+    from members.verification import VERIFICATION_LIFETIME, issue_verification_token
 
     issued = await issue_verification_token(mail["to_email"])
     if issued is None:

@@ -18,7 +18,7 @@ import anyio
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
 from events.tables import Event
-from members.service import Principal
+from members.principal import Principal
 from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
 from ticketing.state import STRIPE, SYSTEM, Actor

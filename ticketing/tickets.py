@@ -12,8 +12,9 @@ from typing import Any
 
 from core.db import as_utc
 from events.tables import Event
-from members.service import Principal, verified_email
+from members.principal import Principal
 from members.tables import Member
+from members.verification import verified_email
 from pairing.rules import normalise_email
 from ticketing import rules
 from ticketing.tables import Attendee, Ticket, TicketOrder

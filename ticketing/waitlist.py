@@ -33,7 +33,7 @@ from core.errors import NotFound
 from events import rules as event_rules
 from events import service as events_service
 from events.tables import Event
-from members.service import Principal
+from members.principal import Principal
 from members.tables import Member
 from pairing.rules import normalise_email
 from ticketing import access, orders, rules, state

@@ -18,9 +18,9 @@ from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
-from members import service
+from members import accounts, password_reset, sessions, verification
 from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, password_problem
-from members.service import IssuedToken
+from members.sessions import IssuedToken
 from pairing.rules import INDUSTRIES
 from settings import Settings
 
@@ -50,7 +50,7 @@ RESET_MESSAGES: dict[str, str] = {
 async def verify_email_notice(request: Request[Any, Any, Any], next_path: str) -> dict[str, str] | None:
     """What _verify_email.html needs when the signed-in member's e-mail is not verified yet, else None."""
     user = signed_in(request)
-    if await service.verified_email(user.id) is not None:
+    if await verification.verified_email(user.id) is not None:
         return None
     return {"email": user.email, "next": next_path}
 
@@ -73,7 +73,7 @@ def level_options(lang: str) -> list[tuple[str, str]]:
 async def start_session(request: Request[Any, Any, Any], email: str, password: str,
                         settings: Settings) -> IssuedToken:
     """A browser session; counts towards the sign-in limits per e-mail and per client address."""
-    return await service.login(email, password, kind="session", lifetime=timedelta(days=settings.session_days),
+    return await sessions.login(email, password, kind="session", lifetime=timedelta(days=settings.session_days),
                                label="browser", client_ip=client_ip(request))
 
 
@@ -140,14 +140,14 @@ class AccountPages(Controller):
         status = 422
         if not errors:
             try:
-                await service.signup(service.NewMember(email=email, password=password, language=lang, **values),
+                await accounts.signup(accounts.NewMember(email=email, password=password, language=lang, **values),
                                      client_ip=client_ip(request))
             except DomainError as exc:
                 errors = field_errors(exc, lambda f: f or "", lang)
                 status = exc.status  # 429 when rate-limited, not a form mistake
             else:
                 # The same page for a new and an existing address; nobody is signed in until the address is
-                # confirmed (members.service.login). The sign-in link keeps where they were going.
+                # confirmed (members.sessions.login). The sign-in link keeps where they were going.
                 login_href = "/inloggen" + (f"?next={quote(target, safe='')}" if target != "/" else "")
                 return page(request, "signup_sent.html", email=email, login_href=login_href)
         form = {**{k: text(data, k) for k in ("name", "email", "organisation", "industry", "experience_level",
@@ -169,7 +169,7 @@ class AccountPages(Controller):
         token = request.scope.get("auth")
         user = current(request)
         if token and user is not None and user.token_kind == "session":
-            await service.revoke(token)
+            await sessions.revoke(token)
         return redirect("/", "uitgelogd", cookies=[expired_session_cookie(settings)])
 
     @get("/e-mail-bevestigen/{token:str}", name="verify_email_page")
@@ -179,10 +179,10 @@ class AccountPages(Controller):
         lang = request_language(request)
         user = current(request)
         try:
-            await service.verify_email(token)
+            await verification.verify_email(token)
         except DomainError as exc:
             message = VERIFY_MESSAGES.get(exc.code)
-            can_resend = user is not None and await service.verified_email(user.id) is None
+            can_resend = user is not None and await verification.verified_email(user.id) is None
             response = page(request, "verify_email.html", status_code=exc.status, verified=False,
                             problem=gettext(lang, message) if message else page_message(exc, lang),
                             can_resend=can_resend)
@@ -197,7 +197,7 @@ class AccountPages(Controller):
         lang = request_language(request)
         target = safe_next_path(text(data, "next") or "/mijn/tickets")
         try:
-            await service.resend_verification(signed_in(request).id)
+            await verification.resend_verification(signed_in(request).id)
         except DomainError as exc:
             message = VERIFY_MESSAGES.get(exc.code)
             return page(request, "verify_email.html", status_code=exc.status, verified=False,
@@ -213,7 +213,7 @@ class AccountPages(Controller):
         """Always the same answer for a well-formed address, account or not (no account enumeration)."""
         email = text(data, "email")
         try:
-            await service.request_password_reset(email, client_ip=client_ip(request))
+            await password_reset.request_password_reset(email, client_ip=client_ip(request))
         except DomainError as exc:
             return page(request, "forgot_password.html", status_code=exc.status, sent=False, form={"email": email},
                         errors=field_errors(exc, lambda f: f or "", request_language(request)), active_nav="login")
@@ -224,7 +224,7 @@ class AccountPages(Controller):
         """The link from the reset mail: the new-password form, or why the link no longer works. Open without a
         session, so the link works in any browser."""
         try:
-            await service.check_password_reset(token)
+            await password_reset.check_password_reset(token)
         except DomainError as exc:
             return _no_referrer(self._reset_problem(request, exc))
         return _no_referrer(page(request, "reset_password.html", token=token, problem=None, errors={},
@@ -242,7 +242,7 @@ class AccountPages(Controller):
         status = 422
         if not errors:
             try:
-                await service.confirm_password_reset(token, password)
+                await password_reset.confirm_password_reset(token, password)
             except DomainError as exc:
                 if exc.code in RESET_MESSAGES:
                     return _no_referrer(self._reset_problem(request, exc))
@@ -265,7 +265,7 @@ class AccountPages(Controller):
     @get("/profiel", name="profile_page", guards=[requires_member])
     async def profile(self, request: Request[Any, Any, Any]) -> Template:
         lang = request_language(request)
-        profile = await service.get_profile(signed_in(request).id)
+        profile = await accounts.get_profile(signed_in(request).id)
         form = {k: ("" if profile[k] is None else str(profile[k])) for k in PROFILE_FIELDS}
         return page(request, "profile.html", profile=profile, form=form, errors={}, active_nav="profile",
                     industries=industry_options(lang), levels=level_options(lang))
@@ -280,12 +280,12 @@ class AccountPages(Controller):
             values["language"] = language
         if not errors:
             try:
-                await service.update_profile(member_id, values)
+                await accounts.update_profile(member_id, values)
             except DomainError as exc:
                 errors = field_errors(exc, lambda f: f or "", lang)
             else:
                 return redirect("/profiel", "opgeslagen")
-        profile = await service.get_profile(member_id)
+        profile = await accounts.get_profile(member_id)
         form = {k: text(data, k) for k in PROFILE_FIELDS}
         return page(request, "profile.html", status_code=422, profile=profile, form=form, errors=errors,
                     active_nav="profile", industries=industry_options(lang), levels=level_options(lang))

@@ -27,8 +27,8 @@ from events.rules import EventRoleKind
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
+from members.principal import Principal
 from members.rules import EXPERIENCE_LEVELS
-from members.service import Principal
 from pairing import board as breakouts
 from pairing import plans, publish, regroup
 from pairing.access import planned_event

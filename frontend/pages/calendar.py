@@ -17,7 +17,7 @@ from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, page, redirect, text
-from members import service as members
+from members import feed_tokens
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from settings import Settings
@@ -54,7 +54,7 @@ async def calendar_page(request: Request[Any, Any, Any], settings: Settings, *, 
                         status_code: int = 200) -> Template:
     user = signed_in(request)
     lang = request_language(request)
-    state = await members.feed_settings(user.id)
+    state = await feed_tokens.feed_settings(user.id)
     community_url = feeds.community_feed_url(settings)
     personal = None
     if token:
@@ -85,13 +85,13 @@ class CalendarPages(Controller):
     async def rotate(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
         """A new personal feed URL, shown on this response only (only its hash is stored)."""
         member_id = signed_in(request).id
-        had_one = (await members.feed_settings(member_id))["has_personal_feed"]
-        token = await members.rotate_feed_token(member_id)
+        had_one = (await feed_tokens.feed_settings(member_id))["has_personal_feed"]
+        token = await feed_tokens.rotate_feed_token(member_id)
         return await calendar_page(request, settings, token=token, replaced=had_one)
 
     @post("/uitzetten", name="my_calendar_revoke")
     async def revoke(self, request: Request[Any, Any, Any]) -> Redirect:
-        await members.revoke_feed_token(signed_in(request).id)
+        await feed_tokens.revoke_feed_token(signed_in(request).id)
         return redirect("/mijn/agenda", "link-uit")
 
     @post("/herinnering", name="my_calendar_reminder")
@@ -100,7 +100,7 @@ class CalendarPages(Controller):
         raw = text(data, "reminder")
         try:
             minutes = int(raw) if raw else None
-            await members.set_feed_reminder(signed_in(request).id, minutes)
+            await feed_tokens.set_feed_reminder(signed_in(request).id, minutes)
         except (ValueError, DomainError):
             message = gettext(request_language(request),
                               _("Choose a reminder from the list: from 0 minutes up to a week before."))

@@ -23,7 +23,7 @@ from core.errors import DomainError
 from core.messages_en import english
 from frontend.forms import _
 from frontend.i18n import DEFAULT_LANGUAGE, gettext, request_language, safe_next_path
-from members.service import Principal
+from members.principal import Principal
 
 # A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -29,7 +29,7 @@ from frontend.assets import asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import page, page_message
-from members.service import Principal
+from members.principal import Principal
 
 # The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
 DOOR_PERMISSIONS_POLICY = (

@@ -23,7 +23,7 @@ from frontend.pages.common import FormBody, page, page_message, redirect, text
 from invoicing import billing, documents, exports, sellers
 from invoicing.rules import VatRate
 from invoicing.schemas import BillingIn, SellerIn
-from members.service import Principal
+from members.principal import Principal
 
 SELLER_FIELDS = ("legal_name", "address", "postcode", "town", "country", "kvk_number", "btw_number", "iban",
                  "vat_rate", "exemption_text")

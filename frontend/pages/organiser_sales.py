@@ -15,8 +15,8 @@ from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import request_language
 from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
+from members.principal import Principal
 from members.rules import email_is_valid
-from members.service import Principal
 from pairing.rules import INDUSTRIES
 from ticketing import companions
 from ticketing.attendees import attendee_csv, attendee_list, sales_summary

@@ -30,7 +30,7 @@ from frontend.pages import invoicing as invoice_pages
 from frontend.pages.account import level_options, verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
 from invoicing.billing import save_billing
-from members.service import Principal
+from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from pairing.rankings import rank_themes_as_member, ranked_places, ranking_of_member

@@ -311,7 +311,7 @@ class World:
         self.values: dict[str, str] = {}
 
     async def build(self, members: Members) -> None:
-        from members.service import rotate_feed_token
+        from members.feed_tokens import rotate_feed_token
         from tests.support.members import give_event_role
 
         specs = {"member": (), "holder": (), "door": (), "fac": (), "owner": ("organiser",), "other": ("organiser",),
@@ -365,7 +365,7 @@ class World:
         return str(order["id"]), tickets[0]["code"]
 
     async def fresh_token(self, role: str) -> dict[str, str]:
-        from members.service import _issue
+        from members.sessions import issue_token as _issue
 
         token, _ = await _issue(self.ids[role], "api", timedelta(days=1))
         return {"Authorization": f"Bearer {token}"}

@@ -257,7 +257,7 @@ async def test_fuzz_whole_api_as_every_role(app: Any, members: Members) -> None:
     }
     # The organiser owns a draft too, so that drafts are in play for the organiser's requests.
     from events.service import create_event
-    from members.service import principal_for_token
+    from members.sessions import principal_for_token
 
     owner = await principal_for_token(organiser["token"])
     assert owner is not None

@@ -2,8 +2,8 @@
 
 Runs in a child process (``seed(kind, **options)`` → JSON), so it has a database engine of its own: the live
 server owns the connection pool of this process (on PostgreSQL a pool cannot be shared across event
-loops), and a child process works the same on both engines. Buyers are created with ``members.service.create_member``
-(no client address, so no sign-up rate limit), staff sign in through ``members.service.login`` (a session
+loops), and a child process works the same on both engines. Buyers are created with ``members.accounts.create_member``
+(no client address, so no sign-up rate limit), staff sign in through ``members.sessions.login`` (a session
 cookie for the test's browser), orders with ``ticketing.orders.reserve_duo``, a card payment
 with the webhook's own use-case ``handle_stripe_event`` (as if Stripe reported it).
 
@@ -45,7 +45,7 @@ def person(i: int) -> str:
 
 async def _organiser() -> Any:
     from core.demo import DEMO_ORGANISER
-    from members.service import Principal
+    from members.principal import Principal
     from members.tables import Member
 
     row = await Member.select().where(Member.email == DEMO_ORGANISER[0]).first()
@@ -59,7 +59,9 @@ async def _staff(role: str, tag: str, name: str, *, admin: bool = False) -> tupl
     sign-in form itself is walked in test_journeys.py."""
     from datetime import timedelta as days
 
-    from members.service import NewMember, Principal, ensure_member, login
+    from members.accounts import NewMember, ensure_member
+    from members.principal import Principal
+    from members.sessions import login
 
     email, password = f"{role}.{tag}@example.nl", "seeded-koffie-bij-de-klantenservice"
     profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
@@ -95,7 +97,8 @@ async def _event(title: str, price_cents: int, capacity: int, actor: Any = None)
 
 
 async def _buyer(email: str, i: int) -> Any:
-    from members.service import NewMember, Principal, create_member
+    from members.accounts import NewMember, create_member
+    from members.principal import Principal
 
     profile = await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
                                      organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
@@ -260,7 +263,7 @@ async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
 
 async def account(email: str, password: str, name: str) -> dict[str, Any]:
     """A plain member account (e-mail verified, as the CLI makes it), for a journey that signs in itself."""
-    from members.service import NewMember, ensure_member
+    from members.accounts import NewMember, ensure_member
 
     profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
                                                organisation="Klantcontact BV", experience_level=2), roles=())
@@ -338,7 +341,8 @@ def _mailed_qr_codes(mail_dir: Path) -> dict[str, str]:
 
 
 async def _buyer_principal(email: str) -> Any:
-    from members.service import Principal, member_id_for_email
+    from members.accounts import member_id_for_email
+    from members.principal import Principal
 
     member_id = await member_id_for_email(email)
     assert member_id is not None

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 async def seed(buyers: int, capacity: int, price_cents: int, seller: bool = False) -> dict[str, object]:
     from core import db
     from events.tables import Event
-    from members.service import hash_token, new_token
     from members.tables import AuthToken, Member
+    from members.tokens import hash_token, new_token
 
     await db.start(2)
     try:

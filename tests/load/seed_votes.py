@@ -37,8 +37,8 @@ async def seed(voters: int, ideas: int, pitch_chars: int) -> dict[str, object]:
     from core import db
     from events.tables import Event, Theme
     from ideas.tables import Idea, IdeaAuthor, IdeaSettings, IdeaVersion
-    from members.service import hash_token, new_token
     from members.tables import AuthToken, Member
+    from members.tokens import hash_token, new_token
     from ticketing.tables import Attendee, Ticket, TicketOrder
 
     await db.start(2)

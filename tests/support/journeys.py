@@ -88,7 +88,7 @@ def mailed_confirmation_link(email: str) -> str:
 
 
 def confirm_through_api(site: LiveServer, email: str) -> None:
-    """Follow the confirmation link mailed to `email`: signing in waits for it (members.service.login)."""
+    """Follow the confirmation link mailed to `email`: signing in waits for it (members.sessions.login)."""
     with closing(httpx.Client(base_url=site.base_url, timeout=30)) as client:
         response = client.get(mailed_confirmation_link(email))
         assert response.status_code == 200 and "Je e-mailadres is bevestigd" in response.text, response.text[:300]

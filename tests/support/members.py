@@ -24,7 +24,7 @@ class Members:
         """A member (through ensure_member, like the CLI: e-mail verified at creation unless `verified=False`,
         which gives an account as sign-up makes it, with its verification mail queued). Roles: the global ones
         (`organiser`, `admin`); a role at one event is given with `give_event_role`."""
-        from members.service import NewMember, ensure_member
+        from members.accounts import NewMember, ensure_member
 
         self.count += 1
         email = profile.pop("email", f"lid{self.count}@example.nl")
@@ -42,10 +42,10 @@ class Members:
 
 async def session_from_before_verification(member_id: int) -> str:
     """An API token of an account whose address is not confirmed. Signing in needs a confirmed address now
-    (members.service.login), but tokens and sessions issued before that rule keep working: these are the
+    (members.sessions.login), but tokens and sessions issued before that rule keep working: these are the
     signed-in, unconfirmed members that the e-mail-matched routes (a companion's ticket, feeds, groups) guard
     against. Made the way sign-in makes one."""
-    from members.service import _issue
+    from members.sessions import issue_token as _issue
 
     token, _ = await _issue(member_id, "api", timedelta(days=1), "from before verification was required")
     return token
@@ -54,7 +54,7 @@ async def session_from_before_verification(member_id: int) -> str:
 async def confirm_address(email: str) -> None:
     """Follow the confirmation link, as the mailed one would be followed (a token made by the service and spent by
     the same verify_email the link's page calls)."""
-    from members.service import issue_verification_token, verify_email
+    from members.verification import issue_verification_token, verify_email
 
     issued = await issue_verification_token(email)
     assert issued is not None, f"{email} has no unconfirmed account"
@@ -64,7 +64,7 @@ async def confirm_address(email: str) -> None:
 async def sign_up(client: httpx.AsyncClient, email: str, name: str = "Sam Jong", **extra: Any) -> dict[str, Any]:
     """A new account through `POST /auth/signup` (always 202; e-mail not yet verified), then a session as an account
     from before sign-in needed a confirmed address (signing in is refused until then: test_members)."""
-    from members.service import get_profile, member_id_for_email
+    from members.accounts import get_profile, member_id_for_email
 
     created = await client.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": name,
                                                              **extra})
@@ -83,8 +83,8 @@ _quick = count(1)
 async def quick_member(*roles: str, verified: bool = True, **profile: Any) -> dict[str, Any]:
     """A member with a bearer token, straight through the tables (no password: it cannot sign in); e-mail
     verified like the `members` fixture's, unless `verified=False`."""
-    from members.service import hash_token, new_token
     from members.tables import AuthToken, Member
+    from members.tokens import hash_token, new_token
 
     n = next(_quick)
     now = datetime.now(UTC)
@@ -101,8 +101,8 @@ async def quick_member(*roles: str, verified: bool = True, **profile: Any) -> di
 
 async def quick_members(count: int, prefix: str = "koper") -> list[dict[str, Any]]:
     """`count` verified buyers with bearer tokens in two inserts (for load and concurrency tests)."""
-    from members.service import hash_token, new_token
     from members.tables import AuthToken, Member
+    from members.tokens import hash_token, new_token
 
     now = datetime.now(UTC)
     rows = await Member.insert(*[
@@ -124,7 +124,7 @@ async def give_event_role(slug: str, email: str, role: str = "facilitator") -> N
     """A role at one event, granted as the event's organiser grants it (events.team, logged)."""
     from events.tables import Event
     from events.team import grant_event_role
-    from members.service import Principal
+    from members.principal import Principal
     from members.tables import Member
 
     event = await Event.select(Event.organiser).where(Event.slug == slug).first()

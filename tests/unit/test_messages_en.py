@@ -26,7 +26,7 @@ SOURCE_FOLDERS = ("events", "members", "ticketing", "pairing", "checkin", "invoi
                   "frontend")
 # Not DomainErrors themselves, but their messages become one: events.service re-raises an EventRuleError as
 # InvalidInput(exc.message); events.service._refuse(actor, row, message) raises Forbidden(message);
-# members.service raises password_problem()'s answer (or its _zxcvbn_hint()) as InvalidInput.
+# members.accounts and members.password_reset raise password_problem()'s answer (or its _zxcvbn_hint()) as InvalidInput.
 MESSAGE_CARRIERS = {"EventRuleError": 0, "_refuse": 2}
 MESSAGE_FUNCTIONS = ("password_problem", "_zxcvbn_hint")
 # Where a DomainError's message is not a literal, the expression must be one whose text is checked elsewhere
@@ -34,7 +34,8 @@ MESSAGE_FUNCTIONS = ("password_problem", "_zxcvbn_hint")
 FORWARDED: set[tuple[str, str]] = {
     ("events/service.py", "exc.message"),  # EventRuleError
     ("events/service.py", "message"),  # _refuse
-    ("members/service.py", "weak"),  # password_problem
+    ("members/accounts.py", "weak"),  # password_problem
+    ("members/password_reset.py", "weak"),  # password_problem
     ("pairing/board.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
     ("ideas/settings.py", "exc.message"),  # EventRuleError of a window time
     ("ticketing/companions.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en

@@ -294,7 +294,7 @@ async def test_delete_is_refused_while_holding_a_ticket_for_a_coming_event(
         client: httpx.AsyncClient, members: Members, monkeypatch: pytest.MonkeyPatch) -> None:
     from core.demo import DEMO_SLUG, seed_demo
     from events.tables import Event
-    from members import service
+    from members import personal_data
 
     await seed_demo(date.today())
     demo = await Event.select(Event.id).where(Event.slug == DEMO_SLUG).first()
@@ -303,14 +303,14 @@ async def test_delete_is_refused_while_holding_a_ticket_for_a_coming_event(
     async def live_ticket_event_ids(member_id: int) -> list[int]:
         return [demo["id"]] if member_id == member["id"] else []
 
-    real_hook = service._ticketing_hook
-    monkeypatch.setattr(service, "_ticketing_hook",
+    real_hook = personal_data._ticketing_hook
+    monkeypatch.setattr(personal_data, "_ticketing_hook",
                         lambda name: live_ticket_event_ids if name == "live_ticket_event_ids" else real_hook(name))
     refused = await client.request("DELETE", "/api/v1/me", headers=member["headers"],
                                    json={"password": member["password"]})
     assert refused.status_code == 409 and refused.json()["code"] == "live_ticket"
     # Once the event is over, the account can go.
-    assert not await service._holds_ticket_for_coming_event(member["id"], datetime.now(UTC) + timedelta(days=800))
+    assert not await personal_data._holds_ticket_for_coming_event(member["id"], datetime.now(UTC) + timedelta(days=800))
 
 
 async def test_delete_anonymises_when_orders_or_events_point_at_the_account(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from members.service import SIGNUP_ACCEPTED_MESSAGE
+from members.accounts import SIGNUP_ACCEPTED_MESSAGE
 from settings import Settings
 from tests.support.members import Members, confirm_address
 
@@ -102,7 +102,7 @@ async def test_signing_up_with_a_taken_address_answers_the_same_and_mails_the_ow
 async def test_signing_up_is_limited_per_address_typed_for_new_and_taken_ones_alike(
         client: httpx.AsyncClient) -> None:
     from core import ratelimit
-    from members.service import SIGNUP_PER_EMAIL
+    from members.accounts import SIGNUP_PER_EMAIL
 
     limit = ratelimit.effective_limit(SIGNUP_PER_EMAIL)
     for email in ("bestaand@example.nl", "nieuw-adres@example.nl"):

@@ -69,7 +69,7 @@ async def test_the_mailed_link_sets_a_new_password_and_signs_everyone_out(
     from members.tables import PasswordReset
 
     sanne = await members.create(email="sanne@example.nl", name="Sanne de Boer", verified=False)
-    # Unconfirmed, so no new sign-in (members.service.login); a second device from before, another API token.
+    # Unconfirmed, so no new sign-in (members.sessions.login); a second device from before, another API token.
     assert (await login(client, sanne["email"], sanne["password"])).status_code == 401
     other_device = {"Authorization": f"Bearer {await session_from_before_verification(sanne['id'])}"}
     bystander = await members.create(email="bas@example.nl")
@@ -136,7 +136,7 @@ async def test_using_one_link_spends_the_others(client: httpx.AsyncClient, membe
 async def test_a_link_expires_after_an_hour(client: httpx.AsyncClient, members: Members,
                                             settings: Settings) -> None:
     from core.db import utcnow
-    from members import service
+    from members import errors, password_reset
     from members.tables import PasswordReset
 
     lotte = await members.create(email="lotte@example.nl", language="en")
@@ -147,9 +147,9 @@ async def test_a_link_expires_after_an_hour(client: httpx.AsyncClient, members: 
     issued = await PasswordReset.select(PasswordReset.created_at).first()
     assert issued is not None
     created = issued["created_at"]
-    assert await service.check_password_reset(token, now=created + timedelta(minutes=59))
-    with pytest.raises(service.PasswordResetTokenExpired):
-        await service.confirm_password_reset(token, NEW_PASSWORD, now=created + timedelta(hours=1))
+    assert await password_reset.check_password_reset(token, now=created + timedelta(minutes=59))
+    with pytest.raises(errors.PasswordResetTokenExpired):
+        await password_reset.confirm_password_reset(token, NEW_PASSWORD, now=created + timedelta(hours=1))
     assert (await client.get("/api/v1/me", headers=lotte["headers"])).status_code == 200  # nothing changed
 
     await PasswordReset.update({PasswordReset.expires_at: utcnow() - timedelta(seconds=1)}).where(
@@ -172,7 +172,8 @@ async def test_no_mail_for_a_removed_account(client: httpx.AsyncClient, members:
                                    headers=daan["headers"])
     assert deleted.status_code == 200 and deleted.json()["outcome"] == "deleted", deleted.text
     assert (await ask(client, "daan@example.nl")).status_code == 202
-    # An anonymised account keeps a placeholder row whose password matches nothing (members.service).
+    # An anonymised account keeps a placeholder row whose password matches nothing
+    # (members.passwords.ANONYMISED_PASSWORD_HASH).
     kim = await members.create(email="kim@example.nl")
     await Member.update({Member.password_hash: "!"}).where(Member.id == kim["id"])
     assert (await ask(client, "kim@example.nl")).status_code == 202
@@ -186,7 +187,7 @@ async def test_no_mail_for_a_removed_account(client: httpx.AsyncClient, members:
 
 async def test_asking_is_rate_limited_per_address_and_per_client(app: Any, client: httpx.AsyncClient,
                                                                  members: Members) -> None:
-    from members.service import RESET_PER_EMAIL, RESET_PER_IP
+    from members.password_reset import RESET_PER_EMAIL, RESET_PER_IP
 
     await members.create(email="fien@example.nl")
     for address in ("fien@example.nl", "onbekend@example.nl"):  # counted alike: a 429 tells nothing either
@@ -282,7 +283,7 @@ async def test_spent_and_expired_links_are_pruned_after_a_week(client: httpx.Asy
     """The background job deletes verification and reset links a week after they were used or expired; a fresh
     link, and a spent one younger than a week (which still answers "used"), stay."""
     from core import jobs
-    from members import service
+    from members import mailed_links
     from members.tables import EmailVerification, PasswordReset
 
     assert "members.prune_mailed_links" in jobs.registered()
@@ -296,15 +297,15 @@ async def test_spent_and_expired_links_are_pruned_after_a_week(client: httpx.Asy
     resets = await PasswordReset.select(PasswordReset.used_at, PasswordReset.expires_at)
     used_at = max(r["used_at"] for r in resets)
 
-    assert await service.prune_mailed_links(now=used_at + timedelta(days=6)) == 0
+    assert await mailed_links.prune_mailed_links(now=used_at + timedelta(days=6)) == 0
     spent = await confirm(client, links[0][0])
     assert spent.status_code == 409 and spent.json()["code"] == "password_reset_token_used"
     verification = await EmailVerification.select(EmailVerification.expires_at).first()
     assert verification is not None
     # A week after use both reset links go; the unused verification link goes a week after it expired.
-    assert await service.prune_mailed_links(now=used_at + timedelta(days=7, seconds=1)) == 2
+    assert await mailed_links.prune_mailed_links(now=used_at + timedelta(days=7, seconds=1)) == 2
     assert len(await EmailVerification.select()) == 1
-    assert await service.prune_mailed_links(now=verification["expires_at"] + timedelta(days=7, seconds=1)) == 1
+    assert await mailed_links.prune_mailed_links(now=verification["expires_at"] + timedelta(days=7, seconds=1)) == 1
     assert await PasswordReset.select() == [] and await EmailVerification.select() == []
     assert unverified["id"]  # the account itself is untouched
     assert (await client.get("/api/v1/me", headers=unverified["headers"])).status_code == 200

@@ -96,8 +96,8 @@ async def test_only_administrators_grant_and_revoke_the_organiser_role(client: h
 
 
 async def test_roles_go_only_to_confirmed_addresses(client: httpx.AsyncClient, members: Members) -> None:
+    from members.accounts import NewMember, ensure_member
     from members.roles import AddressNotVerified
-    from members.service import NewMember, ensure_member
 
     admin = await members.create("admin")
     unconfirmed = await sign_up(client, "onbevestigd@example.nl")
@@ -157,3 +157,26 @@ async def test_administrators_see_role_holders_and_the_role_log(client: httpx.As
     assert ("grant", "admin", None, "Bea Beheerder") in [
         (e["action"], e["role"], e["actor"], e["subject"]["name"]) for e in entries]
     assert all(e["event_slug"] is None for e in entries)
+
+
+async def test_create_admin_command_makes_the_first_administrator(client: httpx.AsyncClient, database_url: str) -> None:
+    """A fresh install gets its first administrator from the command line, like its first organiser."""
+    import os
+
+    import anyio
+
+    from tests.support.database import ROOT
+
+    command = [str(ROOT / ".venv" / "bin" / "litestar"), "--app", "app:app", "create-admin", "--email",
+               "Beheer@Example.nl", "--name", "Bea Beheerder"]
+    made = await anyio.run_process(command, input=b"zeven-lange-wandelingen\nzeven-lange-wandelingen\n", cwd=ROOT,
+                                   env={**os.environ, "DATABASE_URL": database_url}, check=False)
+    assert made.returncode == 0, made.stderr
+    assert b"Created administrator beheer@example.nl" in made.stdout
+    login = await client.post("/api/v1/auth/login", json={"email": "beheer@example.nl",
+                                                          "password": "zeven-lange-wandelingen"})
+    assert login.status_code == 200 and login.json()["member"]["roles"] == ["admin", "member"]
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    log = (await client.get("/api/v1/admin/role-log", headers=headers)).json()
+    assert [(e["action"], e["role"], e["actor"], e["subject"]["email"]) for e in log] == [
+        ("grant", "admin", None, "beheer@example.nl")]

@@ -288,7 +288,7 @@ async def test_guessable_passwords_are_refused_on_the_api_the_pages_and_the_live
         "industry": "retail", "experience_level": "1"})
     assert refused.status_code == 422 and "te makkelijk te raden" in refused.text
     # And a new password by the reset link.
-    from members.service import issue_password_reset_token
+    from members.password_reset import issue_password_reset_token
 
     member = await members.create(email="reset@example.nl")
     issued = await issue_password_reset_token(member["email"])

@@ -1,0 +1,159 @@
+"""Personal data (AVG/GDPR): everything stored about a member as one download, and deleting the account."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from datetime import datetime
+from typing import Any, Literal
+
+from core.db import as_utc, utcnow, write_transaction
+from core.errors import NotFound, Unauthenticated
+from core.ratelimit import LOGIN_PER_EMAIL, enforce
+from members.accounts import get_profile
+from members.errors import AccountHasLiveTicket, PasswordIncorrect
+from members.passwords import ANONYMISED_PASSWORD_HASH
+from members.principal import Principal
+from members.sessions import authenticate
+from members.tables import AuthToken, EmailVerification, Member, PasswordReset
+
+# Where ticketing keeps the functions members asks for (its use-case modules).
+_TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets",
+                      "my_entries": "ticketing.waitlist"}
+
+
+def _ticketing_hook(name: str) -> Any:
+    """A function of ticketing's use cases when ticketing provides it (feature-detected: built in parallel)."""
+    module_name = _TICKETING_MODULES.get(name)
+    if module_name is None:
+        return None
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+async def export_member_data(member_id: int) -> dict[str, Any]:
+    """Everything stored about a member, for the member: profile, sign-ins (never token hashes), the
+    verification and reset links mailed to them (never the token), feed settings, events they organise,
+    their duo orders (with both places and tickets) and their places on waiting lists."""
+    profile = await get_profile(member_id)
+    feed = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes, Member.updated_at).where(
+        Member.id == member_id
+    ).first()
+    tokens = await AuthToken.select(
+        AuthToken.kind, AuthToken.label, AuthToken.created_at, AuthToken.expires_at, AuthToken.revoked_at
+    ).where(AuthToken.member == member_id).order_by(AuthToken.created_at)
+    from events import service as events_service  # events.service imports this module
+
+    principal = Principal(member_id, profile["email"], profile["name"], "organiser" in profile["roles"],
+                          "admin" in profile["roles"], "export")
+    organised = await events_service.list_managed(principal)
+    list_orders = _ticketing_hook("list_my_orders")
+    waiting_entries = _ticketing_hook("my_entries")
+    links = []
+    for kind, table in (("email_verification", EmailVerification), ("password_reset", PasswordReset)):
+        for row in await table.select(table.email, table.created_at, table.expires_at, table.used_at).where(
+                table.member == member_id):
+            links.append({"kind": kind, "email": row["email"], "created_at": as_utc(row["created_at"]),
+                          "expires_at": as_utc(row["expires_at"]), "used_at": as_utc(row["used_at"])})
+    links.sort(key=lambda link: (link["created_at"] is None, link["created_at"]))
+    return {
+        "exported_at": utcnow(),
+        "profile": profile,
+        "updated_at": as_utc(feed["updated_at"]) if feed else None,
+        "personal_feed": {
+            "active": bool(feed and feed["feed_token_hash"]),
+            "reminder_minutes": feed["feed_reminder_minutes"] if feed else None,
+        },
+        "tokens": [
+            {"kind": t["kind"], "label": t["label"], "created_at": as_utc(t["created_at"]),
+             "expires_at": as_utc(t["expires_at"]), "revoked_at": as_utc(t["revoked_at"])}
+            for t in tokens
+        ],
+        "mailed_links": links,
+        "events_organised": [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in organised],
+        "orders": list(await list_orders(principal)) if list_orders else [],
+        "waiting_lists": list(await waiting_entries(principal)) if waiting_entries else [],
+    }
+
+
+async def _holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
+    live_ticket_event_ids = _ticketing_hook("live_ticket_event_ids")
+    if live_ticket_event_ids is None:
+        return False
+    event_ids = set(await live_ticket_event_ids(member_id))
+    if not event_ids:
+        return False
+    from events import service as events_service
+
+    coming = await events_service.list_published(now=now)  # events that have not ended yet
+    return any(e["id"] in event_ids and e["status"] == "published" for e in coming)
+
+
+def _is_foreign_key_violation(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc).upper():
+        return True
+    return type(exc).__name__ == "ForeignKeyViolationError"  # asyncpg
+
+
+async def delete_account(
+    member_id: int, password: str, *, now: datetime | None = None
+) -> Literal["deleted", "anonymised"]:
+    """Delete the member's account after they re-enter their password. Returns "deleted" or "anonymised".
+
+    Refused (`live_ticket`) while they hold a live ticket for an event that has not ended: the seat, the
+    companion and the payment depend on it; they cancel or wait until the event is over. When records that
+    others or the law need still point at the member (paid orders — bookkeeping keeps them seven years —
+    or events they organised), the account is anonymised instead: name, e-mail, birth date, organisation
+    and password are wiped, every token is deleted, and the row stays only as a placeholder.
+    """
+    now = now or utcnow()
+    row = await Member.select(Member.email, Member.is_admin).where(Member.id == member_id).first()
+    if row is None:
+        raise NotFound("Dit account bestaat niet (meer).")
+    await enforce(LOGIN_PER_EMAIL, row["email"])
+    try:
+        await authenticate(row["email"], password)
+    except Unauthenticated as exc:
+        raise PasswordIncorrect("Het wachtwoord klopt niet.", field="password") from exc
+    if row["is_admin"] and not await Member.exists().where(Member.is_admin.eq(True) & (Member.id != member_id)):
+        from members.roles import LastAdministrator
+
+        raise LastAdministrator("Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je "
+                                "account verwijderen.")
+    if await _holds_ticket_for_coming_event(member_id, now):
+        raise AccountHasLiveTicket(
+            "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
+            "account na het evenement."
+        )
+    forget = _ticketing_hook("forget_member")
+    if forget is not None:
+        await forget(member_id, now)
+    try:
+        async with write_transaction():
+            await AuthToken.delete().where(AuthToken.member == member_id)
+            await Member.delete().where(Member.id == member_id)
+        return "deleted"
+    except Exception as exc:
+        if not _is_foreign_key_violation(exc):
+            raise
+    async with write_transaction():
+        await AuthToken.delete().where(AuthToken.member == member_id)
+        await PasswordReset.delete().where(PasswordReset.member == member_id)
+        await Member.update({
+            Member.email: f"verwijderd-{member_id}@verwijderd.invalid",
+            Member.name: "Verwijderd account",
+            Member.password_hash: ANONYMISED_PASSWORD_HASH,
+            Member.organisation: "",
+            Member.experience_years: None,
+            Member.birth_date: None,
+            Member.is_organiser: False,
+            Member.is_admin: False,
+            Member.feed_token_hash: None,
+            Member.feed_reminder_minutes: None,
+            Member.email_verified_at: None,
+            Member.updated_at: now,
+        }).where(Member.id == member_id)
+    return "anonymised"
