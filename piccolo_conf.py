@@ -11,8 +11,8 @@ from pathlib import Path
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from core.sqlite_engine import ReusingSQLiteEngine
 from settings import DEFAULT_SQLITE_URL
 
 
@@ -23,7 +23,8 @@ def engine_for(url: str) -> Engine:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         # A long busy timeout: with 5 s, concurrent buyers failed with "database is locked".
-        return SQLiteEngine(path=str(path), timeout=30)
+        # Reuses open connections while the app runs (core/sqlite_engine.py).
+        return ReusingSQLiteEngine(path=str(path), timeout=30)
     raise ValueError(f"Unsupported DATABASE_URL {url!r}: use sqlite:///path or postgres://…")
 
 

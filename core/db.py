@@ -6,7 +6,9 @@ SQLite takes its write lock at BEGIN IMMEDIATE (a deferred transaction that upgr
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
@@ -15,6 +17,8 @@ from typing import Any, overload
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from core.sqlite_engine import ReusingSQLiteEngine
 
 try:  # asyncpg is only present with PostgreSQL support installed
     from asyncpg.exceptions import UniqueViolationError
@@ -51,11 +55,30 @@ def as_utc(value: datetime | str | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+_sqlite_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_writer_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _sqlite_writers.get(loop)
+    if lock is None:
+        lock = _sqlite_writers[loop] = asyncio.Lock()
+    return lock
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
     db = engine()
     if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+        if db.current_transaction.get() is not None:  # nested: joins the outer one (and its place in line)
+            async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+                yield txn
+            return
+        # The writers of this process wait in line here, first come first served, and go to SQLite one at a
+        # time. Left to SQLite's busy handler (which polls with growing sleeps and is not fair) some writers of a
+        # burst waited seconds while later ones went first (p99 8.7 s for 50 buyers at once on one worker).
+        # Other processes' writers still meet the busy timeout, as before.
+        async with _sqlite_writer_lock(), db.transaction(transaction_type=TransactionType.immediate) as txn:
             yield txn
     else:
         async with db.transaction() as txn:
@@ -97,9 +120,13 @@ async def start(pool_size: int) -> None:
     elif isinstance(db, SQLiteEngine):
         # WAL lets readers work while one writer commits; the setting persists in the file.
         await db.run_ddl("PRAGMA journal_mode=WAL")
+        if isinstance(db, ReusingSQLiteEngine):
+            await db.open_pool(pool_size)
 
 
 async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    elif isinstance(db, ReusingSQLiteEngine):
+        await db.close_pool()
