@@ -86,34 +86,72 @@ _UPSERT = (
 )
 
 
+@dataclass(frozen=True)
+class PendingHit:
+    """One hit about to be counted: the upsert's arguments, and how to judge the counts it returns. A caller that
+    counts the hit inside a statement of its own (ticketing.orders folds it into the order) uses `UPSERT_SQL`
+    with `upsert_args` and `allowed_sql` with `allowed_args`, then `decide` on the counts."""
+
+    limit: Limit
+    now: float
+    window_start: int
+    key: str
+    previous_key: str
+
+    @property
+    def upsert_args(self) -> tuple[Any, ...]:
+        period = self.limit.period
+        return self.key, self.limit.name, self.window_start, self.window_start + 2 * period, self.previous_key
+
+    @property
+    def overlap(self) -> float:
+        return 1 - (self.now - self.window_start) / self.limit.period
+
+    @property
+    def allowed_args(self) -> tuple[float, float]:
+        return self.overlap, float(effective_limit(self.limit))
+
+    def decide(self, current: int, previous: int) -> Decision:
+        period = self.limit.period
+        estimate = current + previous * self.overlap
+        allowed_hits = effective_limit(self.limit)
+        if estimate <= allowed_hits:
+            return Decision(True, estimate, allowed_hits, 0)
+        if current > allowed_hits or previous == 0:
+            wait = self.window_start + period - self.now
+        else:
+            # The previous window's weight falls linearly; find when the estimate is back at the limit.
+            wait = self.window_start + period * (1 - (allowed_hits - current) / previous) - self.now
+        return Decision(False, estimate, allowed_hits, max(1, math.ceil(wait)))
+
+
+UPSERT_SQL = _UPSERT
+# Whether the counts the upsert returned (`hits`, `previous`) are within the limit, in SQL: {} overlap, {} limit.
+ALLOWED_SQL = "hits + COALESCE(previous, 0) * {}::float8 <= {}::float8"
+
+
+def counting() -> bool:
+    """False when rate limiting is off (scale 0): nothing is counted then."""
+    return _scale != 0
+
+
+def pending(limit: Limit, client: str, *, now: float | None = None) -> PendingHit:
+    now = time.time() if now is None else now
+    window_start = int(now // limit.period) * limit.period
+    return PendingHit(limit, now, window_start, _key(limit, client, window_start),
+                      _key(limit, client, window_start - limit.period))
+
+
 async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decision:
     """Count one hit for `client` and say whether it is within the limit (the hit counts either way). With rate
     limiting off (scale 0) nothing is counted and every hit is allowed."""
     from members.tables import RateLimitBucket
 
-    if _scale == 0:
+    if not counting():
         return Decision(True, 0, 0, 0)
-
-    now = time.time() if now is None else now
-    period = limit.period
-    window_start = int(now // period) * period
-    rows = await RateLimitBucket.raw(
-        _UPSERT, _key(limit, client, window_start), limit.name, window_start, window_start + 2 * period,
-        _key(limit, client, window_start - period),
-    )
-    current = int(rows[0]["hits"])
-    previous = int(rows[0]["previous"] or 0)
-    overlap = 1 - (now - window_start) / period
-    estimate = current + previous * overlap
-    allowed_hits = effective_limit(limit)
-    if estimate <= allowed_hits:
-        return Decision(True, estimate, allowed_hits, 0)
-    if current > allowed_hits or previous == 0:
-        wait = window_start + period - now
-    else:
-        # The previous window's weight falls linearly; find when the estimate is back at the limit.
-        wait = window_start + period * (1 - (allowed_hits - current) / previous) - now
-    return Decision(False, estimate, allowed_hits, max(1, math.ceil(wait)))
+    one = pending(limit, client, now=now)
+    rows = await RateLimitBucket.raw(_UPSERT, *one.upsert_args)
+    return one.decide(int(rows[0]["hits"]), int(rows[0]["previous"] or 0))
 
 
 async def enforce(limit: Limit, client: str | None, *, now: float | None = None) -> None:

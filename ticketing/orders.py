@@ -88,18 +88,33 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
     with unique_violation_raises(DuplicateAttendee("Een van jullie heeft al een plek voor dit evenement.",
                                                    field="companion.email")):
         async with write_transaction():
-            ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, client))
-            order, places = await insert_duo_rows(event, buyer, companion, judged, now, Actor(actor.id, "member"),
-                                                  expires_at=rules.hold_expires_at(now, hold_minutes))
-            # The seat is taken last: on PostgreSQL the UPDATE locks the event row until COMMIT, so
-            # taking it after the inserts keeps every other buyer's wait as short as possible.
-            # Without a seat the whole transaction (order, places, log) rolls back.
-            taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
-                (Event.id == event["id"]) & (Event.seats_taken < Event.capacity_duos)
-                & (Event.status == "published")
-            ).returning(Event.id)
-            if not taken:
-                raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+            actor_row = Actor(actor.id, "member")
+            expires_at = rules.hold_expires_at(now, hold_minutes)
+            if is_postgres() and ratelimit.counting() and event["price_cents"] > 0:
+                # One statement: the rate-limit hit, the seat (the conditional UPDATE, only within the limit)
+                # and, only with the seat, the order, its places and the log line. It locks the event row until
+                # COMMIT, as the UPDATE below does.
+                decision, made, places = await _hit_seat_and_duo_postgres(
+                    ratelimit.pending(ratelimit.ORDER_PER_CLIENT, client),
+                    *_duo_rows(event, buyer, companion, judged, now, actor_row, expires_at=expires_at),
+                    actor=actor_row)
+                ratelimit.refuse_over_limit(decision)
+                if made is None:
+                    raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+                order = made
+            else:
+                ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, client))
+                order, places = await insert_duo_rows(event, buyer, companion, judged, now, actor_row,
+                                                      expires_at=expires_at)
+                # The seat is taken last: on PostgreSQL the UPDATE locks the event row until COMMIT, so
+                # taking it after the inserts keeps every other buyer's wait as short as possible.
+                # Without a seat the whole transaction (order, places, log) rolls back.
+                taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
+                    (Event.id == event["id"]) & (Event.seats_taken < Event.capacity_duos)
+                    & (Event.status == "published")
+                ).returning(Event.id)
+                if not taken:
+                    raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
             # A freed seat belongs to the duos on the waiting list (ticketing.waitlist offers it to the first),
             # never to whoever orders in the moment between. Read under the event's row lock (taken just above),
             # so it cannot miss a duo that joined: joining takes the same lock.
@@ -139,10 +154,10 @@ async def insert_duo(event: Mapping[str, Any], buyer: Mapping[str, Any], compani
     return int(order["id"])
 
 
-async def insert_duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn,
-                          judged: Judgement, now: datetime, actor: Actor, *, expires_at: datetime | None,
-                          **log: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """`insert_duo`, returning the order row and its two places (buyer first) as written."""
+def _duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn, judged: Judgement,
+              now: datetime, actor: Actor, *, expires_at: datetime | None,
+              **log: Any) -> tuple[TicketOrder, list[Attendee], dict[str, Any]]:
+    """The rows of a new duo (order, buyer's and companion's place) and the detail of its log line, unwritten."""
     free = event["price_cents"] == 0
     buyer_email, companion_email = normalise_email(buyer["email"]), normalise_email(companion.email)
     order_row = TicketOrder(
@@ -160,6 +175,16 @@ async def insert_duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], co
     ]
     detail = {"seat": "held" if not free else "paid", "companion": companion_email, "eligibility": judged.basis,
               **log}
+    return order_row, place_rows, detail
+
+
+async def insert_duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn,
+                          judged: Judgement, now: datetime, actor: Actor, *, expires_at: datetime | None,
+                          **log: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`insert_duo`, returning the order row and its two places (buyer first) as written."""
+    free = event["price_cents"] == 0
+    order_row, place_rows, detail = _duo_rows(event, buyer, companion, judged, now, actor, expires_at=expires_at,
+                                              **log)
     if is_postgres():
         order, places = await _insert_duo_postgres(order_row, place_rows, actor, detail)
     else:
@@ -182,28 +207,50 @@ def _written(table: type[Table], *skip: str) -> list[Column]:
     return [c for c in table._meta.columns if not c._meta.primary_key and c._meta.name not in skip]
 
 
-def _insert_duo_sql() -> str:
-    """Placeholders `{}` in the order of the arguments: the order's columns, each place's, then the log's."""
+def _cast(column: Column) -> str:
+    return column.column_type.split("(")[0]
+
+
+def _insert_duo_sql(*, with_hit_and_seat: bool = False) -> str:
+    """Placeholders `{}` in the order of the arguments: the order's columns, each place's, then the log's.
+
+    `with_hit_and_seat`: first the rate-limit hit (`ratelimit.UPSERT_SQL`'s arguments), then the seat for the event
+    ({} event id, then `ratelimit.ALLOWED_SQL`'s arguments), taken only within the limit; the order only with the
+    seat. Always one row with the hit's counts (`h:hits`, `h:previous`), with the places when the order was made."""
     order_columns, place_columns = _written(TicketOrder), _written(Attendee, "order", "event")
     order_names = ", ".join(f'"{c._meta.db_column_name}"' for c in order_columns)
     names = [f'"{c._meta.db_column_name}"' for c in place_columns]
-    casts = [c.column_type.split("(")[0] for c in place_columns]
-    place_values = ", ".join("(" + ", ".join([str(k)] + [f"{{}}::{t}" for t in casts]) + ")" for k in range(2))
+    place_values = ", ".join(
+        "(" + ", ".join([str(k)] + [f"{{}}::{_cast(c)}" for c in place_columns]) + ")" for k in range(2))
     order_out = ", ".join(f'o."{c._meta.db_column_name}" AS "o:{c._meta.db_column_name}"'
                           for c in TicketOrder._meta.columns)
+    if with_hit_and_seat:
+        start = (
+            f"WITH h AS ({ratelimit.UPSERT_SQL}), "
+            's AS (UPDATE "event" SET seats_taken = seats_taken + 1 WHERE id = {}::integer '
+            "AND seats_taken < capacity_duos AND status = 'published' "
+            f"AND (SELECT {ratelimit.ALLOWED_SQL} FROM h) RETURNING id), "
+            f"o AS (INSERT INTO ticket_order ({order_names}) "
+            f"SELECT {', '.join(f'{{}}::{_cast(c)}' for c in order_columns)} FROM s RETURNING *), "
+        )
+    else:
+        start = (f"WITH o AS (INSERT INTO ticket_order ({order_names}) "
+                 f"VALUES ({', '.join('{}' for _ in order_columns)}) RETURNING *), ")
+    made = f"SELECT a.*, {order_out} FROM a, o"
     return (
-        f"WITH o AS (INSERT INTO ticket_order ({order_names}) "
-        f"VALUES ({', '.join('{}' for _ in order_columns)}) RETURNING *), "
-        f'a AS (INSERT INTO ticket_attendee ("order", event, {", ".join(names)}) '
+        start
+        + f'a AS (INSERT INTO ticket_attendee ("order", event, {", ".join(names)}) '
         f"SELECT o.id, o.event, {', '.join(f'v.{n}' for n in names)} FROM o, (VALUES {place_values}) "
         f"AS v(k, {', '.join(names)}) ORDER BY v.k RETURNING *), "
         'l AS (INSERT INTO ticket_order_log ("order", actor, actor_label, action, detail, created_at) '
         "SELECT o.id, {}::integer, {}::varchar, 'reserved', {}::json, o.created_at FROM o) "
-        f"SELECT a.*, {order_out} FROM a, o ORDER BY a.id"
+        + (f'SELECT h.hits AS "h:hits", h.previous AS "h:previous", x.* FROM h LEFT JOIN ({made}) x ON true '
+           "ORDER BY x.id" if with_hit_and_seat else f"{made} ORDER BY a.id")
     )
 
 
 _INSERT_DUO_SQL = _insert_duo_sql()
+_HIT_SEAT_AND_DUO_SQL = _insert_duo_sql(with_hit_and_seat=True)
 
 
 def _value(column: Column, row: Table) -> Any:
@@ -211,15 +258,36 @@ def _value(column: Column, row: Table) -> Any:
     return dump_json(value) if isinstance(column, JSON | JSONB) and not isinstance(value, str) else value
 
 
-async def _insert_duo_postgres(order: TicketOrder, places: list[Attendee], actor: Actor,
-                               detail: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _duo_args(order: TicketOrder, places: list[Attendee], actor: Actor, detail: dict[str, Any]) -> list[Any]:
     args: list[Any] = [_value(c, order) for c in _written(TicketOrder)]
     for place in places:
         args += [_value(c, place) for c in _written(Attendee, "order", "event")]
-    args += [actor.member_id, actor.label, dump_json(detail)]
-    rows = await TicketOrder.raw(_INSERT_DUO_SQL, *args)
+    return [*args, actor.member_id, actor.label, dump_json(detail)]
+
+
+def _split(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     order_row = {k[2:]: v for k, v in rows[0].items() if k.startswith("o:")}
-    return order_row, [{k: v for k, v in r.items() if not k.startswith("o:")} for r in rows]
+    return order_row, [{k: v for k, v in r.items() if not k.startswith(("o:", "h:"))} for r in rows]
+
+
+async def _insert_duo_postgres(order: TicketOrder, places: list[Attendee], actor: Actor,
+                               detail: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return _split(await TicketOrder.raw(_INSERT_DUO_SQL, *_duo_args(order, places, actor, detail)))
+
+
+async def _hit_seat_and_duo_postgres(
+    hit: ratelimit.PendingHit, order: TicketOrder, places: list[Attendee], detail: dict[str, Any], *,
+    actor: Actor,
+) -> tuple[ratelimit.Decision, dict[str, Any] | None, list[dict[str, Any]]]:
+    """Count the hit, take the seat within the limit and make the duo with the seat, in one statement: the
+    decision on the hit, and the order and its places (None, [] without a seat or over the limit)."""
+    rows = await TicketOrder.raw(_HIT_SEAT_AND_DUO_SQL, *hit.upsert_args, order.event, *hit.allowed_args,
+                                 *_duo_args(order, places, actor, detail))
+    decision = hit.decide(int(rows[0]["h:hits"]), int(rows[0]["h:previous"] or 0))
+    if rows[0]["id"] is None:
+        return decision, None, []
+    made, places_out = _split(rows)
+    return decision, made, places_out
 
 
 async def someone_waiting(event_id: int) -> bool:
