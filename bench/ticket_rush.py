@@ -5,6 +5,7 @@
     .venv/bin/python bench/ticket_rush.py --with-peer --rounds 2   # peer, ours, peer, ours
     .venv/bin/python bench/ticket_rush.py --scale            # 10,000 buyers, 200 at a time, 1,000 duos
     .venv/bin/python bench/ticket_rush.py --sqlite           # the embedded default: SQLite, 1 worker
+    .venv/bin/python bench/ticket_rush.py --all --rounds 2   # all of the above, the floor, and each aim checked
 
 Prints JSON lines: for each rush (ours, and pretix with --with-peer) the requests, latency percentiles, 5xx,
 oversold counted in the database, CPU seconds of the server, of the database server and of the load client
@@ -252,8 +253,9 @@ def start_app(url: str, port: int, stripe_base: str, workers: int) -> subprocess
 async def wait_healthy(base: str) -> None:
     import httpx
 
+    deadline = time.monotonic() + 180  # a loaded machine starts the workers slowly
     async with httpx.AsyncClient() as client:
-        for _ in range(300):
+        while time.monotonic() < deadline:
             try:
                 if (await client.get(f"{base}/healthz")).status_code == 200:
                     await asyncio.sleep(0.5)  # let the second worker finish its lifespan too
@@ -469,16 +471,68 @@ def comparison(peer_line: dict[str, Any], ours_line: dict[str, Any]) -> dict[str
             "ours_5xx": ours_line["status_5xx"], "loadavg": os.getloadavg()[0]}
 
 
-async def main_async(args: argparse.Namespace) -> None:
+async def everything(args: argparse.Namespace) -> None:
+    """--all: the comparison with the peer (args.rounds times), the scale run, SQLite with one worker and the
+    floor, then one line saying for each aim of issue 18 whether this run met it."""
+    import copy
+
+    base = await main_async(args)
+    scale = copy.copy(args)
+    # 10× the buyers and the duos, 4× the concurrency: 10,000 buyers, 200 at a time, 1,000 duos by default.
+    scale.buyers, scale.concurrency, scale.capacity = args.buyers * 10, args.concurrency * 4, args.capacity * 10
+    scale.no_paid, scale.with_peer, scale.rounds = True, False, 1
+    scaled = (await main_async(scale))["ours"][0]
+    # SQLite in a process of its own: Piccolo binds its engine to DATABASE_URL once per process.
+    lite = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "bench" / "ticket_rush.py"), "--sqlite", "--no-paid", "--buyers", str(args.buyers),
+        "--concurrency", str(args.concurrency), "--capacity", str(args.capacity), stdout=asyncio.subprocess.PIPE)
+    out, _ = await lite.communicate()
+    sqlite_line: dict[str, Any] = {}
+    for text in out.decode().splitlines():
+        if text.startswith("{"):
+            print(text, flush=True)
+            line = json.loads(text)
+            if line.get("bench") == "ticket_rush":
+                sqlite_line = line
+    if not sqlite_line:
+        raise SystemExit("the SQLite run printed no result")
+    import rush_floor
+
+    await rush_floor.main_async(argparse.Namespace(
+        database_url=args.database_url.rsplit("/", 1)[0] + "/nieuw_geluid_bench_floor", workers=args.workers,
+        requests=args.buyers, concurrency=args.concurrency, capacity=args.capacity))
+    pairs, ours = base["pairs"], base["ours"]
+    ratios = [p["sell_out_ratio"] for p in pairs if p["sell_out_ratio"]]
+    sell_outs = [o["seconds_to_sell_out"] for o in ours if o["seconds_to_sell_out"]]
+    print(json.dumps({
+        "bench": "ticket_rush_aims",
+        "ratio_to_peer_min": min(ratios, default=None), "ten_times_peer": bool(ratios) and min(ratios) >= 10,
+        "p99_ms_max": max(o["p99_ms"] for o in ours), "p99_under_300_ms": max(o["p99_ms"] for o in ours) <= 300,
+        "oversold": sum(o["oversold"] for o in [*ours, scaled, sqlite_line]),
+        "status_5xx": sum(o["status_5xx"] for o in [*ours, scaled, sqlite_line]),
+        "scale_sell_out_s": scaled["seconds_to_sell_out"], "scale_p99_ms": scaled["p99_ms"],
+        "scale_within_10x": bool(sell_outs) and bool(scaled["seconds_to_sell_out"])
+        and scaled["seconds_to_sell_out"] <= 10 * statistics.median(sell_outs),
+        "scale_p99_under_500_ms": scaled["p99_ms"] <= 500,
+        "scale_worker_rss_mib": scaled["worker_rss_mib"],
+        "sqlite_sell_out_s": sqlite_line["seconds_to_sell_out"],
+        "sqlite_under_1_s": bool(sqlite_line["seconds_to_sell_out"]) and sqlite_line["seconds_to_sell_out"] <= 1,
+        "loadavg": os.getloadavg(),
+    }), flush=True)
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     for noisy in ("httpx", "stripe"):  # one log line per request would drown the figures
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    pairs = []
+    pairs: list[dict[str, Any]] = []
+    ours_lines: list[dict[str, Any]] = []
     for _ in range(args.rounds):
         peer_line = None
         if args.with_peer:
             peer_line = await peer_rush(args.buyers, args.concurrency, args.capacity, args.peer_workers)
             print(json.dumps(peer_line), flush=True)
         ours_line = await ours_rush(args)
+        ours_lines.append(ours_line)
         if peer_line is not None:
             pairs.append(comparison(peer_line, ours_line))
             print(json.dumps(pairs[-1]), flush=True)
@@ -488,6 +542,7 @@ async def main_async(args: argparse.Namespace) -> None:
                           "sell_out_ratio_min": min(ratios, default=None),
                           "sell_out_ratio_median": statistics.median(ratios) if ratios else None,
                           "ours_p99_ms_max": max(p["ours_p99_ms"] for p in pairs)}), flush=True)
+    return {"pairs": pairs, "ours": ours_lines}
 
 
 def main() -> None:
@@ -505,6 +560,9 @@ def main() -> None:
     parser.add_argument("--with-peer", action="store_true", help="run pretix (bench/peers/pretix) before ours")
     parser.add_argument("--peer-workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="repeat (peer, ours) this many times")
+    parser.add_argument("--all", action="store_true",
+                        help="everything issue 18 asks, one after the other: the peer comparison (--rounds), the "
+                             "scale run, SQLite with 1 worker, the floor, then a line checking each aim")
     args = parser.parse_args()
     scale = (10_000, 200, 1_000) if args.scale else (1_000, 50, 100)
     args.buyers = args.buyers or scale[0]
@@ -516,7 +574,11 @@ def main() -> None:
         args.database_url = (f"sqlite:///{ROOT / 'var' / 'bench' / 'ticket_rush.sqlite3'}" if args.sqlite else
                              os.environ.get("BENCH_DATABASE_URL")
                              or "postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench")
-    asyncio.run(main_async(args))
+    if args.all:
+        args.with_peer = True
+        asyncio.run(everything(args))
+    else:
+        asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
