@@ -121,7 +121,8 @@ async def _apply(event: Mapping[str, Any], actor: Principal, device: str, items:
                 scan = Scan(rules.scan_time(items[n].scanned_at, now), device, items[n].client_id or "",
                             claimed=items[n].scanned_at is not None)
                 kept[n] = await _record(row, event["id"], scan, actor, now)
-    views = await _scan_views([kept[n][0] for n in admitted])
+    orders = {row["order"] for n in admitted if (row := found[n]) is not None}
+    views = await _scan_views([kept[n][0] for n in admitted], orders)
     out: list[ScanOut | DomainError] = []
     for n in range(len(items)):
         if n in kept:
@@ -224,14 +225,14 @@ def _refusal_out(error: DomainError) -> RefusalOut:
                       event=error.extra.get("event"), name=error.extra.get("name"))
 
 
-async def _scan_views(checkins: Sequence[Mapping[str, Any]]) -> dict[int, tuple[PersonOut, PartnerOut | None,
-                                                                              CheckInOut]]:
+async def _scan_views(checkins: Sequence[Mapping[str, Any]], orders: set[int]
+                      ) -> dict[int, tuple[PersonOut, PartnerOut | None, CheckInOut]]:
     """Per check-in: the person, their duo partner with the partner's state, and the check-in itself."""
     if not checkins:
         return {}
     places = await Attendee.select(
         Attendee.id, Attendee.order, Attendee.role, Attendee.name, Attendee.voided_at,
-    ).where(Attendee.order.is_in(sorted(await _orders_of(checkins))))
+    ).where(Attendee.order.is_in(sorted(orders)))
     tickets = await Ticket.select(Ticket.id, Ticket.attendee, Ticket.status).where(
         Ticket.attendee.is_in([p["id"] for p in places]))
     ticket_of = {t["attendee"]: t for t in tickets}
@@ -255,11 +256,6 @@ async def _scan_views(checkins: Sequence[Mapping[str, Any]]) -> dict[int, tuple[
         person = PersonOut(place=place["id"], ticket=checkin["ticket"], name=place["name"], role=place["role"])
         out[checkin["id"]] = (person, partner, checkin_out(checkin, names))
     return out
-
-
-async def _orders_of(checkins: Sequence[Mapping[str, Any]]) -> set[int]:
-    rows = await Attendee.select(Attendee.order).where(Attendee.id.is_in(sorted({c["attendee"] for c in checkins})))
-    return {r["order"] for r in rows}
 
 
 def partner_of(place: Mapping[str, Any], places: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nieuw_geluid_bench}"
-ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page,waiting_list,voting},"
+ONLY=",${BENCH:-ticket_rush,feeds,grouping,mdgp,board_page,waiting_list,voting,door},"
 status=0
 
 want() { [[ "$ONLY" == *",$1,"* ]]; }
@@ -28,4 +28,5 @@ want waiting_list && run waiting_list-postgres env BENCH_WAITLIST_DATABASE_URL="
 want waiting_list && run waiting_list-sqlite "$PY" bench/waiting_list.py --sqlite
 want voting && run voting-postgres env BENCH_VOTES_DATABASE_URL="${PG}_votes" "$PY" bench/voting.py
 want voting && run voting-sqlite "$PY" bench/voting.py --sqlite
+want door && run door env BENCH_DOOR_DATABASE_URL="${PG}_door" "$PY" bench/door.py
 exit $status
