@@ -48,6 +48,15 @@ class InvalidInput(DomainError):
     code, status, title = "validation_error", 422, "Invalid input"
 
 
+class InvalidFields(InvalidInput):
+    """Several fields wrong at once: every one is reported (problem+json `errors`, and next to each field on a
+    page), so people fix a form in one go instead of in rounds. `message` and `field` are the first problem's."""
+
+    def __init__(self, errors: list[DomainError], **extra: Any) -> None:
+        super().__init__(errors[0].message, field=errors[0].field, **extra)
+        self.problems = [(error.field or "", error.message) for error in errors]
+
+
 class Forbidden(DomainError):
     code, status, title = "forbidden", 403, "Forbidden"
 
@@ -74,7 +83,10 @@ def problem(
 
 
 def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    if isinstance(exc, InvalidFields):
+        errors: list[dict[str, Any]] | None = [{"field": f, "message": m} for f, m in exc.problems]
+    else:
+        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
     response = problem(exc.status, exc.code, exc.title, exc.message, request.url.path, errors=errors, **exc.extra)
     if exc.extra.get("retry_after") is not None:  # 429 rate_limited (core.ratelimit), 503
         response.headers["Retry-After"] = str(exc.extra["retry_after"])

@@ -10,7 +10,7 @@ from typing import Any
 import anyio.to_thread
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidFields, InvalidInput, NotFound
 from core.ratelimit import SIGNUP_PER_IP, Limit, enforce
 from members.errors import AccountExists, AddressNotVerified
 from members.passwords import HASHER
@@ -33,23 +33,40 @@ class NewMember:
     language: str = "nl"
 
 
-def check_name(name: str) -> None:
-    """A member's own name: not empty, and nothing that could carry a link or markup into someone's mail."""
+def _name_problem(name: str) -> InvalidInput | None:
     problem = name_problem(name)
     if problem == "empty":
-        raise InvalidInput("Vul je naam in.", field="name")
+        return InvalidInput("Vul je naam in.", field="name")
     if problem is not None:
-        raise InvalidInput("Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
-                           field="name")
+        return InvalidInput("Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+                            field="name")
+    return None
+
+
+def check_name(name: str) -> None:
+    """A member's own name: not empty, and nothing that could carry a link or markup into someone's mail."""
+    problem = _name_problem(name)
+    if problem is not None:
+        raise problem
+
+
+def _profile_problems(industry: str, experience_level: int, birth_date: date | None, today: date
+                      ) -> list[InvalidInput]:
+    problems = []
+    if industry not in INDUSTRIES:
+        problems.append(InvalidInput(f"Onbekende sector '{industry}'.", field="industry"))
+    if experience_level not in EXPERIENCE_LEVELS:
+        problems.append(InvalidInput("Ervaring moet tussen 0 (starter) en 4 (expert) liggen.",
+                                     field="experience_level"))
+    if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= today):
+        problems.append(InvalidInput("Deze geboortedatum kan niet kloppen.", field="birth_date"))
+    return problems
 
 
 def check_profile(industry: str, experience_level: int, birth_date: date | None, today: date) -> None:
-    if industry not in INDUSTRIES:
-        raise InvalidInput(f"Onbekende sector '{industry}'.", field="industry")
-    if experience_level not in EXPERIENCE_LEVELS:
-        raise InvalidInput("Ervaring moet tussen 0 (starter) en 4 (expert) liggen.", field="experience_level")
-    if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= today):
-        raise InvalidInput("Deze geboortedatum kan niet kloppen.", field="birth_date")
+    problems = _profile_problems(industry, experience_level, birth_date, today)
+    if problems:
+        raise InvalidFields(problems)
 
 
 # Sign-up per address typed: a few an hour, for new and existing addresses alike (a 429 says nothing either).
@@ -63,14 +80,24 @@ SIGNUP_ACCEPTED_MESSAGE = (
 )
 
 
-def _check_new_member(data: NewMember, email: str, today: date) -> None:
+def new_member_problems(data: NewMember, email: str, today: date) -> list[InvalidInput]:
+    """Every problem with a new account's data at once (each with its field): a form shows them all (issue 15)."""
+    problems = []
     if not email_is_valid(email):
-        raise InvalidInput("Vul een geldig e-mailadres in.", field="email")
-    check_name(data.name)
+        problems.append(InvalidInput("Vul een geldig e-mailadres in.", field="email"))
+    name = _name_problem(data.name)
+    if name is not None:
+        problems.append(name)
     weak = password_problem(data.password, email, data.name)
     if weak:
-        raise InvalidInput(weak, field="password")
-    check_profile(data.industry, data.experience_level, data.birth_date, today)
+        problems.append(InvalidInput(weak, field="password"))
+    return problems + _profile_problems(data.industry, data.experience_level, data.birth_date, today)
+
+
+def _check_new_member(data: NewMember, email: str, today: date) -> None:
+    problems = new_member_problems(data, email, today)
+    if problems:
+        raise InvalidFields(problems)
 
 
 async def signup(data: NewMember, *, client_ip: str | None = None) -> None:

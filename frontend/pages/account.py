@@ -12,14 +12,15 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import current, requires_member, signed_in
-from core.errors import DomainError
+from core.db import utcnow
+from core.errors import DomainError, InvalidFields
 from core.messages_en import english
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
 from members import accounts, password_reset, sessions, verification
-from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, password_problem
+from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, normalise_email, password_problem
 from members.sessions import IssuedToken
 from pairing.rules import INDUSTRIES
 from settings import Settings
@@ -138,6 +139,13 @@ class AccountPages(Controller):
         values, errors = _profile_form(data)
         email, password = text(data, "email"), str(data.get("password", ""))
         status = 422
+        # Every problem at once (issue 15): the service's checks of address, name and password too, not only
+        # after the form's own are fixed.
+        checked = accounts.NewMember(email=email, password=password, language=lang,
+                                     **{**values, "experience_level": values.get("experience_level", 0)})
+        problems = accounts.new_member_problems(checked, normalise_email(email), utcnow().date())
+        if problems:
+            errors = {**field_errors(InvalidFields(problems), lambda f: f or "", lang), **errors}
         if not errors:
             try:
                 await accounts.signup(accounts.NewMember(email=email, password=password, language=lang, **values),

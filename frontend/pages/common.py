@@ -19,7 +19,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from core.auth import current
-from core.errors import DomainError
+from core.errors import DomainError, InvalidFields
 from core.messages_en import english
 from frontend.forms import _
 from frontend.i18n import DEFAULT_LANGUAGE, gettext, request_language, safe_next_path
@@ -163,9 +163,17 @@ def page_message(exc: DomainError, lang: str) -> str:
 
 def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str | None], str],
                  lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """``{form field: message}`` for a service error, in ``lang``; "" puts it at the top of the form."""
-    target = field_for(exc.field) if callable(field_for) else field_for.get(exc.field or "", "")
-    return {target or "form": page_message(exc, lang)}
+    """``{form field: message}`` for a service error, in ``lang``; "" puts it at the top of the form. An error
+    about several fields (``InvalidFields``) gives every one of them, so the form is fixed in one go."""
+    def target(field: str | None) -> str:
+        return (field_for(field) if callable(field_for) else field_for.get(field or "", "")) or "form"
+
+    if isinstance(exc, InvalidFields):
+        out: dict[str, str] = {}
+        for field, message in exc.problems:
+            out.setdefault(target(field), english(message) or message if lang == "en" else message)
+        return out
+    return {target(exc.field): page_message(exc, lang)}
 
 
 def text(form: Mapping[str, Any], name: str) -> str:

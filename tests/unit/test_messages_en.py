@@ -36,6 +36,8 @@ FORWARDED: set[tuple[str, str]] = {
     ("events/service.py", "message"),  # _refuse
     ("members/accounts.py", "weak"),  # password_problem
     ("members/password_reset.py", "weak"),  # password_problem
+    ("members/accounts.py", "problems"),  # InvalidFields(a list of InvalidInput calls, each checked here)
+    ("frontend/pages/account.py", "problems"),  # the same list, shown on the sign-up page
     ("pairing/board.py", "exc.message"),  # InvalidInput of _check_slot, re-raised with another field
     ("ideas/settings.py", "exc.message"),  # EventRuleError of a window time
     ("ticketing/companions.py", "own"),  # CompanionRefused(Rejection): reason_nl and reason_en
