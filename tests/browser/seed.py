@@ -150,7 +150,7 @@ async def regroup(title: str, duos: int, absent_duos: int) -> dict[str, Any]:
     first `absent_duos` duos (the no-shows)."""
     from checkin.scans import sync_batch
     from checkin.schemas import BatchIn, BatchItemIn
-    from members.service import principal_for_token
+    from members.sessions import principal_for_token
     from pairing import plans, publish
     from ticketing.tables import Ticket
 

@@ -42,3 +42,81 @@ def test_tables_match_their_migrations(database_url: str) -> None:
         return missing
 
     assert anyio.run(check) == []
+
+
+_BEFORE_PER_EVENT_ROLES = '''
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine import engine_finder
+from piccolo.querystring import QueryString
+
+
+async def main() -> None:
+    # The schema as it was before per-event roles: members and events up to their previous migrations.
+    for app, last in (("members", "2026-12-03T09:09:08:752287"), ("events", "2026-11-23T18:08:40:632198")):
+        result = await run_forwards(app_name=app, migration_id=last)
+        assert result.success, result.message
+    engine, now = engine_finder(), datetime.now(timezone.utc)
+    ids = []
+    for email, organiser, facilitator in (("fac@x.nl", False, True), ("org@x.nl", True, False)):
+        rows = await engine.run_querystring(QueryString(
+            "INSERT INTO member (email, name, password_hash, organisation, industry, experience_level, is_organiser, "
+            "is_facilitator, language, created_at, updated_at) VALUES ({}, 'X', '!', '', 'customer_contact', 0, {}, "
+            "{}, 'nl', {}, {}) RETURNING id", email, organiser, facilitator, now, now))
+        ids.append(rows[0]["id"])
+    for slug, ends, status in (("voorbij", now - timedelta(days=1), "published"),
+                               ("komt-nog", now + timedelta(days=9), "published"),
+                               ("afgelast", now + timedelta(days=9), "cancelled")):
+        await engine.run_querystring(QueryString(
+            "INSERT INTO event (slug, title, description, kind, starts_at, ends_at, timezone, venue_name, address, "
+            "online_url, capacity_duos, seats_taken, price_cents, age_limit, home_industry, status, cancel_reason, "
+            "sequence, organiser, created_at, updated_at) VALUES ({}, 't', '', 'hackathon', {}, {}, "
+            "'Europe/Amsterdam', '', '', '', 5, 0, 0, 30, 'customer_contact', {}, '', 0, {}, {}, {})",
+            slug, ends - timedelta(hours=5), ends, status, ids[1], now, now))
+    print("seeded")
+
+
+asyncio.run(main())
+'''
+
+
+def test_former_global_facilitators_keep_the_boards_of_events_to_come(tmp_path: Path) -> None:
+    """The per-event roles migration: a member who was facilitator everywhere becomes facilitator of every event
+    that has not ended and is not cancelled, and the role log says so (the retired global role, each grant)."""
+    import os
+    import subprocess
+    import sys
+
+    import anyio
+
+    from tests.support.database import ROOT
+
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
+    seeded = subprocess.run([sys.executable, "-c", _BEFORE_PER_EVENT_ROLES], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert seeded.returncode == 0 and "seeded" in seeded.stdout, seeded.stdout + seeded.stderr
+    done = migrate(url)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    async def read() -> tuple[list[dict], list[dict]]:
+        from piccolo.engine.sqlite import SQLiteEngine
+        from piccolo.querystring import QueryString
+
+        engine = SQLiteEngine(path=str(tmp_path / "before.sqlite3"))
+
+        roles = await engine.run_querystring(QueryString(
+            "SELECT m.email, r.role, e.slug, r.granted_by FROM event_role r JOIN member m ON m.id = r.member "
+            "JOIN event e ON e.id = r.event"))
+        log = await engine.run_querystring(QueryString(
+            "SELECT m.email, l.role, l.action, l.event_slug, l.actor FROM role_log l JOIN member m ON m.id = l.subject "
+            "ORDER BY l.id"))
+        return roles, log
+
+    roles, log = anyio.run(read)
+    assert roles == [{"email": "fac@x.nl", "role": "facilitator", "slug": "komt-nog", "granted_by": None}]
+    assert log == [{"email": "fac@x.nl", "role": "facilitator", "action": "revoke", "event_slug": "", "actor": None},
+                   {"email": "fac@x.nl", "role": "facilitator", "action": "grant", "event_slug": "komt-nog",
+                    "actor": None}]
