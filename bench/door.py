@@ -65,7 +65,7 @@ async def _seed(sizes: dict[str, int]) -> dict[str, Any]:
     from core import db
     from events import service as events
     from events.team import grant_event_role
-    from members.service import Principal
+    from members.principal import Principal
     from pairing.plans import BreakoutSettings, generate_plan
     from pairing.publish import publish_plan
     from tests.support.breakouts import free_hackathon, seed_duos
