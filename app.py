@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     invoicing_mail.install()  # invoices on payment, credit notes on refund, the PDF on the payment mail
     feeds.provide_sources(tickets=tickets.calendar_event_ids,  # the personal feed's events and groups
                           breakouts=publish.published_breakouts_for_member)
+    feeds.provide_companion_source(publish.companion_feed)  # a companion's own feed, without an account
     pairing_mail.install()  # the mail to people whose breakout group changed when groups followed who came
 
     @asynccontextmanager

@@ -163,6 +163,8 @@ class CalendarBreakout:
     cancelled: bool = False
     # The event's venue (name and address): a room alone ("Zaal 2") does not tell a phone's map where to go.
     venue: str = ""
+    # A companion without an account has no member id: their own feed names the place (ticket) instead.
+    place_id: int | None = None
 
     def __post_init__(self) -> None:
         _normalise_times(self, ("start_utc", "end_utc", "updated_at"))
@@ -201,6 +203,13 @@ def event_uid(event_id: int, host: str) -> str:
 
 def session_uid(session_id: int, host: str) -> str:
     return f"session-{session_id}@{host}"
+
+
+def breakout_item_uid(breakout: CalendarBreakout, host: str) -> str:
+    """A member's breakout by member id (as always); a companion without an account's by their place."""
+    if breakout.place_id is not None and not breakout.member_id:
+        return f"breakout-{breakout.event_id}-{breakout.round_number}-p{breakout.place_id}@{host}"
+    return breakout_uid(breakout.event_id, breakout.round_number, breakout.member_id, host)
 
 
 def breakout_uid(event_id: int, round_number: int, member_id: int, host: str) -> str:
@@ -474,7 +483,7 @@ class _Builder:
         self._keep(uid, (session.start_utc, 1, uid), component)
 
     def add_breakout(self, breakout: CalendarBreakout) -> None:
-        uid = breakout_uid(breakout.event_id, breakout.round_number, breakout.member_id, self.host)
+        uid = breakout_item_uid(breakout, self.host)
         component = Event()
         theme = clean_text(breakout.theme_label, multiline=False)
         summary = _title(

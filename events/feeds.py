@@ -82,6 +82,15 @@ def provide_sources(*, tickets: TicketSource, breakouts: BreakoutSource) -> None
     _providers["tickets"], _providers["breakouts"] = tickets, breakouts
 
 
+CompanionSource = Callable[[str], Awaitable[tuple[int, Sequence[int], Sequence[Any]] | None]]
+
+
+def provide_companion_source(source: CompanionSource) -> None:
+    """Called once at start-up: `source(feed_token)` gives a companion's (place id, event ids, breakouts), or None
+    for an unknown token (pairing.publish.companion_feed)."""
+    _providers["companion"] = source
+
+
 def ticket_source() -> TicketSource | None:
     return _providers.get("tickets")
 
@@ -349,6 +358,42 @@ async def member_document(token: str, settings: Settings, now: datetime | None =
 
     last_modified = _newest(_stamp_times(listed), [sessions[1], changed_at], (b.updated_at for b in breakout_key))
     return await _cached(key, render, last_modified)
+
+
+# A companion's feed lives beside the members' under /feeds/ (the same log masking and headers); the dot cannot
+# occur in a member's token (base64url), so the two never meet.
+COMPANION_FEED_PREFIX = "partner."
+
+
+async def companion_document(token: str, settings: Settings, now: datetime | None = None) -> IcsDocument:
+    """A companion without an account's own feed: their event and their published breakout groups, rendered as a
+    member's personal feed is (issue 15). The token has its own hash (ticketing.companion_links), apart from
+    the page link, so a resent mail never breaks a subscription."""
+    now = now or utcnow()
+    source = _providers.get("companion")
+    found = await source(token) if source else None
+    if found is None:
+        raise NotFound("Deze agenda bestaat niet (meer).")
+    place_id, event_ids, items = found
+    breakouts = [as_calendar_breakout(b) for b in items]
+    rows = await Event.select(*_STAMP_COLUMNS).where(Event.id.is_in(list(event_ids))) if event_ids else []
+    listed = sorted((r for r in rows if _listed(r, now)), key=lambda r: r["id"])
+    sessions = await _session_stamp([r["id"] for r in listed])
+    breakout_key = tuple(sorted(breakouts, key=lambda b: (b.event_id, b.round_number, b.start_utc)))
+    key = ("companion", settings.host, settings.public_base_url, place_id, _stamp_key(listed), sessions,
+           breakout_key)
+
+    async def render() -> tuple[bytes, str, bool, bool]:
+        events = await _calendar_events([r["id"] for r in listed], settings, with_sessions=True)
+        meta = FeedMeta(name=MEMBER_NAME, description=MEMBER_DESCRIPTION, host=settings.host)
+        return render_member_feed(events, breakout_key, meta), "mijn-agenda.ics", True, False
+
+    last_modified = _newest(_stamp_times(listed), [sessions[1]], (b.updated_at for b in breakout_key))
+    return await _cached(key, render, last_modified)
+
+
+def companion_feed_url(settings: Settings, token: str) -> str:
+    return f"{settings.public_base_url}/feeds/{COMPANION_FEED_PREFIX}{token}.ics"
 
 
 # --------------------------------------------------------------------------- URLs and subscribe links

@@ -97,7 +97,11 @@ class CalendarFeedController(Controller):
                      ) -> ASGIResponse:
         if not filename.endswith(".ics"):
             raise NotFound("Deze agenda bestaat niet (meer).")
-        return ics_response(request, await feeds.member_document(filename.removesuffix(".ics"), settings))
+        token = filename.removesuffix(".ics")
+        if token.startswith(feeds.COMPANION_FEED_PREFIX):  # a companion without an account (issue 15)
+            return ics_response(request, await feeds.companion_document(
+                token.removeprefix(feeds.COMPANION_FEED_PREFIX), settings))
+        return ics_response(request, await feeds.member_document(token, settings))
 
 
 # --------------------------------------------------------------------------- /api/v1/me/calendar

@@ -131,6 +131,28 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
     from ticketing.tickets import places_voided_by_cancellation  # cancelling an event voids every ticket
 
     places |= await places_voided_by_cancellation(member_id)
+    return await _published_breakouts(places, now, member_id=member_id)
+
+
+async def companion_feed(feed_token: str, now: datetime | None = None
+                         ) -> tuple[int, list[int], list[CalendarBreakout]] | None:
+    """A companion without an account's own calendar feed (events.feeds.companion_document): (place, the event
+    while their ticket holds or the event was cancelled under it, their published groups), or None for an
+    unknown token. The same items a member's personal feed has, keyed by the place."""
+    from ticketing.companion_links import place_for_feed_token
+    from ticketing.tickets import place_calendar_event_ids
+
+    place_id = await place_for_feed_token(feed_token)
+    if place_id is None:
+        return None
+    event_ids = await place_calendar_event_ids(place_id)
+    if not event_ids:
+        return place_id, [], []
+    return place_id, event_ids, await _published_breakouts({place_id}, now or utcnow(), place_id=place_id)
+
+
+async def _published_breakouts(places: set[int], now: datetime, *, member_id: int = 0,
+                               place_id: int | None = None) -> list[CalendarBreakout]:
     if not places:
         return []
     rows = await PublishedBreakout.select().where(PublishedBreakout.attendee.is_in(sorted(places)))
@@ -158,6 +180,6 @@ async def published_breakouts_for_member(member_id: int, now: datetime | None = 
             updated_at=max(s for s in stamps if s is not None),
             sequence=row["sequence"] + session["sequence"] + event["sequence"], session_id=session["id"],
             timezone=event["timezone"], cancelled=cancelled,
-            venue=", ".join(part for part in (event["venue_name"], event["address"]) if part),
+            venue=", ".join(part for part in (event["venue_name"], event["address"]) if part), place_id=place_id,
         ))
     return out

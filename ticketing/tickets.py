@@ -177,3 +177,14 @@ async def my_ticket_pdf(actor: Principal, place_id: int, language: str = "nl") -
     if place_id not in mine:
         return None
     return await ticket_pdf_of_place(place_id, language)
+
+
+async def place_calendar_event_ids(place_id: int) -> list[int]:
+    """The event of one place for its calendar feed (a companion without an account): while its ticket is valid
+    and paid, or once the event's cancellation voided it (the feed then shows the event cancelled)."""
+    rows = await Ticket.select(
+        Ticket.event, Ticket.status, Ticket.voided_at, Ticket.order.status.as_alias("order_status"),
+        Ticket.event.status.as_alias("event_status"), Ticket.event.cancelled_at.as_alias("cancelled_at"),
+    ).where(Ticket.attendee == place_id)
+    return sorted({r["event"] for r in rows
+                   if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r)})

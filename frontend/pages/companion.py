@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from core.auth import requires_member, signed_in
 from core.errors import DomainError, NotFound
 from core.security import client_ip, session_cookie
+from events import feeds
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import level_options, start_session
@@ -91,7 +92,7 @@ class CompanionPages(Controller):
 
     async def _page(self, request: Request[Any, Any, Any], token: str, *, errors: dict[str, str] | None = None,
                     form: dict[str, str] | None = None, themes: list[str] | None = None,
-                    status_code: int = 200) -> Template | Redirect:
+                    feed: dict[str, Any] | None = None, status_code: int = 200) -> Template | Redirect:
         lang = request_language(request)
         ticket = await companion_links.companion_ticket(token, client=_client(request))
         ranking = await _ranking(ticket)
@@ -104,7 +105,7 @@ class CompanionPages(Controller):
             request, "companion/ticket.html", status_code=status_code, ticket=ticket, token=token,
             state_label=STATE_LABELS[ticket.state], qr=qr_image(ticket.ticket_code) if ticket.ticket_code else None,
             ranking=ranking, breakouts=await _breakouts(ticket), levels=level_options(lang), form=values,
-            errors=errors or {}))
+            errors=errors or {}, feed=feed))
 
     @get("/partner/{token:str}", name="companion_ticket_page")
     async def ticket(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:
@@ -177,6 +178,14 @@ class CompanionPages(Controller):
                 message = page_message(exc, lang)
             return await self._page(request, token, errors={"password": message}, status_code=exc.status)
         return _private(redirect("/mijn/tickets", "partner-account", cookies=[session_cookie(issued.token, settings)]))
+
+    @post("/partner/{token:str}/agenda", name="companion_feed")
+    async def calendar(self, request: Request[Any, Any, Any], token: FromPath[str],
+                       settings: NamedDependency[Settings]) -> Template | Redirect:
+        """The companion's own calendar feed (as a member's personal feed): its URL shown this once; a new one
+        replaces the old at once."""
+        url = feeds.companion_feed_url(settings, await companion_links.new_feed_token(token, client=_client(request)))
+        return await self._page(request, token, feed={"url": url, "links": feeds.feed_links(url)})
 
     @post("/partner/{token:str}/nieuwe-link", name="companion_new_link")
     async def new_link(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:

@@ -153,3 +153,45 @@ async def test_make_this_an_account_in_one_step(client: httpx.AsyncClient, membe
     client.cookies.clear()
     again = await post_form(client, f"{path}/account", {"password": "paarse-olifant-danst-7"}, form_page=path)
     assert again.status_code == 409 and "Er is al een account met dit e-mailadres" in again.text
+
+
+async def test_the_companions_own_calendar_feed(client: httpx.AsyncClient, members: Members,
+                                                settings: Settings) -> None:
+    """The same feed a member has: the event and, once published, their breakout groups (LOCATION with the
+    venue), read by the strict parser; its own token, so a new page link never breaks the subscription."""
+    import icalendar
+    from ical.calendar_stream import IcsCalendarStream
+
+    board = await Board(client, members).setup()
+    slug = board.event["slug"]
+    buyer = await members.create(email="kim@example.nl", name="Kim Koper")
+    await order_duo(client, buyer, slug, {"name": "Sam Jong", "email": "sam@example.nl", "industry": "retail"})
+    await seed_duos(board.event["id"], 6)
+    path = await mailed_companion_link(settings, "sam@example.nl")
+    made = await post_form(client, f"{path}/agenda", {}, form_page=path)
+    assert made.status_code == 200
+    private(made)
+    url = re.search(r'value="(http://testserver/feeds/partner\.[A-Za-z0-9_-]+\.ics)"', made.text)
+    assert url, made.text[:2000]
+    feed_path = url.group(1).removeprefix("http://testserver")
+    before = await client.get(feed_path)
+    assert before.status_code == 200 and before.headers["referrer-policy"] == "no-referrer"
+    uids = {e.uid for e in IcsCalendarStream.calendar_from_ics(before.text).events}
+    assert f"event-{board.event['id']}@{settings.host}" in uids
+    assert not any(uid.startswith("breakout-") for uid in uids)
+
+    plan = await board.generate(seed=1)
+    await board.call("PUT", "/rooms", json={"rooms": [{"theme": g["theme"], "group": g["number"], "room": "Zaal 1"}
+                                                       for g in plan["rounds"][0]["groups"]]})
+    await board.call("POST", "/publish")
+    after = await client.get(feed_path)
+    breakouts = [e for e in icalendar.Calendar.from_ical(after.content).walk("VEVENT")
+                 if str(e["UID"]).startswith("breakout-")]
+    assert len(breakouts) == 2 and all(str(e["UID"]).endswith(f"@{settings.host}") for e in breakouts)
+    assert all("De Kennismakerij" in str(e["LOCATION"]) for e in breakouts)  # the room and the venue
+    assert "sam@example.nl" not in after.text and "kim@example.nl" not in after.text
+
+    # A new page link keeps the subscription; a new calendar link replaces the old one.
+    await post_form(client, f"{path}/nieuwe-link", {}, form_page=path)
+    assert (await client.get(feed_path)).status_code == 200
+    assert (await client.get("/feeds/partner." + "A" * 43 + ".ics")).status_code == 404
