@@ -7,6 +7,7 @@ error is `application/problem+json` with a `code` clients can rely on, and pages
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -52,7 +53,7 @@ class InvalidFields(InvalidInput):
     """Several fields wrong at once: every one is reported (problem+json `errors`, and next to each field on a
     page), so people fix a form in one go instead of in rounds. `message` and `field` are the first problem's."""
 
-    def __init__(self, errors: list[DomainError], **extra: Any) -> None:
+    def __init__(self, errors: Sequence[DomainError], **extra: Any) -> None:
         super().__init__(errors[0].message, field=errors[0].field, **extra)
         self.problems = [(error.field or "", error.message) for error in errors]
 
