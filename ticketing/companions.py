@@ -32,6 +32,7 @@ from pairing.rules import (
 )
 from ticketing import access, rules, state
 from ticketing.errors import (
+    AlreadyWaiting,
     ChangeDeadlinePassed,
     CompanionRefused,
     DuplicateAttendee,
@@ -40,7 +41,7 @@ from ticketing.errors import (
     OverrideExists,
 )
 from ticketing.state import Actor
-from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder
+from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder, WaitingEntry
 from ticketing.views import OVERRIDE_EN, OVERRIDE_NL, order_view, override_view
 
 # Codes the organiser may override (a refusal by the rule), as opposed to bad data.
@@ -132,6 +133,18 @@ async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_orde
         )
 
 
+async def check_not_waiting(event_id: int, emails: Sequence[str]) -> None:
+    """None of `emails` waits on the event's waiting list, as buyer or as companion (one place per person across
+    places and the list). Asked early for a friendly answer, and again under the event's row lock."""
+    clash = await WaitingEntry.select(WaitingEntry.id).where(
+        (WaitingEntry.event == event_id) & (WaitingEntry.status == rules.WaitingStatus.WAITING)
+        & (WaitingEntry.buyer_email.is_in(list(emails)) | WaitingEntry.companion_email.is_in(list(emails)))
+    ).first()
+    if clash is not None:
+        raise AlreadyWaiting("Jij of je partner staat al op de wachtlijst voor dit evenement.",
+                             field="companion.email")
+
+
 def attendee_row(order_id: int, event_id: int, role: str, name: str, email: str, now: datetime, *,
                  birth_date: date | None = None, industry: str = "", organisation: str = "",
                  experience_level: int | None = None, judged: Judgement | None = None) -> Attendee:
@@ -200,11 +213,13 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
     judged = await judge_companion(event, actor.email, companion)
     email = normalise_email(companion.email)
     await check_no_live_place(event["id"], [email], exclude_order=order_id)
+    await check_not_waiting(event["id"], [email])
     with unique_violation_raises(DuplicateAttendee(f"{email} heeft al een plek voor dit evenement.",
                                                    field="companion.email")):
         async with write_transaction():
             # Touch the event row: serialises with seat-taking and late payments of this event.
             await Event.update({Event.seats_taken: Event.seats_taken}).where(Event.id == event["id"])
+            await check_not_waiting(event["id"], [email])  # joining the list takes the same lock
             fresh = await TicketOrder.select().where(TicketOrder.id == order_id).first()
             assert fresh is not None
             if fresh["status"] not in rules.SEAT_HOLDING:

@@ -37,7 +37,7 @@ from members.principal import Principal
 from members.tables import Member
 from pairing.rules import normalise_email
 from ticketing import access, orders, rules, state
-from ticketing.companions import CompanionIn, check_no_live_place, judge_companion
+from ticketing.companions import CompanionIn, check_no_live_place, check_not_waiting, judge_companion
 from ticketing.errors import (
     AlreadyWaiting,
     CompanionRefused,
@@ -177,17 +177,6 @@ async def my_entries(actor: Principal) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- joining and leaving
 
 
-async def _check_not_waiting(event_id: int, emails: Sequence[str]) -> None:
-    """A friendly answer when one of `emails` already waits for this event, as buyer or as companion."""
-    clash = await WaitingEntry.select(WaitingEntry.id).where(
-        (WaitingEntry.event == event_id) & (WaitingEntry.status == WAITING)
-        & (WaitingEntry.buyer_email.is_in(list(emails)) | WaitingEntry.companion_email.is_in(list(emails)))
-    ).first()
-    if clash is not None:
-        raise AlreadyWaiting("Jij of je partner staat al op de wachtlijst voor dit evenement.",
-                             field="companion.email")
-
-
 async def _lock_event(event_id: int) -> dict[str, Any]:
     """Touch the event's row (a no-op UPDATE) to take its row lock on PostgreSQL: serialises with seat-taking."""
     rows = await Event.update({Event.seats_taken: Event.seats_taken}).where(Event.id == event_id).returning(
@@ -219,7 +208,7 @@ async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetim
     emails = [normalise_email(buyer["email"]), normalise_email(companion.email)]
     # Friendly early answers; under the lock below they are asked again, and the unique indexes decide.
     await check_no_live_place(event["id"], emails)
-    await _check_not_waiting(event["id"], emails)
+    await check_not_waiting(event["id"], emails)
     with unique_violation_raises(AlreadyWaiting("Jij of je partner staat al op de wachtlijst voor dit evenement.",
                                                 field="companion.email")):
         async with write_transaction():
@@ -229,7 +218,7 @@ async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetim
                 orders.check_sales_open(fresh, now)
                 raise SeatsAvailable("Er zijn nog duoplekken vrij: bestel gewoon een duoticket.")
             await check_no_live_place(event["id"], emails)
-            await _check_not_waiting(event["id"], emails)
+            await check_not_waiting(event["id"], emails)
             await _ensure_list(event["id"], now)
             entry_id = (await WaitingEntry.insert(WaitingEntry(
                 event=event["id"], member=actor.id, status=WAITING, buyer_email=emails[0],

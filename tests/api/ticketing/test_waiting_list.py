@@ -128,6 +128,11 @@ async def test_one_place_per_person_across_places_and_the_list(client: httpx.Asy
     as_buyer = await quick_member(email="samen@example.nl")
     response = await join_waiting_list(client, slug, as_buyer)
     assert response.status_code == 409 and response.json()["code"] == "already_waiting"
+    # Nor become someone's companion by a change of companion.
+    for email in ("samen@example.nl", waiting["email"]):
+        changed = await client.put(f"/api/v1/orders/{holds[0]['id']}/companion", headers=holder["headers"],
+                                   json={"name": "Nieuwe Partner", "email": email, "industry": "retail"})
+        assert changed.status_code == 409 and changed.json()["code"] == "already_waiting", changed.text
     # A waiting person cannot order either (the freed seats are the list's).
     ordered = await shop.order(slug, waiting)
     assert ordered.status_code == 409 and ordered.json()["code"] == "sold_out"
