@@ -19,7 +19,7 @@ from members.tables import AuthToken, EmailVerification, Member, PasswordReset
 
 # Where ticketing keeps the functions members asks for (its use-case modules).
 _TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets",
-                      "my_entries": "ticketing.waitlist"}
+                      "my_entries": "ticketing.waitlist", "forget_waiting_entries": "ticketing.waitlist"}
 
 
 def _ticketing_hook(name: str) -> Any:
@@ -131,6 +131,11 @@ async def delete_account(
     forget = _ticketing_hook("forget_member")
     if forget is not None:
         await forget(member_id, now)
+    # The member's places on waiting lists hold a companion they typed: they go with the account, also when the
+    # account is only anonymised below (its paid orders are kept for the books).
+    forget_waiting = _ticketing_hook("forget_waiting_entries")
+    if forget_waiting is not None:
+        await forget_waiting(member_id)
     try:
         async with write_transaction():
             await AuthToken.delete().where(AuthToken.member == member_id)

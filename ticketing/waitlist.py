@@ -249,6 +249,13 @@ async def leave(actor: Principal, entry_id: int, now: datetime | None = None) ->
     return await get_entry(actor, entry_id)
 
 
+async def forget_waiting_entries(member_id: int) -> int:
+    """The member deletes their account: their entries go (and with them the companion they typed). An open
+    offer stays an order like any other (members.personal_data refuses deletion while a ticket is live)."""
+    gone = await WaitingEntry.delete().where(WaitingEntry.member == member_id).returning(WaitingEntry.id)
+    return len(gone)
+
+
 # --------------------------------------------------------------------------- offers
 
 

@@ -334,3 +334,22 @@ async def test_only_the_organiser_sees_and_runs_the_list(client: httpx.AsyncClie
     bad = await client.patch(f"/api/v1/events/{slug}/waiting-list", json={"offer_hours": 0},
                              headers=shop.organiser["headers"])
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_deleting_the_account_takes_its_places_on_waiting_lists(client: httpx.AsyncClient, shop: Shop,
+                                                                       members: Any) -> None:
+    from ticketing.tables import WaitingEntry
+
+    event, _ = await sold_out_event(shop)
+    other = await shop.event(title="Een eerder evenement", capacity_duos=3)
+    member = await members.create(email="weg@example.nl")
+    # A cancelled order elsewhere keeps the account as a placeholder (anonymised, not deleted).
+    earlier = await held_order(shop, other["slug"], member)
+    assert (await client.post(f"/api/v1/orders/{earlier['id']}/cancel", headers=member["headers"])).status_code == 200
+    await joined(client, event["slug"], member, email="getypte-partner@example.nl", name="Getypte Partner")
+    deleted = await client.request("DELETE", "/api/v1/me", json={"password": member["password"]},
+                                   headers=member["headers"])
+    assert deleted.status_code == 200 and deleted.json()["outcome"] == "anonymised", deleted.text
+    assert await WaitingEntry.count().where(WaitingEntry.member == member["id"]) == 0
+    listing = await client.get(f"/api/v1/events/{event['slug']}/waiting-list", headers=shop.organiser["headers"])
+    assert "getypte-partner@example.nl" not in listing.text
