@@ -59,6 +59,10 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
         # Full when read: answering now equals having arrived a moment earlier, and spares a rush of
         # late buyers the write transaction. A free seat is still only ever taken by the UPDATE below.
         raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+    if await someone_waiting(event["id"]):
+        # Free seats while duos wait belong to the list (asked again under the lock below). Answering before
+        # anything is written also keeps this order's places from racing an offer to the same person.
+        raise SoldOut("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.")
     # Counted only for attempts that can take a seat: a sold-out answer is a cheap read, while the
     # counter is a write that would otherwise double the cost of every request in a rush. Each attempt past
     # this point counts exactly once: in the order's own transaction when it takes a seat (one commit for
