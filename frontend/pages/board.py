@@ -219,8 +219,13 @@ class BoardPages(Controller):
         listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != "cancelled"}
         if actor.is_organiser:
             listed.update({e["slug"]: e for e in await events.list_managed(actor) if e["status"] != "draft"})
+        planned = set(listed)
+        # The door role plans nothing but checks people in: its events are listed with the scanner only.
+        doors = await team.events_with_role(actor.id, EventRoleKind.DOOR)
+        listed.update({e["slug"]: e for e in await events.events_by_ids(doors)
+                       if e["status"] != "cancelled" and e["slug"] not in listed})
         rows = sorted(listed.values(), key=lambda e: e["starts_at"])
-        return page(request, "board/events.html", events=rows, active_nav="board")
+        return page(request, "board/events.html", events=rows, planned=planned, active_nav="board")
 
     @get("/{slug:str}", name="board_page")
     async def board(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
