@@ -25,7 +25,7 @@ from core.auth import requires_member, signed_in
 from core.errors import DomainError, problem
 from core.params import DbId
 from core.spreadsheet import csv_response
-from frontend.assets import asset_url
+from frontend.assets import STATIC_DIR, asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import page, page_message
@@ -37,6 +37,7 @@ DOOR_PERMISSIONS_POLICY = (
     "payment=()"
 )
 DECODER = "vendor/jsQR-1.4.0.js"
+SERVICE_WORKER = STATIC_DIR / "js" / "door-sw.js"
 
 # What door.js says, translated on the server (English msgids; %(name)s placeholders are filled in by door.js).
 DOOR_STRINGS: dict[str, str] = {
@@ -139,6 +140,14 @@ class DoorPages(Controller):
     @get("/nog-niet-binnen.csv", name="door_missing_csv")
     async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         return csv_response(await door.not_arrived_csv(signed_in(request), slug), f"nog-niet-binnen-{slug}.csv")
+
+    @get("/sw.js", name="door_service_worker", media_type="text/javascript")
+    async def service_worker(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        """The scanner's service worker (static/js/door-sw.js), allowed to keep this event's scanner page: served
+        here, under the page, because a worker's scope cannot reach above its own address without this header."""
+        await door_event(signed_in(request), slug)
+        return Response(SERVICE_WORKER.read_bytes(), media_type="text/javascript", headers={
+            "Service-Worker-Allowed": f"/organiseren/{slug}/", "Cache-Control": "no-cache"})
 
     @get("/lijst", name="door_list")
     async def door_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DoorListOut | Response[Any]:

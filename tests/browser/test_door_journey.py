@@ -126,6 +126,7 @@ def test_two_phones_offline_queue_survive_a_reload_and_sync_to_the_earliest(
         for page, name in ((phone_one, "Deur 1"), (phone_two, "Deur 2")):
             _scanner(page, site, door_day["slug"])
             _door_name(page, name)
+        expect(phone_one.locator("html")).to_have_attribute("data-door-offline", "ready")  # the page is kept
         one.set_offline(True)
         two.set_offline(True)
 
@@ -134,6 +135,10 @@ def test_two_phones_offline_queue_survive_a_reload_and_sync_to_the_earliest(
             expect(phone_one.locator("#door-result")).to_have_class("door-result door-result--green")
         expect(phone_one.locator("#door-status")).to_contain_text("Offline, 3 te versturen")
         expect(phone_one.locator("#door-result")).to_contain_text("Offline: gecontroleerd met de lijst")
+        # A reload without network: the phone's own copy of the scanner opens, with its queue.
+        phone_one.reload()
+        expect(phone_one.locator("#door-status")).to_contain_text("Offline, 3 te versturen")
+        expect(phone_one.locator("#door-count")).to_contain_text("3 van 6 binnen")
         _type_code(phone_two, third["buyer_code"])  # the same person, at the other door, a little later
         expect(phone_two.locator("#door-status")).to_contain_text("Offline, 1 te versturen")
 

@@ -481,6 +481,22 @@
   setInterval(function () { if (online && queue.length) { sync(); } }, 15000);
   setInterval(function () { if (online && !queue.length) { refreshList(); } }, 60000);
 
+  // The page and its files stay on the phone (static/js/door-sw.js): a reload without network still opens it.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.kept) { document.documentElement.dataset.doorOffline = "ready"; }
+    });
+    navigator.serviceWorker.register(base + "/sw.js", {scope: base.replace(/inchecken$/, "")}).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var files = [location.pathname, data.decoder];
+      document.querySelectorAll("link[rel=stylesheet][href], script[src]").forEach(function (node) {
+        files.push(node.getAttribute("href") || node.getAttribute("src"));
+      });
+      registration.active.postMessage({keep: files});
+    }).catch(function () { /* no service worker: the page still works while it stays open */ });
+  }
+
   index();
   render();
   if (online) { sync(); refreshList(); }

@@ -23,6 +23,9 @@ async def test_a_door_role_finds_its_event_and_the_scanner_with_the_camera(clien
     scanner = await client.get(f"/organiseren/{door.event['slug']}/inchecken", headers=volunteer["headers"])
     assert scanner.status_code == 200 and 'id="door-data"' in scanner.text
     assert "camera=(self)" in scanner.headers["permissions-policy"]
+    worker = await client.get(f"/organiseren/{door.event['slug']}/inchecken/sw.js", headers=volunteer["headers"])
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["service-worker-allowed"] == f"/organiseren/{door.event['slug']}/"
     elsewhere = await client.get("/organiseren", headers=volunteer["headers"])
     assert "camera=()" in elsewhere.headers["permissions-policy"]
     organiser_only = await client.get(f"/organiseren/{door.event['slug']}/deelnemers", headers=volunteer["headers"])
@@ -34,3 +37,5 @@ async def test_someone_without_a_role_gets_no_scanner(client: httpx.AsyncClient)
     member = await quick_member()
     page = await client.get(f"/organiseren/{door.event['slug']}/inchecken", headers=member["headers"])
     assert page.status_code == 403 and "door-data" not in page.text
+    worker = await client.get(f"/organiseren/{door.event['slug']}/inchecken/sw.js", headers=member["headers"])
+    assert worker.status_code == 403
