@@ -133,7 +133,12 @@ def book_duo_through_api(site: LiveServer, slug: str, buyer: tuple[str, str], co
 
 
 def publish_groups(site: LiveServer, slug: str) -> None:
-    """The facilitator generates groups of 2–4, gives every group a room, and publishes."""
+    """The event's organiser makes the demo facilitator its facilitator (roles are per event); the facilitator
+    generates groups of 2–4, gives every group a room, and publishes."""
+    with closing(api_client(site, *DEMO_ORGANISER)) as organiser:
+        granted = organiser.post(f"/api/v1/events/{slug}/team", json={"email": DEMO_FACILITATOR[0],
+                                                                      "role": "facilitator"})
+        assert granted.status_code == 201, granted.text  # granting a role held already changes nothing
     with closing(api_client(site, *DEMO_FACILITATOR)) as facilitator:
         base = f"/api/v1/events/{slug}/breakouts"
         response = facilitator.post(f"{base}/generate", json={"min_size": 2, "max_size": 4, "seed": 1})
