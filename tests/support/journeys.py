@@ -23,11 +23,21 @@ PASSWORD = "koffie-bij-de-klantenservice"
 # --------------------------------------------------------------------------- set-up through the API
 
 
+# One sign-in per account and server for the whole browser session: the journeys share one live server, and the
+# per-address sign-in limit (the production one) would otherwise answer 429 once enough journeys act as the demo
+# organiser. A token that stopped working (signed out, password reset) is replaced by a new sign-in.
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
 def api_client(site: LiveServer, email: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=site.base_url, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
-    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    key = (site.base_url, email)
+    token = _TOKENS.get(key)
+    if token is None or client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code != 200:
+        response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        response.raise_for_status()
+        token = _TOKENS[key] = response.json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
     return client
 
 
