@@ -85,8 +85,13 @@ def site(database_url: str, localstripe: LocalStripe) -> Iterator[LiveServer]:
     # Playwright's sync API keeps an event loop running on this thread: seed from a thread of our own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(anyio.run, _empty_and_seed).result()
+    # One server, one client address and a few demo accounts serve every journey of the run, so the per-address
+    # limits (sign-up per hour, sign-in per account) are raised tenfold: they still count on the production path,
+    # but forty journeys in a few minutes are not one person trying too often. No browser test is about a limit
+    # (tests/api covers them at scale 1).
     settings = replace(Settings(), database_url=database_url, background_jobs=False, app_env="test",
-                       public_base_url="http://127.0.0.1", stripe_api_base=localstripe.base_url)
+                       public_base_url="http://127.0.0.1", stripe_api_base=localstripe.base_url,
+                       rate_limit_scale=10.0)
     with serve(create_app(settings)) as server:
         # Payments complete for real: localstripe delivers its signed webhooks to this server.
         with ThreadPoolExecutor(max_workers=1) as pool:
