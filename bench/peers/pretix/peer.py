@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -159,7 +160,10 @@ def setup(force: bool = False) -> None:
         _run([*pip, "--upgrade", "pip", "wheel", "setuptools"])
         _run([*pip, f"pretix=={PRETIX_VERSION}", "gunicorn"])
         STAMP.touch()
-    asyncio.run(_ensure_database())
+    # A thread of its own: setup() is also called from inside ticket_rush's running event loop (pretix not yet
+    # installed on a fresh machine), where asyncio.run() is refused.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _ensure_database()).result()
     _write_config(8345, 6380)  # ports are chosen afresh at every start; migrate needs no server
     print("migrating pretix's database", file=sys.stderr, flush=True)
     _run([str(VENV / "bin" / "python"), "-m", "pretix", "migrate", "--noinput"], env=_pretix_env(), cwd=PEER_DIR)
