@@ -40,7 +40,8 @@ PRETIX_VERSION = "2026.8.0"
 PEER_DIR = Path(os.environ.get("PRETIX_PEER_DIR") or ROOT / "var" / "peers" / "pretix")
 DATABASE_URL = os.environ.get("PRETIX_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/pretix_peer"
 VENV = PEER_DIR / "venv"
-STAMP = VENV / f".pretix-{PRETIX_VERSION}"
+STAMP = VENV / f".pretix-{PRETIX_VERSION}"  # installed
+MIGRATED = VENV / f".pretix-{PRETIX_VERSION}-migrated"  # and its database created and migrated
 CONFIG = PEER_DIR / "pretix.cfg"
 ORGANIZER = "bench"
 
@@ -167,10 +168,12 @@ def setup(force: bool = False) -> None:
     _write_config(8345, 6380)  # ports are chosen afresh at every start; migrate needs no server
     print("migrating pretix's database", file=sys.stderr, flush=True)
     _run([str(VENV / "bin" / "python"), "-m", "pretix", "migrate", "--noinput"], env=_pretix_env(), cwd=PEER_DIR)
+    MIGRATED.touch()
 
 
 def is_set_up() -> bool:
-    return STAMP.exists()
+    # Only once migrated: a set-up broken off after the install is finished at the next start.
+    return MIGRATED.exists()
 
 
 @dataclass
