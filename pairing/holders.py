@@ -17,7 +17,7 @@ from members.verification import verified_email
 from pairing.errors import NoTicket, TicketNotFound
 from pairing.rules import normalise_email
 from ticketing.rules import PAID, PlaceRole, TicketStatus
-from ticketing.tables import Ticket
+from ticketing.tables import Attendee, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +68,33 @@ async def ticket_holders(*, event_id: int | None = None, email: str | None = Non
     if place_id is not None:
         query = query.where(Ticket.attendee == place_id)
     if member_id is not None:
-        mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == PlaceRole.BUYER)
-        verified = await verified_email(member_id)
-        if verified is not None:
-            mine = mine | (Ticket.attendee.email == verified)
-        query = query.where(mine)
+        places = await _member_places(member_id, await verified_email(member_id), event_id)
+        if not places:
+            return []
+        query = query.where(Ticket.attendee.is_in(places))
     rows = await query.order_by(Ticket.attendee.id)
     return [Holder(**{k: v for k, v in row.items() if k != "details_confirmed_at"},
                    details_confirmed=row["details_confirmed_at"] is not None) for row in rows]
+
+
+# A member's live places: as buyer of their orders, and by their verified address. Found first through two indexed
+# lookups (the order's buyer, the place's e-mail), so the ticket query then reads only those places by their unique
+# ticket index. Written as one OR over the joined tables, the planner of a freshly filled event (statistics not yet
+# gathered) chose nested loops over every ticket of the event: 48 ms per vote cast at 1,000 holders, 0.3 ms so
+# (bench/vote_profile.py).
+_BUYER_PLACES = ('SELECT a.id FROM ticket_attendee a JOIN ticket_order o ON o.id = a."order" '
+                 "WHERE o.buyer = {} AND a.role = {} AND a.live")
+_ADDRESS_PLACES = "SELECT a.id FROM ticket_attendee a WHERE a.email = {} AND a.live"
+
+
+async def _member_places(member_id: int, verified: str | None, event_id: int | None) -> list[int]:
+    parts: list[tuple[str, list[Any]]] = [(_BUYER_PLACES, [member_id, str(PlaceRole.BUYER)])]
+    if verified is not None:
+        parts.append((_ADDRESS_PLACES, [verified]))
+    if event_id is not None:
+        parts = [(sql + " AND a.event = {}", [*args, event_id]) for sql, args in parts]
+    rows = await Attendee.raw(" UNION ".join(sql for sql, _ in parts), *[a for _, args in parts for a in args])
+    return [r["id"] for r in rows]
 
 
 async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
