@@ -3,7 +3,7 @@
     .venv/bin/python bench/rush_floor.py [--database-url postgres://…/nieuw_geluid_bench_floor] [--workers 2]
 
 Serves bench/floor_app.py (a bare Litestar app) with uvicorn like bench/ticket_rush.py serves ours, and sends it
-the rush's load (1,000 requests, 50 at a time, the same httpx client) three times: answers with no database
+the rush's load (1,000 requests, 50 at a time, the same client) three times: answers with no database
 (`/sold-out`), answers after one asyncpg round-trip (`/read`), and seat-taking with one conditional UPDATE per
 request (`/take`, capacity 100, so 100 × 201 then 409s). Also times a bare asyncpg round-trip from one client
 (`SELECT 1`, sequential). Prints one JSON line per case: requests/s, p50/p99, seconds until the 100th seat for

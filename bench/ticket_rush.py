@@ -120,7 +120,7 @@ class AiohttpClient:
             connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
             timeout=aiohttp.ClientTimeout(total=60))
 
-    async def post(self, url: str, *, headers: dict[str, str], json: Any) -> Answer:
+    async def post(self, url: str, *, headers: dict[str, str] | None = None, json: Any = None) -> Answer:
         async with self.session.post(self.base + url, headers=headers, json=json) as response:
             return Answer(response.status, await response.read())
 
@@ -136,7 +136,7 @@ class HttpxClient:
         self.errors = (httpx.HTTPError,)
         self.client = httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
 
-    async def post(self, url: str, *, headers: dict[str, str], json: Any) -> Answer:
+    async def post(self, url: str, *, headers: dict[str, str] | None = None, json: Any = None) -> Answer:
         response = await self.client.post(url, headers=headers, json=json)
         return Answer(response.status_code, response.content)
 
