@@ -13,34 +13,15 @@ is the invoice date, so rendering it again gives the same file.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime, time
 
 from fpdf import FPDF
 
+from core.pdf import ENCODING, fit
 from invoicing.rules import InvoiceDocument, InvoiceKind, VatRate, format_euro
 
-ENCODING = "windows-1252"
 MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
              "november", "december")
-
-
-def _fit(value: str) -> str:
-    """`value` in the font's encoding: as is when it fits, else accents dropped, else '?' for what remains."""
-    try:
-        value.encode(ENCODING)
-        return value
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for char in value:
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
-            out.append(plain or "?")
-    return "".join(out)
 
 
 def _date(value: object) -> str:
@@ -63,7 +44,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_creation_date(datetime.combine(doc.issued_on, time(12), tzinfo=UTC))
     title = "Factuur" if doc.kind is InvoiceKind.INVOICE else "Creditnota"
     pdf.set_title(f"{title} {doc.number}")
-    pdf.set_author(_fit(doc.seller.legal_name))
+    pdf.set_author(fit(doc.seller.legal_name))
     pdf.set_producer("Nieuw Geluid (fpdf2)")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
@@ -71,7 +52,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
 
     def text(value: str, size: float = 10, style: str = "", align: str = "L", w: float = 0, ln: bool = True) -> None:
         pdf.set_font("helvetica", style=style, size=size)
-        pdf.cell(w=w or width, h=size * 0.5 + 1, text=_fit(value), align=align,
+        pdf.cell(w=w or width, h=size * 0.5 + 1, text=fit(value), align=align,
                  new_x="LMARGIN" if ln else "RIGHT", new_y="NEXT" if ln else "TOP")
 
     seller = doc.seller
@@ -122,7 +103,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
         cells = (line.description, str(line.quantity), _rate_label(line.rate), format_euro(split.excl_cents),
                  format_euro(split.vat_cents))
         for (_, share, align), value in zip(columns, cells, strict=True):
-            pdf.cell(w=width * share, h=7, text=_fit(value), align=align)
+            pdf.cell(w=width * share, h=7, text=fit(value), align=align)
         pdf.ln()
     pdf.ln(3)
 
@@ -142,11 +123,11 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf.ln(6)
     if doc.exemption_text:
         pdf.set_font("helvetica", size=9)
-        pdf.multi_cell(w=width, h=5, text=_fit(doc.exemption_text))
+        pdf.multi_cell(w=width, h=5, text=fit(doc.exemption_text))
     pdf.set_font("helvetica", size=9)
     if doc.kind is InvoiceKind.INVOICE:
         note = "Betaald met de bestelling; u hoeft niets meer over te maken."
     else:
         note = "Het bedrag is teruggestort op de rekening waarmee is betaald."
-    pdf.multi_cell(w=width, h=5, text=_fit(f"{note} Evenement: {doc.event_title}."))
+    pdf.multi_cell(w=width, h=5, text=fit(f"{note} Evenement: {doc.event_title}."))
     return bytes(pdf.output())

@@ -11,18 +11,15 @@ font file; a character outside it loses its accent (or becomes "?") rather than 
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from fpdf import FPDF
 
+from core.pdf import ENCODING, fit
 from ticketing.mail import Language, format_when, qr_png
 
-ENCODING = "windows-1252"
 QR_MM = 70
-# Letters without a decomposition into a base letter and an accent (NFKD leaves them whole).
-_PLAIN = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h"}
 
 _TEXTS: dict[Language, dict[str, str]] = {
     "nl": {"title": "Ticket", "for": "Ticket van", "when": "Wanneer", "where": "Waar", "code": "Ticketcode",
@@ -51,17 +48,8 @@ class TicketPdf:
     organisation: str = "Nieuw Geluid"
 
 
-def _fit(value: str) -> str:
-    """`value` in the font's encoding: as is when it fits, else accents dropped, else '?' for what remains."""
-    out = []
-    for char in " ".join(value.split()):
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = _PLAIN.get(char) or unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
-            out.append(plain or "?")
-    return "".join(out)
+def _line(value: str) -> str:
+    return fit(value, one_line=True)
 
 
 def filename(ticket: TicketPdf) -> str:
@@ -73,8 +61,8 @@ def render_ticket_pdf(ticket: TicketPdf) -> bytes:
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = ENCODING
     pdf.set_creation_date(ticket.issued_at)
-    pdf.set_title(_fit(f"{texts['title']} {ticket.event_title} - {ticket.holder_name}"))
-    pdf.set_author(_fit(ticket.organisation))
+    pdf.set_title(_line(f"{texts['title']} {ticket.event_title} - {ticket.holder_name}"))
+    pdf.set_author(_line(ticket.organisation))
     pdf.set_producer("Nieuw Geluid (fpdf2)")
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
@@ -82,7 +70,7 @@ def render_ticket_pdf(ticket: TicketPdf) -> bytes:
 
     def line(value: str, size: float = 11, style: str = "", align: str = "L") -> None:
         pdf.set_font("helvetica", style=style, size=size)
-        pdf.multi_cell(w=width, h=size * 0.5 + 1.5, text=_fit(value), align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(w=width, h=size * 0.5 + 1.5, text=_line(value), align=align, new_x="LMARGIN", new_y="NEXT")
 
     line(ticket.organisation, 10, "B")
     pdf.ln(4)
