@@ -15,6 +15,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from core.errors import Forbidden, Unauthenticated
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from members.sessions import principal_for_token
 
@@ -68,21 +69,21 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The principal of a route behind a guard; raises when nobody is signed in."""
     user = current(connection)
     if user is None:
-        raise Unauthenticated("Log in om verder te gaan.")
+        raise Unauthenticated(_l("Log in om verder te gaan."))
     return user
 
 
 def requires_member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if current(connection) is None:
-        raise Unauthenticated("Log in om verder te gaan.")
+        raise Unauthenticated(_l("Log in om verder te gaan."))
 
 
 def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = current(connection)
     if user is None:
-        raise Unauthenticated("Log in om verder te gaan.")
+        raise Unauthenticated(_l("Log in om verder te gaan."))
     if not user.is_organiser:
-        raise Forbidden("Alleen organisatoren mogen dit doen.")
+        raise Forbidden(_l("Alleen organisatoren mogen dit doen."))
 
 
 def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -90,16 +91,16 @@ def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     (pairing.access.planned_event: the event's organiser and its own facilitators)."""
     user = current(connection)
     if user is None:
-        raise Unauthenticated("Log in om verder te gaan.")
+        raise Unauthenticated(_l("Log in om verder te gaan."))
     if not (user.has_event_role or user.is_organiser):
-        raise Forbidden("Alleen facilitatoren en organisatoren mogen dit doen.")
+        raise Forbidden(_l("Alleen facilitatoren en organisatoren mogen dit doen."))
 
 
 def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = current(connection)
     if user is None:
-        raise Unauthenticated("Log in om verder te gaan.")
+        raise Unauthenticated(_l("Log in om verder te gaan."))
     if not user.is_admin:
         from members.roles import AdminOnly
 
-        raise AdminOnly("Alleen een beheerder mag dit doen.")
+        raise AdminOnly(_l("Alleen een beheerder mag dit doen."))

@@ -23,6 +23,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
 
 MAX_BODY_BYTES = 10_000_000  # Litestar's default request_max_body_size: larger bodies are its 413
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -30,7 +31,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def refuse_nul(field: str | None = None) -> InvalidInput:
-    return InvalidInput("Tekst mag geen NUL-teken (U+0000) bevatten.", field=field or None)
+    return InvalidInput(_l("Tekst mag geen NUL-teken (U+0000) bevatten."), field=field or None)
 
 
 class UnreadableBody(ClientException):

@@ -1,7 +1,9 @@
 """Domain errors with stable codes, and their one mapping to RFC 9457 problem details.
 
 Services raise `DomainError` subclasses; `app.py` registers `problem_handlers()` once, so every API
-error is `application/problem+json` with a `code` clients can rely on, and pages show `message`.
+error is `application/problem+json` with a `code` clients can rely on, and pages show `message` in the page
+language. The message is a `core.i18n.LazyMessage` (`_l("Dutch msgid", **values)`): its Dutch text in the API,
+translated by the page (`frontend.pages.common.page_message`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ log = logging.getLogger("nieuw_geluid.errors")
 
 
 class DomainError(Exception):
-    """A rule said no. `code` is stable; `message` is for people (Dutch first)."""
+    """A rule said no. `code` is stable; `message` is for people: a lazy gettext message (Dutch first)."""
 
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Request not possible"
 
+    # `message` becomes LazyMessage only once every folder raises one (plain Dutch text until then).
     def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
@@ -84,11 +87,13 @@ def problem(
 
 
 def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    # The API speaks Dutch first: a message (core.i18n.LazyMessage) is its Dutch text; pages translate theirs.
     if isinstance(exc, InvalidFields):
-        errors: list[dict[str, Any]] | None = [{"field": f, "message": m} for f, m in exc.problems]
+        errors: list[dict[str, Any]] | None = [{"field": f, "message": str(m)} for f, m in exc.problems]
     else:
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    response = problem(exc.status, exc.code, exc.title, exc.message, request.url.path, errors=errors, **exc.extra)
+        errors = [{"field": exc.field, "message": str(exc.message)}] if exc.field else None
+    response = problem(exc.status, exc.code, exc.title, str(exc.message), request.url.path, errors=errors,
+                       **exc.extra)
     if exc.extra.get("retry_after") is not None:  # 429 rate_limited (core.ratelimit), 503
         response.headers["Retry-After"] = str(exc.extra["retry_after"])
     return response

@@ -25,37 +25,9 @@ from string import Formatter
 
 MESSAGES: dict[str, str] = {
     # --- core ---------------------------------------------------------------------------------------
-    "Log in om verder te gaan.": "Please sign in to continue.",
-    "Alleen organisatoren mogen dit doen.": "Only organisers may do this.",
-    "Alleen facilitatoren en organisatoren mogen dit doen.": "Only facilitators and organisers may do this.",
-    "Te veel pogingen. Probeer het over {wait} seconden opnieuw.":
-        "Too many attempts. Please try again in {wait} seconds.",
-    "Te veel pogingen. Probeer het over {minutes} minuten opnieuw.":
-        "Too many attempts. Please try again in {minutes} minutes.",
-    "Tekst mag geen NUL-teken (U+0000) bevatten.": "Text must not contain a NUL character (U+0000).",
     # --- events -------------------------------------------------------------------------------------
     "Dit evenement bestaat niet.": "This event does not exist.",
-    "Alleen de organisator van dit evenement kan dit doen.": "Only the organiser of this event can do this.",
     "Onbekende sector '{industry}'.": "Unknown industry '{industry}'.",
-    "Elk thema heeft een eigen sleutel (key).": "Each theme needs its own key.",
-    "Hoogstens 12 thema's per evenement.": "At most 12 themes per event.",
-    "Hoogstens 100 sessies per agenda.": "At most 100 sessions per agenda.",
-    "Alleen organisatoren kunnen evenementen aanmaken.": "Only organisers can create events.",
-    "Alleen de organisator van dit evenement kan het publiceren.":
-        "Only the organiser of this event can publish it.",
-    "Een geannuleerd evenement kan niet worden gepubliceerd.": "A cancelled event cannot be published.",
-    "Alleen de organisator van dit evenement kan het annuleren.":
-        "Only the organiser of this event can cancel it.",
-    "Sessie {session} hoort niet bij dit evenement.": "Session {session} does not belong to this event.",
-    "Er is al een evenement met deze slug.": "There is already an event with this slug.",
-    "Alleen de organisator van dit evenement kan dit wijzigen.":
-        "Only the organiser of this event can change this.",
-    "Een geannuleerd evenement kan niet meer worden gewijzigd.": "A cancelled event can no longer be changed.",
-    "De capaciteit kan niet lager dan het aantal verkochte duo's.":
-        "The capacity cannot be lower than the number of duos sold.",
-    "Dit evenement staat niet (meer) in de agenda.": "This event is not (or no longer) on the agenda.",
-    "Deze agenda bestaat niet (meer).": "This calendar does not exist (any more).",
-    "Deze pagina bestaat niet.": "This page does not exist.",
     # ticketing/companion_links.py and frontend/pages/companion.py (the companion's own page, issue 15)
     "Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail.":
         "This link does not work (any more). Use the link in your newest e-mail.",
@@ -68,24 +40,6 @@ MESSAGES: dict[str, str] = {
     "Deze bestelling heeft geen partner met een geldig ticket.": "This order has no companion with a valid ticket.",
     "Er is geen geldig ticket om te downloaden.": "There is no valid ticket to download.",
     # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
-    "Onbekende tijdzone '{name}'.": "Unknown time zone '{name}'.",
-    "Kies een tijd tussen {first} en {last}.": "Choose a time between {first} and {last}.",
-    "{time} bestaat niet op {day} in {zone}: die nacht gaat de klok een uur vooruit (zomertijd). Kies een tijd "
-    "ervoor of erna.": "{time} does not exist on {day} in {zone}: that night the clocks go forward an hour "
-                      "(summer time). Choose a time before or after it.",
-    "Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027').":
-        "A slug has 3–80 lower-case letters, digits and hyphens (such as 'hackathon-2027').",
-    "Het einde moet na het begin liggen.": "The end must be after the start.",
-    "Een evenement duurt hoogstens 14 dagen.": "An event lasts at most 14 days.",
-    "Een sessie moet eindigen na haar begin.": "A session must end after it starts.",
-    "Een sessie moet binnen de tijden van het evenement vallen.": "A session must fall within the event's times.",
-    "De verkoop moet eindigen na het begin van de verkoop.": "Ticket sales must end after they start.",
-    "De verkoop kan niet doorlopen na het einde van het evenement.":
-        "Ticket sales cannot go on after the event has ended.",
-    "De capaciteit ligt tussen 1 en {max_duos} duo's.": "The capacity is between 1 and {max_duos} duos.",
-    "Er zijn al {taken} duo's verkocht of gereserveerd; de capaciteit kan niet lager.":
-        "{taken} duos have already been sold or reserved; the capacity cannot be lower.",
-    "De prijs per duo ligt tussen € 0 en € 10.000.": "The price per duo is between €0 and €10,000.",
     # --- members ------------------------------------------------------------------------------------
     "Ervaring moet tussen 0 (starter) en 4 (expert) liggen.":
         "Experience must be between 0 (starter) and 4 (expert).",
@@ -126,11 +80,6 @@ MESSAGES: dict[str, str] = {
         "Only 'organiser' and 'admin' apply everywhere; facilitator and door are roles per event.",
     "Een rol krijgt alleen een account met een bevestigd e-mailadres.":
         "Only an account with a confirmed e-mail address can get a role.",
-    "Alleen de organisator van dit evenement (of een beheerder) kan het team samenstellen.":
-        "Only the organiser of this event (or an administrator) can put its team together.",
-    "De organisator van het evenement mag dit al; een rol is niet nodig.":
-        "The organiser of the event may do this already; no role is needed.",
-    "Rol moet 'facilitator' of 'door' zijn.": "The role must be 'facilitator' or 'door'.",
     "Een herinnering kan van 0 minuten tot een week van tevoren.":
         "A reminder can be from 0 minutes to one week beforehand.",
     "Je e-mailadres is al bevestigd.": "Your e-mail address has already been confirmed.",

@@ -29,6 +29,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from core import jobs
 from core.errors import DomainError
+from core.i18n import lazy_gettext as _l
 from settings import Settings
 
 
@@ -169,9 +170,10 @@ def refuse_over_limit(decision: Decision) -> None:
         return
     wait = decision.retry_after
     if wait < 90:
-        raise RateLimited(f"Te veel pogingen. Probeer het over {wait} seconden opnieuw.", retry_after=wait)
-    raise RateLimited(f"Te veel pogingen. Probeer het over {math.ceil(wait / 60)} minuten opnieuw.",
-                      retry_after=wait)
+        raise RateLimited(_l("Te veel pogingen. Probeer het over %(wait)s seconden opnieuw.", wait=wait),
+                          retry_after=wait)
+    raise RateLimited(_l("Te veel pogingen. Probeer het over %(minutes)s minuten opnieuw.",
+                         minutes=math.ceil(wait / 60)), retry_after=wait)
 
 
 def rate_limit_guard(limit: Limit) -> Any:

@@ -27,6 +27,7 @@ from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from core.db import as_utc, utcnow
 from core.errors import NotFound
+from core.i18n import lazy_gettext as _l
 from events.calendar import (
     CANCELLED_RETENTION,
     CalendarBreakout,
@@ -266,7 +267,7 @@ async def event_document(slug: str, settings: Settings, now: datetime | None = N
     now = now or utcnow()
     row = await Event.select(*_STAMP_COLUMNS).where(Event.slug == slug).first()
     if row is None or not (row["status"] == "published" or _listed(row, now)):
-        raise NotFound("Dit evenement staat niet (meer) in de agenda.")
+        raise NotFound(_l("Dit evenement staat niet (meer) in de agenda."))
     sessions = await _session_stamp([row["id"]])
     key = ("event", settings.host, settings.public_base_url, _stamp_key([row]), sessions)
 
@@ -335,7 +336,7 @@ async def member_document(token: str, settings: Settings, now: datetime | None =
     now = now or utcnow()
     owner = await feed_tokens.member_for_feed_token(token)
     if owner is None:
-        raise NotFound("Deze agenda bestaat niet (meer).")
+        raise NotFound(_l("Deze agenda bestaat niet (meer)."))
     listed, sessions, breakout_key = await _member_items(owner.member_id, now)
 
     # Which items the feed lists (and whether it has alarms): when that set changes, remember since when.
@@ -373,7 +374,7 @@ async def companion_document(token: str, settings: Settings, now: datetime | Non
     source = _providers.get("companion")
     found = await source(token) if source else None
     if found is None:
-        raise NotFound("Deze agenda bestaat niet (meer).")
+        raise NotFound(_l("Deze agenda bestaat niet (meer)."))
     place_id, event_ids, items = found
     breakouts = [as_calendar_breakout(b) for b in items]
     rows = await Event.select(*_STAMP_COLUMNS).where(Event.id.is_in(list(event_ids))) if event_ids else []

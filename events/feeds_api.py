@@ -20,6 +20,7 @@ from litestar.response.base import ASGIResponse
 from core.auth import requires_member, signed_in
 from core.db import utcnow
 from core.errors import NotFound
+from core.i18n import lazy_gettext as _l
 from events import feeds
 from events.calendar import http_date, is_not_modified
 from members import feed_tokens
@@ -88,7 +89,7 @@ class CalendarFeedController(Controller):
     async def event(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: AppSettings
                     ) -> ASGIResponse:
         if not filename.endswith(".ics"):
-            raise NotFound("Deze pagina bestaat niet.")
+            raise NotFound(_l("Deze pagina bestaat niet."))
         return ics_response(request, await feeds.event_document(filename.removesuffix(".ics"), settings))
 
     @route("/feeds/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="member_calendar",
@@ -96,7 +97,7 @@ class CalendarFeedController(Controller):
     async def member(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: AppSettings
                      ) -> ASGIResponse:
         if not filename.endswith(".ics"):
-            raise NotFound("Deze agenda bestaat niet (meer).")
+            raise NotFound(_l("Deze agenda bestaat niet (meer)."))
         token = filename.removesuffix(".ics")
         if token.startswith(feeds.COMPANION_FEED_PREFIX):  # a companion without an account (issue 15)
             return ics_response(request, await feeds.companion_document(

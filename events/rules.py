@@ -10,6 +10,9 @@ from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from core.i18n import LazyMessage
+from core.i18n import lazy_gettext as _l
+
 
 class EventStatus(StrEnum):
     """An event's status (`Event.status`), stored as the plain string: a draft only its organiser sees,
@@ -71,7 +74,7 @@ DEFAULT_HACKATHON_THEMES: Final = (
 class EventRuleError(ValueError):
     """A pure-rule failure, carrying the field it is about."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: LazyMessage, field: str) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -79,11 +82,11 @@ class EventRuleError(ValueError):
 
 def zone(name: str) -> ZoneInfo:
     if name not in _known_zones():
-        raise EventRuleError(f"Onbekende tijdzone '{name}'.", "timezone")
+        raise EventRuleError(_l("Onbekende tijdzone '%(name)s'.", name=name), "timezone")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise EventRuleError(f"Onbekende tijdzone '{name}'.", "timezone") from exc
+        raise EventRuleError(_l("Onbekende tijdzone '%(name)s'.", name=name), "timezone") from exc
 
 
 _ZONES: set[str] | None = None
@@ -112,8 +115,9 @@ def to_utc(value: datetime, tz: str, field: str = "starts_at") -> datetime:
             # The hour the clocks go forward (02:00–03:00 on the last Sunday of March in Europe/Amsterdam) does
             # not exist: zoneinfo would silently shift it by an hour. Say so instead (issue 15).
             raise EventRuleError(
-                f"{value:%H:%M} bestaat niet op {value:%d-%m-%Y} in {tz}: die nacht gaat de klok een uur vooruit "
-                f"(zomertijd). Kies een tijd ervoor of erna.", field)
+                _l("%(time)s bestaat niet op %(day)s in %(zone)s: die nacht gaat de klok een uur vooruit "
+                   "(zomertijd). Kies een tijd ervoor of erna.",
+                   time=value.strftime("%H:%M"), day=value.strftime("%d-%m-%Y"), zone=tz), field)
         value = local
     try:
         converted = value.astimezone(UTC)
@@ -121,7 +125,7 @@ def to_utc(value: datetime, tz: str, field: str = "starts_at") -> datetime:
         converted = None
     if converted is None or not (EARLIEST <= converted < LATEST):
         raise EventRuleError(
-            f"Kies een tijd tussen {EARLIEST.year} en {LATEST.year - 1}.", field
+            _l("Kies een tijd tussen %(first)s en %(last)s.", first=EARLIEST.year, last=LATEST.year - 1), field
         )
     return converted
 
@@ -139,46 +143,47 @@ def slugify(text: str) -> str:
 def check_slug(slug: str) -> None:
     if not (3 <= len(slug) <= 80) or not SLUG_PATTERN.match(slug):
         raise EventRuleError(
-            "Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027').", "slug"
+            _l("Een slug bestaat uit 3–80 kleine letters, cijfers en streepjes (bijv. 'hackathon-2027')."), "slug"
         )
 
 
 def check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise EventRuleError("Het einde moet na het begin liggen.", "ends_at")
+        raise EventRuleError(_l("Het einde moet na het begin liggen."), "ends_at")
     if ends_at - starts_at > timedelta(days=14):
-        raise EventRuleError("Een evenement duurt hoogstens 14 dagen.", "ends_at")
+        raise EventRuleError(_l("Een evenement duurt hoogstens 14 dagen."), "ends_at")
 
 
 def check_session(starts_at: datetime, ends_at: datetime, event_start: datetime, event_end: datetime,
                   index: int) -> None:
     field = f"agenda[{index}]"
     if ends_at <= starts_at:
-        raise EventRuleError("Een sessie moet eindigen na haar begin.", f"{field}.ends_at")
+        raise EventRuleError(_l("Een sessie moet eindigen na haar begin."), f"{field}.ends_at")
     if starts_at < event_start or ends_at > event_end:
-        raise EventRuleError("Een sessie moet binnen de tijden van het evenement vallen.", f"{field}.starts_at")
+        raise EventRuleError(_l("Een sessie moet binnen de tijden van het evenement vallen."), f"{field}.starts_at")
 
 
 def check_sales_window(sales_start: datetime | None, sales_end: datetime | None, ends_at: datetime) -> None:
     if sales_start and sales_end and sales_end <= sales_start:
-        raise EventRuleError("De verkoop moet eindigen na het begin van de verkoop.", "sales_end")
+        raise EventRuleError(_l("De verkoop moet eindigen na het begin van de verkoop."), "sales_end")
     if sales_end and sales_end > ends_at:
-        raise EventRuleError("De verkoop kan niet doorlopen na het einde van het evenement.", "sales_end")
+        raise EventRuleError(_l("De verkoop kan niet doorlopen na het einde van het evenement."), "sales_end")
 
 
 def check_capacity(capacity_duos: int, seats_taken: int = 0) -> None:
     if not (1 <= capacity_duos <= MAX_CAPACITY_DUOS):
-        raise EventRuleError(f"De capaciteit ligt tussen 1 en {MAX_CAPACITY_DUOS} duo's.", "capacity_duos")
+        raise EventRuleError(_l("De capaciteit ligt tussen 1 en %(max_duos)s duo's.", max_duos=MAX_CAPACITY_DUOS),
+                             "capacity_duos")
     if capacity_duos < seats_taken:
         raise EventRuleError(
-            f"Er zijn al {seats_taken} duo's verkocht of gereserveerd; de capaciteit kan niet lager.",
+            _l("Er zijn al %(taken)s duo's verkocht of gereserveerd; de capaciteit kan niet lager.", taken=seats_taken),
             "capacity_duos",
         )
 
 
 def check_price(price_cents: int) -> None:
     if not (0 <= price_cents <= MAX_PRICE_CENTS):
-        raise EventRuleError("De prijs per duo ligt tussen € 0 en € 10.000.", "price_cents")
+        raise EventRuleError(_l("De prijs per duo ligt tussen € 0 en € 10.000."), "price_cents")
 
 
 def sales_state(

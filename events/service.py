@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.i18n import LazyMessage
+from core.i18n import lazy_gettext as _l
 from events import rules
 from events.tables import AgendaSession, Event, Theme
 from members.principal import Principal
@@ -134,7 +136,7 @@ def event_view(row: dict[str, Any], themes: Sequence[dict[str, Any]], sessions: 
 async def _row(slug: str) -> dict[str, Any]:
     row = await Event.select().where(Event.slug == slug).first()
     if row is None:
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return row
 
 
@@ -149,11 +151,11 @@ def can_view(actor: Principal | None, row: dict[str, Any]) -> bool:
     return row["status"] != "draft" or can_manage(actor, row) or (actor is not None and actor.is_admin)
 
 
-def _refuse(actor: Principal | None, row: dict[str, Any], message: str) -> NoReturn:
+def _refuse(actor: Principal | None, row: dict[str, Any], message: LazyMessage) -> NoReturn:
     # A draft does not exist for anyone but its organiser: another organiser gets the same 404 as a reader
     # (a 403 would confirm that a draft with this slug exists).
     if not can_view(actor, row):
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     raise Forbidden(message)
 
 
@@ -166,14 +168,14 @@ async def _full(row: dict[str, Any]) -> dict[str, Any]:
 async def get_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
     row = await _row(slug)
     if not can_view(viewer, row):
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return await _full(row)
 
 
 async def get_managed_event(slug: str, actor: Principal) -> dict[str, Any]:
     row = await _row(slug)
     if not can_manage(actor, row):
-        raise Forbidden("Alleen de organisator van dit evenement kan dit doen.")
+        raise Forbidden(_l("Alleen de organisator van dit evenement kan dit doen."))
     return await _full(row)
 
 
@@ -235,7 +237,8 @@ def _check_event(values: dict[str, Any], seats_taken: int = 0) -> None:
         rules.check_price(values["price_cents"])
         rules.check_sales_window(values.get("sales_start"), values.get("sales_end"), values["ends_at"])
     if values["home_industry"] not in INDUSTRIES:
-        raise InvalidInput(f"Onbekende sector '{values['home_industry']}'.", field="home_industry")
+        raise InvalidInput(_l("Onbekende sector '%(industry)s'.", industry=values["home_industry"]),
+                           field="home_industry")
 
 
 def _theme_rows(themes: Sequence[dict[str, Any]] | None, kind: str) -> list[dict[str, Any]]:
@@ -244,9 +247,9 @@ def _theme_rows(themes: Sequence[dict[str, Any]] | None, kind: str) -> list[dict
         themes = [{"key": s.key, "title": s.title, "description": s.description} for s in specs]
     keys = [t["key"] for t in themes]
     if len(set(keys)) != len(keys):
-        raise InvalidInput("Elk thema heeft een eigen sleutel (key).", field="themes")
+        raise InvalidInput(_l("Elk thema heeft een eigen sleutel (key)."), field="themes")
     if len(themes) > 12:
-        raise InvalidInput("Hoogstens 12 thema's per evenement.", field="themes")
+        raise InvalidInput(_l("Hoogstens 12 thema's per evenement."), field="themes")
     return [{**t, "position": i} for i, t in enumerate(themes)]
 
 
@@ -260,7 +263,7 @@ def _session_rows(agenda: Sequence[dict[str, Any]], values: dict[str, Any]) -> l
             rules.check_session(starts_at, ends_at, values["starts_at"], values["ends_at"], i)
             out.append({**s, "starts_at": starts_at, "ends_at": ends_at})
     if len(out) > 100:
-        raise InvalidInput("Hoogstens 100 sessies per agenda.", field="agenda")
+        raise InvalidInput(_l("Hoogstens 100 sessies per agenda."), field="agenda")
     out.sort(key=lambda s: s["starts_at"])
     round_number = 0
     for position, s in enumerate(out):
@@ -275,7 +278,7 @@ def _session_rows(agenda: Sequence[dict[str, Any]], values: dict[str, Any]) -> l
 
 async def create_event(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
     if not actor.is_organiser:
-        raise Forbidden("Alleen organisatoren kunnen evenementen aanmaken.")
+        raise Forbidden(_l("Alleen organisatoren kunnen evenementen aanmaken."))
     data = {**EVENT_DEFAULTS, **data}
     tz = data["timezone"]
     with _rule_errors():
@@ -296,7 +299,7 @@ async def create_event(actor: Principal, data: dict[str, Any]) -> dict[str, Any]
             await _write_sessions(event_id, sessions, [], now)
     except Exception as exc:
         if is_unique_violation(exc):
-            raise SlugTaken("Er is al een evenement met deze slug.", field="slug") from exc
+            raise SlugTaken(_l("Er is al een evenement met deze slug."), field="slug") from exc
         raise
     return await _full(await _row(values["slug"]))
 
@@ -316,7 +319,7 @@ async def _write_sessions(event_id: int, sessions: Sequence[dict[str, Any]], exi
         fields = {k: v for k, v in s.items() if k != "id"}
         old = by_id.get(s.get("id")) if s.get("id") is not None else None
         if s.get("id") is not None and old is None:
-            raise InvalidInput(f"Sessie {s['id']} hoort niet bij dit evenement.", field="agenda")
+            raise InvalidInput(_l("Sessie %(session)s hoort niet bij dit evenement.", session=s["id"]), field="agenda")
         if old is None:
             await AgendaSession.insert(AgendaSession(event=event_id, **fields, sequence=0, updated_at=now))
             continue
@@ -341,9 +344,9 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
         async with write_transaction():
             row = await _row(slug)
             if not can_manage(actor, row):
-                _refuse(actor, row, "Alleen de organisator van dit evenement kan dit wijzigen.")
+                _refuse(actor, row, _l("Alleen de organisator van dit evenement kan dit wijzigen."))
             if row["status"] == "cancelled":
-                raise EventNotEditable("Een geannuleerd evenement kan niet meer worden gewijzigd.")
+                raise EventNotEditable(_l("Een geannuleerd evenement kan niet meer worden gewijzigd."))
             current = {k: (as_utc(v) if k in _TIME_FIELDS else v) for k, v in row.items()}
             tz = changes.get("timezone") or row["timezone"]
             with _rule_errors():
@@ -362,7 +365,7 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
                     (Event.id == row["id"]) & (Event.seats_taken <= plain["capacity_duos"])
                 ).returning(Event.id)
                 if not done:
-                    raise InvalidInput("De capaciteit kan niet lager dan het aantal verkochte duo's.",
+                    raise InvalidInput(_l("De capaciteit kan niet lager dan het aantal verkochte duo's."),
                                        field="capacity_duos")
             else:
                 await Event.update(values).where(Event.id == row["id"])
@@ -378,7 +381,7 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
                 await _write_sessions(row["id"], _session_rows(agenda, merged), existing, now)
     except Exception as exc:
         if is_unique_violation(exc):
-            raise SlugTaken("Er is al een evenement met deze slug.", field="slug") from exc
+            raise SlugTaken(_l("Er is al een evenement met deze slug."), field="slug") from exc
         raise
     if merged["capacity_duos"] > row["capacity_duos"]:
         for listener in _seat_listeners:
@@ -392,9 +395,9 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
 async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
     row = await _row(slug)
     if not can_manage(actor, row):
-        _refuse(actor, row, "Alleen de organisator van dit evenement kan het publiceren.")
+        _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het publiceren."))
     if row["status"] == "cancelled":
-        raise EventNotEditable("Een geannuleerd evenement kan niet worden gepubliceerd.")
+        raise EventNotEditable(_l("Een geannuleerd evenement kan niet worden gepubliceerd."))
     if row["status"] == "draft":
         now = utcnow()
         async with write_transaction():
@@ -409,7 +412,7 @@ async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, An
     """Mark the event cancelled (idempotent). Refunding its orders is the ticketing service's part."""
     row = await _row(slug)
     if not can_manage(actor, row):
-        _refuse(actor, row, "Alleen de organisator van dit evenement kan het annuleren.")
+        _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het annuleren."))
     if row["status"] != "cancelled":
         now = utcnow()
         async with write_transaction():

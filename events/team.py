@@ -15,6 +15,7 @@ from typing import Any
 
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.i18n import lazy_gettext as _l
 from events import rules
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
@@ -49,7 +50,7 @@ def _role(role: str) -> EventRoleKind:
     try:
         return EventRoleKind(role)
     except ValueError:
-        raise InvalidInput("Rol moet 'facilitator' of 'door' zijn.", field="role") from None
+        raise InvalidInput(_l("Rol moet 'facilitator' of 'door' zijn."), field="role") from None
 
 
 async def event_roles_of(member_id: int, event_id: int) -> frozenset[EventRoleKind]:
@@ -74,12 +75,12 @@ def manages_team(actor: Principal | None, event: Mapping[str, Any]) -> bool:
 async def _team_event(actor: Principal, slug: str) -> dict[str, Any]:
     row = await Event.select().where(Event.slug == slug).first()
     if row is None:
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     if not manages_team(actor, row):
         if not can_view(actor, row):  # a draft is not found for anyone but its organiser (and administrators)
-            raise NotFound("Dit evenement bestaat niet.")
-        raise EventOrganiserOnly("Alleen de organisator van dit evenement (of een beheerder) kan het team "
-                                 "samenstellen.")
+            raise NotFound(_l("Dit evenement bestaat niet."))
+        raise EventOrganiserOnly(_l("Alleen de organisator van dit evenement (of een beheerder) kan het team "
+                                    "samenstellen."))
     return row
 
 
@@ -117,7 +118,7 @@ async def grant_event_role(actor: Principal, slug: str, email: str, role: str, *
     event = await _team_event(actor, slug)
     member = await verified_account(email)
     if member["id"] == event["organiser"]:
-        raise RoleForOrganiser("De organisator van het evenement mag dit al; een rol is niet nodig.", field="email")
+        raise RoleForOrganiser(_l("De organisator van het evenement mag dit al; een rol is niet nodig."), field="email")
     now = now or utcnow()
     try:
         with unique_violation_raises(_AlreadyHeld()):

@@ -1,20 +1,27 @@
 """Page languages: Dutch first (the default), English second.
 
 Catalogues
-    ``frontend/locale/{nl,en}/LC_MESSAGES/messages.po``. The msgids are **English** source strings
-    (``{{ _("My tickets") }}``), so the English catalogue is nearly empty (an empty msgstr falls back to
-    the msgid) and the Dutch catalogue must translate every msgid: ``tests/unit/frontend/test_i18n.py``
-    fails when a string in ``frontend/templates/`` has no Dutch translation, so an untranslated string
-    never reaches a Dutch page. The ``.po`` files are read with ``babel.messages.pofile.read_po`` when the
-    process starts and compiled in memory: no ``.mo`` files, no compile step at install time.
-    Fuzzy entries are ignored, as gettext does.
+    ``frontend/locale/{nl,en}/LC_MESSAGES/messages.po``, one catalogue for two kinds of msgid:
+
+    - page strings (``{{ _("My tickets") }}`` in templates, ``_()`` in ``frontend/``) have **English**
+      msgids, so the Dutch catalogue must translate them: ``tests/unit/frontend/test_i18n.py`` fails when
+      one has no Dutch translation, so an untranslated string never reaches a Dutch page;
+    - the services' messages (``_l("Dit evenement bestaat niet.")``, ``core.i18n``) have **Dutch** msgids
+      (Dutch first: the API and a Dutch page show them as raised), so the English catalogue must translate
+      them: ``tests/unit/test_message_catalogue.py`` fails when a raised message has no English. Their
+      entries in the Dutch catalogue stay empty (an empty msgstr falls back to the msgid, the Dutch).
+
+    The ``.po`` files are read with ``babel.messages.pofile.read_po`` when the process starts and compiled
+    in memory: no ``.mo`` files, no compile step at install time. Fuzzy entries are ignored, as gettext does.
 
 Adding strings (from the project root)::
 
     .venv/bin/pybabel extract -F frontend/locale/babel.cfg -k _ -k gettext -k ngettext:1,2 \\
-        -k pgettext:1c,2 -k npgettext:1c,2,3 --no-location -o frontend/locale/messages.pot frontend
+        -k pgettext:1c,2 -k npgettext:1c,2,3 -k _l -k lazy_gettext --no-location \\
+        -o frontend/locale/messages.pot frontend core members events ticketing invoicing checkin pairing ideas
     .venv/bin/pybabel update -i frontend/locale/messages.pot -d frontend/locale --no-fuzzy-matching
-    # then fill in the msgstr lines of frontend/locale/nl/LC_MESSAGES/messages.po
+    # then fill in the msgstr lines: page strings in nl/LC_MESSAGES/messages.po, service messages in
+    # en/LC_MESSAGES/messages.po (or add the one entry by hand; the tests name every msgid that lacks one)
 
 In templates use Jinja's i18n extension, new style (placeholders are keyword arguments, auto-escaped)::
 
@@ -48,6 +55,8 @@ from litestar import Request, Router, get
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
+
+from core.i18n import LazyMessage
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -96,6 +105,13 @@ def preload_translations() -> None:
 def gettext(lang: str, message: str) -> str:
     """Translate ``message`` (an English msgid) for ``lang``: for Python code such as flash messages."""
     return get_translations(lang).ugettext(message)
+
+
+def render_message(message: str, lang: str) -> str:
+    """A service's message (``core.i18n.LazyMessage``) in ``lang``, its values filled in; other text as it is."""
+    if isinstance(message, LazyMessage):
+        return message.render(get_translations(lang).ugettext, lang)
+    return message
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int) -> str:

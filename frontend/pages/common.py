@@ -20,9 +20,10 @@ from litestar.response import Redirect, Template
 
 from core.auth import current
 from core.errors import DomainError, InvalidFields
+from core.i18n import LazyMessage
 from core.messages_en import english
 from frontend.forms import _
-from frontend.i18n import DEFAULT_LANGUAGE, gettext, request_language, safe_next_path
+from frontend.i18n import DEFAULT_LANGUAGE, gettext, render_message, request_language, safe_next_path
 from members.principal import Principal
 
 # A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
@@ -149,13 +150,16 @@ def login_url(next_path: str) -> str:
 def page_message(exc: DomainError, lang: str) -> str:
     """A service error's message for a person, in the page language.
 
-    The error's own ``reason_<lang>`` (the companion rule gives one per language) comes first; then Dutch as
-    raised, or for English the service message's English from ``core.messages_en`` (the Dutch message when
-    the table has none: never an error while showing an error).
+    The error's own ``reason_<lang>`` (the companion rule gives one per language) comes first; then the
+    message, a ``core.i18n.LazyMessage``, through the page language's catalogue. A folder not converted yet:
+    Dutch as raised, or for English the service message's English from ``core.messages_en`` (the Dutch message
+    when the table has none: never an error while showing an error).
     """
     reason = exc.extra.get(f"reason_{lang}")
     if isinstance(reason, str) and reason:
         return reason
+    if isinstance(exc.message, LazyMessage):
+        return render_message(exc.message, lang)
     if lang == "en":
         return english(exc.message) or exc.message
     return exc.message
@@ -171,7 +175,10 @@ def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str 
     if isinstance(exc, InvalidFields):
         out: dict[str, str] = {}
         for field, message in exc.problems:
-            out.setdefault(target(field), english(message) or message if lang == "en" else message)
+            if isinstance(message, LazyMessage):
+                out.setdefault(target(field), render_message(message, lang))
+            else:
+                out.setdefault(target(field), english(message) or message if lang == "en" else message)
         return out
     return {target(exc.field): page_message(exc, lang)}
 
