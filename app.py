@@ -21,7 +21,7 @@ from litestar.plugins import CLIPluginProtocol
 
 from checkin.api import ROUTERS as CHECKIN_ROUTERS
 from core import db, jobs, ratelimit
-from core.auth import AuthenticationMiddleware
+from core.auth import AUTH_DEPENDENCIES, AuthenticationMiddleware
 from core.edge import RequestEdgeMiddleware
 from core.errors import problem_handlers
 from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
@@ -182,7 +182,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS, *CHECKIN_ROUTERS,
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],
-        dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
+        # Handlers ask for `settings`, the signed-in `member` or the optional `viewer` by name (NamedDependency).
+        dependencies={"settings": Provide(provide_settings, sync_to_thread=False), **AUTH_DEPENDENCIES},
         # The edge first: a NUL or an undecodable body is refused before anything reads it (core/edge.py).
         middleware=[RequestEdgeMiddleware(), AuthenticationMiddleware()],
         # API paths keep problem+json; page paths get an HTML error page (or the sign-in page for a 401).

@@ -2,13 +2,20 @@
 
 The middleware only identifies; guards decide. Storing sessions in the database (not a worker's memory)
 keeps a sign-in valid across any number of workers.
+
+Handlers get who is asking as a dependency (`AUTH_DEPENDENCIES`, registered app-wide in `create_app`), never
+from the request: ``member: NamedDependency[Principal]`` behind a guard that requires a sign-in (a 401 without
+one), ``viewer: NamedDependency[Principal | None]`` where anyone may ask. Neither shows in the OpenAPI schema:
+their providers read only the connection.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -71,6 +78,22 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     if user is None:
         raise Unauthenticated(_l("Log in om verder te gaan."))
     return user
+
+
+def provide_member(request: Request[Any, Any, Any]) -> Principal:
+    """The `member` dependency: the signed-in member (the route's guard has already required one)."""
+    return signed_in(request)
+
+
+def provide_viewer(request: Request[Any, Any, Any]) -> Principal | None:
+    """The `viewer` dependency: whoever is signed in, or None on a public route."""
+    return current(request)
+
+
+AUTH_DEPENDENCIES = {
+    "member": Provide(provide_member, sync_to_thread=False),
+    "viewer": Provide(provide_viewer, sync_to_thread=False),
+}
 
 
 def requires_member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

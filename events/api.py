@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.auth import current, requires_admin, requires_member, requires_organiser, signed_in
+from core.auth import requires_admin, requires_member, requires_organiser
 from core.params import DbId
 from events import service, team
 from events.rules import EventRoleKind
@@ -23,6 +24,7 @@ from events.schemas import (
     TeamGrant,
     TeamMemberOut,
 )
+from members.principal import Principal
 from ticketing import cancellation as ticketing_cancellation
 
 
@@ -56,32 +58,32 @@ class EventController(Controller):
 
     @get("/mine", summary="Events you organise, drafts included", operation_id="list_my_events",
          guards=[requires_organiser])
-    async def list_mine(self, request: Request[Any, Any, Any]) -> list[EventSummary]:
-        return [summary_out(e) for e in await service.list_managed(signed_in(request))]
+    async def list_mine(self, member: NamedDependency[Principal]) -> list[EventSummary]:
+        return [summary_out(e) for e in await service.list_managed(member)]
 
     @post("/", summary="Create an event (as a draft)", operation_id="create_event", guards=[requires_organiser])
-    async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventOut:
-        return event_out(await service.create_event(signed_in(request), _changes(data)))
+    async def create_event(self, member: NamedDependency[Principal], data: JSONBody[EventCreate]) -> EventOut:
+        return event_out(await service.create_event(member, _changes(data)))
 
     @get("/{slug:str}", summary="One event with themes, agenda and seats left", operation_id="get_event")
-    async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventOut:
-        return event_out(await service.get_event(slug, current(request)))
+    async def get_event(self, viewer: NamedDependency[Principal | None], slug: FromPath[str]) -> EventOut:
+        return event_out(await service.get_event(slug, viewer))
 
     @patch("/{slug:str}", summary="Edit an event", operation_id="update_event", guards=[requires_organiser])
-    async def update_event(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def update_event(self, member: NamedDependency[Principal], slug: FromPath[str],
                            data: JSONBody[EventUpdate]) -> EventOut:
-        return event_out(await service.update_event(signed_in(request), slug, _changes(data)))
+        return event_out(await service.update_event(member, slug, _changes(data)))
 
     @post("/{slug:str}/publish", summary="Publish an event", operation_id="publish_event",
           guards=[requires_organiser], status_code=200)
-    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventOut:
-        return event_out(await service.publish_event(signed_in(request), slug))
+    async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> EventOut:
+        return event_out(await service.publish_event(member, slug))
 
     @post("/{slug:str}/cancel", summary="Cancel an event", operation_id="cancel_event",
           guards=[requires_organiser], status_code=200)
-    async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
                      data: JSONBody[CancelRequest]) -> EventOut:
-        return event_out(await ticketing_cancellation.cancel_event(signed_in(request), slug, data.reason))
+        return event_out(await ticketing_cancellation.cancel_event(member, slug, data.reason))
 
 
 class TeamController(Controller):
@@ -93,26 +95,26 @@ class TeamController(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @get("/", summary="Who holds a role at the event", operation_id="list_event_team")
-    async def list_team(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[TeamMemberOut]:
+    async def list_team(self, member: NamedDependency[Principal], slug: FromPath[str]) -> list[TeamMemberOut]:
         """Problems: `event_organiser_only` (403: another organiser, a facilitator), `not_found` (404: no such
         event, or a draft of someone else)."""
-        return msgspec.convert(await team.list_event_team(signed_in(request), slug), list[TeamMemberOut])
+        return msgspec.convert(await team.list_event_team(member, slug), list[TeamMemberOut])
 
     @post("/", summary="Give someone a role at the event (facilitator or door)", operation_id="grant_event_role",
           status_code=201, opt={"problems": [404, 409]})
-    async def grant(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def grant(self, member: NamedDependency[Principal], slug: FromPath[str],
                     data: JSONBody[TeamGrant]) -> TeamMemberOut:
         """Idempotent. Problems: `event_organiser_only` (403), `account_not_found` (404), `address_not_verified`
         (409: a role only for a confirmed address), `role_for_organiser` (409: the organiser needs none)."""
-        entry = await team.grant_event_role(signed_in(request), slug, data.email, data.role)
+        entry = await team.grant_event_role(member, slug, data.email, data.role)
         return msgspec.convert(entry, TeamMemberOut)
 
     @delete("/{member_id:int}/{role:str}", summary="Take a role at the event from someone",
             operation_id="revoke_event_role", status_code=204)
-    async def revoke(self, request: Request[Any, Any, Any], slug: FromPath[str], member_id: DbId,
+    async def revoke(self, member: NamedDependency[Principal], slug: FromPath[str], member_id: DbId,
                      role: FromPath[EventRoleKind]) -> None:
         """Idempotent: revoking a role nobody holds changes nothing. Problems: `event_organiser_only` (403)."""
-        await team.revoke_event_role(signed_in(request), slug, member_id, role)
+        await team.revoke_event_role(member, slug, member_id, role)
 
 
 class AdminEventController(Controller):
@@ -123,6 +125,6 @@ class AdminEventController(Controller):
 
     @get("/", summary="Every event, drafts included, with its organiser (administrators only)",
          operation_id="list_all_events")
-    async def list_all(self, request: Request[Any, Any, Any]) -> list[AdminEventSummary]:
+    async def list_all(self, member: NamedDependency[Principal]) -> list[AdminEventSummary]:
         return [msgspec.convert({k: e[k] for k in AdminEventSummary.__struct_fields__}, AdminEventSummary)
-                for e in await service.list_all_events(signed_in(request))]
+                for e in await service.list_all_events(member)]

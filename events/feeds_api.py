@@ -17,13 +17,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response.base import ASGIResponse
 
-from core.auth import requires_member, signed_in
+from core.auth import requires_member
 from core.db import utcnow
 from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
 from events import feeds
 from events.calendar import http_date, is_not_modified
 from members import feed_tokens
+from members.principal import Principal
 from settings import Settings
 
 # Routes with this opt key are skipped by the app's CompressionMiddleware (see app.py).
@@ -167,26 +168,24 @@ class MyCalendarController(Controller):
     guards = [requires_member]
 
     @get("/", summary="Your calendar feeds and subscribe links", operation_id="my_calendar")
-    async def show(self, request: Request[Any, Any, Any], settings: AppSettings) -> CalendarSettingsOut:
-        return _settings_out(settings, await feed_tokens.feed_settings(signed_in(request).id))
+    async def show(self, member: NamedDependency[Principal], settings: AppSettings) -> CalendarSettingsOut:
+        return _settings_out(settings, await feed_tokens.feed_settings(member.id))
 
     @post("/rotate", summary="Create or replace your personal feed URL (the old one stops working)",
           operation_id="rotate_my_calendar", status_code=200)
-    async def rotate(self, request: Request[Any, Any, Any], settings: AppSettings) -> CalendarSettingsOut:
-        member_id = signed_in(request).id
-        token = await feed_tokens.rotate_feed_token(member_id)
-        return _settings_out(settings, await feed_tokens.feed_settings(member_id), token)
+    async def rotate(self, member: NamedDependency[Principal], settings: AppSettings) -> CalendarSettingsOut:
+        token = await feed_tokens.rotate_feed_token(member.id)
+        return _settings_out(settings, await feed_tokens.feed_settings(member.id), token)
 
     @delete("/personal", summary="Switch your personal feed off (its URL stops working)",
             operation_id="revoke_my_calendar", status_code=204)
-    async def revoke(self, request: Request[Any, Any, Any]) -> None:
-        await feed_tokens.revoke_feed_token(signed_in(request).id)
+    async def revoke(self, member: NamedDependency[Principal]) -> None:
+        await feed_tokens.revoke_feed_token(member.id)
 
     @patch("/", summary="Opt in to (or out of) reminders in your personal feed", operation_id="update_my_calendar")
-    async def update(self, request: Request[Any, Any, Any], data: JSONBody[ReminderUpdate], settings: AppSettings
+    async def update(self, member: NamedDependency[Principal], data: JSONBody[ReminderUpdate], settings: AppSettings
                      ) -> CalendarSettingsOut:
-        member_id = signed_in(request).id
-        return _settings_out(settings, await feed_tokens.set_feed_reminder(member_id, data.reminder_minutes))
+        return _settings_out(settings, await feed_tokens.set_feed_reminder(member.id, data.reminder_minutes))
 
 
 # --------------------------------------------------------------------------- keeping tokens out of logs

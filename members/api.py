@@ -11,9 +11,10 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from core.auth import requires_admin, requires_member, signed_in
+from core.auth import requires_admin, requires_member
 from core.security import client_ip, expired_session_cookie
 from members import accounts, password_reset, personal_data, roles, sessions, verification
+from members.principal import Principal
 from members.rules import EXPERIENCE_LEVELS
 from members.schemas import (
     AccountDeleted,
@@ -116,26 +117,26 @@ class MemberController(Controller):
     tags = ["members"]
 
     @get("/me", summary="The signed-in member", operation_id="me", guards=[requires_member])
-    async def me(self, request: Request[Any, Any, Any]) -> MemberOut:
-        return member_out(await accounts.get_profile(signed_in(request).id))
+    async def me(self, member: NamedDependency[Principal]) -> MemberOut:
+        return member_out(await accounts.get_profile(member.id))
 
     @patch("/me", summary="Update your profile", operation_id="update_me", guards=[requires_member])
-    async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[ProfileUpdate]) -> MemberOut:
+    async def update_me(self, member: NamedDependency[Principal], data: JSONBody[ProfileUpdate]) -> MemberOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        return member_out(await accounts.update_profile(signed_in(request).id, changes))
+        return member_out(await accounts.update_profile(member.id, changes))
 
     @post("/me/verify-email/resend", summary="Send the e-mail verification link again",
           operation_id="resend_verification",
           guards=[requires_member], status_code=202, opt={"problems": [409, 429]})
-    async def resend_verification(self, request: Request[Any, Any, Any]) -> VerificationQueuedOut:
+    async def resend_verification(self, member: NamedDependency[Principal]) -> VerificationQueuedOut:
         """Three per hour per account (`rate_limited`); `email_already_verified` (409) once verified."""
-        await verification.resend_verification(signed_in(request).id)
+        await verification.resend_verification(member.id)
         return VerificationQueuedOut()
 
     @get("/me/export", summary="Download everything stored about you (JSON)", operation_id="export_me",
          guards=[requires_member])
-    async def export_me(self, request: Request[Any, Any, Any]) -> Response[MemberExport]:
-        export = msgspec.convert(await personal_data.export_member_data(signed_in(request).id), MemberExport)
+    async def export_me(self, member: NamedDependency[Principal]) -> Response[MemberExport]:
+        export = msgspec.convert(await personal_data.export_member_data(member.id), MemberExport)
         return Response(export, headers={
             "Content-Disposition": 'attachment; filename="nieuw-geluid-mijn-gegevens.json"',
             "Cache-Control": "no-store",
@@ -143,31 +144,31 @@ class MemberController(Controller):
 
     @delete("/me", summary="Delete your account (re-enter your password)", operation_id="delete_me",
             guards=[requires_member], status_code=200, opt={"problems": [429]})
-    async def delete_me(self, request: Request[Any, Any, Any], data: JSONBody[DeleteAccountRequest],
+    async def delete_me(self, member: NamedDependency[Principal], data: JSONBody[DeleteAccountRequest],
                         settings: NamedDependency[Settings]) -> Response[AccountDeleted]:
-        outcome = await personal_data.delete_account(signed_in(request).id, data.password)
+        outcome = await personal_data.delete_account(member.id, data.password)
         return Response(AccountDeleted(outcome), cookies=[expired_session_cookie(settings)])
 
     @post("/members/roles", summary="Grant or revoke the organiser or administrator role (administrators only)",
           operation_id="set_role", guards=[requires_admin], status_code=200, opt={"problems": [404, 409]})
-    async def set_role(self, request: Request[Any, Any, Any], data: JSONBody[RoleChange]) -> RoleGrantOut:
+    async def set_role(self, member: NamedDependency[Principal], data: JSONBody[RoleChange]) -> RoleGrantOut:
         """The account and its roles; never its birth date or other profile details. Problems: `admin_only` (403),
         `account_not_found` (404), `address_not_verified` (409: a role only for a confirmed address), `last_admin`
         (409: the last administrator keeps the role). Every change is in the role log."""
-        granted = await roles.set_role(signed_in(request), data.email, data.role, data.enabled)
+        granted = await roles.set_role(member, data.email, data.role, data.enabled)
         return msgspec.convert(granted, RoleGrantOut)
 
     @get("/admin/roles", summary="Every administrator and organiser (administrators only)",
          operation_id="list_role_holders", guards=[requires_admin], cache_control=NO_STORE)
-    async def role_holders(self, request: Request[Any, Any, Any]) -> list[RoleHolderOut]:
-        return msgspec.convert(await roles.role_holders(signed_in(request)), list[RoleHolderOut])
+    async def role_holders(self, member: NamedDependency[Principal]) -> list[RoleHolderOut]:
+        return msgspec.convert(await roles.role_holders(member), list[RoleHolderOut])
 
     @get("/admin/role-log", summary="Every grant and revoke of a role, newest first (administrators only)",
          operation_id="role_log", guards=[requires_admin], cache_control=NO_STORE)
-    async def role_log(self, request: Request[Any, Any, Any]) -> list[RoleLogEntryOut]:
+    async def role_log(self, member: NamedDependency[Principal]) -> list[RoleLogEntryOut]:
         """The latest 200: who granted or revoked which role of whom, when, at which event: global roles
         (administrators, the command line) and the roles of each event (its organiser, administrators)."""
-        return msgspec.convert(await roles.role_log(signed_in(request)), list[RoleLogEntryOut])
+        return msgspec.convert(await roles.role_log(member), list[RoleLogEntryOut])
 
     @get("/industries", summary="The industries a member or companion can work in", operation_id="industries")
     async def industries(self) -> list[Industry]:

@@ -12,10 +12,11 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from core.auth import current, requires_member, requires_organiser, signed_in
+from core.auth import requires_member, requires_organiser
 from core.params import DbId
 from core.security import client_ip
 from core.spreadsheet import csv_response
+from members.principal import Principal
 from settings import Settings
 from ticketing import (
     attendees,
@@ -73,50 +74,49 @@ class EventTicketController(Controller):
 
     @post("/orders", summary="Order a duo ticket (holds a seat until paid)", operation_id="create_order",
           guards=[requires_member], status_code=201, opt={"problems": [429]})
-    async def create_order(self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[OrderCreate],
+    async def create_order(self, member: NamedDependency[Principal], slug: FromPath[str], data: JSONBody[OrderCreate],
                            settings: NamedDependency[Settings]) -> OrderOut:
         """`pending_payment` with `expires_at`, or `paid` at once for a free event. Problems:
         `companion_not_eligible` (422) and the other `companion_*` codes, `sold_out` (409),
         `duplicate_attendee` (409), `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        view = await orders.reserve_duo(signed_in(request), slug, _companion(data.companion),
+        view = await orders.reserve_duo(member, slug, _companion(data.companion),
                                          hold_minutes=settings.hold_minutes)
         return order_out(view)
 
     @post("/eligibility-check", summary="Check a companion against the rule, without ordering",
           operation_id="check_companion", status_code=200, opt={"problems": [429]})
-    async def eligibility_check(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                                data: JSONBody[EligibilityCheckIn]) -> EligibilityOut:
+    async def eligibility_check(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                                slug: FromPath[str], data: JSONBody[EligibilityCheckIn]) -> EligibilityOut:
         """The rule only; for a signed-in buyer also whether the organiser made an exception for `email` (never
         its reason). Rate-limited per member or client address (`rate_limited`, 429)."""
-        user = current(request)
-        result = await companions.check_companion(slug, data.industry, data.birth_date, data.email, user,
-                                               client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
+        result = await companions.check_companion(slug, data.industry, data.birth_date, data.email, viewer,
+                                               client=f"member:{viewer.id}" if viewer else f"ip:{client_ip(request)}")
         return msgspec.convert(result, EligibilityOut)
 
     @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
          operation_id="list_attendees", guards=[requires_organiser], cache_control=NO_STORE)
-    async def attendees(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> AttendeeListOut:
-        return msgspec.convert(await attendees.attendee_list(signed_in(request), slug), AttendeeListOut)
+    async def attendees(self, member: NamedDependency[Principal], slug: FromPath[str]) -> AttendeeListOut:
+        return msgspec.convert(await attendees.attendee_list(member, slug), AttendeeListOut)
 
     @get("/attendees.csv", summary="The attendee list as CSV, one row per person (organiser)",
          operation_id="export_attendees_csv", guards=[requires_organiser], media_type="text/csv",
          cache_control=NO_STORE)
-    async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+    async def attendees_csv(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
         """For Dutch Excel: semicolons, a byte-order mark, Dutch column names and words (core.spreadsheet)."""
-        return csv_response(await attendees.attendee_csv(signed_in(request), slug), f"{slug}-deelnemers.csv")
+        return csv_response(await attendees.attendee_csv(member, slug), f"{slug}-deelnemers.csv")
 
     @post("/overrides", summary="Admit a companion the rule refuses (organiser, with a reason)",
           operation_id="create_override", guards=[requires_organiser], status_code=201)
-    async def create_override(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def create_override(self, member: NamedDependency[Principal], slug: FromPath[str],
                               data: JSONBody[OverrideIn]) -> OverrideOut:
-        view = await companions.add_override(signed_in(request), slug, data.email, data.reason)
+        view = await companions.add_override(member, slug, data.email, data.reason)
         return msgspec.convert(view, OverrideOut)
 
     @post("/orders/{order_id:int}/cancel", summary="Cancel one duo as organiser (refunded)",
           operation_id="organiser_cancel_order", guards=[requires_organiser], status_code=200)
-    async def organiser_cancel(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def organiser_cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
                                order_id: DbId, data: JSONBody[OrganiserCancelIn]) -> OrderOut:
-        return order_out(await cancellation.organiser_cancel_order(signed_in(request), slug, order_id, data.reason))
+        return order_out(await cancellation.organiser_cancel_order(member, slug, order_id, data.reason))
 
 
 class OrderController(Controller):
@@ -125,35 +125,35 @@ class OrderController(Controller):
     guards = [requires_member]
 
     @get("/", summary="My duo orders with their tickets", operation_id="list_my_orders")
-    async def list_mine(self, request: Request[Any, Any, Any]) -> list[OrderOut]:
-        return [order_out(v) for v in await orders.list_my_orders(signed_in(request))]
+    async def list_mine(self, member: NamedDependency[Principal]) -> list[OrderOut]:
+        return [order_out(v) for v in await orders.list_my_orders(member)]
 
     @get("/{order_id:int}", summary="One order (its buyer and the event's organiser)", operation_id="get_order")
-    async def get_order(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
-        return order_out(await orders.get_order(signed_in(request), order_id))
+    async def get_order(self, member: NamedDependency[Principal], order_id: DbId) -> OrderOut:
+        return order_out(await orders.get_order(member, order_id))
 
     @get("/{order_id:int}/log", summary="Every change to this order", operation_id="get_order_log")
-    async def get_log(self, request: Request[Any, Any, Any], order_id: DbId) -> list[LogEntryOut]:
-        return [msgspec.convert(e, LogEntryOut) for e in await attendees.order_log(signed_in(request), order_id)]
+    async def get_log(self, member: NamedDependency[Principal], order_id: DbId) -> list[LogEntryOut]:
+        return [msgspec.convert(e, LogEntryOut) for e in await attendees.order_log(member, order_id)]
 
     @post("/{order_id:int}/payment", summary="Create (or return) THE PaymentIntent of this order",
           operation_id="start_payment", status_code=200)
-    async def payment(self, request: Request[Any, Any, Any], order_id: DbId) -> PaymentOut:
+    async def payment(self, member: NamedDependency[Principal], order_id: DbId) -> PaymentOut:
         """Idempotent: the same intent every time. `reservation_expired` (409) after the hold ran out."""
-        return msgspec.convert(await payments.start_payment(signed_in(request), order_id), PaymentOut)
+        return msgspec.convert(await payments.start_payment(member, order_id), PaymentOut)
 
     @put("/{order_id:int}/companion", summary="Change the companion (until the change deadline)",
          operation_id="change_companion", opt={"problems": [429]})
-    async def change_companion(self, request: Request[Any, Any, Any], order_id: DbId,
+    async def change_companion(self, member: NamedDependency[Principal], order_id: DbId,
                                data: JSONBody[CompanionIn]) -> OrderOut:
         """Five changes per order and ten per buyer an hour (`rate_limited`, 429): each one mails the old and the
         new companion."""
-        return order_out(await companions.change_companion(signed_in(request), order_id, _companion(data)))
+        return order_out(await companions.change_companion(member, order_id, _companion(data)))
 
     @post("/{order_id:int}/cancel", summary="Cancel my duo (refunded before the refund deadline)",
           operation_id="cancel_order", status_code=200)
-    async def cancel(self, request: Request[Any, Any, Any], order_id: DbId) -> OrderOut:
-        return order_out(await cancellation.cancel_order(signed_in(request), order_id))
+    async def cancel(self, member: NamedDependency[Principal], order_id: DbId) -> OrderOut:
+        return order_out(await cancellation.cancel_order(member, order_id))
 
 
 class MyTicketController(Controller):
@@ -163,11 +163,11 @@ class MyTicketController(Controller):
 
     @get("/", summary="My tickets as buyer or companion (found by my account's e-mail)",
          operation_id="list_my_tickets", cache_control=CacheControlHeader(no_store=True))
-    async def list_mine(self, request: Request[Any, Any, Any]) -> list[MyTicketOut]:
+    async def list_mine(self, member: NamedDependency[Principal]) -> list[MyTicketOut]:
         """Every place with the account's e-mail, live or past: the own ticket code and status, the event, the
         order status and the partner's name (never the partner's e-mail or code). Buyers see their whole
         order under `/api/v1/orders`."""
-        return [msgspec.convert(t, MyTicketOut) for t in await tickets.list_my_tickets(signed_in(request))]
+        return [msgspec.convert(t, MyTicketOut) for t in await tickets.list_my_tickets(member)]
 
 
 class StripeWebhookController(Controller):
@@ -208,38 +208,38 @@ class WaitingListController(Controller):
 
     @post("/", summary="Join the waiting list of a sold-out event with a companion", operation_id="join_waiting_list",
           guards=[requires_member], status_code=201, opt={"problems": [429]})
-    async def join(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def join(self, member: NamedDependency[Principal], slug: FromPath[str],
                    data: JSONBody[WaitingListJoin]) -> WaitingEntryOut:
         """While no duo place is free (or others wait already). The companion is judged as when ordering:
         `companion_not_eligible` (422) and the other `companion_*` codes. `seats_available` (409) when places are
         free: order instead; `already_waiting` (409) or `duplicate_attendee` (409) when one of you waits or has a
         place already; `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        view = await waitlist.join(signed_in(request), slug, _companion(data.companion))
+        view = await waitlist.join(member, slug, _companion(data.companion))
         return msgspec.convert(view, WaitingEntryOut)
 
     @get("/summary", summary="How many duos wait, and whether one may join now", operation_id="waiting_list_summary",
          cache_control=NO_STORE)
-    async def summary(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListSummaryOut:
-        return msgspec.convert(await waitlist.public_state(slug, current(request)), WaitingListSummaryOut)
+    async def summary(self, viewer: NamedDependency[Principal | None], slug: FromPath[str]) -> WaitingListSummaryOut:
+        return msgspec.convert(await waitlist.public_state(slug, viewer), WaitingListSummaryOut)
 
     @get("/", summary="The waiting list: who waits since when, offers and their outcome (organiser)",
          operation_id="get_waiting_list", guards=[requires_organiser], cache_control=NO_STORE)
-    async def organiser_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListOut:
-        return msgspec.convert(await waitlist.organiser_list(signed_in(request), slug), WaitingListOut)
+    async def organiser_list(self, member: NamedDependency[Principal], slug: FromPath[str]) -> WaitingListOut:
+        return msgspec.convert(await waitlist.organiser_list(member, slug), WaitingListOut)
 
     @patch("/", summary="How long an offer lasts, and whether seats are offered automatically (organiser)",
            operation_id="update_waiting_list", guards=[requires_organiser])
-    async def update(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def update(self, member: NamedDependency[Principal], slug: FromPath[str],
                      data: JSONBody[WaitingListSettingsIn]) -> WaitingListOut:
-        view = await waitlist.update_settings(signed_in(request), slug, offer_hours=data.offer_hours,
+        view = await waitlist.update_settings(member, slug, offer_hours=data.offer_hours,
                                               auto_offer=data.auto_offer)
         return msgspec.convert(view, WaitingListOut)
 
     @post("/offers", summary="Offer a free duo place to the next duo in line (organiser)",
           operation_id="offer_next_on_waiting_list", guards=[requires_organiser], status_code=200)
-    async def offer_next(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> WaitingListOut:
+    async def offer_next(self, member: NamedDependency[Principal], slug: FromPath[str]) -> WaitingListOut:
         """`no_free_seat` (409) when every place is taken or held; `nobody_waiting` (409); `sales_closed` (409)."""
-        return msgspec.convert(await waitlist.offer_next(signed_in(request), slug), WaitingListOut)
+        return msgspec.convert(await waitlist.offer_next(member, slug), WaitingListOut)
 
 
 class MyWaitingListController(Controller):
@@ -249,20 +249,20 @@ class MyWaitingListController(Controller):
 
     @get("/", summary="My places on waiting lists (position while waiting; the offer once made)",
          operation_id="list_my_waiting_list", cache_control=NO_STORE)
-    async def list_mine(self, request: Request[Any, Any, Any]) -> list[WaitingEntryOut]:
-        return [msgspec.convert(e, WaitingEntryOut) for e in await waitlist.my_entries(signed_in(request))]
+    async def list_mine(self, member: NamedDependency[Principal]) -> list[WaitingEntryOut]:
+        return [msgspec.convert(e, WaitingEntryOut) for e in await waitlist.my_entries(member)]
 
     @get("/{entry_id:int}", summary="One of my places on a waiting list", operation_id="get_my_waiting_entry",
          cache_control=NO_STORE)
-    async def get_one(self, request: Request[Any, Any, Any], entry_id: DbId) -> WaitingEntryOut:
-        return msgspec.convert(await waitlist.get_entry(signed_in(request), entry_id), WaitingEntryOut)
+    async def get_one(self, member: NamedDependency[Principal], entry_id: DbId) -> WaitingEntryOut:
+        return msgspec.convert(await waitlist.get_entry(member, entry_id), WaitingEntryOut)
 
     @post("/{entry_id:int}/leave", summary="Leave the waiting list (declines an open offer)",
           operation_id="leave_waiting_list", status_code=200)
-    async def leave(self, request: Request[Any, Any, Any], entry_id: DbId) -> WaitingEntryOut:
+    async def leave(self, member: NamedDependency[Principal], entry_id: DbId) -> WaitingEntryOut:
         """Idempotent. An open offer is declined: its held order is cancelled and the place offered to the next
         duo. `waiting_entry_not_found` (404) for anyone else's entry."""
-        return msgspec.convert(await waitlist.leave(signed_in(request), entry_id), WaitingEntryOut)
+        return msgspec.convert(await waitlist.leave(member, entry_id), WaitingEntryOut)
 
 
 ROUTERS += [WaitingListController, MyWaitingListController]
