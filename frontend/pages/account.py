@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import current, requires_member, signed_in
+from core.auth import requires_member
 from core.db import utcnow
 from core.errors import DomainError, InvalidFields
 from core.messages_en import english
@@ -20,6 +20,7 @@ from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
 from members import accounts, password_reset, sessions, verification
+from members.principal import Principal
 from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, normalise_email, password_problem
 from members.sessions import IssuedToken
 from pairing.rules import INDUSTRIES
@@ -48,12 +49,11 @@ RESET_MESSAGES: dict[str, str] = {
 }
 
 
-async def verify_email_notice(request: Request[Any, Any, Any], next_path: str) -> dict[str, str] | None:
+async def verify_email_notice(member: Principal, next_path: str) -> dict[str, str] | None:
     """What _verify_email.html needs when the signed-in member's e-mail is not verified yet, else None."""
-    user = signed_in(request)
-    if await verification.verified_email(user.id) is not None:
+    if await verification.verified_email(member.id) is not None:
         return None
-    return {"email": user.email, "next": next_path}
+    return {"email": member.email, "next": next_path}
 
 
 def _no_referrer(response: Template) -> Template:
@@ -173,24 +173,24 @@ class AccountPages(Controller):
                                                          "typed": bool(data.get("password"))})
 
     @post("/uitloggen", name="logout")
-    async def logout(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
+    async def logout(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                     settings: NamedDependency[Settings]) -> Redirect:
         token = request.scope.get("auth")
-        user = current(request)
-        if token and user is not None and user.token_kind == "session":
+        if token and viewer is not None and viewer.token_kind == "session":
             await sessions.revoke(token)
         return redirect("/", "uitgelogd", cookies=[expired_session_cookie(settings)])
 
     @get("/e-mail-bevestigen/{token:str}", name="verify_email_page")
-    async def verify_email(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+    async def verify_email(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                           token: FromPath[str]) -> Template:
         """The link from the verification mail: verifies the address, and signs nobody in (a session is made
         only by signing in). Open without a session, so the link works in any browser."""
         lang = request_language(request)
-        user = current(request)
         try:
             await verification.verify_email(token)
         except DomainError as exc:
             message = VERIFY_MESSAGES.get(exc.code)
-            can_resend = user is not None and await verification.verified_email(user.id) is None
+            can_resend = viewer is not None and await verification.verified_email(viewer.id) is None
             response = page(request, "verify_email.html", status_code=exc.status, verified=False,
                             problem=gettext(lang, message) if message else page_message(exc, lang),
                             can_resend=can_resend)
@@ -201,11 +201,12 @@ class AccountPages(Controller):
         return response
 
     @post("/mijn/e-mail-bevestigen/opnieuw", name="verify_email_resend", guards=[requires_member])
-    async def resend_verification(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+    async def resend_verification(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                                  data: FormBody) -> Template | Redirect:
         lang = request_language(request)
         target = safe_next_path(text(data, "next") or "/mijn/tickets")
         try:
-            await verification.resend_verification(signed_in(request).id)
+            await verification.resend_verification(member.id)
         except DomainError as exc:
             message = VERIFY_MESSAGES.get(exc.code)
             return page(request, "verify_email.html", status_code=exc.status, verified=False,
@@ -271,17 +272,18 @@ class AccountPages(Controller):
                     min_password=MIN_PASSWORD_LENGTH)
 
     @get("/profiel", name="profile_page", guards=[requires_member])
-    async def profile(self, request: Request[Any, Any, Any]) -> Template:
+    async def profile(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         lang = request_language(request)
-        profile = await accounts.get_profile(signed_in(request).id)
+        profile = await accounts.get_profile(member.id)
         form = {k: ("" if profile[k] is None else str(profile[k])) for k in PROFILE_FIELDS}
         return page(request, "profile.html", profile=profile, form=form, errors={}, active_nav="profile",
                     industries=industry_options(lang), levels=level_options(lang))
 
     @post("/profiel", name="profile_submit", guards=[requires_member])
-    async def profile_submit(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+    async def profile_submit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                             data: FormBody) -> Template | Redirect:
         lang = request_language(request)
-        member_id = signed_in(request).id
+        member_id = member.id
         values, errors = _profile_form(data)
         language = text(data, "language")
         if language in ("nl", "en"):

@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from checkin.scans import check_in_place
-from core.auth import requires_facilitator, signed_in
+from core.auth import requires_facilitator
 from core.errors import DomainError, Forbidden
 from events import service as events
 from events import team
@@ -212,65 +213,63 @@ class BoardPages(Controller):
     guards = [requires_facilitator]
 
     @get("/", name="board_events")
-    async def board_events(self, request: Request[Any, Any, Any]) -> Template:
-        actor = signed_in(request)
+    async def board_events(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         # The events whose groups this person plans: those they facilitate, and their own (not every event).
-        facilitated = await team.events_with_role(actor.id, EventRoleKind.FACILITATOR)
+        facilitated = await team.events_with_role(member.id, EventRoleKind.FACILITATOR)
         listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != "cancelled"}
-        if actor.is_organiser:
-            listed.update({e["slug"]: e for e in await events.list_managed(actor) if e["status"] != "draft"})
+        if member.is_organiser:
+            listed.update({e["slug"]: e for e in await events.list_managed(member) if e["status"] != "draft"})
         planned = set(listed)
         # The door role plans nothing but checks people in: its events are listed with the scanner only.
-        doors = await team.events_with_role(actor.id, EventRoleKind.DOOR)
+        doors = await team.events_with_role(member.id, EventRoleKind.DOOR)
         listed.update({e["slug"]: e for e in await events.events_by_ids(doors)
                        if e["status"] != "cancelled" and e["slug"] not in listed})
         rows = sorted(listed.values(), key=lambda e: e["starts_at"])
         return page(request, "board/events.html", events=rows, planned=planned, active_nav="board")
 
     @get("/{slug:str}", name="board_page")
-    async def board(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        actor = signed_in(request)
-        event = await events.get_event(slug, actor)
-        await planned_event(actor, slug)  # the one check of who may plan breakouts
-        plan = await _plan_or_none(actor, slug)
+    async def board(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                    slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug, member)
+        await planned_event(member, slug)  # the one check of who may plan breakouts
+        plan = await _plan_or_none(member, slug)
         return page(request, "board/board.html", **board_context(request, event, plan))
 
     @post("/{slug:str}/genereren", name="board_generate")
-    async def generate(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                       ) -> Template | Redirect:
-        actor = signed_in(request)
+    async def generate(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                       data: FormBody) -> Template | Redirect:
         settings, errors = generate_settings(data)
         if settings is not None:
             try:
-                await plans.generate_plan(actor, slug, settings)
+                await plans.generate_plan(member, slug, settings)
             except DomainError as exc:
                 target = exc.field if exc.field in FIELD_FOR else "form"
                 errors = {target: page_message(exc, request_language(request))}
             else:
                 return redirect(f"/begeleiden/{slug}", "gegenereerd")
-        event = await events.get_event(slug, actor)
+        event = await events.get_event(slug, member)
         form = {k: text(data, k) for k in GENERATE_FIELDS}
         return page(request, "board/board.html", status_code=422,
-                    **board_context(request, event, await _plan_or_none(actor, slug), form=form, errors=errors))
+                    **board_context(request, event, await _plan_or_none(member, slug), form=form, errors=errors))
 
     @post("/{slug:str}/opnieuw", name="board_regenerate")
-    async def regenerate(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-        await plans.regenerate_plan(signed_in(request), slug)
+    async def regenerate(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+        await plans.regenerate_plan(member, slug)
         return redirect(f"/begeleiden/{slug}", "opnieuw-gegenereerd")
 
     @post("/{slug:str}/publiceren", name="board_publish")
-    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-        await publish.publish_plan(signed_in(request), slug)
+    async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+        await publish.publish_plan(member, slug)
         return redirect(f"/begeleiden/{slug}", "groepen-gepubliceerd")
 
     @get("/{slug:str}/bijwerken", name="board_regroup_preview")
-    async def regroup_preview(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    async def regroup_preview(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                              slug: FromPath[str]) -> Template:
         """Groepen bijwerken voor wie er is: who would move, and why, before anything is published."""
-        actor = signed_in(request)
-        event = await events.get_event(slug, actor)
+        event = await events.get_event(slug, member)
         from_round = _round_param(request.query_params.get("vanaf", ""))
         try:
-            preview = await regroup.preview_regroup(actor, slug, from_round)
+            preview = await regroup.preview_regroup(member, slug, from_round)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -280,50 +279,47 @@ class BoardPages(Controller):
                     **_regroup_labels())
 
     @post("/{slug:str}/bijwerken", name="board_regroup_publish")
-    async def regroup_publish(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                              ) -> Template | Redirect:
-        actor = signed_in(request)
+    async def regroup_publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                              slug: FromPath[str], data: FormBody) -> Template | Redirect:
         from_round = _round_param(text(data, "vanaf"))
         try:
-            await regroup.publish_regroup(actor, slug, text(data, "fingerprint")[:64], from_round)
+            await regroup.publish_regroup(member, slug, text(data, "fingerprint")[:64], from_round)
         except RegroupChanged as exc:
-            event = await events.get_event(slug, actor)
-            preview = await regroup.preview_regroup(actor, slug, from_round)
+            event = await events.get_event(slug, member)
+            preview = await regroup.preview_regroup(member, slug, from_round)
             return page(request, "board/regroup.html", status_code=409, event=event, preview=preview,
                         asked=from_round, problem=page_message(exc, request_language(request)), **_regroup_labels())
         return redirect(f"/begeleiden/{slug}", "groepen-bijgewerkt")
 
     @post("/{slug:str}/aanwezig", name="board_mark_present")
-    async def mark_present(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Redirect:
+    async def mark_present(self, member: NamedDependency[Principal], slug: FromPath[str], data: FormBody) -> Redirect:
         """Someone the door missed, marked present by hand: checked in (device "Groepenbord"), then the preview
         again."""
         place = text(data, "place")
         if place.isdigit():
-            await check_in_place(signed_in(request), slug, int(place), "Groepenbord")
+            await check_in_place(member, slug, int(place), "Groepenbord")
         vanaf = text(data, "vanaf")
         return redirect(f"/begeleiden/{slug}/bijwerken" + (f"?vanaf={vanaf}" if vanaf.isdigit() else ""))
 
     @post("/{slug:str}/zalen", name="board_rooms")
-    async def rooms(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                    ) -> Template | Redirect:
-        actor = signed_in(request)
-        plan = await breakouts.plan_view(actor, slug)
+    async def rooms(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                    data: FormBody) -> Template | Redirect:
+        plan = await breakouts.plan_view(member, slug)
         changed = rooms_from_form(data, plan)
         try:
             if changed:
-                await breakouts.assign_rooms(actor, slug, changed)
+                await breakouts.assign_rooms(member, slug, changed)
         except DomainError as exc:
-            event = await events.get_event(slug, actor)
+            event = await events.get_event(slug, member)
             return page(request, "board/board.html", status_code=422,
                         **board_context(request, event, plan,
                                       errors={"rooms": page_message(exc, request_language(request))}))
         view = board_view(plan, text(data, "ronde"), text(data, "thema"))
         return redirect(f"/begeleiden/{slug}{view_query(view)}", "zalen-opgeslagen")
 
-    async def _edit(self, request: Request[Any, Any, Any], slug: str, data: dict[str, Any], action: str
-                    ) -> Template | Redirect:
+    async def _edit(self, request: Request[Any, Any, Any], actor: Principal, slug: str, data: dict[str, Any],
+                    action: str) -> Template | Redirect:
         """A move, pin or unpin: the board area again for htmx (with what happened, or the service's refusal)."""
-        actor = signed_in(request)
         lang = request_language(request)
         values: dict[str, Any] = {"attendee": text(data, "attendee"), "round": text(data, "round"),
                                   "theme": text(data, "theme"), "group": text(data, "group")}
@@ -371,13 +367,16 @@ class BoardPages(Controller):
         return page(request, "board/_edit.html", round=edited, **context)
 
     @post("/{slug:str}/verplaatsen", name="board_move")
-    async def move(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
-        return await self._edit(request, slug, data, "move")
+    async def move(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                   data: FormBody) -> Template | Redirect:
+        return await self._edit(request, member, slug, data, "move")
 
     @post("/{slug:str}/vastzetten", name="board_pin")
-    async def pin(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
-        return await self._edit(request, slug, data, "pin")
+    async def pin(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                  data: FormBody) -> Template | Redirect:
+        return await self._edit(request, member, slug, data, "pin")
 
     @post("/{slug:str}/losmaken", name="board_unpin")
-    async def unpin(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Template | Redirect:
-        return await self._edit(request, slug, data, "unpin")
+    async def unpin(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                    data: FormBody) -> Template | Redirect:
+        return await self._edit(request, member, slug, data, "unpin")

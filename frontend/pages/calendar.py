@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from core.auth import requires_member, signed_in
+from core.auth import requires_member
 from core.errors import DomainError
 from events import feeds
 from frontend.forms import _
@@ -18,6 +18,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, page, redirect, text
 from members import feed_tokens
+from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from settings import Settings
@@ -49,10 +50,9 @@ async def _my_events(user: Any) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-async def calendar_page(request: Request[Any, Any, Any], settings: Settings, *, token: str | None = None,
-                        replaced: bool = False, errors: dict[str, str] | None = None,
+async def calendar_page(request: Request[Any, Any, Any], user: Principal, settings: Settings, *,
+                        token: str | None = None, replaced: bool = False, errors: dict[str, str] | None = None,
                         status_code: int = 200) -> Template:
-    user = signed_in(request)
     lang = request_language(request)
     state = await feed_tokens.feed_settings(user.id)
     community_url = feeds.community_feed_url(settings)
@@ -68,7 +68,7 @@ async def calendar_page(request: Request[Any, Any, Any], settings: Settings, *, 
                 community={"url": community_url, "links": feeds.feed_links(community_url)},
                 has_personal=state["has_personal_feed"], personal=personal, replaced=replaced,
                 reminder=reminder, reminder_choices=choices, events=await _my_events(user),
-                verify_email=await verify_email_notice(request, "/mijn/agenda"),
+                verify_email=await verify_email_notice(user, "/mijn/agenda"),
                 errors=errors or {}, active_nav="my_agenda")
 
 
@@ -78,31 +78,32 @@ class CalendarPages(Controller):
     guards = [requires_member]
 
     @get("/", name="my_calendar")
-    async def show(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
-        return await calendar_page(request, settings)
+    async def show(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                   settings: NamedDependency[Settings]) -> Template:
+        return await calendar_page(request, member, settings)
 
     @post("/nieuwe-link", name="my_calendar_rotate")
-    async def rotate(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+    async def rotate(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                     settings: NamedDependency[Settings]) -> Template:
         """A new personal feed URL, shown on this response only (only its hash is stored)."""
-        member_id = signed_in(request).id
-        had_one = (await feed_tokens.feed_settings(member_id))["has_personal_feed"]
-        token = await feed_tokens.rotate_feed_token(member_id)
-        return await calendar_page(request, settings, token=token, replaced=had_one)
+        had_one = (await feed_tokens.feed_settings(member.id))["has_personal_feed"]
+        token = await feed_tokens.rotate_feed_token(member.id)
+        return await calendar_page(request, member, settings, token=token, replaced=had_one)
 
     @post("/uitzetten", name="my_calendar_revoke")
-    async def revoke(self, request: Request[Any, Any, Any]) -> Redirect:
-        await feed_tokens.revoke_feed_token(signed_in(request).id)
+    async def revoke(self, member: NamedDependency[Principal]) -> Redirect:
+        await feed_tokens.revoke_feed_token(member.id)
         return redirect("/mijn/agenda", "link-uit")
 
     @post("/herinnering", name="my_calendar_reminder")
-    async def reminder(self, request: Request[Any, Any, Any], data: FormBody,
+    async def reminder(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], data: FormBody,
                        settings: NamedDependency[Settings]) -> Template | Redirect:
         raw = text(data, "reminder")
         try:
             minutes = int(raw) if raw else None
-            await feed_tokens.set_feed_reminder(signed_in(request).id, minutes)
+            await feed_tokens.set_feed_reminder(member.id, minutes)
         except (ValueError, DomainError):
             message = gettext(request_language(request),
                               _("Choose a reminder from the list: from 0 minutes up to a week before."))
-            return await calendar_page(request, settings, errors={"reminder": message}, status_code=422)
+            return await calendar_page(request, member, settings, errors={"reminder": message}, status_code=422)
         return redirect("/mijn/agenda", "herinnering-aan" if minutes is not None else "herinnering-uit")

@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_member, signed_in
+from core.auth import requires_member
 from core.errors import DomainError, NotFound
 from core.security import client_ip, session_cookie
 from events import feeds
@@ -26,6 +26,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import level_options, start_session
 from frontend.pages.common import NOTICES, FormBody, page, page_message, redirect, text
 from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
+from members.principal import Principal
 from pairing.errors import PlanNotPublished
 from pairing.publish import breakouts_of_place
 from pairing.rankings import rank_themes_for_place, ranking_of_place
@@ -157,9 +158,10 @@ class CompanionPages(Controller):
         return pdf_response(await ticket_pdf_of_place(place_id, request_language(request)))
 
     @get("/mijn/tickets/plek/{place_id:int}/ticket.pdf", name="my_ticket_pdf", guards=[requires_member])
-    async def my_pdf(self, request: Request[Any, Any, Any], place_id: FromPath[int]) -> Response[bytes]:
+    async def my_pdf(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                     place_id: FromPath[int]) -> Response[bytes]:
         """A member's own PDF ticket (as buyer, or as companion with a verified e-mail), one person's code."""
-        return pdf_response(await my_ticket_pdf(signed_in(request), place_id, request_language(request)))
+        return pdf_response(await my_ticket_pdf(member, place_id, request_language(request)))
 
     @post("/partner/{token:str}/account", name="companion_account")
     async def account(self, request: Request[Any, Any, Any], token: FromPath[str], data: FormBody,
@@ -193,6 +195,6 @@ class CompanionPages(Controller):
         return _private(redirect(f"/partner/{fresh}?melding=partner-nieuwe-link"))
 
     @post("/mijn/tickets/{order_id:int}/partner-mail", name="companion_mail_again", guards=[requires_member])
-    async def mail_again(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Redirect:
-        await companion_links.resend_companion_mail(signed_in(request), order_id)
+    async def mail_again(self, member: NamedDependency[Principal], order_id: FromPath[int]) -> Redirect:
+        await companion_links.resend_companion_mail(member, order_id)
         return redirect(f"/mijn/tickets?melding=partner-mail#order-{order_id}")

@@ -15,13 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
 from checkin import door, scans
 from checkin.access import door_event
 from checkin.schemas import BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, UndoOut
-from core.auth import requires_member, signed_in
+from core.auth import requires_member
 from core.errors import DomainError, problem
 from core.params import DbId
 from core.spreadsheet import csv_response
@@ -114,8 +115,9 @@ class DoorPages(Controller):
     guards = [requires_member]  # and checkin.access.door_event in every handler
 
     @get("/", name="door_scanner")
-    async def scanner(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        event = await door_event(signed_in(request), slug)
+    async def scanner(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                      slug: FromPath[str]) -> Template:
+        event = await door_event(member, slug)
         lang = request_language(request)
         response = page(request, "door/scanner.html", event=event, active_nav="organise", door_data={
             "slug": slug, "lang": lang, "timezone": event["timezone"], "decoder": asset_url(DECODER),
@@ -125,11 +127,11 @@ class DoorPages(Controller):
         return response
 
     @get("/nog-niet-binnen", name="door_missing")
-    async def missing(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    async def missing(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                      slug: FromPath[str]) -> Template:
         """Who has not arrived yet, with their partner's state: 100 a page, by name."""
-        actor = signed_in(request)
-        event = await door_event(actor, slug)
-        missing = await door.not_arrived(actor, slug)
+        event = await door_event(member, slug)
+        missing = await door.not_arrived(member, slug)
         pages = max(1, -(-len(missing) // MISSING_PER_PAGE))
         number = request.query_params.get("pagina", "1")
         current = min(max(1, int(number)), pages) if number.isdigit() else 1
@@ -138,44 +140,45 @@ class DoorPages(Controller):
                     pages=pages, active_nav="organise", tab="door")
 
     @get("/nog-niet-binnen.csv", name="door_missing_csv")
-    async def missing_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        return csv_response(await door.not_arrived_csv(signed_in(request), slug), f"nog-niet-binnen-{slug}.csv")
+    async def missing_csv(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
+        return csv_response(await door.not_arrived_csv(member, slug), f"nog-niet-binnen-{slug}.csv")
 
     @get("/sw.js", name="door_service_worker", media_type="text/javascript")
-    async def service_worker(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+    async def service_worker(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
         """The scanner's service worker (static/js/door-sw.js), allowed to keep this event's scanner page: served
         here, under the page, because a worker's scope cannot reach above its own address without this header."""
-        await door_event(signed_in(request), slug)
+        await door_event(member, slug)
         return Response(SERVICE_WORKER.read_bytes(), media_type="text/javascript", headers={
             "Service-Worker-Allowed": f"/organiseren/{slug}/", "Cache-Control": "no-cache"})
 
     @get("/lijst", name="door_list")
-    async def door_list(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DoorListOut | Response[Any]:
+    async def door_list(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> DoorListOut | Response[Any]:
         try:
-            return await door.door_list(signed_in(request), slug)
+            return await door.door_list(member, slug)
         except DomainError as exc:
             return _problem(request, exc)
 
     @post("/scan", name="door_scan", status_code=200)
-    async def scan(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def scan(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
                    data: JSONBody[ScanIn]) -> ScanOut | Response[Any]:
         try:
-            return await scans.check_in(signed_in(request), slug, data)
+            return await scans.check_in(member, slug, data)
         except DomainError as exc:
             return _problem(request, exc)
 
     @post("/batch", name="door_batch", status_code=200)
-    async def batch(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def batch(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
                     data: JSONBody[BatchIn]) -> BatchOut | Response[Any]:
         try:
-            return await scans.sync_batch(signed_in(request), slug, data)
+            return await scans.sync_batch(member, slug, data)
         except DomainError as exc:
             return _problem(request, exc)
 
     @post("/{checkin_id:int}/ongedaan", name="door_undo", status_code=200)
-    async def undo(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def undo(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
                    checkin_id: DbId) -> UndoOut | Response[Any]:
         try:
-            return await scans.undo_check_in(signed_in(request), slug, checkin_id)
+            return await scans.undo_check_in(member, slug, checkin_id)
         except DomainError as exc:
             return _problem(request, exc)

@@ -15,10 +15,11 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from core.auth import current, requires_member, signed_in
+from core.auth import requires_member
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
@@ -32,6 +33,7 @@ from ideas.schemas import IdeaOut, VoteOut
 from ideas.submissions import IdeaDraft, edit_idea, get_idea, idea_history, submit_idea
 from ideas.votes import get_vote, list_votes
 from ideas.wall import idea_wall
+from members.principal import Principal
 
 # How often the projector view asks for the wall again (seconds).
 SCREEN_REFRESH = 15
@@ -84,34 +86,32 @@ class IdeaPages(Controller):
     # ----------------------------------------------------------------------------------------------- the wall
 
     @get("/ideeen", name="idea_wall")
-    async def wall(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                   thema: FromQuery[str | None] = None) -> Template:
-        user = current(request)
-        wall = await idea_wall(user, slug, _theme_or_none(thema))
-        votes = await list_votes(user, slug)
-        event = await visible_event(slug, user)
+    async def wall(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                   slug: FromPath[str], thema: FromQuery[str | None] = None) -> Template:
+        wall = await idea_wall(viewer, slug, _theme_or_none(thema))
+        votes = await list_votes(viewer, slug)
+        event = await visible_event(slug, viewer)
         return page(request, "ideas/wall.html", wall=wall, votes=votes.votes, event=event,
-                    is_juror=(await jury(user, slug)).you_are_juror,
-                    theme=_theme_or_none(thema), themes=await event_themes(event["id"]), signed_in_user=user,
+                    is_juror=(await jury(viewer, slug)).you_are_juror,
+                    theme=_theme_or_none(thema), themes=await event_themes(event["id"]), signed_in_user=viewer,
                     active_nav="agenda")
 
     @get("/ideeen/scherm", name="idea_screen")
-    async def screen(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                     thema: FromQuery[str | None] = None) -> Template:
+    async def screen(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                     slug: FromPath[str], thema: FromQuery[str | None] = None) -> Template:
         """The projector: large type, the wall refreshed every SCREEN_REFRESH seconds by htmx (no framework)."""
-        context = await self._screen_context(request, slug, thema)
+        context = await self._screen_context(request, viewer, slug, thema)
         return page(request, "ideas/screen.html", **context)
 
     @get("/ideeen/scherm/muur", name="idea_screen_wall")
-    async def screen_wall(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                          thema: FromQuery[str | None] = None) -> Template:
+    async def screen_wall(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                          slug: FromPath[str], thema: FromQuery[str | None] = None) -> Template:
         """htmx: the projector's wall again (a fragment)."""
-        context = await self._screen_context(request, slug, thema)
+        context = await self._screen_context(request, viewer, slug, thema)
         return Template("ideas/_screen_wall.html", context={**context, "lang": request_language(request)})
 
-    async def _screen_context(self, request: Request[Any, Any, Any], slug: str, thema: str | None
-                              ) -> dict[str, Any]:
-        user = current(request)
+    async def _screen_context(self, request: Request[Any, Any, Any], user: Principal | None, slug: str,
+                              thema: str | None) -> dict[str, Any]:
         theme = _theme_or_none(thema)
         wall = await idea_wall(user, slug, theme)
         votes = await list_votes(user, slug)
@@ -121,71 +121,70 @@ class IdeaPages(Controller):
 
     # ----------------------------------------------------------------------------------------------- ideas
 
-    async def _form(self, request: Request[Any, Any, Any], slug: str, values: dict[str, str],
+    async def _form(self, request: Request[Any, Any, Any], viewer: Principal | None, slug: str, values: dict[str, str],
                     errors: dict[str, str], idea: IdeaOut | None = None, status_code: int = 200) -> Template:
-        event = await visible_event(slug, current(request))
-        wall = await idea_wall(current(request), slug)
+        event = await visible_event(slug, viewer)
+        wall = await idea_wall(viewer, slug)
         themes = await event_themes(event["id"])
         return page(request, "ideas/form.html", status_code=status_code, event=event, values=values,
                     errors=errors, idea=idea, window=wall.window,
                     theme_options=[(t["key"], t["title"]) for t in themes], active_nav="agenda")
 
     @get("/ideeen/nieuw", name="idea_new", guards=[requires_member])
-    async def new(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def new(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None], slug: FromPath[str],
                   thema: FromQuery[str | None] = None) -> Template:
-        return await self._form(request, slug, {"theme": _theme_or_none(thema) or ""}, {})
+        return await self._form(request, viewer, slug, {"theme": _theme_or_none(thema) or ""}, {})
 
     @post("/ideeen/nieuw", name="idea_submit", guards=[requires_member])
-    async def submit(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                     ) -> Template | Redirect:
+    async def submit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                     data: FormBody) -> Template | Redirect:
         values = {name: text(data, name) for name in IDEA_FIELDS}
         draft = IdeaDraft(theme=values["theme"], title=values["title"], pitch=str(data.get("pitch", "")),
                           link=values["link"], co_authors=_lines(values["co_authors"]))
         try:
-            idea = await submit_idea(signed_in(request), slug, draft)
+            idea = await submit_idea(member, slug, draft)
         except DomainError as exc:
             errors = {_field(exc): page_message(exc, request_language(request))}
-            return await self._form(request, slug, values, errors, status_code=exc.status)
+            return await self._form(request, member, slug, values, errors, status_code=exc.status)
         return redirect(f"/e/{slug}/ideeen/{idea.id}", "idee-ingediend")
 
     @get("/ideeen/{idea:int}", name="idea_page")
-    async def idea(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int]) -> Template:
-        user = current(request)
-        shown = await get_idea(user, slug, idea)
-        history = await idea_history(user, slug, idea)
-        wall = await idea_wall(user, slug, shown.theme)
+    async def idea(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                   slug: FromPath[str], idea: FromPath[int]) -> Template:
+        shown = await get_idea(viewer, slug, idea)
+        history = await idea_history(viewer, slug, idea)
+        wall = await idea_wall(viewer, slug, shown.theme)
         return page(request, "ideas/idea.html", idea=shown, history=history.versions, wall=wall,
                     slug=slug, active_nav="agenda")
 
     @get("/ideeen/{idea:int}/wijzigen", name="idea_edit", guards=[requires_member])
-    async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int]
-                        ) -> Template:
-        shown = await get_idea(current(request), slug, idea)
+    async def edit_form(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                        slug: FromPath[str], idea: FromPath[int]) -> Template:
+        shown = await get_idea(viewer, slug, idea)
         values = {"theme": shown.theme, "title": shown.title, "pitch": shown.pitch, "link": shown.link,
                   "co_authors": ""}
-        return await self._form(request, slug, values, {}, idea=shown)
+        return await self._form(request, viewer, slug, values, {}, idea=shown)
 
     @post("/ideeen/{idea:int}/wijzigen", name="idea_update", guards=[requires_member])
-    async def edit(self, request: Request[Any, Any, Any], slug: FromPath[str], idea: FromPath[int],
-                   data: FormBody) -> Template | Redirect:
+    async def edit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                   idea: FromPath[int], data: FormBody) -> Template | Redirect:
         values = {name: text(data, name) for name in IDEA_FIELDS}
         co_authors = _lines(values["co_authors"])
         draft = IdeaDraft(theme=values["theme"], title=values["title"], pitch=str(data.get("pitch", "")),
                           link=values["link"], co_authors=co_authors or None)
         try:
-            await edit_idea(signed_in(request), slug, idea, draft)
+            await edit_idea(member, slug, idea, draft)
         except DomainError as exc:
             errors = {_field(exc): page_message(exc, request_language(request))}
-            shown = await get_idea(current(request), slug, idea)
-            return await self._form(request, slug, values, errors, idea=shown, status_code=exc.status)
+            shown = await get_idea(member, slug, idea)
+            return await self._form(request, member, slug, values, errors, idea=shown, status_code=exc.status)
         return redirect(f"/e/{slug}/ideeen/{idea}", "idee-gewijzigd")
 
     # ----------------------------------------------------------------------------------------------- voting
 
-    async def _ballot_page(self, request: Request[Any, Any, Any], slug: str, vote_id: int, *,
+    async def _ballot_page(self, request: Request[Any, Any, Any], user: Principal | None, slug: str, vote_id: int, *,
                            errors: dict[str, str] | None = None, picked: list[int] | None = None,
                            status_code: int = 200) -> Template:
-        user = current(request)
         vote = await get_vote(user, slug, vote_id)
         mine = None
         receipt = request.cookies.get(receipt_cookie(vote_id))
@@ -201,32 +200,32 @@ class IdeaPages(Controller):
                     login=login_url(vote_path(slug, vote_id)), active_nav="agenda")
 
     @get("/stemmen/{vote:int}", name="ballot_page")
-    async def ballot(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int]) -> Template:
-        return await self._ballot_page(request, slug, vote)
+    async def ballot(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                     slug: FromPath[str], vote: FromPath[int]) -> Template:
+        return await self._ballot_page(request, viewer, slug, vote)
 
     @post("/stemmen/{vote:int}", name="ballot_cast", guards=[requires_member])
-    async def cast(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int],
-                   data: FormBody) -> Template:
+    async def cast(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                   vote: FromPath[int], data: FormBody) -> Template:
         """Cast, or change with the receipt (typed, or kept in this device's cookie). The answer shows the receipt
         once and keeps it in the cookie."""
-        user = signed_in(request)
-        shown = await get_vote(user, slug, vote)
+        shown = await get_vote(member, slug, vote)
         choices = choices_from_form(data, shown)
         receipt = text(data, "stembewijs") or request.cookies.get(receipt_cookie(vote), "")
         lang = request_language(request)
         try:
             if receipt and shown.you_voted:
-                changed = await change_ballot(user, slug, vote, receipt, choices)
+                changed = await change_ballot(member, slug, vote, receipt, choices)
                 outcome: dict[str, Any] = {"changed": True, "ballot_id": changed.ballot_id, "receipt": None,
                            "choices": changed.choices}
             else:
-                cast = await cast_ballot(user, slug, vote, choices)
+                cast = await cast_ballot(member, slug, vote, choices)
                 receipt = cast.receipt
                 outcome = {"changed": False, "ballot_id": cast.ballot_id, "receipt": cast.receipt,
                            "choices": cast.choices}
         except DomainError as exc:
             field = "stembewijs" if exc.code == "receipt_not_found" else "form"
-            return await self._ballot_page(request, slug, vote, errors={field: page_message(exc, lang)},
+            return await self._ballot_page(request, member, slug, vote, errors={field: page_message(exc, lang)},
                                            picked=choices, status_code=exc.status)
         titles = {i.id: i.title for i in shown.ideas}
         cookie = Cookie(key=receipt_cookie(vote), value=receipt, path=vote_path(slug, vote),
@@ -238,10 +237,9 @@ class IdeaPages(Controller):
         return response
 
     @get("/stemmen/{vote:int}/uitslag", name="vote_results_page")
-    async def results(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int],
-                      stembewijs: FromQuery[str | None] = None) -> Template:
-        user = current(request)
-        results = await vote_results(user, slug, vote)
+    async def results(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                      slug: FromPath[str], vote: FromPath[int], stembewijs: FromQuery[str | None] = None) -> Template:
+        results = await vote_results(viewer, slug, vote)
         mine = None
         receipt = request.cookies.get(receipt_cookie(vote))
         if receipt:
@@ -261,9 +259,9 @@ class IdeaPages(Controller):
 
     # ----------------------------------------------------------------------------------------------- the jury
 
-    async def _jury_page(self, request: Request[Any, Any, Any], slug: str, errors: dict[str, str] | None = None,
-                         values: dict[str, str] | None = None, status_code: int = 200) -> Template:
-        user = signed_in(request)
+    async def _jury_page(self, request: Request[Any, Any, Any], user: Principal, slug: str,
+                         errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                         status_code: int = 200) -> Template:
         mine = await my_scores(user, slug)
         published = await jury(user, slug)
         wall = await idea_wall(user, slug)
@@ -272,12 +270,13 @@ class IdeaPages(Controller):
                     mine=mine, values={**given, **(values or {})}, errors=errors or {}, active_nav="agenda")
 
     @get("/jury", name="jury_page", guards=[requires_member])
-    async def jury_page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        return await self._jury_page(request, slug)
+    async def jury_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
+        return await self._jury_page(request, member, slug)
 
     @post("/jury", name="jury_scores", guards=[requires_member])
-    async def jury_scores(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                          ) -> Template | Redirect:
+    async def jury_scores(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                          slug: FromPath[str], data: FormBody) -> Template | Redirect:
         """Every filled-in box of the form (`score-<idea>-<criterion>`, 0–10); empty boxes are left alone."""
         scores, values, errors = [], {}, {}
         for name in data:
@@ -292,11 +291,11 @@ class IdeaPages(Controller):
             scores.append(Score(idea=int(match.group(1)), criterion=match.group(2), score=int(value)))
         if not errors and scores:
             try:
-                await score_ideas(signed_in(request), slug, scores)
+                await score_ideas(member, slug, scores)
             except DomainError as exc:
                 errors = {"form": page_message(exc, request_language(request))}
         if errors:
-            return await self._jury_page(request, slug, errors=errors, values=values, status_code=422)
+            return await self._jury_page(request, member, slug, errors=errors, values=values, status_code=422)
         return redirect(f"/e/{slug}/jury", "scores")
 
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_organiser, signed_in
+from core.auth import requires_organiser
 from core.errors import DomainError
 from events.rules import to_local
 from frontend.forms import _
@@ -22,6 +23,7 @@ from ideas.jury import appoint_juror, jury, remove_juror
 from ideas.schemas import IdeaSettingsOut
 from ideas.settings import SettingsChange, idea_settings, update_idea_settings
 from ideas.votes import close_vote, list_votes, open_vote
+from members.principal import Principal
 
 CRITERIA_ROWS = 5
 
@@ -82,10 +84,10 @@ class IdeaOrganiserPages(Controller):
     include_in_schema = False
     guards = [requires_organiser]
 
-    async def _page(self, request: Request[Any, Any, Any], slug: str, *, values: dict[str, Any] | None = None,
-                    errors: dict[str, str] | None = None, vote_errors: dict[str, str] | None = None,
-                    jury_errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
-        actor = signed_in(request)
+    async def _page(self, request: Request[Any, Any, Any], actor: Principal, slug: str, *,
+                    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                    vote_errors: dict[str, str] | None = None, jury_errors: dict[str, str] | None = None,
+                    status_code: int = 200) -> Template:
         event = await managed_event(actor, slug)
         current = await idea_settings(actor, slug)
         votes = await list_votes(actor, slug)
@@ -97,64 +99,65 @@ class IdeaOrganiserPages(Controller):
                     active_nav="organise", tab="ideas")
 
     @get("/", name="organiser_ideas")
-    async def show(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        return await self._page(request, slug)
+    async def show(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                   slug: FromPath[str]) -> Template:
+        return await self._page(request, member, slug)
 
     @post("/", name="organiser_ideas_settings")
-    async def save(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                   ) -> Template | Redirect:
+    async def save(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                   data: FormBody) -> Template | Redirect:
         change, values, errors = parse_settings(data)
         lang = request_language(request)
         errors = {k: gettext(lang, v) for k, v in errors.items()}
         if change is not None:
             try:
-                await update_idea_settings(signed_in(request), slug, change)
+                await update_idea_settings(member, slug, change)
             except DomainError as exc:
                 field = exc.field if exc.field in ("opens_at", "closes_at", "jury_weight") else "form"
                 errors = {field: page_message(exc, lang)}
             else:
                 return redirect(f"/organiseren/{slug}/ideeen", "idee-instellingen")
-        return await self._page(request, slug, values=values, errors=errors, status_code=422)
+        return await self._page(request, member, slug, values=values, errors=errors, status_code=422)
 
     @post("/stemming", name="organiser_open_vote")
-    async def open(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                   ) -> Template | Redirect:
+    async def open(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                   data: FormBody) -> Template | Redirect:
         method = text(data, "method") if text(data, "method") in ("approval", "borda") else "approval"
         count = text(data, "choices")
         choices = int(count) if count.isdigit() and 1 <= int(count) <= rules.MAX_CHOICES else rules.DEFAULT_CHOICES
         try:
-            await open_vote(signed_in(request), slug, method, text(data, "theme") or None, choices)
+            await open_vote(member, slug, method, text(data, "theme") or None, choices)
         except DomainError as exc:
-            return await self._page(request, slug, vote_errors={"open": page_message(exc, request_language(request))},
-                                    status_code=exc.status)
+            message = page_message(exc, request_language(request))
+            return await self._page(request, member, slug, vote_errors={"open": message}, status_code=exc.status)
         return redirect(f"/organiseren/{slug}/ideeen", "stemming-open")
 
     @post("/stemming/{vote:int}/sluiten", name="organiser_close_vote")
-    async def close(self, request: Request[Any, Any, Any], slug: FromPath[str], vote: FromPath[int]
-                    ) -> Template | Redirect:
+    async def close(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                    vote: FromPath[int]) -> Template | Redirect:
         try:
-            await close_vote(signed_in(request), slug, vote)
+            await close_vote(member, slug, vote)
         except DomainError as exc:
-            return await self._page(request, slug, vote_errors={"close": page_message(exc, request_language(request))},
-                                    status_code=exc.status)
+            message = page_message(exc, request_language(request))
+            return await self._page(request, member, slug, vote_errors={"close": message}, status_code=exc.status)
         return redirect(f"/e/{slug}/stemmen/{vote}/uitslag", "stemming-gesloten")
 
     @post("/jury", name="organiser_appoint_juror")
-    async def appoint(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                      ) -> Template | Redirect:
+    async def appoint(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                      data: FormBody) -> Template | Redirect:
         try:
-            await appoint_juror(signed_in(request), slug, text(data, "email"))
+            await appoint_juror(member, slug, text(data, "email"))
         except DomainError as exc:
-            return await self._page(request, slug, jury_errors={"email": page_message(exc, request_language(request))},
-                                    status_code=exc.status)
+            message = page_message(exc, request_language(request))
+            return await self._page(request, member, slug, jury_errors={"email": message}, status_code=exc.status)
         return redirect(f"/organiseren/{slug}/ideeen", "jurylid")
 
     @post("/jury/{juror:int}/verwijderen", name="organiser_remove_juror")
-    async def remove(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[int]
-                     ) -> Template | Redirect:
+    async def remove(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                     juror: FromPath[int]) -> Template | Redirect:
         try:
-            await remove_juror(signed_in(request), slug, juror)
+            await remove_juror(member, slug, juror)
         except DomainError as exc:
-            return await self._page(request, slug, jury_errors={"form": page_message(exc, request_language(request))},
-                                    status_code=exc.status)
+            message = page_message(exc, request_language(request))
+            return await self._page(request, member, slug, jury_errors={"form": message}, status_code=exc.status)
         return redirect(f"/organiseren/{slug}/ideeen", "jurylid-weg")

@@ -11,10 +11,11 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_member, requires_organiser, signed_in
+from core.auth import requires_member, requires_organiser
 from core.errors import DomainError
 from core.spreadsheet import csv_response
 from frontend.forms import _
@@ -108,21 +109,22 @@ class InvoicingPages(Controller):
     include_in_schema = False
 
     @get("/organiseren/factuurgegevens", name="seller_details", guards=[requires_organiser])
-    async def seller_page(self, request: Request[Any, Any, Any]) -> Template:
+    async def seller_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         try:
-            saved = msgspec.to_builtins(await sellers.get_seller_details(signed_in(request)))
+            saved = msgspec.to_builtins(await sellers.get_seller_details(member))
         except DomainError:
             saved = {"country": "NL", "vat_rate": "21"}
         form = {name: str(saved.get(name) or "") for name in SELLER_FIELDS}
         return self._seller_page(request, form, {})
 
     @post("/organiseren/factuurgegevens", name="seller_details_save", guards=[requires_organiser])
-    async def seller_save(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+    async def seller_save(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                          data: FormBody) -> Template | Redirect:
         lang = request_language(request)
         details, form, errors = seller_from_form(data, lang)
         if details is not None:
             try:
-                await sellers.save_seller_details(signed_in(request), details)
+                await sellers.save_seller_details(member, details)
             except DomainError as exc:
                 errors = {exc.field if exc.field in SELLER_FIELDS else "form": friendly(exc, lang)}
             else:
@@ -130,21 +132,21 @@ class InvoicingPages(Controller):
         return self._seller_page(request, form, errors, status_code=422)
 
     @get("/mijn/facturen/{invoice_id:int}", name="invoice_pdf", guards=[requires_member])
-    async def invoice_pdf(self, request: Request[Any, Any, Any], invoice_id: FromPath[int]) -> Response[bytes]:
+    async def invoice_pdf(self, member: NamedDependency[Principal], invoice_id: FromPath[int]) -> Response[bytes]:
         """An invoice or credit note of the member's own order (or of an event they organise) as PDF."""
-        name, content = await documents.invoice_pdf(signed_in(request), invoice_id)
+        name, content = await documents.invoice_pdf(member, invoice_id)
         return Response(content, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/organiseren/{slug:str}/facturen.csv", name="organiser_invoices_csv", guards=[requires_organiser])
-    async def invoices_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+    async def invoices_csv(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
         """The same export as the API: every invoice and credit note of the event, for the bookkeeping."""
-        body = await exports.invoices_csv(signed_in(request), slug)
+        body = await exports.invoices_csv(member, slug)
         return csv_response(body, f"facturen-{slug}.csv")
 
     @get("/organiseren/{slug:str}/facturen.zip", name="organiser_invoices_zip", guards=[requires_organiser])
-    async def invoices_zip(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        body = await exports.invoices_zip(signed_in(request), slug)
+    async def invoices_zip(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
+        body = await exports.invoices_zip(member, slug)
         return Response(body, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="facturen-{slug}.zip"'})
 

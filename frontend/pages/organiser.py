@@ -6,10 +6,11 @@ import secrets
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_organiser, signed_in
+from core.auth import requires_organiser
 from core.errors import DomainError
 from events import service as events
 from frontend.forms import (
@@ -26,6 +27,7 @@ from frontend.forms import (
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, redirect, text
 from frontend.pages.door import door_figures
+from members.principal import Principal
 from ticketing.attendees import sales_summary
 from ticketing.cancellation import cancel_event
 
@@ -52,8 +54,8 @@ class OrganiserPages(Controller):
     guards = [requires_organiser]
 
     @get("/", name="organiser_events")
-    async def my_events(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "organiser/events.html", events=await events.list_managed(signed_in(request)),
+    async def my_events(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
+        return page(request, "organiser/events.html", events=await events.list_managed(member),
                     active_nav="organise")
 
     @get("/nieuw", name="organiser_new")
@@ -61,12 +63,13 @@ class OrganiserPages(Controller):
         return _form_page(request, blank_event_form(), {})
 
     @post("/nieuw", name="organiser_create")
-    async def create(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+    async def create(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                     data: FormBody) -> Template | Redirect:
         form = event_form_from_post(data)
         parsed, errors = parse_event_form(form)
         if parsed is not None:
             try:
-                event = await events.create_event(signed_in(request), {"kind": "hackathon", **parsed.data})
+                event = await events.create_event(member, {"kind": "hackathon", **parsed.data})
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
@@ -87,48 +90,48 @@ class OrganiserPages(Controller):
         return Response("", media_type=MediaType.HTML)
 
     @get("/{slug:str}", name="organiser_event")
-    async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        actor = signed_in(request)
-        event = await events.get_managed_event(slug, actor)
+    async def edit_form(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
+        event = await events.get_managed_event(slug, member)
         return _form_page(request, event_form_from_view(event), {}, event=event,
-                          sales=await sales_summary(actor, slug), door=await door_figures(actor, slug))
+                          sales=await sales_summary(member, slug), door=await door_figures(member, slug))
 
     @post("/{slug:str}", name="organiser_update")
-    async def update(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                     ) -> Template | Redirect:
-        actor = signed_in(request)
+    async def update(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                     data: FormBody) -> Template | Redirect:
         form = event_form_from_post(data)
         parsed, errors = parse_event_form(form)
         if parsed is not None:
             try:
-                event = await events.update_event(actor, slug, parsed.data)
+                event = await events.update_event(member, slug, parsed.data)
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
                 return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
-        return _form_page(request, form, errors, event=await events.get_managed_event(slug, actor),
-                          sales=await sales_summary(actor, slug), door=await door_figures(actor, slug),
+        return _form_page(request, form, errors, event=await events.get_managed_event(slug, member),
+                          sales=await sales_summary(member, slug), door=await door_figures(member, slug),
                           status_code=422)
 
     @get("/{slug:str}/aan-de-deur", name="organiser_door_figures")
-    async def door_card(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    async def door_card(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
         """htmx, every 30 s while the overview is open: the arrivals card again."""
-        actor = signed_in(request)
-        event = await events.get_managed_event(slug, actor)
-        return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(actor, slug))
+        event = await events.get_managed_event(slug, member)
+        return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(member, slug))
 
     @post("/{slug:str}/publiceren", name="organiser_publish")
-    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-        await events.publish_event(signed_in(request), slug)
+    async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+        await events.publish_event(member, slug)
         return redirect(f"/organiseren/{slug}", "gepubliceerd")
 
     @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
-    async def cancel_confirm(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        event = await events.get_managed_event(slug, signed_in(request))
+    async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                             slug: FromPath[str]) -> Template:
+        event = await events.get_managed_event(slug, member)
         return page(request, "organiser/cancel.html", event=event, errors={}, active_nav="organise")
 
     @post("/{slug:str}/annuleren", name="organiser_cancel")
-    async def cancel(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody) -> Redirect:
+    async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str], data: FormBody) -> Redirect:
         # The same use-case as the API: the event and every duo are cancelled, paid duos refunded.
-        await cancel_event(signed_in(request), slug, text(data, "reason")[:1000])
+        await cancel_event(member, slug, text(data, "reason")[:1000])
         return redirect(f"/organiseren/{slug}", "geannuleerd")

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_organiser, signed_in
+from core.auth import requires_organiser
 from core.errors import DomainError
 from core.spreadsheet import csv_response
 from frontend.forms import _
@@ -73,19 +74,20 @@ class OrganiserSalesPages(Controller):
     guards = [requires_organiser]
 
     @get("/{slug:str}/deelnemers", name="organiser_attendees")
-    async def attendees(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        return await attendees_page(request, signed_in(request), slug)
+    async def attendees(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
+        return await attendees_page(request, member, slug)
 
     @get("/{slug:str}/deelnemers.csv", name="organiser_attendees_csv")
-    async def attendees_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+    async def attendees_csv(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                            slug: FromPath[str]) -> Response[bytes]:
         """The same export as the API: every duo, one row per person, no birth dates."""
-        body = await attendee_csv(signed_in(request), slug, request_language(request))
+        body = await attendee_csv(member, slug, request_language(request))
         return csv_response(body, f"deelnemers-{slug}.csv")
 
     @post("/{slug:str}/uitzonderingen", name="organiser_add_override")
-    async def add_override(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                           ) -> Template | Redirect:
-        actor = signed_in(request)
+    async def add_override(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           slug: FromPath[str], data: FormBody) -> Template | Redirect:
         form = {"email": text(data, "email"), "reason": text(data, "reason")}
         errors: dict[str, str] = {}
         if not email_is_valid(form["email"].lower()):
@@ -94,30 +96,28 @@ class OrganiserSalesPages(Controller):
             errors["reason"] = _("Say why this companion may come: it is kept with the exception.")
         if not errors:
             try:
-                await companions.add_override(actor, slug, form["email"], form["reason"][:1000])
+                await companions.add_override(member, slug, form["email"], form["reason"][:1000])
             except DomainError as exc:
                 errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
                 return redirect(f"/organiseren/{slug}/deelnemers?melding=uitzondering")
-        return await attendees_page(request, actor, slug, form=form, errors=errors, status_code=422)
+        return await attendees_page(request, member, slug, form=form, errors=errors, status_code=422)
 
     @get("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order_confirm")
-    async def cancel_order_confirm(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                                   order_id: FromPath[int]) -> Template:
-        actor = signed_in(request)
-        listing = await attendee_list(actor, slug)
+    async def cancel_order_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                                   slug: FromPath[str], order_id: FromPath[int]) -> Template:
+        listing = await attendee_list(member, slug)
         duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
         return page(request, "organiser/cancel_order.html", event=listing["event"], duo=duo, order_id=order_id,
                     errors={}, active_nav="organise")
 
     @post("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order")
-    async def cancel_order(self, request: Request[Any, Any, Any], slug: FromPath[str], order_id: FromPath[int],
-                           data: FormBody) -> Template | Redirect:
-        actor = signed_in(request)
+    async def cancel_order(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           slug: FromPath[str], order_id: FromPath[int], data: FormBody) -> Template | Redirect:
         try:
-            order = await organiser_cancel_order(actor, slug, order_id, text(data, "reason")[:1000])
+            order = await organiser_cancel_order(member, slug, order_id, text(data, "reason")[:1000])
         except DomainError as exc:
-            listing = await attendee_list(actor, slug)
+            listing = await attendee_list(member, slug)
             duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
             return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
                         order_id=order_id, errors={"form": page_message(exc, request_language(request))},

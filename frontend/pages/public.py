@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import current
 from events import service as events
 from frontend.pages.common import page, redirect
+from members.principal import Principal
 from pairing.rankings import ranking_figures
+from settings import Settings
 from ticketing import waitlist
 
 
@@ -33,19 +35,21 @@ class PublicPages(Controller):
         return redirect("/")
 
     @get("/e/{slug:str}", name="event_page")
-    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        event = await events.get_event(slug, current(request))
+    async def event(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                    slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug, viewer)
         rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
-        ranking = await ranking_figures(slug, current(request))  # the community's theme priorities, no names
+        ranking = await ranking_figures(slug, viewer)  # the community's theme priorities, no names
         items = [(theme.title, theme.borda) for theme in ranking.themes]
-        waiting = await waitlist.public_state(slug, current(request))
+        waiting = await waitlist.public_state(slug, viewer)
         return page(request, "event.html", event=event, rounds=rounds,
                     can_buy=can_buy(event) and not waiting["duos_waiting"], waitlist=waiting,
                     order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
 
     @get("/e/{slug:str}/bestellen", name="order_page")
-    async def order(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+    async def order(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                    settings: NamedDependency[Settings], slug: FromPath[str]) -> Template | Redirect:
         """Sign in first, then the ticketing journey's order form (frontend/pages/tickets.py)."""
         from frontend.pages.tickets import order_entry
 
-        return await order_entry(request, slug)
+        return await order_entry(request, viewer, settings, slug)

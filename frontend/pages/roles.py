@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import requires_admin, requires_member, signed_in
+from core.auth import requires_admin, requires_member
 from core.errors import DomainError
 from events import service as events
 from events import team
@@ -21,6 +22,7 @@ from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, field_errors, page, redirect, text
 from members import roles
+from members.principal import Principal
 
 # The roles as the pages name them (English msgids; Dutch in the catalogue).
 EVENT_ROLE_LABELS = {"facilitator": _("Facilitator"), "door": _("Door")}
@@ -39,36 +41,36 @@ class RolePages(Controller):
     # ------------------------------------------------------------------ the event's Team tab
 
     @get("/organiseren/{slug:str}/team", name="event_team", guards=[requires_member])
-    async def team_page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        return await self._team(request, slug, {"role": "facilitator"}, {})
+    async def team_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
+        return await self._team(request, member, slug, {"role": "facilitator"}, {})
 
     @post("/organiseren/{slug:str}/team", name="event_team_grant", guards=[requires_member])
-    async def grant(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                    ) -> Template | Redirect:
+    async def grant(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                    data: FormBody) -> Template | Redirect:
         form = {"email": text(data, "email")[:254], "role": text(data, "role")}
         try:
-            await team.grant_event_role(signed_in(request), slug, form["email"], form["role"])
+            await team.grant_event_role(member, slug, form["email"], form["role"])
         except DomainError as exc:
             errors = field_errors(exc, {"email": "email", "role": "role"}, request_language(request))
-            return await self._team(request, slug, form, errors, status_code=422)
+            return await self._team(request, member, slug, form, errors, status_code=422)
         return redirect(f"/organiseren/{slug}/team", "rol-gegeven")
 
     @post("/organiseren/{slug:str}/team/intrekken", name="event_team_revoke", guards=[requires_member])
-    async def revoke(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody
-                     ) -> Template | Redirect:
-        member = text(data, "member")
+    async def revoke(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                     data: FormBody) -> Template | Redirect:
+        target = text(data, "member")
         try:
-            await team.revoke_event_role(signed_in(request), slug, int(member) if member.isdigit() else 0,
+            await team.revoke_event_role(member, slug, int(target) if target.isdigit() else 0,
                                          text(data, "role"))
         except DomainError as exc:
             errors = field_errors(exc, {}, request_language(request))
-            return await self._team(request, slug, {"role": "facilitator"}, errors, status_code=422)
+            return await self._team(request, member, slug, {"role": "facilitator"}, errors, status_code=422)
         return redirect(f"/organiseren/{slug}/team", "rol-ingetrokken")
 
     @staticmethod
-    async def _team(request: Request[Any, Any, Any], slug: str, form: dict[str, str], errors: dict[str, str],
-                    status_code: int = 200) -> Template:
-        actor = signed_in(request)
+    async def _team(request: Request[Any, Any, Any], actor: Principal, slug: str, form: dict[str, str],
+                    errors: dict[str, str], status_code: int = 200) -> Template:
         members = await team.list_event_team(actor, slug)  # the check: the event's organiser, administrators
         event = await events.get_event(slug, actor)
         lang = request_language(request)
@@ -80,24 +82,25 @@ class RolePages(Controller):
     # ------------------------------------------------------------------ the administrator's page
 
     @get("/beheer", name="admin_page", guards=[requires_admin])
-    async def admin_page(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._admin(request, {"role": "organiser"}, {})
+    async def admin_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
+        return await self._admin(request, member, {"role": "organiser"}, {})
 
     @post("/beheer/rollen", name="admin_set_role", guards=[requires_admin])
-    async def set_role(self, request: Request[Any, Any, Any], data: FormBody) -> Template | Redirect:
+    async def set_role(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                       data: FormBody) -> Template | Redirect:
         form = {"email": text(data, "email")[:254], "role": text(data, "role")}
         enabled = text(data, "enabled") != "0"
         try:
-            await roles.set_role(signed_in(request), form["email"], form["role"], enabled)
+            await roles.set_role(member, form["email"], form["role"], enabled)
         except DomainError as exc:
             errors = field_errors(exc, {"email": "email", "role": "role"}, request_language(request))
-            return await self._admin(request, form if enabled else {"role": "organiser"}, errors, status_code=422)
+            return await self._admin(request, member, form if enabled else {"role": "organiser"}, errors,
+                                     status_code=422)
         return redirect("/beheer", "rol-gegeven" if enabled else "rol-ingetrokken")
 
     @staticmethod
-    async def _admin(request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str],
-                     status_code: int = 200) -> Template:
-        actor = signed_in(request)
+    async def _admin(request: Request[Any, Any, Any], actor: Principal, form: dict[str, str],
+                     errors: dict[str, str], status_code: int = 200) -> Template:
         lang = request_language(request)
         return page(request, "admin/beheer.html", status_code=status_code,
                     holders=await roles.role_holders(actor), log=await roles.role_log(actor, 100),

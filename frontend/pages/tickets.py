@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.auth import current, requires_member, signed_in
+from core.auth import requires_member
 from core.errors import DomainError, NotFound
 from core.ratelimit import order_rate_limit
 from core.security import client_ip, content_security_policy
@@ -181,11 +181,10 @@ def can_buy(event: Mapping[str, Any]) -> bool:
     return event["sales_state"] == "open" and event["seats_left"] > 0
 
 
-async def order_page(request: Request[Any, Any, Any], slug: str, *, form: dict[str, str] | None = None,
-                     errors: dict[str, str] | None = None, check: dict[str, Any] | None = None,
-                     status_code: int = 200) -> Template:
+async def order_page(request: Request[Any, Any, Any], user: Principal, settings: Settings, slug: str, *,
+                     form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                     check: dict[str, Any] | None = None, status_code: int = 200) -> Template:
     """The order form of an event (also shown again, with errors next to the fields, after a refusal)."""
-    user = signed_in(request)
     lang = request_language(request)
     event = await events.get_event(slug, user)
     live = [o for o in await list_my_orders(user)
@@ -193,7 +192,7 @@ async def order_page(request: Request[Any, Any, Any], slug: str, *, form: dict[s
     return page(request, "order/order.html", status_code=status_code, event=event, can_buy=can_buy(event),
                 existing=live[0] if live else None, form=form or {"industry": ""}, errors=errors or {},
                 check=check, industries=industry_options(lang), levels=level_options(lang),
-                hold_minutes=request.app.state["settings"].hold_minutes, active_nav="agenda")
+                hold_minutes=settings.hold_minutes, active_nav="agenda")
 
 
 def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
@@ -294,7 +293,8 @@ class TicketPages(Controller):
     # ------------------------------------------------------------------ ordering
 
     @post("/e/{slug:str}/bestellen", name="order_submit", guards=[requires_member, order_rate_limit])
-    async def order_submit(self, request: Request[Any, Any, Any], slug: FromPath[str], data: FormBody,
+    async def order_submit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           slug: FromPath[str], data: FormBody,
                            settings: NamedDependency[Settings]) -> Template | Redirect:
         lang = request_language(request)
         companion, form, errors = companion_from_form(data, lang)
@@ -303,7 +303,7 @@ class TicketPages(Controller):
         check = None
         if companion is not None and not billing_errors:
             try:
-                order = await reserve_duo(signed_in(request), slug, companion,
+                order = await reserve_duo(member, slug, companion,
                                                     hold_minutes=settings.hold_minutes)
             except DomainError as exc:
                 errors = {**companion_error(exc, lang), **billing_errors}
@@ -311,15 +311,15 @@ class TicketPages(Controller):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
                 if billing is not None:  # checked above: "op factuur van mijn werkgever"
-                    await save_billing(signed_in(request), order["id"], billing)
+                    await save_billing(member, order["id"], billing)
                 if order["status"] == PAID:  # a free event: no payment step
                     return redirect(f"/mijn/tickets?bestelling={order['id']}", "besteld")
                 return redirect(f"/mijn/tickets/{order['id']}/betalen")
-        return await order_page(request, slug, form=form, errors=errors, check=check, status_code=422)
+        return await order_page(request, member, settings, slug, form=form, errors=errors, check=check, status_code=422)
 
     @post("/e/{slug:str}/partner-check", name="companion_check")
-    async def companion_check(self, request: Request[Any, Any, Any], slug: FromPath[str],
-                              data: FormBody) -> Template:
+    async def companion_check(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
+                              slug: FromPath[str], data: FormBody) -> Template:
         """htmx: the companion rule for what has been typed so far, in plain words (an aria-live region)."""
         lang = request_language(request)
         industry = text(data, "industry")
@@ -330,11 +330,10 @@ class TicketPages(Controller):
             check = {"eligible": False, "code": "companion_birth_date_invalid", "reason": gettext(lang, exc.message)}
         else:
             if industry:
-                user = current(request)
                 try:
                     result = await check_companion(
-                        slug, industry, birth_date, text(data, "email") or None, user,
-                        client=f"member:{user.id}" if user else f"ip:{client_ip(request)}")
+                        slug, industry, birth_date, text(data, "email") or None, viewer,
+                        client=f"member:{viewer.id}" if viewer else f"ip:{client_ip(request)}")
                 except DomainError as exc:  # rate-limited, or the event is gone: said in the live region
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
                 else:
@@ -344,21 +343,20 @@ class TicketPages(Controller):
     # ------------------------------------------------------------------ paying
 
     @get("/mijn/tickets/{order_id:int}/betalen", name="pay_page", guards=[requires_member])
-    async def pay(self, request: Request[Any, Any, Any], order_id: FromPath[int],
+    async def pay(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], order_id: FromPath[int],
                   settings: NamedDependency[Settings]) -> Template | Redirect:
-        user = signed_in(request)
         lang = request_language(request)
         try:
-            payment = await start_payment(user, order_id)
+            payment = await start_payment(member, order_id)
         except DomainError as exc:
             if exc.code == "order_already_paid":
                 return redirect(f"/mijn/tickets?bestelling={order_id}")
             if exc.code in ("reservation_expired", "payment_provider_unavailable", "payment_in_progress"):
-                order = await get_order(user, order_id)
+                order = await get_order(member, order_id)
                 return page(request, "order/pay.html", status_code=exc.status, order=order, payment=None,
                             problem=friendly(exc, lang), active_nav="tickets")
             raise
-        order = await get_order(user, order_id)
+        order = await get_order(member, order_id)
         local = not settings.uses_real_stripe
         response = page(request, "order/pay.html", order=order, payment=payment, problem=None,
                         stripe_js=stripe_js_url(settings),
@@ -370,37 +368,36 @@ class TicketPages(Controller):
         return response
 
     @post("/mijn/tickets/{order_id:int}/betalen/lokaal", name="pay_local", guards=[requires_member])
-    async def pay_local(self, request: Request[Any, Any, Any], order_id: FromPath[int],
-                        data: FormBody) -> Response[dict[str, Any]]:
+    async def pay_local(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        order_id: FromPath[int], data: FormBody) -> Response[dict[str, Any]]:
         """Only with the local Stripe-compatible server: confirm with the card its fake Stripe.js tokenised."""
         lang = request_language(request)
         try:
-            result = await local_checkout.confirm_with_local_card(signed_in(request), order_id, text(data, "card"))
+            result = await local_checkout.confirm_with_local_card(member, order_id, text(data, "card"))
         except DomainError as exc:
             return Response({"ok": False, "message": friendly(exc, lang)}, status_code=exc.status,
                             media_type=MediaType.JSON)
         return Response({"ok": True, "status": result["status"]}, media_type=MediaType.JSON)
 
     @get("/mijn/tickets/{order_id:int}/status", name="order_status", guards=[requires_member])
-    async def order_status(self, request: Request[Any, Any, Any], order_id: FromPath[int]
-                           ) -> Response[str] | Template:
+    async def order_status(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           order_id: FromPath[int]) -> Response[str] | Template:
         """htmx polling after paying: nothing to swap while the payment is on its way, the settled card after."""
-        user = signed_in(request)
-        order = await get_order(user, order_id)
+        order = await get_order(member, order_id)
         if order["status"] == PENDING:
             return Response("", status_code=204, media_type=MediaType.HTML)
         await _with_companion_states([order])
-        order.update(ranking=await _ranking(user, order), polling=False, just_paid=order["status"] == PAID,
+        order.update(ranking=await _ranking(member, order), polling=False, just_paid=order["status"] == PAID,
                      qr=own_qr(order))
-        await invoice_pages.attach_invoices(user, [order])
+        await invoice_pages.attach_invoices(member, [order])
         return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
                                                         "errors": {}, "lang": request_language(request)})
 
     # ------------------------------------------------------------------ my tickets
 
     @get("/mijn/tickets", name="my_tickets", guards=[requires_member])
-    async def my_tickets(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._list_page(request, signed_in(request), waiting=request.query_params.get("bestelling", ""))
+    async def my_tickets(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
+        return await self._list_page(request, member, waiting=request.query_params.get("bestelling", ""))
 
     async def _list_page(self, request: Request[Any, Any, Any], user: Principal, *, waiting: str = "",
                          errors: dict[str, str] | None = None, typed: tuple[str, list[str]] | None = None,
@@ -416,7 +413,7 @@ class TicketPages(Controller):
                 and bool(order["payment_intent_id"])
         await invoice_pages.attach_invoices(user, orders)
         invited = await _invitations(user)
-        verify_email = await verify_email_notice(request, "/mijn/tickets")
+        verify_email = await verify_email_notice(user, "/mijn/tickets")
         if typed is not None:
             for card in [*orders, *invited]:
                 card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
@@ -432,34 +429,32 @@ class TicketPages(Controller):
                     active_nav="tickets")
 
     @post("/mijn/tickets/{order_id:int}/themas", name="rank_themes", guards=[requires_member])
-    async def rank(self, request: Request[Any, Any, Any], order_id: FromPath[int], data: FormBody
-                   ) -> Template | Redirect:
-        user = signed_in(request)
+    async def rank(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], order_id: FromPath[int],
+                   data: FormBody) -> Template | Redirect:
         lang = request_language(request)
-        order = await get_order(user, order_id)
+        order = await get_order(member, order_id)
         themes = _choices(data)
-        error = await self._save_ranking(user, order["event"]["slug"], themes, lang)
+        error = await self._save_ranking(member, order["event"]["slug"], themes, lang)
         if not error:
             return redirect(f"/mijn/tickets?melding=voorkeur#order-{order_id}")
-        return await self._list_page(request, user, errors={f"ranking-{order_id}": error},
+        return await self._list_page(request, member, errors={f"ranking-{order_id}": error},
                                      typed=(str(order_id), themes), status_code=422)
 
     @post("/mijn/tickets/uitnodiging/{place_id:int}/themas", name="rank_themes_invited", guards=[requires_member])
-    async def rank_invited(self, request: Request[Any, Any, Any], place_id: FromPath[int], data: FormBody
-                           ) -> Template | Redirect:
+    async def rank_invited(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           place_id: FromPath[int], data: FormBody) -> Template | Redirect:
         """A companion ranks the themes for the ticket someone else bought them (one of their own places)."""
-        user = signed_in(request)
         lang = request_language(request)
-        ticket = next((t for t in await list_my_tickets(user)
+        ticket = next((t for t in await list_my_tickets(member)
                        if t["place_id"] == place_id and t["role"] == "companion"), None)
         if ticket is None:
             raise NotFound("Dit ticket bestaat niet.")
         themes = _choices(data)
-        error = await self._save_ranking(user, ticket["event"]["slug"], themes, lang)
+        error = await self._save_ranking(member, ticket["event"]["slug"], themes, lang)
         if not error:
             return redirect(f"/mijn/tickets?melding=voorkeur#invite-{place_id}")
         key = f"invite-{place_id}"
-        return await self._list_page(request, user, errors={f"ranking-{key}": error}, typed=(key, themes),
+        return await self._list_page(request, member, errors={f"ranking-{key}": error}, typed=(key, themes),
                                      status_code=422)
 
     @staticmethod
@@ -476,27 +471,27 @@ class TicketPages(Controller):
     # ------------------------------------------------------------------ changing the companion
 
     @get("/mijn/tickets/{order_id:int}/partner", name="companion_page", guards=[requires_member])
-    async def companion_form(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
-        order = await get_order(signed_in(request), order_id)
+    async def companion_form(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                             order_id: FromPath[int]) -> Template:
+        order = await get_order(member, order_id)
         return self._companion_page(request, order, companion_form_values(order["companion"]), {})
 
     @post("/mijn/tickets/{order_id:int}/partner", name="companion_submit", guards=[requires_member])
-    async def companion_submit(self, request: Request[Any, Any, Any], order_id: FromPath[int],
-                               data: FormBody) -> Template | Redirect:
-        user = signed_in(request)
+    async def companion_submit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                               order_id: FromPath[int], data: FormBody) -> Template | Redirect:
         lang = request_language(request)
         companion, form, errors = companion_from_form(data, lang)
         check = None
         if companion is not None:
             try:
-                await change_companion(user, order_id, companion)
+                await change_companion(member, order_id, companion)
             except DomainError as exc:
                 errors = companion_error(exc, lang)
                 if exc.code.startswith("companion_"):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
                 return redirect(f"/mijn/tickets?melding=partner#order-{order_id}")
-        order = await get_order(user, order_id)
+        order = await get_order(member, order_id)
         return self._companion_page(request, order, form, errors, check=check, status_code=422)
 
     def _companion_page(self, request: Request[Any, Any, Any], order: dict[str, Any], form: dict[str, str],
@@ -510,25 +505,27 @@ class TicketPages(Controller):
     # ------------------------------------------------------------------ cancelling
 
     @get("/mijn/tickets/{order_id:int}/annuleren", name="cancel_page", guards=[requires_member])
-    async def cancel_confirm(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template:
-        order = await get_order(signed_in(request), order_id)
+    async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                             order_id: FromPath[int]) -> Template:
+        order = await get_order(member, order_id)
         return page(request, "tickets/cancel.html", order=order, errors={}, active_nav="tickets")
 
     @post("/mijn/tickets/{order_id:int}/annuleren", name="cancel_submit", guards=[requires_member])
-    async def cancel(self, request: Request[Any, Any, Any], order_id: FromPath[int]) -> Template | Redirect:
-        user = signed_in(request)
+    async def cancel(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                     order_id: FromPath[int]) -> Template | Redirect:
         try:
-            order = await cancel_order(user, order_id)
+            order = await cancel_order(member, order_id)
         except DomainError as exc:
-            order = await get_order(user, order_id)
+            order = await get_order(member, order_id)
             return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
                         errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
         refunded = order["status"] in ("refund_pending", "refunded")
         return redirect("/mijn/tickets", "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd")
 
 
-async def order_entry(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+async def order_entry(request: Request[Any, Any, Any], viewer: Principal | None, settings: Settings,
+                      slug: str) -> Template | Redirect:
     """``GET /e/{slug}/bestellen`` (routed in public.py): sign in first, then the order form."""
-    if current(request) is None:
+    if viewer is None:
         return redirect(login_url(f"/e/{slug}/bestellen"))
-    return await order_page(request, slug)
+    return await order_page(request, viewer, settings, slug)
