@@ -18,7 +18,7 @@ from core.messages_en import english
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language, safe_next_path
-from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
+from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members import accounts, password_reset, sessions, verification
 from members.principal import Principal
 from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, normalise_email, password_problem
@@ -178,7 +178,7 @@ class AccountPages(Controller):
         token = request.scope.get("auth")
         if token and viewer is not None and viewer.token_kind == "session":
             await sessions.revoke(token)
-        return redirect("/", "uitgelogd", cookies=[expired_session_cookie(settings)])
+        return redirect(path_for(request, "agenda_page"), "uitgelogd", cookies=[expired_session_cookie(settings)])
 
     @get("/e-mail-bevestigen/{token:str}", name="verify_email_page")
     async def verify_email(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
@@ -259,7 +259,8 @@ class AccountPages(Controller):
                 status = exc.status
             else:
                 # Every session of the account was revoked, this browser's too: drop its cookie as well.
-                return redirect("/inloggen", "wachtwoord-hersteld", cookies=[expired_session_cookie(settings)])
+                return redirect(path_for(request, "login_page"), "wachtwoord-hersteld",
+                                cookies=[expired_session_cookie(settings)])
         return _no_referrer(page(request, "reset_password.html", status_code=status, token=token, problem=None,
                                  errors=errors, min_password=MIN_PASSWORD_LENGTH))
 
@@ -294,7 +295,7 @@ class AccountPages(Controller):
             except DomainError as exc:
                 errors = field_errors(exc, lambda f: f or "", lang)
             else:
-                return redirect("/profiel", "opgeslagen")
+                return redirect(path_for(request, "profile_page"), "opgeslagen")
         profile = await accounts.get_profile(member_id)
         form = {k: text(data, k) for k in PROFILE_FIELDS}
         return page(request, "profile.html", status_code=422, profile=profile, form=form, errors=errors,

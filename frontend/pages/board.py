@@ -27,7 +27,7 @@ from events import team
 from events.rules import EventRoleKind
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, page, page_message, redirect, text
+from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from members.principal import Principal
 from members.rules import EXPERIENCE_LEVELS
 from pairing import board as breakouts
@@ -246,21 +246,23 @@ class BoardPages(Controller):
                 target = exc.field if exc.field in FIELD_FOR else "form"
                 errors = {target: page_message(exc, request_language(request))}
             else:
-                return redirect(f"/begeleiden/{slug}", "gegenereerd")
+                return redirect(path_for(request, "board_page", slug=slug), "gegenereerd")
         event = await events.get_event(slug, member)
         form = {k: text(data, k) for k in GENERATE_FIELDS}
         return page(request, "board/board.html", status_code=422,
                     **board_context(request, event, await _plan_or_none(member, slug), form=form, errors=errors))
 
     @post("/{slug:str}/opnieuw", name="board_regenerate")
-    async def regenerate(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+    async def regenerate(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                         slug: FromPath[str]) -> Redirect:
         await plans.regenerate_plan(member, slug)
-        return redirect(f"/begeleiden/{slug}", "opnieuw-gegenereerd")
+        return redirect(path_for(request, "board_page", slug=slug), "opnieuw-gegenereerd")
 
     @post("/{slug:str}/publiceren", name="board_publish")
-    async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+    async def publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                      slug: FromPath[str]) -> Redirect:
         await publish.publish_plan(member, slug)
-        return redirect(f"/begeleiden/{slug}", "groepen-gepubliceerd")
+        return redirect(path_for(request, "board_page", slug=slug), "groepen-gepubliceerd")
 
     @get("/{slug:str}/bijwerken", name="board_regroup_preview")
     async def regroup_preview(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -289,17 +291,19 @@ class BoardPages(Controller):
             preview = await regroup.preview_regroup(member, slug, from_round)
             return page(request, "board/regroup.html", status_code=409, event=event, preview=preview,
                         asked=from_round, problem=page_message(exc, request_language(request)), **_regroup_labels())
-        return redirect(f"/begeleiden/{slug}", "groepen-bijgewerkt")
+        return redirect(path_for(request, "board_page", slug=slug), "groepen-bijgewerkt")
 
     @post("/{slug:str}/aanwezig", name="board_mark_present")
-    async def mark_present(self, member: NamedDependency[Principal], slug: FromPath[str], data: FormBody) -> Redirect:
+    async def mark_present(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                           slug: FromPath[str], data: FormBody) -> Redirect:
         """Someone the door missed, marked present by hand: checked in (device "Groepenbord"), then the preview
         again."""
         place = text(data, "place")
         if place.isdigit():
             await check_in_place(member, slug, int(place), "Groepenbord")
         vanaf = text(data, "vanaf")
-        return redirect(f"/begeleiden/{slug}/bijwerken" + (f"?vanaf={vanaf}" if vanaf.isdigit() else ""))
+        return redirect(path_for(request, "board_regroup_preview", slug=slug),
+                        query={"vanaf": vanaf} if vanaf.isdigit() else None)
 
     @post("/{slug:str}/zalen", name="board_rooms")
     async def rooms(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -315,7 +319,7 @@ class BoardPages(Controller):
                         **board_context(request, event, plan,
                                       errors={"rooms": page_message(exc, request_language(request))}))
         view = board_view(plan, text(data, "ronde"), text(data, "thema"))
-        return redirect(f"/begeleiden/{slug}{view_query(view)}", "zalen-opgeslagen")
+        return redirect(path_for(request, "board_page", slug=slug) + view_query(view), "zalen-opgeslagen")
 
     async def _edit(self, request: Request[Any, Any, Any], actor: Principal, slug: str, data: dict[str, Any],
                     action: str) -> Template | Redirect:
@@ -351,7 +355,7 @@ class BoardPages(Controller):
                                      "theme": titles.get(values["theme"], values["theme"]), "group": group or 0}
         if not is_htmx(request):
             where = view_query({"round": text(data, "ronde") or None, "theme": text(data, "thema")})
-            return redirect(f"/begeleiden/{slug}{where}#groepen")
+            return redirect(path_for(request, "board_page", slug=slug) + where, fragment="groepen")
         if plan is None:
             plan = await breakouts.plan_view(actor, slug)
         event = await events.get_event(slug, actor)

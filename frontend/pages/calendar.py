@@ -16,7 +16,7 @@ from events import feeds
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
-from frontend.pages.common import FormBody, page, redirect, text
+from frontend.pages.common import FormBody, page, path_for, redirect, text
 from members import feed_tokens
 from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
@@ -91,9 +91,9 @@ class CalendarPages(Controller):
         return await calendar_page(request, member, settings, token=token, replaced=had_one)
 
     @post("/uitzetten", name="my_calendar_revoke")
-    async def revoke(self, member: NamedDependency[Principal]) -> Redirect:
+    async def revoke(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Redirect:
         await feed_tokens.revoke_feed_token(member.id)
-        return redirect("/mijn/agenda", "link-uit")
+        return redirect(path_for(request, "my_calendar"), "link-uit")
 
     @post("/herinnering", name="my_calendar_reminder")
     async def reminder(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], data: FormBody,
@@ -106,4 +106,5 @@ class CalendarPages(Controller):
             message = gettext(request_language(request),
                               _("Choose a reminder from the list: from 0 minutes up to a week before."))
             return await calendar_page(request, member, settings, errors={"reminder": message}, status_code=422)
-        return redirect("/mijn/agenda", "herinnering-aan" if minutes is not None else "herinnering-uit")
+        notice = "herinnering-aan" if minutes is not None else "herinnering-uit"
+        return redirect(path_for(request, "my_calendar"), notice)

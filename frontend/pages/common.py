@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Request
 from litestar.datastructures import ResponseHeader
@@ -137,9 +137,22 @@ def page(request: Request[Any, Any, Any], template: str, *, status_code: int = 2
     })
 
 
-def redirect(path: str, notice: str | None = None, **options: Any) -> Redirect:
-    if notice:
-        path += ("&" if "?" in path else "?") + f"melding={notice}"
+def path_for(request: Request[Any, Any, Any], route: str, **path_parameters: Any) -> str:
+    """The path of a named route (Litestar's ``route_reverse``; in templates: ``url_for``).
+
+    A path, not ``request.url_for``'s absolute URL: that one is built from the request's Host header and scheme,
+    which behind a TLS-terminating proxy would send a redirect to ``http://``."""
+    return request.app.route_reverse(route, **path_parameters)
+
+
+def redirect(path: str, notice: str | None = None, *, query: Mapping[str, Any] | None = None, fragment: str = "",
+             **options: Any) -> Redirect:
+    """A 303 to ``path`` (see ``path_for``), with ``query`` and the ``notice`` (``?melding=``) to show there."""
+    parameters = {**(query or {}), **({"melding": notice} if notice else {})}
+    if parameters:
+        path += ("&" if "?" in path else "?") + urlencode(parameters)
+    if fragment:
+        path += f"#{fragment}"
     return Redirect(path, status_code=303, **options)
 
 

@@ -24,7 +24,7 @@ from events import feeds
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import level_options, start_session
-from frontend.pages.common import NOTICES, FormBody, page, page_message, redirect, text
+from frontend.pages.common import NOTICES, FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
 from members.principal import Principal
 from pairing.errors import PlanNotPublished
@@ -127,7 +127,8 @@ class CompanionPages(Controller):
             except DomainError as exc:
                 error = friendly(exc, lang)
         if not error:
-            return _private(redirect(f"/partner/{token}?melding=voorkeur#ranking"))
+            page_path = path_for(request, "companion_ticket_page", token=token)
+            return _private(redirect(page_path, "voorkeur", fragment="ranking"))
         return await self._page(request, token, errors={"ranking-companion": error}, themes=themes,
                                 status_code=422)
 
@@ -149,7 +150,8 @@ class CompanionPages(Controller):
             except DomainError as exc:
                 errors["form"] = friendly(exc, lang)
             else:
-                return _private(redirect(f"/partner/{token}?melding=partner-gegevens#details"))
+                page_path = path_for(request, "companion_ticket_page", token=token)
+                return _private(redirect(page_path, "partner-gegevens", fragment="details"))
         return await self._page(request, token, errors=errors, form=form, status_code=422)
 
     @get("/partner/{token:str}/ticket.pdf", name="companion_ticket_pdf")
@@ -179,7 +181,8 @@ class CompanionPages(Controller):
             else:
                 message = page_message(exc, lang)
             return await self._page(request, token, errors={"password": message}, status_code=exc.status)
-        return _private(redirect("/mijn/tickets", "partner-account", cookies=[session_cookie(issued.token, settings)]))
+        return _private(redirect(path_for(request, "my_tickets"), "partner-account",
+                                 cookies=[session_cookie(issued.token, settings)]))
 
     @post("/partner/{token:str}/agenda", name="companion_feed")
     async def calendar(self, request: Request[Any, Any, Any], token: FromPath[str],
@@ -192,9 +195,10 @@ class CompanionPages(Controller):
     @post("/partner/{token:str}/nieuwe-link", name="companion_new_link")
     async def new_link(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:
         fresh = await companion_links.new_link(token, client=_client(request))
-        return _private(redirect(f"/partner/{fresh}?melding=partner-nieuwe-link"))
+        return _private(redirect(path_for(request, "companion_ticket_page", token=fresh), "partner-nieuwe-link"))
 
     @post("/mijn/tickets/{order_id:int}/partner-mail", name="companion_mail_again", guards=[requires_member])
-    async def mail_again(self, member: NamedDependency[Principal], order_id: FromPath[int]) -> Redirect:
+    async def mail_again(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                         order_id: FromPath[int]) -> Redirect:
         await companion_links.resend_companion_mail(member, order_id)
-        return redirect(f"/mijn/tickets?melding=partner-mail#order-{order_id}")
+        return redirect(path_for(request, "my_tickets"), "partner-mail", fragment=f"order-{order_id}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
@@ -23,7 +24,7 @@ from core.auth import requires_member
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
+from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from ideas import rules
 from ideas.access import event_themes, visible_event
 from ideas.ballots import ballot_by_receipt, cast_ballot, change_ballot
@@ -44,10 +45,6 @@ IDEA_FIELDS = ("theme", "title", "pitch", "link", "co_authors")
 
 def receipt_cookie(vote_id: int) -> str:
     return f"stembewijs-{vote_id}"
-
-
-def vote_path(slug: str, vote_id: int) -> str:
-    return f"/e/{slug}/stemmen/{vote_id}"
 
 
 def _theme_or_none(value: str | None) -> str | None:
@@ -115,9 +112,9 @@ class IdeaPages(Controller):
         theme = _theme_or_none(thema)
         wall = await idea_wall(user, slug, theme)
         votes = await list_votes(user, slug)
-        query = f"?thema={theme}" if theme else ""
+        query = f"?thema={quote(theme)}" if theme else ""
         return {"wall": wall, "votes": votes.votes, "refresh": SCREEN_REFRESH, "pitch_limit": PROJECTOR_PITCH,
-                "fragment_url": f"/e/{slug}/ideeen/scherm/muur{query}", "theme": theme}
+                "fragment_url": path_for(request, "idea_screen_wall", slug=slug) + query, "theme": theme}
 
     # ----------------------------------------------------------------------------------------------- ideas
 
@@ -146,7 +143,7 @@ class IdeaPages(Controller):
         except DomainError as exc:
             errors = {_field(exc): page_message(exc, request_language(request))}
             return await self._form(request, member, slug, values, errors, status_code=exc.status)
-        return redirect(f"/e/{slug}/ideeen/{idea.id}", "idee-ingediend")
+        return redirect(path_for(request, "idea_page", slug=slug, idea=idea.id), "idee-ingediend")
 
     @get("/ideeen/{idea:int}", name="idea_page")
     async def idea(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
@@ -178,7 +175,7 @@ class IdeaPages(Controller):
             errors = {_field(exc): page_message(exc, request_language(request))}
             shown = await get_idea(member, slug, idea)
             return await self._form(request, member, slug, values, errors, idea=shown, status_code=exc.status)
-        return redirect(f"/e/{slug}/ideeen/{idea}", "idee-gewijzigd")
+        return redirect(path_for(request, "idea_page", slug=slug, idea=idea), "idee-gewijzigd")
 
     # ----------------------------------------------------------------------------------------------- voting
 
@@ -197,7 +194,7 @@ class IdeaPages(Controller):
         options = [(i.id, i.title) for i in vote.ideas if vote.authors_may_vote_own or not i.yours]
         return page(request, "ideas/ballot.html", status_code=status_code, vote=vote, slug=slug, mine=mine,
                     picked=current_choices, ballot_options=options, errors=errors or {},
-                    login=login_url(vote_path(slug, vote_id)), active_nav="agenda")
+                    login=login_url(path_for(request, "ballot_page", slug=slug, vote=vote_id)), active_nav="agenda")
 
     @get("/stemmen/{vote:int}", name="ballot_page")
     async def ballot(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
@@ -228,7 +225,8 @@ class IdeaPages(Controller):
             return await self._ballot_page(request, member, slug, vote, errors={field: page_message(exc, lang)},
                                            picked=choices, status_code=exc.status)
         titles = {i.id: i.title for i in shown.ideas}
-        cookie = Cookie(key=receipt_cookie(vote), value=receipt, path=vote_path(slug, vote),
+        cookie = Cookie(key=receipt_cookie(vote), value=receipt,
+                        path=path_for(request, "ballot_page", slug=slug, vote=vote),
                         max_age=RECEIPT_DAYS * 24 * 3600, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
         response = page(request, "ideas/receipt.html", vote=shown, slug=slug, titles=titles, active_nav="agenda",
@@ -296,7 +294,7 @@ class IdeaPages(Controller):
                 errors = {"form": page_message(exc, request_language(request))}
         if errors:
             return await self._jury_page(request, member, slug, errors=errors, values=values, status_code=422)
-        return redirect(f"/e/{slug}/jury", "scores")
+        return redirect(path_for(request, "jury_page", slug=slug), "scores")
 
 
 SCORE_FIELD = re.compile(r"score-(\d{1,9})-([a-z0-9-]{1,40})")

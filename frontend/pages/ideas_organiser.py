@@ -16,7 +16,7 @@ from core.errors import DomainError
 from events.rules import to_local
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, page, page_message, redirect, text
+from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from ideas import rules
 from ideas.access import event_themes, managed_event
 from ideas.jury import appoint_juror, jury, remove_juror
@@ -116,7 +116,7 @@ class IdeaOrganiserPages(Controller):
                 field = exc.field if exc.field in ("opens_at", "closes_at", "jury_weight") else "form"
                 errors = {field: page_message(exc, lang)}
             else:
-                return redirect(f"/organiseren/{slug}/ideeen", "idee-instellingen")
+                return redirect(path_for(request, "organiser_ideas", slug=slug), "idee-instellingen")
         return await self._page(request, member, slug, values=values, errors=errors, status_code=422)
 
     @post("/stemming", name="organiser_open_vote")
@@ -130,7 +130,7 @@ class IdeaOrganiserPages(Controller):
         except DomainError as exc:
             message = page_message(exc, request_language(request))
             return await self._page(request, member, slug, vote_errors={"open": message}, status_code=exc.status)
-        return redirect(f"/organiseren/{slug}/ideeen", "stemming-open")
+        return redirect(path_for(request, "organiser_ideas", slug=slug), "stemming-open")
 
     @post("/stemming/{vote:int}/sluiten", name="organiser_close_vote")
     async def close(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -140,7 +140,7 @@ class IdeaOrganiserPages(Controller):
         except DomainError as exc:
             message = page_message(exc, request_language(request))
             return await self._page(request, member, slug, vote_errors={"close": message}, status_code=exc.status)
-        return redirect(f"/e/{slug}/stemmen/{vote}/uitslag", "stemming-gesloten")
+        return redirect(path_for(request, "vote_results_page", slug=slug, vote=vote), "stemming-gesloten")
 
     @post("/jury", name="organiser_appoint_juror")
     async def appoint(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -150,7 +150,7 @@ class IdeaOrganiserPages(Controller):
         except DomainError as exc:
             message = page_message(exc, request_language(request))
             return await self._page(request, member, slug, jury_errors={"email": message}, status_code=exc.status)
-        return redirect(f"/organiseren/{slug}/ideeen", "jurylid")
+        return redirect(path_for(request, "organiser_ideas", slug=slug), "jurylid")
 
     @post("/jury/{juror:int}/verwijderen", name="organiser_remove_juror")
     async def remove(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -160,4 +160,4 @@ class IdeaOrganiserPages(Controller):
         except DomainError as exc:
             message = page_message(exc, request_language(request))
             return await self._page(request, member, slug, jury_errors={"form": message}, status_code=exc.status)
-        return redirect(f"/organiseren/{slug}/ideeen", "jurylid-weg")
+        return redirect(path_for(request, "organiser_ideas", slug=slug), "jurylid-weg")

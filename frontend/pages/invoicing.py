@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, page, page_message, redirect, text
+from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from invoicing import billing, documents, exports, sellers
 from invoicing.rules import VatRate
 from invoicing.schemas import BillingIn, SellerIn
@@ -128,7 +128,7 @@ class InvoicingPages(Controller):
             except DomainError as exc:
                 errors = {exc.field if exc.field in SELLER_FIELDS else "form": friendly(exc, lang)}
             else:
-                return redirect("/organiseren/factuurgegevens", "factuurgegevens")
+                return redirect(path_for(request, "seller_details"), "factuurgegevens")
         return self._seller_page(request, form, errors, status_code=422)
 
     @get("/mijn/facturen/{invoice_id:int}", name="invoice_pdf", guards=[requires_member])

@@ -25,7 +25,7 @@ from frontend.forms import (
     parse_event_form,
 )
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, page, page_message, redirect, text
+from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.door import door_figures
 from members.principal import Principal
 from ticketing.attendees import sales_summary
@@ -73,7 +73,7 @@ class OrganiserPages(Controller):
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
-                return redirect(f"/organiseren/{event['slug']}", "aangemaakt")
+                return redirect(path_for(request, "organiser_event", slug=event["slug"]), "aangemaakt")
         return _form_page(request, form, errors, status_code=422)
 
     @get("/rij/{kind:str}", name="organiser_row")
@@ -107,7 +107,7 @@ class OrganiserPages(Controller):
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
-                return redirect(f"/organiseren/{event['slug']}", "opgeslagen")
+                return redirect(path_for(request, "organiser_event", slug=event["slug"]), "opgeslagen")
         return _form_page(request, form, errors, event=await events.get_managed_event(slug, member),
                           sales=await sales_summary(member, slug), door=await door_figures(member, slug),
                           status_code=422)
@@ -120,9 +120,10 @@ class OrganiserPages(Controller):
         return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(member, slug))
 
     @post("/{slug:str}/publiceren", name="organiser_publish")
-    async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Redirect:
+    async def publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                      slug: FromPath[str]) -> Redirect:
         await events.publish_event(member, slug)
-        return redirect(f"/organiseren/{slug}", "gepubliceerd")
+        return redirect(path_for(request, "organiser_event", slug=slug), "gepubliceerd")
 
     @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
     async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -131,7 +132,8 @@ class OrganiserPages(Controller):
         return page(request, "organiser/cancel.html", event=event, errors={}, active_nav="organise")
 
     @post("/{slug:str}/annuleren", name="organiser_cancel")
-    async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str], data: FormBody) -> Redirect:
+    async def cancel(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
+                     data: FormBody) -> Redirect:
         # The same use-case as the API: the event and every duo are cancelled, paid duos refunded.
         await cancel_event(member, slug, text(data, "reason")[:1000])
-        return redirect(f"/organiseren/{slug}", "geannuleerd")
+        return redirect(path_for(request, "organiser_event", slug=slug), "geannuleerd")

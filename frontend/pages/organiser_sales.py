@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import request_language
-from frontend.pages.common import FormBody, field_errors, page, page_message, redirect, text
+from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members.principal import Principal
 from members.rules import email_is_valid
 from pairing.rules import INDUSTRIES
@@ -100,7 +100,7 @@ class OrganiserSalesPages(Controller):
             except DomainError as exc:
                 errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
-                return redirect(f"/organiseren/{slug}/deelnemers?melding=uitzondering")
+                return redirect(path_for(request, "organiser_attendees", slug=slug), "uitzondering")
         return await attendees_page(request, member, slug, form=form, errors=errors, status_code=422)
 
     @get("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order_confirm")
@@ -122,4 +122,5 @@ class OrganiserSalesPages(Controller):
             return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
                         order_id=order_id, errors={"form": page_message(exc, request_language(request))},
                         active_nav="organise")
-        return redirect(f"/organiseren/{slug}/deelnemers", CANCEL_NOTICES.get(order["status"], "duo-geannuleerd"))
+        notice = CANCEL_NOTICES.get(order["status"], "duo-geannuleerd")
+        return redirect(path_for(request, "organiser_attendees", slug=slug), notice)

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from events import service as events
-from frontend.pages.common import page, redirect
+from frontend.pages.common import page, path_for, redirect
 from members.principal import Principal
 from pairing.rankings import ranking_figures
 from settings import Settings
@@ -31,8 +31,8 @@ class PublicPages(Controller):
         return page(request, "agenda.html", events=await events.list_published(), active_nav="agenda")
 
     @get("/agenda", name="agenda_alias")
-    async def agenda_alias(self) -> Redirect:
-        return redirect("/")
+    async def agenda_alias(self, request: Request[Any, Any, Any]) -> Redirect:
+        return redirect(path_for(request, "agenda_page"))
 
     @get("/e/{slug:str}", name="event_page")
     async def event(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
@@ -44,7 +44,8 @@ class PublicPages(Controller):
         waiting = await waitlist.public_state(slug, viewer)
         return page(request, "event.html", event=event, rounds=rounds,
                     can_buy=can_buy(event) and not waiting["duos_waiting"], waitlist=waiting,
-                    order_url=f"/e/{slug}/bestellen", ranking=ranking, ranking_items=items, active_nav="agenda")
+                    order_url=path_for(request, "order_page", slug=slug), ranking=ranking, ranking_items=items,
+                    active_nav="agenda")
 
     @get("/e/{slug:str}/bestellen", name="order_page")
     async def order(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],

@@ -20,7 +20,7 @@ from events import service as events
 from events import team
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, field_errors, page, redirect, text
+from frontend.pages.common import FormBody, field_errors, page, path_for, redirect, text
 from members import roles
 from members.principal import Principal
 
@@ -54,7 +54,7 @@ class RolePages(Controller):
         except DomainError as exc:
             errors = field_errors(exc, {"email": "email", "role": "role"}, request_language(request))
             return await self._team(request, member, slug, form, errors, status_code=422)
-        return redirect(f"/organiseren/{slug}/team", "rol-gegeven")
+        return redirect(path_for(request, "event_team", slug=slug), "rol-gegeven")
 
     @post("/organiseren/{slug:str}/team/intrekken", name="event_team_revoke", guards=[requires_member])
     async def revoke(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -66,7 +66,7 @@ class RolePages(Controller):
         except DomainError as exc:
             errors = field_errors(exc, {}, request_language(request))
             return await self._team(request, member, slug, {"role": "facilitator"}, errors, status_code=422)
-        return redirect(f"/organiseren/{slug}/team", "rol-ingetrokken")
+        return redirect(path_for(request, "event_team", slug=slug), "rol-ingetrokken")
 
     @staticmethod
     async def _team(request: Request[Any, Any, Any], actor: Principal, slug: str, form: dict[str, str],
@@ -96,7 +96,7 @@ class RolePages(Controller):
             errors = field_errors(exc, {"email": "email", "role": "role"}, request_language(request))
             return await self._admin(request, member, form if enabled else {"role": "organiser"}, errors,
                                      status_code=422)
-        return redirect("/beheer", "rol-gegeven" if enabled else "rol-ingetrokken")
+        return redirect(path_for(request, "admin_page"), "rol-gegeven" if enabled else "rol-ingetrokken")
 
     @staticmethod
     async def _admin(request: Request[Any, Any, Any], actor: Principal, form: dict[str, str],

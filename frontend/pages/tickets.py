@@ -28,7 +28,7 @@ from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
 from frontend.pages import invoicing as invoice_pages
 from frontend.pages.account import level_options, verify_email_notice
-from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
+from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from invoicing.billing import save_billing
 from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
@@ -313,8 +313,8 @@ class TicketPages(Controller):
                 if billing is not None:  # checked above: "op factuur van mijn werkgever"
                     await save_billing(member, order["id"], billing)
                 if order["status"] == PAID:  # a free event: no payment step
-                    return redirect(f"/mijn/tickets?bestelling={order['id']}", "besteld")
-                return redirect(f"/mijn/tickets/{order['id']}/betalen")
+                    return redirect(path_for(request, "my_tickets"), "besteld", query={"bestelling": order["id"]})
+                return redirect(path_for(request, "pay_page", order_id=order["id"]))
         return await order_page(request, member, settings, slug, form=form, errors=errors, check=check, status_code=422)
 
     @post("/e/{slug:str}/partner-check", name="companion_check")
@@ -350,7 +350,7 @@ class TicketPages(Controller):
             payment = await start_payment(member, order_id)
         except DomainError as exc:
             if exc.code == "order_already_paid":
-                return redirect(f"/mijn/tickets?bestelling={order_id}")
+                return redirect(path_for(request, "my_tickets"), query={"bestelling": order_id})
             if exc.code in ("reservation_expired", "payment_provider_unavailable", "payment_in_progress"):
                 order = await get_order(member, order_id)
                 return page(request, "order/pay.html", status_code=exc.status, order=order, payment=None,
@@ -360,8 +360,8 @@ class TicketPages(Controller):
         local = not settings.uses_real_stripe
         response = page(request, "order/pay.html", order=order, payment=payment, problem=None,
                         stripe_js=stripe_js_url(settings),
-                        local_confirm_url=f"/mijn/tickets/{order_id}/betalen/lokaal" if local else "",
-                        return_url=f"/mijn/tickets?bestelling={order_id}",
+                        local_confirm_url=path_for(request, "pay_local", order_id=order_id) if local else "",
+                        return_url=path_for(request, "my_tickets") + f"?bestelling={order_id}",
                         active_nav="tickets")
         # This page alone may load Stripe.js and talk to Stripe (the app-wide policy names Stripe's origins).
         response.headers["Content-Security-Policy"] = content_security_policy(settings)
@@ -436,7 +436,7 @@ class TicketPages(Controller):
         themes = _choices(data)
         error = await self._save_ranking(member, order["event"]["slug"], themes, lang)
         if not error:
-            return redirect(f"/mijn/tickets?melding=voorkeur#order-{order_id}")
+            return redirect(path_for(request, "my_tickets"), "voorkeur", fragment=f"order-{order_id}")
         return await self._list_page(request, member, errors={f"ranking-{order_id}": error},
                                      typed=(str(order_id), themes), status_code=422)
 
@@ -452,7 +452,7 @@ class TicketPages(Controller):
         themes = _choices(data)
         error = await self._save_ranking(member, ticket["event"]["slug"], themes, lang)
         if not error:
-            return redirect(f"/mijn/tickets?melding=voorkeur#invite-{place_id}")
+            return redirect(path_for(request, "my_tickets"), "voorkeur", fragment=f"invite-{place_id}")
         key = f"invite-{place_id}"
         return await self._list_page(request, member, errors={f"ranking-{key}": error}, typed=(key, themes),
                                      status_code=422)
@@ -490,7 +490,7 @@ class TicketPages(Controller):
                 if exc.code.startswith("companion_"):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
-                return redirect(f"/mijn/tickets?melding=partner#order-{order_id}")
+                return redirect(path_for(request, "my_tickets"), "partner", fragment=f"order-{order_id}")
         order = await get_order(member, order_id)
         return self._companion_page(request, order, form, errors, check=check, status_code=422)
 
@@ -520,12 +520,13 @@ class TicketPages(Controller):
             return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
                         errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
         refunded = order["status"] in ("refund_pending", "refunded")
-        return redirect("/mijn/tickets", "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd")
+        notice = "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd"
+        return redirect(path_for(request, "my_tickets"), notice)
 
 
 async def order_entry(request: Request[Any, Any, Any], viewer: Principal | None, settings: Settings,
                       slug: str) -> Template | Redirect:
     """``GET /e/{slug}/bestellen`` (routed in public.py): sign in first, then the order form."""
     if viewer is None:
-        return redirect(login_url(f"/e/{slug}/bestellen"))
+        return redirect(login_url(path_for(request, "order_page", slug=slug)))
     return await order_page(request, viewer, settings, slug)

@@ -19,7 +19,7 @@ from core.errors import DomainError
 from events import service as events
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
-from frontend.pages.common import FormBody, login_url, page, page_message, redirect, text
+from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import WAITING_LABELS, companion_error, companion_from_form, friendly, industry_options
 from members.principal import Principal
 from ticketing import waitlist
@@ -50,7 +50,7 @@ class WaitingListPages(Controller):
                         slug: FromPath[str]) -> Template | Redirect:
         """Sign in first, then the form: who is your companion (the same fields as ordering)."""
         if viewer is None:
-            return redirect(login_url(f"/e/{slug}/wachtlijst"))
+            return redirect(login_url(path_for(request, "waitlist_join_page", slug=slug)))
         return await join_page(request, viewer, slug)
 
     @post("/e/{slug:str}/wachtlijst", name="waitlist_join", guards=[requires_member])
@@ -67,16 +67,18 @@ class WaitingListPages(Controller):
                 if exc.code.startswith("companion_"):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
-                return redirect(f"/mijn/tickets?melding=op-de-wachtlijst#wachtlijst-{entry['id']}")
+                return redirect(path_for(request, "my_tickets"), "op-de-wachtlijst",
+                                fragment=f"wachtlijst-{entry['id']}")
         return await join_page(request, member, slug, form=form, errors=errors, check=check, status_code=422)
 
     @post("/mijn/wachtlijst/{entry_id:int}/verlaten", name="waitlist_leave", guards=[requires_member])
-    async def leave(self, member: NamedDependency[Principal], entry_id: FromPath[int]) -> Redirect:
+    async def leave(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                    entry_id: FromPath[int]) -> Redirect:
         """Leave the line, or decline an open offer (its held place goes to the next duo)."""
         entry = await waitlist.get_entry(member, entry_id)
         declining = entry["offer_outcome"] == "open"
         await waitlist.leave(member, entry_id)
-        return redirect("/mijn/tickets", "aanbod-afgeslagen" if declining else "wachtlijst-verlaten")
+        return redirect(path_for(request, "my_tickets"), "aanbod-afgeslagen" if declining else "wachtlijst-verlaten")
 
 
 class OrganiserWaitingListPages(Controller):
@@ -108,7 +110,7 @@ class OrganiserWaitingListPages(Controller):
             return await self._page(request, member, slug, errors={"offer_hours": message}, status_code=422)
         await waitlist.update_settings(member, slug, offer_hours=int(raw),
                                        auto_offer=text(data, "auto_offer") == "on")
-        return redirect(f"/organiseren/{slug}/wachtlijst", "opgeslagen")
+        return redirect(path_for(request, "organiser_waitlist", slug=slug), "opgeslagen")
 
     @post("/{slug:str}/wachtlijst/aanbieden", name="organiser_waitlist_offer")
     async def offer(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -118,4 +120,4 @@ class OrganiserWaitingListPages(Controller):
         except DomainError as exc:
             message = page_message(exc, request_language(request))
             return await self._page(request, member, slug, errors={"offer": message}, status_code=exc.status)
-        return redirect(f"/organiseren/{slug}/wachtlijst", "aanbod-verstuurd")
+        return redirect(path_for(request, "organiser_waitlist", slug=slug), "aanbod-verstuurd")
