@@ -27,7 +27,7 @@ from frontend.pages.account import level_options, start_session
 from frontend.pages.common import NOTICES, FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
 from members.principal import Principal
-from pairing.errors import PlanNotPublished
+from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import breakouts_of_place
 from pairing.rankings import rank_themes_for_place, ranking_of_place
 from pairing.schemas import MyBreakoutsOut, RankingOut
@@ -73,7 +73,7 @@ async def _ranking(ticket: CompanionTicket) -> RankingOut | None:
         return None
     try:
         ranking = await ranking_of_place(ticket.place_id)
-    except DomainError:
+    except NoTicket:  # the place lost its ticket since the page looked it up: nothing to rank
         return None
     return ranking if ranking.available else None
 

@@ -28,6 +28,7 @@ from frontend.pages.common import FormBody, login_url, page, page_message, path_
 from ideas import rules
 from ideas.access import event_themes, visible_event
 from ideas.ballots import ballot_by_receipt, cast_ballot, change_ballot
+from ideas.errors import ReceiptNotFound
 from ideas.jury import Score, jury, my_scores, score_ideas
 from ideas.results import vote_results
 from ideas.schemas import IdeaOut, VoteOut
@@ -188,7 +189,7 @@ class IdeaPages(Controller):
         if receipt:
             try:
                 mine = await ballot_by_receipt(user, slug, vote_id, receipt)
-            except DomainError:
+            except ReceiptNotFound:  # a cookie from an earlier ballot that is gone: as if there were none
                 mine = None
         current_choices = picked if picked is not None else (mine.choices if mine else [])
         options = [(i.id, i.title) for i in vote.ideas if vote.authors_may_vote_own or not i.yours]

@@ -22,6 +22,7 @@ from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from invoicing import billing, documents, exports, sellers
+from invoicing.errors import SellerDetailsMissing
 from invoicing.rules import VatRate
 from invoicing.schemas import BillingIn, SellerIn
 from members.principal import Principal
@@ -112,7 +113,7 @@ class InvoicingPages(Controller):
     async def seller_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         try:
             saved = msgspec.to_builtins(await sellers.get_seller_details(member))
-        except DomainError:
+        except SellerDetailsMissing:  # the first visit: an empty form with the usual defaults
             saved = {"country": "NL", "vat_rate": "21"}
         form = {name: str(saved.get(name) or "") for name in SELLER_FIELDS}
         return self._seller_page(request, form, {})
