@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
 from typing import Any
 
-import click
 from litestar import Litestar, MediaType, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -17,9 +15,9 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import CLIPluginProtocol
 
 from checkin.api import ROUTERS as CHECKIN_ROUTERS
+from cli import NieuwGeluidCLI
 from core import db, jobs, ratelimit
 from core.auth import AUTH_DEPENDENCIES, AuthenticationMiddleware
 from core.edge import RequestEdgeMiddleware
@@ -58,95 +56,6 @@ log = logging.getLogger("nieuw_geluid")
 @get("/healthz", summary="Liveness check", operation_id="healthz", media_type=MediaType.JSON, tags=["meta"])
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
-
-
-class NieuwGeluidCLI(CLIPluginProtocol):
-    """`litestar --app app:app create-admin …`, `create-organiser …` and `seed-demo`: a fresh install needs no SQL."""
-
-    def on_cli_init(self, cli: click.Group) -> None:
-        def grant_from_cli(role: str, email: str, name: str, password: str | None, organisation: str) -> None:
-            import anyio
-
-            from core.errors import DomainError
-            from members.accounts import NewMember, ensure_member, member_id_for_email
-
-            async def with_db(work: Any) -> Any:
-                await db.start(1)
-                try:
-                    return await work()
-                finally:
-                    await db.stop()
-
-            existing = anyio.run(with_db, lambda: member_id_for_email(email))
-            if existing is None and password is None:
-                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            elif existing is not None and password is not None:
-                # The account may be someone else's: an operator granting a role must not take it over.
-                click.echo("This account exists: its password is left unchanged.")
-            try:
-                profile, created = anyio.run(with_db, lambda: ensure_member(
-                    NewMember(email=email, password=password or "", name=name, organisation=organisation),
-                    roles=(role,),
-                ))
-            except DomainError as exc:
-                field = f" ({exc.field})" if exc.field else ""
-                raise click.ClickException(f"{exc.message}{field}") from exc
-            label = "administrator" if role == "admin" else role
-            click.echo(f"{'Created' if created else 'Updated'} {label} {profile['email']} (id {profile['id']}).")
-
-        @cli.command(name="create-organiser", help="Create an organiser (or make a member one).")
-        @click.option("--email", required=True)
-        @click.option("--name", required=True)
-        @click.option("--password", default=None, help="For a new account; asked for when left out.")
-        @click.option("--organisation", default="")
-        def create_organiser(email: str, name: str, password: str | None, organisation: str) -> None:
-            grant_from_cli("organiser", email, name, password, organisation)
-
-        @cli.command(name="create-admin", help="Create the first administrator (beheerder), or make a member one.")
-        @click.option("--email", required=True)
-        @click.option("--name", required=True)
-        @click.option("--password", default=None, help="For a new account; asked for when left out.")
-        @click.option("--organisation", default="")
-        def create_admin(email: str, name: str, password: str | None, organisation: str) -> None:
-            grant_from_cli("admin", email, name, password, organisation)
-
-        @cli.command(name="seed-demo", help="Create the demo hackathon and accounts when the database is empty.")
-        def seed_demo() -> None:
-            import anyio
-
-            from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
-
-            async def run() -> bool:
-                await db.start(1)
-                try:
-                    return await seed_demo(date.today())
-                finally:
-                    await db.stop()
-
-            created = anyio.run(run)
-            click.echo("Demo data created." if created else "Database already has events; demo data skipped.")
-            click.echo("Development accounts (never use in production):")
-            click.echo(f"  organiser and administrator: {DEMO_ORGANISER[0]} / {DEMO_ORGANISER[1]}")
-            click.echo(f"  facilitator of the demo hackathon: {DEMO_FACILITATOR[0]} / {DEMO_FACILITATOR[1]}")
-
-        @cli.command(name="reconcile-payments", help="Settle open orders from Stripe (for webhooks that never came).")
-        def reconcile_payments() -> None:
-            import anyio
-
-            from ticketing.payments import reconcile_payments as reconcile
-
-            async def run() -> dict[str, int]:
-                settings = get_settings()
-                await db.start(1)
-                payments = stripe_gateway.install(settings)
-                try:
-                    return await reconcile(min_age=timedelta(0), every=timedelta(0), limit=10_000)
-                finally:
-                    await stripe_gateway.uninstall(payments)
-                    await db.stop()
-
-            counts = anyio.run(run)
-            click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

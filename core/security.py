@@ -161,9 +161,10 @@ def client_ip_from(scope: Scope, settings: Settings) -> str:
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """For code that has only the connection (guards, page helpers): the app's settings from its state, where
+    create_app put them. A bare app without them (a unit test's) trusts no proxy: the socket peer."""
     settings = connection.app.state.get("settings")
     if not isinstance(settings, Settings):
-        from settings import get_settings
-
-        settings = get_settings()
+        client = connection.scope.get("client")
+        return client[0] if client else "unknown"
     return client_ip_from(connection.scope, settings)
