@@ -7,10 +7,11 @@ Wiring (app.py)::
 
 How a later journey plugs in (ticketing's order page and "my tickets", the facilitator board, "my calendar"):
 
-1. write ``frontend/pages/<journey>.py`` with a ``Controller`` (thin: parse form -> one service call ->
-   ``common.page(request, "<journey>/....html", ...)``; catch ``DomainError`` and re-render with
-   ``errors[field] = common.page_message(exc, lang)``, never the raw Dutch ``exc.message``) and its
-   templates under ``frontend/templates/<journey>/``;
+1. write ``frontend/pages/<journey>.py`` with a ``Controller`` (thin: parse form -> one service call with the
+   ``member: NamedDependency[Principal]`` dependency -> ``common.page(request, "<journey>/....html", ...)``;
+   catch ``DomainError`` and re-render with ``errors[field] = common.page_message(exc, lang)``, never the raw
+   Dutch ``exc.message``; redirect to a named route with ``common.redirect(common.path_for(request, name,
+   ...), notice)``) and its templates under ``frontend/templates/<journey>/``;
 2. add the controller to ``PAGE_CONTROLLERS`` below, and its menu item to ``common.NAV_LINKS``
    (``NavLink("tickets", _("My tickets"), "/mijn/tickets", lambda user: user is not None)``);
 3. browser tests in ``tests/browser/test_<journey>.py`` with the ``site`` fixture of tests/browser/conftest.py.

@@ -191,6 +191,18 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
             assert operation.get("summary"), f"{method.upper()} {path} has no summary"
 
 
+async def test_openapi_shows_no_dependency_as_a_parameter(client: httpx.AsyncClient) -> None:
+    """`member`, `viewer` and `settings` are injected (core.auth.AUTH_DEPENDENCIES, app.py): never a parameter a
+    client could send."""
+    spec = (await client.get("/schema/openapi.json")).json()
+    named = {(path, method, parameter["name"]) for path, operations in spec["paths"].items()
+             for method, operation in operations.items() for parameter in operation.get("parameters", [])}
+    assert named, "the schema lists no parameters at all"
+    assert not {entry for entry in named if entry[2] in {"member", "viewer", "settings", "request", "state"}}
+    rank = spec["paths"]["/api/v1/events/{slug}/ranking"]["put"]
+    assert [parameter["name"] for parameter in rank["parameters"]] == ["slug"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
