@@ -204,7 +204,7 @@ class AccountPages(Controller):
     async def resend_verification(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                                   data: FormBody) -> Template | Redirect:
         lang = request_language(request)
-        target = safe_next_path(text(data, "next") or "/mijn/tickets")
+        target = safe_next_path(text(data, "next") or path_for(request, "my_tickets"))
         try:
             await verification.resend_verification(member.id)
         except DomainError as exc:

@@ -68,7 +68,7 @@ async def calendar_page(request: Request[Any, Any, Any], user: Principal, settin
                 community={"url": community_url, "links": feeds.feed_links(community_url)},
                 has_personal=state["has_personal_feed"], personal=personal, replaced=replaced,
                 reminder=reminder, reminder_choices=choices, events=await _my_events(user),
-                verify_email=await verify_email_notice(user, "/mijn/agenda"),
+                verify_email=await verify_email_notice(user, path_for(request, "my_calendar")),
                 errors=errors or {}, active_nav="my_agenda")
 
 

@@ -413,7 +413,7 @@ class TicketPages(Controller):
                 and bool(order["payment_intent_id"])
         await invoice_pages.attach_invoices(user, orders)
         invited = await _invitations(user)
-        verify_email = await verify_email_notice(user, "/mijn/tickets")
+        verify_email = await verify_email_notice(user, path_for(request, "my_tickets"))
         if typed is not None:
             for card in [*orders, *invited]:
                 card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
