@@ -70,17 +70,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await db.start(settings.db_pool_size)
-        payments = stripe_gateway.install(settings)
-        if settings.app_env == "development":
-            # `make run` without real keys: let the local Stripe-compatible server deliver to us.
-            await stripe_gateway.register_dev_webhook(settings)
-        try:
-            async with jobs.running(settings):
-                yield
-        finally:
-            await stripe_gateway.uninstall(payments)
-            await db.stop()
+        async with db.connected(settings.db_pool_size):
+            payments = stripe_gateway.install(settings)
+            try:
+                if settings.app_env == "development":
+                    # `make run` without real keys: let the local Stripe-compatible server deliver to us.
+                    await stripe_gateway.register_dev_webhook(settings)
+                async with jobs.running(settings):
+                    yield
+            finally:
+                await stripe_gateway.uninstall(payments)
 
     def provide_settings() -> Settings:
         return settings

@@ -2,8 +2,8 @@
 `seed-demo`, `reconcile-payments`. A fresh install needs no SQL.
 
 `NieuwGeluidCLI` is the Litestar CLI plugin `create_app` registers; each command is a plain click command that
-runs its work through `run_with_database`, the one place that opens and closes the database (and Stripe, for the
-commands that need it) outside the app's lifespan.
+runs its work through `run_with_database`: the database opened and closed by `core.db.connected`, as in the
+app's lifespan (and Stripe, for the commands that need it).
 """
 
 from __future__ import annotations
@@ -35,14 +35,13 @@ CLI_POOL_SIZE = 1
 @asynccontextmanager
 async def database(*, stripe: bool = False) -> AsyncIterator[None]:
     """The database (and, with `stripe`, the Stripe client of the settings) for the length of a command."""
-    await db.start(CLI_POOL_SIZE)
-    payments = stripe_gateway.install(get_settings()) if stripe else None
-    try:
-        yield
-    finally:
-        if payments is not None:
-            await stripe_gateway.uninstall(payments)
-        await db.stop()
+    async with db.connected(CLI_POOL_SIZE):
+        payments = stripe_gateway.install(get_settings()) if stripe else None
+        try:
+            yield
+        finally:
+            if payments is not None:
+                await stripe_gateway.uninstall(payments)
 
 
 def run_with_database(work: Callable[[], Awaitable[T]], *, stripe: bool = False) -> T:

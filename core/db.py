@@ -130,3 +130,14 @@ async def stop() -> None:
         await db.close_connection_pool()
     elif isinstance(db, ReusingSQLiteEngine):
         await db.close_pool()
+
+
+@asynccontextmanager
+async def connected(pool_size: int) -> AsyncIterator[None]:
+    """The database for the length of the block (`start`, then `stop` however the block ends): the app's
+    lifespan and the CLI's commands open it this way."""
+    await start(pool_size)
+    try:
+        yield
+    finally:
+        await stop()
