@@ -31,7 +31,6 @@ from settings import Settings
 SKIP_COMPRESSION = "skip_compression"
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 _ICS_OPT = {SKIP_COMPRESSION: True}
-AppSettings = NamedDependency[Settings]
 
 
 # --------------------------------------------------------------------------- responses
@@ -81,13 +80,13 @@ class CalendarFeedController(Controller):
 
     @route("/calendar.ics", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="community_calendar",
            summary="The community feed: published events from 30 days ago onwards (iCalendar)")
-    async def community(self, request: Request[Any, Any, Any], settings: AppSettings) -> ASGIResponse:
+    async def community(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> ASGIResponse:
         return ics_response(request, await feeds.community_document(settings))
 
     # One path segment: Litestar parameters cannot share a segment with a literal ".ics".
     @route("/events/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="event_calendar",
            summary="One published event with its agenda, as an .ics download (/events/{slug}.ics)")
-    async def event(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: AppSettings
+    async def event(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: NamedDependency[Settings]
                     ) -> ASGIResponse:
         if not filename.endswith(".ics"):
             raise NotFound(_l("Deze pagina bestaat niet."))
@@ -95,7 +94,7 @@ class CalendarFeedController(Controller):
 
     @route("/feeds/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="member_calendar",
            summary="A member's private feed (/feeds/{token}.ics): their events and breakouts")
-    async def member(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: AppSettings
+    async def member(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: NamedDependency[Settings]
                      ) -> ASGIResponse:
         if not filename.endswith(".ics"):
             raise NotFound(_l("Deze agenda bestaat niet (meer)."))
@@ -168,12 +167,14 @@ class MyCalendarController(Controller):
     guards = [requires_member]
 
     @get("/", summary="Your calendar feeds and subscribe links", operation_id="my_calendar")
-    async def show(self, member: NamedDependency[Principal], settings: AppSettings) -> CalendarSettingsOut:
+    async def show(self, member: NamedDependency[Principal],
+                   settings: NamedDependency[Settings]) -> CalendarSettingsOut:
         return _settings_out(settings, await feed_tokens.feed_settings(member.id))
 
     @post("/rotate", summary="Create or replace your personal feed URL (the old one stops working)",
           operation_id="rotate_my_calendar", status_code=200)
-    async def rotate(self, member: NamedDependency[Principal], settings: AppSettings) -> CalendarSettingsOut:
+    async def rotate(self, member: NamedDependency[Principal],
+                     settings: NamedDependency[Settings]) -> CalendarSettingsOut:
         token = await feed_tokens.rotate_feed_token(member.id)
         return _settings_out(settings, await feed_tokens.feed_settings(member.id), token)
 
@@ -183,8 +184,8 @@ class MyCalendarController(Controller):
         await feed_tokens.revoke_feed_token(member.id)
 
     @patch("/", summary="Opt in to (or out of) reminders in your personal feed", operation_id="update_my_calendar")
-    async def update(self, member: NamedDependency[Principal], data: JSONBody[ReminderUpdate], settings: AppSettings
-                     ) -> CalendarSettingsOut:
+    async def update(self, member: NamedDependency[Principal], data: JSONBody[ReminderUpdate],
+                     settings: NamedDependency[Settings]) -> CalendarSettingsOut:
         return _settings_out(settings, await feed_tokens.set_feed_reminder(member.id, data.reminder_minutes))
 
 
