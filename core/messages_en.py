@@ -27,7 +27,6 @@ MESSAGES: dict[str, str] = {
     # --- core ---------------------------------------------------------------------------------------
     # --- events -------------------------------------------------------------------------------------
     "Dit evenement bestaat niet.": "This event does not exist.",
-    "Onbekende sector '{industry}'.": "Unknown industry '{industry}'.",
     # ticketing/companion_links.py and frontend/pages/companion.py (the companion's own page, issue 15)
     "Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail.":
         "This link does not work (any more). Use the link in your newest e-mail.",
@@ -41,83 +40,13 @@ MESSAGES: dict[str, str] = {
     "Er is geen geldig ticket om te downloaden.": "There is no valid ticket to download.",
     # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
     # --- members ------------------------------------------------------------------------------------
-    "Ervaring moet tussen 0 (starter) en 4 (expert) liggen.":
-        "Experience must be between 0 (starter) and 4 (expert).",
-    "Deze geboortedatum kan niet kloppen.": "This date of birth cannot be right.",
-    "Vul een geldig e-mailadres in.": "Enter a valid e-mail address.",
-    "Vul je naam in.": "Enter your name.",
-    "Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
-        "A name can only hold letters, digits, spaces and ' - . , and no web address.",
     "Vul de naam van je partner in.": "Enter your companion's name.",
     "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
         "Your companion's name can only hold letters, digits, spaces and ' - . , and no web address.",
-    "E-mailadres of wachtwoord klopt niet.": "The e-mail address or password is not correct.",
-    "E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net een account gemaakt? Open "
-    "dan eerst de link in onze bevestigingsmail.":
-        "The e-mail address or password is not correct, or your e-mail address is not confirmed yet. Just made an "
-        "account? Then first open the link in our confirmation e-mail.",
     "Dit account bestaat niet (meer).": "This account does not exist (any more).",
-    "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je account "
-    "na het evenement.":
-        "You have a valid ticket for an upcoming event. Cancel it first, or delete your account after the "
-        "event.",
-    "Er is geen account met dit e-mailadres.": "There is no account with this e-mail address.",
     # roles (members/roles.py, events/team.py)
-    "Alleen een beheerder mag dit doen.": "Only an administrator may do this.",
-    "Rol moet 'organiser' of 'admin' zijn; facilitator en deur zijn rollen per evenement (het Team van het "
-    "evenement).":
-        "The role must be 'organiser' or 'admin'; facilitator and door are roles per event (the event's Team).",
-    "Dit e-mailadres is nog niet bevestigd: een rol krijgt alleen een account met een bevestigd adres. Vraag de "
-    "persoon eerst de link in de bevestigingsmail te openen.":
-        "This e-mail address has not been confirmed yet: only an account with a confirmed address can get a role. "
-        "Ask the person to open the link in the confirmation e-mail first.",
-    "Je bent de laatste beheerder: maak eerst iemand anders beheerder.":
-        "You are the last administrator: make someone else an administrator first.",
-    "Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je account verwijderen.":
-        "You are the last administrator: make someone else an administrator first, then you can delete your "
-        "account.",
-    "Alleen 'organiser' en 'admin' gelden overal; facilitator en deur zijn rollen per evenement.":
-        "Only 'organiser' and 'admin' apply everywhere; facilitator and door are roles per event.",
-    "Een rol krijgt alleen een account met een bevestigd e-mailadres.":
-        "Only an account with a confirmed e-mail address can get a role.",
-    "Een herinnering kan van 0 minuten tot een week van tevoren.":
-        "A reminder can be from 0 minutes to one week beforehand.",
-    "Je e-mailadres is al bevestigd.": "Your e-mail address has already been confirmed.",
-    "Deze bevestigingslink klopt niet.": "This confirmation link is not valid.",
-    "Deze bevestigingslink is verlopen. Vraag een nieuwe aan.":
-        "This confirmation link has expired. Please ask for a new one.",
-    "Deze bevestigingslink hoort bij een ander e-mailadres.":
-        "This confirmation link belongs to a different e-mail address.",
-    "Deze bevestigingslink is al gebruikt.": "This confirmation link has already been used.",
-    "Het wachtwoord klopt niet.": "The password is not correct.",
-    "Er is al een account met dit e-mailadres.": "There is already an account with this e-mail address.",
     # the password-reset link (members.password_reset)
-    "Deze link om je wachtwoord te herstellen klopt niet.": "This link to reset your password is not valid.",
-    "Deze link om je wachtwoord te herstellen is al gebruikt.":
-        "This link to reset your password has already been used.",
-    "Deze link om je wachtwoord te herstellen is verlopen. Vraag een nieuwe aan.":
-        "This link to reset your password has expired. Please ask for a new one.",
-    "Deze link hoort bij een ander e-mailadres.": "This link belongs to a different e-mail address.",
     # members/rules.py password_problem (raised by members.accounts and members.password_reset as InvalidInput)
-    "Het wachtwoord moet minstens {min_length} tekens hebben.":
-        "The password must have at least {min_length} characters.",
-    "Het wachtwoord is te lang (maximaal 256 tekens).": "The password is too long (256 characters at most).",
-    "Dit wachtwoord is te makkelijk te raden: het wordt veel gebruikt. Kies een zin van een paar ongewone woorden.":
-        "This password is too easy to guess: it is used a lot. Choose a phrase of a few uncommon words.",
-    "Dit wachtwoord is te makkelijk te raden: rijtjes, herhalingen en toetsenbordpatronen zijn snel gevonden. Kies "
-    "een zin van een paar ongewone woorden.":
-        "This password is too easy to guess: sequences, repeats and keyboard patterns are found quickly. Choose a "
-        "phrase of a few uncommon words.",
-    "Dit wachtwoord is te makkelijk te raden: jaartallen en datums zijn snel gevonden. Kies een zin van een paar "
-    "ongewone woorden.":
-        "This password is too easy to guess: years and dates are found quickly. Choose a phrase of a few uncommon "
-        "words.",
-    "Dit wachtwoord is te makkelijk te raden. Voeg een of twee ongewone woorden toe; een hoofdletter, cijfer of "
-    "leesteken aan het eind helpt weinig.":
-        "This password is too easy to guess. Add one or two uncommon words; a capital, digit or punctuation mark at "
-        "the end helps little.",
-    "Het wachtwoord mag je e-mailadres niet bevatten.": "The password must not contain your e-mail address.",
-    "Het wachtwoord mag je naam niet bevatten.": "The password must not contain your name.",
     # --- ticketing ----------------------------------------------------------------------------------
     "De kaartverkoop voor dit evenement is gesloten.": "Ticket sales for this event have closed.",
     "Deze bestelling bestaat niet.": "This order does not exist.",

@@ -11,6 +11,7 @@ import anyio.to_thread
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import InvalidFields, InvalidInput, NotFound
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import SIGNUP_PER_IP, Limit, enforce
 from members.errors import AccountExists, AddressNotVerified
 from members.passwords import HASHER
@@ -36,9 +37,9 @@ class NewMember:
 def _name_problem(name: str) -> InvalidInput | None:
     problem = name_problem(name)
     if problem == "empty":
-        return InvalidInput("Vul je naam in.", field="name")
+        return InvalidInput(_l("Vul je naam in."), field="name")
     if problem is not None:
-        return InvalidInput("Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+        return InvalidInput(_l("Een naam kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres."),
                             field="name")
     return None
 
@@ -54,12 +55,12 @@ def _profile_problems(industry: str, experience_level: int, birth_date: date | N
                       ) -> list[InvalidInput]:
     problems = []
     if industry not in INDUSTRIES:
-        problems.append(InvalidInput(f"Onbekende sector '{industry}'.", field="industry"))
+        problems.append(InvalidInput(_l("Onbekende sector '%(industry)s'.", industry=industry), field="industry"))
     if experience_level not in EXPERIENCE_LEVELS:
-        problems.append(InvalidInput("Ervaring moet tussen 0 (starter) en 4 (expert) liggen.",
+        problems.append(InvalidInput(_l("Ervaring moet tussen 0 (starter) en 4 (expert) liggen."),
                                      field="experience_level"))
     if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= today):
-        problems.append(InvalidInput("Deze geboortedatum kan niet kloppen.", field="birth_date"))
+        problems.append(InvalidInput(_l("Deze geboortedatum kan niet kloppen."), field="birth_date"))
     return problems
 
 
@@ -84,7 +85,7 @@ def new_member_problems(data: NewMember, email: str, today: date) -> list[Invali
     """Every problem with a new account's data at once (each with its field): a form shows them all (issue 15)."""
     problems = []
     if not email_is_valid(email):
-        problems.append(InvalidInput("Vul een geldig e-mailadres in.", field="email"))
+        problems.append(InvalidInput(_l("Vul een geldig e-mailadres in."), field="email"))
     name = _name_problem(data.name)
     if name is not None:
         problems.append(name)
@@ -145,7 +146,7 @@ async def _create_member(data: NewMember, email: str, *, verified: bool, now: da
         ).returning(Member.id)
     except Exception as exc:
         if is_unique_violation(exc):
-            raise AccountExists("Er is al een account met dit e-mailadres.", field="email") from exc
+            raise AccountExists(_l("Er is al een account met dit e-mailadres."), field="email") from exc
         raise
     if not verified:
         await queue_verification_mail(rows[0]["id"], email, "signup", now)
@@ -191,7 +192,7 @@ def _profile(row: dict[str, Any]) -> dict[str, Any]:
 async def get_profile(member_id: int) -> dict[str, Any]:
     row = await Member.select(*_PROFILE_COLUMNS).where(Member.id == member_id).first()
     if row is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     return _profile(row)
 
 
@@ -227,12 +228,12 @@ async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
 
     unknown = set(roles) - set(global_roles.GLOBAL_ROLES)
     if unknown:
-        raise InvalidInput("Alleen 'organiser' en 'admin' gelden overal; facilitator en deur zijn rollen per "
-                           "evenement.", field="role")
+        raise InvalidInput(_l("Alleen 'organiser' en 'admin' gelden overal; facilitator en deur zijn rollen per "
+                              "evenement."), field="role")
     address = normalise_email(data.email)
     existing = await Member.select(Member.id, Member.email_verified_at).where(Member.email == address).first()
     if roles and (existing["email_verified_at"] is None if existing else not verified):
-        raise AddressNotVerified("Een rol krijgt alleen een account met een bevestigd e-mailadres.",
+        raise AddressNotVerified(_l("Een rol krijgt alleen een account met een bevestigd e-mailadres."),
                                               field="email")
     if existing is None:
         member_id, created = (await create_member(data, verified=verified))["id"], True

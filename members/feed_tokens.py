@@ -9,6 +9,7 @@ from typing import Any
 
 from core.db import as_utc, utcnow
 from core.errors import InvalidInput, NotFound
+from core.i18n import lazy_gettext as _l
 from members.tables import Member
 from members.tokens import hash_token
 
@@ -41,7 +42,7 @@ async def rotate_feed_token(member_id: int) -> str:
         Member.id == member_id
     ).returning(Member.id)
     if not updated:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     return token
 
 
@@ -70,14 +71,14 @@ async def feed_settings(member_id: int) -> dict[str, Any]:
         Member.id == member_id
     ).first()
     if row is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     return {"has_personal_feed": row["feed_token_hash"] is not None, "reminder_minutes": row["feed_reminder_minutes"]}
 
 
 async def set_feed_reminder(member_id: int, minutes: int | None) -> dict[str, Any]:
     """Opt in to (minutes before each item) or out of (None) reminders in the personal feed."""
     if minutes is not None and not 0 <= minutes <= MAX_FEED_REMINDER_MINUTES:
-        raise InvalidInput("Een herinnering kan van 0 minuten tot een week van tevoren.", field="reminder_minutes")
+        raise InvalidInput(_l("Een herinnering kan van 0 minuten tot een week van tevoren."), field="reminder_minutes")
     await Member.update({Member.feed_reminder_minutes: minutes, Member.updated_at: utcnow()}).where(
         Member.id == member_id
     )

@@ -10,6 +10,7 @@ import anyio.to_thread
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import Limit, enforce
 from members.errors import PasswordResetTokenExpired, PasswordResetTokenInvalid, PasswordResetTokenUsed
 from members.passwords import ANONYMISED_PASSWORD_HASH, HASHER
@@ -47,7 +48,7 @@ async def request_password_reset(email: str, *, client_ip: str | None = None, no
     await enforce(RESET_PER_IP, client_ip and f"ip:{client_ip}")
     address = normalise_email(email)
     if not email_is_valid(address):
-        raise InvalidInput("Vul een geldig e-mailadres in.", field="email")
+        raise InvalidInput(_l("Vul een geldig e-mailadres in."), field="email")
     await enforce(RESET_PER_EMAIL, address)
     row = await Member.select(Member.id, Member.password_hash).where(Member.email == address).first()
     if row is None or row["password_hash"] == ANONYMISED_PASSWORD_HASH:
@@ -80,22 +81,23 @@ async def issue_password_reset_token(to_email: str,
 async def _reset_link(token: str, now: datetime) -> dict[str, Any]:
     """The member a reset token may still reset, or the error that says why not (checks only, changes nothing)."""
     if not token or len(token) > 200:
-        raise PasswordResetTokenInvalid("Deze link om je wachtwoord te herstellen klopt niet.")
+        raise PasswordResetTokenInvalid(_l("Deze link om je wachtwoord te herstellen klopt niet."))
     link = await PasswordReset.select(
         PasswordReset.member, PasswordReset.email, PasswordReset.expires_at, PasswordReset.used_at
     ).where(PasswordReset.token_hash == hash_token(token)).first()
     if link is None:
-        raise PasswordResetTokenInvalid("Deze link om je wachtwoord te herstellen klopt niet.")
+        raise PasswordResetTokenInvalid(_l("Deze link om je wachtwoord te herstellen klopt niet."))
     if link["used_at"] is not None:
-        raise PasswordResetTokenUsed("Deze link om je wachtwoord te herstellen is al gebruikt.")
+        raise PasswordResetTokenUsed(_l("Deze link om je wachtwoord te herstellen is al gebruikt."))
     expires_at = as_utc(link["expires_at"])
     if expires_at is None or expires_at <= now:
-        raise PasswordResetTokenExpired("Deze link om je wachtwoord te herstellen is verlopen. Vraag een nieuwe aan.")
+        raise PasswordResetTokenExpired(_l("Deze link om je wachtwoord te herstellen is verlopen. Vraag een nieuwe "
+                                           "aan."))
     member = await Member.select(Member.id, Member.email, Member.name, Member.password_hash).where(
         Member.id == link["member"]
     ).first()
     if member is None or member["email"] != link["email"] or member["password_hash"] == ANONYMISED_PASSWORD_HASH:
-        raise PasswordResetTokenInvalid("Deze link hoort bij een ander e-mailadres.")
+        raise PasswordResetTokenInvalid(_l("Deze link hoort bij een ander e-mailadres."))
     return {"member_id": member["id"], "email": member["email"], "name": member["name"],
             "expires_at": expires_at}
 
@@ -130,13 +132,13 @@ async def confirm_password_reset(token: str, new_password: str, *, now: datetime
         ).returning(PasswordReset.id)
         if not claimed:  # another submit of this link won meanwhile (or its hour just ran out)
             await _reset_link(token, now)  # raises the matching error
-            raise PasswordResetTokenUsed("Deze link om je wachtwoord te herstellen is al gebruikt.")
+            raise PasswordResetTokenUsed(_l("Deze link om je wachtwoord te herstellen is al gebruikt."))
         updated = await Member.update({Member.password_hash: password_hash, Member.updated_at: now}).where(
             (Member.id == member_id) & (Member.email == email)
             & (Member.password_hash != ANONYMISED_PASSWORD_HASH)
         ).returning(Member.id)
         if not updated:  # the account changed its address or was removed meanwhile: undo the claim too
-            raise PasswordResetTokenInvalid("Deze link hoort bij een ander e-mailadres.")
+            raise PasswordResetTokenInvalid(_l("Deze link hoort bij een ander e-mailadres."))
         await Member.update({Member.email_verified_at: now}).where(
             (Member.id == member_id) & Member.email_verified_at.is_null()
         )

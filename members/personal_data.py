@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import NotFound, Unauthenticated
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import LOGIN_PER_EMAIL, enforce
 from members.accounts import get_profile
 from members.errors import AccountHasLiveTicket, PasswordIncorrect
@@ -112,21 +113,21 @@ async def delete_account(
     now = now or utcnow()
     row = await Member.select(Member.email, Member.is_admin).where(Member.id == member_id).first()
     if row is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     await enforce(LOGIN_PER_EMAIL, row["email"])
     try:
         await authenticate(row["email"], password)
     except Unauthenticated as exc:
-        raise PasswordIncorrect("Het wachtwoord klopt niet.", field="password") from exc
+        raise PasswordIncorrect(_l("Het wachtwoord klopt niet."), field="password") from exc
     if row["is_admin"] and not await Member.exists().where(Member.is_admin.eq(True) & (Member.id != member_id)):
         from members.roles import LastAdministrator
 
-        raise LastAdministrator("Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je "
-                                "account verwijderen.")
+        raise LastAdministrator(_l("Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je "
+                                   "account verwijderen."))
     if await _holds_ticket_for_coming_event(member_id, now):
         raise AccountHasLiveTicket(
-            "Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
-            "account na het evenement."
+            _l("Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
+               "account na het evenement.")
         )
     forget = _ticketing_hook("forget_member")
     if forget is not None:

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
 from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
 from members.accounts import get_profile
 from members.errors import AccountNotFound, AddressNotVerified, AdminOnly, LastAdministrator
 from members.principal import Principal
@@ -31,7 +32,7 @@ ROLE_LOG_PAGE: Final = 200
 
 def require_admin(actor: Principal | None) -> Principal:
     if actor is None or not actor.is_admin:
-        raise AdminOnly("Alleen een beheerder mag dit doen.")
+        raise AdminOnly(_l("Alleen een beheerder mag dit doen."))
     return actor
 
 
@@ -49,10 +50,11 @@ async def verified_account(email: str) -> dict[str, Any]:
         Member.email == normalise_email(email)
     ).first()
     if row is None:
-        raise AccountNotFound("Er is geen account met dit e-mailadres.", field="email")
+        raise AccountNotFound(_l("Er is geen account met dit e-mailadres."), field="email")
     if row["email_verified_at"] is None:
-        raise AddressNotVerified("Dit e-mailadres is nog niet bevestigd: een rol krijgt alleen een account met een "
-                                 "bevestigd adres. Vraag de persoon eerst de link in de bevestigingsmail te openen.",
+        raise AddressNotVerified(_l("Dit e-mailadres is nog niet bevestigd: een rol krijgt alleen een account met "
+                                    "een bevestigd adres. Vraag de persoon eerst de link in de bevestigingsmail te "
+                                    "openen."),
                                  field="email")
     return row
 
@@ -73,7 +75,7 @@ async def apply_global_role(actor_id: int | None, member_id: int, role: GlobalRo
     Refuses to take the administrator role from the last administrator."""
     column = _COLUMNS[role]
     if role == "admin" and not enabled and await _other_admins(member_id) == 0:
-        raise LastAdministrator("Je bent de laatste beheerder: maak eerst iemand anders beheerder.", field="role")
+        raise LastAdministrator(_l("Je bent de laatste beheerder: maak eerst iemand anders beheerder."), field="role")
     changed = await Member.update({column: enabled, Member.updated_at: now}).where(
         (Member.id == member_id) & (column != enabled)
     ).returning(Member.id)
@@ -87,14 +89,14 @@ async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> di
     needs a confirmed address. Returns the account's profile (the API shows who it is and its roles)."""
     require_admin(actor)
     if role not in _COLUMNS:
-        raise InvalidInput("Rol moet 'organiser' of 'admin' zijn; facilitator en deur zijn rollen per evenement "
-                           "(het Team van het evenement).", field="role")
+        raise InvalidInput(_l("Rol moet 'organiser' of 'admin' zijn; facilitator en deur zijn rollen per evenement "
+                              "(het Team van het evenement)."), field="role")
     if enabled:
         member_id = (await verified_account(email))["id"]
     else:
         row = await Member.select(Member.id).where(Member.email == normalise_email(email)).first()
         if row is None:
-            raise AccountNotFound("Er is geen account met dit e-mailadres.", field="email")
+            raise AccountNotFound(_l("Er is geen account met dit e-mailadres."), field="email")
         member_id = row["id"]
     async with write_transaction():
         await apply_global_role(actor.id, member_id, role, enabled, utcnow())  # type: ignore[arg-type]

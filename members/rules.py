@@ -8,6 +8,9 @@ from typing import Final, Literal
 
 from zxcvbn import zxcvbn
 
+from core.i18n import LazyMessage
+from core.i18n import lazy_gettext as _l
+
 EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
     # level: (code, Dutch label, English label)
     0: ("starter", "Starter", "Starter"),
@@ -67,37 +70,37 @@ def email_is_valid(email: str) -> bool:
     return len(email) <= 254 and bool(_EMAIL.match(email.strip()))
 
 
-def _zxcvbn_hint(warning: str) -> str:
+def _zxcvbn_hint(warning: str) -> LazyMessage:
     """The Dutch message for zxcvbn's English feedback (its warnings are a small fixed set)."""
     warning = warning.lower()
     if "common" in warning or "top-" in warning:
-        return ("Dit wachtwoord is te makkelijk te raden: het wordt veel gebruikt. Kies een zin van een paar "
-                "ongewone woorden.")
+        return _l("Dit wachtwoord is te makkelijk te raden: het wordt veel gebruikt. Kies een zin van een paar "
+                  "ongewone woorden.")
     if "rows" in warning or "keyboard" in warning or "repeat" in warning or "sequence" in warning:
-        return ("Dit wachtwoord is te makkelijk te raden: rijtjes, herhalingen en toetsenbordpatronen zijn snel "
-                "gevonden. Kies een zin van een paar ongewone woorden.")
+        return _l("Dit wachtwoord is te makkelijk te raden: rijtjes, herhalingen en toetsenbordpatronen zijn snel "
+                  "gevonden. Kies een zin van een paar ongewone woorden.")
     if "date" in warning or "year" in warning:
-        return ("Dit wachtwoord is te makkelijk te raden: jaartallen en datums zijn snel gevonden. Kies een zin van "
-                "een paar ongewone woorden.")
-    return ("Dit wachtwoord is te makkelijk te raden. Voeg een of twee ongewone woorden toe; een hoofdletter, cijfer "
-            "of leesteken aan het eind helpt weinig.")
+        return _l("Dit wachtwoord is te makkelijk te raden: jaartallen en datums zijn snel gevonden. Kies een zin "
+                  "van een paar ongewone woorden.")
+    return _l("Dit wachtwoord is te makkelijk te raden. Voeg een of twee ongewone woorden toe; een hoofdletter, "
+              "cijfer of leesteken aan het eind helpt weinig.")
 
 
-def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+def password_problem(password: str, email: str = "", name: str = "") -> LazyMessage | None:
     """Why a password is too weak, or None when it is acceptable: at least MIN_PASSWORD_LENGTH characters, not
     your e-mail name or your name, and a zxcvbn score of at least MIN_PASSWORD_SCORE (a maintained estimator of
     how many guesses a password takes: dictionaries of common passwords, names and words, keyboard patterns,
     sequences, dates and l33t spelling), with this site's own words and yours counted as guessable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben."
+        return _l("Het wachtwoord moet minstens %(min_length)s tekens hebben.", min_length=MIN_PASSWORD_LENGTH)
     if len(password) > 256:
-        return "Het wachtwoord is te lang (maximaal 256 tekens)."
+        return _l("Het wachtwoord is te lang (maximaal 256 tekens).")
     lowered = password.lower()
     local = normalise_email(email).split("@", 1)[0]
     if local and len(local) >= 4 and local in lowered:
-        return "Het wachtwoord mag je e-mailadres niet bevatten."
+        return _l("Het wachtwoord mag je e-mailadres niet bevatten.")
     if name and len(name.strip()) >= 4 and name.strip().lower() in lowered:
-        return "Het wachtwoord mag je naam niet bevatten."
+        return _l("Het wachtwoord mag je naam niet bevatten.")
     personal = [part for part in re.split(r"[\s@._+-]+", f"{name} {email}".lower()) if len(part) >= 3]
     result = zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=[*SITE_WORDS, *personal])
     if result["score"] < MIN_PASSWORD_SCORE:

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.db import as_utc, utcnow
 from core.errors import Unauthenticated
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, enforce, hit
 from members.accounts import get_profile
 from members.passwords import DUMMY_HASH, HASHER
@@ -51,7 +52,7 @@ async def authenticate(email: str, password: str) -> dict[str, Any]:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        raise Unauthenticated("E-mailadres of wachtwoord klopt niet.")
+        raise Unauthenticated(_l("E-mailadres of wachtwoord klopt niet."))
     return row
 
 
@@ -69,14 +70,14 @@ async def login(email: str, password: str, *, kind: str, lifetime: timedelta | N
     try:
         row = await authenticate(email, password)
     except Unauthenticated:
-        raise Unauthenticated("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
-                              "een account gemaakt? Open dan eerst de link in onze bevestigingsmail.") from None
+        raise Unauthenticated(_l("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
+                                 "een account gemaakt? Open dan eerst de link in onze bevestigingsmail.")) from None
     if row["email_verified_at"] is None:
         decision = await hit(VERIFY_RESEND_PER_MEMBER, f"member:{row['id']}")
         if decision.allowed:
             await queue_verification_mail(row["id"], row["email"], "login", utcnow())
-        raise Unauthenticated("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
-                              "een account gemaakt? Open dan eerst de link in onze bevestigingsmail.")
+        raise Unauthenticated(_l("E-mailadres of wachtwoord klopt niet, of je e-mailadres is nog niet bevestigd. Net "
+                                 "een account gemaakt? Open dan eerst de link in onze bevestigingsmail."))
     token, expires_at = await issue_token(row["id"], kind, lifetime, label)
     return IssuedToken(token=token, expires_at=expires_at, member=await get_profile(row["id"]))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import NotFound
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import Limit, enforce
 from members.errors import (
     EmailAlreadyVerified,
@@ -39,9 +40,9 @@ async def resend_verification(member_id: int, *, now: datetime | None = None) ->
     now = now or utcnow()
     row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
     if row is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     if row["email_verified_at"] is not None:
-        raise EmailAlreadyVerified("Je e-mailadres is al bevestigd.")
+        raise EmailAlreadyVerified(_l("Je e-mailadres is al bevestigd."))
     await enforce(VERIFY_RESEND_PER_MEMBER, f"member:{member_id}")
     await queue_verification_mail(member_id, row["email"], "resend", now)
 
@@ -70,7 +71,7 @@ async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, 
     Signs nobody in. Returns {"verified_at": …}."""
     now = now or utcnow()
     if not token or len(token) > 200:
-        raise VerificationTokenInvalid("Deze bevestigingslink klopt niet.")
+        raise VerificationTokenInvalid(_l("Deze bevestigingslink klopt niet."))
     digest = hash_token(token)
     claimed = await EmailVerification.update({EmailVerification.used_at: now}).where(
         (EmailVerification.token_hash == digest) & EmailVerification.used_at.is_null()
@@ -80,10 +81,10 @@ async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, 
         row = await EmailVerification.select(EmailVerification.used_at).where(
             EmailVerification.token_hash == digest).first()
         if row is None:
-            raise VerificationTokenInvalid("Deze bevestigingslink klopt niet.")
+            raise VerificationTokenInvalid(_l("Deze bevestigingslink klopt niet."))
         if row["used_at"] is not None:
-            raise VerificationTokenUsed("Deze bevestigingslink is al gebruikt.")
-        raise VerificationTokenExpired("Deze bevestigingslink is verlopen. Vraag een nieuwe aan.")
+            raise VerificationTokenUsed(_l("Deze bevestigingslink is al gebruikt."))
+        raise VerificationTokenExpired(_l("Deze bevestigingslink is verlopen. Vraag een nieuwe aan."))
     member_id, email = claimed[0]["member"], claimed[0]["email"]
     async with write_transaction():
         updated = await Member.update({Member.email_verified_at: now, Member.updated_at: now}).where(
@@ -97,7 +98,7 @@ async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, 
         return {"verified_at": now}
     row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
     if row is None or row["email"] != email:
-        raise VerificationTokenInvalid("Deze bevestigingslink hoort bij een ander e-mailadres.")
+        raise VerificationTokenInvalid(_l("Deze bevestigingslink hoort bij een ander e-mailadres."))
     return {"verified_at": as_utc(row["email_verified_at"])}  # verified meanwhile (another link)
 
 

@@ -14,10 +14,9 @@ from litestar.response import Redirect, Template
 from core.auth import requires_member
 from core.db import utcnow
 from core.errors import DomainError, InvalidFields
-from core.messages_en import english
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
-from frontend.i18n import gettext, request_language, safe_next_path
+from frontend.i18n import gettext, render_message, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members import accounts, password_reset, sessions, verification
 from members.principal import Principal
@@ -167,10 +166,8 @@ class AccountPages(Controller):
     async def password_check(self, request: Request[Any, Any, Any], data: FormBody) -> Template:
         """htmx: the strength message under the password field while the person types."""
         problem = password_problem(str(data.get("password", "")), text(data, "email"), text(data, "name"))
-        if problem and request_language(request) == "en":
-            problem = english(problem) or problem
-        return Template("_password_check.html", context={"problem": problem,
-                                                         "typed": bool(data.get("password"))})
+        shown = render_message(problem, request_language(request)) if problem else None
+        return Template("_password_check.html", context={"problem": shown, "typed": bool(data.get("password"))})
 
     @post("/uitloggen", name="logout")
     async def logout(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
