@@ -487,7 +487,7 @@ class _Builder:
         component = Event()
         theme = clean_text(breakout.theme_label, multiline=False)
         summary = _title(
-            f"Breakout ronde {breakout.round_number}: {theme} — groep {breakout.group_number}",
+            f"Breakoutronde {breakout.round_number}: {theme} — groep {breakout.group_number}",
             breakout.cancelled,
         )
         self._stamp(component, uid, breakout.sequence, breakout.updated_at)

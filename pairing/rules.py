@@ -197,7 +197,7 @@ def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_
     if industry is None:
         return Eligibility(
             False, None, None, CODE_INDUSTRY_UNKNOWN,
-            "Kies de branche waarin je partner werkt uit de lijst.",
+            "Kies de sector waarin je partner werkt uit de lijst.",
             "Please choose your companion's industry from the list.",
         )
 
@@ -227,7 +227,7 @@ def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_
         )
 
     if industry.code != rule.home_industry:
-        other_nl = f"werkt in een andere branche ({_in_sentence(industry.label_nl)}) dan {home_nl}."
+        other_nl = f"werkt in een andere sector ({_in_sentence(industry.label_nl)}) dan {home_nl}."
         other_en = f"works in another industry ({_in_sentence(industry.label_en)}) than {home_en}."
         if age is None:
             reason_nl, reason_en = f"Je partner {other_nl}", f"Your companion {other_en}"

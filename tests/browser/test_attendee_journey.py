@@ -136,7 +136,7 @@ def test_attendee_orders_pays_ranks_changes_and_cancels(chromium_browser: Browse
         expect(page.get_by_label("Naam van je partner")).to_have_value("Jan Jansen")
         fill_companion(page, name="Fatima el Amrani", email=f"fatima.{me.device}@example.nl",
                        industry="Zorg en welzijn", birth_date="", organisation="Zorggroep Noord")
-        expect(page.locator("#companion-check")).to_contain_text("werkt in een andere branche (zorg en welzijn)")
+        expect(page.locator("#companion-check")).to_contain_text("werkt in een andere sector (zorg en welzijn)")
         me.check("change-companion")
         me.will_navigate()
         page.get_by_role("button", name="Partner opslaan").click()

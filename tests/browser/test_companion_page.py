@@ -101,7 +101,7 @@ def test_the_companion_page_from_the_mail_and_a_companion_change(chromium_browse
             card.get_by_role("link", name="Partner wijzigen").click()
             page.get_by_label("Naam van je partner").fill("Noor Nieuw")
             page.get_by_label("E-mailadres van je partner").fill(second)
-            page.get_by_label("Branche waarin je partner werkt").select_option(label="Zorg en welzijn")
+            page.get_by_label("Sector waarin je partner werkt").select_option(label="Zorg en welzijn")
             me.will_navigate()
             page.get_by_role("button", name="Partner opslaan").click()
             expect(page.get_by_role("status")).to_contain_text("Je partner is gewijzigd")

@@ -89,7 +89,7 @@ def test_buyer_pays_on_invoice_downloads_it_cancels_and_gets_the_credit_note(
         page.wait_for_load_state()
         page.get_by_label("Naam van je partner").fill("Sam Jong")
         page.get_by_label("E-mailadres van je partner").fill(f"sam.{me.device}@example.nl")
-        page.get_by_label("Branche waarin je partner werkt").select_option(label="Zorg en welzijn")
+        page.get_by_label("Sector waarin je partner werkt").select_option(label="Zorg en welzijn")
         page.get_by_text("Op factuur van mijn werkgever").click()  # unfold
         page.get_by_label("Zet de factuur op naam van mijn werkgever").check()
         page.get_by_label("Bedrijfsnaam").fill("Klantcontact Centraal BV")

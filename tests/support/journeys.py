@@ -176,7 +176,7 @@ def fill_companion(page: Page, **values: str) -> None:
               "birth_date": "Geboortedatum van je partner", "organisation": "Organisatie van je partner"}
     for key, value in values.items():
         if key == "industry":
-            page.get_by_label("Branche waarin je partner werkt").select_option(label=value)
+            page.get_by_label("Sector waarin je partner werkt").select_option(label=value)
         else:
             page.get_by_label(labels[key]).fill(value)
 

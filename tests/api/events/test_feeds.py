@@ -505,7 +505,7 @@ async def test_breakouts_from_the_pairing_seam_replace_the_generic_round(
     expected[f"breakout-{event['id']}-1-{anna['id']}@{HOST}"] = (utc(round_one["starts_at"]), utc(round_one["ends_at"]))
     check_parsers(response.content, expected)
     props = vevent_props(response.content)[f"breakout-{event['id']}-1-{anna['id']}@{HOST}"]
-    assert props["SUMMARY"] == "Breakout ronde 1: Keurmerk — groep 3" and props["LOCATION"] == "Zaal 3"
+    assert props["SUMMARY"] == "Breakoutronde 1: Keurmerk — groep 3" and props["LOCATION"] == "Zaal 3"
     assert "Zaal 4" not in response.text
 
 
@@ -693,7 +693,7 @@ async def test_published_breakouts_from_pairing(client: httpx.AsyncClient, membe
         assert [r["round"] for r in mine["rounds"]] == [1, 2]
         for r in mine["rounds"]:
             item = props[f"breakout-{event['id']}-{r['round']}-{groups.people[name]['id']}@{HOST}"]
-            assert item["SUMMARY"] == f"Breakout ronde {r['round']}: {r['theme_title']} — groep {r['group_number']}"
+            assert item["SUMMARY"] == f"Breakoutronde {r['round']}: {r['theme_title']} — groep {r['group_number']}"
             assert item["STATUS"] == "CONFIRMED" and item["RELATED-TO"] == f"event-{event['id']}@{HOST}"
         assert_private_clean(body, *(p["email"] for p in groups.people.values()), "dirk@example.nl")
         assert (await client.get(groups.urls[name])).content == body  # byte-identical re-render

@@ -424,7 +424,7 @@ def test_sessions_are_children_of_their_event() -> None:
 def test_breakout_is_dutch_and_replaces_the_generic_round() -> None:
     raw = vevents_raw(member())
     breakout = raw[f"breakout-11-1-501@{HOST}"]
-    assert "SUMMARY:Breakout ronde 1: Imago — groep 3" in breakout
+    assert "SUMMARY:Breakoutronde 1: Imago — groep 3" in breakout
     assert "LOCATION:Zaal Ëindhoven" in breakout
     description = next(line for line in breakout if line.startswith("DESCRIPTION:"))
     assert "Thema: Imago" in description and "Groep: 3" in description and "Ronde: 1" in description

@@ -30,7 +30,7 @@ def test_missing_fields_are_explained_in_the_page_language() -> None:
     assert errors == {
         "name": "Vul de naam van je partner in.",
         "email": "Vul het e-mailadres van je partner in, zoals naam@voorbeeld.nl.",
-        "industry": "Kies de branche waarin je partner werkt.",
+        "industry": "Kies de sector waarin je partner werkt.",
         "birth_date": "Vul een datum in (dag, maand en jaar).",
     }
     _, _, english = companion_from_form({"name": "", "email": "x@y.nl", "industry": "retail"}, "en")

@@ -181,7 +181,7 @@ def test_other_industry_without_birth_date_is_eligible() -> None:
     result = companion_is_eligible(CompanionFacts("it_telecom"), RULE, EVENT_DAY)
     assert (result.eligible, result.passed, result.age) == (True, "industry", None)
     # Acronyms keep their capitals mid-sentence.
-    assert result.reason_nl == "Je partner werkt in een andere branche (IT en telecom) dan klantcontact."
+    assert result.reason_nl == "Je partner werkt in een andere sector (IT en telecom) dan klantcontact."
 
 
 def test_when_both_conditions_pass_age_is_recorded() -> None:
