@@ -75,6 +75,19 @@ async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
     return out
 
 
+async def companion_ticket_waits_for(member_id: int) -> bool:
+    """Whether someone named this member's (still UNVERIFIED) e-mail address as their companion on a paid duo with
+    a valid ticket: the one case in which confirming the address would show them a ticket they cannot see yet.
+    False once the address is verified (the ticket is then shown) or when the member does not exist."""
+    member = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
+    if member is None or member["email_verified_at"] is not None:
+        return False
+    return bool(await Ticket.exists().where(
+        (Ticket.attendee.email == normalise_email(member["email"])) & (Ticket.attendee.role == "companion")
+        & Ticket.attendee._.live.eq(True) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
+    ))
+
+
 async def _places_of_member(member_id: int) -> Any | None:
     """The condition on Ticket for this member's own places: buyer places of their orders (by id), and places
     with their e-mail only when it is verified. None when the member does not exist."""

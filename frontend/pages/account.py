@@ -24,6 +24,7 @@ from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, normalise_emai
 from members.sessions import IssuedToken
 from pairing.rules import INDUSTRIES
 from settings import Settings
+from ticketing.tickets import companion_ticket_waits_for
 
 PROFILE_FIELDS = ("name", "organisation", "industry", "experience_level", "birth_date", "language")
 # Problem codes of e-mail verification -> what the page says (English msgids).
@@ -49,8 +50,10 @@ RESET_MESSAGES: dict[str, str] = {
 
 
 async def verify_email_notice(member: Principal, next_path: str) -> dict[str, str] | None:
-    """What _verify_email.html needs when the signed-in member's e-mail is not verified yet, else None."""
-    if await verification.verified_email(member.id) is not None:
+    """What _verify_email.html needs when confirming the signed-in member's e-mail would show them a ticket: the
+    address is not verified yet and someone named it as their companion. Else None: above a buyer's own ticket the
+    notice only confused (issue 20)."""
+    if not await companion_ticket_waits_for(member.id):
         return None
     return {"email": member.email, "next": next_path}
 

@@ -107,6 +107,10 @@ async def test_an_unverified_account_with_a_companions_email_sees_nothing_until_
                              headers=buyer["headers"])).status_code == 200
     assert title in await personal_feed(client, buyer)
     assert title in (await client.get("/mijn/agenda", headers=buyer["headers"])).text
+    # …and no notice about a companion ticket above their own paid ticket: nobody named them as a companion.
+    own_page = await client.get("/mijn/tickets", headers=buyer["headers"])
+    assert own_page.status_code == 200 and order["buyer"]["ticket_code"] in own_page.text
+    assert "Bevestig je e-mailadres om je partnerticket te zien" not in own_page.text
 
     # The mailed link verifies the address; then the companion's ticket, groups, ranking and feed are theirs.
     [(token, message)] = await verification_links(settings, smtp, "sam.jong@example.nl")
