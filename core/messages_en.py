@@ -28,85 +28,15 @@ MESSAGES: dict[str, str] = {
     # --- events -------------------------------------------------------------------------------------
     "Dit evenement bestaat niet.": "This event does not exist.",
     # ticketing/companion_links.py and frontend/pages/companion.py (the companion's own page, issue 15)
-    "Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail.":
-        "This link does not work (any more). Use the link in your newest e-mail.",
-    "Deze link werkt niet (meer).": "This link does not work (any more).",
-    "Dit ticket kan niet meer worden gewijzigd.": "This ticket can no longer be changed.",
-    "Alleen de koper kan de mail aan de partner opnieuw laten sturen.":
-        "Only the buyer can have the companion's e-mail sent again.",
-    "Alleen voor een betaald duoticket gaat er een ticket naar je partner.":
-        "A ticket goes to your companion only for a paid duo ticket.",
-    "Deze bestelling heeft geen partner met een geldig ticket.": "This order has no companion with a valid ticket.",
-    "Er is geen geldig ticket om te downloaden.": "There is no valid ticket to download.",
     # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
     # --- members ------------------------------------------------------------------------------------
-    "Vul de naam van je partner in.": "Enter your companion's name.",
-    "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.":
-        "Your companion's name can only hold letters, digits, spaces and ' - . , and no web address.",
-    "Dit account bestaat niet (meer).": "This account does not exist (any more).",
     # roles (members/roles.py, events/team.py)
     # the password-reset link (members.password_reset)
     # members/rules.py password_problem (raised by members.accounts and members.password_reset as InvalidInput)
     # --- ticketing ----------------------------------------------------------------------------------
-    "De kaartverkoop voor dit evenement is gesloten.": "Ticket sales for this event have closed.",
-    "Deze bestelling bestaat niet.": "This order does not exist.",
-    "Dit evenement is geannuleerd.": "This event has been cancelled.",
-    "De kaartverkoop is nog niet begonnen.": "Ticket sales have not started yet.",
-    "{email} heeft al een plek voor dit evenement.": "{email} already has a place at this event.",
-    "Uitverkocht: er zijn geen duoplekken meer.": "Sold out: there are no duo places left.",
-    "Alleen de koper kan deze bestelling betalen.": "Only the buyer can pay for this order.",
-    "Alleen de koper kan de partner wijzigen.": "Only the buyer can change the companion.",
-    "Deze bestelling kan niet meer worden gewijzigd.": "This order can no longer be changed.",
-    "De partner kan niet meer worden gewijzigd: de wijzigingstermijn is voorbij.":
-        "The companion can no longer be changed: the deadline for changes has passed.",
-    "Alleen de koper kan via deze weg annuleren.": "Only the buyer can cancel this way.",
-    "Alleen de organisator van dit evenement kan bestellingen annuleren.":
-        "Only the organiser of this event can cancel orders.",
-    "Alleen de organisator van dit evenement kan dit zien.": "Only the organiser of this event can see this.",
-    "Deze bestelling is al betaald.": "This order has already been paid.",
-    "Je reservering is verlopen of geannuleerd: bestel opnieuw.":
-        "Your reservation has expired or was cancelled: please order again.",
-    "De betaling wordt al klaargezet; probeer het zo opnieuw.":
-        "The payment is already being prepared; please try again in a moment.",
-    "De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.":
-        "The payment service cannot be reached right now. Please try again in a moment.",
-    "Annuleren met terugbetaling kan niet meer: de termijn is voorbij.":
-        "Cancelling with a refund is no longer possible: the deadline has passed.",
-    "Een van jullie heeft al een plek voor dit evenement.": "One of you already has a place at this event.",
-    "Voor dit e-mailadres is al een uitzondering gemaakt.": "An exception has already been made for this e-mail "
-                                                            "address.",
-    "Deze betaalroute bestaat alleen met de lokale testserver van Stripe.":
-        "This payment route only exists with Stripe's local test server.",
-    "Onbekende kaart.": "Unknown card.",
-    "Je reservering is verlopen of al betaald.": "Your reservation has expired or has already been paid.",
-    "Je kaart is geweigerd. Probeer een andere kaart.": "Your card was declined. Try another card.",
-    "De betaling kon niet worden gestart. Probeer het opnieuw.": "The payment could not be started. Please try "
-                                                                 "again.",
     # the waiting list (ticketing/waitlist.py)
-    "Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.":
-        "Sold out: places that come free go to the waiting list.",
-    "Deze plek op de wachtlijst bestaat niet.": "This place on the waiting list does not exist.",
-    "Jij of je partner staat al op de wachtlijst voor dit evenement.":
-        "You or your companion are already on the waiting list for this event.",
-    "Er staat niemand op de wachtlijst.": "Nobody is on the waiting list.",
-    "Er is geen duoplek vrij om aan te bieden. Verhoog de capaciteit, of wacht tot er een plek vrijkomt.":
-        "No duo place is free to offer. Raise the capacity, or wait until a place comes free.",
-    "Er is geen duoplek vrij om aan te bieden.": "No duo place is free to offer.",
-    "Er zijn nog duoplekken vrij: bestel gewoon een duoticket.":
-        "There are still duo places free: just order a duo ticket.",
     # the Stripe webhook's own message is English already
-    "The Stripe-Signature header is missing, forged or too old.":
-        "The Stripe-Signature header is missing, forged or too old.",
-    "Unexpected webhook payload: {problem}": "Unexpected webhook payload: {problem}",
     # --- invoicing ----------------------------------------------------------------------------------
-    "Alleen organisatoren hebben verkoopgegevens.": "Only organisers have seller details.",
-    "Je hebt nog geen verkoopgegevens voor facturen ingevuld.": "You have not entered seller details for invoices yet.",
-    "Vul dit veld in.": "Fill in this field.",
-    "Alleen de koper kan de factuurgegevens van deze bestelling wijzigen.":
-        "Only the buyer can change the invoice details of this order.",
-    "De factuur is al gemaakt; de gegevens erop kunnen niet meer veranderen.":
-        "The invoice has been issued; what it says can no longer change.",
-    "Deze factuur bestaat niet.": "This invoice does not exist.",
     # --- pairing ------------------------------------------------------------------------------------
     "Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
         "Only the facilitators and the organiser of this event may plan the breakouts.",
@@ -204,7 +134,6 @@ MESSAGES: dict[str, str] = {
         "This ticket was scanned on another phone at the same moment; please scan again.",
     "Deze check-in bestaat niet.": "This check-in does not exist.",
     # --- frontend -----------------------------------------------------------------------------------
-    "Dit ticket bestaat niet.": "This ticket does not exist.",
 }
 
 # Dutch words a service puts into a placeholder (pairing.board.assign_rooms: "… bestaat niet in ronde 2.").

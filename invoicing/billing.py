@@ -12,6 +12,7 @@ from typing import Any
 
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
+from core.i18n import lazy_gettext as _l
 from invoicing import rules
 from invoicing.errors import BillingLocked, InvalidInvoiceDetails
 from invoicing.schemas import BillingIn, BillingOut
@@ -34,7 +35,7 @@ def checked_billing(data: BillingIn) -> dict[str, Any]:
         raise InvalidInvoiceDetails.from_rule(exc) from exc
     for name in ("company", "address", "town"):
         if not values[name]:
-            raise InvalidInvoiceDetails("Vul dit veld in.", field=name)
+            raise InvalidInvoiceDetails(_l("Vul dit veld in."), field=name)
     return values
 
 
@@ -60,9 +61,9 @@ async def get_billing(actor: Principal, order_id: int) -> BillingOut:
 async def _buyer_order(actor: Principal, order_id: int) -> None:
     _, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan de factuurgegevens van deze bestelling wijzigen.")
+        raise Forbidden(_l("Alleen de koper kan de factuurgegevens van deze bestelling wijzigen."))
     if await _invoiced(order_id):
-        raise BillingLocked("De factuur is al gemaakt; de gegevens erop kunnen niet meer veranderen.")
+        raise BillingLocked(_l("De factuur is al gemaakt; de gegevens erop kunnen niet meer veranderen."))
 
 
 async def save_billing(actor: Principal, order_id: int, data: BillingIn, now: datetime | None = None) -> BillingOut:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from invoicing.errors import InvoiceNotFound
 from invoicing.issuing import document_of
@@ -59,6 +60,6 @@ async def invoice_pdf(actor: Principal, invoice_id: int) -> tuple[str, bytes]:
     """(file name, PDF bytes) of one invoice or credit note."""
     row = await Invoice.select().where(Invoice.id == invoice_id).first()
     if row is None or not await _may_see(actor, row):
-        raise InvoiceNotFound("Deze factuur bestaat niet.")
+        raise InvoiceNotFound(_l("Deze factuur bestaat niet."))
     doc = document_of(row)
     return filename(doc), render_pdf(doc)

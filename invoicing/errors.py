@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import LazyMessage
 from invoicing.rules import InvalidNumber
 
 
@@ -13,7 +14,7 @@ class InvalidInvoiceDetails(InvalidInput):
 
     code = "invalid_invoice_details"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+    def __init__(self, message: LazyMessage, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message, field=field)
         if code:
             self.code = code  # type: ignore[misc]

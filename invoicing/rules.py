@@ -29,6 +29,9 @@ from stdnum.nl import btw as stdnum_btw
 from stdnum.nl import postcode as stdnum_postcode
 from stdnum.util import clean
 
+from core.i18n import LazyMessage
+from core.i18n import lazy_gettext as _l
+
 __all__ = [
     "DEFAULT_EXEMPTION_TEXT",
     "Buyer",
@@ -178,7 +181,7 @@ def format_euro(cents: int) -> str:
 class InvalidNumber(ValueError):
     """A BTW, KvK, IBAN or VAT number that is not one; `code` is the stable problem code, `field` the field."""
 
-    def __init__(self, code: str, field: str, message_nl: str) -> None:
+    def __init__(self, code: str, field: str, message_nl: LazyMessage) -> None:
         super().__init__(message_nl)
         self.code = code
         self.field = field
@@ -192,7 +195,7 @@ def normalise_btw_number(value: str, field: str = "btw_number") -> str:
         return "NL" + stdnum_btw.validate(value)
     except ValidationError as exc:
         raise InvalidNumber("invalid_btw_number", field,
-                            "Dit is geen geldig btw-nummer (zoals NL123456789B01).") from exc
+                            _l("Dit is geen geldig btw-nummer (zoals NL123456789B01).")) from exc
 
 
 def normalise_kvk_number(value: str, field: str = "kvk_number") -> str:
@@ -200,7 +203,7 @@ def normalise_kvk_number(value: str, field: str = "kvk_number") -> str:
     it for that reason), so the format is all there is to check; spaces and dots are dropped."""
     compact = clean(value, " .-").strip()
     if len(compact) != 8 or not compact.isdigit():
-        raise InvalidNumber("invalid_kvk_number", field, "Dit is geen geldig KvK-nummer (acht cijfers).")
+        raise InvalidNumber("invalid_kvk_number", field, _l("Dit is geen geldig KvK-nummer (acht cijfers)."))
     return compact
 
 
@@ -211,14 +214,14 @@ def normalise_postcode(value: str, country: str, field: str = "postcode") -> str
     try:
         return str(stdnum_postcode.validate(value))  # "1234 AB"
     except ValidationError as exc:
-        raise InvalidNumber("invalid_postcode", field, "Dit is geen geldige postcode (zoals 1234 AB).") from exc
+        raise InvalidNumber("invalid_postcode", field, _l("Dit is geen geldige postcode (zoals 1234 AB).")) from exc
 
 
 def normalise_iban(value: str, field: str = "iban") -> str:
     try:
         return stdnum_iban.validate(value)
     except ValidationError as exc:
-        raise InvalidNumber("invalid_iban", field, "Dit is geen geldig IBAN-rekeningnummer.") from exc
+        raise InvalidNumber("invalid_iban", field, _l("Dit is geen geldig IBAN-rekeningnummer.")) from exc
 
 
 def normalise_eu_vat_number(value: str, field: str = "vat_number") -> str:
@@ -228,7 +231,7 @@ def normalise_eu_vat_number(value: str, field: str = "vat_number") -> str:
         return stdnum_eu_vat.validate(value)
     except ValidationError as exc:
         raise InvalidNumber("invalid_vat_number", field,
-                            "Dit is geen geldig btw-nummer (met landcode, zoals NL123456789B01).") from exc
+                            _l("Dit is geen geldig btw-nummer (met landcode, zoals NL123456789B01).")) from exc
 
 
 def invoice_number(kind: InvoiceKind, year: int, sequence: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
+from core.i18n import lazy_gettext as _l
 from invoicing import rules
 from invoicing.errors import InvalidInvoiceDetails, SellerDetailsMissing
 from invoicing.schemas import SellerIn, SellerOut
@@ -20,7 +21,7 @@ from members.principal import Principal
 
 def _check_organiser(actor: Principal) -> None:
     if not actor.is_organiser:
-        raise Forbidden("Alleen organisatoren hebben verkoopgegevens.")
+        raise Forbidden(_l("Alleen organisatoren hebben verkoopgegevens."))
 
 
 def _out(row: dict[str, Any]) -> SellerOut:
@@ -38,7 +39,7 @@ def checked_seller(data: SellerIn) -> dict[str, Any]:
         if btw or data.vat_rate is not rules.VatRate.EXEMPT:
             if not btw:
                 raise rules.InvalidNumber("invalid_btw_number", "btw_number",
-                                          "Vul het btw-nummer in (alleen bij vrijstelling mag het leeg blijven).")
+                                          _l("Vul het btw-nummer in (alleen bij vrijstelling mag het leeg blijven)."))
             btw = rules.normalise_btw_number(btw)
         values = {
             "legal_name": data.legal_name.strip(), "address": data.address.strip(),
@@ -51,7 +52,7 @@ def checked_seller(data: SellerIn) -> dict[str, Any]:
         raise InvalidInvoiceDetails.from_rule(exc) from exc
     for name in ("legal_name", "address", "town"):
         if not values[name]:
-            raise InvalidInvoiceDetails("Vul dit veld in.", field=name)
+            raise InvalidInvoiceDetails(_l("Vul dit veld in."), field=name)
     return values
 
 
@@ -60,7 +61,7 @@ async def get_seller_details(actor: Principal) -> SellerOut:
     _check_organiser(actor)
     row = await SellerProfile.select().where(SellerProfile.organiser == actor.id).first()
     if row is None:
-        raise SellerDetailsMissing("Je hebt nog geen verkoopgegevens voor facturen ingevuld.")
+        raise SellerDetailsMissing(_l("Je hebt nog geen verkoopgegevens voor facturen ingevuld."))
     return _out(row)
 
 

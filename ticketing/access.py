@@ -13,6 +13,7 @@ from typing import Any
 
 from core.db import as_utc
 from core.errors import Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from events.tables import Event
 from members.principal import Principal
@@ -29,14 +30,14 @@ async def event_by_slug(slug: str, viewer: Principal | None = None) -> dict[str,
     rows = await Event.raw(_EVENT_BY["slug"], slug)
     row = rows[0] if rows else None
     if row is None or (row["status"] == "draft" and not manages(viewer, row)):
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return row
 
 
 async def event_by_id(event_id: int) -> dict[str, Any]:
     rows = await Event.raw(_EVENT_BY["id"], event_id)
     if not rows:
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return rows[0]
 
 
@@ -49,7 +50,7 @@ async def managed_event(actor: Principal, slug: str) -> dict[str, Any]:
     """The event for those who manage it (anyone else: forbidden, or not found for a draft)."""
     event = await event_by_slug(slug, actor)
     if not manages(actor, event):
-        raise Forbidden("Alleen de organisator van dit evenement kan dit zien.")
+        raise Forbidden(_l("Alleen de organisator van dit evenement kan dit zien."))
     return event
 
 
@@ -57,12 +58,12 @@ async def visible_order(actor: Principal, order_id: int) -> tuple[dict[str, Any]
     """The order row for its buyer or the event's organiser (anyone else: not found). (row, is_buyer)"""
     row = await TicketOrder.select().where(TicketOrder.id == order_id).first()
     if row is None:
-        raise OrderNotFound("Deze bestelling bestaat niet.")
+        raise OrderNotFound(_l("Deze bestelling bestaat niet."))
     if row["buyer"] == actor.id:
         return row, True
     if actor.is_organiser and manages(actor, await event_by_id(row["event"])):
         return row, False
-    raise OrderNotFound("Deze bestelling bestaat niet.")
+    raise OrderNotFound(_l("Deze bestelling bestaat niet."))
 
 
 def deadlines(event: Mapping[str, Any]) -> tuple[datetime, datetime]:

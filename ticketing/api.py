@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from core.auth import requires_member, requires_organiser
+from core.i18n import lazy_gettext as _l
 from core.params import DbId
 from core.security import client_ip
 from core.spreadsheet import csv_response
@@ -183,7 +184,7 @@ class StripeWebhookController(Controller):
         try:
             stripe_gateway.current().verify(payload, request.headers.get("stripe-signature"))
         except ValueError as exc:
-            raise InvalidSignature("The Stripe-Signature header is missing, forged or too old.") from exc
+            raise InvalidSignature(_l("The Stripe-Signature header is missing, forged or too old.")) from exc
         try:
             event: Any = json.loads(payload)
         except ValueError:
@@ -194,7 +195,7 @@ class StripeWebhookController(Controller):
             # anything is stored, so its id is not spent and a corrected redelivery still applies.
             event_id = event.get("id") if isinstance(event, dict) else None
             log.warning("Refused a signed Stripe webhook of unexpected shape (id %r): %s", event_id, problem)
-            raise InvalidWebhookPayload(f"Unexpected webhook payload: {problem}")
+            raise InvalidWebhookPayload(_l("Unexpected webhook payload: %(problem)s", problem=problem))
         outcome = await payments.handle_stripe_event(event)
         return WebhookAck(received=True, outcome=outcome)
 

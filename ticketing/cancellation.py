@@ -14,6 +14,7 @@ from typing import Any
 
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
+from core.i18n import lazy_gettext as _l
 from events import service as events_service
 from members.principal import Principal
 from ticketing import access, refunds, rules, state, waitlist
@@ -46,7 +47,7 @@ async def _cancel_latest(order_id: int, actor: Actor, reason: str, now: datetime
         if row is None or row["status"] not in rules.SEAT_HOLDING:
             return None, None  # already cancelled, expired or refunded: cancelling again changes nothing
         if refund_by is not None and row["status"] == rules.PAID and not rules.can_refund(now, refund_by):
-            raise RefundDeadlinePassed("Annuleren met terugbetaling kan niet meer: de termijn is voorbij.")
+            raise RefundDeadlinePassed(_l("Annuleren met terugbetaling kan niet meer: de termijn is voorbij."))
         async with write_transaction():
             moved, refund_id = await state.cancel_in_transaction(row, actor, reason, now)
         if moved is not None:
@@ -60,7 +61,7 @@ async def cancel_order(actor: Principal, order_id: int, now: datetime | None = N
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan via deze weg annuleren.")
+        raise Forbidden(_l("Alleen de koper kan via deze weg annuleren."))
     if row["status"] not in rules.SEAT_HOLDING:
         return await order_view(order_id)  # already cancelled: cancelling again changes nothing
     _, refund_by = access.deadlines(await access.event_by_id(row["event"]))
@@ -78,10 +79,10 @@ async def organiser_cancel_order(actor: Principal, slug: str, order_id: int, rea
     now = now or utcnow()
     event = await access.event_by_slug(slug, actor)
     if not access.manages(actor, event):
-        raise Forbidden("Alleen de organisator van dit evenement kan bestellingen annuleren.")
+        raise Forbidden(_l("Alleen de organisator van dit evenement kan bestellingen annuleren."))
     row = await TicketOrder.select().where((TicketOrder.id == order_id) & (TicketOrder.event == event["id"])).first()
     if row is None:
-        raise OrderNotFound("Deze bestelling bestaat niet.")
+        raise OrderNotFound(_l("Deze bestelling bestaat niet."))
     before, refund_id = await _cancel_latest(order_id, Actor(actor.id, "organiser"), "organiser", now)
     if reason:
         await state.log_change(order_id, Actor(actor.id, "organiser"), "note", now, reason=reason)

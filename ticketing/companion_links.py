@@ -24,6 +24,7 @@ from typing import Any
 from core import ratelimit
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from members.principal import Principal
 from members.tokens import hash_token, new_token
@@ -79,7 +80,7 @@ async def _link(token: str, client: str | None) -> dict[str, Any]:
     await ratelimit.enforce(LINK_LOOKUPS, client)
     row = await CompanionLink.select().where(CompanionLink.token_hash == hash_token(token.strip())).first()
     if row is None:
-        raise CompanionLinkNotFound("Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail.")
+        raise CompanionLinkNotFound(_l("Deze link werkt niet (meer). Gebruik de link uit je nieuwste mail."))
     return row
 
 
@@ -105,7 +106,7 @@ async def companion_ticket(token: str, *, client: str | None = None, now: dateti
     link = await _link(token, client)
     place = await Attendee.select().where(Attendee.id == link["attendee"]).first()
     if place is None or place["role"] != "companion":
-        raise CompanionLinkNotFound("Deze link werkt niet (meer).")
+        raise CompanionLinkNotFound(_l("Deze link werkt niet (meer)."))
     if link["opened_at"] is None:
         await CompanionLink.update({CompanionLink.opened_at: now}).where(
             (CompanionLink.id == link["id"]) & CompanionLink.opened_at.is_null())
@@ -138,7 +139,7 @@ async def confirm_details(token: str, experience_level: int | None, organisation
     now = now or utcnow()
     view = await companion_ticket(token, client=client, now=now)
     if not view.can_change_details:
-        raise OrderNotChangeable("Dit ticket kan niet meer worden gewijzigd.")
+        raise OrderNotChangeable(_l("Dit ticket kan niet meer worden gewijzigd."))
     async with write_transaction():
         await Attendee.update({
             Attendee.experience_level: experience_level, Attendee.organisation: " ".join(organisation.split()),
@@ -177,14 +178,14 @@ async def resend_companion_mail(actor: Principal, order_id: int, now: datetime |
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan de mail aan de partner opnieuw laten sturen.")
+        raise Forbidden(_l("Alleen de koper kan de mail aan de partner opnieuw laten sturen."))
     if row["status"] != rules.PAID:
-        raise OrderNotChangeable("Alleen voor een betaald duoticket gaat er een ticket naar je partner.")
+        raise OrderNotChangeable(_l("Alleen voor een betaald duoticket gaat er een ticket naar je partner."))
     await ratelimit.enforce(RESENDS_PER_ORDER, f"order:{order_id}")
     companion = await Attendee.select(Attendee.id, Attendee.email).where(
         (Attendee.order == order_id) & (Attendee.role == "companion") & Attendee.voided_at.is_null()).first()
     if companion is None:
-        raise OrderNotChangeable("Deze bestelling heeft geen partner met een geldig ticket.")
+        raise OrderNotChangeable(_l("Deze bestelling heeft geen partner met een geldig ticket."))
     await state.enqueue_mail("ticket_confirmation", order_id, companion["id"], companion["email"],
                              f"confirm-again:{order_id}:{companion['id']}:{now.isoformat()}", now)
     await state.log_change(order_id, state.Actor(actor.id, "member"), "companion_mail_resent", now)

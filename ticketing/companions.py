@@ -16,6 +16,7 @@ from typing import Any
 from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Forbidden, InvalidInput
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from members.principal import Principal
 from members.rules import name_problem
@@ -129,7 +130,7 @@ async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_orde
     taken = await query.first()
     if taken is not None:
         raise DuplicateAttendee(
-            f"{taken['email']} heeft al een plek voor dit evenement.", field="companion.email"
+            _l("%(email)s heeft al een plek voor dit evenement.", email=taken["email"]), field="companion.email"
         )
 
 
@@ -141,7 +142,7 @@ async def check_not_waiting(event_id: int, emails: Sequence[str]) -> None:
         & (WaitingEntry.buyer_email.is_in(list(emails)) | WaitingEntry.companion_email.is_in(list(emails)))
     ).first()
     if clash is not None:
-        raise AlreadyWaiting("Jij of je partner staat al op de wachtlijst voor dit evenement.",
+        raise AlreadyWaiting(_l("Jij of je partner staat al op de wachtlijst voor dit evenement."),
                              field="companion.email")
 
 
@@ -169,10 +170,10 @@ def _check_companion_name(companion: CompanionIn) -> None:
     """The buyer types the companion's name, and it goes into mails to the companion: a real name, no link."""
     problem = name_problem(companion.name)
     if problem == "empty":
-        raise InvalidInput("Vul de naam van je partner in.", field="companion.name")
+        raise InvalidInput(_l("Vul de naam van je partner in."), field="companion.name")
     if problem is not None:
         raise InvalidInput(
-            "De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres.",
+            _l("De naam van je partner kan alleen letters, cijfers, spaties en ' - . , bevatten, en geen webadres."),
             field="companion.name")
 
 
@@ -197,24 +198,24 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan de partner wijzigen.")
+        raise Forbidden(_l("Alleen de koper kan de partner wijzigen."))
     # Each change mails two people who did not ask for it (the old and the new companion): a few per order and
     # per buyer are plenty for a real change of plans, and keep the form from being a mail cannon.
     await ratelimit.enforce(COMPANION_CHANGES_PER_ORDER, f"order:{order_id}")
     await ratelimit.enforce(COMPANION_CHANGES_PER_MEMBER, f"member:{actor.id}")
     if row["status"] not in rules.SEAT_HOLDING:
-        raise OrderNotChangeable("Deze bestelling kan niet meer worden gewijzigd.")
+        raise OrderNotChangeable(_l("Deze bestelling kan niet meer worden gewijzigd."))
     event = await access.event_by_id(row["event"])
     if event["status"] == "cancelled":
-        raise EventCancelled("Dit evenement is geannuleerd.")
+        raise EventCancelled(_l("Dit evenement is geannuleerd."))
     change_by, _ = access.deadlines(event)
     if not rules.can_change_companion(now, change_by):
-        raise ChangeDeadlinePassed("De partner kan niet meer worden gewijzigd: de wijzigingstermijn is voorbij.")
+        raise ChangeDeadlinePassed(_l("De partner kan niet meer worden gewijzigd: de wijzigingstermijn is voorbij."))
     judged = await judge_companion(event, actor.email, companion)
     email = normalise_email(companion.email)
     await check_no_live_place(event["id"], [email], exclude_order=order_id)
     await check_not_waiting(event["id"], [email])
-    with unique_violation_raises(DuplicateAttendee(f"{email} heeft al een plek voor dit evenement.",
+    with unique_violation_raises(DuplicateAttendee(_l("%(email)s heeft al een plek voor dit evenement.", email=email),
                                                    field="companion.email")):
         async with write_transaction():
             # Touch the event row: serialises with seat-taking and late payments of this event.
@@ -223,7 +224,7 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
             fresh = await TicketOrder.select().where(TicketOrder.id == order_id).first()
             assert fresh is not None
             if fresh["status"] not in rules.SEAT_HOLDING:
-                raise OrderNotChangeable("Deze bestelling kan niet meer worden gewijzigd.")
+                raise OrderNotChangeable(_l("Deze bestelling kan niet meer worden gewijzigd."))
             old = await Attendee.update({Attendee.live: False, Attendee.voided_at: now}).where(
                 (Attendee.order == order_id) & (Attendee.role == "companion") & Attendee.voided_at.is_null()
             ).returning(*Attendee.all_columns())
@@ -256,7 +257,7 @@ async def add_override(actor: Principal, slug: str, email: str, reason: str) -> 
     """The organiser admits a companion the rule refuses, by e-mail and with a reason (once per event)."""
     event = await access.managed_event(actor, slug)
     now = utcnow()
-    with unique_violation_raises(OverrideExists("Voor dit e-mailadres is al een uitzondering gemaakt.",
+    with unique_violation_raises(OverrideExists(_l("Voor dit e-mailadres is al een uitzondering gemaakt."),
                                                 field="email")):
         rows = await EligibilityOverride.insert(EligibilityOverride(
             event=event["id"], email=normalise_email(email), reason=reason.strip(), created_by=actor.id,

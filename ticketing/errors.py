@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
+from core.i18n import LazyMessage
 from pairing.rules import Rejection
 
 
@@ -14,8 +15,9 @@ class CompanionRefused(InvalidInput):
     code = "companion_not_eligible"
 
     def __init__(self, rejection: Rejection, **extra: Any) -> None:
-        super().__init__(rejection.reason_nl, field="companion", reason_nl=rejection.reason_nl,
-                         reason_en=rejection.reason_en, **extra)
+        # The rule writes its reason in both languages (stored per language with the place); the API keeps both.
+        super().__init__(LazyMessage.given_per_language(rejection.reason_nl, en=rejection.reason_en),
+                         field="companion", reason_nl=rejection.reason_nl, reason_en=rejection.reason_en, **extra)
         self.code = rejection.code  # type: ignore[misc]
 
 

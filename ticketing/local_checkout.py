@@ -19,6 +19,7 @@ from typing import Any
 import stripe
 
 from core.errors import DomainError, Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from ticketing import access, rules, stripe_gateway
 from ticketing.errors import CardDeclined, ReservationExpired
@@ -30,20 +31,20 @@ async def confirm_with_local_card(actor: Principal, order_id: int, card_id: str)
     """Attach a card tokenised by the fake Stripe.js to the order's PaymentIntent and confirm it."""
     current = stripe_gateway.current()
     if current.settings.uses_real_stripe:
-        raise NotFound("Deze betaalroute bestaat alleen met de lokale testserver van Stripe.")
+        raise NotFound(_l("Deze betaalroute bestaat alleen met de lokale testserver van Stripe."))
     if not CARD_ID.match(card_id or ""):
-        raise DomainError("Onbekende kaart.", field="card")
+        raise DomainError(_l("Onbekende kaart."), field="card")
     order, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan deze bestelling betalen.")
+        raise Forbidden(_l("Alleen de koper kan deze bestelling betalen."))
     if order["status"] != rules.PENDING or not order["payment_intent_id"]:
-        raise ReservationExpired("Je reservering is verlopen of al betaald.")
+        raise ReservationExpired(_l("Je reservering is verlopen of al betaald."))
     intents = current.client.v1.payment_intents
     try:
         await intents.update_async(order["payment_intent_id"], {"payment_method": card_id})
         intent = await intents.confirm_async(order["payment_intent_id"])
     except stripe.CardError as exc:
-        raise CardDeclined("Je kaart is geweigerd. Probeer een andere kaart.", field="card") from exc
+        raise CardDeclined(_l("Je kaart is geweigerd. Probeer een andere kaart."), field="card") from exc
     except stripe.StripeError as exc:
-        raise DomainError("De betaling kon niet worden gestart. Probeer het opnieuw.", field="card") from exc
+        raise DomainError(_l("De betaling kon niet worden gestart. Probeer het opnieuw."), field="card") from exc
     return {"order_id": order_id, "status": intent.status}

@@ -20,6 +20,7 @@ from piccolo.utils.encoding import dump_json
 from core import ratelimit
 from core.db import as_utc, is_postgres, unique_violation_raises, utcnow, write_transaction
 from core.errors import DomainError, NotFound
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from events.tables import Event
 from members.principal import Principal
@@ -41,12 +42,12 @@ def check_sales_open(event: Mapping[str, Any], now: datetime) -> None:
     if sales == "open":
         return
     if sales == "cancelled":
-        raise EventCancelled("Dit evenement is geannuleerd.")
+        raise EventCancelled(_l("Dit evenement is geannuleerd."))
     if sales == "not_started":
-        raise SalesNotStarted("De kaartverkoop is nog niet begonnen.")
+        raise SalesNotStarted(_l("De kaartverkoop is nog niet begonnen."))
     if sales == "not_published":
-        raise NotFound("Dit evenement bestaat niet.")
-    raise SalesClosed("De kaartverkoop voor dit evenement is gesloten.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
+    raise SalesClosed(_l("De kaartverkoop voor dit evenement is gesloten."))
 
 
 async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, hold_minutes: float,
@@ -58,11 +59,11 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
     if event["seats_taken"] >= event["capacity_duos"]:
         # Full when read: answering now equals having arrived a moment earlier, and spares a rush of
         # late buyers the write transaction. A free seat is still only ever taken by the UPDATE below.
-        raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+        raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
     if await someone_waiting(event["id"]):
         # Free seats while duos wait belong to the list (asked again under the lock below). Answering before
         # anything is written also keeps this order's places from racing an offer to the same person.
-        raise SoldOut("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.")
+        raise SoldOut(_l("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst."))
     # Counted only for attempts that can take a seat: a sold-out answer is a cheap read, while the
     # counter is a write that would otherwise double the cost of every request in a rush. Each attempt past
     # this point counts exactly once: in the order's own transaction when it takes a seat (one commit for
@@ -81,15 +82,16 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
     companion_email = normalise_email(companion.email)
     buyer, taken_email = await _buyer_and_live_place(actor, event["id"], companion_email)
     if buyer is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     judged = await judge_companion(event, buyer["email"], companion)
     buyer_email = normalise_email(buyer["email"])
     # A friendly early answer; the partial unique index is what really decides.
     if buyer_email != normalise_email(actor.email):  # the address changed since sign-in: ask again for it
         await check_no_live_place(event["id"], [buyer_email, companion_email])
     elif taken_email is not None:
-        raise DuplicateAttendee(f"{taken_email} heeft al een plek voor dit evenement.", field="companion.email")
-    with unique_violation_raises(DuplicateAttendee("Een van jullie heeft al een plek voor dit evenement.",
+        raise DuplicateAttendee(_l("%(email)s heeft al een plek voor dit evenement.", email=taken_email),
+                                field="companion.email")
+    with unique_violation_raises(DuplicateAttendee(_l("Een van jullie heeft al een plek voor dit evenement."),
                                                    field="companion.email")):
         async with write_transaction():
             actor_row = Actor(actor.id, "member")
@@ -104,7 +106,7 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
                     actor=actor_row)
                 ratelimit.refuse_over_limit(decision)
                 if made is None:
-                    raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+                    raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
                 order = made
             else:
                 ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, client))
@@ -118,12 +120,12 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
                     & (Event.status == "published")
                 ).returning(Event.id)
                 if not taken:
-                    raise SoldOut("Uitverkocht: er zijn geen duoplekken meer.")
+                    raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
             # A freed seat belongs to the duos on the waiting list (ticketing.waitlist offers it to the first),
             # never to whoever orders in the moment between. Read under the event's row lock (taken just above),
             # so it cannot miss a duo that joined: joining takes the same lock.
             if await someone_waiting(event["id"]):
-                raise SoldOut("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst.")
+                raise SoldOut(_l("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst."))
     if order["status"] == rules.PAID:  # a free event: tickets were issued too, read the whole order back
         return await order_view(order["id"])
     # The answer is built from the rows just written (no tickets yet): the same document as reading it back.

@@ -17,6 +17,7 @@ import anyio
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from members.principal import Principal
 from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
@@ -40,14 +41,14 @@ async def start_payment(actor: Principal, order_id: int, now: datetime | None = 
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
     if not is_buyer:
-        raise Forbidden("Alleen de koper kan deze bestelling betalen.")
+        raise Forbidden(_l("Alleen de koper kan deze bestelling betalen."))
     payments = stripe_gateway.current()
 
     def check_payable(order: Mapping[str, Any]) -> None:
         if order["status"] == rules.PAID:
-            raise OrderAlreadyPaid("Deze bestelling is al betaald.")
+            raise OrderAlreadyPaid(_l("Deze bestelling is al betaald."))
         if order["status"] != rules.PENDING or rules.is_hold_expired(as_utc(order["expires_at"]), now):
-            raise ReservationExpired("Je reservering is verlopen of geannuleerd: bestel opnieuw.")
+            raise ReservationExpired(_l("Je reservering is verlopen of geannuleerd: bestel opnieuw."))
 
     check_payable(row)
     intent_id = row["payment_intent_id"]
@@ -75,7 +76,7 @@ async def start_payment(actor: Principal, order_id: int, now: datetime | None = 
                 await TicketOrder.update(
                     {TicketOrder.payment_claimed_at: now - PAYMENT_CLAIM_TIMEOUT - timedelta(seconds=1)}
                 ).where((TicketOrder.id == order_id) & TicketOrder.payment_intent_id.is_null())
-                raise PaymentUnavailable("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.") from exc
+                raise PaymentUnavailable(_l("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.")) from exc
             stored = await TicketOrder.update(
                 {TicketOrder.payment_intent_id: intent.id, TicketOrder.updated_at: utcnow()}
             ).where((TicketOrder.id == order_id) & TicketOrder.payment_intent_id.is_null()).returning(TicketOrder.id)
@@ -93,11 +94,11 @@ async def start_payment(actor: Principal, order_id: int, now: datetime | None = 
                 check_payable(fresh)
                 intent_id = fresh["payment_intent_id"]
         if intent_id is None:
-            raise PaymentInProgress("De betaling wordt al klaargezet; probeer het zo opnieuw.")
+            raise PaymentInProgress(_l("De betaling wordt al klaargezet; probeer het zo opnieuw."))
     try:
         intent = await payments.retrieve_intent(intent_id)
     except PaymentProviderError as exc:
-        raise PaymentUnavailable("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.") from exc
+        raise PaymentUnavailable(_l("De betaaldienst is nu niet bereikbaar. Probeer het zo opnieuw.")) from exc
     return _payment_view(row, intent, payments.publishable_key)
 
 

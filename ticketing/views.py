@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import as_utc, utcnow
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from ticketing import rules
 from ticketing.access import deadlines
@@ -99,7 +100,7 @@ def build_order_views(orders: Sequence[Mapping[str, Any]], places: Sequence[Mapp
 async def order_view(order_id: int, *, organiser: bool = False) -> dict[str, Any]:
     row = await TicketOrder.select().where(TicketOrder.id == order_id).first()
     if row is None:
-        raise OrderNotFound("Deze bestelling bestaat niet.")
+        raise OrderNotFound(_l("Deze bestelling bestaat niet."))
     return (await order_views([row], organiser=organiser))[0]
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import NotFound
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from events import service as events_service
 from events.tables import Event
@@ -158,7 +159,7 @@ async def _entry_views(entries: Sequence[Mapping[str, Any]], *, organiser: bool)
 async def _own_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     row = await WaitingEntry.select().where((WaitingEntry.id == entry_id) & (WaitingEntry.member == actor.id)).first()
     if row is None:
-        raise WaitingEntryNotFound("Deze plek op de wachtlijst bestaat niet.")
+        raise WaitingEntryNotFound(_l("Deze plek op de wachtlijst bestaat niet."))
     return row
 
 
@@ -182,7 +183,7 @@ async def _lock_event(event_id: int) -> dict[str, Any]:
     rows = await Event.update({Event.seats_taken: Event.seats_taken}).where(Event.id == event_id).returning(
         *Event.all_columns())
     if not rows:
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return rows[0]
 
 
@@ -203,20 +204,20 @@ async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetim
     await ratelimit.enforce(JOIN_PER_MEMBER, f"member:{actor.id}")
     buyer = await Member.select().where(Member.id == actor.id).first()
     if buyer is None:
-        raise NotFound("Dit account bestaat niet (meer).")
+        raise NotFound(_l("Dit account bestaat niet (meer)."))
     await judge_companion(event, buyer["email"], companion)
     emails = [normalise_email(buyer["email"]), normalise_email(companion.email)]
     # Friendly early answers; under the lock below they are asked again, and the unique indexes decide.
     await check_no_live_place(event["id"], emails)
     await check_not_waiting(event["id"], emails)
-    with unique_violation_raises(AlreadyWaiting("Jij of je partner staat al op de wachtlijst voor dit evenement.",
+    with unique_violation_raises(AlreadyWaiting(_l("Jij of je partner staat al op de wachtlijst voor dit evenement."),
                                                 field="companion.email")):
         async with write_transaction():
             fresh = await _lock_event(event["id"])
             if not rules.may_join(sales=_sales(fresh, now), seats_free=fresh["capacity_duos"] - fresh["seats_taken"],
                                   duos_waiting=await duos_waiting(event["id"])):
                 orders.check_sales_open(fresh, now)
-                raise SeatsAvailable("Er zijn nog duoplekken vrij: bestel gewoon een duoticket.")
+                raise SeatsAvailable(_l("Er zijn nog duoplekken vrij: bestel gewoon een duoticket."))
             await check_no_live_place(event["id"], emails)
             await check_not_waiting(event["id"], emails)
             await _ensure_list(event["id"], now)
@@ -390,12 +391,12 @@ async def offer_next(actor: Principal, slug: str, now: datetime | None = None) -
     event = await access.managed_event(actor, slug)
     orders.check_sales_open(event, now)
     if not await duos_waiting(event["id"]):
-        raise NobodyWaiting("Er staat niemand op de wachtlijst.")
+        raise NobodyWaiting(_l("Er staat niemand op de wachtlijst."))
     if event["seats_taken"] >= event["capacity_duos"]:
-        raise NoFreeSeat("Er is geen duoplek vrij om aan te bieden. Verhoog de capaciteit, of wacht tot er een "
-                         "plek vrijkomt.")
+        raise NoFreeSeat(_l("Er is geen duoplek vrij om aan te bieden. Verhoog de capaciteit, of wacht tot er een "
+                            "plek vrijkomt."))
     if not await offer_free_seats(event["id"], now, by=Actor(actor.id, "organiser"), limit=1):
-        raise NoFreeSeat("Er is geen duoplek vrij om aan te bieden.")
+        raise NoFreeSeat(_l("Er is geen duoplek vrij om aan te bieden."))
     return await organiser_list(actor, slug)
 
 

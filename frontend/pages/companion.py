@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member
 from core.errors import DomainError, NotFound
+from core.i18n import lazy_gettext as _l
 from core.security import client_ip, session_cookie
 from events import feeds
 from frontend.forms import _
@@ -40,7 +41,7 @@ from ticketing.tickets import my_ticket_pdf, ticket_pdf_of_place
 def pdf_response(found: tuple[bytes, str] | None) -> Response[bytes]:
     """A person's own PDF ticket as a download, never cached (it holds their door code)."""
     if found is None:
-        raise NotFound("Er is geen geldig ticket om te downloaden.")
+        raise NotFound(_l("Er is geen geldig ticket om te downloaden."))
     content, name = found
     return Response(content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",

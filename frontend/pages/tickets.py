@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member
 from core.errors import DomainError, NotFound
+from core.i18n import lazy_gettext as _l
 from core.ratelimit import order_rate_limit
 from core.security import client_ip, content_security_policy
 from events import service as events
@@ -448,7 +449,7 @@ class TicketPages(Controller):
         ticket = next((t for t in await list_my_tickets(member)
                        if t["place_id"] == place_id and t["role"] == "companion"), None)
         if ticket is None:
-            raise NotFound("Dit ticket bestaat niet.")
+            raise NotFound(_l("Dit ticket bestaat niet."))
         themes = _choices(data)
         error = await self._save_ranking(member, ticket["event"]["slug"], themes, lang)
         if not error:
