@@ -52,13 +52,14 @@ class Problem(msgspec.Struct):
     errors: list[FieldProblem] | None = None
 
 
-_NOT_INPUT = {"request", "self", "settings", "state", "scope", "headers", "cookies", "socket"}
+_NOT_INPUT = {"request", "self", "state", "scope", "headers", "cookies", "socket"}
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def problem_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     statuses: set[int] = set()
-    inputs = set(handler.parsed_fn_signature.parameters) - _NOT_INPUT
+    # Injected dependencies (`settings`, the signed-in `member`, the optional `viewer`) are not client input.
+    inputs = set(handler.parsed_fn_signature.parameters) - _NOT_INPUT - set(handler.resolve_dependencies())
     guards = handler.resolve_guards()
     access_guards = [g for g in guards if not hasattr(g, "rate_limit")]
     writes = bool(set(handler.http_methods) & _WRITES)
