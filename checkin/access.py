@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
@@ -30,8 +31,8 @@ async def door_event(actor: Principal | None, slug: str) -> dict[str, Any]:
     """The event's row for those who may work its door; else not found (a draft, an unknown slug) or forbidden."""
     row = await Event.select().where(Event.slug == slug).first()
     if row is None or not can_view(actor, row):
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     roles = await event_roles_of(actor.id, row["id"]) if actor is not None else frozenset()
     if not may_check_in(actor, row, roles):
-        raise Forbidden("Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.")
+        raise Forbidden(_l("Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken."))
     return row

@@ -46,6 +46,7 @@ from checkin.schemas import (
 from checkin.tables import CheckIn
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Conflict, DomainError, InvalidInput
+from core.i18n import lazy_gettext as _l
 from events.rules import to_local
 from members.principal import Principal
 from members.tables import Member
@@ -92,14 +93,14 @@ async def check_in_place(actor: Principal, slug: str, place_id: int, device: str
     """Someone marked present by hand (on the facilitator's board): their place's ticket, checked in as a scan."""
     ticket = await Ticket.select(Ticket.id).where(Ticket.attendee == place_id).first()
     if ticket is None:
-        raise TicketUnknown("Onbekende code: er is geen ticket met deze code.")
+        raise TicketUnknown(_l("Onbekende code: er is geen ticket met deze code."))
     return await check_in(actor, slug, ScanIn(device=device, ticket=ticket["id"]), now)
 
 
 def _item(code: str | None, ticket: int | None, scanned_at: datetime | None, client_id: str | None,
           field: str) -> _Item:
     if (code is None) == (ticket is None):
-        raise InvalidInput("Geef een ticketcode of een ticket op (niet allebei).", field=field)
+        raise InvalidInput(_l("Geef een ticketcode of een ticket op (niet allebei)."), field=field)
     return _Item(normalise_code(code) if code is not None else None, ticket, scanned_at, client_id)
 
 
@@ -186,7 +187,7 @@ async def _record(ticket: Mapping[str, Any], event_id: int, scan: Scan, actor: P
         )).on_conflict(action="DO NOTHING").returning(*CheckIn.all_columns())
         if inserted:
             return inserted[0], False, replaced
-    raise Conflict("Dit ticket werd tegelijk op een andere telefoon gescand; scan opnieuw.")
+    raise Conflict(_l("Dit ticket werd tegelijk op een andere telefoon gescand; scan opnieuw."))
 
 
 async def _replaced_one(checkin: Mapping[str, Any]) -> bool:
@@ -201,23 +202,25 @@ def refusal_error(verdict: Verdict, row: Mapping[str, Any] | None, event: Mappin
     only), when a replaced code was replaced, which event another event's ticket is for."""
     zone = event["timezone"]
     if verdict is Verdict.UNKNOWN or row is None:
-        return TicketUnknown("Onbekende code: er is geen ticket met deze code.")
+        return TicketUnknown(_l("Onbekende code: er is geen ticket met deze code."))
     if verdict is Verdict.OTHER_EVENT:
         starts_at = as_utc(row["event_starts_at"])
         assert starts_at is not None
         day = f"{to_local(starts_at, zone):%d-%m-%Y}"
-        return TicketOtherEvent(f"Dit ticket is voor een ander evenement: {row['event_title']} op {day}.",
+        return TicketOtherEvent(_l("Dit ticket is voor een ander evenement: %(title)s op %(day)s.",
+                                   title=row["event_title"], day=day),
                                 event=OtherEventOut(title=row["event_title"], starts_at=starts_at))
     name = row["name"]
     if verdict is Verdict.VOIDED:
         voided_at = as_utc(row["place_voided_at"] or row["voided_at"])
         day = f"{to_local(voided_at, zone):%d-%m-%Y}" if voided_at else "?"
-        return TicketVoided(f"Deze code is vervangen op {day}: de koper heeft een andere partner opgegeven.",
+        return TicketVoided(_l("Deze code is vervangen op %(day)s: de koper heeft een andere partner opgegeven.",
+                               day=day),
                             name=name, voided_at=voided_at)
     if verdict is Verdict.CANCELLED:
-        return TicketCancelled("Dit duo is geannuleerd of terugbetaald: dit ticket geldt niet meer.", name=name,
+        return TicketCancelled(_l("Dit duo is geannuleerd of terugbetaald: dit ticket geldt niet meer."), name=name,
                                voided_at=as_utc(row["voided_at"]))
-    return TicketUnpaid("Dit duo is niet betaald: dit ticket geldt niet.", name=name)
+    return TicketUnpaid(_l("Dit duo is niet betaald: dit ticket geldt niet."), name=name)
 
 
 def _refusal_out(error: DomainError) -> RefusalOut:
@@ -289,7 +292,7 @@ async def undo_check_in(actor: Principal, slug: str, checkin_id: int, now: datet
     async with write_transaction():
         row = await CheckIn.select().where((CheckIn.id == checkin_id) & (CheckIn.event == event["id"])).first()
         if row is None:
-            raise CheckInNotFound("Deze check-in bestaat niet.")
+            raise CheckInNotFound(_l("Deze check-in bestaat niet."))
         if row["undone_at"] is None:
             done = await CheckIn.update({
                 CheckIn.undone_at: now, CheckIn.undone_by: actor.id, CheckIn.undo_reason: "mistake",

@@ -119,20 +119,6 @@ MESSAGES: dict[str, str] = {
     "Er is intussen iemand binnengekomen of uitgecheckt: bekijk de wijzigingen opnieuw.":
         "Someone came in or was undone in the meantime: look at the changes again.",
     # --- checkin ------------------------------------------------------------------------------------
-    "Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken.":
-        "Only the door, the facilitators and the organiser of this event may check people in.",
-    "Geef een ticketcode of een ticket op (niet allebei).": "Give a ticket code or a ticket (not both).",
-    "Onbekende code: er is geen ticket met deze code.": "Unknown code: there is no ticket with this code.",
-    "Dit ticket is voor een ander evenement: {title} op {day}.":
-        "This ticket is for another event: {title} on {day}.",
-    "Deze code is vervangen op {day}: de koper heeft een andere partner opgegeven.":
-        "This code was replaced on {day}: the buyer named another partner.",
-    "Dit duo is geannuleerd of terugbetaald: dit ticket geldt niet meer.":
-        "This duo was cancelled or refunded: this ticket is no longer valid.",
-    "Dit duo is niet betaald: dit ticket geldt niet.": "This duo has not been paid: this ticket is not valid.",
-    "Dit ticket werd tegelijk op een andere telefoon gescand; scan opnieuw.":
-        "This ticket was scanned on another phone at the same moment; please scan again.",
-    "Deze check-in bestaat niet.": "This check-in does not exist.",
     # --- frontend -----------------------------------------------------------------------------------
 }
 
