@@ -26,7 +26,6 @@ from string import Formatter
 MESSAGES: dict[str, str] = {
     # --- core ---------------------------------------------------------------------------------------
     # --- events -------------------------------------------------------------------------------------
-    "Dit evenement bestaat niet.": "This event does not exist.",
     # ticketing/companion_links.py and frontend/pages/companion.py (the companion's own page, issue 15)
     # events/rules.py (EventRuleError, raised again by events.service as InvalidInput)
     # --- members ------------------------------------------------------------------------------------
@@ -38,36 +37,8 @@ MESSAGES: dict[str, str] = {
     # the Stripe webhook's own message is English already
     # --- invoicing ----------------------------------------------------------------------------------
     # --- pairing ------------------------------------------------------------------------------------
-    "Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen.":
-        "Only the facilitators and the organiser of this event may plan the breakouts.",
     "Je hebt geen geldig ticket voor dit evenement.": "You do not have a valid ticket for this event.",
-    "Geen geldig ticket met deze code.": "No valid ticket with this code.",
-    "De agenda heeft geen breakoutrondes: geef het aantal rondes op.":
-        "The agenda has no breakout rounds: enter the number of rounds.",
-    "Kies 1 tot {max_rounds} rondes.": "Choose 1 to {max_rounds} rounds.",
-    "Een groep heeft minstens {min_size} en hoogstens {max_size} mensen.":
-        "A group has at least {min_size} and at most {max_size} people.",
-    "De grootste groep ligt tussen {min_size} en {max_size}.":
-        "The largest group is between {min_size} and {max_size}.",
-    "Kies apart, together of either.": "Choose apart, together or either.",
-    "Kies rotate of stay.": "Choose rotate or stay.",
-    "Het seed is een geheel getal van 0 tot 2³¹.": "The seed is a whole number from 0 to 2³¹.",
-    "Er is nog geen breakoutplan voor dit evenement: genereer er eerst een.":
-        "There is no breakout plan for this event yet: generate one first.",
-    "Dit plan heeft ronde 1 tot {rounds}.": "This plan has rounds 1 to {rounds}.",
-    "Onbekend thema '{theme}'.": "Unknown theme '{theme}'.",
-    "Groepsnummers lopen van 1 tot {max_group}.": "Group numbers run from 1 to {max_group}.",
-    "Kies twee verschillende mensen.": "Choose two different people.",
-    "Deze persoon heeft geen ticket voor dit evenement.": "This person does not have a ticket for this event.",
-    "Deelnemer {attendee} is in ronde {round} niet vastgezet.":
-        "Attendee {attendee} is not pinned in round {round}.",
-    "De breakoutgroepen zijn nog niet bekendgemaakt.": "The breakout groups have not been announced yet.",
     "Onbekend thema '{theme}'; kies uit: {known}.": "Unknown theme '{theme}'; choose from: {known}.",
-    "Thema '{theme}' staat twee keer in je rangorde.": "Theme '{theme}' appears twice in your ranking.",
-    "Deelnemer {attendee} heeft geen groep in ronde {round}.":
-        "Attendee {attendee} has no group in round {round}.",
-    "Hoogstens 120 tekens.": "At most 120 characters.",
-    "Groep {theme} #{group} bestaat niet in {where}.": "Group {theme} #{group} does not exist in {where}.",
     # --- ideas --------------------------------------------------------------------------------------
     "Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren.":
         "Only the organiser of this event can manage its ideas and votes.",
@@ -111,22 +82,12 @@ MESSAGES: dict[str, str] = {
     "Een score ligt tussen 0 en {max}.": "A score lies between 0 and {max}.",
     "De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen vast.":
         "The result of a vote on this idea has been published: its scores are fixed.",
-    "Publiceer de groepen eerst: bijwerken gaat uit van wat de deelnemers kregen.":
-        "Publish the groups first: an update starts from what the attendees were given.",
-    "Er is nog niemand ingecheckt: bijwerken zou iedereen uit de groepen halen.":
-        "Nobody has been checked in yet: an update would take everyone out of the groups.",
-    "Kies een ronde van 1 tot {rounds}.": "Choose a round from 1 to {rounds}.",
-    "Er is intussen iemand binnengekomen of uitgecheckt: bekijk de wijzigingen opnieuw.":
-        "Someone came in or was undone in the meantime: look at the changes again.",
     # --- checkin ------------------------------------------------------------------------------------
     # --- frontend -----------------------------------------------------------------------------------
 }
 
 # Dutch words a service puts into a placeholder (pairing.board.assign_rooms: "… bestaat niet in ronde 2.").
-FRAGMENTS: dict[str, str] = {
-    "ronde {round}": "round {round}",
-    "geen enkele ronde": "any round",
-}
+FRAGMENTS: dict[str, str] = {}
 
 _FORMATTER = Formatter()
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.errors import Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 from events.service import can_view
 from events.tables import AgendaSession, Event, Theme
 from events.team import may_plan_breakouts
@@ -21,7 +22,7 @@ from members.principal import Principal
 async def _event_row(slug: str) -> dict[str, Any]:
     row = await Event.select().where(Event.slug == slug).first()
     if row is None:
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return row
 
 
@@ -29,7 +30,7 @@ async def visible_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
     """The event's row, when the viewer may see it (a draft only to its organiser); else not found."""
     row = await _event_row(slug)
     if not can_view(viewer, row):
-        raise NotFound("Dit evenement bestaat niet.")
+        raise NotFound(_l("Dit evenement bestaat niet."))
     return row
 
 
@@ -39,8 +40,8 @@ async def planned_event(actor: Principal, slug: str) -> dict[str, Any]:
     row = await _event_row(slug)
     if not await may_plan_breakouts(actor, row):
         if not can_view(actor, row):
-            raise NotFound("Dit evenement bestaat niet.")
-        raise Forbidden("Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen.")
+            raise NotFound(_l("Dit evenement bestaat niet."))
+        raise Forbidden(_l("Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen."))
     return row
 
 

@@ -17,6 +17,7 @@ import anyio
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import InvalidInput
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from pairing import grouping
 from pairing.access import event_themes, planned_event
@@ -156,11 +157,12 @@ async def plan_view(actor: Principal, slug: str) -> PlanOut:
 def _check_slot(plan: Mapping[str, Any], theme_keys: Sequence[str], round_number: int, theme: str | None,
                 group: int | None) -> None:
     if not 1 <= round_number <= plan["rounds"]:
-        raise InvalidBreakoutRequest(f"Dit plan heeft ronde 1 tot {plan['rounds']}.", field="round")
+        raise InvalidBreakoutRequest(_l("Dit plan heeft ronde 1 tot %(rounds)s.", rounds=plan["rounds"]), field="round")
     if theme is not None and theme not in theme_keys:
-        raise InvalidBreakoutRequest(f"Onbekend thema '{theme}'.", field="theme")
+        raise InvalidBreakoutRequest(_l("Onbekend thema '%(theme)s'.", theme=theme), field="theme")
     if group is not None and not 1 <= group <= MAX_GROUP_NUMBER:
-        raise InvalidBreakoutRequest(f"Groepsnummers lopen van 1 tot {MAX_GROUP_NUMBER}.", field="group")
+        raise InvalidBreakoutRequest(_l("Groepsnummers lopen van 1 tot %(max_group)s.", max_group=MAX_GROUP_NUMBER),
+                                     field="group")
 
 
 async def edit_context(actor: Principal, slug: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
@@ -211,7 +213,7 @@ async def move_attendee(actor: Principal, slug: str, attendee_id: int, round_num
             & (BreakoutPlacement.round_number == round_number)
         ).first()
         if current is None and attendee_id not in {h.id for h in await ticket_holders(event_id=event["id"])}:
-            raise InvalidBreakoutRequest("Deze persoon heeft geen ticket voor dit evenement.", field="attendee")
+            raise InvalidBreakoutRequest(_l("Deze persoon heeft geen ticket voor dit evenement."), field="attendee")
         target = await _group_at(plan["id"], round_number, theme, group_number, now, create=True)
         if current is None:
             await BreakoutPlacement.insert(BreakoutPlacement(plan=plan["id"], attendee=attendee_id,
@@ -230,7 +232,7 @@ async def swap_attendees(actor: Principal, slug: str, first: int, second: int, r
     _, plan, theme_keys = await edit_context(actor, slug)
     _check_slot(plan, theme_keys, round_number, None, None)
     if first == second:
-        raise InvalidBreakoutRequest("Kies twee verschillende mensen.", field="other")
+        raise InvalidBreakoutRequest(_l("Kies twee verschillende mensen."), field="other")
     now = utcnow()
     async with write_transaction():
         await lock_plan(plan["id"])
@@ -240,7 +242,8 @@ async def swap_attendees(actor: Principal, slug: str, first: int, second: int, r
         )}
         for field, who in (("attendee", first), ("other", second)):
             if who not in rows:
-                raise InvalidBreakoutRequest(f"Deelnemer {who} heeft geen groep in ronde {round_number}.",
+                raise InvalidBreakoutRequest(_l("Deelnemer %(attendee)s heeft geen groep in ronde %(round)s.",
+                                                attendee=who, round=round_number),
                                              field=field)
         a, b = rows[first], rows[second]
         if a["breakout_group"] != b["breakout_group"]:
@@ -259,7 +262,7 @@ async def pin_attendee(actor: Principal, slug: str, attendee_id: int, round_numb
     event, plan, theme_keys = await edit_context(actor, slug)
     _check_slot(plan, theme_keys, round_number, theme, group_number)
     if attendee_id not in {h.id for h in await ticket_holders(event_id=event["id"])}:
-        raise InvalidBreakoutRequest("Deze persoon heeft geen ticket voor dit evenement.", field="attendee")
+        raise InvalidBreakoutRequest(_l("Deze persoon heeft geen ticket voor dit evenement."), field="attendee")
     now = utcnow()
     async with write_transaction():
         await lock_plan(plan["id"])
@@ -278,7 +281,8 @@ async def unpin_attendee(actor: Principal, slug: str, attendee_id: int, round_nu
         & (BreakoutPin.round_number == round_number)
     ).returning(BreakoutPin.id)
     if not gone:
-        raise PinNotFound(f"Deelnemer {attendee_id} is in ronde {round_number} niet vastgezet.")
+        raise PinNotFound(_l("Deelnemer %(attendee)s is in ronde %(round)s niet vastgezet.", attendee=attendee_id,
+                             round=round_number))
     return await plan_view(actor, slug)
 
 
@@ -303,15 +307,16 @@ async def assign_rooms(actor: Principal, slug: str, rooms: Sequence[RoomAssignme
                 raise InvalidBreakoutRequest(exc.message, field=f"rooms[{i}].{exc.field}") from exc
             room = " ".join(item.room.split())
             if len(room) > 120:
-                raise InvalidBreakoutRequest("Hoogstens 120 tekens.", field=f"rooms[{i}].room")
+                raise InvalidBreakoutRequest(_l("Hoogstens 120 tekens."), field=f"rooms[{i}].room")
             where = ((BreakoutGroup.plan == plan["id"]) & (BreakoutGroup.theme_key == item.theme)
                      & (BreakoutGroup.number == item.group) & (BreakoutGroup.active.eq(True)))
             if item.round is not None:
                 where &= BreakoutGroup.round_number == item.round
             hit = await BreakoutGroup.select(BreakoutGroup.id, BreakoutGroup.room).where(where)
             if not hit:
-                where_text = f"ronde {item.round}" if item.round else "geen enkele ronde"
-                raise InvalidBreakoutRequest(f"Groep {item.theme} #{item.group} bestaat niet in {where_text}.",
+                where = _l("ronde %(round)s", round=item.round) if item.round else _l("geen enkele ronde")
+                raise InvalidBreakoutRequest(_l("Groep %(theme)s #%(group)s bestaat niet in %(where)s.",
+                                                theme=item.theme, group=item.group, where=where),
                                              field=f"rooms[{i}]")
             ids = [r["id"] for r in hit if r["room"] != room]
             if ids:

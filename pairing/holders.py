@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from members.verification import verified_email
 from pairing.errors import NoTicket, TicketNotFound
@@ -104,7 +105,7 @@ async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
     # rank for them and read their groups.
     places = await ticket_holders(event_id=event["id"], member_id=actor.id)
     if not places:
-        raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
+        raise NoTicket(_l("Je hebt geen geldig ticket voor dit evenement."))
     return places[0]
 
 
@@ -112,7 +113,7 @@ async def holder_of_place(place_id: int) -> Holder:
     """A place as a ticket holder (the companion's own page found it by its link)."""
     places = await ticket_holders(place_id=place_id)
     if not places:
-        raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
+        raise NoTicket(_l("Je hebt geen geldig ticket voor dit evenement."))
     return places[0]
 
 
@@ -120,5 +121,5 @@ async def ticket_place(code: str) -> Holder:
     """The place a ticket code belongs to (the code is a bearer secret)."""
     places = await ticket_holders(code=code.strip().upper())
     if not places:
-        raise TicketNotFound("Geen geldig ticket met deze code.")
+        raise TicketNotFound(_l("Geen geldig ticket met deze code."))
     return places[0]

@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 
 from core.db import is_unique_violation, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from pairing import grouping
 from pairing.access import planned_event
@@ -51,21 +52,22 @@ class BreakoutSettings:
 def _check_settings(settings: BreakoutSettings, agenda_rounds: int) -> dict[str, Any]:
     rounds = settings.rounds if settings.rounds is not None else agenda_rounds
     if rounds == 0:
-        raise NoBreakoutRounds("De agenda heeft geen breakoutrondes: geef het aantal rondes op.", field="rounds")
+        raise NoBreakoutRounds(_l("De agenda heeft geen breakoutrondes: geef het aantal rondes op."), field="rounds")
     if not 1 <= rounds <= MAX_ROUNDS:
-        raise InvalidBreakoutRequest(f"Kies 1 tot {MAX_ROUNDS} rondes.", field="rounds")
+        raise InvalidBreakoutRequest(_l("Kies 1 tot %(max_rounds)s rondes.", max_rounds=MAX_ROUNDS), field="rounds")
     if not MIN_GROUP_SIZE <= settings.min_size <= MAX_GROUP_SIZE:
-        raise InvalidBreakoutRequest(f"Een groep heeft minstens {MIN_GROUP_SIZE} en hoogstens {MAX_GROUP_SIZE} "
-                                     "mensen.", field="min_size")
+        raise InvalidBreakoutRequest(_l("Een groep heeft minstens %(min_size)s en hoogstens %(max_size)s mensen.",
+                                        min_size=MIN_GROUP_SIZE, max_size=MAX_GROUP_SIZE), field="min_size")
     if not settings.min_size <= settings.max_size <= MAX_GROUP_SIZE:
-        raise InvalidBreakoutRequest(f"De grootste groep ligt tussen {settings.min_size} en {MAX_GROUP_SIZE}.",
+        raise InvalidBreakoutRequest(_l("De grootste groep ligt tussen %(min_size)s en %(max_size)s.",
+                                        min_size=settings.min_size, max_size=MAX_GROUP_SIZE),
                                      field="max_size")
     if settings.duo_policy not in {p.value for p in grouping.DuoPolicy}:
-        raise InvalidBreakoutRequest("Kies apart, together of either.", field="duo_policy")
+        raise InvalidBreakoutRequest(_l("Kies apart, together of either."), field="duo_policy")
     if settings.mode not in {m.value for m in grouping.PreferenceMode}:
-        raise InvalidBreakoutRequest("Kies rotate of stay.", field="mode")
+        raise InvalidBreakoutRequest(_l("Kies rotate of stay."), field="mode")
     if not 0 <= settings.seed < 2**31:
-        raise InvalidBreakoutRequest("Het seed is een geheel getal van 0 tot 2³¹.", field="seed")
+        raise InvalidBreakoutRequest(_l("Het seed is een geheel getal van 0 tot 2³¹."), field="seed")
     return {"rounds": rounds, "min_size": settings.min_size, "max_size": settings.max_size,
             "duo_policy": settings.duo_policy, "preference_mode": settings.mode, "seed": settings.seed}
 

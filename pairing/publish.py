@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import as_utc, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.tables import Event
@@ -94,7 +95,7 @@ async def breakouts_of_place(place_id: int) -> MyBreakoutsOut:
 async def _breakouts_of(event: dict[str, Any], place_id: int) -> MyBreakoutsOut:
     plan = await find_plan(event["id"])
     if plan is None or plan["published_at"] is None:
-        raise PlanNotPublished("De breakoutgroepen zijn nog niet bekendgemaakt.")
+        raise PlanNotPublished(_l("De breakoutgroepen zijn nog niet bekendgemaakt."))
     rows = await PublishedBreakout.select().where(
         (PublishedBreakout.plan == plan["id"]) & (PublishedBreakout.attendee == place_id)
     ).order_by(PublishedBreakout.round_number)

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from events.tables import Event
 from members.principal import Principal
 from pairing.access import event_themes, visible_event
@@ -24,9 +25,11 @@ def check_ranking(themes: Sequence[str], known: Sequence[str]) -> tuple[str, ...
     seen: set[str] = set()
     for i, key in enumerate(themes):
         if key not in known:
-            raise InvalidRanking(f"Onbekend thema '{key}'; kies uit: {', '.join(known)}.", field=f"themes[{i}]")
+            raise InvalidRanking(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=key,
+                                    known=", ".join(known)), field=f"themes[{i}]")
         if key in seen:
-            raise InvalidRanking(f"Thema '{key}' staat twee keer in je rangorde.", field=f"themes[{i}]")
+            raise InvalidRanking(_l("Thema '%(theme)s' staat twee keer in je rangorde.", theme=key),
+                                 field=f"themes[{i}]")
         seen.add(key)
     return tuple(themes)
 

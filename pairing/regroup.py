@@ -23,6 +23,7 @@ import anyio
 
 from checkin.presence import present_places
 from core.db import as_utc, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from members.principal import Principal
 from pairing import grouping
 from pairing.board import edit_context, report_view
@@ -75,19 +76,19 @@ def _published_assignment(rows: list[dict[str, Any]]) -> tuple[grouping.Assignme
 async def _compute(actor: Principal, slug: str, from_round: int | None, now: datetime) -> _Update:
     event, plan, _ = await edit_context(actor, slug)
     if plan["published_at"] is None:
-        raise PlanNotPublished("Publiceer de groepen eerst: bijwerken gaat uit van wat de deelnemers kregen.")
+        raise PlanNotPublished(_l("Publiceer de groepen eerst: bijwerken gaat uit van wat de deelnemers kregen."))
     rows = await PublishedBreakout.select().where(PublishedBreakout.plan == plan["id"])
     published, rooms = _published_assignment(rows)
     present = await present_places(event["id"])
     if not present:
-        raise NobodyCheckedIn("Er is nog niemand ingecheckt: bijwerken zou iedereen uit de groepen halen.")
+        raise NobodyCheckedIn(_l("Er is nog niemand ingecheckt: bijwerken zou iedereen uit de groepen halen."))
     ctx = await load_context(event)
     starts = {number: as_utc(s["starts_at"]) for (event_id, number), s in ctx.sessions.items()
               if event_id == event["id"]}
     first = from_round if from_round is not None else first_round_to_update(starts, plan["rounds"], now)
     if not 1 <= first <= plan["rounds"]:
         rounds = plan["rounds"]
-        raise InvalidBreakoutRequest(f"Kies een ronde van 1 tot {rounds}.", field="from_round")
+        raise InvalidBreakoutRequest(_l("Kies een ronde van 1 tot %(rounds)s.", rounds=rounds), field="from_round")
     inp = grouping_input(ctx, plan, await plan_pins(plan["id"]))
     result = await anyio.to_thread.run_sync(grouping.regroup_for_attendance, inp, published, present, first - 1)
     return _Update(event, plan, ctx, first, present, published, rooms, result)
@@ -145,7 +146,7 @@ async def publish_regroup(actor: Principal, slug: str, fingerprint: str, from_ro
     now = now or utcnow()
     update = await _compute(actor, slug, from_round, now)
     if _fingerprint(update) != fingerprint:
-        raise RegroupChanged("Er is intussen iemand binnengekomen of uitgecheckt: bekijk de wijzigingen opnieuw.")
+        raise RegroupChanged(_l("Er is intussen iemand binnengekomen of uitgecheckt: bekijk de wijzigingen opnieuw."))
     plan_id = update.plan["id"]
     async with write_transaction():
         await lock_plan(plan_id)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import is_postgres
+from core.i18n import lazy_gettext as _l
 from pairing import grouping
 from pairing.errors import PlanNotFound
 from pairing.states import PlanStatus
@@ -55,7 +56,7 @@ async def find_plan(event_id: int) -> dict[str, Any] | None:
 async def existing_plan(event_id: int) -> dict[str, Any]:
     plan = await find_plan(event_id)
     if plan is None:
-        raise PlanNotFound("Er is nog geen breakoutplan voor dit evenement: genereer er eerst een.")
+        raise PlanNotFound(_l("Er is nog geen breakoutplan voor dit evenement: genereer er eerst een."))
     return plan
 
 

@@ -104,6 +104,16 @@ def test_values_fill_the_placeholders_in_either_language() -> None:
         "industry": "Unknown industry 'bakkerij'.", "end_time": "The end must be after the start."}
 
 
+def test_a_message_inside_a_message_is_translated_with_it() -> None:
+    where = _l("ronde %(round)s", round=3)
+    group = _l("Groep %(theme)s #%(group)s bestaat niet in %(where)s.", theme="mens", group=2, where=where)
+    assert group == "Groep mens #2 bestaat niet in ronde 3."
+    assert render_message(group, "en") == "Group mens #2 does not exist in round 3."
+    nowhere = _l("Groep %(theme)s #%(group)s bestaat niet in %(where)s.", theme="mens", group=2,
+                 where=_l("geen enkele ronde"))
+    assert render_message(nowhere, "en") == "Group mens #2 does not exist in any round."
+
+
 def test_a_message_given_per_language_needs_no_catalogue() -> None:
     own = LazyMessage.given_per_language("Je partner is te jong.", en="Your companion is too young.")
     assert own == "Je partner is te jong."
