@@ -37,51 +37,7 @@ MESSAGES: dict[str, str] = {
     # the Stripe webhook's own message is English already
     # --- invoicing ----------------------------------------------------------------------------------
     # --- pairing ------------------------------------------------------------------------------------
-    "Je hebt geen geldig ticket voor dit evenement.": "You do not have a valid ticket for this event.",
-    "Onbekend thema '{theme}'; kies uit: {known}.": "Unknown theme '{theme}'; choose from: {known}.",
     # --- ideas --------------------------------------------------------------------------------------
-    "Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren.":
-        "Only the organiser of this event can manage its ideas and votes.",
-    "De organisator toont de ideeën alleen aan deelnemers van dit evenement.":
-        "The organiser shows the ideas to attendees of this event only.",
-    "Geef je idee een titel.": "Give your idea a title.",
-    "De titel is te lang (hoogstens 120 tekens).": "The title is too long (at most 120 characters).",
-    "De pitch is te lang (hoogstens 2000 tekens).": "The pitch is too long (at most 2000 characters).",
-    "Een link begint met http:// of https:// en heeft een adres.":
-        "A link starts with http:// or https:// and has an address.",
-    "{email} heeft geen ticket voor dit evenement.": "{email} has no ticket for this event.",
-    "Ideeën indienen kan nog niet: het venster is nog niet open.":
-        "Ideas cannot be submitted yet: the window is not open yet.",
-    "Het venster voor ideeën is gesloten.": "The window for ideas is closed.",
-    "Dit idee bestaat niet.": "This idea does not exist.",
-    "Alleen de indieners van dit idee kunnen het wijzigen.": "Only the authors of this idea can change it.",
-    "Over dit idee wordt gestemd: het verandert niet meer.": "This idea is being voted on: it no longer changes.",
-    "Het venster sluit na het openen.": "The window closes after it opens.",
-    "Elk criterium heeft een eigen sleutel.": "Each criterion needs its own key.",
-    "Dit criterium of gewicht kan niet.": "This criterion or weight is not possible.",
-    "De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al gestemd of gescoord.":
-        "The criteria and weights were published in advance and no longer change: votes or scores have been given.",
-    "Deze stemming bestaat niet.": "This vote does not exist.",
-    "Er zijn nog geen ideeën om over te stemmen.": "There are no ideas to vote on yet.",
-    "Deze stemming is gesloten.": "This vote is closed.",
-    "Dit idee staat niet op het stembiljet van deze stemming.": "This idea is not on this vote's ballot paper.",
-    "Je kiest elk idee hoogstens één keer.": "You choose each idea at most once.",
-    "Bij deze stemming stem je niet op je eigen idee.": "In this vote you do not vote for your own idea.",
-    "Je kiest hoogstens {count} ideeën.": "You choose at most {count} ideas.",
-    "Stemmen kan na het inchecken bij de deur.": "You can vote once you have checked in at the door.",
-    "Je hebt al gestemd. Met je stembewijs kun je je stem wijzigen.":
-        "You have already voted. With your receipt you can change your vote.",
-    "Geen stem met dit stembewijs bij deze stemming.": "No ballot of this vote has this receipt.",
-    "De uitslag volgt zodra de stemming gesloten is.": "The result follows as soon as the vote is closed.",
-    "Er is geen account met dit bevestigde e-mailadres.": "There is no account with this confirmed e-mail address.",
-    "Dit jurylid bestaat niet.": "This juror does not exist.",
-    "Dit jurylid heeft al gescoord en blijft in de jury.": "This juror has already scored and stays on the jury.",
-    "Alleen juryleden van dit evenement geven scores.": "Only jurors of this event give scores.",
-    "Dit idee hoort niet bij dit evenement.": "This idea does not belong to this event.",
-    "Onbekend criterium '{criterion}'.": "Unknown criterion '{criterion}'.",
-    "Een score ligt tussen 0 en {max}.": "A score lies between 0 and {max}.",
-    "De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen vast.":
-        "The result of a vote on this idea has been published: its scores are fixed.",
     # --- checkin ------------------------------------------------------------------------------------
     # --- frontend -----------------------------------------------------------------------------------
 }

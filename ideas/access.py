@@ -16,6 +16,7 @@ from typing import Any
 
 from core.db import as_utc
 from core.errors import Forbidden
+from core.i18n import lazy_gettext as _l
 from events.service import can_manage
 from events.tables import AgendaSession
 from ideas import rules
@@ -48,7 +49,7 @@ async def managed_event(actor: Principal, slug: str) -> dict[str, Any]:
     """The event's row for its organiser; a draft is not found for anyone else, a published event forbidden."""
     event = await visible_event(slug, actor)
     if not manages_ideas(actor, event):
-        raise Forbidden("Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren.")
+        raise Forbidden(_l("Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren."))
     return event
 
 
@@ -129,5 +130,5 @@ async def wall_event(slug: str, viewer: Principal | None) -> tuple[dict[str, Any
     config = await idea_config(event)
     if config.wall is rules.WallVisibility.ATTENDEES and not manages_ideas(viewer, event):
         if viewer is None or not (await member_places(viewer, event["id"]) or await is_juror(viewer, event["id"])):
-            raise WallForAttendees("De organisator toont de ideeën alleen aan deelnemers van dit evenement.")
+            raise WallForAttendees(_l("De organisator toont de ideeën alleen aan deelnemers van dit evenement."))
     return event, config

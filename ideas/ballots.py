@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.db import is_unique_violation, write_transaction
+from core.i18n import lazy_gettext as _l
 from ideas import rules
 from ideas.access import member_places, visible_event
 from ideas.eligibility import eligible_among
@@ -57,17 +58,17 @@ def _checked_choices(vote: dict[str, Any], choices: Sequence[int], own: frozense
     except rules.BallotRejected as exc:
         field = f"choices[{exc.index}]" if exc.index is not None else "choices"
         if exc.problem is rules.BallotProblem.UNKNOWN_IDEA:
-            raise InvalidBallot("Dit idee staat niet op het stembiljet van deze stemming.", field=field) from exc
+            raise InvalidBallot(_l("Dit idee staat niet op het stembiljet van deze stemming."), field=field) from exc
         if exc.problem is rules.BallotProblem.DUPLICATE:
-            raise InvalidBallot("Je kiest elk idee hoogstens één keer.", field=field) from exc
+            raise InvalidBallot(_l("Je kiest elk idee hoogstens één keer."), field=field) from exc
         if exc.problem is rules.BallotProblem.OWN_IDEA:
-            raise InvalidBallot("Bij deze stemming stem je niet op je eigen idee.", field=field) from exc
-        raise InvalidBallot(f"Je kiest hoogstens {vote['choices']} ideeën.", field="choices") from exc
+            raise InvalidBallot(_l("Bij deze stemming stem je niet op je eigen idee."), field=field) from exc
+        raise InvalidBallot(_l("Je kiest hoogstens %(count)s ideeën.", count=vote["choices"]), field="choices") from exc
 
 
 def _check_open(vote: dict[str, Any] | None) -> None:
     if vote is None or vote["status"] != rules.VoteStatus.OPEN:
-        raise VoteClosed("Deze stemming is gesloten.")
+        raise VoteClosed(_l("Deze stemming is gesloten."))
 
 
 async def cast_ballot(actor: Principal, slug: str, vote_id: int, choices: Sequence[int]) -> CastOut:
@@ -77,11 +78,11 @@ async def cast_ballot(actor: Principal, slug: str, vote_id: int, choices: Sequen
     _check_open(vote)
     places = await member_places(actor, event["id"])
     if not places:
-        raise NoTicket("Je hebt geen geldig ticket voor dit evenement.")
+        raise NoTicket(_l("Je hebt geen geldig ticket voor dit evenement."))
     may_vote = await eligible_among(event["id"], places)
     eligible = [p for p in places if p in may_vote]
     if not eligible:
-        raise NotEligible("Stemmen kan na het inchecken bij de deur.")
+        raise NotEligible(_l("Stemmen kan na het inchecken bij de deur."))
     place = eligible[0]
     kept = _checked_choices(vote, choices, await _own_ideas(places, json_ids(vote["ideas"])))
     # No "have you voted?" read first: the unique index on (vote, place) answers that inside the transaction.
@@ -100,7 +101,7 @@ async def cast_ballot(actor: Principal, slug: str, vote_id: int, choices: Sequen
             # Either this place voted meanwhile (another phone, a double click) or the random id was taken.
             if await VoteParticipation.exists().where((VoteParticipation.vote == vote_id)
                                                       & (VoteParticipation.attendee == place)):
-                raise AlreadyVoted("Je hebt al gestemd. Met je stembewijs kun je je stem wijzigen.") from exc
+                raise AlreadyVoted(_l("Je hebt al gestemd. Met je stembewijs kun je je stem wijzigen.")) from exc
             if attempt == 2:
                 raise
     return CastOut(vote=vote_id, ballot_id=rules.format_ballot_id(ballot_id),
@@ -116,7 +117,7 @@ async def change_ballot(actor: Principal, slug: str, vote_id: int, receipt: str,
     _check_open(vote)
     parsed = rules.parse_receipt(receipt)
     if parsed is None:
-        raise ReceiptNotFound("Geen stem met dit stembewijs bij deze stemming.", field="receipt")
+        raise ReceiptNotFound(_l("Geen stem met dit stembewijs bij deze stemming."), field="receipt")
     ballot_id, secret = parsed
     places = await member_places(actor, event["id"])
     kept = _checked_choices(vote, choices, await _own_ideas(places, json_ids(vote["ideas"])))
@@ -126,7 +127,7 @@ async def change_ballot(actor: Principal, slug: str, vote_id: int, receipt: str,
             (Ballot.id == ballot_id) & (Ballot.vote == vote_id) & (Ballot.secret_hash == secret_hash(secret))
         ).returning(Ballot.id)
     if not changed:
-        raise ReceiptNotFound("Geen stem met dit stembewijs bij deze stemming.", field="receipt")
+        raise ReceiptNotFound(_l("Geen stem met dit stembewijs bij deze stemming."), field="receipt")
     return BallotOut(vote=vote_id, ballot_id=rules.format_ballot_id(ballot_id), choices=list(kept),
                      vote_status=rules.VoteStatus.OPEN.value)
 
@@ -142,6 +143,6 @@ async def ballot_by_receipt(viewer: Principal | None, slug: str, vote_id: int, r
             (Ballot.id == parsed[0]) & (Ballot.vote == vote_id) & (Ballot.secret_hash == secret_hash(parsed[1]))
         ).first()
     if row is None:
-        raise ReceiptNotFound("Geen stem met dit stembewijs bij deze stemming.", field="receipt")
+        raise ReceiptNotFound(_l("Geen stem met dit stembewijs bij deze stemming."), field="receipt")
     return BallotOut(vote=vote_id, ballot_id=rules.format_ballot_id(row["id"]), choices=json_ids(row["choices"]),
                      vote_status=rules.VoteStatus(vote["status"]).value)

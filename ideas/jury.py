@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.db import is_postgres, is_unique_violation, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from ideas import rules
 from ideas.access import idea_config, managed_event, visible_event, wall_event
 from ideas.errors import IdeaJudged, InvalidScore, JurorHasScored, JurorNotFound, NoSuchMember, NotAJuror
@@ -57,7 +58,7 @@ async def appoint_juror(actor: Principal, slug: str, email: str) -> JuryOut:
     event = await managed_event(actor, slug)
     member_id = await member_id_for_email(email)
     if member_id is None or await verified_email(member_id) is None:
-        raise NoSuchMember("Er is geen account met dit bevestigde e-mailadres.", field="email")
+        raise NoSuchMember(_l("Er is geen account met dit bevestigde e-mailadres."), field="email")
     member = await Member.select(Member.name).where(Member.id == member_id).first()
     try:
         await Juror.insert(Juror(event=event["id"], member=member_id, name=member["name"] if member else "",
@@ -73,9 +74,9 @@ async def remove_juror(actor: Principal, slug: str, juror_id: int) -> JuryOut:
     async with write_transaction():
         row = await Juror.select(Juror.id).where((Juror.id == juror_id) & (Juror.event == event["id"])).first()
         if row is None:
-            raise JurorNotFound("Dit jurylid bestaat niet.")
+            raise JurorNotFound(_l("Dit jurylid bestaat niet."))
         if await JuryScore.exists().where(JuryScore.juror == juror_id):
-            raise JurorHasScored("Dit jurylid heeft al gescoord en blijft in de jury.")
+            raise JurorHasScored(_l("Dit jurylid heeft al gescoord en blijft in de jury."))
         await Juror.delete().where(Juror.id == juror_id)
     return await _jury_out(event, actor)
 
@@ -84,7 +85,7 @@ async def _juror_row(actor: Principal, event_id: int) -> dict:
     row = await Juror.select(Juror.id, Juror.name).where((Juror.event == event_id) & (Juror.member == actor.id)
                                                          ).first()
     if row is None:
-        raise NotAJuror("Alleen juryleden van dit evenement geven scores.")
+        raise NotAJuror(_l("Alleen juryleden van dit evenement geven scores."))
     return row
 
 
@@ -119,17 +120,18 @@ async def score_ideas(actor: Principal, slug: str, scores: Sequence[Score]) -> M
     for index, item in enumerate(scores):
         field = f"scores[{index}]"
         if item.idea not in known:
-            raise InvalidScore("Dit idee hoort niet bij dit evenement.", field=field)
+            raise InvalidScore(_l("Dit idee hoort niet bij dit evenement."), field=field)
         if item.criterion not in keys:
-            raise InvalidScore(f"Onbekend criterium '{item.criterion}'.", field=field)
+            raise InvalidScore(_l("Onbekend criterium '%(criterion)s'.", criterion=item.criterion), field=field)
         if not 0 <= item.score <= rules.SCORE_MAX:
-            raise InvalidScore(f"Een score ligt tussen 0 en {rules.SCORE_MAX}.", field=field)
+            raise InvalidScore(_l("Een score ligt tussen 0 en %(max)s.", max=rules.SCORE_MAX), field=field)
     now = utcnow()
     async with write_transaction():
         judged = await _judged_ideas(event["id"], lock=True)
         for index, item in enumerate(scores):
             if item.idea in judged:
-                raise IdeaJudged("De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen vast.",
+                raise IdeaJudged(_l("De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen "
+                                    "vast."),
                                  field=f"scores[{index}]")
         for item in scores:
             updated = await JuryScore.update({JuryScore.score: item.score, JuryScore.updated_at: now}).where(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from core.i18n import lazy_gettext as _l
 from ideas import rules
 from ideas.access import event_themes, wall_event
 from ideas.errors import VoteNotClosed
@@ -44,7 +45,7 @@ async def vote_results(viewer: Principal | None, slug: str, vote_id: int) -> Res
     event, config = await wall_event(slug, viewer)
     row = await vote_row(event["id"], vote_id)
     if row["status"] != rules.VoteStatus.CLOSED:
-        raise VoteNotClosed("De uitslag volgt zodra de stemming gesloten is.")
+        raise VoteNotClosed(_l("De uitslag volgt zodra de stemming gesloten is."))
     method, allowed, ideas = rules.Method(row["method"]), row["choices"], json_ids(row["ideas"])
     ballots = await Ballot.select(Ballot.id, Ballot.choices).where(Ballot.vote == vote_id)
     published = rules.publish_ballots((b["id"], json_ids(b["choices"])) for b in ballots)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from events import rules as event_rules
 from ideas import rules
 from ideas.access import IdeaConfig, agenda_window, criteria_to_json, idea_config, managed_event
@@ -73,18 +74,18 @@ async def update_idea_settings(actor: Principal, slug: str, change: SettingsChan
     config = await idea_config(event)
     default = await agenda_window(event)
     if (closes_at or default.closes_at) <= (opens_at or default.opens_at):
-        raise InvalidSettings("Het venster sluit na het openen.", field="closes_at")
+        raise InvalidSettings(_l("Het venster sluit na het openen."), field="closes_at")
     try:
         criteria = rules.check_criteria(tuple(change.criteria), change.jury_weight)
     except rules.CriteriaRejected as exc:
         field = f"criteria[{exc.index}]" if exc.index is not None else "criteria"
         if exc.problem is rules.CriteriaProblem.DUPLICATE_KEY:
-            raise InvalidSettings("Elk criterium heeft een eigen sleutel.", field=field) from exc
-        raise InvalidSettings("Dit criterium of gewicht kan niet.", field=field) from exc
+            raise InvalidSettings(_l("Elk criterium heeft een eigen sleutel."), field=field) from exc
+        raise InvalidSettings(_l("Dit criterium of gewicht kan niet."), field=field) from exc
     locked = await jury_locked(event["id"])
     if locked and (criteria != config.criteria or change.jury_weight != config.jury_weight):
-        raise JuryLocked("De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al "
-                         "gestemd of gescoord.", field="criteria")
+        raise JuryLocked(_l("De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al "
+                            "gestemd of gescoord."), field="criteria")
     now = utcnow()
     values: dict[Any, Any] = {
         IdeaSettings.opens_at: opens_at, IdeaSettings.closes_at: closes_at, IdeaSettings.wall: change.wall,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from ideas import rules
 from ideas.access import event_themes, idea_config, member_places, visible_event, wall_event
 from ideas.errors import (
@@ -50,19 +51,20 @@ def _checked_text(draft: IdeaDraft) -> dict[str, str]:
             out["link"] = rules.check_link(draft.link)
     except rules.IdeaRejected as exc:
         if exc.problem is rules.IdeaProblem.TITLE_EMPTY:
-            raise InvalidIdea("Geef je idee een titel.", field=exc.field) from exc
+            raise InvalidIdea(_l("Geef je idee een titel."), field=exc.field) from exc
         if exc.problem is rules.IdeaProblem.TITLE_TOO_LONG:
-            raise InvalidIdea("De titel is te lang (hoogstens 120 tekens).", field=exc.field) from exc
+            raise InvalidIdea(_l("De titel is te lang (hoogstens 120 tekens)."), field=exc.field) from exc
         if exc.problem is rules.IdeaProblem.PITCH_TOO_LONG:
-            raise InvalidIdea("De pitch is te lang (hoogstens 2000 tekens).", field=exc.field) from exc
-        raise InvalidIdea("Een link begint met http:// of https:// en heeft een adres.", field=exc.field) from exc
+            raise InvalidIdea(_l("De pitch is te lang (hoogstens 2000 tekens)."), field=exc.field) from exc
+        raise InvalidIdea(_l("Een link begint met http:// of https:// en heeft een adres."), field=exc.field) from exc
     return out
 
 
 async def _check_theme(event_id: int, theme: str) -> dict[str, str]:
     titles = {t["key"]: t["title"] for t in await event_themes(event_id)}
     if theme not in titles:
-        raise UnknownTheme(f"Onbekend thema '{theme}'; kies uit: {', '.join(titles)}.", field="theme")
+        raise UnknownTheme(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=theme, known=", ".join(titles)),
+                           field="theme")
     return titles
 
 
@@ -71,7 +73,7 @@ async def _co_author_places(event_id: int, emails: Sequence[str], first: Holder)
     for index, email in enumerate(emails):
         found = await ticket_holders(event_id=event_id, email=email)
         if not found:
-            raise NotATicketHolder(f"{email.strip()} heeft geen ticket voor dit evenement.",
+            raise NotATicketHolder(_l("%(email)s heeft geen ticket voor dit evenement.", email=email.strip()),
                                    field=f"co_authors[{index}]")
         if all(p.id != found[0].id for p in places):
             places.append(found[0])
@@ -81,9 +83,9 @@ async def _co_author_places(event_id: int, emails: Sequence[str], first: Holder)
 def _check_window(config: Any, now: Any) -> None:
     state = rules.window_state(now, config.window)
     if state is rules.WindowState.NOT_YET:
-        raise WindowNotOpen("Ideeën indienen kan nog niet: het venster is nog niet open.")
+        raise WindowNotOpen(_l("Ideeën indienen kan nog niet: het venster is nog niet open."))
     if state is rules.WindowState.CLOSED:
-        raise WindowNotOpen("Het venster voor ideeën is gesloten.")
+        raise WindowNotOpen(_l("Het venster voor ideeën is gesloten."))
 
 
 async def _write_version(idea_id: int, version: int, values: dict[str, Any], authors: list[str], editor: Holder,
@@ -99,7 +101,7 @@ async def _one_idea(viewer: Principal | None, event: dict[str, Any], idea_id: in
     titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
     rows = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event["id"]))
     if not rows:
-        raise IdeaNotFound("Dit idee bestaat niet.")
+        raise IdeaNotFound(_l("Dit idee bestaat niet."))
     places = await member_places(viewer, event["id"])
     return (await ideas_out(rows, titles, places, await ideas_in_votes(event["id"])))[0]
 
@@ -130,17 +132,17 @@ async def edit_idea(actor: Principal, slug: str, idea_id: int, draft: IdeaDraft)
     event = await visible_event(slug, actor)
     idea = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event["id"])).first()
     if idea is None:
-        raise IdeaNotFound("Dit idee bestaat niet.")
+        raise IdeaNotFound(_l("Dit idee bestaat niet."))
     mine = set(await member_places(actor, event["id"]))
     authors = (await authors_of([idea_id]))[idea_id]
     editor_place = next((a["attendee"] for a in authors if a["attendee"] in mine), None)
     if editor_place is None:
-        raise NotAnAuthor("Alleen de indieners van dit idee kunnen het wijzigen.")
+        raise NotAnAuthor(_l("Alleen de indieners van dit idee kunnen het wijzigen."))
     config = await idea_config(event)
     now = utcnow()
     _check_window(config, now)
     if idea_id in await ideas_in_votes(event["id"]):
-        raise IdeaInVote("Over dit idee wordt gestemd: het verandert niet meer.")
+        raise IdeaInVote(_l("Over dit idee wordt gestemd: het verandert niet meer."))
     if draft.theme is not None and draft.theme != idea["theme_key"]:
         await _check_theme(event["id"], draft.theme)
     text = _checked_text(IdeaDraft(title=draft.title, pitch=draft.pitch, link=draft.link))
@@ -161,7 +163,7 @@ async def edit_idea(actor: Principal, slug: str, idea_id: int, draft: IdeaDraft)
             query = query.lock_rows()  # two authors saving at once: one after the other, each a version
         current = await query.first()
         if current is None:
-            raise IdeaNotFound("Dit idee bestaat niet.")
+            raise IdeaNotFound(_l("Dit idee bestaat niet."))
         version = current["version"] + 1
         await Idea.update({Idea.theme_key: values["theme_key"], Idea.title: values["title"],
                            Idea.pitch: values["pitch"], Idea.link: values["link"], Idea.version: version,
@@ -186,7 +188,7 @@ async def idea_history(viewer: Principal | None, slug: str, idea_id: int) -> Ide
     """Every version of the idea, oldest first, with who saved it and when: for whoever may see the wall."""
     event, _ = await wall_event(slug, viewer)
     if not await Idea.exists().where((Idea.id == idea_id) & (Idea.event == event["id"])):
-        raise IdeaNotFound("Dit idee bestaat niet.")
+        raise IdeaNotFound(_l("Dit idee bestaat niet."))
     rows = await IdeaVersion.select().where(IdeaVersion.idea == idea_id).order_by(IdeaVersion.version)
     return IdeaHistoryOut(idea=idea_id, versions=[
         IdeaVersionOut(version=r["version"], theme=r["theme_key"], title=r["title"], pitch=r["pitch"],

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
+from core.i18n import lazy_gettext as _l
 from ideas import rules
 from ideas.access import event_themes, idea_config, managed_event, member_places, wall_event
 from ideas.eligibility import eligible_among, eligible_voters
@@ -27,7 +28,7 @@ from members.principal import Principal
 async def vote_row(event_id: int, vote_id: int) -> dict[str, Any]:
     row = await IdeaVote.select().where((IdeaVote.id == vote_id) & (IdeaVote.event == event_id)).first()
     if row is None:
-        raise VoteNotFound("Deze stemming bestaat niet.")
+        raise VoteNotFound(_l("Deze stemming bestaat niet."))
     return row
 
 
@@ -86,10 +87,11 @@ async def open_vote(actor: Principal, slug: str, method: str, theme: str | None,
     event = await managed_event(actor, slug)
     titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
     if theme is not None and theme not in titles:
-        raise UnknownTheme(f"Onbekend thema '{theme}'; kies uit: {', '.join(titles)}.", field="theme")
+        raise UnknownTheme(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=theme, known=", ".join(titles)),
+                           field="theme")
     ideas = [r["id"] for r in await idea_rows(event["id"], theme=theme)]
     if not ideas:
-        raise NoIdeas("Er zijn nog geen ideeën om over te stemmen.")
+        raise NoIdeas(_l("Er zijn nog geen ideeën om over te stemmen."))
     config = await idea_config(event)
     now = utcnow()
     row = (await IdeaVote.insert(IdeaVote(
@@ -119,7 +121,7 @@ async def close_vote(actor: Principal, slug: str, vote_id: int) -> VoteOut:
     async with write_transaction():
         current = await lock_vote(vote_id, exclusive=True)
         if current is None or current["status"] != rules.VoteStatus.OPEN:
-            raise VoteClosed("Deze stemming is gesloten.")
+            raise VoteClosed(_l("Deze stemming is gesloten."))
         ballots = await Ballot.select(Ballot.id, Ballot.choices, Ballot.secret_hash).where(Ballot.vote == vote_id)
         voted = await VoteParticipation.select(VoteParticipation.attendee).where(VoteParticipation.vote == vote_id)
         voted_places = [r["attendee"] for r in voted]

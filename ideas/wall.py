@@ -4,6 +4,7 @@ attendees: the organiser's choice). The phone page, the projector page and `GET 
 from __future__ import annotations
 
 from core.db import utcnow
+from core.i18n import lazy_gettext as _l
 from ideas.access import event_themes, member_places, wall_event
 from ideas.errors import UnknownTheme
 from ideas.schemas import ThemeIdeasOut, WallOut
@@ -17,7 +18,8 @@ async def idea_wall(viewer: Principal | None, slug: str, theme: str | None = Non
     themes = await event_themes(event["id"])
     titles = {t["key"]: t["title"] for t in themes}
     if theme is not None and theme not in titles:
-        raise UnknownTheme(f"Onbekend thema '{theme}'; kies uit: {', '.join(titles)}.", field="theme")
+        raise UnknownTheme(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=theme, known=", ".join(titles)),
+                           field="theme")
     rows = await idea_rows(event["id"], theme=theme)
     ideas = await ideas_out(rows, titles, await member_places(viewer, event["id"]),
                             await ideas_in_votes(event["id"]))
