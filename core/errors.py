@@ -21,6 +21,8 @@ from litestar.exceptions import (
     ValidationException,
 )
 
+from core.i18n import LazyMessage
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("nieuw_geluid.errors")
 
@@ -32,8 +34,7 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Request not possible"
 
-    # `message` becomes LazyMessage only once every folder raises one (plain Dutch text until then).
-    def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, message: LazyMessage, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -58,7 +59,7 @@ class InvalidFields(InvalidInput):
 
     def __init__(self, errors: Sequence[DomainError], **extra: Any) -> None:
         super().__init__(errors[0].message, field=errors[0].field, **extra)
-        self.problems = [(error.field or "", error.message) for error in errors]
+        self.problems: list[tuple[str, LazyMessage]] = [(error.field or "", error.message) for error in errors]
 
 
 class Forbidden(DomainError):

@@ -1,8 +1,8 @@
 """What every page controller shares: the page context, the menu, sign-in redirects, form bodies.
 
 Handlers stay thin: parse the form, call one service function, render. A ``DomainError`` from a service
-becomes ``errors[field] = page_message(exc, lang)`` (the service's Dutch message, in English on an English
-page) and the same form is shown again (never a 500).
+becomes ``errors[field] = page_message(exc, lang)`` (the service's message in the page language) and the same
+form is shown again (never a 500).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from litestar.response import Redirect, Template
 
 from core.auth import current
 from core.errors import DomainError, InvalidFields
-from core.i18n import LazyMessage
-from core.messages_en import english
 from frontend.forms import _
 from frontend.i18n import DEFAULT_LANGUAGE, gettext, render_message, request_language, safe_next_path
 from members.principal import Principal
@@ -161,21 +159,9 @@ def login_url(next_path: str) -> str:
 
 
 def page_message(exc: DomainError, lang: str) -> str:
-    """A service error's message for a person, in the page language.
-
-    The error's own ``reason_<lang>`` (the companion rule gives one per language) comes first; then the
-    message, a ``core.i18n.LazyMessage``, through the page language's catalogue. A folder not converted yet:
-    Dutch as raised, or for English the service message's English from ``core.messages_en`` (the Dutch message
-    when the table has none: never an error while showing an error).
-    """
-    reason = exc.extra.get(f"reason_{lang}")
-    if isinstance(reason, str) and reason:
-        return reason
-    if isinstance(exc.message, LazyMessage):
-        return render_message(exc.message, lang)
-    if lang == "en":
-        return english(exc.message) or exc.message
-    return exc.message
+    """A service error's message for a person, in the page language: its ``core.i18n.LazyMessage`` through
+    the language's catalogue (Dutch as raised when a translation is missing: never an error while showing one)."""
+    return render_message(exc.message, lang)
 
 
 def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str | None], str],
@@ -188,10 +174,7 @@ def field_errors(exc: DomainError, field_for: Mapping[str, str] | Callable[[str 
     if isinstance(exc, InvalidFields):
         out: dict[str, str] = {}
         for field, message in exc.problems:
-            if isinstance(message, LazyMessage):
-                out.setdefault(target(field), render_message(message, lang))
-            else:
-                out.setdefault(target(field), english(message) or message if lang == "en" else message)
+            out.setdefault(target(field), render_message(message, lang))
         return out
     return {target(exc.field): page_message(exc, lang)}
 

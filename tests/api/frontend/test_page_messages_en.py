@@ -1,5 +1,5 @@
-"""An English page shows a service's (Dutch) error in English (core.messages_en via common.page_message);
-a Dutch page, and the API, keep the Dutch message."""
+"""An English page shows a service's error in English (its lazy message through the catalogue, via
+common.page_message); a Dutch page, and the API, keep the Dutch message."""
 
 from __future__ import annotations
 
