@@ -177,11 +177,12 @@ class BreakoutController(Controller):
         changed (SEQUENCE bumped); each person present who moved is mailed their groups."""
         return await regroup.publish_regroup(member, slug, data.fingerprint, data.from_round)
 
-    @post("/publish", summary="Publish the plan to the attendees (and their calendar feeds)",
+    @post("/publish", summary="Publish the plan to the attendees (and their calendar feeds), and mail them",
           operation_id="publish_breakouts", status_code=200)
     async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> PlanOut:
         """Re-publishing keeps group ids, and changes a person's calendar item only when their group or room
-        changed."""
+        changed. Each person whose groups are new or changed (everyone, the first time) gets one short mail with
+        their groups, rooms and times."""
         return await publish.publish_plan(member, slug)
 
 

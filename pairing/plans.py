@@ -67,7 +67,7 @@ def _check_settings(settings: BreakoutSettings, agenda_rounds: int) -> dict[str,
     if settings.mode not in {m.value for m in grouping.PreferenceMode}:
         raise InvalidBreakoutRequest(_l("Kies rotate of stay."), field="mode")
     if not 0 <= settings.seed < 2**31:
-        raise InvalidBreakoutRequest(_l("Het seed is een geheel getal van 0 tot 2³¹."), field="seed")
+        raise InvalidBreakoutRequest(_l("Het indelingsnummer (seed) is een geheel getal van 0 tot 2³¹."), field="seed")
     return {"rounds": rounds, "min_size": settings.min_size, "max_size": settings.max_size,
             "duo_policy": settings.duo_policy, "preference_mode": settings.mode, "seed": settings.seed}
 

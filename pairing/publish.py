@@ -9,6 +9,7 @@ their group, theme, number or room changed since the last publication.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,11 @@ from pairing.access import breakout_sessions, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished
 from pairing.holders import holder_of_place, member_place, ticket_holders
-from pairing.schemas import MyBreakoutsOut, MyRoundOut, PlanOut
+from pairing.schemas import MyBreakoutsOut, MyRoundOut, PlanOut, PublishPreviewOut
 from pairing.states import PlanStatus
 from pairing.store import find_plan, insert_rows, lock_plan, read_draft
 from pairing.tables import BreakoutPlan, PublishedBreakout
+from ticketing.state import enqueue_mail
 
 # --------------------------------------------------------------------------- publishing
 
@@ -34,43 +36,90 @@ def _snapshot(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return (row["group_id"], row["theme_key"], row["theme_title"], row["group_number"], row["room"])
 
 
-async def publish_plan(actor: Principal, slug: str) -> PlanOut:
-    """Show the draft to the attendees. A person's published row (and its calendar SEQUENCE and update time)
-    changes only when their group, theme, number or room changed since the last publication."""
+# The short mail to each person with their groups, rooms and times when the facilitator publishes (composed by
+# pairing.mail when it is sent). One per person and publication, and only to people whose groups are new or
+# changed since the last publication: a re-publish after a few moves mails the people who moved, not everyone.
+PUBLISHED_MAIL = "breakout_published"
+
+
+@dataclass(frozen=True, slots=True)
+class _Publication:
+    rows: list[tuple[Any, ...]]
+    to_mail: list[int]  # places whose groups are new or changed since the last publication
+    people: int  # places with a group in the plan
+
+
+async def _publication(event: Mapping[str, Any], plan: Mapping[str, Any], titles: Mapping[str, str],
+                       live: set[int], now: datetime) -> _Publication:
+    """What publishing the draft now would store: a row per person and round (SEQUENCE and update time bumped only
+    where the group, theme, number or room changed), and who gets a mail. Reads only."""
+    draft = await read_draft(plan["id"])
+    old = {(r["attendee"], r["round_number"]): r for r in await PublishedBreakout.select().where(
+        PublishedBreakout.plan == plan["id"])}
+    rows: list[tuple[Any, ...]] = []
+    changed: set[int] = set()
+    people: set[int] = set()
+    for (attendee, round_number), gid in sorted(draft.placement.items()):
+        group = draft.groups.get(gid)
+        if group is None or attendee not in live or round_number > plan["rounds"]:
+            continue
+        people.add(attendee)
+        new = {"group_id": gid, "theme_key": group["theme_key"],
+               "theme_title": titles.get(group["theme_key"], group["theme_key"]),
+               "group_number": group["number"], "room": group["room"]}
+        before = old.get((attendee, round_number))
+        if before is None:
+            sequence, updated_at = 0, now
+            changed.add(attendee)
+        elif _snapshot(before) == _snapshot(new):
+            sequence, updated_at = before["sequence"], as_utc(before["updated_at"])
+        else:
+            sequence, updated_at = before["sequence"] + 1, now
+            changed.add(attendee)
+        rows.append((plan["id"], event["id"], attendee, round_number, new["group_id"], new["theme_key"],
+                     new["theme_title"], new["group_number"], new["room"], sequence, updated_at))
+    return _Publication(rows, sorted(changed), len(people))
+
+
+async def publish_preview(actor: Principal, slug: str) -> PublishPreviewOut:
+    """What publishing now would do, for the confirmation before it: how many people are placed and how many get a
+    mail (everyone the first time; on a re-publish the people whose group, theme, number or room changed)."""
     event, plan, _ = await edit_context(actor, slug)
     titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
     live = {h.id for h in await ticket_holders(event_id=event["id"])}
+    publication = await _publication(event, plan, titles, live, utcnow())
+    return PublishPreviewOut(event=event["slug"], people=publication.people, rounds=plan["rounds"],
+                             to_mail=len(publication.to_mail), republish=plan["published_at"] is not None,
+                             changed_since_publish=bool(plan["changed_since_publish"]))
+
+
+async def publish_plan(actor: Principal, slug: str, *, mail: bool = True) -> PlanOut:
+    """Show the draft to the attendees. A person's published row (and its calendar SEQUENCE and update time)
+    changes only when their group, theme, number or room changed since the last publication. With `mail`, each
+    person whose groups are new or changed gets one short mail with their groups, rooms and times (queued in the
+    same transaction; the update for who came mails the people it moved itself)."""
+    event, plan, _ = await edit_context(actor, slug)
+    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
+    holders = {h.id: h for h in await ticket_holders(event_id=event["id"])}
     now = utcnow()
     async with write_transaction():
         await lock_plan(plan["id"])
-        draft = await read_draft(plan["id"])
-        old = {(r["attendee"], r["round_number"]): r for r in await PublishedBreakout.select().where(
-            PublishedBreakout.plan == plan["id"])}
-        rows = []
-        for (attendee, round_number), gid in sorted(draft.placement.items()):
-            group = draft.groups.get(gid)
-            if group is None or attendee not in live or round_number > plan["rounds"]:
-                continue
-            new = {"group_id": gid, "theme_key": group["theme_key"],
-                   "theme_title": titles.get(group["theme_key"], group["theme_key"]),
-                   "group_number": group["number"], "room": group["room"]}
-            before = old.get((attendee, round_number))
-            if before is None:
-                sequence, updated_at = 0, now
-            elif _snapshot(before) == _snapshot(new):
-                sequence, updated_at = before["sequence"], as_utc(before["updated_at"])
-            else:
-                sequence, updated_at = before["sequence"] + 1, now
-            rows.append((plan["id"], event["id"], attendee, round_number, new["group_id"], new["theme_key"],
-                         new["theme_title"], new["group_number"], new["room"], sequence, updated_at))
+        publication = await _publication(event, plan, titles, set(holders), now)
         await PublishedBreakout.delete().where(PublishedBreakout.plan == plan["id"])
         await insert_rows(PublishedBreakout, ("plan", "event", "attendee", "round_number", "group_id", "theme_key",
-                                               "theme_title", "group_number", "room", "sequence", "updated_at"), rows)
-        await BreakoutPlan.update({
+                                               "theme_title", "group_number", "room", "sequence", "updated_at"),
+                          publication.rows)
+        counted = await BreakoutPlan.update({
             BreakoutPlan.status: PlanStatus.PUBLISHED, BreakoutPlan.changed_since_publish: False,
             BreakoutPlan.published_at: now, BreakoutPlan.updated_at: now,
             BreakoutPlan.publish_count: BreakoutPlan.publish_count + 1,
-        }).where(BreakoutPlan.id == plan["id"])
+        }).where(BreakoutPlan.id == plan["id"]).returning(BreakoutPlan.publish_count)
+        if mail:
+            edition = counted[0]["publish_count"] if counted else 0
+            for attendee in publication.to_mail:
+                holder = holders[attendee]
+                await enqueue_mail(PUBLISHED_MAIL, holder.order_id, attendee, holder.email,
+                                   f"published:{plan['id']}:{attendee}:{edition}", now)
     return await plan_view(actor, slug)
 
 

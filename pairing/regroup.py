@@ -130,6 +130,7 @@ def _view(update: _Update) -> RegroupOut:
         late_arrivals=[PersonRef(id=a, name=name(a)) for a in late], moved_people=result.moved_people,
         moves=moves, report=report_view(result.report, names),
         edits_since_publish=bool(update.plan["changed_since_publish"]), fingerprint=_fingerprint(update),
+        min_size=update.plan["min_size"], max_size=update.plan["max_size"],
     )
 
 
@@ -152,7 +153,7 @@ async def publish_regroup(actor: Principal, slug: str, fingerprint: str, from_ro
         await lock_plan(plan_id)
         await store_assignment(plan_id, update.result.assignment, now)
         await mark_changed(update.plan, now)
-    published = await publish_plan(actor, slug)
+    published = await publish_plan(actor, slug, mail=False)  # the people it moved get their own mail below
     moved = sorted({m.attendee_id for m in update.result.moves if m.before is not None})
     count = await BreakoutPlan.select(BreakoutPlan.publish_count).where(BreakoutPlan.id == plan_id).first()
     edition = count["publish_count"] if count else 0

@@ -216,6 +216,18 @@ class PlanOut(msgspec.Struct, frozen=True):
     report: ReportOut
 
 
+class PublishPreviewOut(msgspec.Struct, frozen=True):
+    """What publishing now would do (the confirmation before it): `people` placed in the plan, `to_mail` of them get a
+    mail with their groups (everyone the first time; on a re-publish those whose groups changed)."""
+
+    event: str
+    people: int
+    rounds: int
+    to_mail: int
+    republish: bool
+    changed_since_publish: bool
+
+
 # --------------------------------------------------------------------------- attendee view
 
 
@@ -291,3 +303,5 @@ class RegroupOut(msgspec.Struct, frozen=True):
     report: ReportOut  # for the people present
     edits_since_publish: bool  # the draft had unpublished edits: the update starts from what was published
     fingerprint: str
+    min_size: int = 4  # the plan's group sizes, which the report's size rule refers to
+    max_size: int = 6

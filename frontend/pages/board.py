@@ -9,6 +9,7 @@ by a redirect.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -36,7 +37,7 @@ from pairing.access import planned_event
 from pairing.errors import PlanNotFound, RegroupChanged
 from pairing.grouping.model import Rule
 from pairing.rules import INDUSTRIES
-from pairing.schemas import GroupOut, PlanOut
+from pairing.schemas import GroupOut, PlanOut, RegroupOut, ViolationOut
 
 GENERATE_FIELDS = ("rounds", "min_size", "max_size", "duo_policy", "mode", "seed")
 # Every hard rule, in the order the report lists them (English msgids; a zero count is shown too).
@@ -136,9 +137,39 @@ def room_field(round_number: int, group: int, theme: str) -> str:
     return f"room:{round_number}:{group}:{theme}"
 
 
+def room_default_field(group: int, theme: str) -> str:
+    """The field for a theme's group number in every round (the usual case: one room per theme group all day)."""
+    return f"room-all:{group}:{theme}"
+
+
+def room_rows(plan: PlanOut, themes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One row per theme group number (in the board's theme order): its room in every round when the rounds agree
+    (else "" and `mixed`), and its room per round for the rounds that have that group — the per-round overrides.
+    `themes`: only these (the board shows one theme of a large plan). Pure."""
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for round_ in plan.rounds:
+        for group in round_.groups:
+            if themes is not None and group.theme not in themes:
+                continue
+            row = rows.setdefault((group.theme, group.number), {
+                "theme": group.theme, "title": group.theme_title, "number": group.number, "rounds": []})
+            row["rounds"].append({"round": round_.round, "room": group.room})
+    for row in rows.values():
+        rooms = {r["room"] for r in row["rounds"]}
+        row["mixed"] = len(rooms) > 1
+        row["room"] = next(iter(rooms)) if len(rooms) == 1 else ""
+    order = {g.theme: i for r in plan.rounds for i, g in enumerate(r.groups)}
+    return sorted(rows.values(), key=lambda r: (order.get(r["theme"], 0), r["theme"], r["number"]))
+
+
 def rooms_from_form(form: dict[str, Any], plan: PlanOut) -> list[breakouts.RoomAssignment]:
-    """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction."""
+    """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction: first a theme
+    group's room for every round, then the rooms typed for one round (which win over it)."""
     changed = []
+    for row in room_rows(plan):
+        name = room_default_field(row["number"], row["theme"])
+        if name in form and " ".join(text(form, name).split()) != row["room"]:
+            changed.append(breakouts.RoomAssignment(theme=row["theme"], group=row["number"], room=text(form, name)))
     for round_ in plan.rounds:
         for group in round_.groups:
             name = room_field(round_.round, group.number, group.theme)
@@ -148,11 +179,134 @@ def rooms_from_form(form: dict[str, Any], plan: PlanOut) -> list[breakouts.RoomA
     return changed
 
 
+def violations_by_group(plan: PlanOut) -> dict[int, list[ViolationOut]]:
+    """Every broken rule at the group(s) it concerns (group id → violations), so the board shows it there and not
+    only in the report far above: a size, colleagues or partners sharing at that group; people who meet twice at
+    each group where they meet; a pin or a split duo where the people are now. Pure."""
+    at: dict[tuple[int, str, int], int] = {}
+    groups_of: dict[tuple[int, int], list[int]] = {}  # (round, attendee) → group ids
+    for round_ in plan.rounds:
+        for group in round_.groups:
+            at[(round_.round, group.theme, group.number)] = group.id
+            for m in group.members:
+                groups_of.setdefault((round_.round, m.id), []).append(group.id)
+    out: dict[int, list[ViolationOut]] = {}
+    for v in plan.report.violations:
+        people = [p.id for p in v.attendees]
+        if v.rule == Rule.MET_BEFORE.value and len(people) == 2:
+            ids = [gid for r in plan.rounds for gid in groups_of.get((r.round, people[0]), [])
+                   if gid in groups_of.get((r.round, people[1]), [])]
+        elif v.rule not in (Rule.PIN.value, Rule.DUO_TOGETHER.value, Rule.ONE_GROUP_PER_ROUND.value) \
+                and v.round is not None and v.theme is not None and v.group is not None:
+            ids = [at[(v.round, v.theme, v.group)]] if (v.round, v.theme, v.group) in at else []
+        elif v.round is not None:
+            ids = [gid for p in people for gid in groups_of.get((v.round, p), [])]
+        else:
+            ids = []
+        for gid in dict.fromkeys(ids):
+            out.setdefault(gid, []).append(v)
+    return out
+
+
+def group_links(plan: PlanOut, view: dict[str, Any] | None, slug: str) -> dict[int, str]:
+    """Group id → the link to that group on the board: an anchor when the page shows it, else the board part that
+    does (a large plan shows a round, or a theme of it, at a time)."""
+    shown = {g.id for r in (view or {}).get("rounds", plan.rounds) for g in r.groups}
+    links = {}
+    for round_ in plan.rounds:
+        for group in round_.groups:
+            if group.id in shown:
+                links[group.id] = f"#groep-{group.id}"
+            else:
+                part = view_query({"round": round_.round, "theme": group.theme if (view or {}).get("theme") else ""})
+                links[group.id] = f"/begeleiden/{slug}{part}#groep-{group.id}"
+    return links
+
+
 async def _plan_or_none(actor: Principal, slug: str) -> PlanOut | None:
     try:
         return await breakouts.plan_view(actor, slug)
     except PlanNotFound:
         return None
+
+
+# Why a rule cannot hold, as the engine says it (pairing.grouping: English, with place ids and theme keys), in
+# words for the person reading the board: names and theme titles, in the page's language. A text no pattern knows
+# is shown as it is.
+INFEASIBILITY: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile("^" + pattern + "$"), message) for
+                                                                pattern, message in (
+    (r"organisation (?P<org>.+) has (?P<size>\d+) people but at most (?P<most>\d+) groups fit in a round, so "
+     r"colleagues must share a group",
+     _("%(org)s has %(size)s people, but at most %(most)s groups fit in a round: colleagues will have to share a "
+       "group.")),
+    (r"only (?P<n>\d+) attendees: not enough for one group of (?P<min>\d+)",
+     _("Only %(n)s people: not enough for one group of %(min)s.")),
+    (r"(?P<n>\d+) attendees cannot be split into groups of (?P<min>\d+) to (?P<max>\d+)",
+     _("%(n)s people cannot be split into groups of %(min)s to %(max)s.")),
+    (r"attendee (?P<a>\d+) must meet (?P<need>\d+) new people over (?P<rounds>\d+) rounds but only (?P<others>\d+) "
+     r"non-colleagues attend",
+     _("%(a)s would meet %(need)s new people over %(rounds)s rounds, but only %(others)s people from other "
+       "organisations come.")),
+    (r"theme (?P<theme>.+) has (?P<n>\d+) people in round (?P<round>\d+), which cannot be split into groups of "
+     r"(?P<min>\d+) to (?P<max>\d+)",
+     _("%(theme)s has %(n)s people in round %(round)s: they cannot be split into groups of %(min)s to %(max)s.")),
+    (r"organisation (?P<org>.+) has (?P<c>\d+) people in theme (?P<theme>.+) in round (?P<round>\d+) and only "
+     r"(?P<most>\d+) groups fit there",
+     _("%(org)s has %(c)s people in %(theme)s in round %(round)s, and only %(most)s groups fit there.")),
+    (r"duo partners (?P<a>\d+) and (?P<b>\d+) are both in theme (?P<theme>.+) in round (?P<round>\d+), which has "
+     r"room for one group only",
+     _("Duo partners %(a)s and %(b)s are both in %(theme)s in round %(round)s, which has room for one group only.")),
+    (r"attendee (?P<a>\d+) is pinned to group (?P<g>\d+) of (?P<theme>.+) in round (?P<round>\d+), but its "
+     r"(?P<n>\d+) people make at most (?P<k>\d+) groups of (?P<min>\d+) or more",
+     _("%(a)s is pinned to %(theme)s group %(g)s in round %(round)s, but its %(n)s people make at most %(k)s groups "
+       "of %(min)s or more.")),
+    (r"(?P<n>\d+) people are pinned to (?P<theme>.+) #(?P<g>\d+) in round (?P<round>\d+); at most (?P<max>\d+) fit",
+     _("%(n)s people are pinned to %(theme)s group %(g)s in round %(round)s; at most %(max)s fit.")),
+    (r"(?P<c>\d+) colleagues of (?P<org>.+) are pinned to (?P<theme>.+) #(?P<g>\d+) in round (?P<round>\d+)",
+     _("%(c)s colleagues of %(org)s are pinned to %(theme)s group %(g)s in round %(round)s.")),
+))
+
+
+def explain_infeasibility(text: str, lang: str, names: dict[int, str], titles: dict[str, str]) -> str:
+    """The engine's reason why a rule cannot hold, for a person: place ids as names, theme keys as titles, in the
+    page's language. Pure."""
+    for pattern, message in INFEASIBILITY:
+        found = pattern.match(text)
+        if found is None:
+            continue
+        values = found.groupdict()
+        for key in ("a", "b"):
+            if key in values:
+                values[key] = names.get(int(values[key])) or values[key]
+        if "theme" in values:
+            values["theme"] = titles.get(values["theme"], values["theme"])
+        return gettext(lang, message) % values
+    return text
+
+
+def plan_context(event: dict[str, Any], plan: PlanOut | None, view: dict[str, Any] | None,
+                 lang: str = "nl") -> dict[str, Any]:
+    """What the board's templates show besides the plan itself: the rooms form, each broken rule at its group and
+    the report's link to it, the theme titles, the next arrangement number. Pure."""
+    group_broken = violations_by_group(plan) if plan else {}
+    links = group_links(plan, view, event["slug"]) if plan else {}
+    titles = {t["key"]: t["title"] for t in event.get("themes", [])}
+    names = {m.id: m.name for r in (plan.rounds if plan else []) for g in r.groups for m in g.members if m.name}
+    names.update({m.id: m.name for m in (plan.unplaced if plan else []) if m.name})
+    violation_links: dict[int, str] = {}  # id(violation) → the first group it concerns
+    for gid, found in group_broken.items():
+        for v in found:
+            violation_links.setdefault(id(v), links.get(gid, ""))
+    return {
+        "room_field": room_field, "room_default_field": room_default_field,
+        "rooms": room_rows(plan, [view["theme"]] if view and view.get("theme") else None) if plan else [],
+        "group_broken": group_broken, "group_links": links,
+        "violation_link": lambda v: violation_links.get(id(v), ""),
+        "theme_titles": titles,
+        "size_bounds": (plan.settings.min_size, plan.settings.max_size) if plan else (0, 0),
+        "infeasibility": lambda text: explain_infeasibility(text, lang, names, titles),
+        "next_seed": (plan.settings.seed + 1) % 2**31 if plan else 1,
+    }
 
 
 def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: PlanOut | None,
@@ -176,7 +330,7 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
         "industries": {i.code: i.label(lang) for i in INDUSTRIES},  # type: ignore[arg-type]
         "pinned": {(p.attendee, p.round) for p in plan.pins} if plan else set(),
         "rules": RULES,
-        "room_field": room_field,
+        **plan_context(event, plan, view, lang),
         "active_nav": "board", "tab": "board",
         **extra,
     }
@@ -190,8 +344,12 @@ MOVE_REASONS = {
 }
 
 
-def _regroup_labels() -> dict[str, Any]:
-    return {"reasons": MOVE_REASONS, "rules": RULES}
+def _regroup_labels(event: dict[str, Any], preview: RegroupOut | None = None) -> dict[str, Any]:
+    """What board/regroup.html needs besides the preview: the reasons and rules in words, the theme titles and the
+    group sizes (a broken rule is explained as on the board, not in the engine's own English)."""
+    return {"reasons": MOVE_REASONS, "rules": RULES,
+            "theme_titles": {t["key"]: t["title"] for t in event.get("themes", [])},
+            "size_bounds": (preview.min_size, preview.max_size) if preview else (0, 0)}
 
 
 def _round_param(value: str) -> int | None:
@@ -258,6 +416,14 @@ class BoardPages(Controller):
         await plans.regenerate_plan(member, slug)
         return redirect(path_for(request, "board_page", slug=slug), "opnieuw-gegenereerd")
 
+    @get("/{slug:str}/publiceren", name="board_publish_confirm")
+    async def publish_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                              slug: FromPath[str]) -> Template:
+        """Before publishing: what it does (who sees it, how many people get a mail), then the button."""
+        event = await events.get_event(slug, member)
+        preview = await publish.publish_preview(member, slug)
+        return page(request, "board/publish.html", event=event, preview=preview, active_nav="board", tab="board")
+
     @post("/{slug:str}/publiceren", name="board_publish")
     async def publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                       slug: FromPath[str]) -> Redirect:
@@ -276,9 +442,9 @@ class BoardPages(Controller):
             if isinstance(exc, Forbidden):
                 raise
             return page(request, "board/regroup.html", event=event, preview=None, asked=from_round,
-                        problem=page_message(exc, request_language(request)), **_regroup_labels())
+                        problem=page_message(exc, request_language(request)), **_regroup_labels(event))
         return page(request, "board/regroup.html", event=event, preview=preview, asked=from_round, problem=None,
-                    **_regroup_labels())
+                    **_regroup_labels(event, preview))
 
     @post("/{slug:str}/bijwerken", name="board_regroup_publish")
     async def regroup_publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -290,7 +456,8 @@ class BoardPages(Controller):
             event = await events.get_event(slug, member)
             preview = await regroup.preview_regroup(member, slug, from_round)
             return page(request, "board/regroup.html", status_code=409, event=event, preview=preview,
-                        asked=from_round, problem=page_message(exc, request_language(request)), **_regroup_labels())
+                        asked=from_round, problem=page_message(exc, request_language(request)),
+                        **_regroup_labels(event, preview))
         return redirect(path_for(request, "board_page", slug=slug), "groepen-bijgewerkt")
 
     @post("/{slug:str}/aanwezig", name="board_mark_present")

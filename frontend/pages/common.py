@@ -96,7 +96,8 @@ NOTICES: dict[str, str] = {
     "duo-terugbetaald": _("The duo has been cancelled and refunded."),
     "gegenereerd": _("The groups have been generated as a draft. Check the report, adjust, then publish."),
     "opnieuw-gegenereerd": _("The groups have been generated again; pinned people stayed where they were pinned."),
-    "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in their calendar."),
+    "groepen-gepubliceerd": _("The groups are published: attendees see their group and room in My agenda and their "
+                              "calendar, and everyone whose groups are new or changed gets an e-mail."),
     "groepen-bijgewerkt": _("The groups now follow who is here and are published; everyone who moved gets a short "
                             "mail."),
     "zalen-opgeslagen": _("The rooms have been saved."),

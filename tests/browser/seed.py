@@ -142,7 +142,8 @@ async def board(title: str, duos: int) -> dict[str, Any]:
         await reserve_duo(buyer, event["slug"], _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
         if i % 4 != 3:  # a few never rank: they count as neutral
             await rank_themes_as_member(buyer, event["slug"], keys[i % len(keys):] + keys[:i % len(keys)])
-    return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name}
+    return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name,
+            "buyer": f"bord0.{tag}@example.nl", "companion": f"maatje0.{tag}@example.nl"}
 
 
 async def regroup(title: str, duos: int, absent_duos: int) -> dict[str, Any]:
@@ -241,9 +242,11 @@ async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
     import re
     from dataclasses import replace
 
+    from pairing import mail as pairing_mail
     from settings import get_settings
     from ticketing import outbox
 
+    pairing_mail.install()  # the breakout mails' composer, as the app registers it at start-up
     for _ in range(1000):
         if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
             break
@@ -259,6 +262,22 @@ async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
         return found
 
     return {"mails": in_mailbox()}
+
+
+async def unverified_session(email: str, name: str) -> dict[str, Any]:
+    """A browser session for an account whose e-mail is NOT verified (made when missing): what a session from before
+    sign-in required a confirmed address looks like. The seeded buyers are such accounts."""
+    from datetime import timedelta as days
+
+    from members.accounts import NewMember, create_member, member_id_for_email
+    from members.sessions import issue_token
+
+    member_id = await member_id_for_email(email)
+    if member_id is None:
+        member_id = (await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice",
+                                                   name=name), verified=False))["id"]
+    token, _ = await issue_token(member_id, "session", days(days=1), "browser test")
+    return {"session": token}
 
 
 async def account(email: str, password: str, name: str) -> dict[str, Any]:
@@ -349,6 +368,7 @@ async def _buyer_principal(email: str) -> Any:
     return Principal(member_id, email, "", False, False, "cli")
 
 
+
 async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     from core import db
 
@@ -356,7 +376,7 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     try:
         return await {"account": account, "board": board, "door": door, "regroup": regroup, "sales": sales,
                       "sweep": sweep, "verification_link": verification_link,
-                      "mail_subjects": mail_subjects}[kind](**options)
+                      "mail_subjects": mail_subjects, "unverified_session": unverified_session}[kind](**options)
     finally:
         await db.stop()
 
@@ -370,3 +390,4 @@ if __name__ == "__main__":
 
     out = anyio.run(_main, sys.argv[1], json.loads(sys.argv[2]))
     print(json.dumps(out, default=str))
+

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER
 from tests.support.browser import LiveServer
@@ -204,3 +204,58 @@ def pay_with_card(page: Page, number: str = "4242424242424242", year: str = "30"
 
 def order_card(page: Page, title: str) -> Any:
     return page.locator("article.order", has_text=title)
+
+
+# --------------------------------------------------------------------------- the facilitator's board
+
+
+def drag_card(page: Page, card: Locator, target: Locator, *, touch: bool) -> None:
+    """Drag a board card onto a group as a person would: with the mouse from the card itself, or with a finger
+    from the card's handle (real touch events through the DevTools protocol, which Chromium turns into pointer
+    events as on a phone)."""
+    card.scroll_into_view_if_needed()
+    grip = card.locator(".board__handle") if touch else card
+    start = grip.bounding_box()
+    assert start is not None
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    goal = target.bounding_box()
+    assert goal is not None
+    x1, y1 = goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] - 24  # the group's foot, in view
+    steps = 12
+    if touch:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+        for i in range(1, steps + 1):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+                {"x": x0 + (x1 - x0) * i / steps, "y": y0 + (y1 - y0) * i / steps}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+    else:
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x1, y1, steps=steps)
+        page.mouse.up()
+
+
+BUSY_RECORDER = """() => document.addEventListener("submit", (event) => setTimeout(() => {
+  const form = event.target, scope = form.closest(".card") || form;
+  const message = scope.querySelector("[data-busy-message]");
+  sessionStorage.setItem("busy", JSON.stringify({
+    busy: scope.getAttribute("aria-busy"),
+    disabled: [...scope.querySelectorAll("button")].every((b) => b.disabled),
+    message: message && !message.hidden && message.offsetParent !== null ? message.textContent.trim() : "",
+  }));
+}, 20))"""
+
+
+def record_busy_state(page: Page) -> None:
+    """Note, just after the next form is submitted, whether it shows that it is busy (read with `busy_state` on
+    the page that follows: the submit navigates away)."""
+    page.evaluate("() => sessionStorage.removeItem('busy')")
+    page.evaluate(BUSY_RECORDER)
+
+
+def busy_state(page: Page) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(page.evaluate("() => sessionStorage.getItem('busy') || '{}'")))

@@ -1,6 +1,14 @@
-/* The facilitator's group board: choose a person card (a button), then "Move here" in a group of the same
-   round; or pin / unpin the chosen person. Works with the keyboard (Tab, Enter/Space, Esc) and by touch.
+/* The facilitator's group board.
+
+   Moving someone: drag their card to another group of the same round (a mouse from anywhere on the card, a finger
+   or pen from its handle, which has touch-action: none, so that the page still scrolls under a finger elsewhere
+   and a tap still chooses the card), or choose the card (a button:
+   click, tap, Enter/Space) and then "Move here" at that group; or pin / unpin the chosen person. Esc cancels.
    Every change is posted with htmx: the server answers with the edited round, the report and the status.
+
+   Generating: a form marked data-busy is busy while the server makes the groups (aria-busy, its buttons disabled,
+   a visible message), so nobody presses twice or thinks nothing happens.
+
    No inline scripts: the page's Content-Security-Policy forbids them. */
 (function () {
   "use strict";
@@ -60,7 +68,110 @@
     window.htmx.ajax("POST", form.dataset.base + "/" + action, {source: form, target: "#round-" + round, swap: "outerHTML"});
   }
 
+  // ------------------------------------------------------------------ drag and drop (pointer events)
+  var drag = null;           // {card, pointer, x, y, started, ghost, over, scroll}
+  var swallowClick = false;  // the click a mouse sends after a drop is not a choice
+  var THRESHOLD = 6;         // px before a press becomes a drag
+
+  function dropTarget(x, y) {
+    var under = document.elementFromPoint(x, y);
+    var group = under && under.closest(".board__group");
+    if (!group || !drag || group === groupOf(drag.card) || roundOf(group) !== roundOf(drag.card)) { return null; }
+    return group;
+  }
+
+  function startDrag() {
+    var card = drag.card;
+    var box = card.getBoundingClientRect();
+    var ghost = card.cloneNode(true);
+    ghost.removeAttribute("id");
+    ghost.setAttribute("aria-hidden", "true");
+    ghost.classList.add("board__ghost");
+    ghost.style.width = box.width + "px";
+    document.body.appendChild(ghost);
+    drag.ghost = ghost;
+    drag.dx = drag.x0 - box.left;
+    drag.dy = drag.y0 - box.top;
+    drag.started = true;
+    clear();
+    card.classList.add("board__card--dragging");
+    roundOf(card).classList.add("board__round--dragging");
+    groupOf(card).classList.add("board__group--source");
+    autoScroll();
+  }
+
+  function moveGhost(x, y) {
+    drag.ghost.style.transform = "translate(" + (x - drag.dx) + "px," + (y - drag.dy) + "px)";
+    var over = dropTarget(x, y);
+    if (over !== drag.over) {
+      if (drag.over) { drag.over.classList.remove("board__group--over"); }
+      if (over) { over.classList.add("board__group--over"); }
+      drag.over = over;
+    }
+  }
+
+  // Near the top or bottom of the window the page scrolls, so a group further down can be reached.
+  function autoScroll() {
+    if (!drag || !drag.started) { return; }
+    var edge = 56, step = 0;
+    if (drag.y < edge) { step = -Math.ceil((edge - drag.y) / 4); }
+    else if (drag.y > window.innerHeight - edge) { step = Math.ceil((drag.y - window.innerHeight + edge) / 4); }
+    if (step) { window.scrollBy(0, step); moveGhost(drag.x, drag.y); }
+    drag.scroll = window.requestAnimationFrame(autoScroll);
+  }
+
+  function endDrag(drop) {
+    if (!drag) { return; }
+    var d = drag;
+    drag = null;
+    if (d.scroll) { window.cancelAnimationFrame(d.scroll); }
+    if (!d.started) { return; }
+    swallowClick = true;
+    window.setTimeout(function () { swallowClick = false; }, 0);
+    if (d.ghost) { d.ghost.remove(); }
+    if (d.over) { d.over.classList.remove("board__group--over"); }
+    d.card.classList.remove("board__card--dragging");
+    document.querySelectorAll(".board__round--dragging, .board__group--source").forEach(function (el) {
+      el.classList.remove("board__round--dragging", "board__group--source");
+    });
+    if (drop && d.over) {
+      chosen = d.card;
+      send("verplaatsen", d.over);
+    }
+  }
+
+  document.addEventListener("pointerdown", function (event) {
+    var card = event.target.closest && event.target.closest(".board__card");
+    if (!card || drag || !event.isPrimary) { return; }
+    if (event.pointerType === "mouse" ? event.button !== 0 : !event.target.closest(".board__handle")) { return; }
+    drag = {card: card, pointer: event.pointerId, x: event.clientX, y: event.clientY, x0: event.clientX,
+            y0: event.clientY, started: false, over: null};
+    try { card.setPointerCapture(event.pointerId); } catch (e) { /* not capturable: document events still come */ }
+  });
+
+  document.addEventListener("pointermove", function (event) {
+    if (!drag || event.pointerId !== drag.pointer) { return; }
+    drag.x = event.clientX;
+    drag.y = event.clientY;
+    if (!drag.started) {
+      if (Math.max(Math.abs(event.clientX - drag.x0), Math.abs(event.clientY - drag.y0)) < THRESHOLD) { return; }
+      startDrag();
+    }
+    event.preventDefault();
+    moveGhost(event.clientX, event.clientY);
+  });
+
+  document.addEventListener("pointerup", function (event) {
+    if (drag && event.pointerId === drag.pointer) { endDrag(true); }
+  });
+  document.addEventListener("pointercancel", function (event) {
+    if (drag && event.pointerId === drag.pointer) { endDrag(false); }
+  });
+
+  // ------------------------------------------------------------------ clicks and keys
+
   document.addEventListener("click", function (event) {
+    if (swallowClick && event.target.closest(".board__card")) { swallowClick = false; event.preventDefault(); return; }
     var card = event.target.closest(".board__card");
     if (card) { choose(card); return; }
     var drop = event.target.closest(".board__drop");
@@ -73,7 +184,9 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && chosen) { var back = chosen; clear(); back.focus(); }
+    if (event.key !== "Escape") { return; }
+    if (drag) { endDrag(false); return; }
+    if (chosen) { var back = chosen; clear(); back.focus(); }
   });
 
   // After htmx swapped the board: the chosen card is gone, so put the focus on the person's new card.
@@ -87,5 +200,36 @@
     var card = document.querySelector(selector);
     refocus = null;
     if (card) { card.focus(); }
+  });
+
+  // ------------------------------------------------------------------ busy while generating
+
+  function scopeOf(form) { return form.closest(".card") || form; }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy]")) { return; }
+    var scope = scopeOf(form);
+    if (scope.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }  // pressed twice
+    scope.setAttribute("aria-busy", "true");
+    var message = form.querySelector("[data-busy-message]") || scope.querySelector("[data-busy-message]");
+    if (message) {
+      message.hidden = false;
+      message.textContent = message.textContent.trim();  // a change, so the status is read out
+    }
+    // Disabled after the submission took the pressed button's values.
+    window.setTimeout(function () {
+      scope.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    }, 0);
+  });
+
+  // Back from the next page (the browser may keep this one as it was): not busy any more.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("[aria-busy='true']").forEach(function (scope) {
+      scope.removeAttribute("aria-busy");
+      scope.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+      scope.querySelectorAll("[data-busy-message]").forEach(function (message) { message.hidden = true; });
+    });
   });
 })();

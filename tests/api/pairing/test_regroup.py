@@ -133,7 +133,7 @@ async def test_publishing_applies_the_preview_bumps_only_the_moved_and_mails_the
     moved_mails = [m for m in bodies if "breakoutgroep is gewijzigd" in str(m["Subject"])]
     assert len(moved_mails) == len({a for a, _ in moved}) > 0
     text = moved_mails[0].get_body(preferencelist=("plain",)).get_content()
-    assert "Ronde 1" in text and "groep" in text and "/mijn/agenda" in text
+    assert "Breakoutronde 1" in text and "groep" in text and "/mijn/agenda" in text
 
 
 async def test_someone_coming_in_after_the_preview_stops_the_publish(board: Board) -> None:
@@ -170,3 +170,16 @@ async def test_the_update_needs_a_published_plan_and_someone_at_the_door(board: 
     await _check_in(board, places)
     problem = await board.call("POST", "/regroup/preview", json={"from_round": 3}, expect=422)
     assert problem["errors"][0]["field"] == "from_round"
+
+
+async def test_the_update_page_explains_a_broken_rule_in_words(board: Board, client: httpx.AsyncClient) -> None:
+    """The preview page says a rule that still breaks as the board does, in Dutch, not in the engine's English."""
+    _, places = await _published(board)
+    await _check_in(board, places[:6])  # three duos came: their groups cannot reach four people
+    preview = await board.call("POST", "/regroup/preview", json={})
+    assert preview["report"]["violation_counts"].get("group_size", 0) > 0
+    assert (preview["min_size"], preview["max_size"]) == (4, 6)
+    shown = await client.get(f"/begeleiden/{board.event['slug']}/bijwerken", headers=board.facilitator["headers"])
+    assert shown.status_code == 200, shown.text
+    assert "groepen zijn 4 tot 6 mensen." in shown.text
+    assert "groups must have" not in shown.text and "attendee " not in shown.text

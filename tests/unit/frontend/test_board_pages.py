@@ -15,7 +15,17 @@ from litestar.testing import TestClient
 
 from frontend.assets import TEMPLATE_DIR, create_template_config
 from frontend.i18n import create_language_router
-from frontend.pages.board import RULES, generate_settings, room_field, rooms_from_form
+from frontend.pages.board import (
+    RULES,
+    explain_infeasibility,
+    generate_settings,
+    plan_context,
+    room_default_field,
+    room_field,
+    room_rows,
+    rooms_from_form,
+    violations_by_group,
+)
 from pairing.schemas import PlanOut
 
 
@@ -43,7 +53,8 @@ def plan() -> PlanOut:
         "report": {
             "hard_violations": 2, "violation_counts": {"group_size": 1, "duo_apart": 1},
             "violations": [
-                {"rule": "group_size", "explanation": "…", "round": 1, "theme": "imago", "group": 1, "attendees": []},
+                {"rule": "group_size", "explanation": "…", "round": 1, "theme": "imago", "group": 1,
+                 "attendees": [{"id": 3, "name": "Persoon 3"}]},
                 {"rule": "duo_apart", "explanation": "…", "round": 1, "theme": "keurmerk", "group": 1,
                  "attendees": [{"id": 1, "name": "Persoon 1"}, {"id": 2, "name": "Persoon 2"}]},
             ],
@@ -74,20 +85,59 @@ def test_rooms_from_form_keeps_only_changed_rooms() -> None:
     assert [(r.theme, r.group, r.round, r.room) for r in changed] == [("imago", 1, 1, "De  Studio")]
 
 
+def two_rounds(rooms: tuple[str, str] = ("Zaal 1", "Zaal 1")) -> PlanOut:
+    """Keurmerk group 1 in two rounds (rooms as given) with persons 1 and 2 in both: they meet twice."""
+    base = plan()
+    first = base.rounds[0]
+    second = msgspec.structs.replace(first, round=2, groups=[
+        msgspec.structs.replace(first.groups[0], id=3, room=rooms[1]),
+        msgspec.structs.replace(first.groups[1], id=4)])
+    first = msgspec.structs.replace(first, groups=[msgspec.structs.replace(first.groups[0], room=rooms[0]),
+                                                   first.groups[1]])
+    met = msgspec.convert({"rule": "met_before", "explanation": "…", "round": None, "theme": None, "group": None,
+                           "attendees": [{"id": 1, "name": "Persoon 1"}, {"id": 2, "name": "Persoon 2"}]},
+                          type(base.report.violations[0]))
+    report = msgspec.structs.replace(base.report, violations=[*base.report.violations, met])
+    return msgspec.structs.replace(base, rounds=[first, second], report=report,
+                                   settings=msgspec.structs.replace(base.settings, rounds=2))
+
+
+def test_a_room_is_typed_once_for_every_round_and_a_round_may_differ() -> None:
+    same, mixed = room_rows(two_rounds()), room_rows(two_rounds(("Zaal 1", "Zaal 2")))
+    assert [(r["theme"], r["number"], r["room"], r["mixed"]) for r in same] == [
+        ("keurmerk", 1, "Zaal 1", False), ("imago", 1, "", False)]
+    assert (mixed[0]["room"], mixed[0]["mixed"], [r["room"] for r in mixed[0]["rounds"]]) == ("", True,
+                                                                                               ["Zaal 1", "Zaal 2"])
+    # The field for every round wins where it changed; a round typed apart is applied after it.
+    form = {room_default_field(1, "imago"): "De Studio", room_default_field(1, "keurmerk"): "Zaal 1",
+            room_field(1, 1, "imago"): "", room_field(2, 1, "imago"): "Kelder", room_field(1, 1, "keurmerk"): "Zaal 1"}
+    changed = rooms_from_form(form, two_rounds())
+    assert [(r.theme, r.group, r.round, r.room) for r in changed] == [("imago", 1, None, "De Studio"),
+                                                                      ("imago", 1, 2, "Kelder")]
+
+
+def test_each_broken_rule_is_shown_at_the_groups_it_concerns() -> None:
+    broken = violations_by_group(two_rounds())
+    assert [v.rule for v in broken[1]] == ["duo_apart", "met_before"]  # round 1's Keurmerk group
+    assert [v.rule for v in broken[3]] == ["met_before"]  # where they meet again, in round 2
+    assert [v.rule for v in broken[2]] == ["group_size"]
+
+
 @pytest.fixture
 def client() -> TestClient[Litestar]:
     @get("/area/{lang:str}", sync_to_thread=False)
     def area_page(lang: FromPath[str]) -> Template:
         return area(lang)
 
-    def area(lang: str) -> Template:
+    def area(lang: str, shown: PlanOut | None = None) -> Template:
+        event = {"slug": "e", "timezone": "Europe/Amsterdam", "themes": [
+            {"key": "keurmerk", "title": "Keurmerk"}, {"key": "imago", "title": "Imago"}]}
+        shown = shown or plan()
         return Template("board/_area.html", context={
-            "lang": lang, "plan": plan(), "csrf_input": "",
-            "event": {"slug": "e", "timezone": "Europe/Amsterdam", "themes": [
-                {"key": "keurmerk", "title": "Keurmerk"}, {"key": "imago", "title": "Imago"}]},
+            "lang": lang, "plan": shown, "csrf_input": "", "event": event,
             "levels": {0: "Starter", 1: "Junior", 2: "Medior", 3: "Senior", 4: "Expert"},
             "industries": {"retail": "Retail en groothandel", "healthcare": "Zorg en welzijn"},
-            "pinned": {(1, 1)}, "rules": RULES, "room_field": room_field,
+            "pinned": {(1, 1)}, "rules": RULES, **plan_context(event, shown, None, lang),
         })
 
     @get("/edit", sync_to_thread=False)
@@ -117,8 +167,7 @@ def client() -> TestClient[Litestar]:
             changes.update(diversity=445.0, diversity_bound=445.0, gap_percent=0.0, bound_without_rules=445.0,
                            bound_with_sizes=445.0, bound_method="sizes", optimal=True)
         report = msgspec.structs.replace(context["plan"].report, **changes)
-        return Template("board/_area.html",
-                        context={**context, "plan": msgspec.structs.replace(context["plan"], report=report)})
+        return area(lang, msgspec.structs.replace(context["plan"], report=report))
 
     app = Litestar(route_handlers=[area_page, edit, sales, explained, create_language_router()],
                    template_config=create_template_config([TEMPLATE_DIR]))
@@ -131,11 +180,18 @@ def test_the_report_shows_broken_rules_in_red_with_explanations_and_zeros_in_gre
     html = client.get("/area/nl").text
     assert html.count("badge--danger") == 2 and html.count("badge--success") == 5  # duo_together is not shown
     assert "Duopartners Persoon 1, Persoon 2 zitten samen in ronde 1, Keurmerk groep 1." in html
-    assert "ronde 1, Imago groep 1 is kleiner of groter dan 2 tot 4 mensen." in html
+    size = "Imago groep 1 in ronde 1 heeft 1 persoon; groepen zijn 2 tot 4 mensen."
+    assert html.count(size) == 2  # in the report, and at the group itself
+    assert html.count("Duopartners Persoon 1, Persoon 2 zitten samen in ronde 1, Keurmerk groep 1.") == 2
+    assert html.count("board__group--broken") == 2 and 'href="#groep-2">Naar de groep</a>' in html
     assert "10,2" in html and "12,5" in html and "18,0" in html  # Dutch decimal commas
-    assert "50&nbsp;%" in html  # 1 of 2 who ranked got the planned theme
+    assert "50&nbsp;%" in html  # 1 of 2 who ranked got the planned theme, said in words:
+    assert "Ronde 1: 1e keus" in html and "1 van de 2 die de thema's rangschikten kregen hun 1e keus" in html
     assert html.count('class="board__card"') == 3 and ">vast<" in html  # the pinned person is marked
-    assert 'name="room:1:1:keurmerk" value="Zaal 1"' in html
+    assert html.count('<span class="board__org">Org</span>') == 3  # two people with one name told apart
+    # Rooms: one field per theme group for every round, the rounds folded away behind it.
+    assert 'name="room-all:1:keurmerk" value="Zaal 1"' in html and 'name="room:1:1:keurmerk" value="Zaal 1"' in html
+    assert "Zaal: Zaal 1" in html and "Nog geen zaal" in html
     assert "14:00–15:30" in html  # the round's times in the event's zone
 
 
@@ -176,3 +232,19 @@ def test_the_sales_chart_writes_every_number_out(client: TestClient[Litestar]) -
     assert "5 januari 2027" in html and "6 januari 2027" in html
     assert html.count("bar-chart__value") == 2 and "w-100" in html and "w-50" in html
     assert "1 terugbetaling bij Stripe aangevraagd" in html and "€\u00a025,00" in html
+
+
+def test_why_a_rule_cannot_hold_is_said_with_names_and_titles_in_the_page_language() -> None:
+    names, titles = {12: "Sanne de Vries", 13: "Lotte Bakker"}, {"imago": "Imago"}
+    pinned = ("attendee 12 is pinned to group 5 of imago in round 2, but its 12 people make at most 3 groups of 4 "
+              "or more")
+    assert explain_infeasibility(pinned, "nl", names, titles) == (
+        "Sanne de Vries is vastgezet in Imago groep 5 in ronde 2, maar de 12 mensen van dat thema vormen hoogstens "
+        "3 groepen van 4 of meer.")
+    assert explain_infeasibility(pinned, "en", names, titles).startswith("Sanne de Vries is pinned to Imago group 5")
+    colleagues = "organisation Bank West has 9 people in theme imago in round 1 and only 6 groups fit there"
+    assert explain_infeasibility(colleagues, "nl", names, titles) == (
+        "Bank West heeft 9 mensen in Imago in ronde 1, en daar passen maar 6 groepen.")
+    duo = "duo partners 12 and 13 are both in theme imago in round 3, which has room for one group only"
+    assert "Sanne de Vries en Lotte Bakker" in explain_infeasibility(duo, "nl", names, titles)
+    assert explain_infeasibility("the event has no themes", "nl", names, titles) == "the event has no themes"
