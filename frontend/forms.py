@@ -1,11 +1,13 @@
 """Turning HTML form fields into what the services take, and service errors back into form errors.
 
 Pure functions (no I/O): the page controllers parse a posted form with these, call one service
-function, and on a ``DomainError`` put ``exc.message`` next to the form field that ``exc.field`` names.
+function, and on a ``DomainError`` put ``common.page_message(exc, lang)`` next to the form field that
+``exc.field`` names.
 
 Messages written here are English msgids marked with :func:`_` (so the i18n test demands a Dutch
-translation); templates translate them when the page renders. Messages from the services are Dutch
-already and pass through the translator unchanged.
+translation); templates translate them when the page renders. Messages from the services are lazy messages
+with Dutch msgids (``core.i18n``), rendered in the page language by ``page_message`` before the template sees
+them.
 """
 
 from __future__ import annotations
