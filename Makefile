@@ -23,7 +23,7 @@ run: $(STAMP)
 test:
 	@started=$$(date +%s.%N); $(MAKE) --no-print-directory setup && NG_TEST_STARTED=$$started bash scripts/test.sh
 
-# The inner loop: ruff, mypy, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
+# The inner loop: ruff, mypy, import-linter, the unit tests and the API tests on SQLite (no PostgreSQL, no browser, no load test).
 check: $(STAMP)
 	@bash scripts/check.sh $(ARGS)
 

@@ -19,12 +19,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from checkin.api import ROUTERS as CHECKIN_ROUTERS
 from cli import NieuwGeluidCLI
 from core import db, jobs, ratelimit
-from core.auth import AUTH_DEPENDENCIES, AuthenticationMiddleware
+from core.auth import AUTH_DEPENDENCIES, AuthenticationMiddleware, provide_token_lookup
 from core.edge import RequestEdgeMiddleware
 from core.errors import problem_handlers
 from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
 from core.security import security_headers
 from events import feeds
+from events import service as events_service
 from events.api import AdminEventController, EventController, TeamController
 from events.feeds_api import (
     SKIP_COMPRESSION,
@@ -41,13 +42,16 @@ from invoicing import jobs as invoicing_jobs  # noqa: F401  (registers the invoi
 from invoicing import mail as invoicing_mail
 from invoicing.api import ROUTERS as INVOICING_ROUTERS
 from members import jobs as members_jobs  # noqa: F401  (registers the members' background jobs)
+from members import mail as members_mail
+from members import personal_data, sessions
 from members.api import AuthController, MemberController
+from notifications import jobs as notifications_jobs  # noqa: F401  (registers the outbox's background job)
 from pairing import mail as pairing_mail
 from pairing import publish
 from pairing.api import ROUTERS as PAIRING_ROUTERS
 from settings import Settings, get_settings
+from ticketing import cancellation, member_data, order_mails, stripe_gateway, tickets
 from ticketing import jobs as ticketing_jobs  # noqa: F401  (registers the ticketing background jobs)
-from ticketing import stripe_gateway, tickets
 from ticketing.api import ROUTERS as TICKETING_ROUTERS
 
 log = logging.getLogger("nieuw_geluid")
@@ -61,7 +65,15 @@ async def healthz() -> dict[str, str]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     ratelimit.configure(settings)
+    # Reactions across folders are registered here, at start-up, so that no folder imports one above it
+    # (docs/architecture.md, "Layers").
+    provide_token_lookup(sessions.principal_for_token)  # who a bearer token or session cookie belongs to
+    personal_data.provide_export_section("events_organised", events_service.organised_for_export)
+    member_data.install()  # orders and waiting lists in the export; a live ticket keeps an account from deletion
+    events_service.on_event_cancelled(cancellation.event_cancelled)  # an event cancelled: its duos, refunded
     install_feed_token_filter()  # after the server configured logging: feed tokens never reach a log
+    members_mail.install()  # every domain composes its own mails: the outbox asks the composer of each kind
+    order_mails.install()
     invoicing_mail.install()  # invoices on payment, credit notes on refund, the PDF on the payment mail
     feeds.provide_sources(tickets=tickets.calendar_event_ids,  # the personal feed's events and groups
                           breakouts=publish.published_breakouts_for_member)

@@ -18,8 +18,6 @@ import click
 from litestar.plugins import CLIPluginProtocol
 
 from core import db
-from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER
-from core.demo import seed_demo as seed
 from core.errors import DomainError
 from members.accounts import NewMember, ensure_member, member_id_for_email
 from settings import get_settings
@@ -97,6 +95,10 @@ def create_admin(email: str, name: str, password: str | None, organisation: str)
 
 @click.command(name="seed-demo", help="Create the demo hackathon and accounts when the database is empty.")
 def seed_demo() -> None:
+    # devtools/ is a development folder, outside the installed distribution: imported only when this runs.
+    from devtools.demo import DEMO_FACILITATOR, DEMO_ORGANISER
+    from devtools.demo import seed_demo as seed
+
     created = run_with_database(lambda: seed(date.today()))
     click.echo("Demo data created." if created else "Database already has events; demo data skipped.")
     click.echo("Development accounts (never use in production):")

@@ -33,9 +33,9 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
     import httpx
 
     from app import create_app
-    from core.demo import DEMO_FACILITATOR, seed_demo
+    from core.principal import Principal
+    from devtools.demo import DEMO_FACILITATOR, seed_demo
     from events.tables import Event
-    from members.principal import Principal
     from members.tables import Member
     from pairing import board, plans
     from settings import Settings

@@ -63,9 +63,9 @@ def latency(values: list[float]) -> dict[str, float]:
 async def _seed(sizes: dict[str, int]) -> dict[str, Any]:
     """Three published free hackathons with paid duos (codes issued), an organiser, four door phones."""
     from core import db
+    from core.principal import Principal
     from events import service as events
     from events.team import grant_event_role
-    from members.principal import Principal
     from pairing.plans import BreakoutSettings, generate_plan
     from pairing.publish import publish_plan
     from tests.support.breakouts import free_hackathon, seed_duos

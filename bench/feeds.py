@@ -49,10 +49,10 @@ def bench_app() -> Any:
 async def seed() -> str:
     """50 published events with 5 agenda items each, a member with a live ticket for each; returns the token."""
     from core import db
+    from core.principal import Principal
     from events.service import create_event, publish_event
     from members.accounts import NewMember, ensure_member
     from members.feed_tokens import rotate_feed_token
-    from members.principal import Principal
     from ticketing.tables import Attendee, Ticket, TicketOrder
 
     await db.start(10)

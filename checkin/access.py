@@ -12,12 +12,12 @@ from typing import Any
 
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event
 from events.team import event_roles_of
-from members.principal import Principal
 
 
 def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: frozenset[EventRoleKind]) -> bool:

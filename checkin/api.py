@@ -16,8 +16,8 @@ from checkin import door, scans
 from checkin.schemas import ArrivalsOut, BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, UndoOut
 from core.auth import requires_member
 from core.params import DbId
+from core.principal import Principal
 from core.spreadsheet import csv_response
-from members.principal import Principal
 
 # Names and who came when: never in a shared cache.
 NO_STORE = CacheControlHeader(no_store=True)

@@ -17,9 +17,9 @@ from checkin.scans import checkin_out, member_names, partner_of
 from checkin.schemas import ArrivalsOut, BucketOut, DoorEntryOut, DoorListOut
 from checkin.tables import CheckIn
 from core.db import as_utc, utcnow
+from core.principal import Principal
 from core.spreadsheet import csv_text
 from events.rules import to_local
-from members.principal import Principal
 from ticketing.rules import EXPIRED, PAID, PAYMENT_FAILED, ROLE_WORDS, TicketStatus, words
 from ticketing.tables import Attendee, Ticket
 

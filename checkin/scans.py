@@ -47,8 +47,8 @@ from checkin.tables import CheckIn
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Conflict, DomainError, InvalidInput
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.rules import to_local
-from members.principal import Principal
 from members.tables import Member
 from ticketing.tables import Attendee, Ticket
 

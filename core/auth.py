@@ -1,7 +1,9 @@
 """Who is asking: bearer tokens (API clients) and session cookies (browsers), both stored in the database.
 
 The middleware only identifies; guards decide. Storing sessions in the database (not a worker's memory)
-keeps a sign-in valid across any number of workers.
+keeps a sign-in valid across any number of workers. Which member a token belongs to is the members' business:
+members.sessions.principal_for_token, registered by create_app with `provide_token_lookup` (core imports no
+domain).
 
 Handlers get who is asking as a dependency (`AUTH_DEPENDENCIES`, registered app-wide in `create_app`), never
 from the request: ``member: NamedDependency[Principal]`` behind a guard that requires a sign-in (a 401 without
@@ -11,6 +13,7 @@ their providers read only the connection.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -21,12 +24,26 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from core.errors import Forbidden, Unauthenticated
+from core.errors import AdminOnly, Forbidden, Unauthenticated
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
-from members.sessions import principal_for_token
+from core.principal import Principal
 
 SESSION_COOKIE = "ng_session"
+
+# A bearer token or session cookie → its member (None: unknown, expired or revoked).
+TokenLookup = Callable[[str], Awaitable[Principal | None]]
+_lookup: list[TokenLookup] = []
+
+
+def provide_token_lookup(lookup: TokenLookup) -> None:
+    """Register how a token is looked up (create_app: members.sessions.principal_for_token)."""
+    _lookup[:] = [lookup]
+
+
+async def principal_for_token(token: str) -> Principal | None:
+    if not _lookup:
+        raise RuntimeError("no token lookup registered: create_app calls core.auth.provide_token_lookup")
+    return await _lookup[0](token)
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -124,6 +141,4 @@ def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
     if user is None:
         raise Unauthenticated(_l("Log in om verder te gaan."))
     if not user.is_admin:
-        from members.roles import AdminOnly
-
         raise AdminOnly(_l("Alleen een beheerder mag dit doen."))

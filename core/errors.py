@@ -66,6 +66,12 @@ class Forbidden(DomainError):
     code, status, title = "forbidden", 403, "Forbidden"
 
 
+class AdminOnly(Forbidden):
+    """What only an administrator may do (core.auth.requires_admin, members.roles)."""
+
+    code = "admin_only"
+
+
 class Unauthenticated(DomainError):
     code, status, title = "not_authenticated", 401, "Sign-in required"
 

@@ -30,6 +30,7 @@ from litestar.handlers.base import BaseRouteHandler
 from core import jobs
 from core.errors import DomainError
 from core.i18n import lazy_gettext as _l
+from core.tables import RateLimitBucket
 from settings import Settings
 
 
@@ -146,8 +147,6 @@ def pending(limit: Limit, client: str, *, now: float | None = None) -> PendingHi
 async def hit(limit: Limit, client: str, *, now: float | None = None) -> Decision:
     """Count one hit for `client` and say whether it is within the limit (the hit counts either way). With rate
     limiting off (scale 0) nothing is counted and every hit is allowed."""
-    from members.tables import RateLimitBucket
-
     if not counting():
         return Decision(True, 0, 0, 0)
     one = pending(limit, client, now=now)
@@ -196,8 +195,6 @@ order_rate_limit = rate_limit_guard(ORDER_PER_CLIENT)
 
 
 async def delete_expired(now: float | None = None) -> int:
-    from members.tables import RateLimitBucket
-
     now = time.time() if now is None else now
     gone = await RateLimitBucket.delete().where(RateLimitBucket.expires_at < int(now)).returning(RateLimitBucket.id)
     return len(gone)

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.auth import requires_admin, requires_member, requires_organiser
 from core.params import DbId
+from core.principal import Principal
 from events import service, team
 from events.rules import EventRoleKind
 from events.schemas import (
@@ -24,8 +25,6 @@ from events.schemas import (
     TeamGrant,
     TeamMemberOut,
 )
-from members.principal import Principal
-from ticketing import cancellation as ticketing_cancellation
 
 
 def event_out(view: dict[str, Any]) -> EventOut:
@@ -83,7 +82,7 @@ class EventController(Controller):
           guards=[requires_organiser], status_code=200)
     async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
                      data: JSONBody[CancelRequest]) -> EventOut:
-        return event_out(await ticketing_cancellation.cancel_event(member, slug, data.reason))
+        return event_out(await service.cancel_event(member, slug, data.reason))
 
 
 class TeamController(Controller):

@@ -21,10 +21,10 @@ from core.auth import requires_member
 from core.db import utcnow
 from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import feeds
 from events.calendar import http_date, is_not_modified
 from members import feed_tokens
-from members.principal import Principal
 from settings import Settings
 
 # Routes with this opt key are skipped by the app's CompressionMiddleware (see app.py).

@@ -11,10 +11,10 @@ from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules
 from events.tables import AgendaSession, Event, Theme
-from members.principal import Principal
-from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 
 # Changes to these make calendar clients re-read the event (RFC 5545 SEQUENCE).
 _SIGNIFICANT = ("title", "starts_at", "ends_at", "venue_name", "address", "online_url", "status", "timezone")
@@ -49,6 +49,18 @@ _MOVES = ("starts_at", "ends_at", "venue_name", "address", "online_url", "timezo
 def on_event_moved(listener: MoveListener) -> None:
     if listener not in _move_listeners:
         _move_listeners.append(listener)
+
+
+# Called with who cancelled and the event's id after the event was cancelled (after the commit, and again when it
+# is cancelled again: listeners are idempotent): ticketing registers here at start-up (create_app), cancels every
+# duo, refunds the paid ones and tells the waiting list (events may not import ticketing).
+CancelListener = Callable[[Principal, int], Awaitable[object]]  # what it returns is not used
+_cancel_listeners: list[CancelListener] = []
+
+
+def on_event_cancelled(listener: CancelListener) -> None:
+    if listener not in _cancel_listeners:
+        _cancel_listeners.append(listener)
 
 
 class SlugTaken(Conflict):
@@ -198,6 +210,12 @@ async def list_published(now: datetime | None = None, include_past: bool = False
 async def list_managed(actor: Principal) -> list[dict[str, Any]]:
     rows = await Event.select().where(Event.organiser == actor.id).order_by(Event.starts_at)
     return _summaries(rows, utcnow())
+
+
+async def organised_for_export(actor: Principal) -> list[dict[str, Any]]:
+    """The events a member organises, as their personal data export lists them (registered with
+    members.personal_data by create_app)."""
+    return [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in await list_managed(actor)]
 
 
 async def list_all_events(actor: Principal) -> list[dict[str, Any]]:
@@ -409,7 +427,9 @@ async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
 
 
 async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, Any]:
-    """Mark the event cancelled (idempotent). Refunding its orders is the ticketing service's part."""
+    """Cancel the event, then tell the listeners (ticketing cancels and refunds every duo, and closes the waiting
+    list). Idempotent: cancelling again changes nothing, and the listeners refund nothing twice; they run again, so
+    a duo a failed earlier attempt left behind is cancelled now. The API and the pages both call this."""
     row = await _row(slug)
     if not can_manage(actor, row):
         _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het annuleren."))
@@ -420,4 +440,7 @@ async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, An
                 Event.status: "cancelled", Event.cancelled_at: now, Event.cancel_reason: reason,
                 Event.updated_at: now, Event.sequence: Event.sequence + 1,
             }).where((Event.id == row["id"]) & (Event.status != "cancelled"))
-    return await _full(await _row(slug))
+    view = await _full(await _row(slug))
+    for listener in _cancel_listeners:
+        await listener(actor, row["id"])
+    return view

@@ -16,11 +16,11 @@ from typing import Any
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event, EventRole
-from members.principal import Principal
 from members.roles import log_role_change, verified_account
 from members.sessions import register_event_role_probe
 from members.tables import Member

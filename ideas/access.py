@@ -17,12 +17,12 @@ from typing import Any
 from core.db import as_utc
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.service import can_manage
 from events.tables import AgendaSession
 from ideas import rules
 from ideas.errors import WallForAttendees
 from ideas.tables import IdeaSettings, Juror
-from members.principal import Principal
 from pairing.access import event_themes, visible_event
 from pairing.holders import ticket_holders
 

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.auth import requires_member
 from core.params import DbId
+from core.principal import Principal
 from core.ratelimit import Limit, rate_limit_guard
 from ideas import ballots, jury, results, rules, settings, submissions, votes, wall
 from ideas.schemas import (
@@ -35,7 +36,6 @@ from ideas.schemas import (
     VotesOut,
     WallOut,
 )
-from members.principal import Principal
 
 # The wall may be for attendees only, and shows "mine": never in a shared cache.
 NO_STORE = CacheControlHeader(no_store=True)

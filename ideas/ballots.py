@@ -23,6 +23,7 @@ from typing import Any
 
 from core.db import is_unique_violation, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas import rules
 from ideas.access import member_places, visible_event
 from ideas.eligibility import eligible_among
@@ -31,7 +32,6 @@ from ideas.schemas import BallotOut, CastOut
 from ideas.tables import Ballot, IdeaAuthor, VoteParticipation
 from ideas.views import json_ids
 from ideas.votes import lock_vote, vote_row
-from members.principal import Principal
 from pairing.errors import NoTicket
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from core.db import is_postgres, is_unique_violation, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas import rules
 from ideas.access import idea_config, managed_event, visible_event, wall_event
 from ideas.errors import IdeaJudged, InvalidScore, JurorHasScored, JurorNotFound, NoSuchMember, NotAJuror
@@ -21,7 +22,6 @@ from ideas.schemas import CriterionOut, JurorOut, JuryOut, MyScoresOut, ScoreOut
 from ideas.tables import IdeaVote, Juror, JuryScore
 from ideas.views import idea_rows, json_ids
 from members.accounts import member_id_for_email
-from members.principal import Principal
 from members.tables import Member
 from members.verification import verified_email
 

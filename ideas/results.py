@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas import rules
 from ideas.access import event_themes, wall_event
 from ideas.errors import VoteNotClosed
@@ -24,7 +25,6 @@ from ideas.schemas import (
 from ideas.tables import Ballot, Juror, JuryScore
 from ideas.views import authors_of, idea_rows, json_ids
 from ideas.votes import vote_out, vote_row
-from members.principal import Principal
 
 
 async def jury_of(event_id: int, ideas: list[int]) -> tuple[list[dict[str, Any]], dict[tuple[int, int, str], int]]:

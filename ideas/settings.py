@@ -15,6 +15,7 @@ from typing import Any
 
 from core.db import utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from ideas import rules
 from ideas.access import IdeaConfig, agenda_window, criteria_to_json, idea_config, managed_event
@@ -22,7 +23,6 @@ from ideas.errors import InvalidSettings, JuryLocked
 from ideas.schemas import CriterionOut, IdeaSettingsOut
 from ideas.tables import IdeaSettings, IdeaVote, Juror, JuryScore
 from ideas.views import window_out
-from members.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

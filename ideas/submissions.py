@@ -11,6 +11,7 @@ from typing import Any
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas import rules
 from ideas.access import event_themes, idea_config, member_places, visible_event, wall_event
 from ideas.errors import (
@@ -25,7 +26,6 @@ from ideas.errors import (
 from ideas.schemas import IdeaHistoryOut, IdeaOut, IdeaVersionOut
 from ideas.tables import Idea, IdeaAuthor, IdeaVersion
 from ideas.views import authors_of, ideas_in_votes, ideas_out
-from members.principal import Principal
 from pairing.holders import Holder, member_place, ticket_holders
 
 

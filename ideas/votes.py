@@ -15,6 +15,7 @@ from typing import Any
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas import rules
 from ideas.access import event_themes, idea_config, managed_event, member_places, wall_event
 from ideas.eligibility import eligible_among, eligible_voters
@@ -22,7 +23,6 @@ from ideas.errors import NoIdeas, UnknownTheme, VoteClosed, VoteNotFound
 from ideas.schemas import VoteIdeaOut, VoteOut, VotesOut
 from ideas.tables import Ballot, IdeaVote, VoteParticipation
 from ideas.views import authors_of, idea_rows, json_ids
-from members.principal import Principal
 
 
 async def vote_row(event_id: int, vote_id: int) -> dict[str, Any]:

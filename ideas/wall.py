@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from core.db import utcnow
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from ideas.access import event_themes, member_places, wall_event
 from ideas.errors import UnknownTheme
 from ideas.schemas import ThemeIdeasOut, WallOut
 from ideas.views import idea_rows, ideas_in_votes, ideas_out, window_out
-from members.principal import Principal
 
 
 async def idea_wall(viewer: Principal | None, slug: str, theme: str | None = None) -> WallOut:

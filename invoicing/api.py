@@ -9,10 +9,10 @@ from litestar.params import FromPath, JSONBody
 
 from core.auth import requires_member, requires_organiser
 from core.params import DbId
+from core.principal import Principal
 from core.spreadsheet import csv_response
 from invoicing import billing, documents, exports, sellers
 from invoicing.schemas import BillingIn, BillingOut, InvoiceOut, SellerIn, SellerOut
-from members.principal import Principal
 
 NO_STORE = CacheControlHeader(no_store=True)
 

@@ -13,11 +13,11 @@ from typing import Any
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from invoicing import rules
 from invoicing.errors import BillingLocked, InvalidInvoiceDetails
 from invoicing.schemas import BillingIn, BillingOut
 from invoicing.tables import BillingDetails, Invoice
-from members.principal import Principal
 from ticketing import access
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.tables import Event
 from invoicing.errors import InvoiceNotFound
 from invoicing.issuing import document_of
 from invoicing.pdf import filename, render_pdf
 from invoicing.schemas import InvoiceOut
 from invoicing.tables import Invoice
-from members.principal import Principal
 from ticketing import access
 
 

@@ -13,6 +13,7 @@ import io
 import zipfile
 from typing import Any
 
+from core.principal import Principal
 from core.spreadsheet import CommaAmount, csv_text
 from invoicing.documents import invoice_out
 from invoicing.issuing import document_of
@@ -20,7 +21,6 @@ from invoicing.pdf import filename, render_pdf
 from invoicing.rules import InvoiceKind
 from invoicing.schemas import InvoiceOut
 from invoicing.tables import Invoice
-from members.principal import Principal
 from ticketing import access
 
 CSV_COLUMNS = ("Soort", "Nummer", "Datum", "Crediteert factuur", "Bestelling", "Klant", "Btw-nummer klant",

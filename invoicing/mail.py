@@ -1,4 +1,5 @@
-"""Invoicing's mails and attachments, registered with ticketing's outbox (ticketing.hooks) at start-up:
+"""Invoicing's mails and attachments, registered at start-up with the outbox (notifications.outbox) and ticketing's
+hooks (ticketing.hooks):
 
 - the invoice PDF on the buyer's payment mail (the ticket confirmation);
 - `invoice_copy`: the invoice to the address the buyer gave for invoices (their employer's accounts payable);
@@ -19,6 +20,7 @@ from invoicing.pdf import filename, render_pdf
 from invoicing.rules import InvoiceDocument, InvoiceKind, format_euro
 from invoicing.tables import Invoice
 from members.tables import Member
+from notifications import outbox
 from ticketing import hooks
 from ticketing.hooks import Attachment
 from ticketing.tables import TicketOrder
@@ -105,5 +107,5 @@ def install() -> None:
     hooks.on_order_paid(_issue_invoice)
     hooks.on_order_refunded(_issue_credit_note)
     hooks.on_mail_attachments(invoice_on_payment_mail)
-    hooks.register_composer(INVOICE_MAIL, compose)
-    hooks.register_composer(CREDIT_NOTE_MAIL, compose)
+    outbox.register_composer(INVOICE_MAIL, compose)
+    outbox.register_composer(CREDIT_NOTE_MAIL, compose)

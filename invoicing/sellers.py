@@ -12,11 +12,11 @@ from typing import Any
 from core.db import utcnow, write_transaction
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from invoicing import rules
 from invoicing.errors import InvalidInvoiceDetails, SellerDetailsMissing
 from invoicing.schemas import SellerIn, SellerOut
 from invoicing.tables import SellerProfile
-from members.principal import Principal
 
 
 def _check_organiser(actor: Principal) -> None:

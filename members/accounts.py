@@ -16,9 +16,13 @@ from core.ratelimit import SIGNUP_PER_IP, Limit, enforce
 from members.errors import AccountExists, AddressNotVerified
 from members.passwords import HASHER
 from members.rules import EXPERIENCE_LEVELS, email_is_valid, name_problem, normalise_email, password_problem
+from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 from members.tables import Member
 from members.verification import queue_verification_mail
-from pairing.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+from notifications import outbox
+
+# The outbox kind of the note to an account's owner that someone signed up with their address (members.mail).
+ACCOUNT_EXISTS_MAIL = "account_exists"
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,7 @@ async def signup(data: NewMember, *, client_ip: str | None = None) -> None:
     try:
         await _create_member(data, email, verified=False, now=now)
     except AccountExists:
-        from ticketing.outbox import queue_account_exists  # ticketing's outbox sends every mail
-
-        await queue_account_exists(email, f"exists:{email}:{secrets.token_hex(8)}", now)
+        await outbox.queue(ACCOUNT_EXISTS_MAIL, email, f"exists:{email}:{secrets.token_hex(8)}", now)
 
 
 async def _create_member(data: NewMember, email: str, *, verified: bool, now: datetime) -> int:

@@ -12,10 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from core.auth import requires_admin, requires_member
+from core.principal import Principal
 from core.security import client_ip, expired_session_cookie
 from members import accounts, password_reset, personal_data, roles, sessions, verification
-from members.principal import Principal
-from members.rules import EXPERIENCE_LEVELS
+from members.rules import EXPERIENCE_LEVELS, INDUSTRIES
 from members.schemas import (
     AccountDeleted,
     DeleteAccountRequest,
@@ -40,7 +40,6 @@ from members.schemas import (
     VerificationQueuedOut,
     VerifyEmailRequest,
 )
-from pairing.rules import INDUSTRIES
 from settings import Settings
 
 NO_STORE = CacheControlHeader(no_store=True)

@@ -49,10 +49,6 @@ class PasswordResetTokenExpired(DomainError):
     code, status, title = "password_reset_token_expired", 410, "Password-reset link expired"
 
 
-class AdminOnly(Forbidden):
-    code = "admin_only"
-
-
 class AddressNotVerified(Conflict):
     """A role for an account whose e-mail address nobody confirmed: whoever signed up with someone else's address
     would get that person's role."""

@@ -17,6 +17,7 @@ from members.passwords import ANONYMISED_PASSWORD_HASH, HASHER
 from members.rules import email_is_valid, normalise_email, password_problem
 from members.tables import AuthToken, Member, PasswordReset
 from members.tokens import hash_token, new_token
+from notifications import outbox
 
 # Per address a few mails an hour is plenty for a lost or late mail, and keeps anyone from flooding a mailbox;
 # per client address generous enough for a conference Wi-Fi behind one address. Both count for unknown
@@ -28,6 +29,8 @@ RESET_PER_IP = Limit("reset_ip", 30, 60 * 60)
 
 
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+# The outbox kind of the mail with the link (composed by members.mail).
+PASSWORD_RESET_MAIL = "password_reset"
 
 
 # The one answer to a reset request, whether or not the address has an account (no account enumeration).
@@ -53,9 +56,7 @@ async def request_password_reset(email: str, *, client_ip: str | None = None, no
     row = await Member.select(Member.id, Member.password_hash).where(Member.email == address).first()
     if row is None or row["password_hash"] == ANONYMISED_PASSWORD_HASH:
         return
-    from ticketing.outbox import queue_password_reset  # ticketing's outbox sends every mail
-
-    await queue_password_reset(row["id"], address, f"reset:{row['id']}:{secrets.token_hex(8)}", now)
+    await outbox.queue(PASSWORD_RESET_MAIL, address, f"reset:{row['id']}:{secrets.token_hex(8)}", now)
 
 
 async def issue_password_reset_token(to_email: str,

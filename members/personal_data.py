@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import NotFound, Unauthenticated
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from core.ratelimit import LOGIN_PER_EMAIL, enforce
 from members.accounts import get_profile
 from members.errors import AccountHasLiveTicket, PasswordIncorrect
 from members.passwords import ANONYMISED_PASSWORD_HASH
-from members.principal import Principal
 from members.sessions import authenticate
 from members.tables import AuthToken, EmailVerification, Member, PasswordReset
 
-# Where ticketing keeps the functions members asks for (its use-case modules).
-_TICKETING_MODULES = {"list_my_orders": "ticketing.orders", "live_ticket_event_ids": "ticketing.tickets",
-                      "my_entries": "ticketing.waitlist", "forget_waiting_entries": "ticketing.waitlist"}
+# What the folders above members keep about a member, and what they do when an account goes: each registers its
+# part at start-up (create_app), so members imports none of them (docs/architecture.md, "Layers").
+# - an export section: the member's events organised (events), orders and waiting-list places (ticketing);
+ExportSection = Callable[[Principal], Awaitable[Iterable[Any]]]
+EXPORT_SECTIONS = ("events_organised", "orders", "waiting_lists")
+_sections: dict[str, ExportSection] = {}
+# - a reason to refuse deletion: True while the member holds a live ticket for an event to come (ticketing);
+DeletionBlocker = Callable[[int, datetime], Awaitable[bool]]
+_blockers: list[DeletionBlocker] = []
+# - what goes with the account before it is deleted or anonymised: places on waiting lists (ticketing).
+ForgetHook = Callable[[int], Awaitable[object]]  # what it returns is not used
+_forgetters: list[ForgetHook] = []
 
 
-def _ticketing_hook(name: str) -> Any:
-    """A function of ticketing's use cases when ticketing provides it (feature-detected: built in parallel)."""
-    module_name = _TICKETING_MODULES.get(name)
-    if module_name is None:
-        return None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+def provide_export_section(name: str, section: ExportSection) -> None:
+    """`section(principal)` lists what the export shows under `name` (one of EXPORT_SECTIONS; empty without one)."""
+    if name not in EXPORT_SECTIONS:
+        raise ValueError(f"unknown export section {name!r}")
+    _sections[name] = section
+
+
+def refuse_deletion_when(blocker: DeletionBlocker) -> None:
+    if blocker not in _blockers:
+        _blockers.append(blocker)
+
+
+def on_account_deletion(forget: ForgetHook) -> None:
+    """`forget(member_id)` runs before the account is deleted or anonymised."""
+    if forget not in _forgetters:
+        _forgetters.append(forget)
+
+
+async def _section(name: str, principal: Principal) -> list[Any]:
+    section = _sections.get(name)
+    return list(await section(principal)) if section else []
 
 
 async def export_member_data(member_id: int) -> dict[str, Any]:
@@ -46,13 +66,8 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
     tokens = await AuthToken.select(
         AuthToken.kind, AuthToken.label, AuthToken.created_at, AuthToken.expires_at, AuthToken.revoked_at
     ).where(AuthToken.member == member_id).order_by(AuthToken.created_at)
-    from events import service as events_service  # events.service imports this module
-
     principal = Principal(member_id, profile["email"], profile["name"], "organiser" in profile["roles"],
                           "admin" in profile["roles"], "export")
-    organised = await events_service.list_managed(principal)
-    list_orders = _ticketing_hook("list_my_orders")
-    waiting_entries = _ticketing_hook("my_entries")
     links = []
     for kind, table in (("email_verification", EmailVerification), ("password_reset", PasswordReset)):
         for row in await table.select(table.email, table.created_at, table.expires_at, table.used_at).where(
@@ -74,23 +89,8 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
             for t in tokens
         ],
         "mailed_links": links,
-        "events_organised": [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in organised],
-        "orders": list(await list_orders(principal)) if list_orders else [],
-        "waiting_lists": list(await waiting_entries(principal)) if waiting_entries else [],
+        **{name: await _section(name, principal) for name in EXPORT_SECTIONS},
     }
-
-
-async def _holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
-    live_ticket_event_ids = _ticketing_hook("live_ticket_event_ids")
-    if live_ticket_event_ids is None:
-        return False
-    event_ids = set(await live_ticket_event_ids(member_id))
-    if not event_ids:
-        return False
-    from events import service as events_service
-
-    coming = await events_service.list_published(now=now)  # events that have not ended yet
-    return any(e["id"] in event_ids and e["status"] == "published" for e in coming)
 
 
 def _is_foreign_key_violation(exc: BaseException) -> bool:
@@ -124,19 +124,15 @@ async def delete_account(
 
         raise LastAdministrator(_l("Je bent de laatste beheerder: maak eerst iemand anders beheerder, dan kun je je "
                                    "account verwijderen."))
-    if await _holds_ticket_for_coming_event(member_id, now):
+    if any([await blocked(member_id, now) for blocked in _blockers]):
         raise AccountHasLiveTicket(
             _l("Je hebt een geldig ticket voor een evenement dat nog komt. Annuleer het eerst, of verwijder je "
                "account na het evenement.")
         )
-    forget = _ticketing_hook("forget_member")
-    if forget is not None:
-        await forget(member_id, now)
     # The member's places on waiting lists hold a companion they typed: they go with the account, also when the
     # account is only anonymised below (its paid orders are kept for the books).
-    forget_waiting = _ticketing_hook("forget_waiting_entries")
-    if forget_waiting is not None:
-        await forget_waiting(member_id)
+    for forget in _forgetters:
+        await forget(member_id)
     try:
         async with write_transaction():
             await AuthToken.delete().where(AuthToken.member == member_id)

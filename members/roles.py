@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from core.db import as_utc, is_postgres, utcnow, write_transaction
-from core.errors import InvalidInput
+from core.errors import AdminOnly, InvalidInput
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from members.accounts import get_profile
-from members.errors import AccountNotFound, AddressNotVerified, AdminOnly, LastAdministrator
-from members.principal import Principal
+from members.errors import AccountNotFound, AddressNotVerified, LastAdministrator
 from members.rules import normalise_email
 from members.tables import Member, RoleLog
 

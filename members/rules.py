@@ -1,15 +1,20 @@
-"""Pure rules about members: e-mail normalisation, names, password strength (zxcvbn), experience levels."""
+"""Pure rules about members: e-mail normalisation, names, password strength (zxcvbn), experience levels, and the
+industries people work in (asked at sign-up; ticketing's companion rule and pairing's groups read them)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from zxcvbn import zxcvbn
 
 from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
+
+# The name rule is core's (core.text): the mail layout below the domains checks names with it too.
+from core.text import NameProblem as NameProblem  # re-exported: members validates names with it
+from core.text import name_problem as name_problem
 
 EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
     # level: (code, Dutch label, English label)
@@ -21,6 +26,7 @@ EXPERIENCE_LEVELS: Final[dict[int, tuple[str, str, str]]] = {
 }
 ROLES: Final = ("organiser", "facilitator", "member")
 MIN_PASSWORD_LENGTH: Final = 10
+Language = Literal["nl", "en"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Words a guesser tries first on this site, which zxcvbn's (English) dictionaries do not hold: Dutch password
 # words, the platform's own words, seasons and months. Passed as zxcvbn's `user_inputs`, like the member's name
@@ -38,32 +44,49 @@ MIN_PASSWORD_SCORE: Final = 3
 # zxcvbn's time grows with the length; what lies beyond this many characters only makes a password stronger.
 _ZXCVBN_MAX_CHARS: Final = 100
 
-# A person's name travels into mails to other people (a companion's confirmation, a voided ticket): it may hold
-# letters of any script, digits, spaces and ' ’ - . , but nothing a mail client turns into a link or markup.
-_NAME_PUNCTUATION = frozenset(" '’-.,")
-# "phish.example", "www.x", "10.0.0.1": a dot between two word characters, unless it follows one initial
-# ("J.P. Balkenende" stays a name).
-_LINK_LIKE = re.compile(r"[^\W_]{2,}\.[^\W_]|\d\.\d")
-NameProblem = Literal["empty", "characters", "link"]
+
+@dataclass(frozen=True, slots=True)
+class Industry:
+    code: str
+    label_nl: str
+    label_en: str
+
+    def label(self, language: Language) -> str:
+        return self.label_nl if language == "nl" else self.label_en
 
 
-def name_problem(name: str) -> NameProblem | None:
-    """Why a person's name cannot be used, or None: "empty" (only spaces), "characters" (anything but letters,
-    marks, digits, spaces and ' ’ - . ,: no URL scheme, no markup, no e-mail address) or "link" (looks like a
-    domain or an address)."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        return "empty"
-    for char in cleaned:
-        if not (char.isalnum() or char in _NAME_PUNCTUATION or unicodedata.category(char).startswith("M")):
-            return "characters"
-    if _LINK_LIKE.search(cleaned):
-        return "link"
-    return None
+# A FIXED list: the API serves it to the sign-up form, and stored companion facts refer to these codes,
+# so codes are never renamed; add new ones at the end ("other" stays last for the form's sake).
+INDUSTRIES: tuple[Industry, ...] = (
+    Industry("customer_contact", "Klantcontact", "Customer contact"),
+    Industry("retail", "Retail en groothandel", "Retail and wholesale"),
+    Industry("finance", "Financiële dienstverlening", "Financial services"),
+    Industry("healthcare", "Zorg en welzijn", "Healthcare and welfare"),
+    Industry("government", "Overheid", "Government"),
+    Industry("education", "Onderwijs en onderzoek", "Education and research"),
+    Industry("it_telecom", "IT en telecom", "IT and telecom"),
+    Industry("energy_utilities", "Energie en nutsbedrijven", "Energy and utilities"),
+    Industry("logistics", "Transport en logistiek", "Transport and logistics"),
+    Industry("hospitality", "Horeca en toerisme", "Hospitality and tourism"),
+    Industry("creative_media", "Creatieve sector en media", "Creative industries and media"),
+    Industry("student", "Student", "Student"),
+    Industry("other", "Anders", "Other"),
+)
+INDUSTRIES_BY_CODE: dict[str, Industry] = {industry.code: industry for industry in INDUSTRIES}
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+def industry_label(code: str, language: Language = "nl") -> str:
+    """The label of a known industry code; raises KeyError for an unknown one."""
+    return INDUSTRIES_BY_CODE[code].label(language)
+
+
+def normalise_email(address: str) -> str:
+    """Comparable form of an e-mail address: trimmed and lower-cased (how accounts store it).
+
+    Strictly the local part is case-sensitive, but no mail provider we meet treats it so, and people
+    type their address differently each time; this is for comparison, not for sending.
+    """
+    return address.strip().lower()
 
 
 def email_is_valid(email: str) -> bool:

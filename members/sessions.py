@@ -12,10 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from core.db import as_utc, utcnow
 from core.errors import Unauthenticated
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, enforce, hit
 from members.accounts import get_profile
 from members.passwords import DUMMY_HASH, HASHER
-from members.principal import Principal
 from members.rules import normalise_email
 from members.tables import AuthToken, Member
 from members.tokens import hash_token, new_token

@@ -1,5 +1,4 @@
 from piccolo.columns import (
-    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -87,21 +86,6 @@ class PasswordReset(Table, tablename="password_reset"):
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
-
-
-class RateLimitBucket(Table, tablename="rate_limit_bucket"):
-    """One counter per (limit, client, time window), shared by every worker (core.ratelimit).
-
-    `key` is a SHA-256 of limit, client and window, so no e-mail address or IP address is stored here.
-    Times are whole epoch seconds: the atomic upsert is plain integer SQL on both engines.
-    """
-
-    id: Serial  # the primary key Piccolo adds, declared for the type checker
-    key = Varchar(length=64, unique=True)
-    bucket = Varchar(length=40)
-    window_start = BigInt()
-    hits = Integer(default=0)
-    expires_at = BigInt(index=True)
 
 
 class RoleLog(Table, tablename="role_log"):

@@ -19,20 +19,21 @@ from members.errors import (
 from members.rules import normalise_email
 from members.tables import EmailVerification, Member
 from members.tokens import hash_token, new_token
+from notifications import outbox
 
 # Resending the verification mail: a few per hour per account is plenty for a lost or late mail.
 VERIFY_RESEND_PER_MEMBER = Limit("verify_resend", 3, 60 * 60)
 
 
 VERIFICATION_LIFETIME = timedelta(hours=48)
+# The outbox kind of the mail with the link (composed by members.mail).
+EMAIL_VERIFICATION_MAIL = "email_verification"
 
 
 async def queue_verification_mail(member_id: int, email: str, reason: str, now: datetime) -> None:
     """Queue a verification mail in the outbox; the token is made when the mail is composed (only its hash is
     stored, so it cannot be made earlier and read back)."""
-    from ticketing.outbox import queue_email_verification  # ticketing's outbox sends every mail
-
-    await queue_email_verification(member_id, email, f"verify:{member_id}:{reason}:{secrets.token_hex(6)}", now)
+    await outbox.queue(EMAIL_VERIFICATION_MAIL, email, f"verify:{member_id}:{reason}:{secrets.token_hex(6)}", now)
 
 
 async def resend_verification(member_id: int, *, now: datetime | None = None) -> None:

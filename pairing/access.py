@@ -13,10 +13,10 @@ from typing import Any
 
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.service import can_view
 from events.tables import AgendaSession, Event, Theme
 from events.team import may_plan_breakouts
-from members.principal import Principal
 
 
 async def _event_row(slug: str) -> dict[str, Any]:

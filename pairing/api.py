@@ -9,8 +9,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.auth import requires_facilitator, requires_member
 from core.params import DbId
+from core.principal import Principal
 from core.ratelimit import Limit, rate_limit_guard
-from members.principal import Principal
 from pairing import board, plans, publish, rankings, regroup
 from pairing.schemas import (
     GenerateIn,

@@ -18,7 +18,7 @@ import anyio
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import InvalidInput
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
+from core.principal import Principal
 from pairing import grouping
 from pairing.access import event_themes, planned_event
 from pairing.context import EventContext, grouping_input, load_context

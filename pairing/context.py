@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from members.rules import normalise_email
 from members.tables import Member
 from pairing import grouping
 from pairing.access import breakout_sessions, event_themes
 from pairing.holders import Holder, ticket_holders
 from pairing.rankings import current_ranking, stored_rankings
-from pairing.rules import normalise_email
 from ticketing.rules import PlaceRole
 
 

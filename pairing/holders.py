@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
+from core.principal import Principal
+from members.rules import normalise_email
 from members.verification import verified_email
 from pairing.errors import NoTicket, TicketNotFound
-from pairing.rules import normalise_email
 from ticketing.rules import PAID, PlaceRole, TicketStatus
 from ticketing.tables import Attendee, Ticket
 

@@ -1,8 +1,8 @@
 """The short breakout mails: to each person when the facilitator publishes the groups (`pairing.publish.publish_plan`
 queues it: their groups, rooms and times; a re-publish mails only the people whose groups changed, marking what
 changed), and to someone whose group changed when the groups were updated for who came
-(`pairing.regroup.publish_regroup`). Ticketing's outbox sends them and asks this module to compose them, from the
-groups as published when they are sent: a later publication never mails an older one."""
+(`pairing.regroup.publish_regroup`). The outbox (notifications.outbox) sends them and asks this module to compose
+them, from the groups as published when they are sent: a later publication never mails an older one."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from events import rules as event_rules
 from events.tables import Event
 from members.rules import name_problem
 from members.tables import Member
+from notifications import outbox
+from notifications.tables import OutboxMail
 from pairing.access import breakout_sessions
 from pairing.errors import NoTicket
 from pairing.holders import holder_of_place
@@ -24,8 +26,6 @@ from pairing.publish import PUBLISHED_MAIL
 from pairing.regroup import MOVED_MAIL
 from pairing.store import find_plan
 from pairing.tables import PublishedBreakout
-from ticketing import hooks
-from ticketing.tables import OutboxMail
 
 _TEXTS: dict[str, dict[str, Any]] = {
     "nl": {
@@ -148,6 +148,6 @@ async def _compose(mail: dict[str, Any], settings: Any, kind: str) -> EmailMessa
 
 
 def install() -> None:
-    """Register the composers with ticketing's outbox (idempotent)."""
-    hooks.register_composer(MOVED_MAIL, compose_moved)
-    hooks.register_composer(PUBLISHED_MAIL, compose_published)
+    """Register the composers with the outbox (idempotent)."""
+    outbox.register_composer(MOVED_MAIL, compose_moved)
+    outbox.register_composer(PUBLISHED_MAIL, compose_published)

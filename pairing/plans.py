@@ -22,7 +22,7 @@ import anyio
 
 from core.db import is_unique_violation, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
+from core.principal import Principal
 from pairing import grouping
 from pairing.access import planned_event
 from pairing.board import plan_view

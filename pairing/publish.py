@@ -15,10 +15,10 @@ from typing import Any
 
 from core.db import as_utc, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.tables import Event
-from members.principal import Principal
 from pairing.access import breakout_sessions, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.tables import Event
-from members.principal import Principal
 from pairing.access import event_themes, visible_event
 from pairing.errors import InvalidRanking
 from pairing.holders import Holder, holder_of_place, member_place, ticket_holders, ticket_place

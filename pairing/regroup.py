@@ -24,7 +24,7 @@ import anyio
 from checkin.presence import present_places
 from core.db import as_utc, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
+from core.principal import Principal
 from pairing import grouping
 from pairing.board import edit_context, report_view
 from pairing.context import EventContext, grouping_input, load_context

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The inner loop (`make check`): ruff and mypy, the unit tests and the API tests on SQLite, spread over every core
+# The inner loop (`make check`): ruff, mypy and import-linter, the unit tests and the API tests on SQLite, spread over every core
 # (pytest-xdist; each worker has a SQLite file of its own). No PostgreSQL, no browser, no load test: `make test`
 # runs those. Extra arguments go to pytest (e.g. `make check ARGS="-x -k orders"`, or `ARGS="-n 0"` for one process).
 set -euo pipefail

@@ -75,7 +75,7 @@ else
   echo "PostgreSQL not reachable: skipping the PostgreSQL groups (they are required when CI=true)." >&2
 fi
 
-# ruff and mypy, as a group of their own (scripts/static_checks.py writes its JUnit file).
+# ruff, mypy and import-linter, as a group of their own (scripts/static_checks.py writes its JUnit file).
 run_static_checks() {
   local t0
   t0=$(date +%s.%N)

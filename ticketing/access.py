@@ -14,9 +14,9 @@ from typing import Any
 from core.db import as_utc
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from events.tables import Event
-from members.principal import Principal
 from ticketing.errors import OrderNotFound
 from ticketing.tables import TicketOrder
 

@@ -15,9 +15,9 @@ from litestar.params import FromPath, JSONBody
 from core.auth import requires_member, requires_organiser
 from core.i18n import lazy_gettext as _l
 from core.params import DbId
+from core.principal import Principal
 from core.security import client_ip
 from core.spreadsheet import csv_response
-from members.principal import Principal
 from settings import Settings
 from ticketing import (
     attendees,

@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from core.db import as_utc
+from core.principal import Principal
 from core.spreadsheet import csv_text
 from events import rules as event_rules
-from members.principal import Principal
+from members.rules import Language, industry_label
 from members.tables import Member
-from pairing.rules import Language, industry_label
 from ticketing import access, rules, waitlist
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
 from ticketing.views import order_views, override_view

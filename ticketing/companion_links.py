@@ -25,8 +25,8 @@ from core import ratelimit
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.tables import Event
-from members.principal import Principal
 from members.tokens import hash_token, new_token
 from ticketing import access, rules, state
 from ticketing.errors import OrderNotChangeable

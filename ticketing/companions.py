@@ -1,7 +1,7 @@
 """The companion: the rule checked as people type, judging a companion for an order, changing the companion of
 an order, and the organiser's exceptions (overrides) to the rule.
 
-The rule itself is pure (pairing.rules.companion_is_eligible); here it meets the event, today's date in the
+The rule itself is pure (ticketing.companion_rule.companion_is_eligible); here it meets the event, today's date in the
 event's zone and the organiser's exceptions. Ordering (ticketing.orders) judges its companion with the same
 `judge_companion`, so the check on the page never says yes where ordering would say no.
 """
@@ -17,10 +17,11 @@ from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.tables import Event
-from members.principal import Principal
-from members.rules import name_problem
-from pairing.rules import (
+from members.rules import name_problem, normalise_email
+from ticketing import access, rules, state
+from ticketing.companion_rule import (
     CODE_BIRTH_DATE_REQUIRED,
     CODE_NOT_ELIGIBLE,
     CompanionFacts,
@@ -29,9 +30,7 @@ from pairing.rules import (
     check_not_self,
     companion_is_eligible,
     event_local_date,
-    normalise_email,
 )
-from ticketing import access, rules, state
 from ticketing.errors import (
     AlreadyWaiting,
     ChangeDeadlinePassed,

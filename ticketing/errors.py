@@ -6,7 +6,7 @@ from typing import Any
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.i18n import LazyMessage
-from pairing.rules import Rejection
+from ticketing.companion_rule import Rejection
 
 
 class CompanionRefused(InvalidInput):

@@ -5,9 +5,10 @@
   there: a rolled-back payment leaves no invoice and burns no invoice number);
 - `order_refunded(order_id, now)` runs inside the transaction that marks an order refunded (the credit note);
 - `attachments(kind, order_id, role)` adds files to a ticketing mail when it is composed (the invoice PDF on the
-  buyer's payment mail);
-- `composer(kind)` composes an outbox mail of a kind a higher folder queued (an invoice for the employer's
-  address, a credit note).
+  buyer's payment mail).
+
+A mail of its own (an invoice for the employer's address, a credit note) a higher folder composes itself: it
+registers a composer with notifications.outbox.
 
 A hook that raises rolls its transaction back: the payment or refund is then applied again by the next webhook
 delivery or the reconcile job, so nothing is lost. Registering the same function twice registers it once.
@@ -18,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +31,10 @@ class Attachment:
 
 OrderHook = Callable[[int, datetime], Awaitable[None]]
 AttachmentHook = Callable[[str, int, str], Awaitable[list[Attachment]]]
-Composer = Callable[[dict[str, Any], Any], Awaitable[EmailMessage | None]]
 
 _paid: list[OrderHook] = []
 _refunded: list[OrderHook] = []
 _attachments: list[AttachmentHook] = []
-_composers: dict[str, Composer] = {}
 
 
 def on_order_paid(hook: OrderHook) -> OrderHook:
@@ -58,10 +55,6 @@ def on_mail_attachments(hook: AttachmentHook) -> AttachmentHook:
     return hook
 
 
-def register_composer(kind: str, composer: Composer) -> None:
-    _composers[kind] = composer
-
-
 async def order_paid(order_id: int, now: datetime) -> None:
     for hook in _paid:
         await hook(order_id, now)
@@ -78,6 +71,3 @@ async def attachments(kind: str, order_id: int, role: str) -> list[Attachment]:
         found += await hook(kind, order_id, role)
     return found
 
-
-def composer(kind: str) -> Composer | None:
-    return _composers.get(kind)

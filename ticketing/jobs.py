@@ -1,8 +1,8 @@
 """Ticketing's background work, registered with core.jobs and run in every worker's lifespan: expiring holds,
-erasing birth dates, sending the outbox, reconciling payments (and submitting refunds).
+erasing birth dates, reconciling payments (and submitting refunds).
 
-Each claims its work atomically in the database (expire_holds below, outbox.send_outbox,
-payments.reconcile_payments), so running them in N workers at once frees no seat twice and sends no mail twice;
+Each claims its work atomically in the database (expire_holds below,
+payments.reconcile_payments), so running them in N workers at once frees no seat twice and settles nothing twice;
 erase_birth_dates is one idempotent UPDATE.
 """
 
@@ -16,7 +16,7 @@ from core import jobs
 from core.db import utcnow, write_transaction
 from events.tables import Event
 from settings import Settings
-from ticketing import outbox, payments, rules, state, waitlist
+from ticketing import payments, rules, state, waitlist
 from ticketing.state import SYSTEM
 from ticketing.tables import Attendee, TicketOrder
 
@@ -76,11 +76,6 @@ async def expire_holds_job(settings: Settings) -> int:
 @jobs.register("ticketing.waiting_lists")
 async def waiting_lists_job(settings: Settings) -> dict[str, int]:
     return await waitlist.tend_waiting_lists()
-
-
-@jobs.register("ticketing.send_outbox")
-async def send_outbox_job(settings: Settings) -> int:
-    return await outbox.send_outbox(settings)
 
 
 @jobs.register("ticketing.erase_birth_dates")

@@ -20,7 +20,7 @@ import stripe
 
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
-from members.principal import Principal
+from core.principal import Principal
 from ticketing import access, rules, stripe_gateway
 from ticketing.errors import CardDeclined, ReservationExpired
 

@@ -1,4 +1,5 @@
-"""The ticket confirmation e-mail for a paid DUO order: composed here, sent elsewhere (ticketing/mailer.py).
+"""The ticket confirmation e-mail for a paid DUO order: composed here, queued and sent by notifications/
+(the layout it shares with every mail: notifications.layout).
 
 Pure: plain dataclasses in, an `email.message.EmailMessage` out; no I/O and no clock reads (the caller
 passes the .ics bytes in, and the mailer adds the Date header when it sends). Both people of a duo get
@@ -28,23 +29,22 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_datetime
 from babel.numbers import format_currency
 
-from members.rules import name_problem
+from notifications.layout import (
+    DEFAULT_TIMEZONE,
+    LOCALES,
+    Language,
+    format_when,
+    greeting,
+    one_line,
+    person,
+    plain_mail,
+)
 
-Language = Literal["nl", "en"]
 Recipient = Literal["buyer", "companion"]
-
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
-# English mails use British conventions (day before month, 24-hour clock), as on the English pages.
-_LOCALES: dict[Language, str] = {"nl": "nl_NL", "en": "en_GB"}
-_DATE_PATTERN = "EEEE d MMMM y"
-_TIME_PATTERN = "HH:mm"
-_EN_DASH = "\u2013"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,32 +77,6 @@ class TicketMailData:
         return self.buyer if self.recipient == "buyer" else self.companion
 
 
-def _one_line(value: str) -> str:
-    # Names and titles come from forms: a stray newline would break a header (or inject one).
-    return " ".join(value.split())
-
-
-def _person(name: str) -> str:
-    """A person's name as typed by someone else (the buyer types the companion's), fit to go into a mail to a
-    third person, or "" for one that could carry a link or markup. Names are checked when typed
-    (members.rules.name_problem); this catches what was stored before that check."""
-    return "" if name_problem(name) else _one_line(name)
-
-
-def format_when(starts_at: datetime, ends_at: datetime, tz: str, language: Language) -> str:
-    """'zaterdag 13 maart 2027, 13:00–21:00' in the event's zone; both dates when it ends another day."""
-    zone = ZoneInfo(tz)
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    locale = _LOCALES[language]
-    start_day = format_datetime(start, _DATE_PATTERN, locale=locale)
-    start_time = format_datetime(start, _TIME_PATTERN, locale=locale)
-    end_time = format_datetime(end, _TIME_PATTERN, locale=locale)
-    if start.date() == end.date():
-        return f"{start_day}, {start_time}{_EN_DASH}{end_time}"
-    end_day = format_datetime(end, _DATE_PATTERN, locale=locale)
-    return f"{start_day}, {start_time} {_EN_DASH} {end_day}, {end_time}"
-
-
 def qr_png(ticket_code: str) -> bytes:
     """The ticket code as a QR code (PNG). Error level M survives a cracked phone screen; scale 8 keeps
     each module a few pixels wide for door scanners, while the image stays ~1 KB."""
@@ -121,7 +95,6 @@ _TEXTS: dict[Language, dict[str, str]] = {
     "nl": {
         "subject_buyer": "Je duoticket voor {title}",
         "subject_companion": "{buyer} neemt je mee naar {title}",
-        "greeting": "Hallo {name},",
         "intro_buyer": "Je betaling is binnen: jij en {companion} gaan samen naar {title}.",
         "intro_buyer_paid": "Je betaling van {amount} is binnen: jij en {companion} gaan samen naar {title}.",
         "intro_buyer_free": "Je duoticket is geboekt (gratis): jij en {companion} gaan samen naar {title}.",
@@ -144,7 +117,6 @@ _TEXTS: dict[Language, dict[str, str]] = {
     "en": {
         "subject_buyer": "Your duo ticket for {title}",
         "subject_companion": "{buyer} is taking you to {title}",
-        "greeting": "Hello {name},",
         "intro_buyer": "Your payment has arrived: you and {companion} are going to {title} together.",
         "intro_buyer_paid": "Your payment of {amount} has arrived: you and {companion} are going to {title} "
                             "together.",
@@ -184,10 +156,10 @@ def build_ticket_confirmation(
     keeps the same Message-ID and clients can de-duplicate); by default a fresh one is made.
     """
     texts = _TEXTS[data.language]
-    title = _one_line(data.event_title)
+    title = one_line(data.event_title)
     someone = _SOMEONE[data.language]
-    buyer_name = _person(data.buyer.name) or someone["buyer"]
-    companion_name = _person(data.companion.name) or someone["companion"]
+    buyer_name = person(data.buyer.name) or someone["buyer"]
+    companion_name = person(data.companion.name) or someone["companion"]
     addressee = data.addressee
     when = format_when(data.starts_at, data.ends_at, data.tz, data.language)
     venue_lines = [line.strip() for line in data.venue.splitlines() if line.strip()]
@@ -199,7 +171,7 @@ def build_ticket_confirmation(
             "intro_buyer_free"
         intro = texts[key].format(companion=companion_name, title=title,
                                   amount=format_currency((data.amount_cents or 0) / 100, "EUR",
-                                                         locale=_LOCALES[data.language]))
+                                                         locale=LOCALES[data.language]))
     else:
         subject = texts["subject_companion"].format(buyer=buyer_name, title=title)
         intro = texts["intro_companion"].format(buyer=buyer_name, title=title)
@@ -209,13 +181,13 @@ def build_ticket_confirmation(
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = Address(display_name=_person(addressee.name), addr_spec=addressee.email.strip())
+    message["To"] = Address(display_name=person(addressee.name), addr_spec=addressee.email.strip())
     message["Message-ID"] = message_id or make_msgid(domain=message_id_domain)
     # RFC 3834: tells out-of-office responders not to answer a transactional message.
     message["Auto-Submitted"] = "auto-generated"
 
     text_lines = [
-        _greeting(data.language, addressee.name),
+        greeting(data.language, addressee.name),
         "",
         intro,
         "",
@@ -237,7 +209,7 @@ def build_ticket_confirmation(
     esc = html.escape
     ticket_block = (
         f'<div style="display:inline-block;margin:0 16px 16px 0;text-align:center">'
-        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=_person(addressee.name) or '-'))}"
+        f"<p style=\"margin:0 0 4px\"><strong>{esc(texts['ticket_of'].format(name=person(addressee.name) or '-'))}"
         f"</strong></p>"
         f'<img src="cid:{_content_id(addressee.ticket_code, message_id_domain)[1:-1]}" width="240" height="240" '
         f'alt="QR {esc(addressee.ticket_code)}">'
@@ -255,7 +227,7 @@ def build_ticket_confirmation(
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(subject)}</title></head>
 <body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:40em">
-<p>{esc(_greeting(data.language, addressee.name))}</p>
+<p>{esc(greeting(data.language, addressee.name))}</p>
 <p>{esc(intro)}</p>
 <table role="presentation" style="border-collapse:collapse">
 <tr><th style="text-align:left;padding-right:1em">{esc(texts['when'])}</th><td>{esc(when)}</td></tr>
@@ -305,12 +277,6 @@ _SOMEONE: dict[Language, dict[str, str]] = {
 }
 
 
-def _greeting(language: Language, name: str) -> str:
-    person = _person(name)
-    return _TEXTS[language]["greeting"].format(name=person) if person else _TEXTS[language]["greeting"].format(
-        name="").replace(" ,", ",")
-
-
 _NOTICES: dict[str, dict[Language, tuple[str, str]]] = {
     "ticket_voided": {
         "nl": ("Je ticket voor {title} is vervallen",
@@ -346,98 +312,9 @@ def build_notice(
 ) -> EmailMessage:
     """A short plain-text notice: a companion's ticket voided, or a duo cancelled (and refunded)."""
     subject, body = _NOTICES[kind][language]
-    values = {"title": _one_line(event_title), "buyer": _person(buyer_name) or _SOMEONE[language]["buyer"],
+    values = {"title": one_line(event_title), "buyer": person(buyer_name) or _SOMEONE[language]["buyer"],
               "code": ticket_code or "-",
               "refund": _REFUND_LINE[language]}
-    return _plain_mail(subject=subject.format(**values), body=body.format(**values), to_name=to_name,
+    return plain_mail(subject=subject.format(**values), body=body.format(**values), to_name=to_name,
                        to_email=to_email, language=language, sender=sender, message_id=message_id,
                        organisation=organisation)
-
-
-def _plain_mail(*, subject: str, body: str, to_name: str, to_email: str, language: Language,
-                sender: Address | str, message_id: str, organisation: str) -> EmailMessage:
-    """A short plain-text mail to one person: greeting, body, signature (notices and link mails)."""
-    greeting = _greeting(language, to_name)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=_person(to_name), addr_spec=to_email.strip())
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(f"{greeting}\n\n{body}\n\n{organisation}\n")
-    message["Content-Language"] = language
-    return message
-
-
-_VERIFICATION: dict[Language, tuple[str, str]] = {
-    "nl": ("Bevestig je e-mailadres voor Nieuw Geluid",
-           "Bevestig dat dit jouw e-mailadres is: open deze link (hij werkt {hours} uur en één keer):\n\n{url}\n\n"
-           "Pas daarna zie je bij Mijn tickets de tickets die anderen voor je kochten, met je eigen code.\n\n"
-           "Heb je geen account bij Nieuw Geluid gemaakt? Dan kun je deze mail negeren."),
-    "en": ("Confirm your e-mail address for Nieuw Geluid",
-           "Confirm that this is your e-mail address: open this link (it works for {hours} hours, once):\n\n{url}"
-           "\n\nOnly then does My tickets show the tickets others bought for you, with your own code.\n\n"
-           "Did you not make an account at Nieuw Geluid? Then you can ignore this e-mail."),
-}
-
-
-def build_email_verification(*, to_name: str, to_email: str, url: str, valid_hours: int,
-                             language: Language = "nl", sender: Address | str, message_id: str,
-                             organisation: str = "Nieuw Geluid") -> EmailMessage:
-    """The plain-text mail with the link that verifies an account's e-mail address (Dutch unless the member
-    chose English). The link holds a secret: it is the only copy of the token."""
-    subject, body = _VERIFICATION[language]
-    return _plain_mail(subject=subject, body=body.format(url=url, hours=valid_hours), to_name=to_name,
-                       to_email=to_email, language=language, sender=sender, message_id=message_id,
-                       organisation=organisation)
-
-
-_PASSWORD_RESET: dict[Language, tuple[str, str]] = {
-    "nl": ("Stel een nieuw wachtwoord in voor Nieuw Geluid",
-           "Je vroeg om een nieuw wachtwoord. Open deze link om het in te stellen (hij werkt {hours} uur en één "
-           "keer):\n\n{url}\n\nDaarna ben je overal uitgelogd: log opnieuw in met je nieuwe wachtwoord.\n\n"
-           "Heb je dit niet zelf gevraagd? Dan kun je deze mail negeren: je wachtwoord blijft hetzelfde."),
-    "en": ("Set a new password for Nieuw Geluid",
-           "You asked for a new password. Open this link to set it (it works for {hours} hour(s), once):\n\n{url}"
-           "\n\nAfterwards you are signed out everywhere: sign in again with your new password.\n\n"
-           "Did you not ask for this? Then you can ignore this e-mail: your password stays the same."),
-}
-
-
-def build_password_reset(*, to_name: str, to_email: str, url: str, valid_hours: int,
-                         language: Language = "nl", sender: Address | str, message_id: str,
-                         organisation: str = "Nieuw Geluid") -> EmailMessage:
-    """The plain-text mail with the link that sets a new password (Dutch unless the member chose English). The
-    link holds a secret: it is the only copy of the token."""
-    subject, body = _PASSWORD_RESET[language]
-    return _plain_mail(subject=subject, body=body.format(url=url, hours=valid_hours), to_name=to_name,
-                       to_email=to_email, language=language, sender=sender, message_id=message_id,
-                       organisation=organisation)
-
-
-_ACCOUNT_EXISTS: dict[Language, tuple[str, str]] = {
-    "nl": ("Je hebt al een account bij Nieuw Geluid",
-           "Iemand (misschien jij) wilde een nieuw account maken met dit e-mailadres, maar je hebt er al een. Er is "
-           "niets veranderd.\n\nInloggen doe je hier: {login_url}\n\nWachtwoord vergeten? Met deze link stel je "
-           "een nieuw in (hij werkt {hours} uur en één keer; daarna is je e-mailadres ook bevestigd):\n\n"
-           "{reset_url}\n\nWas jij dit niet? Dan hoef je niets te doen: je account en je wachtwoord blijven zoals "
-           "ze zijn."),
-    "en": ("You already have an account at Nieuw Geluid",
-           "Someone (perhaps you) tried to create a new account with this e-mail address, but you already have one. "
-           "Nothing has changed.\n\nSign in here: {login_url}\n\nForgot your password? This link sets a new one "
-           "(it works for {hours} hour(s), once; your e-mail address is then confirmed too):\n\n{reset_url}\n\n"
-           "Was this not you? Then there is nothing to do: your account and password stay as they are."),
-}
-
-
-def build_account_exists(*, to_name: str, to_email: str, login_url: str, reset_url: str, valid_hours: int,
-                         language: Language = "nl", sender: Address | str, message_id: str,
-                         organisation: str = "Nieuw Geluid") -> EmailMessage:
-    """The plain-text mail to an account's owner when someone signs up with their address: the sign-up page
-    answers the same for every address, so this mail is the only place that says the account exists. Nothing
-    typed by the person who signed up travels in it (the greeting is the account's own name)."""
-    subject, body = _ACCOUNT_EXISTS[language]
-    return _plain_mail(subject=subject, body=body.format(login_url=login_url, reset_url=reset_url,
-                                                         hours=valid_hours),
-                       to_name=to_name, to_email=to_email, language=language, sender=sender,
-                       message_id=message_id, organisation=organisation)

@@ -31,7 +31,11 @@ from enum import StrEnum
 
 from babel.numbers import format_currency
 
-from ticketing.mail import _LOCALES, Language, _greeting, _one_line, _person, format_when
+from notifications.layout import LOCALES as _LOCALES
+from notifications.layout import Language, format_when
+from notifications.layout import greeting as _greeting
+from notifications.layout import one_line as _one_line
+from notifications.layout import person as _person
 
 
 class Situation(StrEnum):

@@ -21,11 +21,11 @@ from core import ratelimit
 from core.db import as_utc, is_postgres, unique_violation_raises, utcnow, write_transaction
 from core.errors import DomainError, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from events.tables import Event
-from members.principal import Principal
+from members.rules import normalise_email
 from members.tables import Member
-from pairing.rules import normalise_email
 from ticketing import access, rules, state
 from ticketing.companions import CompanionIn, Judgement, attendee_row, check_no_live_place, judge_companion
 from ticketing.errors import DuplicateAttendee, EventCancelled, SalesClosed, SalesNotStarted, SoldOut

@@ -18,8 +18,8 @@ import anyio
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events.tables import Event
-from members.principal import Principal
 from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
 from ticketing.state import STRIPE, SYSTEM, Actor

@@ -29,7 +29,7 @@ REFUNDED: Final = "refunded"
 
 ORDER_STATUSES: Final[tuple[str, ...]] = (PENDING, PAID, EXPIRED, PAYMENT_FAILED, CANCELLED, REFUND_PENDING,
                                           REFUNDED)
-# What people read for each status, role and admission basis in exports: (Dutch, English), as pairing.rules'
+# What people read for each status, role and admission basis in exports: (Dutch, English), as members.rules'
 # industries carry theirs. The pages use the same words through their catalogues.
 STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
     PENDING: ("Wacht op betaling", "Awaiting payment"), PAID: ("Betaald", "Paid"), EXPIRED: ("Verlopen", "Expired"),

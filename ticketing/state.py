@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import make_msgid
 from typing import Any
 
 from events.tables import Event
+from notifications import outbox
 from ticketing import rules
-from ticketing.tables import Attendee, OrderLog, OutboxMail, Refund, Ticket, TicketOrder
+from ticketing.tables import Attendee, OrderLog, Refund, Ticket, TicketOrder
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +38,10 @@ async def log_change(order_id: int, actor: Actor, action: str, now: datetime, **
 
 async def enqueue_mail(kind: str, order_id: int | None, attendee_id: int | None, to_email: str, dedupe_key: str,
                        now: datetime, *, waiting_entry_id: int | None = None) -> None:
-    """Queue one mail in the outbox (composed when it is sent); the dedupe key makes queueing it twice a no-op."""
-    from settings import get_settings
-
-    await OutboxMail.insert(OutboxMail(
-        kind=kind, dedupe_key=dedupe_key, order=order_id, attendee_id=attendee_id, waiting_entry_id=waiting_entry_id,
-        to_email=to_email,
-        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now,
-        created_at=now,
-    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+    """Queue one mail of an order in the outbox (composed when it is sent, by ticketing.order_mails or the
+    composer of the folder that queued it); the dedupe key makes queueing it twice a no-op."""
+    await outbox.queue(kind, to_email, dedupe_key, now, order_id=order_id, attendee_id=attendee_id,
+                       waiting_entry_id=waiting_entry_id)
 
 
 # Which mail a cancellation sends, by its reason: one kind per situation (ticketing.notices).

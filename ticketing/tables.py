@@ -1,9 +1,10 @@
 """Ticketing tables: duo orders, the two places of a duo, tickets, Stripe events, refunds, the order log,
-eligibility overrides and the mail outbox.
+eligibility overrides, the waiting list and companion links (the mail outbox is notifications.tables'; this
+app's migrations made its table, so the AppConfig still lists it).
 
 Constraints that must hold under any concurrency live in the database (see the raw migration):
 one e-mail holds at most one *live* place per event (partial unique index), a ticket code, a Stripe
-event id, a PaymentIntent id, a refund per order and an outbox dedupe key each exist once.
+event id, a PaymentIntent id, and a refund per order each exist once.
 """
 
 from piccolo.columns import (
@@ -140,29 +141,6 @@ class EligibilityOverride(Table, tablename="eligibility_override"):
     reason = Text()
     created_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz()
-
-
-class OutboxMail(Table, tablename="mail_outbox"):
-    """A mail to send. Composed when it is sent, from the order's state; claimed atomically per worker."""
-
-    id: Serial  # the primary key Piccolo adds, declared for the type checker
-    kind = Varchar(length=30)  # ticket_confirmation | ticket_voided | order_cancelled | email_verification
-    # | password_reset
-    dedupe_key = Varchar(length=120, unique=True)
-    order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, null=True, index=True)
-    attendee_id = Integer(null=True, default=None)
-    # A waiting-list mail (an offer, a refusal, the list closed) names its entry (ticketing.waitlist_mail).
-    waiting_entry_id = Integer(null=True, default=None)
-    to_email = Varchar(length=254)
-    message_id = Varchar(length=200)
-    status = Varchar(length=10, default="pending", index=True)  # pending | sending | sent | failed
-    claim_token = Varchar(length=32, null=True, default=None)
-    claimed_until = Timestamptz(null=True, default=None)
-    next_attempt_at = Timestamptz()
-    attempts = SmallInt(default=0)
-    last_error = Text(default="")
-    created_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None)
 
 
 class WaitingList(Table, tablename="waiting_list"):

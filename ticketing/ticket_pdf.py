@@ -17,7 +17,8 @@ from datetime import datetime
 from fpdf import FPDF
 
 from core.pdf import ENCODING, fit
-from ticketing.mail import Language, format_when, qr_png
+from notifications.layout import Language, format_when
+from ticketing.mail import qr_png
 
 QR_MM = 70
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.db import as_utc
+from core.principal import Principal
 from events.tables import Event
-from members.principal import Principal
+from members.rules import normalise_email
 from members.tables import Member
 from members.verification import verified_email
-from pairing.rules import normalise_email
 from ticketing import rules
 from ticketing.tables import Attendee, Ticket, TicketOrder
 

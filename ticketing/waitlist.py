@@ -31,12 +31,12 @@ from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import rules as event_rules
 from events import service as events_service
 from events.tables import Event
-from members.principal import Principal
+from members.rules import normalise_email
 from members.tables import Member
-from pairing.rules import normalise_email
 from ticketing import access, orders, rules, state
 from ticketing.companions import CompanionIn, check_no_live_place, check_not_waiting, judge_companion
 from ticketing.errors import (

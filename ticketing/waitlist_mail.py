@@ -17,9 +17,12 @@ from babel.dates import format_datetime
 from core.db import as_utc
 from events.tables import Event
 from members.tables import Member
+from notifications.layout import Language
+from notifications.layout import one_line as _one_line
+from notifications.layout import person as _person
+from notifications.layout import plain_mail as _plain_mail
 from settings import Settings
 from ticketing import rules
-from ticketing.mail import Language, _one_line, _person, _plain_mail
 from ticketing.tables import TicketOrder, WaitingEntry
 
 _LOCALES: dict[Language, str] = {"nl": "nl_NL", "en": "en_GB"}

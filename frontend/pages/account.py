@@ -14,15 +14,14 @@ from litestar.response import Redirect, Template
 from core.auth import requires_member
 from core.db import utcnow
 from core.errors import DomainError, InvalidFields
+from core.principal import Principal
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, render_message, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members import accounts, password_reset, sessions, verification
-from members.principal import Principal
-from members.rules import EXPERIENCE_LEVELS, MIN_PASSWORD_LENGTH, normalise_email, password_problem
+from members.rules import EXPERIENCE_LEVELS, INDUSTRIES, MIN_PASSWORD_LENGTH, normalise_email, password_problem
 from members.sessions import IssuedToken
-from pairing.rules import INDUSTRIES
 from settings import Settings
 from ticketing.tickets import companion_ticket_waits_for
 

@@ -23,20 +23,19 @@ from litestar.response import Redirect, Template
 from checkin.scans import check_in_place
 from core.auth import requires_facilitator
 from core.errors import DomainError, Forbidden
+from core.principal import Principal
 from events import service as events
 from events import team
 from events.rules import EventRoleKind
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
-from members.principal import Principal
-from members.rules import EXPERIENCE_LEVELS
+from members.rules import EXPERIENCE_LEVELS, INDUSTRIES
 from pairing import board as breakouts
 from pairing import plans, publish, regroup
 from pairing.access import planned_event
 from pairing.errors import PlanNotFound, RegroupChanged
 from pairing.grouping.model import Rule
-from pairing.rules import INDUSTRIES
 from pairing.schemas import GroupOut, PlanOut, RegroupOut, ViolationOut
 
 GENERATE_FIELDS = ("rounds", "min_size", "max_size", "duo_policy", "mode", "seed")

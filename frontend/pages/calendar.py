@@ -12,13 +12,13 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member
 from core.errors import DomainError
+from core.principal import Principal
 from events import feeds
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import verify_email_notice
 from frontend.pages.common import FormBody, page, path_for, redirect, text
 from members import feed_tokens
-from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from settings import Settings

@@ -20,9 +20,9 @@ from litestar.response import Redirect, Template
 
 from core.auth import current
 from core.errors import DomainError, InvalidFields
+from core.principal import Principal
 from frontend.forms import _
 from frontend.i18n import DEFAULT_LANGUAGE, gettext, render_message, request_language, safe_next_path
-from members.principal import Principal
 
 # A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from core.auth import requires_member
 from core.errors import DomainError, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from core.security import client_ip, session_cookie
 from events import feeds
 from frontend.forms import _
@@ -27,7 +28,6 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.account import level_options, start_session
 from frontend.pages.common import NOTICES, FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
-from members.principal import Principal
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import breakouts_of_place
 from pairing.rankings import rank_themes_for_place, ranking_of_place

@@ -25,12 +25,12 @@ from checkin.schemas import BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, Und
 from core.auth import requires_member
 from core.errors import DomainError, Forbidden, problem
 from core.params import DbId
+from core.principal import Principal
 from core.spreadsheet import csv_response
 from frontend.assets import STATIC_DIR, asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import page, page_message
-from members.principal import Principal
 
 # The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
 DOOR_PERMISSIONS_POLICY = (

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member
 from core.errors import DomainError
+from core.principal import Principal
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
@@ -35,7 +36,6 @@ from ideas.schemas import IdeaOut, VoteOut
 from ideas.submissions import IdeaDraft, edit_idea, get_idea, idea_history, submit_idea
 from ideas.votes import get_vote, list_votes
 from ideas.wall import idea_wall
-from members.principal import Principal
 
 # How often the projector view asks for the wall again (seconds).
 SCREEN_REFRESH = 15

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_organiser
 from core.errors import DomainError
+from core.principal import Principal
 from events.rules import to_local
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
@@ -23,7 +24,6 @@ from ideas.jury import appoint_juror, jury, remove_juror
 from ideas.schemas import IdeaSettingsOut
 from ideas.settings import SettingsChange, idea_settings, update_idea_settings
 from ideas.votes import close_vote, list_votes, open_vote
-from members.principal import Principal
 
 CRITERIA_ROWS = 5
 

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member, requires_organiser
 from core.errors import DomainError
+from core.principal import Principal
 from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
@@ -25,7 +26,6 @@ from invoicing import billing, documents, exports, sellers
 from invoicing.errors import SellerDetailsMissing
 from invoicing.rules import VatRate
 from invoicing.schemas import BillingIn, SellerIn
-from members.principal import Principal
 
 SELLER_FIELDS = ("legal_name", "address", "postcode", "town", "country", "kvk_number", "btw_number", "iban",
                  "vat_rate", "exemption_text")

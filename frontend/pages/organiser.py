@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_organiser
 from core.errors import DomainError
+from core.principal import Principal
 from events import service as events
 from frontend.forms import (
     AgendaRow,
@@ -27,9 +28,7 @@ from frontend.forms import (
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.door import door_figures
-from members.principal import Principal
 from ticketing.attendees import sales_summary
-from ticketing.cancellation import cancel_event
 
 
 def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
@@ -135,5 +134,5 @@ class OrganiserPages(Controller):
     async def cancel(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
                      data: FormBody) -> Redirect:
         # The same use-case as the API: the event and every duo are cancelled, paid duos refunded.
-        await cancel_event(member, slug, text(data, "reason")[:1000])
+        await events.cancel_event(member, slug, text(data, "reason")[:1000])
         return redirect(path_for(request, "organiser_event", slug=slug), "geannuleerd")

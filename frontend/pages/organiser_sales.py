@@ -12,13 +12,12 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_organiser
 from core.errors import DomainError
+from core.principal import Principal
 from core.spreadsheet import csv_response
 from frontend.forms import _
 from frontend.i18n import request_language
 from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
-from members.principal import Principal
-from members.rules import email_is_valid
-from pairing.rules import INDUSTRIES
+from members.rules import INDUSTRIES, email_is_valid
 from ticketing import companions
 from ticketing.attendees import attendee_csv, attendee_list, sales_summary
 from ticketing.cancellation import organiser_cancel_order

@@ -10,9 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from core.principal import Principal
 from events import service as events
 from frontend.pages.common import page, path_for, redirect
-from members.principal import Principal
 from pairing.rankings import ranking_figures
 from settings import Settings
 from ticketing import waitlist

@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_admin, requires_member
 from core.errors import DomainError
+from core.principal import Principal
 from events import service as events
 from events import team
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, field_errors, page, path_for, redirect, text
 from members import roles
-from members.principal import Principal
 
 # The roles as the pages name them (English msgids; Dutch in the catalogue).
 EVENT_ROLE_LABELS = {"facilitator": _("Facilitator"), "door": _("Door")}

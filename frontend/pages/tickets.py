@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from core.auth import requires_member
 from core.errors import DomainError, NotFound
 from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from core.ratelimit import order_rate_limit
 from core.security import client_ip, content_security_policy
 from events import service as events
@@ -31,11 +32,10 @@ from frontend.pages import invoicing as invoice_pages
 from frontend.pages.account import level_options, verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from invoicing.billing import save_billing
-from members.principal import Principal
+from members.rules import INDUSTRIES_BY_CODE
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from pairing.rankings import rank_themes_as_member, ranked_places, ranking_of_member
-from pairing.rules import INDUSTRIES_BY_CODE
 from pairing.schemas import RankingOut
 from settings import Settings
 from ticketing import local_checkout, waitlist

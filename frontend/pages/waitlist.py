@@ -16,12 +16,12 @@ from litestar.response import Redirect, Template
 
 from core.auth import requires_member, requires_organiser
 from core.errors import DomainError
+from core.principal import Principal
 from events import service as events
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import WAITING_LABELS, companion_error, companion_from_form, friendly, industry_options
-from members.principal import Principal
 from ticketing import waitlist
 from ticketing.rules import MAX_OFFER_HOURS, MIN_OFFER_HOURS
 

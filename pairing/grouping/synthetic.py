@@ -65,7 +65,7 @@ def synthetic_event(
                          preference_mode=preference_mode, seed=seed, budget=budget or SearchBudget())
 
 
-# The real industry codes of the sign-up form (pairing/rules.py), most frequent first among buyers.
+# The real industry codes of the sign-up form (members/rules.py), most frequent first among buyers.
 DUO_INDUSTRIES = (
     "customer_contact", "it_telecom", "energy_utilities", "finance", "retail", "government", "healthcare",
     "logistics", "education", "hospitality", "creative_media", "student", "other",

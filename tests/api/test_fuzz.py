@@ -243,7 +243,7 @@ def _fuzz(base_url: str, tokens: dict[str, str | None], recorder: Recorder) -> N
 async def test_fuzz_whole_api_as_every_role(app: Any, members: Members) -> None:
     import uvicorn
 
-    from core.demo import DEMO_SLUG, seed_demo
+    from devtools.demo import DEMO_SLUG, seed_demo
 
     assert await seed_demo(date.today())
     facilitator = await members.create(email="fuzz-facilitator@example.nl")

@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 async def _empty_and_seed() -> None:
     from core import db
-    from core.demo import seed_demo
+    from devtools.demo import seed_demo
 
     await db.start(1)
     try:

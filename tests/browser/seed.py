@@ -44,8 +44,8 @@ def person(i: int) -> str:
 
 
 async def _organiser() -> Any:
-    from core.demo import DEMO_ORGANISER
-    from members.principal import Principal
+    from core.principal import Principal
+    from devtools.demo import DEMO_ORGANISER
     from members.tables import Member
 
     row = await Member.select().where(Member.email == DEMO_ORGANISER[0]).first()
@@ -59,8 +59,8 @@ async def _staff(role: str, tag: str, name: str, *, admin: bool = False) -> tupl
     sign-in form itself is walked in test_journeys.py."""
     from datetime import timedelta as days
 
+    from core.principal import Principal
     from members.accounts import NewMember, ensure_member
-    from members.principal import Principal
     from members.sessions import login
 
     email, password = f"{role}.{tag}@example.nl", "seeded-koffie-bij-de-klantenservice"
@@ -97,8 +97,8 @@ async def _event(title: str, price_cents: int, capacity: int, actor: Any = None)
 
 
 async def _buyer(email: str, i: int) -> Any:
+    from core.principal import Principal
     from members.accounts import NewMember, create_member
-    from members.principal import Principal
 
     profile = await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
                                      organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
@@ -209,8 +209,8 @@ async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-beves
     import re
     from dataclasses import replace
 
+    from notifications import outbox
     from settings import get_settings
-    from ticketing import outbox
 
     # Everything due, not just one batch of 50: the live server runs no jobs, so earlier journeys' mails
     # (confirmations for every seeded order) are still waiting in front of this one.
@@ -242,9 +242,9 @@ async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
     import re
     from dataclasses import replace
 
+    from notifications import outbox
     from pairing import mail as pairing_mail
     from settings import get_settings
-    from ticketing import outbox
 
     pairing_mail.install()  # the breakout mails' composer, as the app registers it at start-up
     for _ in range(1000):
@@ -308,8 +308,8 @@ async def door(title: str, mail_dir: str) -> dict[str, Any]:
     QR code of each confirmation mail is saved there as `<code>.png`: what each person shows at the door."""
     from dataclasses import replace
 
+    from notifications import outbox
     from settings import get_settings
-    from ticketing import outbox
     from ticketing.companions import change_companion
     from ticketing.orders import reserve_duo
 
@@ -360,8 +360,8 @@ def _mailed_qr_codes(mail_dir: Path) -> dict[str, str]:
 
 
 async def _buyer_principal(email: str) -> Any:
+    from core.principal import Principal
     from members.accounts import member_id_for_email
-    from members.principal import Principal
 
     member_id = await member_id_for_email(email)
     assert member_id is not None

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from core.demo import DEMO_ORGANISER
+from devtools.demo import DEMO_ORGANISER
 from tests.support.browser import Browse, LiveServer
 from tests.support.journeys import (
     PASSWORD,

@@ -17,7 +17,7 @@ import zipfile
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from core.demo import DEMO_ORGANISER
+from devtools.demo import DEMO_ORGANISER
 from tests.support.browser import Browse, LiveServer
 from tests.support.invoicing import BUYER_VAT, SELLER_BTW, pdf_text
 from tests.support.journeys import (

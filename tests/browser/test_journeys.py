@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from core.demo import DEMO_ORGANISER, DEMO_SLUG
+from devtools.demo import DEMO_ORGANISER, DEMO_SLUG
 from tests.support.browser import Browse, LiveServer
 from tests.support.journeys import confirm_on_page, sign_in_on_page
 

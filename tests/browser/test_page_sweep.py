@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from core.auth import SESSION_COOKIE
-from core.demo import DEMO_SLUG
+from devtools.demo import DEMO_SLUG
 from tests.browser.seed import seed
 from tests.support.browser import Browse, LiveServer
 

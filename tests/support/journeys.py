@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import Locator, Page
 
-from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER
+from devtools.demo import DEMO_FACILITATOR, DEMO_ORGANISER
 from tests.support.browser import LiveServer
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

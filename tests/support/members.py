@@ -122,9 +122,9 @@ async def quick_members(count: int, prefix: str = "koper") -> list[dict[str, Any
 
 async def give_event_role(slug: str, email: str, role: str = "facilitator") -> None:
     """A role at one event, granted as the event's organiser grants it (events.team, logged)."""
+    from core.principal import Principal
     from events.tables import Event
     from events.team import grant_event_role
-    from members.principal import Principal
     from members.tables import Member
 
     event = await Event.select(Event.organiser).where(Event.slug == slug).first()

@@ -109,7 +109,7 @@ async def test_hits_are_counted_atomically_under_concurrency(app: Any) -> None:
 
 
 async def test_window_slides_and_old_buckets_are_cleaned(app: Any) -> None:
-    from members.tables import RateLimitBucket
+    from core.tables import RateLimitBucket
 
     limit = ratelimit.Limit("test_sliding", 10, 60)
     start = 1_800_000_000.0  # a window boundary (divisible by 60)
@@ -148,7 +148,7 @@ async def test_the_wait_is_said_in_seconds_or_minutes(app: Any, period: int, at:
 
 
 async def test_no_address_or_email_is_stored_in_the_counters(app: Any) -> None:
-    from members.tables import RateLimitBucket
+    from core.tables import RateLimitBucket
 
     await ratelimit.hit(ratelimit.LOGIN_PER_EMAIL, "sanne@example.nl")
     rows = await RateLimitBucket.select()
@@ -292,9 +292,9 @@ async def test_delete_account_needs_the_password_and_removes_member_and_tokens(
 
 async def test_delete_is_refused_while_holding_a_ticket_for_a_coming_event(
         client: httpx.AsyncClient, members: Members, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.demo import DEMO_SLUG, seed_demo
+    from devtools.demo import DEMO_SLUG, seed_demo
     from events.tables import Event
-    from members import personal_data
+    from ticketing import member_data, tickets
 
     await seed_demo(date.today())
     demo = await Event.select(Event.id).where(Event.slug == DEMO_SLUG).first()
@@ -303,14 +303,12 @@ async def test_delete_is_refused_while_holding_a_ticket_for_a_coming_event(
     async def live_ticket_event_ids(member_id: int) -> list[int]:
         return [demo["id"]] if member_id == member["id"] else []
 
-    real_hook = personal_data._ticketing_hook
-    monkeypatch.setattr(personal_data, "_ticketing_hook",
-                        lambda name: live_ticket_event_ids if name == "live_ticket_event_ids" else real_hook(name))
+    monkeypatch.setattr(tickets, "live_ticket_event_ids", live_ticket_event_ids)
     refused = await client.request("DELETE", "/api/v1/me", headers=member["headers"],
                                    json={"password": member["password"]})
     assert refused.status_code == 409 and refused.json()["code"] == "live_ticket"
     # Once the event is over, the account can go.
-    assert not await personal_data._holds_ticket_for_coming_event(member["id"], datetime.now(UTC) + timedelta(days=800))
+    assert not await member_data.holds_ticket_for_coming_event(member["id"], datetime.now(UTC) + timedelta(days=800))
 
 
 async def test_delete_anonymises_when_orders_or_events_point_at_the_account(
@@ -338,7 +336,7 @@ async def test_delete_anonymises_when_orders_or_events_point_at_the_account(
 
 def _seed_in_child(url: str) -> subprocess.CompletedProcess[str]:
     code = (
-        "import anyio, datetime\nfrom core import db\nfrom core.demo import seed_demo\n"
+        "import anyio, datetime\nfrom core import db\nfrom devtools.demo import seed_demo\n"
         "async def main():\n    await db.start(1)\n"
         "    print('seeded' if await seed_demo(datetime.date.today()) else 'skipped')\n"
         "    await db.stop()\nanyio.run(main)\n"
@@ -367,7 +365,7 @@ async def test_migrations_run_forwards_again_over_the_demo_data(database_url: st
 
 
 async def test_demo_data_round_trips_through_the_api(client: httpx.AsyncClient) -> None:
-    from core.demo import DEMO_ORGANISER, DEMO_SLUG, seed_demo
+    from devtools.demo import DEMO_ORGANISER, DEMO_SLUG, seed_demo
 
     assert await seed_demo(date.today())
     listed = (await client.get("/api/v1/events")).json()

@@ -75,7 +75,7 @@ async def test_a_visitor_joins_from_the_sold_out_page_sees_the_position_and_leav
 
 async def test_the_organiser_sees_the_list_sets_the_offer_time_and_offers_by_hand(
         client: httpx.AsyncClient, shop: Shop, members: Members) -> None:
-    from members.principal import Principal
+    from core.principal import Principal
     from ticketing.companions import CompanionIn
     from ticketing.waitlist import join
 

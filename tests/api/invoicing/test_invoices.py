@@ -29,7 +29,7 @@ def _pdfs(message: object) -> dict[str, bytes]:
 async def test_invoice_for_the_employer_then_a_credit_note_after_the_refund(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, settings: Settings, smtp: SmtpSink,
 ) -> None:
-    from ticketing import outbox
+    from notifications import outbox
 
     event = await shop.event(price_cents=9500, title="Hackathon Klantcontact")
     await enter_seller_details(http, shop.organiser["headers"])
@@ -131,7 +131,7 @@ async def test_exempt_seller_free_events_and_missing_seller_details(
                                exemption_text="Vrijgesteld van btw op grond van art. 11 lid 1 onder o Wet OB 1968.")
     # The order paid before the details were there gets its invoice from the background job, mailed on its own.
     from invoicing.issuing import issue_missing_invoices
-    from ticketing.tables import OutboxMail
+    from notifications.tables import OutboxMail
 
     assert await issue_missing_invoices() == 1 and await issue_missing_invoices() == 0
     (late,) = (await http.get(f"/api/v1/orders/{order['id']}/invoices", headers=b1["headers"])).json()

@@ -67,8 +67,8 @@ async def test_signing_up_with_a_taken_address_answers_the_same_and_mails_the_ow
     as the first, changes nothing, and the owner gets a mail with a sign-in and a password-reset link, in which
     nothing typed by the second person travels."""
     from members.tables import Member
-    from ticketing import outbox
-    from ticketing.tables import OutboxMail
+    from notifications import outbox
+    from notifications.tables import OutboxMail
 
     first = await client.post("/api/v1/auth/signup", json=SIGNUP)
     other = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "sanne@EXAMPLE.nl",

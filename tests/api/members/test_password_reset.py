@@ -39,7 +39,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 async def reset_mails(settings: Settings, to: str) -> list[tuple[str, EmailMessage]]:
     """Send the outbox and return (token, message) of every reset mail `to` has received so far."""
-    from ticketing import outbox
+    from notifications import outbox
 
     await outbox.send_outbox(settings)
     found = []

@@ -22,7 +22,7 @@ def _problem(response: httpx.Response, status: int, code: str) -> None:
 
 
 async def _demo_organiser(client: httpx.AsyncClient) -> dict[str, str]:
-    from core.demo import DEMO_ORGANISER, seed_demo
+    from devtools.demo import DEMO_ORGANISER, seed_demo
 
     assert await seed_demo(date.today())
     login = await client.post("/api/v1/auth/login", json={"email": DEMO_ORGANISER[0], "password": DEMO_ORGANISER[1]})
@@ -36,7 +36,7 @@ async def test_a_fresh_organiser_cannot_take_the_demo_organisers_role_or_open_ev
     """The attack from the issue: an account just made organiser, with an unconfirmed address, revoked the demo
     organiser's role (then 200) and made itself facilitator of every event. Now: 403 `admin_only`, and the demo
     organiser keeps their event."""
-    from core.demo import DEMO_ORGANISER, DEMO_SLUG
+    from devtools.demo import DEMO_ORGANISER, DEMO_SLUG
 
     demo = await _demo_organiser(client)
     fresh = await sign_up(client, "nieuwe.organisator@example.nl", name="Nieuwe Organisator")

@@ -25,8 +25,8 @@ LINK = re.compile(r"http://testserver(/partner/([A-Za-z0-9_-]+))")
 async def mailed_companion_link(settings: Settings, email: str) -> str:
     """Compose the newest confirmation queued for `email` (as the outbox does when it sends) and return the path
     of the link in it."""
-    from ticketing import outbox
-    from ticketing.tables import OutboxMail
+    from notifications import outbox
+    from notifications.tables import OutboxMail
 
     row = await OutboxMail.select().where((OutboxMail.to_email == email)
                                           & (OutboxMail.kind == "ticket_confirmation")).order_by(

@@ -25,15 +25,15 @@ async def board(client: httpx.AsyncClient, members: Members) -> Board:
 
 
 async def _queued() -> list[dict[str, Any]]:
-    from ticketing.tables import OutboxMail
+    from notifications.tables import OutboxMail
 
     return list(await OutboxMail.select(OutboxMail.attendee_id, OutboxMail.to_email, OutboxMail.dedupe_key).where(
         OutboxMail.kind == "breakout_published").order_by(OutboxMail.id))
 
 
 async def _send(folder: Path) -> list[Any]:
+    from notifications import outbox
     from settings import get_settings
-    from ticketing import outbox
 
     settings = replace(get_settings(), mail_dir=folder, public_base_url="http://testserver")
     while await outbox.send_outbox(settings):

@@ -100,9 +100,9 @@ async def test_the_preview_moves_nobody_present_unless_a_no_show_forces_it(board
 
 async def test_publishing_applies_the_preview_bumps_only_the_moved_and_mails_them(board: Board,
                                                                                  tmp_path: Path) -> None:
+    from notifications import outbox
+    from notifications.tables import OutboxMail
     from settings import get_settings
-    from ticketing import outbox
-    from ticketing.tables import OutboxMail
 
     _, places = await _published(board)
     absent = {p["id"] for p in places[:10]}

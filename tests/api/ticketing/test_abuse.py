@@ -131,9 +131,9 @@ async def test_the_eligibility_check_is_rate_limited_per_client(client: httpx.As
 
 async def test_companion_changes_are_limited_per_order_and_per_buyer(client: httpx.AsyncClient, shop: Shop,
                                                                      settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox
+    from notifications import outbox
+    from notifications.tables import OutboxMail
     from ticketing.companions import COMPANION_CHANGES_PER_MEMBER, COMPANION_CHANGES_PER_ORDER
-    from ticketing.tables import OutboxMail
 
     per_order = ratelimit.effective_limit(COMPANION_CHANGES_PER_ORDER)
     per_member = ratelimit.effective_limit(COMPANION_CHANGES_PER_MEMBER)
@@ -169,7 +169,7 @@ async def test_companion_changes_are_limited_per_order_and_per_buyer(client: htt
 
 async def test_a_name_with_a_link_never_reaches_a_mail_to_someone_who_did_not_ask(
         client: httpx.AsyncClient, shop: Shop, settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox
+    from notifications import outbox
     from ticketing.tables import Attendee
 
     event = await shop.event(price_cents=0)
@@ -299,7 +299,7 @@ async def test_guessable_passwords_are_refused_on_the_api_the_pages_and_the_live
 
 
 def test_the_demo_and_fixture_passwords_are_strong_enough() -> None:
-    from core.demo import DEMO_FACILITATOR, DEMO_ORGANISER
+    from devtools.demo import DEMO_FACILITATOR, DEMO_ORGANISER
     from members.rules import password_problem
 
     for email, password in (DEMO_ORGANISER[:2], DEMO_FACILITATOR[:2], ("lid@example.nl", "een-goed-wachtwoord-42"),

@@ -256,7 +256,7 @@ def test_rate_limit_scale_zero_means_off_outside_production_and_is_refused_in_pr
 async def test_rate_limit_scale_zero_counts_nothing(settings: Settings) -> None:
     from app import create_app
     from core import ratelimit
-    from members.tables import RateLimitBucket
+    from core.tables import RateLimitBucket
 
     application = create_app(replace(settings, rate_limit_scale=0))
     try:

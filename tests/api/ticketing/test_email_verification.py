@@ -28,7 +28,7 @@ LINK = re.compile(r"http://testserver/e-mail-bevestigen/([A-Za-z0-9_-]{40,})")
 
 async def verification_links(settings: Settings, smtp: SmtpSink, to: str) -> list[tuple[str, Any]]:
     """Send the outbox and return (token, message) of every verification mail `to` has received so far."""
-    from ticketing import outbox
+    from notifications import outbox
 
     await outbox.send_outbox(settings)
     found = []
@@ -77,7 +77,7 @@ async def test_an_unverified_account_with_a_companions_email_sees_nothing_until_
                                                             "password": "een-goed-wachtwoord-42"})
     assert refused.status_code == 401
     from members.tables import Member
-    from ticketing.tables import OutboxMail
+    from notifications.tables import OutboxMail
 
     await OutboxMail.delete().where(OutboxMail.to_email == "sam.jong@example.nl")
     await Member.delete().where(Member.email == "sam.jong@example.nl")
@@ -185,7 +185,7 @@ async def test_an_expired_link_is_refused_and_a_resent_one_works_on_the_page(
 
 async def test_resending_is_rate_limited_per_account(client: httpx.AsyncClient, settings: Settings,
                                                      smtp: SmtpSink) -> None:
-    from ticketing.tables import OutboxMail
+    from notifications.tables import OutboxMail
 
     member = await sign_up(client, "noor@example.nl", "Noor Visser")
     other = await sign_up(client, "daan@example.nl", "Daan Bos")
@@ -210,7 +210,7 @@ async def test_resending_is_rate_limited_per_account(client: httpx.AsyncClient, 
 
 async def test_accounts_made_like_the_cli_are_verified_and_get_no_mail(
         client: httpx.AsyncClient, members: Members, settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox
+    from notifications import outbox
 
     made = await members.create("organiser", email="olga@example.nl")
     me = (await client.get("/api/v1/me", headers=made["headers"])).json()

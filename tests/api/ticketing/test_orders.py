@@ -215,7 +215,8 @@ async def test_order_is_visible_to_its_buyer_and_organiser_only(client: httpx.As
 
 async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.AsyncClient, shop: Shop,
                                                                   settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox, tickets
+    from notifications import outbox
+    from ticketing import tickets
     from ticketing.rules import is_ticket_code
 
     event = await shop.event(price_cents=0, title="Gratis meetup", kind="meetup")
@@ -244,7 +245,8 @@ async def test_free_event_is_paid_at_once_with_tickets_and_mails(client: httpx.A
 
 async def test_change_companion_voids_the_old_ticket(client: httpx.AsyncClient, shop: Shop, settings: Settings,
                                                      smtp: SmtpSink, members: Members) -> None:
-    from ticketing import outbox, tickets
+    from notifications import outbox
+    from ticketing import tickets
 
     event = await shop.event(price_cents=0)
     b1, b2 = await quick_members(2)

@@ -238,7 +238,7 @@ class WorkerDied(Exception):
 async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was_stored(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from members.principal import Principal
+    from core.principal import Principal
     from ticketing import jobs, payments, stripe_gateway
     from ticketing.errors import PaymentInProgress
     from ticketing.tables import TicketOrder

@@ -45,7 +45,7 @@ async def _links_resolve(http: httpx.AsyncClient, settings: Settings, text: str,
 async def test_full_paid_flow_hold_intent_webhook_tickets_mails(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, settings: Settings, smtp: SmtpSink,
 ) -> None:
-    from ticketing import outbox
+    from notifications import outbox
     from ticketing.tables import Ticket
 
     event = await shop.event(price_cents=9500)
@@ -89,7 +89,8 @@ async def test_forged_duplicate_reordered_and_replayed_webhooks(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient,
 ) -> None:
     from events.tables import Event
-    from ticketing.tables import OutboxMail, StripeEvent, Ticket
+    from notifications.tables import OutboxMail
+    from ticketing.tables import StripeEvent, Ticket
 
     event = await shop.event(capacity_duos=3)
     (buyer,) = await quick_members(1)
@@ -244,7 +245,7 @@ async def test_refund_made_in_stripe_dashboard_cancels_the_duo(
 async def test_organiser_cancels_an_order_and_then_the_event(
     http: httpx.AsyncClient, shop: Shop, stripe_client: stripe.StripeClient, settings: Settings, smtp: SmtpSink,
 ) -> None:
-    from ticketing import outbox
+    from notifications import outbox
     from ticketing.tables import Refund
 
     event = await shop.event(capacity_duos=5)

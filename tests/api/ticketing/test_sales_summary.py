@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from core.errors import Forbidden
-from members.principal import Principal
+from core.principal import Principal
 from tests.support.members import Members, quick_members
 from tests.support.shop import Shop
 

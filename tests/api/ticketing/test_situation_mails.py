@@ -33,7 +33,7 @@ def calendar_part(message: Any) -> tuple[str, icalendar.Event, bytes]:
 
 
 async def sent(settings: Settings, smtp: SmtpSink, count: int) -> dict[str, Any]:
-    from ticketing import outbox
+    from notifications import outbox
 
     assert await outbox.send_outbox(settings) == count
     mails = await smtp.wait_for_messages(count)
@@ -76,7 +76,7 @@ async def test_moved_and_cancelled_events_update_the_imported_copies(
     again = await client.patch(f"/api/v1/events/{event['slug']}", headers=shop.organiser["headers"],
                                json={"starts_at": later.isoformat()})
     assert again.status_code == 200
-    from ticketing import outbox
+    from notifications import outbox
 
     assert await outbox.send_outbox(settings) == 0
 

@@ -44,7 +44,7 @@ async def entry(client: httpx.AsyncClient, member: dict[str, Any], entry_id: int
 
 
 async def outbox_kinds() -> list[tuple[str, str]]:
-    from ticketing.tables import OutboxMail
+    from notifications.tables import OutboxMail
 
     rows = await OutboxMail.select(OutboxMail.kind, OutboxMail.to_email).where(
         OutboxMail.kind.like("waitlist_%")).order_by(OutboxMail.id)
@@ -189,7 +189,7 @@ async def test_a_cancelled_hold_becomes_an_offer_to_the_first_duo_then_the_next(
 async def test_an_offer_is_paid_through_the_usual_payment(http: httpx.AsyncClient, shop: Shop,
                                                           stripe_client: stripe.StripeClient, settings: Settings,
                                                           smtp: SmtpSink) -> None:
-    from ticketing import outbox
+    from notifications import outbox
 
     event, holds = await sold_out_event(shop, price_cents=9500)
     slug = event["slug"]
@@ -274,7 +274,7 @@ async def test_the_rule_is_checked_again_when_the_turn_comes(client: httpx.Async
 
 async def test_sales_closing_closes_the_list_and_tells_everyone(client: httpx.AsyncClient, shop: Shop,
                                                                  settings: Settings, smtp: SmtpSink) -> None:
-    from ticketing import outbox
+    from notifications import outbox
     from ticketing.waitlist import tend_waiting_lists
 
     event, _ = await sold_out_event(shop)

@@ -9,8 +9,8 @@ import pytest
 
 from core.errors import DomainError
 from frontend.pages.tickets import FRIENDLY, companion_error, companion_from_form, friendly, stripe_js_url
-from pairing.rules import Rejection
 from settings import Settings
+from ticketing.companion_rule import Rejection
 from ticketing.errors import CompanionRefused, DuplicateAttendee, SoldOut
 
 

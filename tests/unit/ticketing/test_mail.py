@@ -13,9 +13,9 @@ from typing import cast
 import icalendar
 import pytest
 
+from notifications.mailer import SmtpSettings, send_message, write_to_maildir
 from tests.support.smtp import smtp_sink
 from ticketing.mail import Attendee, TicketMailData, build_ticket_confirmation, format_when, qr_png
-from ticketing.mailer import SmtpSettings, send_message, write_to_maildir
 
 SENDER = Address("Nieuw Geluid", "tickets", "nieuwgeluid.example")
 BUYER = Attendee("Anna de Vries", "anna@example.nl", "NG-7K3Q-ANNA")

@@ -1,4 +1,5 @@
-"""The companion rule for DUO tickets, and the pure order checks around it.
+"""The companion rule for DUO tickets, and the pure order checks around it (ticketing applies it when a duo is
+ordered, a companion changed or a waiting list's offer made).
 
 A member who buys a DUO ticket brings a companion who is *under the age limit on the event's local
 date*, or who *works in another industry than the event's home industry*. Everything here is pure:
@@ -16,7 +17,9 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Language = Literal["nl", "en"]
+# The industries are the members' (they answer the question at sign-up); the rule reads them.
+from members.rules import INDUSTRIES_BY_CODE, Language, normalise_email
+
 PassedCondition = Literal["age", "industry"]
 
 DEFAULT_AGE_LIMIT = 30
@@ -33,41 +36,6 @@ CODE_COMPANION_IS_BUYER = "companion_is_buyer"
 
 # Codes that mean "the form is incomplete or wrong" (HTTP 422) rather than "the rule says no" (409).
 VALIDATION_CODES = frozenset({CODE_BIRTH_DATE_REQUIRED, CODE_BIRTH_DATE_INVALID, CODE_INDUSTRY_UNKNOWN})
-
-
-@dataclass(frozen=True, slots=True)
-class Industry:
-    code: str
-    label_nl: str
-    label_en: str
-
-    def label(self, language: Language) -> str:
-        return self.label_nl if language == "nl" else self.label_en
-
-
-# A FIXED list: the API serves it to the sign-up form, and stored companion facts refer to these codes,
-# so codes are never renamed; add new ones at the end ("other" stays last for the form's sake).
-INDUSTRIES: tuple[Industry, ...] = (
-    Industry("customer_contact", "Klantcontact", "Customer contact"),
-    Industry("retail", "Retail en groothandel", "Retail and wholesale"),
-    Industry("finance", "Financiële dienstverlening", "Financial services"),
-    Industry("healthcare", "Zorg en welzijn", "Healthcare and welfare"),
-    Industry("government", "Overheid", "Government"),
-    Industry("education", "Onderwijs en onderzoek", "Education and research"),
-    Industry("it_telecom", "IT en telecom", "IT and telecom"),
-    Industry("energy_utilities", "Energie en nutsbedrijven", "Energy and utilities"),
-    Industry("logistics", "Transport en logistiek", "Transport and logistics"),
-    Industry("hospitality", "Horeca en toerisme", "Hospitality and tourism"),
-    Industry("creative_media", "Creatieve sector en media", "Creative industries and media"),
-    Industry("student", "Student", "Student"),
-    Industry("other", "Anders", "Other"),
-)
-INDUSTRIES_BY_CODE: dict[str, Industry] = {industry.code: industry for industry in INDUSTRIES}
-
-
-def industry_label(code: str, language: Language = "nl") -> str:
-    """The label of a known industry code; raises KeyError for an unknown one."""
-    return INDUSTRIES_BY_CODE[code].label(language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,15 +218,6 @@ def companion_is_eligible(companion: CompanionFacts, rule: CompanionRule, event_
         f"Je partner is op de dag van het evenement {age} jaar en werkt in {home_nl}.",
         f"Your companion is {age} on the day of the event and works in {home_en}.",
     )
-
-
-def normalise_email(address: str) -> str:
-    """Comparable form of an e-mail address: trimmed and lower-cased.
-
-    Strictly the local part is case-sensitive, but no mail provider we meet treats it so, and people
-    type their address differently each time; this is for comparison, not for sending.
-    """
-    return address.strip().lower()
 
 
 def check_not_self(buyer_email: str, companion_email: str) -> Rejection | None:

@@ -1,56 +1,31 @@
-"""The mail outbox sender: claims queued mails atomically, composes them from the order's current state,
-and sends them over SMTP (or into settings.mail_dir without SMTP_HOST).
+"""Ticketing's mails: the ticket confirmation (with the addressee's own scheduling message), the notices that say
+what happened (ticketing.notices) and the waiting list's mails (ticketing.waitlist_mail), composed when the outbox
+sends them, from the order's state at that moment.
 
-Run by every worker at once: a mail is claimed by a conditional UPDATE (`pending` → `sending` with a
-claim token and a deadline), so two workers never send it together; only the claimant marks it sent. A
-worker that dies mid-send leaves the claim to time out and the mail is tried again, with the same
-Message-ID (clients de-duplicate by it). Failures are retried with back-off; nothing is lost.
+Ticketing queues them (ticketing.state.enqueue_mail); `install()`, called by create_app, registers `compose` with
+notifications.outbox for every kind ticketing queues. A mail that no longer applies (an order cancelled since, a
+place voided) is composed as None and skipped.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-import anyio
-
-from core.db import as_utc, utcnow
+from core.db import as_utc
 from events.calendar import CalendarEvent, CalendarSession, event_uid, render_event_ics, scheduling_message
 from events.tables import AgendaSession, Event
 from members.tables import Member
+from notifications import outbox
+from notifications.layout import Language, person
 from settings import Settings
 from ticketing import hooks, rules
 from ticketing.mail import Attendee as MailAttendee
-from ticketing.mail import (
-    Language,
-    TicketMailData,
-    _person,
-    build_account_exists,
-    build_email_verification,
-    build_notice,
-    build_password_reset,
-    build_ticket_confirmation,
-)
-from ticketing.mailer import SmtpSettings, send_message, write_to_maildir
+from ticketing.mail import TicketMailData, build_notice, build_ticket_confirmation
 from ticketing.notices import CALENDAR_METHOD, NoticeData, Situation, build_situation_mail
-from ticketing.tables import Attendee, OutboxMail, Refund, Ticket, TicketOrder
-
-log = logging.getLogger("nieuw_geluid.outbox")
-CLAIM_TIMEOUT = timedelta(minutes=2)
-EMAIL_VERIFICATION = "email_verification"
-PASSWORD_RESET = "password_reset"
-ACCOUNT_EXISTS = "account_exists"
-MAX_ATTEMPTS = 12
-
-
-def _due(now: datetime) -> Any:
-    return ((OutboxMail.status == "pending") & (OutboxMail.next_attempt_at <= now)) | (
-        (OutboxMail.status == "sending") & (OutboxMail.claimed_until < now)
-    )
+from ticketing.tables import Attendee, Refund, Ticket, TicketOrder
+from ticketing.waitlist import CLOSED_MAIL, OFFER_MAIL, REFUSED_MAIL
 
 
 async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
@@ -69,93 +44,6 @@ async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
         ) for s in sessions),
     )
     return render_event_ics(cal, settings.host)
-
-
-async def queue_email_verification(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue a verification mail for an account (members.accounts calls this at sign-up, members.verification on a
-    resend).
-
-    No order: the row names the address; the member and the token are looked up when it is composed."""
-    await _queue_account_mail(EMAIL_VERIFICATION, to_email, dedupe_key, now)
-
-
-async def _queue_account_mail(kind: str, to_email: str, dedupe_key: str, now: datetime) -> None:
-    """An outbox row for a mail about an account rather than an order (once per dedupe key)."""
-    from email.utils import make_msgid
-
-    from settings import get_settings
-
-    await OutboxMail.insert(OutboxMail(
-        kind=kind, dedupe_key=dedupe_key[:120], order=None, attendee_id=None, to_email=to_email,
-        message_id=make_msgid(domain=get_settings().host), status="pending", next_attempt_at=now, created_at=now,
-    )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
-
-
-async def queue_password_reset(member_id: int, to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue a password-reset mail for an account (members.password_reset.request_password_reset calls this).
-
-    Like the verification mail: no order; the member and the token are looked up when it is composed."""
-    await _queue_account_mail(PASSWORD_RESET, to_email, dedupe_key, now)
-
-
-async def queue_account_exists(to_email: str, dedupe_key: str, now: datetime) -> None:
-    """Queue the mail that tells an account's owner someone signed up with their address (members.accounts.signup
-    calls this instead of answering "this address has an account")."""
-    await _queue_account_mail(ACCOUNT_EXISTS, to_email, dedupe_key, now)
-
-
-async def _compose_account_exists(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
-    # With a fresh password-reset link (its hour starts now): the owner who forgot they had an account, or their
-    # password, is one click from signing in; setting a password also confirms the address.
-    from members.password_reset import PASSWORD_RESET_LIFETIME, issue_password_reset_token
-
-    issued = await issue_password_reset_token(mail["to_email"])
-    if issued is None:
-        return None
-    member, token = issued
-    return build_account_exists(
-        to_name=member["name"], to_email=mail["to_email"], login_url=f"{settings.public_base_url}/inloggen",
-        reset_url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
-        valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
-        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
-        message_id=mail["message_id"],
-    )
-
-
-async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
-    # The token is made now (only its hash is stored), so its hour starts when the mail goes out. None once the
-    # account is gone, anonymised or has another address.
-    from members.password_reset import PASSWORD_RESET_LIFETIME, issue_password_reset_token
-
-    issued = await issue_password_reset_token(mail["to_email"])
-    if issued is None:
-        return None
-    member, token = issued
-    return build_password_reset(
-        to_name=member["name"], to_email=mail["to_email"],
-        url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
-        valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
-        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
-        message_id=mail["message_id"],
-    )
-
-
-async def _compose_verification(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
-    # The token is made now (only its hash is stored): a retry after a failed send makes another one, and an
-    # earlier one stays valid until it expires. None once the account is verified or has another address.
-    from members.verification import VERIFICATION_LIFETIME, issue_verification_token
-
-    issued = await issue_verification_token(mail["to_email"])
-    if issued is None:
-        return None
-    member, token = issued
-    return build_email_verification(
-        to_name=member["name"], to_email=mail["to_email"],
-        url=f"{settings.public_base_url}/e-mail-bevestigen/{token}",
-        valid_hours=int(VERIFICATION_LIFETIME.total_seconds() // 3600),
-        language="en" if member["language"] == "en" else "nl", sender=settings.mail_from,
-        message_id=mail["message_id"],
-    )
 
 
 async def _manage_url(place: dict[str, Any], settings: Settings) -> str:
@@ -187,7 +75,7 @@ async def _scheduling(event: dict[str, Any], place: dict[str, Any], method: str,
     organizer = parseaddr(str(settings.mail_from))[1] or f"tickets@{settings.host}"
     return scheduling_message(await _calendar_event(event, settings), event_uid(event["id"], settings.host),
                               method=method, organizer=organizer, attendee=place["email"],
-                              attendee_name=_person(place["name"]), sequence_bump=sequence_bump)
+                              attendee_name=person(place["name"]), sequence_bump=sequence_bump)
 
 
 async def _compose_situation(situation: Situation, mail: dict[str, Any], order: dict[str, Any],
@@ -231,19 +119,10 @@ async def _compose_situation(situation: Situation, mail: dict[str, Any], order: 
 
 async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | None:
     """The message for an outbox row, or None when it no longer applies (e.g. the order was cancelled)."""
-    if mail["kind"] == EMAIL_VERIFICATION:
-        return await _compose_verification(mail, settings)
-    if mail["kind"] == PASSWORD_RESET:
-        return await _compose_password_reset(mail, settings)
-    if mail["kind"] == ACCOUNT_EXISTS:
-        return await _compose_account_exists(mail, settings)
     if mail["kind"].startswith("waitlist_"):
         from ticketing.waitlist_mail import compose_waitlist_mail
 
         return await compose_waitlist_mail(mail, settings)
-    other = hooks.composer(mail["kind"])
-    if other is not None:  # a mail a higher folder queued (an invoice, a credit note): it composes it
-        return await other(mail, settings)
     order = await TicketOrder.select().where(TicketOrder.id == mail["order"]).first()
     place = await Attendee.select().where(Attendee.id == mail["attendee_id"]).first()
     if order is None or place is None:
@@ -287,48 +166,15 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
     )
 
 
-async def deliver(message: EmailMessage, settings: Settings) -> None:
-    if settings.smtp_host:
-        await send_message(message, SmtpSettings(
-            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-            password=settings.smtp_password, start_tls=True if settings.smtp_starttls else None,
-        ))
-    else:
-        await anyio.to_thread.run_sync(write_to_maildir, message, settings.mail_dir)
 
 
-async def send_outbox(settings: Settings, now: datetime | None = None, limit: int = 50) -> int:
-    """Send what is due. Returns how many mails this call sent."""
-    now = now or utcnow()
-    due = await OutboxMail.select(OutboxMail.id).where(_due(now)).order_by(OutboxMail.id).limit(limit)
-    sent = 0
-    for row in due:
-        token = secrets.token_hex(16)
-        claimed = await OutboxMail.update({
-            OutboxMail.status: "sending", OutboxMail.claim_token: token,
-            OutboxMail.claimed_until: now + CLAIM_TIMEOUT, OutboxMail.attempts: OutboxMail.attempts + 1,
-        }).where((OutboxMail.id == row["id"]) & _due(now)).returning(*OutboxMail.all_columns())
-        if not claimed:
-            continue  # another worker has it
-        mail = claimed[0]
-        mine = (OutboxMail.id == mail["id"]) & (OutboxMail.claim_token == token)
-        try:
-            message = await compose(mail, settings)
-            if message is None:
-                await OutboxMail.update({OutboxMail.status: "skipped", OutboxMail.claim_token: None}).where(mine)
-                continue
-            await deliver(message, settings)
-        except Exception as exc:  # a mail server outage must not lose the mail: retry later
-            attempts = mail["attempts"]
-            give_up = attempts >= MAX_ATTEMPTS
-            await OutboxMail.update({
-                OutboxMail.status: "failed" if give_up else "pending", OutboxMail.claim_token: None,
-                OutboxMail.last_error: f"{type(exc).__name__}: {exc}"[:2000],
-                OutboxMail.next_attempt_at: utcnow() + timedelta(seconds=min(3600, 15 * 2 ** attempts)),
-            }).where(mine)
-            log.warning("Mail %s to %s failed (attempt %s): %s", mail["id"], mail["to_email"], attempts, exc)
-            continue
-        await OutboxMail.update({OutboxMail.status: "sent", OutboxMail.sent_at: utcnow(),
-                                 OutboxMail.claim_token: None}).where(mine)
-        sent += 1
-    return sent
+# Every kind ticketing queues: the confirmation, the notices (older rows may still say order_cancelled), the
+# situations, and the waiting list's mails.
+KINDS = frozenset({"ticket_confirmation", "ticket_voided", "order_cancelled", *SITUATIONS,
+                   OFFER_MAIL, REFUSED_MAIL, CLOSED_MAIL})
+
+
+def install() -> None:
+    """Register ticketing's composer with the outbox for each of its kinds (create_app calls this; idempotent)."""
+    for kind in KINDS:
+        outbox.register_composer(kind, compose)

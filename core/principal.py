@@ -1,4 +1,8 @@
-"""Who is asking: the signed-in member as the rest of the app sees it."""
+"""Who is asking: the signed-in member as the rest of the app sees it.
+
+In core because core.auth puts it on every request and every folder reads it; members makes it
+(members.sessions.principal_for_token).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Sending composed messages: over SMTP (aiosmtplib), or into a folder of .eml files for development.
 
-Tiny I/O adapters around ticketing/mail.py, which composes and stays pure. Errors are not swallowed:
+Tiny I/O adapters: the domains compose (pure), notifications.outbox claims and sends. Errors are not swallowed:
 the outbox job that calls `send_message` records the failure and retries later.
 """
 

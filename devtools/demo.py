@@ -1,16 +1,17 @@
-"""Demo data for the run command: the community's first hackathon, its organiser (also the administrator, so the
-beheer page works at once) and a facilitator of that hackathon."""
+"""Demo data for `make run` (`litestar --app app:app seed-demo`) and the browser tests: the community's first
+hackathon, its organiser (also the administrator, so the beheer page works at once) and a facilitator of that
+hackathon."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.principal import Principal
 from events import service as events
 from events import team
 from events.tables import Event
 from members.accounts import NewMember, ensure_member
-from members.principal import Principal
 
 DEMO_ORGANISER = ("organisator@nieuwgeluid.local", "geluid-org-maart-2027")
 DEMO_FACILITATOR = ("facilitator@nieuwgeluid.local", "geluid-fac-maart-2027")

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pairing.rules import (
+from members.rules import INDUSTRIES, industry_label, normalise_email
+from ticketing.companion_rule import (
     CODE_BIRTH_DATE_INVALID,
     CODE_BIRTH_DATE_REQUIRED,
     CODE_COMPANION_IS_BUYER,
     CODE_INDUSTRY_UNKNOWN,
     CODE_NOT_ELIGIBLE,
-    INDUSTRIES,
     CompanionFacts,
     CompanionRejected,
     CompanionRule,
@@ -23,8 +23,6 @@ from pairing.rules import (
     check_not_self,
     companion_is_eligible,
     event_local_date,
-    industry_label,
-    normalise_email,
 )
 
 # Keep clear of date.min/date.max so "the day after" and year + k always exist.
