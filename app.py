@@ -46,6 +46,7 @@ from members import mail as members_mail
 from members import personal_data, sessions
 from members.api import AuthController, MemberController
 from notifications import jobs as notifications_jobs  # noqa: F401  (registers the outbox's background job)
+from notifications import outbox
 from pairing import mail as pairing_mail
 from pairing import publish
 from pairing.api import ROUTERS as PAIRING_ROUTERS
@@ -65,6 +66,7 @@ async def healthz() -> dict[str, str]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     ratelimit.configure(settings)
+    outbox.configure(settings)  # the Message-ID domain of queued mail
     # Reactions across folders are registered here, at start-up, so that no folder imports one above it
     # (docs/architecture.md, "Layers").
     provide_token_lookup(sessions.principal_for_token)  # who a bearer token or session cookie belongs to

@@ -26,7 +26,7 @@ import anyio
 from core.db import utcnow
 from notifications.mailer import SmtpSettings, send_message, write_to_maildir
 from notifications.tables import OutboxMail
-from settings import Settings, get_settings
+from settings import Settings
 
 log = logging.getLogger("nieuw_geluid.outbox")
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -35,6 +35,15 @@ MAX_ATTEMPTS = 12
 # Makes the message of an outbox row (as a dict), or None when the mail no longer applies (it is then skipped).
 Composer = Callable[[dict[str, Any], Settings], Awaitable[EmailMessage | None]]
 _composers: dict[str, Composer] = {}
+# The domain of the Message-IDs stamped when a mail is queued (kept with the row, so a retry sends the same ID):
+# the app's own host, set by create_app (`configure`).
+_message_id_domain = "localhost"
+
+
+def configure(settings: Settings) -> None:
+    """Take what queueing needs from the app's settings (create_app calls this, as ratelimit.configure)."""
+    global _message_id_domain
+    _message_id_domain = settings.host
 
 
 class NoComposer(LookupError):
@@ -59,7 +68,7 @@ async def queue(kind: str, to_email: str, dedupe_key: str, now: datetime, *, ord
     caller's transaction, when it has one: a rolled-back change queues nothing."""
     await OutboxMail.insert(OutboxMail(
         kind=kind, dedupe_key=dedupe_key[:120], order=order_id, attendee_id=attendee_id,
-        waiting_entry_id=waiting_entry_id, to_email=to_email, message_id=make_msgid(domain=get_settings().host),
+        waiting_entry_id=waiting_entry_id, to_email=to_email, message_id=make_msgid(domain=_message_id_domain),
         status="pending", next_attempt_at=now, created_at=now,
     )).on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
 

@@ -64,3 +64,19 @@ async def test_each_kind_is_made_by_its_own_composer_when_it_is_sent(app: Any, s
     message = email.message_from_bytes(sent.read_bytes())
     assert message["Subject"] == "Een test" and message["To"] == "Noor <noor@example.nl>"
     assert message.get_payload(decode=True).decode().startswith("Hallo Noor,")
+
+
+async def test_a_queued_mail_gets_its_message_id_from_the_apps_own_settings(settings: Settings) -> None:
+    """The Message-ID's domain is the host of the settings create_app was given (not the environment's)."""
+    from app import create_app
+    from core.db import utcnow
+    from notifications import outbox
+    from notifications.tables import OutboxMail
+    from tests.support.database import truncate_all
+
+    application = create_app(replace(settings, public_base_url="https://nieuwgeluid.example.org"))
+    async with application.lifespan():
+        await truncate_all()
+        await outbox.queue("test_greeting", "noor@example.nl", "test:message-id", utcnow())
+        row = await OutboxMail.select(OutboxMail.message_id).first()
+    assert row is not None and row["message_id"].endswith("@nieuwgeluid.example.org>")
