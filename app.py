@@ -26,7 +26,7 @@ from core.openapi import ProblemResponsesPlugin, StrictStructSchemaPlugin
 from core.security import security_headers
 from events import feeds
 from events import service as events_service
-from events.api import AdminEventController, EventController, TeamController
+from events.api import AdminEventController, EventController, EventMediaController, TeamController
 from events.feeds_api import (
     SKIP_COMPRESSION,
     CalendarFeedController,
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[healthz, AuthController, MemberController, EventController, TeamController,
-                        AdminEventController, *TICKETING_ROUTERS,
+                        AdminEventController, EventMediaController, *TICKETING_ROUTERS,
                         *PAIRING_ROUTERS, *INVOICING_ROUTERS, *IDEAS_ROUTERS, *CHECKIN_ROUTERS,
                         CalendarFeedController, MyCalendarController,
                         create_static_router(), create_language_router(), create_page_router()],

@@ -74,11 +74,36 @@ def _json_field_with_nul(value: Any) -> str | None:
     return None
 
 
+def _multipart_field_with_nul(content_type: str, body: bytes) -> str | None:
+    """As `_form_field_with_nul`, for a multipart form: the text fields are checked, uploaded files (a part with a
+    filename) are bytes and may hold any byte."""
+    boundary = next((p.split("=", 1)[1].strip().strip('"') for p in content_type.split(";")
+                     if p.strip().lower().startswith("boundary=")), "")
+    if not boundary or b"\x00" not in body:
+        return None
+    for part in body.split(b"--" + boundary.encode("latin-1")):
+        head, _, value = part.partition(b"\r\n\r\n")
+        if b"filename=" in head.lower():
+            continue
+        if b"\x00" in head or b"\x00" in value:
+            name = head.split(b'name="', 1)[1].split(b'"', 1)[0] if b'name="' in head else b""
+            return name.replace(b"\x00", b"").decode("latin-1")[:60]
+    return None
+
+
 def check_body(content_type: str, body: bytes) -> None:
-    """Raise for a body with a NUL in any text (422) or JSON too deeply nested to decode (400)."""
+    """Raise for a body with a NUL in any text (422) or JSON too deeply nested to decode (400). An image sent as the
+    body itself (`image/…`, the banner upload) is bytes, not text: it is left to its handler."""
     if not body:
         return
-    content_type = content_type.lower()
+    given, content_type = content_type, content_type.lower()
+    if content_type.startswith("image/"):
+        return
+    if content_type.startswith("multipart/form-data"):
+        field = _multipart_field_with_nul(given, body)  # the boundary as sent: it is case-sensitive
+        if field is not None:
+            raise refuse_nul(field)
+        return
     if content_type.startswith(_FORM_TYPES):
         field = _form_field_with_nul(body)
         if field is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -13,12 +13,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from core.auth import requires_admin, requires_member, requires_organiser
 from core.params import DbId
 from core.principal import Principal
-from events import service, team
+from events import banner, images, service, team
 from events.rules import EventRoleKind
 from events.schemas import (
     AdminEventSummary,
     CancelRequest,
     EventCreate,
+    EventImageOut,
     EventOut,
     EventSummary,
     EventUpdate,
@@ -78,6 +79,22 @@ class EventController(Controller):
     async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> EventOut:
         return event_out(await service.publish_event(member, slug))
 
+    @put("/{slug:str}/image", summary="Upload the event's banner image (the raw JPEG, PNG or WebP as the body)",
+         operation_id="set_event_image", guards=[requires_organiser], status_code=200,
+         request_max_body_size=banner.MAX_UPLOAD_BYTES + 1024)
+    async def set_image(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> EventImageOut:
+        """Decoded and drawn again (only the pixels are kept, no metadata), cropped to 1.91:1, stored in two
+        sizes and served from this site. Problems (422): `image_missing`, `image_type` (not a JPEG, PNG or WebP),
+        `image_too_large` (over 5 MB or 40 megapixels), `image_too_small` (under 600 × 315)."""
+        urls = await images.set_event_image(member, slug, await request.body())
+        return EventImageOut(**urls)
+
+    @delete("/{slug:str}/image", summary="Remove the event's banner image", operation_id="remove_event_image",
+            guards=[requires_organiser], status_code=204)
+    async def remove_image(self, member: NamedDependency[Principal], slug: FromPath[str]) -> None:
+        await images.remove_event_image(member, slug)
+
     @post("/{slug:str}/cancel", summary="Cancel an event", operation_id="cancel_event",
           guards=[requires_organiser], status_code=200)
     async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
@@ -127,3 +144,22 @@ class AdminEventController(Controller):
     async def list_all(self, member: NamedDependency[Principal]) -> list[AdminEventSummary]:
         return [msgspec.convert({k: e[k] for k in AdminEventSummary.__struct_fields__}, AdminEventSummary)
                 for e in await service.list_all_events(member)]
+
+
+
+class EventMediaController(Controller):
+    """An event's banner, in the two sizes the site serves (events.images): for whoever may see the event. The
+    digest in the name changes with every upload, so a published event's image is cached for good."""
+
+    path = "/media/e"
+    include_in_schema = False
+
+    @get("/{slug:str}/{name:str}", name="event_image")
+    async def image(self, viewer: NamedDependency[Principal | None], slug: FromPath[str], name: FromPath[str]
+                    ) -> Response[bytes]:
+        digest, _, extension = name.partition(".")
+        served = await images.served_image(slug, digest, extension, viewer)
+        cache = "public, max-age=31536000, immutable" if served.public else "private, no-store"
+        return Response(served.body, media_type=served.media_type,
+                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff",
+                                 "Content-Security-Policy": "default-src 'none'; sandbox"})

@@ -201,6 +201,26 @@ def sales_state(
     return "open"
 
 
+def check_deadlines(change_by: datetime | None, refund_by: datetime | None, ends_at: datetime) -> None:
+    """An own change or refund deadline lies before the end of the event (empty: the defaults before its start)."""
+    if change_by and change_by > ends_at:
+        raise EventRuleError("De wijzigingstermijn moet voor het einde van het evenement aflopen.", "change_deadline")
+    if refund_by and refund_by > ends_at:
+        raise EventRuleError("De annuleringstermijn moet voor het einde van het evenement aflopen.", "refund_deadline")
+
+
+def sales_close(starts_at: datetime, sales_end: datetime | None) -> datetime:
+    """When ticket sales end: the sales end, or else the start of the event (as in `sales_state`)."""
+    return sales_end or starts_at
+
+
+def image_urls(slug: str, digest: str | None) -> dict[str, str]:
+    """The banner's URLs on this site (paths; pages make og:image absolute), or empty strings without one."""
+    if not digest:
+        return {"image_url": "", "share_image_url": ""}
+    return {"image_url": f"/media/e/{slug}/{digest}.webp", "share_image_url": f"/media/e/{slug}/{digest}.jpg"}
+
+
 def change_deadline(starts_at: datetime, explicit: datetime | None) -> datetime:
     return explicit or starts_at - DEFAULT_CHANGE_BEFORE
 

@@ -23,6 +23,9 @@ Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000, description="Price per d
 AgeLimit = Annotated[int, msgspec.Meta(ge=16, le=120)]
 TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Amsterdam"])]
 Kind = Literal["hackathon", "meetup"]
+ContactEmail = Annotated[str, msgspec.Meta(max_length=254, examples=["info@nieuwgeluid.nl"],
+                                           description="Where attendees ask their questions (empty: none)")]
+TitleEn = Annotated[str, msgspec.Meta(max_length=160, description="Shown to English visitors (empty: the title)")]
 
 
 class ThemeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +62,9 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     refund_deadline: datetime | None = None
     age_limit: AgeLimit = 30
     home_industry: Annotated[str, msgspec.Meta(max_length=40)] = "customer_contact"
+    contact_email: ContactEmail = ""
+    title_en: TitleEn = ""
+    description_en: Text = ""
     themes: list[ThemeIn] | None = None
     agenda: list[SessionIn] = msgspec.field(default_factory=list)
 
@@ -82,6 +88,9 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
     refund_deadline: datetime | UnsetType | None = UNSET
     age_limit: AgeLimit | UnsetType = UNSET
     home_industry: Annotated[str, msgspec.Meta(max_length=40)] | UnsetType = UNSET
+    contact_email: ContactEmail | UnsetType = UNSET
+    title_en: TitleEn | UnsetType = UNSET
+    description_en: Text | UnsetType = UNSET
     themes: list[ThemeIn] | UnsetType = UNSET
     agenda: list[SessionIn] | UnsetType = UNSET
 
@@ -141,6 +150,12 @@ class EventOut(msgspec.Struct):
     updated_at: datetime
     themes: list[ThemeOut]
     agenda: list[SessionOut]
+    sales_close: datetime  # when sales end: sales_end, or else the start
+    contact_email: str = ""
+    title_en: str = ""
+    description_en: str = ""
+    image_url: str = ""  # the banner on the page (WebP, 720×378), a path on this site; "" without one
+    share_image_url: str = ""  # the link preview (JPEG, 1200×630, og:image)
 
 
 class EventSummary(msgspec.Struct):
@@ -158,6 +173,8 @@ class EventSummary(msgspec.Struct):
     seats_left: int
     price_cents: int
     sales_state: str
+    sales_close: datetime | None = None
+    title_en: str = ""
 
 
 class AdminEventSummary(EventSummary):
@@ -182,3 +199,8 @@ class TeamMemberOut(msgspec.Struct):
     role: Literal["facilitator", "door"]
     granted_at: datetime
     granted_by: str | None  # the name of who granted it (None: a migration, or an account deleted since)
+
+
+class EventImageOut(msgspec.Struct):
+    image_url: str  # the banner on the event page (WebP, 720×378)
+    share_image_url: str  # the link preview (JPEG, 1200×630)

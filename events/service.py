@@ -13,8 +13,9 @@ from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules
-from events.tables import AgendaSession, Event, Theme
+from events.tables import AgendaSession, Event, EventImage, Theme
 from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+from members.rules import email_is_valid
 
 # Changes to these make calendar clients re-read the event (RFC 5545 SEQUENCE).
 _SIGNIFICANT = ("title", "starts_at", "ends_at", "venue_name", "address", "online_url", "status", "timezone")
@@ -23,6 +24,7 @@ EVENT_DEFAULTS: dict[str, Any] = {
     "description": "", "kind": "hackathon", "timezone": rules.DEFAULT_TIMEZONE, "venue_name": "", "address": "",
     "online_url": "", "price_cents": 0, "sales_start": None, "sales_end": None, "change_deadline": None,
     "refund_deadline": None, "age_limit": 30, "home_industry": "customer_contact", "slug": None,
+    "contact_email": "", "title_en": "", "description_en": "",
 }
 _TIME_FIELDS = ("starts_at", "ends_at", "sales_start", "sales_end", "change_deadline", "refund_deadline")
 
@@ -100,7 +102,7 @@ def _session_view(row: dict[str, Any], tz: str) -> dict[str, Any]:
 
 
 def event_view(row: dict[str, Any], themes: Sequence[dict[str, Any]], sessions: Sequence[dict[str, Any]],
-               now: datetime) -> dict[str, Any]:
+               now: datetime, image_digest: str | None = None) -> dict[str, Any]:
     tz = row["timezone"]
     starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
     assert starts_at and ends_at
@@ -128,8 +130,16 @@ def event_view(row: dict[str, Any], themes: Sequence[dict[str, Any]], sessions: 
                                          sales_start=sales_start, sales_end=sales_end),
         "sales_start": sales_start,
         "sales_end": sales_end,
+        "sales_close": rules.sales_close(starts_at, sales_end),
         "change_deadline": rules.change_deadline(starts_at, as_utc(row["change_deadline"])),
         "refund_deadline": rules.refund_deadline(starts_at, as_utc(row["refund_deadline"])),
+        # The organiser's own deadlines (None: the defaults before the start), for the edit form.
+        "own_change_deadline": as_utc(row["change_deadline"]),
+        "own_refund_deadline": as_utc(row["refund_deadline"]),
+        "contact_email": row.get("contact_email") or "",
+        "title_en": row.get("title_en") or "",
+        "description_en": row.get("description_en") or "",
+        **rules.image_urls(row["slug"], image_digest),
         "age_limit": row["age_limit"],
         "home_industry": row["home_industry"],
         "sequence": row["sequence"],
@@ -174,7 +184,8 @@ def _refuse(actor: Principal | None, row: dict[str, Any], message: LazyMessage) 
 async def _full(row: dict[str, Any]) -> dict[str, Any]:
     themes = await Theme.select().where(Theme.event == row["id"])
     sessions = await AgendaSession.select().where(AgendaSession.event == row["id"])
-    return event_view(row, themes, sessions, utcnow())
+    image = await EventImage.select(EventImage.digest).where(EventImage.event == row["id"]).first()
+    return event_view(row, themes, sessions, utcnow(), image["digest"] if image else None)
 
 
 async def get_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
@@ -254,6 +265,9 @@ def _check_event(values: dict[str, Any], seats_taken: int = 0) -> None:
         rules.check_capacity(values["capacity_duos"], seats_taken)
         rules.check_price(values["price_cents"])
         rules.check_sales_window(values.get("sales_start"), values.get("sales_end"), values["ends_at"])
+        rules.check_deadlines(values.get("change_deadline"), values.get("refund_deadline"), values["ends_at"])
+    if values.get("contact_email") and not email_is_valid(values["contact_email"].strip().lower()):
+        raise InvalidInput("Vul een geldig e-mailadres in, bijvoorbeeld info@organisatie.nl.", field="contact_email")
     if values["home_industry"] not in INDUSTRIES:
         raise InvalidInput(_l("Onbekende sector '%(industry)s'.", industry=values["home_industry"]),
                            field="home_industry")

@@ -1,5 +1,6 @@
 from piccolo.columns import (
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     OnDelete,
@@ -45,6 +46,24 @@ class Event(Table, tablename="event"):
     organiser = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # Where attendees ask their questions (shown on the event page; "" = the site's contact page).
+    contact_email = Varchar(length=254, default="")
+    # Shown to English visitors; "" = the Dutch title and description (Dutch is the default).
+    title_en = Varchar(length=160, default="")
+    description_en = Text(default="")
+
+
+class EventImage(Table, tablename="event_image"):
+    """An event's banner, uploaded by its organiser: decoded and encoded again by events.banner (so only pixels are
+    kept, never the uploaded file), in two sizes, stored in the database (every worker serves it; nothing on a
+    worker's disk). `digest` names this version in its URLs, so they can be cached for good."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
+    digest = Varchar(length=16)
+    share_jpeg = Bytea()  # 1200×630 JPEG: the preview LinkedIn and WhatsApp show (og:image)
+    page_webp = Bytea()  # 720×378 WebP: the banner on the event page (light enough for the page budget)
+    created_at = Timestamptz()
 
 
 class Theme(Table, tablename="event_theme"):

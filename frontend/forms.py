@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from events.rules import DEFAULT_HACKATHON_THEMES, slugify
+from events.rules import DEFAULT_HACKATHON_THEMES, DEFAULT_TIMEZONE, slugify
 
 
 def _(message: str) -> str:
@@ -111,8 +112,17 @@ EVENT_FIELD_FOR: dict[str, str] = {
     "price_cents": "price",
     "themes": "themes",
     "agenda": "agenda",
-    "sales_end": "end_time",
+    "sales_start": "sales_start",
+    "sales_end": "sales_end",
+    "change_deadline": "change_deadline",
+    "refund_deadline": "refund_deadline",
+    "age_limit": "age_limit",
+    "contact_email": "contact_email",
+    "title_en": "title_en",
+    "description_en": "description_en",
 }
+# The optional moments of the form (datetime-local inputs, in the event's zone): sales window and deadlines.
+MOMENT_FIELDS = ("sales_start", "sales_end", "change_deadline", "refund_deadline")
 _ROW = re.compile(r"^(themes|agenda)-([A-Za-z0-9]{1,12})-([a-z_]+)$")
 
 
@@ -151,6 +161,14 @@ class EventForm:
     online_url: str = ""
     capacity_duos: str = ""
     price: str = ""
+    sales_start: str = ""
+    sales_end: str = ""
+    change_deadline: str = ""
+    refund_deadline: str = ""
+    age_limit: str = "30"
+    contact_email: str = ""
+    title_en: str = ""
+    description_en: str = ""
     themes: list[ThemeRow] = field(default_factory=list)
     agenda: list[AgendaRow] = field(default_factory=list)
 
@@ -177,6 +195,7 @@ def event_form_from_view(event: Mapping[str, Any], spare_agenda_rows: int = 1) -
                                 f"{s_start:%H:%M}", f"{s_end:%H:%M}", s["room"], bool(s["is_breakout_round"])))
     n = len(agenda)
     agenda += [AgendaRow(str(n + i)) for i in range(spare_agenda_rows)]
+    tz = event.get("timezone") or DEFAULT_TIMEZONE
     return EventForm(
         title=event["title"],
         description=event["description"],
@@ -189,9 +208,40 @@ def event_form_from_view(event: Mapping[str, Any], spare_agenda_rows: int = 1) -
         online_url=event["online_url"],
         capacity_duos=str(event["capacity_duos"]),
         price=format_price_input(event["price_cents"]),
+        sales_start=_moment_input(event.get("sales_start"), tz),
+        sales_end=_moment_input(event.get("sales_end"), tz),
+        change_deadline=_moment_input(event.get("own_change_deadline"), tz),
+        refund_deadline=_moment_input(event.get("own_refund_deadline"), tz),
+        age_limit=str(event.get("age_limit", 30)),
+        contact_email=event.get("contact_email", ""),
+        title_en=event.get("title_en", ""),
+        description_en=event.get("description_en", ""),
         themes=[ThemeRow(str(i), t["key"], t["title"], t["description"]) for i, t in enumerate(event["themes"])],
         agenda=agenda,
     )
+
+
+def _moment_input(value: datetime | None, tz: str) -> str:
+    """A stored moment (UTC) as a datetime-local input shows it: "2027-03-12T18:00" in the event's zone."""
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def parse_moment(raw: str) -> datetime | None:
+    """A datetime-local input ("2027-03-12T18:00"), or what people type where it falls back to text
+    ("12-03-2027 18:00", "2027-03-12 18.00"); empty is None. A local time in the event's zone."""
+    text = raw.strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[T ](\S+)", text) or re.fullmatch(
+        r"(\d{1,2})-(\d{1,2})-(\d{4})[T ](\S+)", text)
+    if not match:
+        raise FormError(_("Enter a date and time, such as 12-03-2027 18:00."))
+    a, b, c, clock = match.groups()
+    year, month, day = (int(a), int(b), int(c)) if len(a) == 4 else (int(c), int(b), int(a))
+    try:
+        return datetime.combine(date(year, month, day), parse_time(clock))
+    except ValueError as exc:
+        raise FormError(_("Enter a date and time, such as 12-03-2027 18:00.")) from exc
 
 
 def event_form_from_post(form: Mapping[str, Any]) -> EventForm:
@@ -226,7 +276,10 @@ def event_form_from_post(form: Mapping[str, Any]) -> EventForm:
         title=text("title"), description=text("description"), date=text("date"), end_date=text("end_date"),
         start_time=text("start_time"), end_time=text("end_time"), venue_name=text("venue_name"),
         address=text("address"), online_url=text("online_url"), capacity_duos=text("capacity_duos"),
-        price=text("price"), themes=list(themes.values()), agenda=list(agenda.values()),
+        price=text("price"), sales_start=text("sales_start"), sales_end=text("sales_end"),
+        change_deadline=text("change_deadline"), refund_deadline=text("refund_deadline"),
+        age_limit=text("age_limit") or "30", contact_email=text("contact_email"), title_en=text("title_en"),
+        description_en=text("description_en"), themes=list(themes.values()), agenda=list(agenda.values()),
     )
 
 
@@ -273,6 +326,17 @@ def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]
         data["price_cents"] = parse_price_cents(ef.price)
     except FormError as exc:
         errors["price"] = exc.message
+    for name in MOMENT_FIELDS:
+        try:
+            data[name] = parse_moment(getattr(ef, name))
+        except FormError as exc:
+            errors[name] = exc.message
+    try:
+        data["age_limit"] = parse_int(ef.age_limit, message=_("Enter an age in whole years, such as 30."))
+        if not 16 <= data["age_limit"] <= 120:
+            errors["age_limit"] = _("Enter an age between 16 and 120.")
+    except FormError as exc:
+        errors["age_limit"] = exc.message
 
     themes = []
     for row in ef.themes:
@@ -325,6 +389,9 @@ def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]
         "venue_name": ef.venue_name[:300],
         "address": ef.address[:300],
         "online_url": ef.online_url[:500],
+        "contact_email": ef.contact_email[:254],
+        "title_en": ef.title_en[:160],
+        "description_en": ef.description_en,
         "themes": themes,
         "agenda": agenda,
     })

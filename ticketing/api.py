@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.auth import requires_member, requires_organiser
 from core.i18n import lazy_gettext as _l
@@ -96,8 +96,12 @@ class EventTicketController(Controller):
 
     @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
          operation_id="list_attendees", guards=[requires_organiser], cache_control=NO_STORE)
-    async def attendees(self, member: NamedDependency[Principal], slug: FromPath[str]) -> AttendeeListOut:
-        return msgspec.convert(await attendees.attendee_list(member, slug), AttendeeListOut)
+    async def attendees(self, member: NamedDependency[Principal], slug: FromPath[str],
+                        listed: Annotated[Literal["live", "cancelled"], QueryParameter(name="state")] = "live"
+                        ) -> AttendeeListOut:
+        """`state=live` (default): the duos held or paid; `state=cancelled`: the cancelled duos, refunded or not.
+        Companions' eligibility reasons are written about the companion, by name."""
+        return msgspec.convert(await attendees.attendee_list(member, slug, listed), AttendeeListOut)
 
     @get("/attendees.csv", summary="The attendee list as CSV, one row per person (organiser)",
          operation_id="export_attendees_csv", guards=[requires_organiser], media_type="text/csv",
@@ -111,6 +115,15 @@ class EventTicketController(Controller):
     async def create_override(self, member: NamedDependency[Principal], slug: FromPath[str],
                               data: JSONBody[OverrideIn]) -> OverrideOut:
         view = await companions.add_override(member, slug, data.email, data.reason)
+        return msgspec.convert(view, OverrideOut)
+
+    @post("/overrides/{override_id:int}/revoke", summary="Revoke an exception to the companion rule (organiser)",
+          operation_id="revoke_override", guards=[requires_organiser], status_code=200)
+    async def revoke_override(self, member: NamedDependency[Principal], slug: FromPath[str],
+                              override_id: DbId) -> OverrideOut:
+        """From now on the rule alone judges this address; a duo ordered with the exception keeps its place. The
+        exception stays listed with who revoked it and when. Idempotent. Problem: `override_not_found` (404)."""
+        view = await companions.revoke_override(member, slug, override_id)
         return msgspec.convert(view, OverrideOut)
 
     @post("/orders/{order_id:int}/cancel", summary="Cancel one duo as organiser (refunded)",

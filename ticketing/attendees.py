@@ -5,7 +5,7 @@ export, the sales figures, and the log of one order. Reads only.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from core.db import as_utc
 from core.principal import Principal
@@ -15,27 +15,43 @@ from members.rules import Language, industry_label
 from members.tables import Member
 from ticketing import access, rules, waitlist
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
-from ticketing.views import order_views, override_view
+from ticketing.views import about_the_companion, order_views, override_view
+
+# The attendee list shows the live duos (held or paid), or on request the cancelled ones (refunded or not).
+CANCELLED_STATES = (rules.CANCELLED, rules.REFUND_PENDING, rules.REFUNDED)
+AttendeeState = Literal["live", "cancelled"]
 
 
-async def attendee_list(actor: Principal, slug: str) -> dict[str, Any]:
+async def attendee_list(actor: Principal, slug: str, state: AttendeeState = "live") -> dict[str, Any]:
+    """The event's duos with both people and why the companion may come (about the companion, by name: the
+    organiser reads it), and every exception to the companion rule, revoked ones included (who, when)."""
     event = await access.managed_event(actor, slug)
+    shown = rules.SEAT_HOLDING if state == "live" else CANCELLED_STATES
+    counted = await TicketOrder.select(TicketOrder.id, TicketOrder.status).where(
+        (TicketOrder.event == event["id"]) & TicketOrder.status.is_in([*rules.SEAT_HOLDING, *CANCELLED_STATES]))
     orders = await TicketOrder.select().where(
-        (TicketOrder.event == event["id"]) & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))
+        (TicketOrder.event == event["id"]) & TicketOrder.status.is_in(list(shown))
     ).order_by(TicketOrder.id)
     views = await order_views(orders, organiser=True)
-    overrides = await EligibilityOverride.select().where(EligibilityOverride.event == event["id"])
-    creators = {o["created_by"] for o in overrides if o["created_by"]}
+    overrides = await EligibilityOverride.select().where(EligibilityOverride.event == event["id"]).order_by(
+        EligibilityOverride.id)
+    people = {o[k] for o in overrides for k in ("created_by", "revoked_by") if o[k]}
     names = {m["id"]: m["name"] for m in await Member.select(Member.id, Member.name).where(
-        Member.id.is_in(list(creators) or [-1]))}
+        Member.id.is_in(list(people) or [-1]))}
     by_id = {o["id"]: override_view(o, names) for o in overrides}
     for view in views:
-        view["companion"]["override"] = by_id.get(view["companion"]["override_id"])
+        companion = view["companion"]
+        companion["override"] = by_id.get(companion["override_id"])
+        for lang in ("nl", "en"):
+            key = f"eligibility_reason_{lang}"
+            companion[key] = about_the_companion(companion[key], companion["name"], lang)
     return {
         "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "timezone": event["timezone"],
                   "capacity_duos": event["capacity_duos"], "seats_taken": event["seats_taken"]},
-        "paid_duos": sum(1 for v in views if v["status"] == rules.PAID),
-        "held_duos": sum(1 for v in views if v["status"] == rules.PENDING),
+        "state": state,
+        "paid_duos": sum(1 for o in counted if o["status"] == rules.PAID),
+        "held_duos": sum(1 for o in counted if o["status"] == rules.PENDING),
+        "cancelled_duos": sum(1 for o in counted if o["status"] in CANCELLED_STATES),
         "duos": views,
         "overrides": list(by_id.values()),
     }

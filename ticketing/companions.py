@@ -20,6 +20,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events.tables import Event
 from members.rules import name_problem, normalise_email
+from members.tables import Member
 from ticketing import access, rules, state
 from ticketing.companion_rule import (
     CODE_BIRTH_DATE_REQUIRED,
@@ -39,6 +40,7 @@ from ticketing.errors import (
     EventCancelled,
     OrderNotChangeable,
     OverrideExists,
+    OverrideNotFound,
 )
 from ticketing.state import Actor
 from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder, WaitingEntry
@@ -88,6 +90,7 @@ async def judge(event: Mapping[str, Any], industry: str, birth_date: date | None
     if email and result.code in OVERRIDABLE:
         override = await EligibilityOverride.select().where(
             (EligibilityOverride.event == event["id"]) & (EligibilityOverride.email == normalise_email(email))
+            & EligibilityOverride.revoked_at.is_null()
         ).first()
         if override is not None:
             return Judgement(result, True, "override", override)
@@ -263,3 +266,25 @@ async def add_override(actor: Principal, slug: str, email: str, reason: str) -> 
             created_at=now,
         )).returning(*EligibilityOverride.all_columns())
     return override_view(rows[0], {actor.id: actor.name})
+
+
+async def revoke_override(actor: Principal, slug: str, override_id: int) -> dict[str, Any]:
+    """The organiser takes an exception back: from now on the rule alone judges this address (ordering, a
+    companion change, an offer from the waiting list). A duo ordered with it keeps its place. The row stays, with
+    who revoked it and when (the exception's log). Revoking a revoked exception changes nothing."""
+    event = await access.managed_event(actor, slug)
+    now = utcnow()
+    await EligibilityOverride.update({EligibilityOverride.revoked_at: now, EligibilityOverride.revoked_by: actor.id}
+                                     ).where((EligibilityOverride.id == override_id)
+                                             & (EligibilityOverride.event == event["id"])
+                                             & EligibilityOverride.revoked_at.is_null())
+    row = await EligibilityOverride.select().where(
+        (EligibilityOverride.id == override_id) & (EligibilityOverride.event == event["id"])).first()
+    if row is None:
+        raise OverrideNotFound("Deze uitzondering bestaat niet (meer) bij dit evenement.")
+    names = {actor.id: actor.name}
+    others = {row["created_by"], row["revoked_by"]} - {actor.id, None}
+    if others:
+        names |= {m["id"]: m["name"] for m in await Member.select(Member.id, Member.name).where(
+            Member.id.is_in(list(others)))}
+    return override_view(row, names)

@@ -69,6 +69,10 @@ class OverrideExists(Conflict):
     code = "override_exists"
 
 
+class OverrideNotFound(NotFound):
+    code = "override_not_found"
+
+
 class OrderNotFound(NotFound):
     code = "order_not_found"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -58,6 +58,9 @@ class OverrideOut(msgspec.Struct):
     created_by: str
     created_by_id: int | None
     created_at: datetime
+    revoked_at: datetime | None = None  # None: in force
+    revoked_by: str = ""
+    revoked_by_id: int | None = None
 
 
 class OrganiserCancelIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -159,8 +162,10 @@ class AttendeeListOut(msgspec.Struct):
     event: AttendeeEventOut
     paid_duos: int
     held_duos: int
-    duos: list[OrderOut]
-    overrides: list[OverrideOut]
+    duos: list[OrderOut]  # the live duos, or with state=cancelled the cancelled ones
+    overrides: list[OverrideOut]  # every exception, revoked ones included
+    state: Literal["live", "cancelled"] = "live"
+    cancelled_duos: int = 0
 
 
 class LogEntryOut(msgspec.Struct):

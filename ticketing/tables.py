@@ -133,7 +133,8 @@ class OrderLog(Table, tablename="ticket_order_log"):
 
 
 class EligibilityOverride(Table, tablename="eligibility_override"):
-    """An organiser admits a companion the rule refuses, by e-mail, with a reason (unique per event)."""
+    """An organiser admits a companion the rule refuses, by e-mail, with a reason (one in force per event and
+    address). Revoking keeps the row, with who revoked it and when: the exception's log."""
 
     id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
@@ -141,6 +142,8 @@ class EligibilityOverride(Table, tablename="eligibility_override"):
     reason = Text()
     created_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)
 
 
 class WaitingList(Table, tablename="waiting_list"):

@@ -201,3 +201,23 @@ async def place_calendar_event_ids(place_id: int) -> list[int]:
     ).where(Ticket.attendee == place_id)
     return sorted({r["event"] for r in rows
                    if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r)})
+
+
+async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | None:
+    """The member's live place (held or paid) at this event, as buyer or (address verified) as companion, or None:
+    the event page then shows their ticket instead of offering another. Two indexed lookups (the member's own live
+    order at the event, then a live place with their verified address), never an OR over joined tables. Reads
+    only."""
+    order = await TicketOrder.select(TicketOrder.id, TicketOrder.status).where(
+        (TicketOrder.event == event_id) & (TicketOrder.buyer == actor.id)
+        & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))).first()
+    if order is not None:
+        return {"order_id": order["id"], "role": "buyer", "paid": order["status"] == rules.PAID}
+    email = await verified_email(actor.id)
+    if email is None:
+        return None
+    place = await Attendee.select(Attendee.order, Attendee.role, Attendee.order.status).where(
+        (Attendee.event == event_id) & (Attendee.email == email) & Attendee.live.eq(True)).first()
+    if place is None:
+        return None
+    return {"order_id": place["order"], "role": place["role"], "paid": place["order.status"] == rules.PAID}

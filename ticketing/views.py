@@ -25,6 +25,24 @@ OVERRIDE_NL = "De organisator heeft voor je partner een uitzondering gemaakt."
 OVERRIDE_EN = "The organiser has made an exception for your companion."
 
 
+def about_the_companion(text: str, name: str, language: str = "nl") -> str:
+    """A companion's eligibility reason as the organiser reads it: about the companion, by name, instead of
+    addressed to the buyer ("Je partner is 27 …" → "Lotte Bakker is 27 …"). The buyer's line about an exception
+    is left out: the organiser sees the exception itself. Pure."""
+    who = " ".join(name.split()) or ("de partner" if language == "nl" else "the companion")
+    marker = OVERRIDE_NL if language == "nl" else OVERRIDE_EN
+    text = text.replace(marker, "").strip()
+    pairs: tuple[tuple[str, str], ...]
+    if language == "nl":
+        pairs = (("Je partner", who[:1].upper() + who[1:]), ("je partner", who))
+    else:
+        pairs = (("Your companion's", f"{who}'s"), ("your companion's", f"{who}'s"),
+                 ("Your companion", who[:1].upper() + who[1:]), ("your companion", who))
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
 def _without_override_reason(text: str, marker: str, replacement: str) -> str:
     # Places stored before the exception's reason was kept out of the buyer's view still carry it after `marker`.
     return text.split(marker, 1)[0] + replacement if marker in text else text
@@ -108,4 +126,5 @@ def override_view(row: Mapping[str, Any], names: Mapping[int, str]) -> dict[str,
     """An organiser's exception as the organiser sees it (with its reason and who made it)."""
     return {"id": row["id"], "email": row["email"], "reason": row["reason"],
             "created_by": names.get(row["created_by"], ""), "created_by_id": row["created_by"],
-            "created_at": as_utc(row["created_at"])}
+            "created_at": as_utc(row["created_at"]), "revoked_at": as_utc(row.get("revoked_at")),
+            "revoked_by": names.get(row.get("revoked_by") or -1, ""), "revoked_by_id": row.get("revoked_by")}

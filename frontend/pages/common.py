@@ -88,8 +88,12 @@ NOTICES: dict[str, str] = {
     "opgeslagen": _("Your changes have been saved."),
     "aangemaakt": _("The hackathon has been saved as a draft. Publish it when it is ready."),
     "gepubliceerd": _("The event is published and visible on the agenda."),
+    "afbeelding": _("The image has been saved. It shows on the event page and when the link is shared."),
+    "afbeelding-weg": _("The image has been removed."),
     "geannuleerd": _("The event has been cancelled, with every duo; paid duos are refunded (see the figures below)."),
     "uitzondering": _("The exception has been added: this companion can now be ordered for."),
+    "uitzondering-ingetrokken": _("The exception has been revoked: from now on the rule alone decides for this "
+                                  "address. A duo ordered with it keeps its place."),
     "duo-geannuleerd": _("The duo has been cancelled and its place freed. Nothing had been paid."),
     "duo-terugbetaling": _("The duo has been cancelled and the refund sent to Stripe; it shows as refunded once "
                            "Stripe confirms it."),

@@ -1,19 +1,25 @@
-"""Organiser pages: my events, create a hackathon, its sales figures, edit, publish, cancel (refunding every duo)."""
+"""Organiser pages: my events, create a hackathon, its sales figures, edit (with its banner image), publish after a
+preview, cancel (refunding every duo)."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from core.auth import requires_organiser
+from core.db import utcnow
 from core.errors import DomainError
 from core.principal import Principal
+from events import banner, images
 from events import service as events
+from events.rules import sales_state
 from frontend.forms import (
     AgendaRow,
     EventForm,
@@ -38,6 +44,24 @@ def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
         return gettext(lang, _("There is already an event with this title. Choose another title, for example "
                                "with the year in it."))
     return page_message(exc, lang)
+
+
+def missing_before_publishing(event: dict[str, Any]) -> list[str]:
+    """What visitors will miss on the page (English msgids), so the organiser can add it first. Pure."""
+    missing = []
+    if not event["description"]:
+        missing.append(_("a description: what it is about and who it is for"))
+    if not (event["venue_name"] or event["address"] or event["online_url"]):
+        missing.append(_("where it takes place"))
+    if not event["agenda"]:
+        missing.append(_("a programme"))
+    if not event["contact_email"]:
+        missing.append(_("a contact address for questions"))
+    if not event["image_url"]:
+        missing.append(_("an image, for the page and for the preview when the link is shared"))
+    if not event["title_en"]:
+        missing.append(_("an English title and description for English visitors"))
+    return missing
 
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
@@ -118,11 +142,49 @@ class OrganiserPages(Controller):
         event = await events.get_managed_event(slug, member)
         return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(member, slug))
 
+    @get("/{slug:str}/publiceren", name="organiser_publish_preview")
+    async def publish_preview(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                              slug: FromPath[str]) -> Template | Redirect:
+        """The public page as visitors will see it, what is still missing, and the button that publishes."""
+        event = await events.get_managed_event(slug, member)
+        if event["status"] != "draft":
+            return redirect(f"/organiseren/{slug}")
+        # The page as it will be once published: with its sales state then (the buy button stays off in a preview).
+        as_published = {**event, "status": "published", "sales_state": sales_state(
+            status="published", now=utcnow(), starts_at=event["starts_at"], sales_start=event["sales_start"],
+            sales_end=event["sales_end"])}
+        return page(request, "organiser/publish.html", event=as_published, missing=missing_before_publishing(event),
+                    rounds=[s for s in event["agenda"] if s["is_breakout_round"]], active_nav="organise",
+                    tab="overview")
+
     @post("/{slug:str}/publiceren", name="organiser_publish")
     async def publish(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                       slug: FromPath[str]) -> Redirect:
         await events.publish_event(member, slug)
         return redirect(path_for(request, "organiser_event", slug=slug), "gepubliceerd")
+
+    @post("/{slug:str}/afbeelding", name="organiser_event_image",
+          request_max_body_size=banner.MAX_UPLOAD_BYTES + 64 * 1024)
+    async def event_image(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                          slug: FromPath[str],
+                          data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+                          ) -> Template | Redirect:
+        """Upload the banner (decoded and drawn again by events.banner), or remove it."""
+        actor = member
+        if data.get("remove"):
+            await images.remove_event_image(actor, slug)
+            return redirect(f"/organiseren/{slug}", "afbeelding-weg")
+        upload = data.get("image")
+        raw = await upload.read() if isinstance(upload, UploadFile) else b""
+        try:
+            await images.set_event_image(actor, slug, raw)
+        except DomainError as exc:
+            event = await events.get_managed_event(slug, actor)
+            return _form_page(request, event_form_from_view(event),
+                              {"image": page_message(exc, request_language(request))}, event=event,
+                              sales=await sales_summary(actor, slug), door=await door_figures(actor, slug),
+                              status_code=422)
+        return redirect(f"/organiseren/{slug}", "afbeelding")
 
     @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
     async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],

@@ -1,5 +1,6 @@
-"""Organiser pages for an event's duos: the attendee list, its CSV export, eligibility overrides, and cancelling
-one duo (refunded). The sales figures are shown on the event's own page (organiser.py) from the same service."""
+"""Organiser pages for an event's duos: the attendee list (live or cancelled duos), its CSV export, the exceptions to
+the companion rule on a page of their own (added and revoked there), and cancelling one duo (refunded). The sales
+figures are shown on the event's own page (organiser.py) from the same service."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from frontend.i18n import request_language
 from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members.rules import INDUSTRIES, email_is_valid
 from ticketing import companions
-from ticketing.attendees import attendee_csv, attendee_list, sales_summary
+from ticketing.attendees import AttendeeState, attendee_csv, attendee_list, sales_summary
 from ticketing.cancellation import organiser_cancel_order
 
 # Notices after cancelling one duo, by what happened to the money (see common.NOTICES).
@@ -53,18 +54,33 @@ def page_of_duos(duos: list[dict[str, Any]], query: str = "", page_param: str = 
             "first": start + 1 if found else 0, "last": min(start + per_page, len(found)), "query": query.strip()}
 
 
-async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,
-                         form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                         status_code: int = 200) -> Template:
-    listing = await attendee_list(actor, slug)
+# ?toon=geannuleerd shows the cancelled duos instead of the live ones.
+SHOW_CANCELLED = "geannuleerd"
+
+
+async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug: str) -> Template:
+    state: AttendeeState = "cancelled" if request.query_params.get("toon") == SHOW_CANCELLED else "live"
+    listing = await attendee_list(actor, slug, state)
     sales = await sales_summary(actor, slug)
     lang = request_language(request)
     listed = page_of_duos(listing["duos"], request.query_params.get("zoek", "")[:200],
                          request.query_params.get("pagina", ""))
-    return page(request, "organiser/attendees.html", status_code=status_code, listing=listing, sales=sales,
-                listed=listed,
-                event=sales["event"], industries=industry_labels(lang), form=form or {}, errors=errors or {},
-                active_nav="organise", tab="attendees")
+    return page(request, "organiser/attendees.html", listing=listing, sales=sales, listed=listed,
+                show=SHOW_CANCELLED if state == "cancelled" else "",
+                overrides_in_force=sum(1 for o in listing["overrides"] if o["revoked_at"] is None),
+                event=sales["event"], industries=industry_labels(lang), active_nav="organise", tab="attendees")
+
+
+async def overrides_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,
+                         form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                         status_code: int = 200) -> Template:
+    """The exceptions to the companion rule: those in force (each revocable), the form, and the revoked ones."""
+    listing = await attendee_list(actor, slug)
+    in_force = [o for o in listing["overrides"] if o["revoked_at"] is None]
+    revoked = [o for o in listing["overrides"] if o["revoked_at"] is not None]
+    return page(request, "organiser/overrides.html", status_code=status_code, event=listing["event"],
+                in_force=in_force, revoked=revoked, form=form or {}, errors=errors or {}, active_nav="organise",
+                tab="attendees")
 
 
 class OrganiserSalesPages(Controller):
@@ -84,6 +100,16 @@ class OrganiserSalesPages(Controller):
         body = await attendee_csv(member, slug, request_language(request))
         return csv_response(body, f"deelnemers-{slug}.csv")
 
+    @get("/{slug:str}/uitzonderingen", name="organiser_overrides")
+    async def overrides(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        return await overrides_page(request, signed_in(request), slug)
+
+    @post("/{slug:str}/uitzonderingen/{override_id:int}/intrekken", name="organiser_revoke_override")
+    async def revoke_override(self, request: Request[Any, Any, Any], slug: FromPath[str],
+                              override_id: FromPath[int]) -> Redirect:
+        await companions.revoke_override(signed_in(request), slug, override_id)
+        return redirect(f"/organiseren/{slug}/uitzonderingen", "uitzondering-ingetrokken")
+
     @post("/{slug:str}/uitzonderingen", name="organiser_add_override")
     async def add_override(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                            slug: FromPath[str], data: FormBody) -> Template | Redirect:
@@ -99,8 +125,8 @@ class OrganiserSalesPages(Controller):
             except DomainError as exc:
                 errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
-                return redirect(path_for(request, "organiser_attendees", slug=slug), "uitzondering")
-        return await attendees_page(request, member, slug, form=form, errors=errors, status_code=422)
+                return redirect(f"/organiseren/{slug}/uitzonderingen", "uitzondering")
+        return await overrides_page(request, member, slug, form=form, errors=errors, status_code=422)
 
     @get("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order_confirm")
     async def cancel_order_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],

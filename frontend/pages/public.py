@@ -12,14 +12,31 @@ from litestar.response import Redirect, Template
 
 from core.principal import Principal
 from events import service as events
+from frontend.i18n import request_language
 from frontend.pages.common import page, path_for, redirect
 from pairing.rankings import ranking_figures
 from settings import Settings
 from ticketing import waitlist
+from ticketing.tickets import my_live_place
 
 
 def can_buy(event: dict[str, Any]) -> bool:
     return event["sales_state"] == "open" and event["seats_left"] > 0
+
+
+def share_preview(event: dict[str, Any], base_url: str, lang: str) -> dict[str, str]:
+    """What LinkedIn, WhatsApp and others show for a shared link (Open Graph and a Twitter card): the title, a
+    short description and the banner, with absolute URLs on this site. In the page language (English text when
+    the organiser wrote it). Pure."""
+    english = lang == "en"
+    title = (event["title_en"] if english and event["title_en"] else event["title"])
+    description = (event["description_en"] if english and event["description_en"] else event["description"])
+    summary = " ".join(description.split())
+    if len(summary) > 200:
+        summary = summary[:197].rsplit(" ", 1)[0] + "…"
+    return {"title": title, "description": summary, "url": f"{base_url}/e/{event['slug']}",
+            "image": f"{base_url}{event['share_image_url']}" if event["share_image_url"] else "",
+            "locale": "en_GB" if english else "nl_NL"}
 
 
 class PublicPages(Controller):
@@ -36,14 +53,18 @@ class PublicPages(Controller):
 
     @get("/e/{slug:str}", name="event_page")
     async def event(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
-                    slug: FromPath[str]) -> Template:
+                    slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         event = await events.get_event(slug, viewer)
         rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
         ranking = await ranking_figures(slug, viewer)  # the community's theme priorities, no names
         items = [(theme.title, theme.borda) for theme in ranking.themes]
         waiting = await waitlist.public_state(slug, viewer)
+        # Someone with a place here is shown their ticket, not offered another (nor the waiting list).
+        mine = await my_live_place(viewer, event["id"]) if viewer is not None else None
         return page(request, "event.html", event=event, rounds=rounds,
-                    can_buy=can_buy(event) and not waiting["duos_waiting"], waitlist=waiting,
+                    can_buy=can_buy(event) and not waiting["duos_waiting"] and mine is None,
+                    waitlist=None if mine else waiting, my_place=mine,
+                    share=share_preview(event, settings.public_base_url, request_language(request)),
                     order_url=path_for(request, "order_page", slug=slug), ranking=ranking, ranking_items=items,
                     active_nav="agenda")
 

@@ -148,6 +148,11 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/events/{open}/publish", organisers(200, 403)),
     Row("POST", "/api/v1/events/{fresh_draft}/publish", organisers(200, 404)),
     Row("POST", "/api/v1/events/{fresh_open}/cancel", organisers(200, 403), body={"reason": "Zaal dicht"}),
+    # the banner: a JSON body is no image (422 image_type for the owner); removing one that is not there is fine
+    Row("PUT", "/api/v1/events/{open}/image", organisers(422, 403), body={"image": "geen"}),
+    Row("DELETE", "/api/v1/events/{open}/image", organisers(204, 403)),
+    Row("GET", "/media/e/{open}/0000000000000000.jpg", every(404)),
+    Row("GET", "/media/e/{draft}/0000000000000000.webp", every(404)),
     Row("POST", "/api/v1/events/{fresh_draft}/cancel", organisers(200, 404), body={"reason": ""}),
     # the event's team (granting `fac` the role it holds, and revoking a role `member` does not hold: both change
     # nothing, so later rows see the same world)
@@ -191,8 +196,11 @@ MATRIX: list[Row] = [
         body={"industry": "retail", "birth_date": None}),
     Row("GET", "/api/v1/events/{open}/attendees", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
     Row("GET", "/api/v1/events/{open}/attendees.csv", organisers(200, 403), personal_data_ok=ORGANISER_SEES),
+    Row("GET", "/api/v1/events/{open}/attendees?state=cancelled", organisers(200, 403),
+        personal_data_ok=ORGANISER_SEES),
     Row("POST", "/api/v1/events/{open}/overrides", organisers(201, 403),
         body=lambda w: {"email": f"uitzondering{next(_counter)}@example.nl", "reason": "Stagiair"}),
+    Row("POST", "/api/v1/events/{open}/overrides/999999/revoke", organisers(404, 403)),  # override_not_found
     Row("POST", "/api/v1/events/{b}/orders/{order_b}/cancel", organisers(200, 403), body={"reason": "Dubbel"},
         personal_data_ok=ORGANISER_SEES),
     Row("GET", "/api/v1/orders", signed_in(200)),

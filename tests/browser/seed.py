@@ -200,6 +200,12 @@ async def sales(title: str) -> dict[str, Any]:
             "buyers": [o["buyer"]["name"] for o in orders], "companions": [o["companion"]["name"] for o in orders]}
 
 
+async def organiser(tag: str) -> dict[str, Any]:
+    """A fresh organiser with a browser session and no events yet (the event journey makes its own)."""
+    actor, session = await _staff("organiser", tag, "Olga Organisator")
+    return {"session": session, "name": actor.name}
+
+
 async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-bevestigen/") -> dict[str, Any]:
     """Send the outbox (into `mail_dir`, as without SMTP_HOST) and return the path of the newest link starting
     with `prefix` (a verification link by default; `/wachtwoord-herstellen/` for a reset) mailed to `to`: what
@@ -374,7 +380,8 @@ async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
 
     await db.start(2)
     try:
-        return await {"account": account, "board": board, "door": door, "regroup": regroup, "sales": sales,
+        return await {"account": account, "board": board, "door": door, "organiser": organiser, "regroup": regroup,
+                      "sales": sales,
                       "sweep": sweep, "verification_link": verification_link,
                       "mail_subjects": mail_subjects, "unverified_session": unverified_session}[kind](**options)
     finally:

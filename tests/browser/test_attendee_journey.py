@@ -50,6 +50,7 @@ def test_attendee_orders_pays_ranks_changes_and_cancels(chromium_browser: Browse
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         expect(page.get_by_role("heading", name="Imago")).to_be_visible()
         expect(page.locator(".ticket-box")).to_contain_text("Nog 12 duoplekken vrij")
+        expect(page.locator(".ticket-box")).to_contain_text("Kaartverkoop open tot")  # until when (issue 20)
         expect(page.locator(".community-ranking")).to_contain_text("Nog niemand heeft de thema's gerangschikt")
 
         me.will_navigate()
@@ -123,6 +124,11 @@ def test_attendee_orders_pays_ranks_changes_and_cancels(chromium_browser: Browse
         expect(order_card(page, title).get_by_label("Keuze 1")).to_have_value("imago")
 
         me.goto(f"/e/{slug}")
+        # Someone with a ticket is shown it, not offered another (issue 20).
+        box = page.locator(".ticket-box")
+        expect(box).to_contain_text("Je hebt een duoticket voor dit evenement")
+        expect(box.get_by_role("link", name="Bekijk je ticket")).to_have_attribute("href", "/mijn/tickets")
+        expect(box.get_by_role("link", name="Koop een duoticket")).to_have_count(0)
         chart = page.locator(".community-ranking")
         expect(chart.locator(".bar-chart__row").first).to_contain_text("Imago")
         expect(chart.locator(".bar-chart__row").first).to_contain_text("2 punten")

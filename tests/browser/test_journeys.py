@@ -140,7 +140,7 @@ def test_organiser_creates_and_publishes_a_hackathon(chromium_browser: Browser, 
         expect(page.get_by_label("Thema").nth(2)).to_have_value("De mens in klantcontact")
         me.check("new")
 
-        page.get_by_label("Titel").fill(title)
+        page.get_by_label("Titel", exact=True).fill(title)
         page.get_by_label("Beschrijving").first.fill("Een middag over wachttijden, met duo's uit de hele keten.")
         page.get_by_label("Datum", exact=True).fill(day.isoformat())
         page.get_by_label("Begintijd").fill("13:00")
@@ -165,7 +165,7 @@ def test_organiser_creates_and_publishes_a_hackathon(chromium_browser: Browser, 
         expect(end_time).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#f-end_time-error")).to_contain_text("Het einde moet na het begin liggen.")
         expect(page.locator("#error-summary")).to_contain_text("Het einde moet na het begin liggen.")
-        expect(page.get_by_label("Titel")).to_have_value(title)  # nothing typed is lost
+        expect(page.get_by_label("Titel", exact=True)).to_have_value(title)  # nothing typed is lost
         expect(page.locator("#theme-rows .form-row").nth(3).get_by_label("Thema")).to_have_value("Wachttijden")
         me.check("new-error")
 
@@ -177,8 +177,12 @@ def test_organiser_creates_and_publishes_a_hackathon(chromium_browser: Browser, 
         slug = page.url.split("/organiseren/", 1)[1].split("?", 1)[0]
         assert slug.startswith("hackathon-wachttijden")
 
+        # Publishing: the public page previewed, then confirmed (issue 20).
         me.will_navigate()
-        page.get_by_role("button", name="Publiceren").click()
+        page.get_by_role("link", name="Bekijken en publiceren…").click()
+        expect(page.get_by_role("region", name="Voorbeeld van de openbare pagina")).to_contain_text(title)
+        me.will_navigate()
+        page.get_by_role("button", name="Ja, publiceer het evenement").click()
         expect(page.get_by_role("status")).to_contain_text("gepubliceerd")
         expect(page.locator(".badge", has_text="Gepubliceerd").first).to_be_visible()
         me.check("published")

@@ -2,10 +2,11 @@
 
 Setup through the services (tests/browser/seed.py): a € 25 hackathon with two paid duos (one companion admitted
 by an exception) and one held duo, and a free hackathon with two duos. Then the organiser sees the figures and
-the chart, the attendee list (both people of each duo, organisation, industry, why the companion may come; never
-a birth date), downloads the CSV, adds an exception (an error first, next to its field), cancels a paid duo (the
-refund is requested; Stripe's confirmation arrives as a signed webhook), cancels a free duo, and finally
-cancels the whole event and sees what happened to the money."""
+the chart, the attendee list (both people of each duo, organisation, industry, why the companion may come, written
+about the companion; never a birth date), downloads the CSV, opens the exceptions on their own page, adds one (an
+error first, next to its field; the message where the form is) and revokes it (kept, with who), cancels a paid duo
+(the refund is requested; Stripe's confirmation arrives as a signed webhook) and finds it under the cancelled duos,
+cancels a free duo, and finally cancels the whole event and sees what happened to the money."""
 
 from __future__ import annotations
 
@@ -82,6 +83,18 @@ def test_organiser_sees_sales_and_attendees_exports_and_cancels(chromium_browser
         assert {r["Toegelaten op grond van"] for r in rows if r["Rol"] == "Partner"} == {"Andere sector",
                                                                                        "Uitzondering"}
 
+        # Why each companion may come, written about the companion (not "Je partner …", addressed to the buyer).
+        companion = duos.filter(has_text=shop["companions"][0])
+        expect(companion.locator(".att-duo__reason")).to_contain_text(f"{shop['companions'][0]} werkt in een andere")
+        expect(page.locator(".att-list")).not_to_contain_text("Je partner")
+        me.check("attendees")
+
+        # The exceptions have a page of their own, reached from the list; the message shows there.
+        me.will_navigate()
+        page.get_by_role("link", name=re.compile("Uitzonderingen op de partnerregel")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Uitzonderingen op de partnerregel")
+        in_force = page.locator("section", has=page.get_by_role("heading", name=re.compile("Van kracht")))
+        expect(in_force).to_contain_text("Stapt over uit de zorg")
         # An exception without a reason: the message stands next to the field.
         page.get_by_label("E-mailadres van de partner").fill("zij-instromer@example.nl")
         me.will_navigate()
@@ -91,9 +104,22 @@ def test_organiser_sees_sales_and_attendees_exports_and_cancels(chromium_browser
         page.get_by_label("Reden", exact=True).fill("Komt uit het onderwijs, begint in maart bij ons.")
         me.will_navigate()
         page.get_by_role("button", name="Uitzondering toevoegen").click()
-        expect(page.get_by_role("status").first).to_contain_text("De uitzondering is toegevoegd")
-        expect(page.locator(".override-list")).to_contain_text("zij-instromer@example.nl")
-        me.check("attendees")
+        expect(page).to_have_url(re.compile(rf"/organiseren/{slug}/uitzonderingen\?melding=uitzondering"))
+        status = page.get_by_role("status").first
+        expect(status).to_contain_text("De uitzondering is toegevoegd")
+        expect(status).to_be_in_viewport()  # where the form is, not 18,000 px away
+        expect(in_force).to_contain_text("zij-instromer@example.nl")
+        me.check("exceptions")
+        # Revoked: the rule alone decides again, and the page keeps who revoked it and when.
+        me.will_navigate()
+        in_force.locator("li", has_text="zij-instromer@example.nl").get_by_role("button", name="Intrekken").click()
+        expect(page.get_by_role("status").first).to_contain_text("De uitzondering is ingetrokken")
+        revoked = page.locator("section", has=page.get_by_role("heading", name=re.compile("Ingetrokken")))
+        expect(revoked).to_contain_text("zij-instromer@example.nl")
+        expect(revoked).to_contain_text(f"ingetrokken door {shop['name']}")
+        expect(in_force).not_to_contain_text("zij-instromer@example.nl")
+        me.check("exception-revoked")
+        me.goto(f"/organiseren/{slug}/deelnemers")
 
         # Cancel one paid duo: confirmation first, then the refund is requested.
         paid = duos.filter(has_text=shop["buyers"][0])
@@ -107,6 +133,13 @@ def test_organiser_sees_sales_and_attendees_exports_and_cancels(chromium_browser
         expect(page.get_by_role("status").first).to_contain_text("De duo is geannuleerd")
         expect(page.locator(".att-duo")).to_have_count(2)
         stripe_confirms_refund(site, shop["paid"][0])
+        # The cancelled duo has not vanished: a filter shows it.
+        me.will_navigate()
+        page.get_by_role("link", name=re.compile("Geannuleerde duo's")).click()
+        expect(page.locator(".att-duo")).to_have_count(1)
+        expect(page.locator(".att-duo")).to_contain_text(shop["buyers"][0])
+        expect(page.locator(".att-duo .badge")).to_contain_text("Geannuleerd")
+        me.check("attendees-cancelled")
 
         # The whole event: every duo cancelled, the paid one refunded.
         me.goto(f"/organiseren/{slug}/annuleren")

@@ -28,7 +28,8 @@ PUBLIC = ["/", f"/e/{DEMO_SLUG}", "/inloggen", "/aanmelden", "/wachtwoord-verget
 
 def organiser_pages(slug: str) -> list[str]:
     return ["/organiseren", "/organiseren/nieuw", "/organiseren/factuurgegevens", f"/organiseren/{slug}",
-            f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/wachtlijst", f"/e/{slug}/wachtlijst",
+            f"/organiseren/{slug}/deelnemers", f"/organiseren/{slug}/deelnemers?toon=geannuleerd",
+            f"/organiseren/{slug}/uitzonderingen", f"/organiseren/{slug}/wachtlijst", f"/e/{slug}/wachtlijst",
             f"/organiseren/{slug}/annuleren", f"/begeleiden/{slug}", f"/organiseren/{slug}/inchecken",
             f"/organiseren/{slug}/team", f"/organiseren/{slug}/ideeen", "/beheer", "/mijn/tickets",
             "/mijn/agenda", "/profiel"]
