@@ -9,10 +9,11 @@ import anyio.to_thread
 
 from core.db import utcnow, write_transaction
 from core.errors import InvalidInput, NotFound
+from core.i18n import lazy_gettext as _l
+from core.principal import Principal
 from events import banner, rules
 from events.service import _refuse, _row, can_manage, can_view
 from events.tables import Event, EventImage
-from members.principal import Principal
 
 
 class ImageRefused(InvalidInput):
@@ -37,7 +38,7 @@ async def set_event_image(actor: Principal, slug: str, upload: bytes) -> dict[st
     """The organiser's upload becomes the event's banner (replacing any earlier one). Returns the new URLs."""
     row = await _row(slug)
     if not can_manage(actor, row):
-        _refuse(actor, row, "Alleen de organisator van dit evenement kan de afbeelding wijzigen.")
+        _refuse(actor, row, _l("Alleen de organisator van dit evenement kan de afbeelding wijzigen."))
     try:
         # Decoding a 40-megapixel photo takes a while: off the event loop.
         drawn = await anyio.to_thread.run_sync(banner.prepare_banner, upload)
@@ -55,7 +56,7 @@ async def set_event_image(actor: Principal, slug: str, upload: bytes) -> dict[st
 async def remove_event_image(actor: Principal, slug: str) -> None:
     row = await _row(slug)
     if not can_manage(actor, row):
-        _refuse(actor, row, "Alleen de organisator van dit evenement kan de afbeelding wijzigen.")
+        _refuse(actor, row, _l("Alleen de organisator van dit evenement kan de afbeelding wijzigen."))
     await EventImage.delete().where(EventImage.event == row["id"])
 
 
@@ -63,13 +64,13 @@ async def served_image(slug: str, digest: str, extension: str, viewer: Principal
     """One size of the banner, for whoever may see the event (a draft's only for its organiser, for the preview)."""
     row = await _row(slug)
     if not can_view(viewer, row):
-        raise NotFound("Deze afbeelding bestaat niet.")
+        raise NotFound(_l("Deze afbeelding bestaat niet."))
     column = {"jpg": EventImage.share_jpeg, "webp": EventImage.page_webp}.get(extension)
     if column is None:
-        raise NotFound("Deze afbeelding bestaat niet.")
+        raise NotFound(_l("Deze afbeelding bestaat niet."))
     found = await EventImage.select(column).where((EventImage.event == row["id"]) & (EventImage.digest == digest)
                                                   ).first()
     if found is None:
-        raise NotFound("Deze afbeelding bestaat niet.")
+        raise NotFound(_l("Deze afbeelding bestaat niet."))
     body = bytes(found[column._meta.name])
     return ServedImage(body, "image/jpeg" if extension == "jpg" else "image/webp", row["status"] != "draft")

@@ -204,9 +204,11 @@ def sales_state(
 def check_deadlines(change_by: datetime | None, refund_by: datetime | None, ends_at: datetime) -> None:
     """An own change or refund deadline lies before the end of the event (empty: the defaults before its start)."""
     if change_by and change_by > ends_at:
-        raise EventRuleError("De wijzigingstermijn moet voor het einde van het evenement aflopen.", "change_deadline")
+        raise EventRuleError(_l("De wijzigingstermijn moet voor het einde van het evenement aflopen."),
+                             "change_deadline")
     if refund_by and refund_by > ends_at:
-        raise EventRuleError("De annuleringstermijn moet voor het einde van het evenement aflopen.", "refund_deadline")
+        raise EventRuleError(_l("De annuleringstermijn moet voor het einde van het evenement aflopen."),
+                             "refund_deadline")
 
 
 def sales_close(starts_at: datetime, sales_end: datetime | None) -> datetime:

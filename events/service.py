@@ -267,7 +267,8 @@ def _check_event(values: dict[str, Any], seats_taken: int = 0) -> None:
         rules.check_sales_window(values.get("sales_start"), values.get("sales_end"), values["ends_at"])
         rules.check_deadlines(values.get("change_deadline"), values.get("refund_deadline"), values["ends_at"])
     if values.get("contact_email") and not email_is_valid(values["contact_email"].strip().lower()):
-        raise InvalidInput("Vul een geldig e-mailadres in, bijvoorbeeld info@organisatie.nl.", field="contact_email")
+        raise InvalidInput(_l("Vul een geldig e-mailadres in, bijvoorbeeld info@organisatie.nl."),
+                           field="contact_email")
     if values["home_industry"] not in INDUSTRIES:
         raise InvalidInput(_l("Onbekende sector '%(industry)s'.", industry=values["home_industry"]),
                            field="home_industry")

@@ -281,7 +281,7 @@ async def revoke_override(actor: Principal, slug: str, override_id: int) -> dict
     row = await EligibilityOverride.select().where(
         (EligibilityOverride.id == override_id) & (EligibilityOverride.event == event["id"])).first()
     if row is None:
-        raise OverrideNotFound("Deze uitzondering bestaat niet (meer) bij dit evenement.")
+        raise OverrideNotFound(_l("Deze uitzondering bestaat niet (meer) bij dit evenement."))
     names = {actor.id: actor.name}
     others = {row["created_by"], row["revoked_by"]} - {actor.id, None}
     if others:

@@ -101,13 +101,14 @@ class OrganiserSalesPages(Controller):
         return csv_response(body, f"deelnemers-{slug}.csv")
 
     @get("/{slug:str}/uitzonderingen", name="organiser_overrides")
-    async def overrides(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        return await overrides_page(request, signed_in(request), slug)
+    async def overrides(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                        slug: FromPath[str]) -> Template:
+        return await overrides_page(request, member, slug)
 
     @post("/{slug:str}/uitzonderingen/{override_id:int}/intrekken", name="organiser_revoke_override")
-    async def revoke_override(self, request: Request[Any, Any, Any], slug: FromPath[str],
+    async def revoke_override(self, member: NamedDependency[Principal], slug: FromPath[str],
                               override_id: FromPath[int]) -> Redirect:
-        await companions.revoke_override(signed_in(request), slug, override_id)
+        await companions.revoke_override(member, slug, override_id)
         return redirect(f"/organiseren/{slug}/uitzonderingen", "uitzondering-ingetrokken")
 
     @post("/{slug:str}/uitzonderingen", name="organiser_add_override")

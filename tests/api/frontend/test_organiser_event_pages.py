@@ -143,7 +143,7 @@ async def test_exceptions_on_their_own_page_and_the_cancelled_duos(client: httpx
     attendees = await client.get(f"/organiseren/{slug}/deelnemers")
     assert f'href="/organiseren/{slug}/uitzonderingen"' in attendees.text
     assert 'action="/organiseren/' + slug + '/uitzonderingen"' not in attendees.text  # the form has its own page
-    assert "Lotte Bakker werkt in een andere branche" in attendees.text and "Je partner" not in attendees.text
+    assert "Lotte Bakker werkt in een andere sector" in attendees.text and "Je partner" not in attendees.text
     assert "Joris Smit" not in attendees.text
     assert re.search(r"Geannuleerde duo(&#39;|')s \(1\)", attendees.text)
     cancelled_page = await client.get(f"/organiseren/{slug}/deelnemers?toon=geannuleerd")

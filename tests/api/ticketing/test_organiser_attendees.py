@@ -94,7 +94,7 @@ async def test_the_cancelled_duos_on_request_and_reasons_about_the_companion(cli
     (duo,) = live["duos"]
     assert duo["companion"]["name"] == "Lotte Bakker"
     # Written about the companion, for the organiser; never addressed to the buyer.
-    assert duo["companion"]["eligibility_reason_nl"].startswith("Lotte Bakker werkt in een andere branche")
+    assert duo["companion"]["eligibility_reason_nl"].startswith("Lotte Bakker werkt in een andere sector")
     assert duo["companion"]["eligibility_reason_en"].startswith("Lotte Bakker works in another industry")
     assert "partner" not in duo["companion"]["eligibility_reason_nl"].lower()
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pairing.rules import CompanionFacts, CompanionRule, companion_is_eligible
+from ticketing.companion_rule import CompanionFacts, CompanionRule, companion_is_eligible
 from ticketing.views import OVERRIDE_EN, OVERRIDE_NL, about_the_companion
 
 DAY = date(2027, 3, 10)
