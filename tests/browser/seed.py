@@ -206,6 +206,18 @@ async def organiser(tag: str) -> dict[str, Any]:
     return {"session": session, "name": actor.name}
 
 
+def install_mail_composers() -> None:
+    """Register every domain's mail composers with the outbox, as app.create_app does at start-up: this child
+    process sends the outbox without the app, and the outbox (notifications/) composes no domain's mail itself."""
+    from members import mail as members_mail
+    from pairing import mail as pairing_mail
+    from ticketing import order_mails
+
+    members_mail.install()
+    order_mails.install()
+    pairing_mail.install()
+
+
 async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-bevestigen/") -> dict[str, Any]:
     """Send the outbox (into `mail_dir`, as without SMTP_HOST) and return the path of the newest link starting
     with `prefix` (a verification link by default; `/wachtwoord-herstellen/` for a reset) mailed to `to`: what
@@ -220,6 +232,7 @@ async def verification_link(to: str, mail_dir: str, prefix: str = "/e-mail-beves
 
     # Everything due, not just one batch of 50: the live server runs no jobs, so earlier journeys' mails
     # (confirmations for every seeded order) are still waiting in front of this one.
+    install_mail_composers()
     for _ in range(1000):
         if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
             break
@@ -249,10 +262,9 @@ async def mail_subjects(to: str, mail_dir: str) -> dict[str, Any]:
     from dataclasses import replace
 
     from notifications import outbox
-    from pairing import mail as pairing_mail
     from settings import get_settings
 
-    pairing_mail.install()  # the breakout mails' composer, as the app registers it at start-up
+    install_mail_composers()
     for _ in range(1000):
         if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
             break
@@ -330,6 +342,7 @@ async def door(title: str, mail_dir: str) -> dict[str, Any]:
         duos.append({"buyer": person(i), "companion": person(i + 11), "buyer_email": buyer.email,
                      "companion_email": f"deurmaatje{i}.{tag}@example.nl", "order": order["id"]})
     async def send_mail() -> None:
+        install_mail_composers()
         for _ in range(1000):
             if not await outbox.send_outbox(replace(get_settings(), mail_dir=Path(mail_dir))):
                 break
