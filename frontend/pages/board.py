@@ -87,10 +87,10 @@ def generate_settings(form: dict[str, Any]) -> tuple[plans.BreakoutSettings | No
     ), {}
 
 
-# A board page shows at most this many person cards (about 15 KB gzipped), so that with the stylesheet and
-# scripts it stays within the 60 KB page budget. A larger plan is shown a round at a time, and a round that is
-# itself larger one theme at a time, with links to the others.
-CARDS_PER_PAGE = 1000
+# A board page shows at most this many person cards (about 20 KB gzipped with their organisations and the rooms
+# form), so that with the stylesheet and scripts it stays within the 60 KB page budget. A larger plan is shown a
+# round at a time, and a round that is itself larger one theme at a time, with links to the others.
+CARDS_PER_PAGE = 800
 
 
 def _cards(groups: Sequence[GroupOut]) -> int:
@@ -141,14 +141,16 @@ def room_default_field(group: int, theme: str) -> str:
     return f"room-all:{group}:{theme}"
 
 
-def room_rows(plan: PlanOut, themes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def room_rows(plan: PlanOut, view: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One row per theme group number (in the board's theme order): its room in every round when the rounds agree
     (else "" and `mixed`), and its room per round for the rounds that have that group — the per-round overrides.
-    `themes`: only these (the board shows one theme of a large plan). Pure."""
+    `view` (board_view): only the theme groups the page shows (a large plan is shown a round, or a theme of it,
+    at a time). Pure."""
+    shown = {(g.theme, g.number) for r in view["rounds"] for g in r.groups} if view else None
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for round_ in plan.rounds:
         for group in round_.groups:
-            if themes is not None and group.theme not in themes:
+            if shown is not None and (group.theme, group.number) not in shown:
                 continue
             row = rows.setdefault((group.theme, group.number), {
                 "theme": group.theme, "title": group.theme_title, "number": group.number, "rounds": []})
@@ -298,7 +300,7 @@ def plan_context(event: dict[str, Any], plan: PlanOut | None, view: dict[str, An
             violation_links.setdefault(id(v), links.get(gid, ""))
     return {
         "room_field": room_field, "room_default_field": room_default_field,
-        "rooms": room_rows(plan, [view["theme"]] if view and view.get("theme") else None) if plan else [],
+        "rooms": room_rows(plan, view) if plan else [],
         "group_broken": group_broken, "group_links": links,
         "violation_link": lambda v: violation_links.get(id(v), ""),
         "theme_titles": titles,
