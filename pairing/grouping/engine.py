@@ -17,7 +17,7 @@ import numpy as np
 from .evaluate import evaluate
 from .groups import Attributes
 from .model import Assignment, Group, GroupingInput, GroupingResult
-from .rounds import Rounds, build_rounds, plan_quality
+from .rounds import Rounds, anneal_rounds, build_rounds, plan_quality
 from .themes import ThemePlan, check_feasibility, group_count
 from .tuning import MAX_STARTS, RULE_PENALTY_FACTOR, STARTS_PEOPLE, TABU
 
@@ -41,7 +41,7 @@ def generate_breakouts(
     if not inp.attendees or not inp.themes or inp.min_size > inp.max_size or inp.min_size < 1:
         return GroupingResult(Assignment(()), evaluate(inp, Assignment(()), tuple(explanations)))
     starts = 1 if previous is not None else max(1, min(MAX_STARTS, STARTS_PEOPLE // len(inp.attendees)))
-    best: tuple[tuple[int, float, float], ThemePlan, Rounds, list[str]] | None = None
+    built: list[tuple[tuple[int, float, float], int, ThemePlan, Attributes, Rounds, list[str]]] = []
     for start in range(starts):
         if start and out_of_time is not None and out_of_time():
             break
@@ -50,7 +50,15 @@ def generate_breakouts(
         attrs = Attributes.of(plan, TABU, RULE_PENALTY_FACTOR, out_of_time)
         notes = list(plan.notes)
         rounds = build_rounds(attrs, previous, np.random.default_rng(seed), notes)
-        key = plan_quality(attrs, rounds)
+        built.append((plan_quality(attrs, rounds), seed, plan, attrs, rounds, notes))
+    # The annealing over every round at once changes diversity only: it is run on the plans that tie with
+    # the best on broken rules and preferences (without a previous draft: a regenerate stays close to it).
+    first = min(key[:2] for key, *_ in built)
+    best: tuple[tuple[int, float, float], ThemePlan, Rounds, list[str]] | None = None
+    for key, seed, plan, attrs, rounds, notes in built:
+        if key[:2] == first and previous is None and not (out_of_time is not None and out_of_time()):
+            rounds = anneal_rounds(attrs, rounds, seed)
+            key = plan_quality(attrs, rounds)
         if best is None or key < best[0]:
             best = (key, plan, rounds, notes)
     assert best is not None

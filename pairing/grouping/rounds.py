@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import tuning
 from .bound import _profiles, pair_scores, profile_bound, sizes_upper_bound
 from .groups import Attributes, ThemeSplit, forbidden_pairs, repair_across_themes, split_theme
+from .joint import anneal_plan
 from .layout import rule_keeping_layout
-from .linked import Person, linked_upper_bound
+from .linked import LinkedBound, Person, linked_upper_bound
 from .mdgp import group_value
-from .model import Assignment
+from .model import Assignment, DuoPolicy
 from .tuning import FEWER_GROUPS_PASSES, JOINT_ITERATIONS_PER_PERSON, JOINT_SWEEPS, JOINT_UP_TO, LAYOUT_UP_TO
 
-__all__ = ["Rounds", "build_rounds", "plan_quality"]
+__all__ = ["Rounds", "anneal_rounds", "build_rounds", "plan_quality"]
 
 Rounds = list[list[tuple[int, np.ndarray]]]  # per round: (theme index, people of one group), by number
 
@@ -65,13 +67,73 @@ def build_rounds(
     return rounds
 
 
-def _relayout(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> Rounds:
-    """Where the linked bound says some theme could do with fewer groups than it has, ask HiGHS for a
-    layout with the bound's group counts that keeps every rule, polish it, and keep it if it is better."""
+def anneal_rounds(attrs: Attributes, rounds: Rounds, seed: int) -> Rounds:
+    """Every round at once (joint.py) on a small event: the annealed plan if it is better (fewer broken rules,
+    then more diversity; the theme plan, the group counts and pins do not change), else ``rounds``.
+
+    Not for partners kept together (they move as one, which the annealing does not model) nor for one round.
+    Deterministic for the seed unless ``out_of_time`` stops it between runs.
+    """
+    plan = attrs.plan
+    inp = plan.inp
+    n = len(plan.people)
+    if inp.rounds < 2 or n > tuning.ANNEAL_UP_TO or plan.together:
+        return rounds
+    grp = np.full((inp.rounds, n), -1, dtype=np.int64)
+    group_cell: list[int] = []
+    cell_number: dict[tuple[int, int], int] = {}
+    order: list[tuple[int, int]] = []  # (round, theme) of each group, in the rounds' order
+    for r, round_groups in enumerate(rounds):
+        for t, members in round_groups:
+            c = cell_number.setdefault((r, t), len(cell_number))
+            grp[r, members] = len(group_cell)
+            group_cell.append(c)
+            order.append((r, t))
+    cell_round = np.array([r for (r, _) in cell_number], dtype=np.int64)
+    movable = np.ones((inp.rounds, n), dtype=bool)
+    for i, r in plan.pinned_group:
+        movable[r, i] = False
+    dist = pair_scores(attrs.exp, attrs.ind, inp.weights)
+    forbid = (attrs.org[:, None] == attrs.org[None, :]) & (attrs.org[:, None] > 0)
+    if inp.duo_policy is DuoPolicy.APART:
+        mates = np.flatnonzero(plan.partner >= 0)
+        forbid[mates, plan.partner[mates]] = True
+    np.fill_diagonal(forbid, False)
+    scale = float(dist.max()) if dist.size else 0.0
+    if scale <= 0:
+        return rounds  # every pair scores the same: nothing to gain
+    bound = _plan_bound(attrs, rounds)[2]
+    # Within the bound's safety margin (linked.py) of the bound is as good as it gets.
+    target = bound.value - 2e-6 * max(1.0, abs(bound.value)) if bound is not None else np.inf
+    if -_total_key(attrs, rounds)[1] >= target:
+        return rounds  # already at the bound
+    best, value = grp, -1.0
+    seeds = np.random.SeedSequence([seed, 19]).generate_state(tuning.ANNEAL_RUNS)
+    for run in range(tuning.ANNEAL_RUNS):
+        if run and attrs.out_of_time is not None and attrs.out_of_time():
+            break
+        found, found_value = anneal_plan(
+            dist, forbid, best, np.array(group_cell, dtype=np.int64), movable, cell_round, inp.min_size, inp.max_size,
+            steps=min(tuning.ANNEAL_MAX_STEPS, tuning.ANNEAL_STEPS_PER_PLACE * inp.rounds * n),
+            t_start=tuning.ANNEAL_T_START * scale,
+            t_end=tuning.ANNEAL_T_END * scale, penalty_start=tuning.ANNEAL_PENALTY_START * scale,
+            penalty_end=tuning.ANNEAL_PENALTY_END * scale, seed=int(seeds[run]), target=target)
+        if found_value > value:
+            best, value = found, found_value
+    if value < 0:
+        return rounds
+    out: Rounds = [[] for _ in range(inp.rounds)]
+    for g, (r, t) in enumerate(order):
+        out[r].append((t, np.flatnonzero(best[r] == g)))
+    return out if plan_quality(attrs, out) < plan_quality(attrs, rounds) else rounds
+
+
+def _plan_bound(attrs: Attributes, rounds: Rounds) -> tuple[list[tuple[int, int]], list[int], LinkedBound | None]:
+    """The plan's cells, the group count of each one's best size profile, and the linked bound (linked.py;
+    cached, so asking again for the same theme plan costs nothing)."""
     plan = attrs.plan
     inp = plan.inp
     cells = sorted({(r, t) for r, round_groups in enumerate(rounds) for t, _ in round_groups})
-    have = {cell: len(_cell(rounds, *cell)) for cell in cells}
     people = [Person(a.id, a.scored_experience, a.industry, a.organisation, a.duo_partner) for a in plan.people]
     members = {cell: np.flatnonzero(plan.theme[:, cell[0]] == cell[1]) for cell in cells}
     free, best_count = [], []
@@ -79,11 +141,20 @@ def _relayout(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> Ro
         exp, ind = attrs.exp[members[cell]].tolist(), attrs.ind[members[cell]].tolist()
         over = sizes_upper_bound(exp, ind, inp.min_size, inp.max_size, inp.weights)
         free.append(over.value if over is not None else np.inf)
-        best_count.append(len(over.sizes) if over is not None else have[cell])
+        best_count.append(len(over.sizes) if over is not None else len(_cell(rounds, *cell)))
     if not all(np.isfinite(free)):
-        return rounds
+        return cells, best_count, None
     bound = linked_upper_bound([[plan.people[i].id for i in members[c]] for c in cells], [c[0] for c in cells],
                                free, people, inp.min_size, inp.max_size, inp.weights, inp.duo_policy)
+    return cells, best_count, bound
+
+
+def _relayout(attrs: Attributes, rounds: Rounds, rng: np.random.Generator) -> Rounds:
+    """Where the linked bound says some theme could do with fewer groups than it has, ask HiGHS for a
+    layout with the bound's group counts that keeps every rule, polish it, and keep it if it is better."""
+    plan = attrs.plan
+    cells, best_count, bound = _plan_bound(attrs, rounds)
+    have = {cell: len(_cell(rounds, *cell)) for cell in cells}
     if bound is None or -_total_key(attrs, rounds)[1] >= bound.value - 1e-9:
         return rounds
     # The bound's choice where the rules touch a cell; elsewhere the count of the cell's best size profile.

@@ -51,3 +51,16 @@ LAYOUT_UP_TO = 150
 # ``STARTS_PEOPLE / 2`` (120) people or more get exactly the plan a single start gives.
 STARTS_PEOPLE = 240
 MAX_STARTS = 5
+
+# --- Every round at once (joint.py): simulated annealing over the whole plan of a small event -----------
+# Run on the starts that tie with the best on broken rules and preferences (usually one), without a previous
+# draft. The steps cost O(group size) each, so the work is capped per plan: 4.8 million steps (about 0.3 s)
+# is 40,000 per (person, round) at 40 people and 20,000 at 80, where the 80-person events reach their bound.
+ANNEAL_UP_TO = 150  # people
+ANNEAL_RUNS = 1  # each from the best plan so far, with a seed derived from the start's
+ANNEAL_STEPS_PER_PLACE = 40_000  # steps per (person, round) ...
+ANNEAL_MAX_STEPS = 4_800_000  # ... and at most this many per run
+ANNEAL_T_START = 0.3  # temperatures and the penalty per broken rule, in units of the largest pair score
+ANNEAL_T_END = 0.01
+ANNEAL_PENALTY_START = 0.7  # low at first, so a step may break a rule that a later step repairs
+ANNEAL_PENALTY_END = 3.0
