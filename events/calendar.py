@@ -17,23 +17,24 @@ Choices that come from client bugs seen in pretix, pretalx and Indico:
 * Nothing personal (e-mail, birth date, ticket code, ORGANIZER/ATTENDEE) is ever written in a feed or a
   download. Only `scheduling_message`, the calendar part of a mail to one person, names that person (and the
   organiser's sending address): RFC 5546 needs them to update or cancel the copy that person imported.
+
+Beside it: `events.calendar_zones` (wall time, the repeated hour, VTIMEZONE from the tz database) and
+`events.feed_http` (subscribe links, ETag, Last-Modified, conditional GET).
 """
 
 from __future__ import annotations
 
-import email.utils
-import functools
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Alarm, Calendar, Event
 from icalendar.prop import vDuration, vText
+
+from events.calendar_zones import add_timezones, is_repeated, wall_time
 
 __all__ = [
     "CANCELLED_PREFIX",
@@ -45,17 +46,13 @@ __all__ = [
     "FeedMeta",
     "breakout_uid",
     "clean_text",
-    "etag_for",
     "event_uid",
-    "http_date",
-    "is_not_modified",
-    "last_modified_for",
     "render_community_feed",
     "render_event_ics",
     "render_member_feed",
     "scheduling_message",
     "session_uid",
-    "subscribe_links",
+    "utc_seconds",
     "visible_in_feed",
 ]
 
@@ -72,7 +69,7 @@ REFRESH_INTERVAL = timedelta(hours=1)
 # --------------------------------------------------------------------------- input dataclasses
 
 
-def _as_utc(value: datetime, name: str) -> datetime:
+def utc_seconds(value: datetime, name: str) -> datetime:
     """Return `value` in UTC, truncated to whole seconds (iCalendar and HTTP dates have no finer unit)."""
     if value.tzinfo is None or value.utcoffset() is None:
         # A naive datetime here would be read as local time by someone and UTC by someone else.
@@ -85,7 +82,7 @@ def _normalise_times(obj: object, names: Sequence[str]) -> None:
         value = getattr(obj, name)
         if value is not None:
             # Frozen dataclass: normalising once here saves every renderer from repeating it.
-            object.__setattr__(obj, name, _as_utc(value, name))
+            object.__setattr__(obj, name, utc_seconds(value, name))
 
 
 def _check_timezone(name: str) -> None:
@@ -276,106 +273,6 @@ def _join_lines(*parts: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-# --------------------------------------------------------------------------- time
-
-
-def _local(instant: datetime, tz: ZoneInfo) -> datetime:
-    """Wall time in `tz` if it names `instant` unambiguously, else the UTC instant itself.
-
-    RFC 5545 §3.3.5 reads a repeated local time (02:00–03:00 on the last Sunday of October in
-    Europe/Amsterdam) as its first occurrence, but clients differ (libical, ical.js and khal were seen
-    to pick different ones), so an instant in EITHER occurrence is written in UTC (`...Z`), which every
-    client reads the same and which RFC 5545 allows next to TZID values in the same component.
-    """
-    local = instant.astimezone(tz)
-    return instant if _repeated(instant, tz) else local.replace(fold=0)
-
-
-def _repeated(instant: datetime, tz: ZoneInfo) -> bool:
-    """Whether the wall time of `instant` in `tz` happens twice (the hour the clocks go back)."""
-    wall = instant.astimezone(tz).replace(tzinfo=None)
-    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC) != wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
-
-
-_STEP = timedelta(hours=6)  # shorter than any gap between two transitions in the tz database
-
-
-def _observance(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, bool, str]:
-    local = instant.astimezone(zone)
-    return local.utcoffset() or timedelta(), bool(local.dst()), local.tzname() or ""
-
-
-def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
-    """UTC instants in [start, end) at which the zone's offset, DST flag or name changes."""
-    found = []
-    previous, current = start, start + _STEP
-    while previous < end:
-        if _observance(zone, current) != _observance(zone, previous):
-            low, high = previous, current  # invariant: low is before the change, high after it
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _observance(zone, middle) == _observance(zone, low):
-                    low = middle
-                else:
-                    high = middle
-            found.append(high.replace(microsecond=0))
-        previous, current = current, current + _STEP
-    return found
-
-
-@functools.lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """A VTIMEZONE for whole years `first_year`..`last_year`, from the tz database via zoneinfo.
-
-    Not icalendar's Timezone.from_tzid(): in 7.3 it writes the DAYLIGHT onset in the new offset's
-    wall time (Europe/Amsterdam: 03:00 instead of 02:00), while RFC 5545 §3.6.5 gives DTSTART in
-    the local time before the change (TZOFFSETFROM), so a strict client moves the spring change by
-    an hour. One observance per transition (no RRULE) is exact for historical and future rule
-    changes alike. Whole years keep the bytes (and the ETag) stable while a feed stays within
-    the same years. Cached because feeds are re-rendered on every poll; the component is never
-    mutated after creation, so sharing it between calendars is safe.
-    """
-    zone = ZoneInfo(tzid)
-    start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
-    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
-    timezone = Timezone()
-    timezone.add("TZID", tzid)
-    offset, is_dst, name = _observance(zone, start)
-    # The first observance says which offset applies from the start of the covered period.
-    onsets = [(start, offset, offset, is_dst, name)]
-    for change in _transitions(zone, start, end):
-        offset_from = _observance(zone, change - timedelta(seconds=1))[0]
-        offset_to, is_dst, name = _observance(zone, change)
-        onsets.append((change, offset_from, offset_to, is_dst, name))
-    for instant, offset_from, offset_to, is_dst, name in onsets:
-        observance = TimezoneDaylight() if is_dst else TimezoneStandard()
-        observance.add("DTSTART", (instant + offset_from).replace(tzinfo=None))
-        observance.add("TZOFFSETFROM", offset_from)
-        observance.add("TZOFFSETTO", offset_to)
-        if name:
-            observance.add("TZNAME", name)
-        timezone.add_component(observance)
-    return timezone
-
-
-def _add_timezones(calendar: Calendar, spans: dict[str, list[datetime]]) -> None:
-    """Insert one VTIMEZONE per TZID used, in sorted order, before the VEVENTs.
-
-    Calendar.add_missing_timezones() would do this too, but it walks a set of TZIDs, so with two
-    zones the order (and the ETag) would differ between worker processes (string hash seeds).
-    """
-    timezones = []
-    for tzid in sorted(spans):
-        instants = spans[tzid]
-        zone = ZoneInfo(tzid)
-        years = [instant.astimezone(zone).year for instant in instants]
-        timezones.append(_vtimezone(tzid, min(years), max(years)))
-    calendar.subcomponents[0:0] = timezones
-    missing = calendar.get_missing_tzids()
-    if missing:  # cannot happen with zones validated by the dataclasses; guard the invariant anyway
-        raise ValueError(f"no VTIMEZONE for {sorted(missing)}")
-
-
 class _Builder:
     """Collects VEVENTs and the time zones they use, then writes one VCALENDAR."""
 
@@ -389,10 +286,10 @@ class _Builder:
     def _when(self, component: Event, start: datetime, end: datetime, tzid: str) -> None:
         zone = ZoneInfo(tzid)
         # DTSTART and DTEND in the same form: both in UTC when either falls in the repeated hour.
-        in_utc = _repeated(start, zone) or (end > start and _repeated(end, zone))
-        component.add("DTSTART", start if in_utc else _local(start, zone))
+        in_utc = is_repeated(start, zone) or (end > start and is_repeated(end, zone))
+        component.add("DTSTART", start if in_utc else wall_time(start, zone))
         if end > start:
-            component.add("DTEND", end if in_utc else _local(end, zone))
+            component.add("DTEND", end if in_utc else wall_time(end, zone))
         # else: a zero or negative length is bad data; without DTEND the event simply ends at its
         # start (RFC 5545 §3.6.1) rather than making strict clients reject the whole feed.
         self.spans.setdefault(tzid, []).extend((start, max(start, end)))
@@ -524,7 +421,7 @@ class _Builder:
             calendar.add(name, value, parameters=parameters or {})
         for _key, component in sorted(self.components, key=lambda item: item[0]):
             calendar.add_component(component)
-        _add_timezones(calendar, self.spans)
+        add_timezones(calendar, self.spans)
         _exact_text(calendar)
         return calendar.to_ical()
 
@@ -625,141 +522,7 @@ def visible_in_feed(event: CalendarEvent, now: datetime, retention: timedelta = 
     if not event.cancelled:
         return True
     cancelled_at = event.cancelled_at or event.updated_at
-    return _as_utc(now, "now") - cancelled_at <= retention
-
-
-# --------------------------------------------------------------------------- subscribe links
-
-
-OUTLOOK_PERSONAL = "https://outlook.live.com/calendar/0/addfromweb"
-OUTLOOK_WORK = "https://outlook.office.com/calendar/0/addfromweb"
-
-
-def subscribe_links(https_url: str, name: str = "Nieuw Geluid") -> dict[str, str]:
-    """Links for the "Abonneer" buttons, from the feed's https URL (token included).
-
-    Apple opens webcal://; Google's add-by-URL page wants the webcal URL percent-encoded as a
-    whole in `cid` (an unencoded `?`/`&` in the feed URL would cut the token off). Outlook: a bare
-    https link makes the browser download the .ics, which imports a copy that never updates, so the
-    buttons open Outlook on the web's "add from web" page, which SUBSCRIBES: `outlook` for personal
-    accounts (outlook.live.com), `outlook_work` for work and school accounts (outlook.office.com),
-    with the https URL (Outlook refuses webcal there) and a calendar name.
-    """
-    if not https_url.startswith("https://"):
-        raise ValueError("feed URL must be https://")
-    webcal = "webcal://" + https_url.removeprefix("https://")
-    outlook_query = f"?url={quote(https_url, safe='')}&name={quote(name, safe='')}"
-    return {
-        "apple": webcal,
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
-        "outlook": OUTLOOK_PERSONAL + outlook_query,
-        "outlook_work": OUTLOOK_WORK + outlook_query,
-        "https": https_url,
-    }
-
-
-# --------------------------------------------------------------------------- HTTP caching helpers
-
-
-def etag_for(body: bytes) -> str:
-    """A strong, quoted ETag: the same bytes give the same tag on every worker."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def last_modified_for(
-    events: Iterable[CalendarEvent] = (),
-    breakouts: Iterable[CalendarBreakout] = (),
-    extra: Iterable[datetime | None] = (),
-) -> datetime | None:
-    """The newest change time of everything rendered, or None for an empty feed.
-
-    `extra` is for changes that remove things from a feed without touching what remains (a
-    ticket cancelled, a feed's name edited): pass their time too, or a client that only sends
-    If-Modified-Since would keep getting 304 for a feed that lost an event.
-    """
-    stamps: list[datetime] = []
-    for event in events:
-        stamps.append(event.updated_at)
-        if event.cancelled_at is not None:
-            stamps.append(event.cancelled_at)
-        stamps.extend(session.updated_at for session in event.sessions)
-    stamps.extend(breakout.updated_at for breakout in breakouts)
-    stamps.extend(_as_utc(stamp, "extra") for stamp in extra if stamp is not None)
-    return max(stamps, default=None)
-
-
-def http_date(value: datetime) -> str:
-    """IMF-fixdate for Last-Modified, e.g. `Sun, 25 Oct 2026 01:30:00 GMT`."""
-    return email.utils.format_datetime(_as_utc(value, "value"), usegmt=True)
-
-
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
-
-
-def _entity_tags(header: str) -> list[str] | None:
-    """Opaque tags of an If-None-Match list (weak prefix dropped), or None for `*`."""
-    if header.strip() == "*":
-        return None
-    tags = []
-    position = 0
-    while position < len(header):
-        match = _ENTITY_TAG.match(header, position)
-        if match is None:
-            # Skip a malformed member up to the next comma instead of rejecting the whole list.
-            comma = header.find(",", position)
-            if comma == -1:
-                break
-            position = comma + 1
-            continue
-        tags.append(match.group(2))
-        position = match.end()
-    return tags
-
-
-def _parse_http_date(value: str) -> datetime | None:
-    if "," in value.split(" ", 1)[-1]:
-        # A list of dates is invalid (RFC 9110 §13.1.3): ignore the header.
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:  # "-0000" in RFC 2822 terms; HTTP dates are always GMT
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def is_not_modified(
-    if_none_match: str | None,
-    if_modified_since: str | None,
-    etag: str,
-    last_modified: datetime | None,
-    *,
-    now: datetime | None = None,
-) -> bool:
-    """Whether a GET/HEAD should be answered 304, per RFC 9110 §13.1.2, §13.1.3 and §13.2.2.
-
-    If-None-Match, when present, decides alone (weak comparison, `*` matches any existing
-    representation). Only without it is If-Modified-Since used; it is ignored when it is not one
-    valid HTTP-date, when there is no Last-Modified, or (given `now`) when it lies in the future.
-    """
-    if if_none_match is not None:
-        tags = _entity_tags(if_none_match)
-        if tags is None:
-            return True
-        current = etag.removeprefix("W/").strip('"')
-        return current in tags
-    if if_modified_since is None or last_modified is None:
-        return False
-    since = _parse_http_date(if_modified_since)
-    if since is None:
-        return False
-    if now is not None and since > _as_utc(now, "now"):
-        return False
-    return _as_utc(last_modified, "last_modified") <= since
+    return utc_seconds(now, "now") - cancelled_at <= retention
 
 
 # --------------------------------------------------------------------------- scheduling (iTIP) in mails

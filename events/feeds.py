@@ -35,13 +35,12 @@ from events.calendar import (
     CalendarSession,
     FeedMeta,
     breakout_uid,
-    etag_for,
-    last_modified_for,
     render_community_feed,
     render_event_ics,
     render_member_feed,
-    subscribe_links,
 )
+from events.feed_http import etag_for, last_modified_for, subscribe_links
+from events.rules import EventStatus
 from events.tables import AgendaSession, Event
 from members import feed_tokens
 from settings import Settings
@@ -122,9 +121,9 @@ _STAMP_COLUMNS = (
 
 def _listed(row: dict[str, Any], now: datetime) -> bool:
     """Whether a feed lists the event: published and not long over, or cancelled recently."""
-    if row["status"] == "published":
+    if row["status"] == EventStatus.PUBLISHED:
         return as_utc(row["ends_at"]) >= now - PAST_RETENTION
-    if row["status"] == "cancelled":
+    if row["status"] == EventStatus.CANCELLED:
         cancelled_at = as_utc(row["cancelled_at"]) or as_utc(row["updated_at"])
         return now - cancelled_at <= CANCELLED_RETENTION
     return False
@@ -132,9 +131,9 @@ def _listed(row: dict[str, Any], now: datetime) -> bool:
 
 def _dropped_at(row: dict[str, Any]) -> datetime | None:
     """When a non-draft event leaves the community feed: a change no remaining row records."""
-    if row["status"] == "published":
+    if row["status"] == EventStatus.PUBLISHED:
         return as_utc(row["ends_at"]) + PAST_RETENTION
-    if row["status"] == "cancelled":
+    if row["status"] == EventStatus.CANCELLED:
         return (as_utc(row["cancelled_at"]) or as_utc(row["updated_at"])) + CANCELLED_RETENTION
     return None
 
@@ -184,7 +183,7 @@ def _calendar_event(row: dict[str, Any], sessions: Sequence[dict[str, Any]], set
         venue_address=row["address"],
         online_url=row["online_url"],
         public_url=_public_url(settings, row["slug"]),
-        cancelled=row["status"] == "cancelled",
+        cancelled=row["status"] == EventStatus.CANCELLED,
         cancelled_at=as_utc(row["cancelled_at"]),
         cancel_reason=row["cancel_reason"],
         sequence=row["sequence"],
@@ -266,7 +265,7 @@ async def event_document(slug: str, settings: Settings, now: datetime | None = N
     """One published event (or one cancelled in the last 30 days) with its agenda, as a download."""
     now = now or utcnow()
     row = await Event.select(*_STAMP_COLUMNS).where(Event.slug == slug).first()
-    if row is None or not (row["status"] == "published" or _listed(row, now)):
+    if row is None or not (row["status"] == EventStatus.PUBLISHED or _listed(row, now)):
         raise NotFound(_l("Dit evenement staat niet (meer) in de agenda."))
     sessions = await _session_stamp([row["id"]])
     key = ("event", settings.host, settings.public_base_url, _stamp_key([row]), sessions)
@@ -281,7 +280,7 @@ async def event_document(slug: str, settings: Settings, now: datetime | None = N
 async def community_document(settings: Settings, now: datetime | None = None) -> IcsDocument:
     """Published events from 30 days ago onwards, and events cancelled in the last 30 days."""
     now = now or utcnow()
-    rows = await Event.select(*_STAMP_COLUMNS).where(Event.status.is_in(["published", "cancelled"]))
+    rows = await Event.select(*_STAMP_COLUMNS).where(Event.status.is_in([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
     listed = sorted((r for r in rows if _listed(r, now)), key=lambda r: r["id"])
     # An event leaving the feed changes no remaining row; its leaving time keeps If-Modified-Since honest.
     dropped = [d for r in rows if not _listed(r, now) and (d := _dropped_at(r)) is not None and d <= now]

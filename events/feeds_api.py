@@ -23,7 +23,7 @@ from core.errors import NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import feeds
-from events.calendar import http_date, is_not_modified
+from events.feed_http import http_date, is_not_modified
 from members import feed_tokens
 from settings import Settings
 

@@ -23,6 +23,16 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SalesState(StrEnum):
+    """Where an event's ticket sales stand (events.rules.sales_state), shown on its pages and in the API."""
+
+    OPEN = "open"
+    NOT_PUBLISHED = "not_published"
+    CANCELLED = "cancelled"
+    NOT_STARTED = "not_started"
+    CLOSED = "closed"
+
+
 class EventRoleKind(StrEnum):
     """A role someone holds at one event (`EventRole.role`), granted by that event's organiser (or an
     administrator): a facilitator plans the event's breakout groups (and may check people in at the door); the
@@ -188,17 +198,16 @@ def check_price(price_cents: int) -> None:
 
 def sales_state(
     *, status: str, now: datetime, starts_at: datetime, sales_start: datetime | None, sales_end: datetime | None
-) -> str:
-    """'open', 'not_published', 'cancelled', 'not_started' or 'closed'."""
-    if status == "cancelled":
-        return "cancelled"
-    if status != "published":
-        return "not_published"
+) -> SalesState:
+    if status == EventStatus.CANCELLED:
+        return SalesState.CANCELLED
+    if status != EventStatus.PUBLISHED:
+        return SalesState.NOT_PUBLISHED
     if sales_start and now < sales_start:
-        return "not_started"
+        return SalesState.NOT_STARTED
     if now >= (sales_end or starts_at):
-        return "closed"
-    return "open"
+        return SalesState.CLOSED
+    return SalesState.OPEN
 
 
 def check_deadlines(change_by: datetime | None, refund_by: datetime | None, ends_at: datetime) -> None:

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules
+from events.errors import EventNotEditable, SlugTaken
 from events.tables import AgendaSession, Event, EventImage, Theme
 from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 from members.rules import email_is_valid
@@ -63,14 +64,6 @@ _cancel_listeners: list[CancelListener] = []
 def on_event_cancelled(listener: CancelListener) -> None:
     if listener not in _cancel_listeners:
         _cancel_listeners.append(listener)
-
-
-class SlugTaken(Conflict):
-    code = "slug_taken"
-
-
-class EventNotEditable(Conflict):
-    code = "event_not_editable"
 
 
 @contextmanager
@@ -170,7 +163,7 @@ def can_manage(actor: Principal | None, row: dict[str, Any]) -> bool:
 
 def can_view(actor: Principal | None, row: dict[str, Any]) -> bool:
     """Published and cancelled events: everyone; a draft: its organiser and administrators."""
-    return row["status"] != "draft" or can_manage(actor, row) or (actor is not None and actor.is_admin)
+    return row["status"] != rules.EventStatus.DRAFT or can_manage(actor, row) or (actor is not None and actor.is_admin)
 
 
 def _refuse(actor: Principal | None, row: dict[str, Any], message: LazyMessage) -> NoReturn:
@@ -208,13 +201,13 @@ def _summaries(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, 
 
 async def list_published(now: datetime | None = None, include_past: bool = False) -> list[dict[str, Any]]:
     now = now or utcnow()
-    query = Event.select().where(Event.status.is_in(["published", "cancelled"]))
+    query = Event.select().where(Event.status.is_in([rules.EventStatus.PUBLISHED, rules.EventStatus.CANCELLED]))
     rows = await query.order_by(Event.starts_at)
     events = _summaries(rows, now)
     # Cancelled events stay visible (marked) until they would have ended; past ones only on request.
     return [
         e for e in events
-        if (e["status"] == "published" or e["ends_at"] >= now) and (include_past or e["ends_at"] >= now)
+        if (e["status"] == rules.EventStatus.PUBLISHED or e["ends_at"] >= now) and (include_past or e["ends_at"] >= now)
     ]
 
 
@@ -325,7 +318,7 @@ async def create_event(actor: Principal, data: dict[str, Any]) -> dict[str, Any]
     try:
         async with write_transaction():
             inserted = await Event.insert(
-                Event(**values, status="draft", organiser=actor.id, created_at=now, updated_at=now)
+                Event(**values, status=rules.EventStatus.DRAFT, organiser=actor.id, created_at=now, updated_at=now)
             ).returning(Event.id)
             event_id = inserted[0]["id"]
             await _write_themes(event_id, themes)
@@ -378,7 +371,7 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
             row = await _row(slug)
             if not can_manage(actor, row):
                 _refuse(actor, row, _l("Alleen de organisator van dit evenement kan dit wijzigen."))
-            if row["status"] == "cancelled":
+            if row["status"] == rules.EventStatus.CANCELLED:
                 raise EventNotEditable(_l("Een geannuleerd evenement kan niet meer worden gewijzigd."))
             current = {k: (as_utc(v) if k in _TIME_FIELDS else v) for k, v in row.items()}
             tz = changes.get("timezone") or row["timezone"]
@@ -419,7 +412,7 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
     if merged["capacity_duos"] > row["capacity_duos"]:
         for listener in _seat_listeners:
             await listener(row["id"])
-    if row["status"] == "published" and any(k in plain and plain[k] != current[k] for k in _MOVES):
+    if row["status"] == rules.EventStatus.PUBLISHED and any(k in plain and plain[k] != current[k] for k in _MOVES):
         for moved in _move_listeners:
             await moved(row["id"], row["sequence"] + 1)
     return await _full(await _row(merged["slug"]))
@@ -429,15 +422,15 @@ async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
     row = await _row(slug)
     if not can_manage(actor, row):
         _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het publiceren."))
-    if row["status"] == "cancelled":
+    if row["status"] == rules.EventStatus.CANCELLED:
         raise EventNotEditable(_l("Een geannuleerd evenement kan niet worden gepubliceerd."))
-    if row["status"] == "draft":
+    if row["status"] == rules.EventStatus.DRAFT:
         now = utcnow()
         async with write_transaction():
             await Event.update({
-                Event.status: "published", Event.published_at: now, Event.updated_at: now,
+                Event.status: rules.EventStatus.PUBLISHED, Event.published_at: now, Event.updated_at: now,
                 Event.sequence: Event.sequence + 1,
-            }).where((Event.id == row["id"]) & (Event.status == "draft"))
+            }).where((Event.id == row["id"]) & (Event.status == rules.EventStatus.DRAFT))
     return await _full(await _row(slug))
 
 
@@ -448,13 +441,13 @@ async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, An
     row = await _row(slug)
     if not can_manage(actor, row):
         _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het annuleren."))
-    if row["status"] != "cancelled":
+    if row["status"] != rules.EventStatus.CANCELLED:
         now = utcnow()
         async with write_transaction():
             await Event.update({
-                Event.status: "cancelled", Event.cancelled_at: now, Event.cancel_reason: reason,
+                Event.status: rules.EventStatus.CANCELLED, Event.cancelled_at: now, Event.cancel_reason: reason,
                 Event.updated_at: now, Event.sequence: Event.sequence + 1,
-            }).where((Event.id == row["id"]) & (Event.status != "cancelled"))
+            }).where((Event.id == row["id"]) & (Event.status != rules.EventStatus.CANCELLED))
     view = await _full(await _row(slug))
     for listener in _cancel_listeners:
         await listener(actor, row["id"])

@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules
+from events.errors import EventOrganiserOnly, RoleForOrganiser
 from events.rules import EventRoleKind
 from events.service import can_manage, can_view
 from events.tables import Event, EventRole
@@ -30,16 +31,6 @@ register_event_role_probe("EXISTS (SELECT 1 FROM event_role r WHERE r.member = m
 
 
 _KINDS = frozenset(kind.value for kind in EventRoleKind)
-
-
-class EventOrganiserOnly(Forbidden):
-    code = "event_organiser_only"
-
-
-class RoleForOrganiser(Conflict):
-    """The event's organiser already may do everything a role at their own event allows."""
-
-    code = "role_for_organiser"
 
 
 class _AlreadyHeld(Exception):

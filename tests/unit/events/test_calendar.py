@@ -14,7 +14,6 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -25,170 +24,28 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from events.calendar import (
-    CalendarBreakout,
     CalendarEvent,
-    CalendarSession,
-    FeedMeta,
     clean_text,
-    etag_for,
-    http_date,
-    is_not_modified,
-    last_modified_for,
-    render_community_feed,
     render_event_ics,
     render_member_feed,
-    subscribe_links,
     visible_in_feed,
 )
+from tests.support.calendars import (
+    BREAKOUTS,
+    CANCELLED,
+    EVENTS,
+    HOST,
+    LONG_DESCRIPTION,
+    MEMBER_META,
+    NIGHT,
+    UPDATED,
+    community,
+    member,
+    single,
+    utc,
+)
 
-HOST = "nieuwgeluid.nl"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-# A description whose multibyte characters land on every possible octet offset of a fold.
-LONG_DESCRIPTION = (
-    "Wij organiseren een “hackathon” voor het klantcontact: ideeën, coöperatie en café-gesprekken. "
-    + "Toegang €\u00a015,– per duo; één ticket geldt voor twee personen. " * 3
-    + "".join("é€ë“”"[i % 5] + "x" * (i % 4) for i in range(120))
-    + "\nTweede alinea; met komma's, puntkomma's en een backslash \\ erin."
-)
-
-UPDATED = CalendarEvent(
-    id=11,
-    slug="hackathon-utrecht",
-    title="Hackathon “Klantcontact van morgen” — Utrecht €",
-    description=LONG_DESCRIPTION,
-    start_utc=utc(2026, 6, 12, 7, 30),
-    end_utc=utc(2026, 6, 12, 16, 0),
-    venue_name="Jaarbeurs, Zaal Coöperatie",
-    venue_address="Jaarbeursplein 6, 3521 AL Utrecht",
-    public_url="https://nieuwgeluid.nl/evenementen/hackathon-utrecht",
-    sequence=3,  # moved twice, renamed once
-    updated_at=utc(2026, 5, 20, 9, 15, 42),
-    sessions=(
-        CalendarSession(
-            id=101,
-            title="Opening & ontbijt",
-            start_utc=utc(2026, 6, 12, 7, 30),
-            end_utc=utc(2026, 6, 12, 8, 0),
-            room="Foyer",
-            updated_at=utc(2026, 5, 1, 8),
-            sequence=1,
-        ),
-        CalendarSession(
-            id=102,
-            title="Breakoutronde 1",
-            start_utc=utc(2026, 6, 12, 9, 0),
-            end_utc=utc(2026, 6, 12, 10, 30),
-            is_breakout_round=True,
-            updated_at=utc(2026, 5, 1, 8),
-        ),
-    ),
-)
-
-CANCELLED = CalendarEvent(
-    id=12,
-    slug="meetup-zwolle",
-    title="Meetup Zwolle",
-    description="Gaat helaas niet door.",
-    start_utc=utc(2026, 9, 3, 15, 0),
-    end_utc=utc(2026, 9, 3, 18, 0),
-    online_url="https://meet.example.org/zwolle",
-    cancelled=True,
-    cancelled_at=utc(2026, 8, 30, 12, 0),
-    cancel_reason="Te weinig aanmeldingen.",
-    sequence=5,
-    updated_at=utc(2026, 8, 30, 11, 0),
-)
-
-# The night of the October clock change: 03:00 CEST becomes 02:00 CET on 25 October 2026.
-NIGHT = CalendarEvent(
-    id=13,
-    slug="nachthackathon",
-    title="Nachthackathon Amsterdam",
-    description=(
-        "De hele nacht door, ook tijdens de wintertijd-overgang — ’s nachts koffie, “pitches” en één demo"
-        " per team."
-    ),
-    start_utc=utc(2026, 10, 24, 16, 0),  # 18:00 CEST
-    end_utc=utc(2026, 10, 25, 9, 0),  # 10:00 CET
-    venue_name="Pakhuis de Zwijger",
-    updated_at=utc(2026, 10, 1, 0, 0),
-    sessions=(
-        CalendarSession(
-            id=131,  # 01:30 CEST → 03:30 CET: 3 hours although the wall clock says 2
-            title="Pitches in het uur dat twee keer komt",
-            start_utc=utc(2026, 10, 24, 23, 30),
-            end_utc=utc(2026, 10, 25, 2, 30),
-            room="Grote zaal",
-            updated_at=utc(2026, 10, 1),
-        ),
-        CalendarSession(
-            id=132,  # 02:30 CEST (first 02:30) → 02:45 CET (second 02:45): only writable in UTC
-            title="Koffie",
-            start_utc=utc(2026, 10, 25, 0, 30),
-            end_utc=utc(2026, 10, 25, 1, 45),
-            updated_at=utc(2026, 10, 1),
-        ),
-        CalendarSession(
-            id=133,  # starts in the second 02:00–03:00 hour
-            title="Demo's",
-            start_utc=utc(2026, 10, 25, 1, 15),
-            end_utc=utc(2026, 10, 25, 3, 0),
-            updated_at=utc(2026, 10, 1),
-        ),
-    ),
-)
-
-LONDON = CalendarEvent(
-    id=14,
-    slug="uk-exchange",
-    title="Kennisuitwisseling Londen",
-    start_utc=utc(2027, 3, 28, 0, 30),  # the spring change in both zones, and a second year
-    end_utc=utc(2027, 3, 28, 2, 30),
-    timezone="Europe/London",
-    venue_name="Barbican",
-    updated_at=utc(2027, 1, 5),
-)
-
-EVENTS = (UPDATED, CANCELLED, NIGHT, LONDON)
-
-BREAKOUTS = (
-    CalendarBreakout(
-        round_number=1,
-        member_id=501,
-        event_id=11,
-        event_title=UPDATED.title,
-        theme_label="Imago",
-        group_number=3,
-        room="Zaal Ëindhoven",
-        start_utc=utc(2026, 6, 12, 9, 0),
-        end_utc=utc(2026, 6, 12, 10, 30),
-        session_id=102,
-        sequence=2,
-        updated_at=utc(2026, 6, 1, 10),
-    ),
-    CalendarBreakout(
-        round_number=1,  # round 1 again, of another event: UIDs must still differ
-        member_id=501,
-        event_id=13,
-        event_title=NIGHT.title,
-        theme_label="Klantreis “nacht”",
-        group_number=7,
-        room="Grote zaal",
-        venue="Pakhuis de Zwijger, Piet Heinkade 179, Amsterdam",
-        start_utc=utc(2026, 10, 25, 0, 45),
-        end_utc=utc(2026, 10, 25, 1, 50),
-        updated_at=utc(2026, 10, 2),
-    ),
-)
-
-COMMUNITY_META = FeedMeta(name="Nieuw Geluid — evenementen", description="Alle evenementen", host=HOST)
-MEMBER_META = FeedMeta(name="Mijn Nieuw Geluid", description="Jouw agenda", host=HOST, reminder_minutes=30)
 
 
 def expected_instants(member: bool) -> dict[str, tuple[datetime, datetime]]:
@@ -207,18 +64,6 @@ def expected_instants(member: bool) -> dict[str, tuple[datetime, datetime]]:
                 b.end_utc,
             )
     return expected
-
-
-def community() -> bytes:
-    return render_community_feed(EVENTS, COMMUNITY_META)
-
-
-def member() -> bytes:
-    return render_member_feed(EVENTS, BREAKOUTS, MEMBER_META)
-
-
-def single() -> bytes:
-    return render_event_ics(NIGHT, HOST)
 
 
 def single_expected() -> dict[str, tuple[datetime, datetime]]:
@@ -554,80 +399,7 @@ def test_cancelled_events_stay_visible_for_thirty_days() -> None:
     assert not visible_in_feed(CANCELLED, now=CANCELLED.cancelled_at + timedelta(days=30, seconds=1))
 
 
-# --------------------------------------------------------------------------- subscribe links
-
-
-def test_subscribe_links_encode_the_token_for_google() -> None:
-    url = "https://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
-    links = subscribe_links(url)
-    assert links["apple"] == "webcal://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
-    # Outlook on the web subscribes through "add from web", with the https URL encoded whole (issue 15).
-    for key, host in (("outlook", "outlook.live.com"), ("outlook_work", "outlook.office.com")):
-        outlook = urlsplit(links[key])
-        assert (outlook.scheme, outlook.netloc, outlook.path) == ("https", host, "/calendar/0/addfromweb")
-        assert parse_qs(outlook.query) == {"url": [url], "name": ["Nieuw Geluid"]}
-    google = urlsplit(links["google"])
-    assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/r")
-    assert parse_qs(google.query) == {"cid": [links["apple"]]}
-    with pytest.raises(ValueError):
-        subscribe_links("http://nieuwgeluid.nl/agenda.ics")
-
-
-# --------------------------------------------------------------------------- HTTP helpers
-
-
-def test_etag_is_strong_quoted_and_content_based() -> None:
-    tag = etag_for(member())
-    assert re.fullmatch(r'"[0-9a-f]{32}"', tag)
-    assert tag == etag_for(member())
-    assert tag != etag_for(community())
-
-
-def test_last_modified_is_the_newest_change() -> None:
-    assert last_modified_for(EVENTS, BREAKOUTS) == utc(2027, 1, 5)
-    assert last_modified_for([CANCELLED]) == utc(2026, 8, 30, 12)
-    assert last_modified_for([UPDATED]) == utc(2026, 5, 20, 9, 15, 42)
-    assert last_modified_for([UPDATED], extra=[utc(2026, 7, 1), None]) == utc(2026, 7, 1)
-    assert last_modified_for() is None
-    assert http_date(utc(2026, 10, 25, 1, 30)) == "Sun, 25 Oct 2026 01:30:00 GMT"
-
-
-ETAG = '"abc123"'
-MODIFIED = utc(2026, 10, 25, 1, 30)
-
-
-@pytest.mark.parametrize(
-    ("inm", "ims", "expected"),
-    [
-        (None, None, False),
-        ('"abc123"', None, True),
-        ('W/"abc123"', None, True),  # If-None-Match uses weak comparison
-        ('"zzz", W/"abc123"', None, True),
-        ('"zzz" , "yyy"', None, False),
-        ("*", None, True),
-        ('garbage, "abc123"', None, True),  # a malformed member does not spoil the list
-        ("", None, False),
-        # If-None-Match present: If-Modified-Since is not looked at, even when it would say 304
-        ('"zzz"', "Sun, 25 Oct 2026 01:30:00 GMT", False),
-        (None, "Sun, 25 Oct 2026 01:30:00 GMT", True),
-        (None, "Sun, 25 Oct 2026 01:29:59 GMT", False),
-        (None, "Sunday, 25-Oct-26 02:00:00 GMT", True),  # RFC 850 form
-        (None, "Sun Oct 25 02:00:00 2026", True),  # asctime form
-        (None, "gisteren", False),
-        (None, "", False),
-        (None, "Sun, 25 Oct 2026 01:30:00 GMT, Mon, 26 Oct 2026 01:30:00 GMT", False),
-    ],
-)
-def test_is_not_modified_follows_rfc_9110(inm: str | None, ims: str | None, expected: bool) -> None:
-    assert is_not_modified(inm, ims, ETAG, MODIFIED) is expected
-
-
-def test_if_modified_since_needs_last_modified_and_a_past_date() -> None:
-    assert not is_not_modified(None, "Sun, 25 Oct 2026 01:30:00 GMT", ETAG, None)
-    future = "Sun, 25 Oct 2026 01:30:00 GMT"
-    assert not is_not_modified(None, future, ETAG, MODIFIED, now=utc(2026, 10, 25, 1, 0))
-    assert is_not_modified(None, future, ETAG, MODIFIED, now=utc(2026, 10, 26))
-    assert is_not_modified('W/"abc123"', None, 'W/"abc123"', MODIFIED)
+# --------------------------------------------------------------------------- scheduling (iTIP) in mails
 
 
 def test_a_scheduling_message_updates_or_cancels_the_imported_copy() -> None:
