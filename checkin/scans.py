@@ -50,6 +50,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events.rules import to_local
 from members.tables import Member
+from ticketing.rules import PlaceRole, TicketStatus
 from ticketing.tables import Attendee, Ticket
 
 
@@ -251,7 +252,8 @@ async def _scan_views(checkins: Sequence[Mapping[str, Any]], orders: set[int]
         partner = None
         if partner_place is not None:
             ticket = ticket_of.get(partner_place["id"])
-            admits = (ticket is not None and ticket["status"] == "valid" and partner_place["voided_at"] is None)
+            admits = (ticket is not None and ticket["status"] == TicketStatus.VALID
+                      and partner_place["voided_at"] is None)
             theirs = active_of.get(ticket["id"]) if ticket is not None else None
             partner = PartnerOut(place=partner_place["id"], ticket=ticket["id"] if ticket else None,
                                  name=partner_place["name"], admits=admits,
@@ -265,10 +267,10 @@ def partner_of(place: Mapping[str, Any], places: Sequence[Mapping[str, Any]]) ->
     """The duo partner of a place: for the buyer, the current companion (else the last one); for a companion,
     the buyer."""
     others = [p for p in places if p["order"] == place["order"] and p["id"] != place["id"]]
-    if place["role"] == "buyer":
-        companions = sorted((p for p in others if p["role"] == "companion"), key=lambda p: p["id"])
+    if place["role"] == PlaceRole.BUYER:
+        companions = sorted((p for p in others if p["role"] == PlaceRole.COMPANION), key=lambda p: p["id"])
         return next((p for p in companions if p["voided_at"] is None), companions[-1] if companions else None)
-    return next((p for p in others if p["role"] == "buyer"), None)
+    return next((p for p in others if p["role"] == PlaceRole.BUYER), None)
 
 
 async def member_names(member_ids: Sequence[int | None]) -> dict[int, str]:

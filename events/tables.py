@@ -12,6 +12,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from events.rules import EventRoleKind, EventStatus
 from members.tables import Member
 
 
@@ -37,7 +38,7 @@ class Event(Table, tablename="event"):
     refund_deadline = Timestamptz(null=True, default=None)
     age_limit = SmallInt(default=30)
     home_industry = Varchar(length=40, default="customer_contact")
-    status = Varchar(length=12, default="draft", index=True)  # draft | published | cancelled
+    status = Varchar(length=12, default=EventStatus.DRAFT.value, index=True, choices=EventStatus)
     published_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     cancel_reason = Text(default="")
@@ -97,6 +98,6 @@ class EventRole(Table, tablename="event_role"):
     id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
-    role = Varchar(length=20)
+    role = Varchar(length=20, choices=EventRoleKind)
     granted_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True)
     granted_at = Timestamptz()

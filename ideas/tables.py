@@ -29,6 +29,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from events.tables import Event
+from ideas.rules import VoteStatus
 from members.tables import Member
 from ticketing.tables import Attendee
 
@@ -97,7 +98,7 @@ class IdeaVote(Table, tablename="idea_vote"):
     choices = SmallInt(default=3)  # N: approvals per ballot, or places ranked
     authors_may_vote_own = Boolean(default=False)
     ideas = Text(default="[]")  # JSON list of the idea ids on the ballot paper, fixed at opening
-    status = Varchar(length=8, default="open", index=True)  # ideas.rules.VoteStatus: open | closed
+    status = Varchar(length=8, default=VoteStatus.OPEN.value, index=True, choices=VoteStatus)
     opened_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)
     opened_at = Timestamptz()
     closed_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)

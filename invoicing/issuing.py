@@ -33,6 +33,7 @@ from invoicing.rules import Buyer, InvoiceDocument, InvoiceKind, InvoiceLine
 from invoicing.tables import Invoice, InvoiceCounter
 from members.tables import Member
 from ticketing import state
+from ticketing.rules import OrderStatus
 from ticketing.tables import TicketOrder
 
 log = logging.getLogger("nieuw_geluid.invoicing")
@@ -175,7 +176,7 @@ async def issue_missing_invoices(now: datetime | None = None, limit: int = 50) -
 
     now = now or utcnow()
     due = await TicketOrder.select(TicketOrder.id).where(
-        (TicketOrder.status == "paid") & (TicketOrder.amount_cents > 0)
+        (TicketOrder.status == OrderStatus.PAID) & (TicketOrder.amount_cents > 0)
         & TicketOrder.id.not_in(Invoice.select(Invoice.order_id).where(Invoice.kind == InvoiceKind.INVOICE.value))
         & TicketOrder.event._.organiser.is_in(SellerProfile.select(SellerProfile.organiser))
     ).order_by(TicketOrder.id).limit(limit)

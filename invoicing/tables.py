@@ -12,6 +12,7 @@ sequence) and one per (order, kind).
 from piccolo.columns import JSON, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from invoicing.rules import InvoiceKind
 from members.tables import Member
 from ticketing.tables import TicketOrder
 
@@ -75,7 +76,7 @@ class Invoice(Table, tablename="invoice"):
     order_id = Integer(index=True)
     event_id = Integer(index=True)
     buyer_id = Integer(null=True, default=None, index=True)  # the member who ordered (for "Mijn tickets")
-    kind = Varchar(length=12)  # invoice | credit_note
+    kind = Varchar(length=12, choices=InvoiceKind)
     series = Varchar(length=2)
     year = Integer()
     sequence = Integer()

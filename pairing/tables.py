@@ -22,6 +22,7 @@ from piccolo.table import Table
 
 from events.tables import Event
 from members.tables import Member
+from pairing.states import PlanStatus
 from ticketing.tables import Attendee
 
 
@@ -48,7 +49,7 @@ class BreakoutPlan(Table, tablename="breakout_plan"):
     seed = Integer(default=0)
     # Why some hard rule cannot hold at all (JSON list of sentences from the engine), as of the last generate.
     infeasibility = Text(default="[]")
-    status = Varchar(length=12, default="draft")  # pairing.states.PlanStatus: draft | published
+    status = Varchar(length=12, default=PlanStatus.DRAFT.value, choices=PlanStatus)
     # The draft differs from what attendees see (a move, swap, room or regenerate after publishing).
     changed_since_publish = Boolean(default=False)
     generated_by = ForeignKey(references=Member, on_delete=OnDelete.set_null, null=True, default=None)

@@ -16,6 +16,7 @@ from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules as event_rules
+from events.rules import EventStatus
 from events.tables import Event
 from ticketing.errors import OrderNotFound
 from ticketing.tables import TicketOrder
@@ -29,7 +30,7 @@ async def event_by_slug(slug: str, viewer: Principal | None = None) -> dict[str,
     """The event; a draft only for those who manage it (anyone else: not found)."""
     rows = await Event.raw(_EVENT_BY["slug"], slug)
     row = rows[0] if rows else None
-    if row is None or (row["status"] == "draft" and not manages(viewer, row)):
+    if row is None or (row["status"] == EventStatus.DRAFT and not manages(viewer, row)):
         raise NotFound(_l("Dit evenement bestaat niet."))
     return row
 

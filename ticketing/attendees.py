@@ -14,6 +14,7 @@ from events import rules as event_rules
 from members.rules import Language, industry_label
 from members.tables import Member
 from ticketing import access, rules, waitlist
+from ticketing.rules import RefundStatus
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
 from ticketing.views import about_the_companion, order_views, override_view
 
@@ -75,8 +76,8 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
                 day = event_rules.to_local(as_utc(moment), tz).date()
                 days.setdefault(day, {"reserved": 0, "paid": 0})[key] += 1
     count = {status: sum(1 for o in orders if o["status"] == status) for status in rules.ORDER_STATUSES}
-    refund_count = {s: sum(1 for r in refunds if r["status"] == s) for s in ("pending", "submitted", "succeeded",
-                                                                             "failed")}
+    refund_count = {s: sum(1 for r in refunds if r["status"] == s) for s in RefundStatus}
+    in_progress = (RefundStatus.PENDING, RefundStatus.SUBMITTED)
     return {
         "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "status": event["status"],
                   "price_cents": event["price_cents"], "timezone": tz},
@@ -88,11 +89,11 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
         "cancelled_duos": count[rules.CANCELLED] + count[rules.REFUND_PENDING] + count[rules.REFUNDED],
         "expired_duos": count[rules.EXPIRED] + count[rules.PAYMENT_FAILED],
         "refunds": {
-            "in_progress": refund_count["pending"] + refund_count["submitted"],
-            "succeeded": refund_count["succeeded"],
-            "failed": refund_count["failed"],
-            "refunded_cents": sum(r["amount_cents"] for r in refunds if r["status"] == "succeeded"),
-            "in_progress_cents": sum(r["amount_cents"] for r in refunds if r["status"] in ("pending", "submitted")),
+            "in_progress": sum(refund_count[s] for s in in_progress),
+            "succeeded": refund_count[RefundStatus.SUCCEEDED],
+            "failed": refund_count[RefundStatus.FAILED],
+            "refunded_cents": sum(r["amount_cents"] for r in refunds if r["status"] == RefundStatus.SUCCEEDED),
+            "in_progress_cents": sum(r["amount_cents"] for r in refunds if r["status"] in in_progress),
         },
         "daily": [{"day": day, **days[day]} for day in sorted(days)],
         "waiting_list": await waitlist.figures_for_event(event["id"]),

@@ -26,6 +26,7 @@ from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
+from events.rules import EventStatus
 from events.tables import Event
 from members.tokens import hash_token, new_token
 from ticketing import access, rules, state
@@ -94,7 +95,7 @@ def _state(order_status: str, place: dict[str, Any], ticket: dict[str, Any] | No
         return "replaced"
     if order_status == rules.PENDING and place["live"]:
         return "awaiting"
-    if order_status == rules.PAID and ticket is not None and ticket["status"] == "valid":
+    if order_status == rules.PAID and ticket is not None and ticket["status"] == rules.TicketStatus.VALID:
         return "valid"
     return "ended"
 
@@ -105,7 +106,7 @@ async def companion_ticket(token: str, *, client: str | None = None, now: dateti
     now = now or utcnow()
     link = await _link(token, client)
     place = await Attendee.select().where(Attendee.id == link["attendee"]).first()
-    if place is None or place["role"] != "companion":
+    if place is None or place["role"] != rules.PlaceRole.COMPANION:
         raise CompanionLinkNotFound(_l("Deze link werkt niet (meer)."))
     if link["opened_at"] is None:
         await CompanionLink.update({CompanionLink.opened_at: now}).where(
@@ -113,7 +114,7 @@ async def companion_ticket(token: str, *, client: str | None = None, now: dateti
     order = await TicketOrder.select(TicketOrder.id, TicketOrder.status).where(
         TicketOrder.id == place["order"]).first()
     buyer = await Attendee.select(Attendee.name).where(
-        (Attendee.order == place["order"]) & (Attendee.role == "buyer")).first()
+        (Attendee.order == place["order"]) & (Attendee.role == rules.PlaceRole.BUYER)).first()
     ticket = await Ticket.select(Ticket.code, Ticket.status).where(Ticket.attendee == place["id"]).first()
     event = await Event.select(
         Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at, Event.timezone, Event.status,
@@ -128,7 +129,7 @@ async def companion_ticket(token: str, *, client: str | None = None, now: dateti
         state=state_, ticket_code=ticket["code"] if ticket and state_ == "valid" else None,
         event={**event, "starts_at": as_utc(event["starts_at"]), "ends_at": as_utc(event["ends_at"])},
         has_feed=link["feed_token_hash"] is not None,
-        can_change_details=state_ in ("valid", "awaiting") and event["status"] != "cancelled",
+        can_change_details=state_ in ("valid", "awaiting") and event["status"] != EventStatus.CANCELLED,
     )
 
 
@@ -183,7 +184,8 @@ async def resend_companion_mail(actor: Principal, order_id: int, now: datetime |
         raise OrderNotChangeable(_l("Alleen voor een betaald duoticket gaat er een ticket naar je partner."))
     await ratelimit.enforce(RESENDS_PER_ORDER, f"order:{order_id}")
     companion = await Attendee.select(Attendee.id, Attendee.email).where(
-        (Attendee.order == order_id) & (Attendee.role == "companion") & Attendee.voided_at.is_null()).first()
+        (Attendee.order == order_id) & (Attendee.role == rules.PlaceRole.COMPANION)
+        & Attendee.voided_at.is_null()).first()
     if companion is None:
         raise OrderNotChangeable(_l("Deze bestelling heeft geen partner met een geldig ticket."))
     await state.enqueue_mail("ticket_confirmation", order_id, companion["id"], companion["email"],

@@ -18,6 +18,7 @@ from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import Forbidden, InvalidInput
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
+from events.rules import EventStatus
 from events.tables import Event
 from members.rules import name_problem, normalise_email
 from members.tables import Member
@@ -153,7 +154,8 @@ def attendee_row(order_id: int, event_id: int, role: str, name: str, email: str,
                  experience_level: int | None = None, judged: Judgement | None = None) -> Attendee:
     """A new live place; a companion's carries how the rule judged it (never an organiser's reason)."""
     if judged is None:
-        eligible, basis, reason_nl, reason_en, override_id = True, "buyer", "", "", None
+        basis: str = rules.PlaceRole.BUYER  # a buyer is admitted as the buyer
+        eligible, reason_nl, reason_en, override_id = True, "", "", None
     else:
         eligible, basis = True, judged.basis
         reason_nl, reason_en = judged.eligibility.reason_nl, judged.eligibility.reason_en
@@ -208,7 +210,7 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
     if row["status"] not in rules.SEAT_HOLDING:
         raise OrderNotChangeable(_l("Deze bestelling kan niet meer worden gewijzigd."))
     event = await access.event_by_id(row["event"])
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise EventCancelled(_l("Dit evenement is geannuleerd."))
     change_by, _ = access.deadlines(event)
     if not rules.can_change_companion(now, change_by):
@@ -228,13 +230,15 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
             if fresh["status"] not in rules.SEAT_HOLDING:
                 raise OrderNotChangeable(_l("Deze bestelling kan niet meer worden gewijzigd."))
             old = await Attendee.update({Attendee.live: False, Attendee.voided_at: now}).where(
-                (Attendee.order == order_id) & (Attendee.role == "companion") & Attendee.voided_at.is_null()
+                (Attendee.order == order_id) & (Attendee.role == rules.PlaceRole.COMPANION)
+                & Attendee.voided_at.is_null()
             ).returning(*Attendee.all_columns())
-            await Ticket.update({Ticket.status: "void", Ticket.voided_at: now}).where(
-                Ticket.attendee.is_in([o["id"] for o in old] or [-1]) & (Ticket.status == "valid")
+            await Ticket.update({Ticket.status: rules.TicketStatus.VOID, Ticket.voided_at: now}).where(
+                Ticket.attendee.is_in([o["id"] for o in old] or [-1]) & (Ticket.status == rules.TicketStatus.VALID)
             )
             new_place = (await Attendee.insert(attendee_row(
-                order_id, event["id"], "companion", companion.name, email, now, birth_date=companion.birth_date,
+                order_id, event["id"], rules.PlaceRole.COMPANION, companion.name, email, now,
+                birth_date=companion.birth_date,
                 industry=companion.industry, organisation=companion.organisation,
                 experience_level=companion.experience_level, judged=judged,
             )).returning(Attendee.id))[0]["id"]
@@ -245,7 +249,7 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
                 # payment has arrived" again); the former companion that their ticket no longer works.
                 await state.issue_tickets_and_mail(order_id, now, mail_to=[new_place])
                 buyer = await Attendee.select(Attendee.id, Attendee.email).where(
-                    (Attendee.order == order_id) & (Attendee.role == "buyer")).first()
+                    (Attendee.order == order_id) & (Attendee.role == rules.PlaceRole.BUYER)).first()
                 if buyer is not None:
                     await state.enqueue_mail("companion_changed", order_id, buyer["id"], buyer["email"],
                                              f"changed:{order_id}:{new_place}", now)

@@ -18,7 +18,7 @@ async def mail_ticket_holders_event_moved(event_id: int, sequence: int) -> int:
     """Queue an `event_moved` mail to every live place of a paid duo with a valid ticket. Returns how many."""
     now = utcnow()
     rows = await Ticket.select(Ticket.order, Ticket.attendee, Ticket.attendee.email.as_alias("email")).where(
-        (Ticket.event == event_id) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
+        (Ticket.event == event_id) & (Ticket.status == rules.TicketStatus.VALID) & (Ticket.order.status == rules.PAID)
         & Ticket.attendee._.live.eq(True))
     async with write_transaction():
         for row in rows:

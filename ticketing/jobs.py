@@ -31,17 +31,14 @@ async def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
     freed_events: set[int] = set()
     for row in due:
         async with write_transaction():
-            # The claim: only the transaction whose UPDATE matches frees the seat.
-            moved = await TicketOrder.update({TicketOrder.status: rules.EXPIRED, TicketOrder.updated_at: now}).where(
-                (TicketOrder.id == row["id"]) & (TicketOrder.status == rules.PENDING)
-                & (TicketOrder.expires_at <= now)
-            ).returning(*TicketOrder.all_columns())
-            if not moved:
+            # The claim: only the transaction whose move matches frees the seat (state.move does).
+            moved = await state.move(row["id"], rules.EXPIRED, now, only_from=rules.PENDING,
+                                     when=TicketOrder.expires_at <= now)
+            if moved is None:
                 continue
-            await state.release(moved[0], now)
             await state.log_change(row["id"], SYSTEM, "expired", now)
             released += 1
-            freed_events.add(moved[0]["event"])
+            freed_events.add(moved["event"])
     for event_id in sorted(freed_events):  # an expired hold or offer: its seat goes to the next duo in line
         await waitlist.seat_freed(event_id)
     return released

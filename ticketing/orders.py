@@ -23,6 +23,7 @@ from core.errors import DomainError, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules as event_rules
+from events.rules import EventStatus, SalesState
 from events.tables import Event
 from members.rules import normalise_email
 from members.tables import Member
@@ -39,13 +40,13 @@ def check_sales_open(event: Mapping[str, Any], now: datetime) -> None:
     assert starts_at is not None
     sales = event_rules.sales_state(status=event["status"], now=now, starts_at=starts_at,
                                     sales_start=as_utc(event["sales_start"]), sales_end=as_utc(event["sales_end"]))
-    if sales == "open":
+    if sales == SalesState.OPEN:
         return
-    if sales == "cancelled":
+    if sales == SalesState.CANCELLED:
         raise EventCancelled(_l("Dit evenement is geannuleerd."))
-    if sales == "not_started":
+    if sales == SalesState.NOT_STARTED:
         raise SalesNotStarted(_l("De kaartverkoop is nog niet begonnen."))
-    if sales == "not_published":
+    if sales == SalesState.NOT_PUBLISHED:
         raise NotFound(_l("Dit evenement bestaat niet."))
     raise SalesClosed(_l("De kaartverkoop voor dit evenement is gesloten."))
 
@@ -117,7 +118,7 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
                 # Without a seat the whole transaction (order, places, log) rolls back.
                 taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
                     (Event.id == event["id"]) & (Event.seats_taken < Event.capacity_duos)
-                    & (Event.status == "published")
+                    & (Event.status == EventStatus.PUBLISHED)
                 ).returning(Event.id)
                 if not taken:
                     raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
@@ -172,9 +173,10 @@ def _duo_rows(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: Com
         paid_at=now if free else None, created_at=now, updated_at=now,
     )
     place_rows = [
-        attendee_row(0, event["id"], "buyer", buyer["name"], buyer_email, now, birth_date=buyer["birth_date"],
+        attendee_row(0, event["id"], rules.PlaceRole.BUYER, buyer["name"], buyer_email, now,
+                     birth_date=buyer["birth_date"],
                      industry=buyer["industry"], organisation=buyer["organisation"]),
-        attendee_row(0, event["id"], "companion", companion.name, companion_email, now,
+        attendee_row(0, event["id"], rules.PlaceRole.COMPANION, companion.name, companion_email, now,
                      birth_date=companion.birth_date, industry=companion.industry,
                      organisation=companion.organisation,
                      experience_level=companion.experience_level, judged=judged),
@@ -234,7 +236,7 @@ def _insert_duo_sql(*, with_hit_and_seat: bool = False) -> str:
         start = (
             f"WITH h AS ({ratelimit.UPSERT_SQL}), "
             's AS (UPDATE "event" SET seats_taken = seats_taken + 1 WHERE id = {}::integer '
-            "AND seats_taken < capacity_duos AND status = 'published' "
+            f"AND seats_taken < capacity_duos AND status = '{EventStatus.PUBLISHED}' "
             f"AND (SELECT {ratelimit.ALLOWED_SQL} FROM h) RETURNING id), "
             f"o AS (INSERT INTO ticket_order ({order_names}) "
             f"SELECT {', '.join(f'{{}}::{_cast(c)}' for c in order_columns)} FROM s RETURNING *), "

@@ -19,6 +19,7 @@ from core.db import as_utc, utcnow, write_transaction
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
+from events.rules import EventStatus
 from events.tables import Event
 from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
@@ -130,7 +131,7 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
         return "duplicate_payment_refunded", refund_id
     paid_values = {TicketOrder.paid_at: now, TicketOrder.payment_intent_id: intent.id}
     if order["status"] == rules.PENDING:
-        moved = await state.move(order["id"], [rules.PENDING], rules.PAID, now, paid_values)
+        moved = await state.move(order["id"], rules.PAID, now, paid_values, only_from=rules.PENDING)
         if moved:
             await state.issue_tickets_and_mail(order["id"], now)
             await state.log_change(order["id"], actor, "paid", now, payment_intent=intent.id,
@@ -150,11 +151,11 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
         if clash is None:
             seat = bool(await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
                 (Event.id == order["event"]) & (Event.seats_taken < Event.capacity_duos)
-                & (Event.status == "published")
+                & (Event.status == EventStatus.PUBLISHED)
             ).returning(Event.id))
         decision = rules.settle_late_payment(order["status"], seat_free=seat, places_free=clash is None)
         if decision.action == "confirm":
-            moved = await state.move(order["id"], [order["status"]], rules.PAID, now, paid_values)
+            moved = await state.move(order["id"], rules.PAID, now, paid_values, only_from=order["status"])
             if moved:
                 await Attendee.update({Attendee.live: True}).where(
                     (Attendee.order == order["id"]) & Attendee.voided_at.is_null()
@@ -169,8 +170,8 @@ async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor,
     if order["status"] in (rules.PAID, rules.REFUND_PENDING, rules.REFUNDED) and order["payment_intent_id"]:
         return "already_settled", None
     # Expired/failed without a seat, or cancelled: keep nothing we may not keep. Refund it.
-    moved = await state.move(order["id"], [order["status"]], rules.REFUND_PENDING, now,
-                             {TicketOrder.payment_intent_id: intent.id})
+    moved = await state.move(order["id"], rules.REFUND_PENDING, now, {TicketOrder.payment_intent_id: intent.id},
+                             only_from=order["status"])
     if moved is None:
         return await again()
     refund_id = await state.add_refund(order, intent.id, intent.amount, "late_payment", now)
@@ -187,13 +188,13 @@ async def _order_for_intent(intent: Intent) -> dict[str, Any] | None:
     return await TicketOrder.select().where(TicketOrder.payment_intent_id == intent.id).first()
 
 
-async def settle_failure(order: Mapping[str, Any], intent: Intent, target: str, actor: Actor,
+async def settle_failure(order: Mapping[str, Any], intent: Intent, target: rules.OrderStatus, actor: Actor,
                          now: datetime) -> str:
-    """A failed or cancelled payment of a held order: the hold ends (its seat freed) when the intent is its own."""
-    moved = await state.move(order["id"], [rules.PENDING], target, now, payment_intent_id=intent.id)
+    """A failed or cancelled payment of a held order: the hold ends (its seat freed by the move) when the intent
+    is its own."""
+    moved = await state.move(order["id"], target, now, only_from=rules.PENDING, payment_intent_id=intent.id)
     if moved is None:
         return "unchanged"
-    await state.release(moved, now)
     await state.log_change(order["id"], actor, target, now, payment_intent=intent.id)
     return target
 

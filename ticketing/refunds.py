@@ -15,6 +15,7 @@ from typing import Any
 
 from core.db import utcnow, write_transaction
 from ticketing import hooks, rules, state, stripe_gateway
+from ticketing.rules import RefundStatus
 from ticketing.state import STRIPE, SYSTEM
 from ticketing.stripe_gateway import PaymentProviderError, StripeGateway
 from ticketing.tables import Attendee, Refund, TicketOrder
@@ -57,8 +58,8 @@ async def settle_refund(intent_id: str | None, refund_stripe_id: str | None, sta
     if status == "succeeded":
         return await refund_succeeded(refund, refund_stripe_id, now), refund["order"]
     if status in ("failed", "canceled"):
-        await Refund.update({Refund.status: "failed", Refund.updated_at: now}).where(
-            (Refund.id == refund["id"]) & (Refund.status != "succeeded")
+        await Refund.update({Refund.status: RefundStatus.FAILED, Refund.updated_at: now}).where(
+            (Refund.id == refund["id"]) & (Refund.status != RefundStatus.SUCCEEDED)
         )
         await state.log_change(refund["order"], STRIPE, "refund_failed", now, refund=refund_stripe_id)
         return "refund_failed", refund["order"]
@@ -66,21 +67,20 @@ async def settle_refund(intent_id: str | None, refund_stripe_id: str | None, sta
 
 
 async def refund_succeeded(refund: Mapping[str, Any], refund_stripe_id: str | None, now: datetime) -> str:
-    values: dict[Any, Any] = {Refund.status: "succeeded", Refund.updated_at: now}
+    values: dict[Any, Any] = {Refund.status: RefundStatus.SUCCEEDED, Refund.updated_at: now}
     if refund_stripe_id and not refund["stripe_refund_id"]:
         values[Refund.stripe_refund_id] = refund_stripe_id
     changed = await Refund.update(values).where(
-        (Refund.id == refund["id"]) & (Refund.status != "succeeded")
+        (Refund.id == refund["id"]) & (Refund.status != RefundStatus.SUCCEEDED)
     ).returning(Refund.id)
-    moved = await state.move(refund["order"], [rules.REFUND_PENDING], rules.REFUNDED, now,
-                             {TicketOrder.refunded_at: now})
+    moved = await state.move(refund["order"], rules.REFUNDED, now, {TicketOrder.refunded_at: now})
     if moved:
         await state.log_change(refund["order"], STRIPE, "refunded", now, amount_cents=refund["amount_cents"],
                                refund=refund_stripe_id or refund["stripe_refund_id"])
         await hooks.order_refunded(refund["order"], now)  # the credit note, in this transaction
     if changed:  # the buyer hears that the money is on its way back, with the amount (once per refund)
         buyer = await Attendee.select(Attendee.id, Attendee.email).where(
-            (Attendee.order == refund["order"]) & (Attendee.role == "buyer")).first()
+            (Attendee.order == refund["order"]) & (Attendee.role == rules.PlaceRole.BUYER)).first()
         if buyer is not None:
             await state.enqueue_mail("refund_completed", refund["order"], buyer["id"], buyer["email"],
                                      f"refunded:{refund['id']}", now)
@@ -94,7 +94,7 @@ async def submit_refund(refund_id: int, now: datetime | None = None) -> str:
         Refund.claimed_until: now + REFUND_CLAIM_TIMEOUT, Refund.attempts: Refund.attempts + 1,
         Refund.updated_at: now,
     }).where(
-        (Refund.id == refund_id) & (Refund.status == "pending")
+        (Refund.id == refund_id) & (Refund.status == RefundStatus.PENDING)
         & (Refund.claimed_until.is_null() | (Refund.claimed_until < now))
     ).returning(*Refund.all_columns())
     if not claimed:
@@ -120,9 +120,9 @@ async def submit_refund(refund_id: int, now: datetime | None = None) -> str:
         log.warning("Refund %s failed (will retry): %s", refund_id, exc)
         return "retry"
     async with write_transaction():
-        await Refund.update({Refund.stripe_refund_id: result.id, Refund.status: "submitted",
+        await Refund.update({Refund.stripe_refund_id: result.id, Refund.status: RefundStatus.SUBMITTED,
                              Refund.updated_at: utcnow()}).where(
-            (Refund.id == refund_id) & (Refund.status == "pending")
+            (Refund.id == refund_id) & (Refund.status == RefundStatus.PENDING)
         )
         await state.log_change(refund["order"], SYSTEM, "refund_submitted", utcnow(), refund=result.id,
                                amount_cents=refund["amount_cents"])
@@ -137,7 +137,7 @@ async def process_refunds(now: datetime | None = None, limit: int = 50) -> int:
     """Submit the pending refunds whose claim is free (the reconcile job runs this): how many went out."""
     now = now or utcnow()
     due = await Refund.select(Refund.id).where(
-        (Refund.status == "pending") & (Refund.claimed_until.is_null() | (Refund.claimed_until < now))
+        (Refund.status == RefundStatus.PENDING) & (Refund.claimed_until.is_null() | (Refund.claimed_until < now))
     ).limit(limit)
     done = 0
     for row in due:

@@ -15,55 +15,20 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final, Literal
 
-OrderStatus = Literal[
-    "pending_payment", "paid", "expired", "payment_failed", "cancelled", "refund_pending", "refunded"
-]
-
-PENDING: Final = "pending_payment"
-PAID: Final = "paid"
-EXPIRED: Final = "expired"
-PAYMENT_FAILED: Final = "payment_failed"
-CANCELLED: Final = "cancelled"
-REFUND_PENDING: Final = "refund_pending"
-REFUNDED: Final = "refunded"
-
-ORDER_STATUSES: Final[tuple[str, ...]] = (PENDING, PAID, EXPIRED, PAYMENT_FAILED, CANCELLED, REFUND_PENDING,
-                                          REFUNDED)
-# What people read for each status, role and admission basis in exports: (Dutch, English), as members.rules'
-# industries carry theirs. The pages use the same words through their catalogues.
-STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
-    PENDING: ("Wacht op betaling", "Awaiting payment"), PAID: ("Betaald", "Paid"), EXPIRED: ("Verlopen", "Expired"),
-    PAYMENT_FAILED: ("Betaling mislukt", "Payment failed"), CANCELLED: ("Geannuleerd", "Cancelled"),
-    REFUND_PENDING: ("Terugbetaling onderweg", "Refund on its way"), REFUNDED: ("Terugbetaald", "Refunded"),
-}
-ROLE_WORDS: Final[dict[str, tuple[str, str]]] = {"buyer": ("Koper", "Buyer"), "companion": ("Partner", "Companion")}
-BASIS_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "buyer": ("Koper", "Buyer"), "age": ("Leeftijd", "Age"), "industry": ("Andere sector", "Another industry"),
-    "override": ("Uitzondering", "Exception"),
-}
+from events.rules import SalesState
 
 
-def words(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
-    """The word for `code` in `language` ("nl" or "en"); the code itself when the table has none."""
-    pair = table.get(code)
-    return code if pair is None else pair[language == "en"]
+class OrderStatus(StrEnum):
+    """A duo order's status (`TicketOrder.status`), stored as the plain string. Which status may follow which is
+    TRANSITIONS below, and nowhere else: every status change goes through ticketing.state.move."""
 
-
-# Statuses that hold a seat (counted in Event.seats_taken) and keep both places live.
-SEAT_HOLDING: Final = frozenset({PENDING, PAID})
-# An order that lost its seat before it was paid; a payment that still arrives can revive it.
-REVIVABLE: Final = frozenset({EXPIRED, PAYMENT_FAILED})
-
-# Allowed moves. Moves out of SEAT_HOLDING free the seat; moves into it take one.
-TRANSITIONS: Final[dict[str, frozenset[str]]] = {
-    PENDING: frozenset({PAID, EXPIRED, PAYMENT_FAILED, CANCELLED}),
-    PAID: frozenset({REFUND_PENDING, CANCELLED}),  # cancelled: a free (0 cent) order, nothing to refund
-    EXPIRED: frozenset({PAID, REFUND_PENDING}),  # late payment: confirmed if a seat is free, else refunded
-    PAYMENT_FAILED: frozenset({PAID, REFUND_PENDING, EXPIRED}),
-    CANCELLED: frozenset({REFUND_PENDING}),  # a payment arriving for a cancelled hold is refunded
-    REFUND_PENDING: frozenset({REFUNDED}),
-    REFUNDED: frozenset(),
-}
+    PENDING = "pending_payment"
+    PAID = "paid"
+    EXPIRED = "expired"
+    PAYMENT_FAILED = "payment_failed"
+    CANCELLED = "cancelled"
+    REFUND_PENDING = "refund_pending"
+    REFUNDED = "refunded"
 
 
 class TicketStatus(StrEnum):
@@ -81,6 +46,65 @@ class PlaceRole(StrEnum):
     COMPANION = "companion"
 
 
+class RefundStatus(StrEnum):
+    """A refund row (`Refund.status`), stored as the plain string: pending until submitted to Stripe, then
+    submitted, and succeeded or failed as Stripe reports (ticketing.refunds)."""
+
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+# Short names for the members, as the code has always spelled them (the same objects, not copies).
+PENDING: Final = OrderStatus.PENDING
+PAID: Final = OrderStatus.PAID
+EXPIRED: Final = OrderStatus.EXPIRED
+PAYMENT_FAILED: Final = OrderStatus.PAYMENT_FAILED
+CANCELLED: Final = OrderStatus.CANCELLED
+REFUND_PENDING: Final = OrderStatus.REFUND_PENDING
+REFUNDED: Final = OrderStatus.REFUNDED
+
+ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = tuple(OrderStatus)
+
+# What people read for each status, role and admission basis in exports: (Dutch, English), as members.rules'
+# industries carry theirs. The pages use the same words through their catalogues.
+STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
+    PENDING: ("Wacht op betaling", "Awaiting payment"), PAID: ("Betaald", "Paid"), EXPIRED: ("Verlopen", "Expired"),
+    PAYMENT_FAILED: ("Betaling mislukt", "Payment failed"), CANCELLED: ("Geannuleerd", "Cancelled"),
+    REFUND_PENDING: ("Terugbetaling onderweg", "Refund on its way"), REFUNDED: ("Terugbetaald", "Refunded"),
+}
+ROLE_WORDS: Final[dict[str, tuple[str, str]]] = {PlaceRole.BUYER: ("Koper", "Buyer"),
+                                                   PlaceRole.COMPANION: ("Partner", "Companion")}
+BASIS_WORDS: Final[dict[str, tuple[str, str]]] = {
+    PlaceRole.BUYER: ("Koper", "Buyer"), "age": ("Leeftijd", "Age"),
+    "industry": ("Andere sector", "Another industry"), "override": ("Uitzondering", "Exception"),
+}
+
+
+def words(table: dict[str, tuple[str, str]], code: str, language: str) -> str:
+    """The word for `code` in `language` ("nl" or "en"); the code itself when the table has none."""
+    pair = table.get(code)
+    return code if pair is None else pair[language == "en"]
+
+
+# Statuses that hold a seat (counted in Event.seats_taken) and keep both places live.
+SEAT_HOLDING: Final[frozenset[OrderStatus]] = frozenset({PENDING, PAID})
+# An order that lost its seat before it was paid; a payment that still arrives can revive it.
+REVIVABLE: Final[frozenset[OrderStatus]] = frozenset({EXPIRED, PAYMENT_FAILED})
+
+# Allowed moves. Moves out of SEAT_HOLDING free the seat; moves into it take one.
+TRANSITIONS: Final[dict[OrderStatus, frozenset[OrderStatus]]] = {
+    PENDING: frozenset({PAID, EXPIRED, PAYMENT_FAILED, CANCELLED}),
+    PAID: frozenset({REFUND_PENDING, CANCELLED}),  # cancelled: a free (0 cent) order, nothing to refund
+    EXPIRED: frozenset({PAID, REFUND_PENDING}),  # late payment: confirmed if a seat is free, else refunded
+    PAYMENT_FAILED: frozenset({PAID, REFUND_PENDING, EXPIRED}),
+    CANCELLED: frozenset({REFUND_PENDING}),  # a payment arriving for a cancelled hold is refunded
+    REFUND_PENDING: frozenset({REFUNDED}),
+    REFUNDED: frozenset(),
+}
+
+
 TICKET_CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 TICKET_CODE_GROUPS: Final = 4
 TICKET_CODE_GROUP_LEN: Final = 4
@@ -88,10 +112,10 @@ TICKET_CODE_PREFIX: Final = "NG"
 
 
 def can_transition(source: str, target: str) -> bool:
-    return target in TRANSITIONS.get(source, frozenset())
+    return source in TRANSITIONS and target in TRANSITIONS[OrderStatus(source)]
 
 
-def sources_for(target: str) -> tuple[str, ...]:
+def sources_for(target: str) -> tuple[OrderStatus, ...]:
     """The statuses from which `target` may be reached (for `WHERE status IN (…)`)."""
     return tuple(s for s in ORDER_STATUSES if target in TRANSITIONS[s])
 
@@ -232,7 +256,7 @@ def queue_positions(waiting_ids: Iterable[int]) -> dict[int, int]:
 def may_join(*, sales: str, seats_free: int, duos_waiting: int) -> bool:
     """Whether a duo may join the list now: while sales are open and no seat is free for them (sold out or all
     remaining seats held), or others wait already (a freed seat is theirs before it is anyone else's)."""
-    return sales == "open" and (seats_free <= 0 or duos_waiting > 0)
+    return sales == SalesState.OPEN and (seats_free <= 0 or duos_waiting > 0)
 
 
 def conversion(offers: int, accepted: int) -> float | None:

@@ -24,6 +24,7 @@ from piccolo.table import Table
 
 from events.tables import Event
 from members.tables import Member
+from ticketing.rules import OrderStatus, PlaceRole, RefundStatus, TicketStatus, WaitingStatus
 
 
 class TicketOrder(Table, tablename="ticket_order"):
@@ -32,8 +33,8 @@ class TicketOrder(Table, tablename="ticket_order"):
     id: Serial  # the primary key Piccolo adds, declared for the type checker
     event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
     buyer = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
-    # See ticketing.rules.ORDER_STATUSES; only pending_payment and paid hold a seat.
-    status = Varchar(length=20, index=True)
+    # Which status may follow which: ticketing.rules.TRANSITIONS; only pending_payment and paid hold a seat.
+    status = Varchar(length=20, index=True, choices=OrderStatus)
     amount_cents = Integer()
     currency = Varchar(length=3, default="eur")
     expires_at = Timestamptz(null=True, default=None)
@@ -56,7 +57,7 @@ class Attendee(Table, tablename="ticket_attendee"):
     id: Serial  # the primary key Piccolo adds, declared for the type checker
     order = ForeignKey(references=TicketOrder, on_delete=OnDelete.cascade, index=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
-    role = Varchar(length=10)  # buyer | companion
+    role = Varchar(length=10, choices=PlaceRole)
     name = Varchar(length=120)
     email = Varchar(length=254, index=True)  # normalised (trimmed, lower case)
     birth_date = Date(null=True, default=None)
@@ -87,7 +88,7 @@ class Ticket(Table, tablename="duo_ticket"):
     attendee = ForeignKey(references=Attendee, on_delete=OnDelete.cascade, unique=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.restrict, index=True)
     code = Varchar(length=40, unique=True)
-    status = Varchar(length=10, default="valid")  # valid | void
+    status = Varchar(length=10, default=TicketStatus.VALID.value, choices=TicketStatus)
     issued_at = Timestamptz()
     voided_at = Timestamptz(null=True, default=None)
 
@@ -111,7 +112,7 @@ class Refund(Table, tablename="ticket_refund"):
     payment_intent_id = Varchar(length=255, unique=True)
     amount_cents = Integer()
     reason = Varchar(length=40)  # requested_by_customer | organiser | event_cancelled | late_payment
-    status = Varchar(length=12, default="pending")  # pending | submitted | succeeded | failed
+    status = Varchar(length=12, default=RefundStatus.PENDING.value, choices=RefundStatus)
     stripe_refund_id = Varchar(length=255, null=True, default=None, unique=True)
     claimed_until = Timestamptz(null=True, default=None)
     attempts = SmallInt(default=0)
@@ -175,7 +176,7 @@ class WaitingEntry(Table, tablename="waiting_entry"):
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
-    status = Varchar(length=12, index=True)  # ticketing.rules.WaitingStatus
+    status = Varchar(length=12, index=True, choices=WaitingStatus)
     buyer_email = Varchar(length=254)  # normalised; the member's address when they joined
     companion_name = Varchar(length=120)
     companion_email = Varchar(length=254)  # normalised

@@ -12,6 +12,7 @@ from typing import Any
 
 from core.db import as_utc
 from core.principal import Principal
+from events.rules import EventStatus
 from events.tables import Event
 from members.rules import normalise_email
 from members.tables import Member
@@ -30,7 +31,7 @@ async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
     Each place carries only what its owner may see: their own name, ticket code and status, the event, the order
     status, and the partner's NAME (who invited them, or whom they invited) — never the partner's e-mail, birth
     date or ticket code. The buyer's full view stays with list_my_orders. Reads only."""
-    mine = (Attendee.order.buyer == actor.id) & (Attendee.role == "buyer")
+    mine = (Attendee.order.buyer == actor.id) & (Attendee.role == rules.PlaceRole.BUYER)
     email = await verified_email(actor.id)
     if email is not None:
         mine = mine | (Attendee.email == email)
@@ -54,11 +55,11 @@ async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
     out = []
     for place in places:
         others = [p for p in duo if p["order"] == place["order"] and p["id"] != place["id"]]
-        if place["role"] == "buyer":  # whom I invited: the current companion (else the last one)
-            companions = [p for p in others if p["role"] == "companion"]
+        if place["role"] == rules.PlaceRole.BUYER:  # whom I invited: the current companion (else the last one)
+            companions = [p for p in others if p["role"] == rules.PlaceRole.COMPANION]
             partner = next((p for p in companions if p["voided_at"] is None), companions[-1] if companions else None)
         else:  # who invited me
-            partner = next((p for p in others if p["role"] == "buyer"), None)
+            partner = next((p for p in others if p["role"] == rules.PlaceRole.BUYER), None)
         ticket = tickets.get(place["id"])
         event = events[place["event"]]
         out.append({
@@ -94,7 +95,7 @@ async def _places_of_member(member_id: int) -> Any | None:
     member = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
     if member is None:
         return None
-    mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == "buyer")
+    mine = (Ticket.order.buyer == member_id) & (Ticket.attendee.role == rules.PlaceRole.BUYER)
     if member["email_verified_at"] is not None:
         mine = mine | (Ticket.attendee.email == normalise_email(member["email"]))
     return mine
@@ -106,7 +107,7 @@ async def live_ticket_event_ids(member_id: int) -> list[int]:
     if mine is None:
         return []
     rows = await Ticket.select(Ticket.event).where(
-        (Ticket.status == "valid") & (Ticket.order.status == rules.PAID) & mine
+        (Ticket.status == rules.TicketStatus.VALID) & (Ticket.order.status == rules.PAID) & mine
     ).distinct()
     return sorted({r["event"] for r in rows})
 
@@ -125,7 +126,7 @@ async def calendar_event_ids(member_id: int) -> list[int]:
     ).where(mine)
     ids = set()
     for r in rows:
-        if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r):
+        if (r["status"] == rules.TicketStatus.VALID and r["order_status"] == rules.PAID) or _voided_by_cancellation(r):
             ids.add(r["event"])
     return sorted(ids)
 
@@ -133,7 +134,8 @@ async def calendar_event_ids(member_id: int) -> list[int]:
 def _voided_by_cancellation(row: Mapping[str, Any]) -> bool:
     """A ticket row (with `event_status`, `cancelled_at`, `voided_at`) voided by the cancellation of its event,
     not before it (the member's own cancellation, a refund, a replaced companion)."""
-    return (row["event_status"] == "cancelled" and row["voided_at"] is not None and row["cancelled_at"] is not None
+    return (row["event_status"] == EventStatus.CANCELLED and row["voided_at"] is not None
+            and row["cancelled_at"] is not None
             and as_utc(row["voided_at"]) >= as_utc(row["cancelled_at"]))
 
 
@@ -147,7 +149,7 @@ async def places_voided_by_cancellation(member_id: int) -> set[int]:
     rows = await Ticket.select(
         Ticket.attendee, Ticket.voided_at, Ticket.event.status.as_alias("event_status"),
         Ticket.event.cancelled_at.as_alias("cancelled_at"),
-    ).where(mine & (Ticket.status == "void"))
+    ).where(mine & (Ticket.status == rules.TicketStatus.VOID))
     return {r["attendee"] for r in rows if _voided_by_cancellation(r)}
 
 
@@ -159,7 +161,8 @@ async def ticket_pdf_of_place(place_id: int, language: str = "nl") -> tuple[byte
     row = await Ticket.select(
         Ticket.code, Ticket.issued_at, Ticket.attendee.name.as_alias("name"), Ticket.attendee.role.as_alias("role"),
         Ticket.order.as_alias("order_id"),
-    ).where((Ticket.attendee == place_id) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
+    ).where((Ticket.attendee == place_id) & (Ticket.status == rules.TicketStatus.VALID)
+            & (Ticket.order.status == rules.PAID)
             & Ticket.attendee.voided_at.is_null()).first()
     if row is None:
         return None
@@ -169,9 +172,9 @@ async def ticket_pdf_of_place(place_id: int, language: str = "nl") -> tuple[byte
                                Event.address, Event.online_url).where(Event.id == place["event"]).first()
     assert event is not None
     buyer = None
-    if row["role"] == "companion":
+    if row["role"] == rules.PlaceRole.COMPANION:
         buyer = await Attendee.select(Attendee.name).where(
-            (Attendee.order == row["order_id"]) & (Attendee.role == "buyer")).first()
+            (Attendee.order == row["order_id"]) & (Attendee.role == rules.PlaceRole.BUYER)).first()
     ticket = TicketPdf(
         holder_name=row["name"], ticket_code=row["code"], event_title=event["title"],
         starts_at=as_utc(event["starts_at"]), ends_at=as_utc(event["ends_at"]),
@@ -200,7 +203,8 @@ async def place_calendar_event_ids(place_id: int) -> list[int]:
         Ticket.event.status.as_alias("event_status"), Ticket.event.cancelled_at.as_alias("cancelled_at"),
     ).where(Ticket.attendee == place_id)
     return sorted({r["event"] for r in rows
-                   if (r["status"] == "valid" and r["order_status"] == rules.PAID) or _voided_by_cancellation(r)})
+                   if (r["status"] == rules.TicketStatus.VALID and r["order_status"] == rules.PAID)
+                   or _voided_by_cancellation(r)})
 
 
 async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | None:
@@ -212,7 +216,7 @@ async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | Non
         (TicketOrder.event == event_id) & (TicketOrder.buyer == actor.id)
         & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))).first()
     if order is not None:
-        return {"order_id": order["id"], "role": "buyer", "paid": order["status"] == rules.PAID}
+        return {"order_id": order["id"], "role": rules.PlaceRole.BUYER, "paid": order["status"] == rules.PAID}
     email = await verified_email(actor.id)
     if email is None:
         return None

@@ -91,8 +91,8 @@ def build_order_views(orders: Sequence[Mapping[str, Any]], places: Sequence[Mapp
         change_by, refund_by = deadlines(event)
         own = [p for p in places if p["order"] == order["id"]]
         own_tickets = [t for t in tickets if t["order"] == order["id"]]
-        buyer = next(p for p in own if p["role"] == "buyer")
-        companions = [p for p in own if p["role"] == "companion"]
+        buyer = next(p for p in own if p["role"] == rules.PlaceRole.BUYER)
+        companions = [p for p in own if p["role"] == rules.PlaceRole.COMPANION]
         current = next((p for p in companions if p["voided_at"] is None), companions[-1])
         live = order["status"] in rules.SEAT_HOLDING
         out.append({

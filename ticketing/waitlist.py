@@ -34,6 +34,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules as event_rules
 from events import service as events_service
+from events.rules import EventStatus, SalesState
 from events.tables import Event
 from members.rules import normalise_email
 from members.tables import Member
@@ -72,7 +73,7 @@ def sales_close(event: Mapping[str, Any]) -> datetime:
     return close
 
 
-def _sales(event: Mapping[str, Any], now: datetime) -> str:
+def _sales(event: Mapping[str, Any], now: datetime) -> SalesState:
     starts_at = as_utc(event["starts_at"])
     assert starts_at is not None
     return event_rules.sales_state(status=event["status"], now=now, starts_at=starts_at,
@@ -287,7 +288,7 @@ async def _offer_one(event_id: int, now: datetime, by: Actor) -> str:
     """Offer one free seat to the first duo in line that the rule still admits: 'offered', or why not
     ('no_seat', 'nobody', 'closed')."""
     event = await Event.select().where(Event.id == event_id).first()
-    if event is None or _sales(event, now) != "open":
+    if event is None or _sales(event, now) != SalesState.OPEN:
         return "closed"
     expires_at = rules.offer_expires_at(now, (await list_settings(event_id))["offer_hours"], sales_close(event))
     if expires_at is None:
@@ -297,7 +298,8 @@ async def _offer_one(event_id: int, now: datetime, by: Actor) -> str:
             # The seat first: its UPDATE takes the event's row lock, so whoever holds it next reads the line
             # as this transaction leaves it.
             taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
-                (Event.id == event_id) & (Event.seats_taken < Event.capacity_duos) & (Event.status == "published")
+                (Event.id == event_id) & (Event.seats_taken < Event.capacity_duos)
+                & (Event.status == EventStatus.PUBLISHED)
             ).returning(*Event.all_columns())
             if not taken:
                 raise _Rollback("no_seat")
@@ -428,7 +430,7 @@ async def tend_waiting_lists(now: datetime | None = None) -> dict[str, int]:
         event = await Event.select().where(Event.id == row["event"]).first()
         if event is None:
             continue
-        if _sales(event, now) in ("closed", "cancelled"):
+        if _sales(event, now) in (SalesState.CLOSED, SalesState.CANCELLED):
             counts["closed"] += await close_list(event["id"], now)
         else:
             counts["offered"] += await offer_free_seats(event["id"], now)

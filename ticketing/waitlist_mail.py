@@ -15,6 +15,7 @@ from typing import Any
 from babel.dates import format_datetime
 
 from core.db import as_utc
+from events.rules import EventStatus
 from events.tables import Event
 from members.tables import Member
 from notifications.layout import Language
@@ -107,7 +108,7 @@ async def compose_waitlist_mail(mail: dict[str, Any], settings: Settings) -> Ema
         if order is None or order["status"] != rules.PENDING:
             return None  # paid, declined or expired before the mail went out
         until = as_utc(order["expires_at"])
-    if kind == "waitlist_closed" and event["status"] == "cancelled":
+    if kind == "waitlist_closed" and event["status"] == EventStatus.CANCELLED:
         kind = "waitlist_cancelled"
     language: Language = "en" if member["language"] == "en" else "nl"
     return build_waitlist_mail(

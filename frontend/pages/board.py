@@ -26,7 +26,7 @@ from core.errors import DomainError, Forbidden
 from core.principal import Principal
 from events import service as events
 from events import team
-from events.rules import EventRoleKind
+from events.rules import EventRoleKind, EventStatus
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
@@ -375,14 +375,14 @@ class BoardPages(Controller):
     async def board_events(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         # The events whose groups this person plans: those they facilitate, and their own (not every event).
         facilitated = await team.events_with_role(member.id, EventRoleKind.FACILITATOR)
-        listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != "cancelled"}
+        listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != EventStatus.CANCELLED}
         if member.is_organiser:
-            listed.update({e["slug"]: e for e in await events.list_managed(member) if e["status"] != "draft"})
+            listed.update({e["slug"]: e for e in await events.list_managed(member) if e["status"] != EventStatus.DRAFT})
         planned = set(listed)
         # The door role plans nothing but checks people in: its events are listed with the scanner only.
         doors = await team.events_with_role(member.id, EventRoleKind.DOOR)
         listed.update({e["slug"]: e for e in await events.events_by_ids(doors)
-                       if e["status"] != "cancelled" and e["slug"] not in listed})
+                       if e["status"] != EventStatus.CANCELLED and e["slug"] not in listed})
         rows = sorted(listed.values(), key=lambda e: e["starts_at"])
         return page(request, "board/events.html", events=rows, planned=planned, active_nav="board")
 

@@ -22,6 +22,7 @@ from members import feed_tokens
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
 from settings import Settings
+from ticketing.rules import OrderStatus, TicketStatus
 from ticketing.tickets import list_my_tickets
 
 # Minutes before each item; "" switches reminders off. English msgids.
@@ -40,7 +41,8 @@ async def _my_events(user: Any) -> list[dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for ticket in await list_my_tickets(user):
         event = ticket["event"]
-        if ticket["order_status"] != "paid" or ticket["ticket_status"] != "valid" or event["id"] in out:
+        if (ticket["order_status"] != OrderStatus.PAID or ticket["ticket_status"] != TicketStatus.VALID
+                or event["id"] in out):
             continue
         try:
             breakouts = await my_breakouts(user, event["slug"])

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from core.principal import Principal
 from events import service as events
+from events.rules import SalesState
 from frontend.i18n import request_language
 from frontend.pages.common import page, path_for, redirect
 from pairing.rankings import ranking_figures
@@ -21,7 +22,7 @@ from ticketing.tickets import my_live_place
 
 
 def can_buy(event: dict[str, Any]) -> bool:
-    return event["sales_state"] == "open" and event["seats_left"] > 0
+    return event["sales_state"] == SalesState.OPEN and event["seats_left"] > 0
 
 
 def share_preview(event: dict[str, Any], base_url: str, lang: str) -> dict[str, str]:

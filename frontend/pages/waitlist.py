@@ -23,7 +23,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
 from frontend.pages.tickets import WAITING_LABELS, companion_error, companion_from_form, friendly, industry_options
 from ticketing import waitlist
-from ticketing.rules import MAX_OFFER_HOURS, MIN_OFFER_HOURS
+from ticketing.rules import MAX_OFFER_HOURS, MIN_OFFER_HOURS, OfferOutcome, WaitingStatus
 
 
 async def join_page(request: Request[Any, Any, Any], user: Principal, slug: str, *, form: dict[str, str] | None = None,
@@ -33,7 +33,7 @@ async def join_page(request: Request[Any, Any, Any], user: Principal, slug: str,
     event = await events.get_event(slug, user)
     state = await waitlist.public_state(slug, user)
     mine = [e for e in await waitlist.my_entries(user)
-            if e["event"]["slug"] == slug and e["status"] == "waiting"]
+            if e["event"]["slug"] == slug and e["status"] == WaitingStatus.WAITING]
     settings = await waitlist.list_settings(event["id"])
     return page(request, "waitlist/join.html", status_code=status_code, event=event, state=state,
                 existing=mine[0] if mine else None, form=form or {"industry": ""}, errors=errors or {},
@@ -76,7 +76,7 @@ class WaitingListPages(Controller):
                     entry_id: FromPath[int]) -> Redirect:
         """Leave the line, or decline an open offer (its held place goes to the next duo)."""
         entry = await waitlist.get_entry(member, entry_id)
-        declining = entry["offer_outcome"] == "open"
+        declining = entry["offer_outcome"] == OfferOutcome.OPEN
         await waitlist.leave(member, entry_id)
         return redirect(path_for(request, "my_tickets"), "aanbod-afgeslagen" if declining else "wachtlijst-verlaten")
 

@@ -1,0 +1,54 @@
+# Issue 12: the status columns name their StrEnum with `choices=`. Metadata only: Piccolo runs no SQL for a
+# change of choices, so no row and no schema changes (checked on SQLite and PostgreSQL).
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from enum import Enum
+from piccolo.columns.column_types import Varchar
+
+ID = "2026-12-04T20:41:07:724458"
+VERSION = "1.38.0"
+DESCRIPTION = "status columns with choices= (metadata only)"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
+
+    manager.alter_column(
+        table_class_name="Event",
+        tablename="event",
+        column_name="status",
+        db_column_name="status",
+        params={
+            "choices": Enum(
+                "EventStatus",
+                {
+                    "DRAFT": "draft",
+                    "PUBLISHED": "published",
+                    "CANCELLED": "cancelled",
+                },
+            )
+        },
+        old_params={"choices": None},
+        column_class=Varchar,
+        old_column_class=Varchar,
+        schema=None,
+    )
+
+    manager.alter_column(
+        table_class_name="EventRole",
+        tablename="event_role",
+        column_name="role",
+        db_column_name="role",
+        params={
+            "choices": Enum(
+                "EventRoleKind", {"FACILITATOR": "facilitator", "DOOR": "door"}
+            )
+        },
+        old_params={"choices": None},
+        column_class=Varchar,
+        old_column_class=Varchar,
+        schema=None,
+    )
+
+    return manager
