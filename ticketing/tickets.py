@@ -84,8 +84,9 @@ async def companion_ticket_waits_for(member_id: int) -> bool:
     if member is None or member["email_verified_at"] is not None:
         return False
     return bool(await Ticket.exists().where(
-        (Ticket.attendee.email == normalise_email(member["email"])) & (Ticket.attendee.role == "companion")
-        & Ticket.attendee._.live.eq(True) & (Ticket.status == "valid") & (Ticket.order.status == rules.PAID)
+        (Ticket.attendee.email == normalise_email(member["email"]))
+        & (Ticket.attendee.role == rules.PlaceRole.COMPANION) & Ticket.attendee._.live.eq(True)
+        & (Ticket.status == rules.TicketStatus.VALID) & (Ticket.order.status == rules.PAID)
     ))
 
 
