@@ -22,9 +22,11 @@ from members.rules import INDUSTRIES, email_is_valid
 from ticketing import companions
 from ticketing.attendees import AttendeeState, attendee_csv, attendee_list, sales_summary
 from ticketing.cancellation import organiser_cancel_order
+from ticketing.rules import OrderStatus
 
 # Notices after cancelling one duo, by what happened to the money (see common.NOTICES).
-CANCEL_NOTICES = {"refund_pending": "duo-terugbetaling", "refunded": "duo-terugbetaald"}
+CANCEL_NOTICES: dict[str, str] = {OrderStatus.REFUND_PENDING: "duo-terugbetaling",
+                                  OrderStatus.REFUNDED: "duo-terugbetaald"}
 
 
 def industry_labels(lang: str) -> dict[str, str]:

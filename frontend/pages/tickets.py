@@ -45,10 +45,10 @@ from ticketing.companions import CompanionIn, change_companion, check_companion
 from ticketing.mail import qr_png
 from ticketing.orders import get_order, list_my_orders, reserve_duo
 from ticketing.payments import start_payment
+from ticketing.rules import PAID, PENDING, OrderStatus, TicketStatus
 from ticketing.tickets import list_my_tickets
 
 COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation", "experience_level")
-PENDING, PAID = "pending_payment", "paid"
 
 # Problem codes -> what we tell people (English msgids, Dutch in the catalogue). Codes not listed here
 # show the service's own message in the page language (common.page_message).
@@ -86,13 +86,13 @@ COMPANION_FIELD_FOR_CODE: dict[str, str] = {
     "already_waiting": "email",
 }
 STATUS_LABELS: dict[str, str] = {
-    "pending_payment": _("Awaiting payment"),
-    "paid": _("Paid"),
-    "expired": _("Expired"),
-    "payment_failed": _("Payment failed"),
-    "cancelled": _("Cancelled"),
-    "refund_pending": _("Refund on its way"),
-    "refunded": _("Refunded"),
+    OrderStatus.PENDING: _("Awaiting payment"),
+    OrderStatus.PAID: _("Paid"),
+    OrderStatus.EXPIRED: _("Expired"),
+    OrderStatus.PAYMENT_FAILED: _("Payment failed"),
+    OrderStatus.CANCELLED: _("Cancelled"),
+    OrderStatus.REFUND_PENDING: _("Refund on its way"),
+    OrderStatus.REFUNDED: _("Refunded"),
 }
 # A ticket someone else bought for me (I am the companion), as its holder sees it.
 INVITATION_LABELS: dict[str, str] = {
@@ -213,7 +213,8 @@ async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
 async def _with_companion_states(orders: list[dict[str, Any]]) -> None:
     """What the buyer may know of their companion's own page: opened, details given, themes ranked (never the
     companion's code or link)."""
-    ids = [o["companion"]["id"] for o in orders if o["status"] == PAID and o["companion"]["ticket_status"] == "valid"]
+    ids = [o["companion"]["id"] for o in orders
+           if o["status"] == PAID and o["companion"]["ticket_status"] == TicketStatus.VALID]
     states, ranked = await link_states(ids), await ranked_places(ids)
     for order in orders:
         place = order["companion"]["id"]
@@ -223,7 +224,7 @@ async def _with_companion_states(orders: list[dict[str, Any]]) -> None:
 def own_qr(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """The buyer's own QR code on their order card, once paid (the companion's code is theirs alone)."""
     buyer = order["buyer"]
-    if order["status"] != PAID or buyer["ticket_status"] != "valid" or not buyer["ticket_code"]:
+    if order["status"] != PAID or buyer["ticket_status"] != TicketStatus.VALID or not buyer["ticket_code"]:
         return None
     return qr_image(buyer["ticket_code"])
 
@@ -248,7 +249,7 @@ def invitation_state(ticket: Mapping[str, Any]) -> str:
         return "replaced"
     if ticket["order_status"] == PENDING and ticket["live"]:
         return "awaiting"
-    if ticket["order_status"] == PAID and ticket["ticket_status"] == "valid":
+    if ticket["order_status"] == PAID and ticket["ticket_status"] == TicketStatus.VALID:
         return "valid"
     return "ended"
 
@@ -520,7 +521,7 @@ class TicketPages(Controller):
             order = await get_order(member, order_id)
             return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
                         errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
-        refunded = order["status"] in ("refund_pending", "refunded")
+        refunded = order["status"] in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED)
         notice = "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd"
         return redirect(path_for(request, "my_tickets"), notice)
 
