@@ -21,12 +21,21 @@ def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:04.1f} s"
 
 
+def cpu_seconds(root: Path, name: str) -> str:
+    """The group's CPU seconds (user + system, its reaped children included), as scripts/test.sh timed them."""
+    try:
+        user, system = (root / "times" / f"{name}.cpu").read_text().split()[-2:]
+        return f"{float(user) + float(system):6.0f} s"
+    except (OSError, ValueError):
+        return "      -"
+
+
 def main(folder: str, started: str | None = None) -> int:
     root = Path(folder)
     junit = root / "junit" if (root / "junit").is_dir() else root
     times: dict[str, tuple[float, float, int]] = {}
     for path in sorted((root / "times").glob("*")) if (root / "times").is_dir() else []:
-        if path.name.startswith(".") or path.name == "failed":
+        if path.name.startswith(".") or path.name == "failed" or path.suffix == ".cpu":
             continue
         name, began, ended, code = path.read_text().split()
         times[name] = (float(began), float(ended), int(code))
@@ -49,11 +58,11 @@ def main(folder: str, started: str | None = None) -> int:
 
     print("\n=== summary ===")
     first = min((r[4] for r in rows if r[4]), default=0.0)
-    print(f"{'group':<18}{'passed':>7}{'failed':>7}{'skipped':>8}   started   wall")
+    print(f"{'group':<18}{'passed':>7}{'failed':>7}{'skipped':>8}   started   wall     CPU")
     for name, passed, failed, skipped, t0, t1 in rows:
         when = f"{t0 - first:6.0f} s" if t0 else "      -"
         wall = f"{t1 - t0:6.0f} s" if t0 else "      -"
-        print(f"{name:<18}{passed:>7}{failed:>7}{skipped:>8}  {when}  {wall}")
+        print(f"{name:<18}{passed:>7}{failed:>7}{skipped:>8}  {when}  {wall}  {cpu_seconds(root, name)}")
     print("slowest tests (wall, setup and teardown included):")
     for group, seconds, name in slow:
         print(f"  {group:<17}{seconds:6.1f} s  {name}")

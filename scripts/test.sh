@@ -37,10 +37,11 @@ run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest 
   local name=$1 url=$2; shift 2
   local t0
   t0=$(date +%s.%N)
-  TEST_DATABASE_URL="$url" "$PY" -m pytest -q --junitxml="$RESULTS/junit/$name.xml" --durations=8 \
+  local TIMEFORMAT='%U %S' rc  # the CPU seconds of the group and the children it reaped (user, system)
+  { time TEST_DATABASE_URL="$url" "$PY" -m pytest -q --junitxml="$RESULTS/junit/$name.xml" --durations=8 \
     --durations-min=2 --output="build/playwright/$name" -o cache_dir=".pytest_cache/$name" "$@" \
-    >"$RESULTS/logs/$name.log" 2>&1
-  finish_group "$name" "$t0" $?
+    >"$RESULTS/logs/$name.log" 2>&1; rc=$?; } 2>"$RESULTS/times/$name.cpu"
+  finish_group "$name" "$t0" $rc
 }
 
 # A group's bookkeeping: its time, a failure noted, its log printed whole (under a lock, so lanes never interleave).
