@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check setup lint bench clean
+.PHONY: run test check setup lint bench messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@bash scripts/bench.sh
+
+# The translation catalogues from the code: extract frontend/locale/messages.pot, update nl and en (devtools/messages.py).
+messages: $(STAMP)
+	$(PY) -m devtools.messages
 
 clean:
 	rm -rf $(VENV) var test-results .pytest_cache .mypy_cache

@@ -14,14 +14,11 @@ Catalogues
     The ``.po`` files are read with ``babel.messages.pofile.read_po`` when the process starts and compiled
     in memory: no ``.mo`` files, no compile step at install time. Fuzzy entries are ignored, as gettext does.
 
-Adding strings (from the project root)::
-
-    .venv/bin/pybabel extract -F frontend/locale/babel.cfg -k _ -k gettext -k ngettext:1,2 \\
-        -k pgettext:1c,2 -k npgettext:1c,2,3 -k _l -k lazy_gettext --no-location \\
-        -o frontend/locale/messages.pot frontend core members events ticketing invoicing checkin pairing ideas
-    .venv/bin/pybabel update -i frontend/locale/messages.pot -d frontend/locale --no-fuzzy-matching
-    # then fill in the msgstr lines: page strings in nl/LC_MESSAGES/messages.po, service messages in
-    # en/LC_MESSAGES/messages.po (or add the one entry by hand; the tests name every msgid that lacks one)
+Adding strings: ``make messages`` (``devtools/messages.py``: ``pybabel extract`` with ``frontend/locale/babel.cfg``
+into ``frontend/locale/messages.pot``, then ``pybabel update`` of both catalogues), then fill in the empty msgstr
+lines: page strings in ``nl/LC_MESSAGES/messages.po``, service messages in ``en/LC_MESSAGES/messages.po``.
+``tests/unit/test_message_catalogue.py`` fails when the ``.pot`` misses a msgid the code uses (or keeps one it
+dropped), and when a catalogue was not updated from it; the tests above name every msgid that lacks a translation.
 
 In templates use Jinja's i18n extension, new style (placeholders are keyword arguments, auto-escaped)::
 

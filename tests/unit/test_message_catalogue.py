@@ -4,6 +4,10 @@ Services raise ``DomainError``s whose message is ``_l("Dutch msgid", **values)``
 the msgids from the source (the project's own extraction, keyword ``_l``); each must have a non-fuzzy English
 msgstr in ``frontend/locale/en/LC_MESSAGES/messages.po`` with the same placeholders, so an English page never
 shows Dutch. No list of patterns: the catalogue is the one place the English lives.
+
+The template ``frontend/locale/messages.pot`` cannot drift from the code: it is extracted again here (the same
+``pybabel extract`` as ``make messages``, ``devtools/messages.py``) and must hold exactly the same msgids, and
+both catalogues must have been updated from it.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from babel.messages.pofile import read_po
 from core.errors import InvalidFields, InvalidInput, NotFound
 from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
+from devtools import messages
 from frontend.i18n import LOCALE_DIR, render_message
 from frontend.pages.common import field_errors, page_message
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_FOLDERS = ("core", "members", "events", "ticketing", "invoicing", "checkin", "pairing", "ideas", "frontend")
+SOURCE_FOLDERS = messages.SOURCE_FOLDERS
 KEYWORDS = {"_l": None, "lazy_gettext": None}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -66,9 +71,40 @@ def test_every_raised_message_has_english(msgids: dict[str, str]) -> None:
             missing.append(f"{where}: {msgid!r}")
         elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(entry.string))):
             broken.append(f"{where}: {msgid!r} -> {entry.string!r}")
-    assert not missing, ("raised messages without English; extract and fill in frontend/locale/en (commands in "
-                         "frontend/i18n.py):\n" + "\n".join(missing))
+    assert not missing, ("raised messages without English: `make messages` and fill in frontend/locale/en:\n"
+                         + "\n".join(missing))
     assert not broken, "English with other placeholders than the Dutch msgid:\n" + "\n".join(broken)
+
+
+def _entries(catalogue: Catalog) -> set[tuple[object, str | None]]:
+    """(msgid, context) of every live entry; a plural's msgid is its (singular, plural) pair."""
+    return {(tuple(entry.id) if isinstance(entry.id, list | tuple) else entry.id, entry.context)
+            for entry in catalogue if entry.id}
+
+
+def test_the_template_holds_exactly_the_msgids_the_code_uses(tmp_path: Path) -> None:
+    """``frontend/locale/messages.pot`` is what ``make messages`` extracts today: a msgid added to the code (or a
+    template) without extracting is missing from it, one the code dropped is still in it."""
+    fresh = tmp_path / "messages.pot"
+    messages.extract(fresh)
+    with fresh.open("rb") as extracted, messages.TEMPLATE.open("rb") as kept:
+        now, stored = _entries(read_po(extracted)), _entries(read_po(kept))
+    assert len(now) > 300  # a guard for the test itself: an extraction that broke would find nothing
+    missing, stale = sorted(map(repr, now - stored)), sorted(map(repr, stored - now))
+    assert not missing and not stale, (
+        "frontend/locale/messages.pot is out of date: run `make messages` (devtools/messages.py) and fill in the "
+        "new msgstr lines.\nmissing:\n  " + "\n  ".join(missing) + "\nno longer used:\n  " + "\n  ".join(stale))
+
+
+@pytest.mark.parametrize("language", messages.LANGUAGES)
+def test_each_catalogue_is_updated_from_the_template(language: str) -> None:
+    with messages.TEMPLATE.open("rb") as kept:
+        template = _entries(read_po(kept))
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
+        catalogue = _entries(read_po(po_file, locale=language))
+    missing = sorted(map(repr, template - catalogue))
+    assert not missing, (f"frontend/locale/{language} lacks msgids of the template: run `make messages`.\n"
+                         + "\n".join(missing))
 
 
 def test_every_message_is_a_literal_msgid() -> None:
