@@ -8,8 +8,12 @@ organiser (the same 404 as everywhere); anyone else gets 403.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+import msgspec
+
+from core.db import as_utc
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
@@ -27,12 +31,24 @@ def may_check_in(actor: Principal | None, event: Mapping[str, Any], roles: froze
     return event_rules.may_check_in(roles, can_manage(actor, dict(event)))
 
 
-async def door_event(actor: Principal | None, slug: str) -> dict[str, Any]:
-    """The event's row for those who may work its door; else not found (a draft, an unknown slug) or forbidden."""
+class DoorEvent(msgspec.Struct, frozen=True):
+    """The event whose door someone works, as the door's use cases and pages read it."""
+
+    id: int
+    slug: str
+    title: str
+    timezone: str
+    starts_at: datetime  # aware, UTC
+    organiser_id: int
+
+
+async def door_event(actor: Principal | None, slug: str) -> DoorEvent:
+    """The event, for those who may work its door; else not found (a draft, an unknown slug) or forbidden."""
     row = await Event.select().where(Event.slug == slug).first()
     if row is None or not can_view(actor, row):
         raise NotFound(_l("Dit evenement bestaat niet."))
     roles = await event_roles_of(actor.id, row["id"]) if actor is not None else frozenset()
     if not may_check_in(actor, row, roles):
         raise Forbidden(_l("Alleen de deur, de facilitatoren en de organisator van dit evenement mogen inchecken."))
-    return row
+    return DoorEvent(id=row["id"], slug=row["slug"], title=row["title"], timezone=row["timezone"],
+                     starts_at=as_utc(row["starts_at"]), organiser_id=row["organiser"])

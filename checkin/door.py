@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from checkin import rules
-from checkin.access import door_event
-from checkin.rules import TicketFacts, Verdict
+from checkin.access import DoorEvent, door_event
+from checkin.rules import PartnerState, TicketFacts, Verdict
 from checkin.scans import checkin_out, member_names, partner_of
 from checkin.schemas import ArrivalsOut, BucketOut, DoorEntryOut, DoorListOut
 from checkin.tables import CheckIn
@@ -39,23 +38,23 @@ async def door_list(actor: Principal, slug: str, now: datetime | None = None) ->
     return await _door_list(event, now or utcnow())
 
 
-async def _door_list(event: dict[str, Any], now: datetime) -> DoorListOut:
+async def _door_list(event: DoorEvent, now: datetime) -> DoorListOut:
     places = await Attendee.select(
         Attendee.id, Attendee.order, Attendee.role, Attendee.name, Attendee.voided_at,
         Attendee.order.status.as_alias("order_status"),
-    ).where((Attendee.event == event["id"]) & Attendee.order.status.not_in(list(_LEFT_OUT))).order_by(Attendee.id)
+    ).where((Attendee.event == event.id) & Attendee.order.status.not_in(list(_LEFT_OUT))).order_by(Attendee.id)
     tickets = {t["attendee"]: t for t in await Ticket.select(
-        Ticket.id, Ticket.attendee, Ticket.code, Ticket.status, Ticket.voided_at).where(Ticket.event == event["id"])}
+        Ticket.id, Ticket.attendee, Ticket.code, Ticket.status, Ticket.voided_at).where(Ticket.event == event.id)}
     active = {c["ticket"]: c for c in await CheckIn.select().where(
-        (CheckIn.event == event["id"]) & CheckIn.undone_at.is_null())}
+        (CheckIn.event == event.id) & CheckIn.undone_at.is_null())}
     names = await member_names([c["checked_in_by"] for c in active.values()])
     entries = []
     for place in places:
         ticket = tickets.get(place["id"])
-        facts = TicketFacts(event_id=event["id"], order_status=place["order_status"],
+        facts = TicketFacts(event_id=event.id, order_status=place["order_status"],
                             ticket_status=ticket["status"] if ticket else None,
                             place_voided=place["voided_at"] is not None)
-        verdict = rules.judge_ticket(facts, event["id"])
+        verdict = rules.judge_ticket(facts, event.id)
         partner = partner_of(place, places)
         checkin = active.get(ticket["id"]) if ticket else None
         entries.append(DoorEntryOut(
@@ -66,9 +65,7 @@ async def _door_list(event: dict[str, Any], now: datetime) -> DoorListOut:
             partner_place=partner["id"] if partner else None,
             checkin=checkin_out(checkin, names) if checkin else None,
         ))
-    starts_at = as_utc(event["starts_at"])
-    assert starts_at is not None
-    return DoorListOut(event=event["slug"], title=event["title"], starts_at=starts_at, timezone=event["timezone"],
+    return DoorListOut(event=event.slug, title=event.title, starts_at=event.starts_at, timezone=event.timezone,
                        generated_at=now, entries=entries)
 
 
@@ -76,10 +73,10 @@ async def arrivals(actor: Principal, slug: str) -> ArrivalsOut:
     """Persons and duos in against what was sold (valid tickets of paid duos), and arrivals per five minutes."""
     event = await door_event(actor, slug)
     valid = await Ticket.select(Ticket.id, Ticket.order).where(
-        (Ticket.event == event["id"]) & (Ticket.status == TicketStatus.VALID) & (Ticket.order.status == PAID))
+        (Ticket.event == event.id) & (Ticket.status == TicketStatus.VALID) & (Ticket.order.status == PAID))
     order_of = {t["id"]: t["order"] for t in valid}
     scans = [c for c in await CheckIn.select(CheckIn.ticket, CheckIn.scanned_at).where(
-        (CheckIn.event == event["id"]) & CheckIn.undone_at.is_null()) if c["ticket"] in order_of]
+        (CheckIn.event == event.id) & CheckIn.undone_at.is_null()) if c["ticket"] in order_of]
     per_order: dict[int, list[bool]] = defaultdict(list)
     arrived = {c["ticket"] for c in scans}
     for ticket, order in order_of.items():
@@ -87,7 +84,7 @@ async def arrivals(actor: Principal, slug: str) -> ArrivalsOut:
     complete = sum(1 for ins in per_order.values() if all(ins))
     partial = sum(1 for ins in per_order.values() if any(ins) and not all(ins))
     buckets = rules.arrival_buckets(at for c in scans if (at := as_utc(c["scanned_at"])) is not None)
-    return ArrivalsOut(event=event["slug"], persons_expected=len(order_of), persons_in=len(arrived),
+    return ArrivalsOut(event=event.slug, persons_expected=len(order_of), persons_in=len(arrived),
                        persons_missing=len(order_of) - len(arrived), duos_sold=len(per_order),
                        duos_complete=complete, duos_partial=partial,
                        per_5_minutes=[BucketOut(start=at, persons=n) for at, n in buckets])
@@ -100,7 +97,7 @@ class MissingOut(msgspec.Struct, frozen=True):
     name: str
     role: str
     partner_name: str
-    partner_state: str  # in | expected | refused | none
+    partner_state: PartnerState
     partner_in_at: datetime | None
 
 
@@ -119,11 +116,12 @@ def _missing(listing: DoorListOut) -> list[MissingOut]:
             continue
         partner = by_place.get(entry.partner_place or 0)
         if partner is None:
-            state, name, at = "none", "", None
+            state, name, at = PartnerState.NONE, "", None
         elif partner.checkin is not None:
-            state, name, at = "in", partner.name, partner.checkin.scanned_at
+            state, name, at = PartnerState.IN, partner.name, partner.checkin.scanned_at
         else:
-            state, name, at = ("expected" if partner.verdict == Verdict.ADMIT else "refused"), partner.name, None
+            state = PartnerState.EXPECTED if partner.verdict == Verdict.ADMIT else PartnerState.REFUSED
+            name, at = partner.name, None
         out.append(MissingOut(place=entry.place, name=entry.name, role=entry.role, partner_name=name,
                               partner_state=state, partner_in_at=at))
     return sorted(out, key=lambda m: rules.normalise_name(m.name))
@@ -136,7 +134,8 @@ async def not_arrived_csv(actor: Principal, slug: str, now: datetime | None = No
     """Who has not arrived, one row per person (names are typed by buyers: every cell is neutralised)."""
     event = await door_event(actor, slug)
     missing = _missing(await _door_list(event, now or utcnow()))
-    state = {"in": "ja", "expected": "nee", "refused": "geen geldig ticket", "none": ""}
+    state = {PartnerState.IN: "ja", PartnerState.EXPECTED: "nee", PartnerState.REFUSED: "geen geldig ticket",
+             PartnerState.NONE: ""}
     return csv_text(CSV_COLUMNS, ([m.name, words(ROLE_WORDS, m.role, "nl"), m.partner_name, state[m.partner_state],
-                                   f"{to_local(m.partner_in_at, event['timezone']):%H:%M}" if m.partner_in_at else ""]
+                                   f"{to_local(m.partner_in_at, event.timezone):%H:%M}" if m.partner_in_at else ""]
                                   for m in missing))

@@ -26,8 +26,10 @@ __all__ = [
     "BUCKET",
     "MAX_SCAN_AGE",
     "Collision",
+    "PartnerState",
     "Scan",
     "TicketFacts",
+    "UndoReason",
     "Verdict",
     "arrival_buckets",
     "judge_ticket",
@@ -133,6 +135,23 @@ class Collision(StrEnum):
     SAME = "same"  # the very scan we have (a retried request or batch): answered as the first time
     LATER = "later"  # the one we have is earlier or as early: it stays; the new scan is told "already in"
     EARLIER = "earlier"  # the new scan is earlier: it replaces the one we have (which is kept, marked superseded)
+
+
+class UndoReason(StrEnum):
+    """Why a check-in was undone (`door_checkin.undo_reason`; empty while it is active). Kept with the row: the
+    door's audit."""
+
+    MISTAKE = "mistake"  # undone by hand at the door (a wrong person scanned)
+    SUPERSEDED = "superseded"  # another phone's earlier offline scan of the same ticket replaced it (`reconcile`)
+
+
+class PartnerState(StrEnum):
+    """Where the duo partner of someone not yet in stands (the "not in yet" list and its CSV)."""
+
+    IN = "in"  # checked in
+    EXPECTED = "expected"  # holds a ticket that admits, not in yet
+    REFUSED = "refused"  # their ticket would be refused at the door
+    NONE = "none"  # no partner place
 
 
 def reconcile(existing: Scan, incoming: Scan) -> Collision:

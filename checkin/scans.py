@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from checkin import rules
-from checkin.access import door_event
+from checkin.access import DoorEvent, door_event
 from checkin.errors import (
     CheckInNotFound,
     TicketCancelled,
@@ -29,7 +29,7 @@ from checkin.errors import (
     TicketUnpaid,
     TicketVoided,
 )
-from checkin.rules import Collision, Scan, TicketFacts, Verdict
+from checkin.rules import Collision, Scan, TicketFacts, UndoReason, Verdict
 from checkin.schemas import (
     BatchIn,
     BatchItemOut,
@@ -105,14 +105,14 @@ def _item(code: str | None, ticket: int | None, scanned_at: datetime | None, cli
     return _Item(normalise_code(code) if code is not None else None, ticket, scanned_at, client_id)
 
 
-async def _apply(event: Mapping[str, Any], actor: Principal, device: str, items: Sequence[_Item],
+async def _apply(event: DoorEvent, actor: Principal, device: str, items: Sequence[_Item],
                  now: datetime) -> list[ScanOut | DomainError]:
     rows = await _ticket_rows(items)
     by_code = {r["code"]: r for r in rows}
     by_id = {r["id"]: r for r in rows}
     found: list[dict[str, Any] | None] = [by_code.get(i.code) if i.code is not None else by_id.get(i.ticket or 0)
                                           for i in items]
-    verdicts = [rules.judge_ticket(_facts(row), event["id"]) for row in found]
+    verdicts = [rules.judge_ticket(_facts(row), event.id) for row in found]
     kept: dict[int, tuple[dict[str, Any], bool, bool]] = {}
     admitted = [n for n, v in enumerate(verdicts) if v.admits]
     if admitted:
@@ -122,7 +122,7 @@ async def _apply(event: Mapping[str, Any], actor: Principal, device: str, items:
                 assert row is not None
                 scan = Scan(rules.scan_time(items[n].scanned_at, now), device, items[n].client_id or "",
                             claimed=items[n].scanned_at is not None)
-                kept[n] = await _record(row, event["id"], scan, actor, now)
+                kept[n] = await _record(row, event.id, scan, actor, now)
     orders = {row["order"] for n in admitted if (row := found[n]) is not None}
     views = await _scan_views([kept[n][0] for n in admitted], orders)
     out: list[ScanOut | DomainError] = []
@@ -177,7 +177,7 @@ async def _record(ticket: Mapping[str, Any], event_id: int, scan: Scan, actor: P
             if collision is Collision.LATER:
                 return existing, True, False
             superseded = await CheckIn.update({
-                CheckIn.undone_at: now, CheckIn.undone_by: actor.id, CheckIn.undo_reason: "superseded",
+                CheckIn.undone_at: now, CheckIn.undone_by: actor.id, CheckIn.undo_reason: UndoReason.SUPERSEDED,
             }).where((CheckIn.id == existing["id"]) & CheckIn.undone_at.is_null()).returning(CheckIn.id)
             if not superseded:
                 continue
@@ -194,14 +194,14 @@ async def _record(ticket: Mapping[str, Any], event_id: int, scan: Scan, actor: P
 async def _replaced_one(checkin: Mapping[str, Any]) -> bool:
     """Whether this check-in replaced a later scan when it was stored (that one was superseded at the same moment)."""
     return await CheckIn.exists().where(
-        (CheckIn.ticket == checkin["ticket"]) & (CheckIn.undo_reason == "superseded")
+        (CheckIn.ticket == checkin["ticket"]) & (CheckIn.undo_reason == UndoReason.SUPERSEDED)
         & (CheckIn.undone_at == checkin["received_at"]))
 
 
-def refusal_error(verdict: Verdict, row: Mapping[str, Any] | None, event: Mapping[str, Any]) -> DomainError:
+def refusal_error(verdict: Verdict, row: Mapping[str, Any] | None, event: DoorEvent) -> DomainError:
     """The red answer for a refused ticket, with what the door may say: the holder's name (this event's tickets
     only), when a replaced code was replaced, which event another event's ticket is for."""
-    zone = event["timezone"]
+    zone = event.timezone
     if verdict is Verdict.UNKNOWN or row is None:
         return TicketUnknown(_l("Onbekende code: er is geen ticket met deze code."))
     if verdict is Verdict.OTHER_EVENT:
@@ -292,12 +292,12 @@ async def undo_check_in(actor: Principal, slug: str, checkin_id: int, now: datet
     event = await door_event(actor, slug)
     now = now or utcnow()
     async with write_transaction():
-        row = await CheckIn.select().where((CheckIn.id == checkin_id) & (CheckIn.event == event["id"])).first()
+        row = await CheckIn.select().where((CheckIn.id == checkin_id) & (CheckIn.event == event.id)).first()
         if row is None:
             raise CheckInNotFound(_l("Deze check-in bestaat niet."))
         if row["undone_at"] is None:
             done = await CheckIn.update({
-                CheckIn.undone_at: now, CheckIn.undone_by: actor.id, CheckIn.undo_reason: "mistake",
+                CheckIn.undone_at: now, CheckIn.undone_by: actor.id, CheckIn.undo_reason: UndoReason.MISTAKE,
             }).where((CheckIn.id == checkin_id) & CheckIn.undone_at.is_null()).returning(*CheckIn.all_columns())
             row = done[0] if done else await CheckIn.select().where(CheckIn.id == checkin_id).first()
     assert row is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -21,7 +22,8 @@ from litestar.response import Template
 
 from checkin import door, scans
 from checkin.access import door_event
-from checkin.schemas import BatchIn, BatchOut, DoorListOut, ScanIn, ScanOut, UndoOut
+from checkin.door import MissingOut
+from checkin.schemas import ArrivalsOut, BatchIn, BatchOut, BucketOut, DoorListOut, ScanIn, ScanOut, UndoOut
 from core.auth import requires_member
 from core.errors import DomainError, Forbidden, problem
 from core.params import DbId
@@ -86,7 +88,17 @@ MISSING_ON_OVERVIEW = 10
 MISSING_PER_PAGE = 100
 
 
-async def door_figures(actor: Principal, slug: str) -> dict[str, Any] | None:
+class DoorFigures(msgspec.Struct, frozen=True):
+    """The organiser overview's arrivals card (organiser/_arrivals.html): the figures as checkin gives them, the
+    part of them the card shows, and how many are not in yet."""
+
+    arrivals: ArrivalsOut
+    chart: list[BucketOut]  # the last CHART_BUCKETS bars
+    missing: list[MissingOut]  # the first MISSING_ON_OVERVIEW people not in yet
+    missing_count: int
+
+
+async def door_figures(actor: Principal, slug: str) -> DoorFigures | None:
     """The overview's arrivals card: figures, the chart's bars and the first people not yet in (None before any
     ticket is sold, or when the actor may not work the door)."""
     try:
@@ -96,8 +108,8 @@ async def door_figures(actor: Principal, slug: str) -> dict[str, Any] | None:
     if not arrivals.persons_expected:
         return None
     missing = await door.not_arrived(actor, slug)
-    return {"arrivals": arrivals, "chart": arrivals.per_5_minutes[-CHART_BUCKETS:],
-            "missing": missing[:MISSING_ON_OVERVIEW], "missing_count": len(missing)}
+    return DoorFigures(arrivals=arrivals, chart=arrivals.per_5_minutes[-CHART_BUCKETS:],
+                       missing=missing[:MISSING_ON_OVERVIEW], missing_count=len(missing))
 
 
 def _strings(lang: str) -> dict[str, str]:
@@ -120,7 +132,7 @@ class DoorPages(Controller):
         event = await door_event(member, slug)
         lang = request_language(request)
         response = page(request, "door/scanner.html", event=event, active_nav="organise", door_data={
-            "slug": slug, "lang": lang, "timezone": event["timezone"], "decoder": asset_url(DECODER),
+            "slug": slug, "lang": lang, "timezone": event.timezone, "decoder": asset_url(DECODER),
             "strings": _strings(lang),
         })
         response.headers["Permissions-Policy"] = DOOR_PERMISSIONS_POLICY

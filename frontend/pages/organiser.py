@@ -33,7 +33,7 @@ from frontend.forms import (
 )
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
-from frontend.pages.door import door_figures
+from frontend.pages.door import DoorFigures, door_figures
 from ticketing.attendees import sales_summary
 
 
@@ -66,7 +66,7 @@ def missing_before_publishing(event: dict[str, Any]) -> list[str]:
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
                event: dict[str, Any] | None = None, sales: dict[str, Any] | None = None,
-               door: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+               door: DoorFigures | None = None, status_code: int = 200) -> Template:
     return page(request, "organiser/event_form.html", status_code=status_code, form=form, errors=errors,
                 event=event, sales=sales, door=door, active_nav="organise", tab="overview")
 
