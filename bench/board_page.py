@@ -88,13 +88,13 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                     assert response.status_code == 200, response.text[:500]
                     body = response.content
                 # A move as the page makes it: within the part of the board shown, with its view fields.
-                from frontend.pages.board import board_view
+                from frontend.pages.board_parts import board_view
 
                 view = board_view(plan)
-                shown = view["rounds"][0]
+                shown = view.rounds[0]
                 group = shown.groups[1]
                 person = shown.groups[0].members[0]
-                view_fields = {k: v for k, v in (("ronde", view["round"]), ("thema", view["theme"])) if v}
+                view_fields = {k: v for k, v in (("ronde", view.round), ("thema", view.theme)) if v}
                 csrf = client.cookies.get("csrftoken") or ""
                 t = time.perf_counter()
                 moved = await client.post(f"/begeleiden/{slug}/verplaatsen",
@@ -111,8 +111,8 @@ async def measure(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                     "ticket_holders": plan.ticket_holders,
                     "cards_in_plan": sum(g.size for r in plan.rounds for g in r.groups),
                     "cards_on_page": body.count(b'class="board__card"'),
-                    "page_shows": "every round" if view["round"] is None else
-                    f"round {view['round']}" + (f", theme {view['theme']}" if view["theme"] else ""),
+                    "page_shows": "every round" if view.round is None else
+                    f"round {view.round}" + (f", theme {view.theme}" if view.theme else ""),
                     "generate_s": round(generate_s, 3),
                     "plan_view_ms_median": round(statistics.median(view_times) * 1000, 1),
                     "page_ms_median": round(statistics.median(page_times) * 1000, 1),

@@ -2,32 +2,31 @@
 defaults), the submission window, and who may see the wall.
 
 `manages_ideas` is the one place that decides who organises the ideas and votes of an event: the event's organiser
-(`events.service.can_manage`). Every use case that changes settings, opens or closes a vote goes through
-`managed_event`; the pages ask the same function.
+(`events.service.can_manage`, asked by pairing.access when it looked the event up for them). Every use case that
+changes settings, opens or closes a vote goes through `managed_event`; the pages ask the same function.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.db import as_utc
 from core.errors import Forbidden
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
-from events.service import can_manage
 from events.tables import AgendaSession
 from ideas import rules
 from ideas.errors import WallForAttendees
 from ideas.tables import IdeaSettings, Juror
-from pairing.access import event_themes, visible_event
+from pairing.access import EventRef, ThemeRef, event_themes, visible_event
 from pairing.holders import ticket_holders
 
 __all__ = [
+    "EventRef",
     "IdeaConfig",
+    "ThemeRef",
     "agenda_window",
     "event_themes",
     "idea_config",
@@ -40,15 +39,15 @@ __all__ = [
 ]
 
 
-def manages_ideas(actor: Principal | None, event: Mapping[str, Any]) -> bool:
-    """The event's organiser (an event without one belongs to every organiser)."""
-    return can_manage(actor, dict(event))
+def manages_ideas(event: EventRef) -> bool:
+    """Whether whoever looked the event up is its organiser (an event without one belongs to every organiser)."""
+    return event.viewer_manages
 
 
-async def managed_event(actor: Principal, slug: str) -> dict[str, Any]:
-    """The event's row for its organiser; a draft is not found for anyone else, a published event forbidden."""
+async def managed_event(actor: Principal, slug: str) -> EventRef:
+    """The event, for its organiser; a draft is not found for anyone else, a published event forbidden."""
     event = await visible_event(slug, actor)
-    if not manages_ideas(actor, event):
+    if not manages_ideas(event):
         raise Forbidden(_l("Alleen de organisator van dit evenement kan de ideeën en stemmingen beheren."))
     return event
 
@@ -80,21 +79,19 @@ def criteria_to_json(criteria: tuple[rules.Criterion, ...]) -> str:
                        for c in criteria])
 
 
-async def agenda_window(event: Mapping[str, Any]) -> rules.Window:
+async def agenda_window(event: EventRef) -> rules.Window:
     """The default window from the event's agenda: the first breakout round until the pitches."""
     sessions = await AgendaSession.select(
         AgendaSession.starts_at, AgendaSession.ends_at, AgendaSession.is_breakout_round,
-    ).where(AgendaSession.event == event["id"])
-    starts_at, ends_at = as_utc(event["starts_at"]), as_utc(event["ends_at"])
-    assert starts_at and ends_at
-    return rules.default_window(starts_at, ends_at, [
+    ).where(AgendaSession.event == event.id)
+    return rules.default_window(event.starts_at, event.ends_at, [
         rules.Session(as_utc(s["starts_at"]), as_utc(s["ends_at"]), bool(s["is_breakout_round"]))
         for s in sessions
     ])
 
 
-async def idea_config(event: Mapping[str, Any]) -> IdeaConfig:
-    row = await IdeaSettings.select().where(IdeaSettings.event == event["id"]).first()
+async def idea_config(event: EventRef) -> IdeaConfig:
+    row = await IdeaSettings.select().where(IdeaSettings.event == event.id).first()
     default = await agenda_window(event)
     opens = as_utc(row["opens_at"]) if row else None
     closes = as_utc(row["closes_at"]) if row else None
@@ -123,12 +120,12 @@ async def is_juror(actor: Principal | None, event_id: int) -> bool:
     return await Juror.exists().where((Juror.event == event_id) & (Juror.member == actor.id))
 
 
-async def wall_event(slug: str, viewer: Principal | None) -> tuple[dict[str, Any], IdeaConfig]:
+async def wall_event(slug: str, viewer: Principal | None) -> tuple[EventRef, IdeaConfig]:
     """The event and its idea settings, when the viewer may see its ideas: everyone, or — when the organiser keeps
     the wall to attendees — its ticket holders, jurors and organiser."""
     event = await visible_event(slug, viewer)
     config = await idea_config(event)
-    if config.wall is rules.WallVisibility.ATTENDEES and not manages_ideas(viewer, event):
-        if viewer is None or not (await member_places(viewer, event["id"]) or await is_juror(viewer, event["id"])):
+    if config.wall is rules.WallVisibility.ATTENDEES and not manages_ideas(event):
+        if viewer is None or not (await member_places(viewer, event.id) or await is_juror(viewer, event.id)):
             raise WallForAttendees(_l("De organisator toont de ideeën alleen aan deelnemers van dit evenement."))
     return event, config

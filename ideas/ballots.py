@@ -74,12 +74,12 @@ def _check_open(vote: dict[str, Any] | None) -> None:
 async def cast_ballot(actor: Principal, slug: str, vote_id: int, choices: Sequence[int]) -> CastOut:
     """A ticket holder who may vote casts their one ballot; the receipt in the answer is shown only now."""
     event = await visible_event(slug, actor)
-    vote = await vote_row(event["id"], vote_id)
+    vote = await vote_row(event.id, vote_id)
     _check_open(vote)
-    places = await member_places(actor, event["id"])
+    places = await member_places(actor, event.id)
     if not places:
         raise NoTicket(_l("Je hebt geen geldig ticket voor dit evenement."))
-    may_vote = await eligible_among(event["id"], places)
+    may_vote = await eligible_among(event.id, places)
     eligible = [p for p in places if p in may_vote]
     if not eligible:
         raise NotEligible(_l("Stemmen kan na het inchecken bij de deur."))
@@ -113,13 +113,13 @@ async def change_ballot(actor: Principal, slug: str, vote_id: int, receipt: str,
     """The voter changes their ballot with its receipt while the vote is open (same id, new choices). The signed-in
     person is asked for only to apply the own-idea rule; nothing about them is stored."""
     event = await visible_event(slug, actor)
-    vote = await vote_row(event["id"], vote_id)
+    vote = await vote_row(event.id, vote_id)
     _check_open(vote)
     parsed = rules.parse_receipt(receipt)
     if parsed is None:
         raise ReceiptNotFound(_l("Geen stem met dit stembewijs bij deze stemming."), field="receipt")
     ballot_id, secret = parsed
-    places = await member_places(actor, event["id"])
+    places = await member_places(actor, event.id)
     kept = _checked_choices(vote, choices, await _own_ideas(places, json_ids(vote["ideas"])))
     async with write_transaction():
         _check_open(await lock_vote(vote_id, exclusive=False))
@@ -135,7 +135,7 @@ async def change_ballot(actor: Principal, slug: str, vote_id: int, receipt: str,
 async def ballot_by_receipt(viewer: Principal | None, slug: str, vote_id: int, receipt: str) -> BallotOut:
     """The ballot a receipt belongs to, as it is stored now (the receipt is the key: no sign-in needed)."""
     event = await visible_event(slug, viewer)
-    vote = await vote_row(event["id"], vote_id)
+    vote = await vote_row(event.id, vote_id)
     parsed = rules.parse_receipt(receipt)
     row = None
     if parsed is not None:

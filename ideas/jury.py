@@ -16,7 +16,7 @@ from core.db import is_postgres, is_unique_violation, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from ideas import rules
-from ideas.access import idea_config, managed_event, visible_event, wall_event
+from ideas.access import EventRef, idea_config, managed_event, visible_event, wall_event
 from ideas.errors import IdeaJudged, InvalidScore, JurorHasScored, JurorNotFound, NoSuchMember, NotAJuror
 from ideas.schemas import CriterionOut, JurorOut, JuryOut, MyScoresOut, ScoreOut
 from ideas.tables import IdeaVote, Juror, JuryScore
@@ -33,12 +33,12 @@ class Score:
     score: int
 
 
-async def _jury_out(event: dict, viewer: Principal | None) -> JuryOut:
+async def _jury_out(event: EventRef, viewer: Principal | None) -> JuryOut:
     config = await idea_config(event)
-    jurors = await Juror.select(Juror.id, Juror.name, Juror.member).where(Juror.event == event["id"]).order_by(
+    jurors = await Juror.select(Juror.id, Juror.name, Juror.member).where(Juror.event == event.id).order_by(
         Juror.id)
     return JuryOut(
-        event=event["slug"],
+        event=event.slug,
         criteria=[CriterionOut(key=c.key, title=c.title, weight=c.weight, description=c.description)
                   for c in config.criteria],
         jury_weight=config.jury_weight, score_max=rules.SCORE_MAX,
@@ -61,7 +61,7 @@ async def appoint_juror(actor: Principal, slug: str, email: str) -> JuryOut:
         raise NoSuchMember(_l("Er is geen account met dit bevestigde e-mailadres."), field="email")
     member = await Member.select(Member.name).where(Member.id == member_id).first()
     try:
-        await Juror.insert(Juror(event=event["id"], member=member_id, name=member["name"] if member else "",
+        await Juror.insert(Juror(event=event.id, member=member_id, name=member["name"] if member else "",
                                  added_by=actor.id, added_at=utcnow()))
     except Exception as exc:
         if not is_unique_violation(exc):  # already on the jury: nothing to do
@@ -72,7 +72,7 @@ async def appoint_juror(actor: Principal, slug: str, email: str) -> JuryOut:
 async def remove_juror(actor: Principal, slug: str, juror_id: int) -> JuryOut:
     event = await managed_event(actor, slug)
     async with write_transaction():
-        row = await Juror.select(Juror.id).where((Juror.id == juror_id) & (Juror.event == event["id"])).first()
+        row = await Juror.select(Juror.id).where((Juror.id == juror_id) & (Juror.event == event.id)).first()
         if row is None:
             raise JurorNotFound(_l("Dit jurylid bestaat niet."))
         if await JuryScore.exists().where(JuryScore.juror == juror_id):
@@ -101,10 +101,10 @@ async def _judged_ideas(event_id: int, *, lock: bool = False) -> set[int]:
 
 async def my_scores(actor: Principal, slug: str) -> MyScoresOut:
     event = await visible_event(slug, actor)
-    juror = await _juror_row(actor, event["id"])
+    juror = await _juror_row(actor, event.id)
     rows = await JuryScore.select(JuryScore.idea, JuryScore.criterion, JuryScore.score).where(
         JuryScore.juror == juror["id"])
-    judged = await _judged_ideas(event["id"])
+    judged = await _judged_ideas(event.id)
     return MyScoresOut(juror=juror["name"], scores=[ScoreOut(idea=r["idea"], criterion=r["criterion"],
                                                              score=r["score"]) for r in rows],
                        closed_ideas=sorted(judged))
@@ -113,10 +113,10 @@ async def my_scores(actor: Principal, slug: str) -> MyScoresOut:
 async def score_ideas(actor: Principal, slug: str, scores: Sequence[Score]) -> MyScoresOut:
     """A juror gives (or changes) scores: ideas of the event, the published criteria, 0 … SCORE_MAX each."""
     event = await visible_event(slug, actor)
-    juror = await _juror_row(actor, event["id"])
+    juror = await _juror_row(actor, event.id)
     config = await idea_config(event)
     keys = {c.key for c in config.criteria}
-    known = {r["id"] for r in await idea_rows(event["id"])}
+    known = {r["id"] for r in await idea_rows(event.id)}
     for index, item in enumerate(scores):
         field = f"scores[{index}]"
         if item.idea not in known:
@@ -127,7 +127,7 @@ async def score_ideas(actor: Principal, slug: str, scores: Sequence[Score]) -> M
             raise InvalidScore(_l("Een score ligt tussen 0 en %(max)s.", max=rules.SCORE_MAX), field=field)
     now = utcnow()
     async with write_transaction():
-        judged = await _judged_ideas(event["id"], lock=True)
+        judged = await _judged_ideas(event.id, lock=True)
         for index, item in enumerate(scores):
             if item.idea in judged:
                 raise IdeaJudged(_l("De uitslag van een stemming over dit idee is gepubliceerd: de scores liggen "

@@ -43,7 +43,7 @@ def _float(value: Fraction | None) -> float | None:
 
 async def vote_results(viewer: Principal | None, slug: str, vote_id: int) -> ResultsOut:
     event, config = await wall_event(slug, viewer)
-    row = await vote_row(event["id"], vote_id)
+    row = await vote_row(event.id, vote_id)
     if row["status"] != rules.VoteStatus.CLOSED:
         raise VoteNotClosed(_l("De uitslag volgt zodra de stemming gesloten is."))
     method, allowed, ideas = rules.Method(row["method"]), row["choices"], json_ids(row["ideas"])
@@ -51,8 +51,8 @@ async def vote_results(viewer: Principal | None, slug: str, vote_id: int) -> Res
     published = rules.publish_ballots((b["id"], json_ids(b["choices"])) for b in ballots)
     recorded: Mapping[int, int] = {int(k): int(v) for k, v in json.loads(row["totals"] or "{}").items()}
     recount = rules.tally(method, allowed, ideas, (b.choices for b in published))
-    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
-    idea_info = {i["id"]: i for i in await idea_rows(event["id"], ids=ideas)}
+    titles = {t.key: t.title for t in await event_themes(event.id)}
+    idea_info = {i["id"]: i for i in await idea_rows(event.id, ids=ideas)}
     authors = await authors_of(ideas)
     standings = [
         StandingOut(place=s.place, idea=s.idea, title=idea_info[s.idea]["title"] if s.idea in idea_info else "",
@@ -60,7 +60,7 @@ async def vote_results(viewer: Principal | None, slug: str, vote_id: int) -> Res
                     authors=[a["name"] for a in authors.get(s.idea, [])], points=s.points)
         for s in rules.standings(recorded)
     ]
-    jurors, scores = await jury_of(event["id"], ideas)
+    jurors, scores = await jury_of(event.id, ideas)
     jury = rules.jury_scores(config.criteria, scores)
     final = rules.final_standings(recorded, jury, config.jury_weight if config.criteria else 0)
     by_juror: dict[int, dict[str, dict[str, int]]] = {j["id"]: {} for j in jurors}

@@ -18,7 +18,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import rules as event_rules
 from ideas import rules
-from ideas.access import IdeaConfig, agenda_window, criteria_to_json, idea_config, managed_event
+from ideas.access import EventRef, IdeaConfig, agenda_window, criteria_to_json, idea_config, managed_event
 from ideas.errors import InvalidSettings, JuryLocked
 from ideas.schemas import CriterionOut, IdeaSettingsOut
 from ideas.tables import IdeaSettings, IdeaVote, Juror, JuryScore
@@ -41,9 +41,9 @@ async def jury_locked(event_id: int) -> bool:
     return await JuryScore.exists().where(JuryScore.juror.event == event_id)
 
 
-def _settings_out(event: dict[str, Any], config: IdeaConfig, locked: bool) -> IdeaSettingsOut:
+def _settings_out(event: EventRef, config: IdeaConfig, locked: bool) -> IdeaSettingsOut:
     return IdeaSettingsOut(
-        event=event["slug"], window=window_out(config, utcnow()), wall=config.wall.value,
+        event=event.slug, window=window_out(config, utcnow()), wall=config.wall.value,
         authors_may_vote_own=config.authors_may_vote_own,
         criteria=[CriterionOut(key=c.key, title=c.title, weight=c.weight, description=c.description)
                   for c in config.criteria],
@@ -53,7 +53,7 @@ def _settings_out(event: dict[str, Any], config: IdeaConfig, locked: bool) -> Id
 
 async def idea_settings(actor: Principal, slug: str) -> IdeaSettingsOut:
     event = await managed_event(actor, slug)
-    return _settings_out(event, await idea_config(event), await jury_locked(event["id"]))
+    return _settings_out(event, await idea_config(event), await jury_locked(event.id))
 
 
 def _utc(value: datetime | None, tz: str, field: str) -> datetime | None:
@@ -69,8 +69,8 @@ async def update_idea_settings(actor: Principal, slug: str, change: SettingsChan
     """Replace the organiser's choices (times without a zone are the event's local time; None follows the
     agenda)."""
     event = await managed_event(actor, slug)
-    opens_at = _utc(change.opens_at, event["timezone"], "opens_at")
-    closes_at = _utc(change.closes_at, event["timezone"], "closes_at")
+    opens_at = _utc(change.opens_at, event.timezone, "opens_at")
+    closes_at = _utc(change.closes_at, event.timezone, "closes_at")
     config = await idea_config(event)
     default = await agenda_window(event)
     if (closes_at or default.closes_at) <= (opens_at or default.opens_at):
@@ -82,7 +82,7 @@ async def update_idea_settings(actor: Principal, slug: str, change: SettingsChan
         if exc.problem is rules.CriteriaProblem.DUPLICATE_KEY:
             raise InvalidSettings(_l("Elk criterium heeft een eigen sleutel."), field=field) from exc
         raise InvalidSettings(_l("Dit criterium of gewicht kan niet."), field=field) from exc
-    locked = await jury_locked(event["id"])
+    locked = await jury_locked(event.id)
     if locked and (criteria != config.criteria or change.jury_weight != config.jury_weight):
         raise JuryLocked(_l("De criteria en gewichten zijn vooraf gepubliceerd en veranderen niet meer: er is al "
                             "gestemd of gescoord."), field="criteria")
@@ -95,9 +95,9 @@ async def update_idea_settings(actor: Principal, slug: str, change: SettingsChan
     }
     async with write_transaction():
         updated = await IdeaSettings.update(values).where(
-            IdeaSettings.event == event["id"]).returning(IdeaSettings.id)
+            IdeaSettings.event == event.id).returning(IdeaSettings.id)
         if not updated:
-            await IdeaSettings.insert(IdeaSettings(event=event["id"],
+            await IdeaSettings.insert(IdeaSettings(event=event.id,
                                                    **{col._meta.name: v for col, v in values.items()}))
     return _settings_out(event, await idea_config(event), locked)
 

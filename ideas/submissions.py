@@ -13,7 +13,7 @@ from core.db import as_utc, is_postgres, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from ideas import rules
-from ideas.access import event_themes, idea_config, member_places, visible_event, wall_event
+from ideas.access import EventRef, event_themes, idea_config, member_places, visible_event, wall_event
 from ideas.errors import (
     IdeaInVote,
     IdeaNotFound,
@@ -61,7 +61,7 @@ def _checked_text(draft: IdeaDraft) -> dict[str, str]:
 
 
 async def _check_theme(event_id: int, theme: str) -> dict[str, str]:
-    titles = {t["key"]: t["title"] for t in await event_themes(event_id)}
+    titles = {t.key: t.title for t in await event_themes(event_id)}
     if theme not in titles:
         raise UnknownTheme(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=theme, known=", ".join(titles)),
                            field="theme")
@@ -97,13 +97,13 @@ async def _write_version(idea_id: int, version: int, values: dict[str, Any], aut
     ))
 
 
-async def _one_idea(viewer: Principal | None, event: dict[str, Any], idea_id: int) -> IdeaOut:
-    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
-    rows = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event["id"]))
+async def _one_idea(viewer: Principal | None, event: EventRef, idea_id: int) -> IdeaOut:
+    titles = {t.key: t.title for t in await event_themes(event.id)}
+    rows = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event.id))
     if not rows:
         raise IdeaNotFound(_l("Dit idee bestaat niet."))
-    places = await member_places(viewer, event["id"])
-    return (await ideas_out(rows, titles, places, await ideas_in_votes(event["id"])))[0]
+    places = await member_places(viewer, event.id)
+    return (await ideas_out(rows, titles, places, await ideas_in_votes(event.id)))[0]
 
 
 async def submit_idea(actor: Principal, slug: str, draft: IdeaDraft) -> IdeaOut:
@@ -114,12 +114,12 @@ async def submit_idea(actor: Principal, slug: str, draft: IdeaDraft) -> IdeaOut:
     now = utcnow()
     _check_window(config, now)
     assert draft.theme is not None and draft.title is not None
-    await _check_theme(event["id"], draft.theme)
+    await _check_theme(event.id, draft.theme)
     text = _checked_text(IdeaDraft(title=draft.title, pitch=draft.pitch or "", link=draft.link or ""))
-    people = await _co_author_places(event["id"], draft.co_authors or (), author)
+    people = await _co_author_places(event.id, draft.co_authors or (), author)
     values: dict[str, Any] = {"theme_key": draft.theme, **text}
     async with write_transaction():
-        idea_id = (await Idea.insert(Idea(event=event["id"], version=1, created_by=actor.id, created_at=now,
+        idea_id = (await Idea.insert(Idea(event=event.id, version=1, created_by=actor.id, created_at=now,
                                           updated_at=now, **values)).returning(Idea.id))[0]["id"]
         await IdeaAuthor.insert(*[IdeaAuthor(idea=idea_id, attendee=p.id, position=i) for i, p in enumerate(people)])
         await _write_version(idea_id, 1, values, [p.name for p in people], author, actor, now)
@@ -130,10 +130,10 @@ async def edit_idea(actor: Principal, slug: str, idea_id: int, draft: IdeaDraft)
     """An author changes the idea while the window is open and no vote holds it; a save that changes nothing makes
     no version. The editor stays an author whatever `co_authors` says."""
     event = await visible_event(slug, actor)
-    idea = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event["id"])).first()
+    idea = await Idea.select().where((Idea.id == idea_id) & (Idea.event == event.id)).first()
     if idea is None:
         raise IdeaNotFound(_l("Dit idee bestaat niet."))
-    mine = set(await member_places(actor, event["id"]))
+    mine = set(await member_places(actor, event.id))
     authors = (await authors_of([idea_id]))[idea_id]
     editor_place = next((a["attendee"] for a in authors if a["attendee"] in mine), None)
     if editor_place is None:
@@ -141,14 +141,14 @@ async def edit_idea(actor: Principal, slug: str, idea_id: int, draft: IdeaDraft)
     config = await idea_config(event)
     now = utcnow()
     _check_window(config, now)
-    if idea_id in await ideas_in_votes(event["id"]):
+    if idea_id in await ideas_in_votes(event.id):
         raise IdeaInVote(_l("Over dit idee wordt gestemd: het verandert niet meer."))
     if draft.theme is not None and draft.theme != idea["theme_key"]:
-        await _check_theme(event["id"], draft.theme)
+        await _check_theme(event.id, draft.theme)
     text = _checked_text(IdeaDraft(title=draft.title, pitch=draft.pitch, link=draft.link))
-    editor = next(h for h in await ticket_holders(event_id=event["id"], member_id=actor.id) if h.id == editor_place)
+    editor = next(h for h in await ticket_holders(event_id=event.id, member_id=actor.id) if h.id == editor_place)
     if draft.co_authors is not None:
-        people = await _co_author_places(event["id"], draft.co_authors, editor)
+        people = await _co_author_places(event.id, draft.co_authors, editor)
     else:
         people = None
     values = {"theme_key": draft.theme or idea["theme_key"], "title": text.get("title", idea["title"]),
@@ -187,7 +187,7 @@ async def get_idea(viewer: Principal | None, slug: str, idea_id: int) -> IdeaOut
 async def idea_history(viewer: Principal | None, slug: str, idea_id: int) -> IdeaHistoryOut:
     """Every version of the idea, oldest first, with who saved it and when: for whoever may see the wall."""
     event, _ = await wall_event(slug, viewer)
-    if not await Idea.exists().where((Idea.id == idea_id) & (Idea.event == event["id"])):
+    if not await Idea.exists().where((Idea.id == idea_id) & (Idea.event == event.id)):
         raise IdeaNotFound(_l("Dit idee bestaat niet."))
     rows = await IdeaVersion.select().where(IdeaVersion.idea == idea_id).order_by(IdeaVersion.version)
     return IdeaHistoryOut(idea=idea_id, versions=[

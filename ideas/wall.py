@@ -15,15 +15,15 @@ from ideas.views import idea_rows, ideas_in_votes, ideas_out, window_out
 async def idea_wall(viewer: Principal | None, slug: str, theme: str | None = None) -> WallOut:
     """The ideas per theme in the organiser's theme order, oldest idea first within a theme."""
     event, config = await wall_event(slug, viewer)
-    themes = await event_themes(event["id"])
-    titles = {t["key"]: t["title"] for t in themes}
+    themes = await event_themes(event.id)
+    titles = {t.key: t.title for t in themes}
     if theme is not None and theme not in titles:
         raise UnknownTheme(_l("Onbekend thema '%(theme)s'; kies uit: %(known)s.", theme=theme, known=", ".join(titles)),
                            field="theme")
-    rows = await idea_rows(event["id"], theme=theme)
-    ideas = await ideas_out(rows, titles, await member_places(viewer, event["id"]),
-                            await ideas_in_votes(event["id"]))
-    groups = [ThemeIdeasOut(key=t["key"], title=t["title"], ideas=[i for i in ideas if i.theme == t["key"]])
-              for t in themes if theme is None or t["key"] == theme]
-    return WallOut(event=event["slug"], event_title=event["title"], wall=config.wall.value,
+    rows = await idea_rows(event.id, theme=theme)
+    ideas = await ideas_out(rows, titles, await member_places(viewer, event.id),
+                            await ideas_in_votes(event.id))
+    groups = [ThemeIdeasOut(key=t.key, title=t.title, ideas=[i for i in ideas if i.theme == t.key])
+              for t in themes if theme is None or t.key == theme]
+    return WallOut(event=event.slug, event_title=event.title, wall=config.wall.value,
                    window=window_out(config, utcnow()), count=len(ideas), themes=groups)

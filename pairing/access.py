@@ -8,15 +8,50 @@ through it, and the board page asks the same function.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+import msgspec
+
+from core.db import as_utc
 from core.errors import Forbidden, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
-from events.service import can_view
+from events.rules import EventStatus
+from events.service import can_manage, can_view
 from events.tables import AgendaSession, Event, Theme
 from events.team import may_plan_breakouts
+
+
+class EventRef(msgspec.Struct, frozen=True):
+    """The event as pairing and ideas read it (and their pages show it): who may see it was decided when it was
+    looked up. `viewer_manages`: whether the one who asked is its organiser (events.service.can_manage)."""
+
+    id: int
+    slug: str
+    title: str
+    status: EventStatus
+    timezone: str
+    starts_at: datetime  # aware, UTC
+    ends_at: datetime  # aware, UTC
+    organiser_id: int | None
+    viewer_manages: bool = False
+
+
+def event_ref(row: Mapping[str, Any], viewer: Principal | None = None) -> EventRef:
+    """An event row as an `EventRef` (for `viewer`, who may see it)."""
+    return EventRef(id=row["id"], slug=row["slug"], title=row["title"], status=EventStatus(row["status"]),
+                    timezone=row["timezone"], starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]),
+                    organiser_id=row["organiser"], viewer_manages=can_manage(viewer, dict(row)))
+
+
+class ThemeRef(msgspec.Struct, frozen=True):
+    """One of the event's themes: its key (what rankings and groups name) and title."""
+
+    key: str
+    title: str
+    position: int
 
 
 async def _event_row(slug: str) -> dict[str, Any]:
@@ -26,29 +61,30 @@ async def _event_row(slug: str) -> dict[str, Any]:
     return row
 
 
-async def visible_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
-    """The event's row, when the viewer may see it (a draft only to its organiser); else not found."""
+async def visible_event(slug: str, viewer: Principal | None) -> EventRef:
+    """The event, when the viewer may see it (a draft only to its organiser); else not found."""
     row = await _event_row(slug)
     if not can_view(viewer, row):
         raise NotFound(_l("Dit evenement bestaat niet."))
-    return row
+    return event_ref(row, viewer)
 
 
-async def planned_event(actor: Principal, slug: str) -> dict[str, Any]:
-    """The event's row, when the actor may plan its breakouts (its organiser, its facilitators); else forbidden,
-    or not found for a draft the actor may not see."""
+async def planned_event(actor: Principal, slug: str) -> EventRef:
+    """The event, when the actor may plan its breakouts (its organiser, its facilitators); else forbidden, or not
+    found for a draft the actor may not see."""
     row = await _event_row(slug)
     if not await may_plan_breakouts(actor, row):
         if not can_view(actor, row):
             raise NotFound(_l("Dit evenement bestaat niet."))
         raise Forbidden(_l("Alleen de facilitatoren en de organisator van dit evenement mogen de breakouts plannen."))
-    return row
+    return event_ref(row, actor)
 
 
-async def event_themes(event_id: int) -> list[dict[str, Any]]:
+async def event_themes(event_id: int) -> list[ThemeRef]:
     """The event's themes (key, title, position) in the organiser's order."""
     rows = await Theme.select(Theme.key, Theme.title, Theme.position).where(Theme.event == event_id)
-    return sorted(rows, key=lambda t: (t["position"], t["key"]))
+    return [ThemeRef(key=t["key"], title=t["title"], position=t["position"])
+            for t in sorted(rows, key=lambda t: (t["position"], t["key"]))]
 
 
 async def breakout_sessions(event_ids: Sequence[int]) -> dict[tuple[int, int], dict[str, Any]]:

@@ -20,7 +20,7 @@ from core.errors import InvalidInput
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from pairing import grouping
-from pairing.access import event_themes, planned_event
+from pairing.access import EventRef, event_themes, planned_event
 from pairing.context import EventContext, grouping_input, load_context
 from pairing.errors import InvalidBreakoutRequest, PinNotFound
 from pairing.holders import ticket_holders
@@ -90,7 +90,7 @@ def _person(ctx: EventContext, attendee_id: int) -> GroupMemberOut:
 
 
 def _round(ctx: EventContext, round_number: int, groups: list[GroupOut]) -> RoundOut:
-    session = ctx.sessions.get((ctx.event["id"], round_number))
+    session = ctx.sessions.get((ctx.event.id, round_number))
     if session is None:
         return RoundOut(round=round_number, starts_at=None, ends_at=None, session_id=None, groups=groups)
     return RoundOut(round=round_number, starts_at=as_utc(session["starts_at"]), ends_at=as_utc(session["ends_at"]),
@@ -112,7 +112,7 @@ async def _evaluate(ctx: EventContext, plan: Mapping[str, Any], pins: Sequence[M
 async def plan_view(actor: Principal, slug: str) -> PlanOut:
     """The current draft with every group, its members (no e-mail, no birth date), pins and the report."""
     event = await planned_event(actor, slug)
-    plan = await existing_plan(event["id"])
+    plan = await existing_plan(event.id)
     ctx = await load_context(event)
     pins = await plan_pins(plan["id"])
     draft = await read_draft(plan["id"])
@@ -131,7 +131,7 @@ async def plan_view(actor: Principal, slug: str) -> PlanOut:
     names = {a: p.name for a, p in people.items()}
     names.update({h.id: h.name for h in ctx.holders.values()})
     return PlanOut(
-        event=event["slug"],
+        event=event.slug,
         status=plan["status"],
         changed_since_publish=bool(plan["changed_since_publish"]),
         generated_at=as_utc(plan["generated_at"]),
@@ -165,12 +165,12 @@ def _check_slot(plan: Mapping[str, Any], theme_keys: Sequence[str], round_number
                                      field="group")
 
 
-async def edit_context(actor: Principal, slug: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+async def edit_context(actor: Principal, slug: str) -> tuple[EventRef, dict[str, Any], list[str]]:
     """What every change of a plan starts from: the event (once `planned_event` let the actor in), its existing
     plan and its theme keys."""
     event = await planned_event(actor, slug)
-    plan = await existing_plan(event["id"])
-    return event, plan, [t["key"] for t in await event_themes(event["id"])]
+    plan = await existing_plan(event.id)
+    return event, plan, [t.key for t in await event_themes(event.id)]
 
 
 async def _group_at(plan_id: int, round_number: int, theme: str, number: int, now: datetime, *,
@@ -212,7 +212,7 @@ async def move_attendee(actor: Principal, slug: str, attendee_id: int, round_num
             (BreakoutPlacement.plan == plan["id"]) & (BreakoutPlacement.attendee == attendee_id)
             & (BreakoutPlacement.round_number == round_number)
         ).first()
-        if current is None and attendee_id not in {h.id for h in await ticket_holders(event_id=event["id"])}:
+        if current is None and attendee_id not in {h.id for h in await ticket_holders(event_id=event.id)}:
             raise InvalidBreakoutRequest(_l("Deze persoon heeft geen ticket voor dit evenement."), field="attendee")
         target = await _group_at(plan["id"], round_number, theme, group_number, now, create=True)
         if current is None:
@@ -261,7 +261,7 @@ async def pin_attendee(actor: Principal, slug: str, attendee_id: int, round_numb
     the report flags a pin the draft does not meet."""
     event, plan, theme_keys = await edit_context(actor, slug)
     _check_slot(plan, theme_keys, round_number, theme, group_number)
-    if attendee_id not in {h.id for h in await ticket_holders(event_id=event["id"])}:
+    if attendee_id not in {h.id for h in await ticket_holders(event_id=event.id)}:
         raise InvalidBreakoutRequest(_l("Deze persoon heeft geen ticket voor dit evenement."), field="attendee")
     now = utcnow()
     async with write_transaction():

@@ -22,7 +22,7 @@ from typing import Any
 from members.rules import normalise_email
 from members.tables import Member
 from pairing import grouping
-from pairing.access import breakout_sessions, event_themes
+from pairing.access import EventRef, ThemeRef, breakout_sessions, event_themes
 from pairing.holders import Holder, ticket_holders
 from pairing.rankings import current_ranking, stored_rankings
 from ticketing.rules import PlaceRole
@@ -32,8 +32,8 @@ from ticketing.rules import PlaceRole
 class EventContext:
     """Everything about one event the engine and the views need."""
 
-    event: dict[str, Any]
-    themes: list[dict[str, Any]]
+    event: EventRef
+    themes: list[ThemeRef]
     holders: dict[int, Holder]
     people: tuple[grouping.Attendee, ...]
     experience: dict[int, int | None]
@@ -44,11 +44,11 @@ class EventContext:
 
     @property
     def theme_keys(self) -> tuple[str, ...]:
-        return tuple(t["key"] for t in self.themes)
+        return tuple(t.key for t in self.themes)
 
     @property
     def theme_titles(self) -> dict[str, str]:
-        return {t["key"]: t["title"] for t in self.themes}
+        return {t.key: t.title for t in self.themes}
 
 
 def _level(value: int | None) -> int | None:
@@ -59,10 +59,10 @@ def _normalise_organisation(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-async def load_context(event: dict[str, Any]) -> EventContext:
-    themes = await event_themes(event["id"])
-    known = [t["key"] for t in themes]
-    holders = await ticket_holders(event_id=event["id"])
+async def load_context(event: EventRef) -> EventContext:
+    themes = await event_themes(event.id)
+    known = [t.key for t in themes]
+    holders = await ticket_holders(event_id=event.id)
     emails = sorted({h.email for h in holders})
     buyer_ids = sorted({h.buyer_id for h in holders})
     profiles: dict[str, dict[str, Any]] = {}
@@ -101,7 +101,7 @@ async def load_context(event: dict[str, Any]) -> EventContext:
             id=h.id, ranking=current_ranking(rankings.get(h.id, ()), known), experience=exp, industry=ind,
             organisation=_normalise_organisation(org), duo_partner=partner,
         ))
-    sessions = await breakout_sessions([event["id"]])
+    sessions = await breakout_sessions([event.id])
     return EventContext(event, themes, {h.id: h for h in holders}, tuple(people), experience, industry,
                         organisation, {p.id: p.duo_partner for p in people}, sessions)
 

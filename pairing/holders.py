@@ -8,7 +8,6 @@ through pairing's own tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from members.rules import normalise_email
 from members.verification import verified_email
+from pairing.access import EventRef
 from pairing.errors import NoTicket, TicketNotFound
 from ticketing.rules import PAID, PlaceRole, TicketStatus
 from ticketing.tables import Attendee, Ticket
@@ -98,12 +98,12 @@ async def _member_places(member_id: int, verified: str | None, event_id: int | N
     return [r["id"] for r in rows]
 
 
-async def member_place(actor: Principal, event: Mapping[str, Any]) -> Holder:
+async def member_place(actor: Principal, event: EventRef) -> Holder:
     """The signed-in member's own place at the event: as the buyer of their order, or as the companion with
     their account's e-mail address once it is verified."""
     # A companion's place only through a verified e-mail: else whoever signed up first with the address would
     # rank for them and read their groups.
-    places = await ticket_holders(event_id=event["id"], member_id=actor.id)
+    places = await ticket_holders(event_id=event.id, member_id=actor.id)
     if not places:
         raise NoTicket(_l("Je hebt geen geldig ticket voor dit evenement."))
     return places[0]

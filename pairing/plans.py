@@ -24,7 +24,7 @@ from core.db import is_unique_violation, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from pairing import grouping
-from pairing.access import planned_event
+from pairing.access import EventRef, planned_event
 from pairing.board import plan_view
 from pairing.context import grouping_input, load_context
 from pairing.errors import InvalidBreakoutRequest, NoBreakoutRounds
@@ -83,7 +83,7 @@ async def generate_plan(actor: Principal, slug: str, settings: BreakoutSettings)
     event = await planned_event(actor, slug)
     ctx = await load_context(event)
     values = _check_settings(settings, len({r for (_, r) in ctx.sessions}))
-    plan = await find_plan(event["id"])
+    plan = await find_plan(event.id)
     pins = await plan_pins(plan["id"]) if plan else []
     inp = grouping_input(ctx, values, [p for p in pins if p["round_number"] <= values["rounds"]])
     result = await _run_engine(inp, None)
@@ -94,7 +94,7 @@ async def generate_plan(actor: Principal, slug: str, settings: BreakoutSettings)
 async def regenerate_plan(actor: Principal, slug: str, seed: int | None = None) -> PlanOut:
     """Generate again with the plan's settings, keeping pins and warm-starting from the current draft."""
     event = await planned_event(actor, slug)
-    plan = await existing_plan(event["id"])
+    plan = await existing_plan(event.id)
     ctx = await load_context(event)
     values = {k: plan[k] for k in ("rounds", "min_size", "max_size", "duo_policy", "preference_mode", "seed")}
     if seed is not None:
@@ -106,7 +106,7 @@ async def regenerate_plan(actor: Principal, slug: str, seed: int | None = None) 
     return await plan_view(actor, slug)
 
 
-async def _save_generated(actor: Principal, event: Mapping[str, Any], values: dict[str, Any],
+async def _save_generated(actor: Principal, event: EventRef, values: dict[str, Any],
                           result: grouping.GroupingResult) -> None:
     now = utcnow()
     columns = {getattr(BreakoutPlan, k): v for k, v in values.items()}
@@ -119,10 +119,10 @@ async def _save_generated(actor: Principal, event: Mapping[str, Any], values: di
     for attempt in range(2):
         try:
             async with write_transaction():
-                plan = await find_plan(event["id"])
+                plan = await find_plan(event.id)
                 if plan is None:
                     plan_id = (await BreakoutPlan.insert(BreakoutPlan(
-                        event=event["id"], status=PlanStatus.DRAFT, **values, generated_at=now, updated_at=now,
+                        event=event.id, status=PlanStatus.DRAFT, **values, generated_at=now, updated_at=now,
                     )).returning(BreakoutPlan.id))[0]["id"]
                 else:
                     plan_id = plan["id"]

@@ -19,7 +19,7 @@ from core.principal import Principal
 from events import rules as event_rules
 from events.calendar import CANCELLED_RETENTION, CalendarBreakout
 from events.tables import Event
-from pairing.access import breakout_sessions, event_themes, visible_event
+from pairing.access import EventRef, breakout_sessions, event_ref, event_themes, visible_event
 from pairing.board import edit_context, plan_view
 from pairing.errors import PlanNotPublished
 from pairing.holders import holder_of_place, member_place, ticket_holders
@@ -49,7 +49,7 @@ class _Publication:
     people: int  # places with a group in the plan
 
 
-async def _publication(event: Mapping[str, Any], plan: Mapping[str, Any], titles: Mapping[str, str],
+async def _publication(event: EventRef, plan: Mapping[str, Any], titles: Mapping[str, str],
                        live: set[int], now: datetime) -> _Publication:
     """What publishing the draft now would store: a row per person and round (SEQUENCE and update time bumped only
     where the group, theme, number or room changed), and who gets a mail. Reads only."""
@@ -76,7 +76,7 @@ async def _publication(event: Mapping[str, Any], plan: Mapping[str, Any], titles
         else:
             sequence, updated_at = before["sequence"] + 1, now
             changed.add(attendee)
-        rows.append((plan["id"], event["id"], attendee, round_number, new["group_id"], new["theme_key"],
+        rows.append((plan["id"], event.id, attendee, round_number, new["group_id"], new["theme_key"],
                      new["theme_title"], new["group_number"], new["room"], sequence, updated_at))
     return _Publication(rows, sorted(changed), len(people))
 
@@ -85,10 +85,10 @@ async def publish_preview(actor: Principal, slug: str) -> PublishPreviewOut:
     """What publishing now would do, for the confirmation before it: how many people are placed and how many get a
     mail (everyone the first time; on a re-publish the people whose group, theme, number or room changed)."""
     event, plan, _ = await edit_context(actor, slug)
-    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
-    live = {h.id for h in await ticket_holders(event_id=event["id"])}
+    titles = {t.key: t.title for t in await event_themes(event.id)}
+    live = {h.id for h in await ticket_holders(event_id=event.id)}
     publication = await _publication(event, plan, titles, live, utcnow())
-    return PublishPreviewOut(event=event["slug"], people=publication.people, rounds=plan["rounds"],
+    return PublishPreviewOut(event=event.slug, people=publication.people, rounds=plan["rounds"],
                              to_mail=len(publication.to_mail), republish=plan["published_at"] is not None,
                              changed_since_publish=bool(plan["changed_since_publish"]))
 
@@ -99,8 +99,8 @@ async def publish_plan(actor: Principal, slug: str, *, mail: bool = True) -> Pla
     person whose groups are new or changed gets one short mail with their groups, rooms and times (queued in the
     same transaction; the update for who came mails the people it moved itself)."""
     event, plan, _ = await edit_context(actor, slug)
-    titles = {t["key"]: t["title"] for t in await event_themes(event["id"])}
-    holders = {h.id: h for h in await ticket_holders(event_id=event["id"])}
+    titles = {t.key: t.title for t in await event_themes(event.id)}
+    holders = {h.id: h for h in await ticket_holders(event_id=event.id)}
     now = utcnow()
     async with write_transaction():
         await lock_plan(plan["id"])
@@ -136,23 +136,23 @@ async def my_breakouts(actor: Principal, slug: str) -> MyBreakoutsOut:
 async def breakouts_of_place(place_id: int) -> MyBreakoutsOut:
     """The published groups of one place (the companion's own page found it by its link)."""
     holder = await holder_of_place(place_id)
-    event = await Event.select().where(Event.id == holder.event_id).first()
-    assert event is not None
-    return await _breakouts_of(event, holder.id)
+    row = await Event.select().where(Event.id == holder.event_id).first()
+    assert row is not None
+    return await _breakouts_of(event_ref(row), holder.id)
 
 
-async def _breakouts_of(event: dict[str, Any], place_id: int) -> MyBreakoutsOut:
-    plan = await find_plan(event["id"])
+async def _breakouts_of(event: EventRef, place_id: int) -> MyBreakoutsOut:
+    plan = await find_plan(event.id)
     if plan is None or plan["published_at"] is None:
         raise PlanNotPublished(_l("De breakoutgroepen zijn nog niet bekendgemaakt."))
     rows = await PublishedBreakout.select().where(
         (PublishedBreakout.plan == plan["id"]) & (PublishedBreakout.attendee == place_id)
     ).order_by(PublishedBreakout.round_number)
-    sessions = await breakout_sessions([event["id"]])
-    tz = event["timezone"]
+    sessions = await breakout_sessions([event.id])
+    tz = event.timezone
     rounds = []
     for row in rows:
-        session = sessions.get((event["id"], row["round_number"]))
+        session = sessions.get((event.id, row["round_number"]))
         starts_at = as_utc(session["starts_at"]) if session else None
         ends_at = as_utc(session["ends_at"]) if session else None
         rounds.append(MyRoundOut(
@@ -163,7 +163,7 @@ async def _breakouts_of(event: dict[str, Any], place_id: int) -> MyBreakoutsOut:
             ends_at_local=event_rules.to_local(ends_at, tz).isoformat() if ends_at else None,
             updated_at=as_utc(row["updated_at"]),
         ))
-    return MyBreakoutsOut(event=event["slug"], event_title=event["title"], timezone=tz,
+    return MyBreakoutsOut(event=event.slug, event_title=event.title, timezone=tz,
                           published_at=as_utc(plan["published_at"]), rounds=rounds)
 
 

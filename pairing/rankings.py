@@ -64,7 +64,7 @@ async def stored_rankings(attendee_ids: Sequence[int]) -> dict[int, list[str]]:
 
 
 async def _save_ranking(holder: Holder, themes: Sequence[str]) -> RankingOut:
-    known = [t["key"] for t in await event_themes(holder.event_id)]
+    known = [t.key for t in await event_themes(holder.event_id)]
     ranking = check_ranking(themes, known)
     now = utcnow()
     text = json.dumps(list(ranking))
@@ -90,7 +90,7 @@ async def _save_ranking(holder: Holder, themes: Sequence[str]) -> RankingOut:
 
 async def _ranking_view(holder: Holder) -> RankingOut:
     themes = await event_themes(holder.event_id)
-    known = [t["key"] for t in themes]
+    known = [t.key for t in themes]
     row = await ThemeRanking.select(ThemeRanking.themes, ThemeRanking.updated_at).where(
         ThemeRanking.attendee == holder.id
     ).first()
@@ -98,7 +98,7 @@ async def _ranking_view(holder: Holder) -> RankingOut:
     return RankingOut(
         event=event["slug"] if event else "",
         themes=list(current_ranking(json_list(row["themes"]), known)) if row else [],
-        available=[ThemeChoice(key=t["key"], title=t["title"]) for t in themes],
+        available=[ThemeChoice(key=t.key, title=t.title) for t in themes],
         updated_at=as_utc(row["updated_at"]) if row else None,
     )
 
@@ -145,9 +145,9 @@ async def ranking_figures(slug: str, viewer: Principal | None = None) -> Ranking
     """The community's priorities, openly: per theme how often it was ranked 1st/2nd/3rd and its Borda
     score, plus how many ticket holders never ranked (neutral in grouping). No personal data."""
     event = await visible_event(slug, viewer)
-    themes = await event_themes(event["id"])
-    known = [t["key"] for t in themes]
-    holders = await ticket_holders(event_id=event["id"])
+    themes = await event_themes(event.id)
+    known = [t.key for t in themes]
+    holders = await ticket_holders(event_id=event.id)
     rankings = [r for r in (current_ranking(v, known)
                             for v in (await stored_rankings([h.id for h in holders])).values()) if r]
     places: dict[str, Counter[int]] = {key: Counter() for key in known}
@@ -156,17 +156,17 @@ async def ranking_figures(slug: str, viewer: Principal | None = None) -> Ranking
             places[key][position] += 1
     figures = [
         ThemeFigures(
-            key=t["key"],
-            title=t["title"],
-            first=places[t["key"]][0],
-            second=places[t["key"]][1],
-            third=places[t["key"]][2],
-            borda=sum(borda_points(p, len(known)) * n for p, n in places[t["key"]].items()),
+            key=t.key,
+            title=t.title,
+            first=places[t.key][0],
+            second=places[t.key][1],
+            third=places[t.key][2],
+            borda=sum(borda_points(p, len(known)) * n for p, n in places[t.key].items()),
         )
         for t in themes
     ]
     return RankingFiguresOut(
-        event=event["slug"],
+        event=event.slug,
         ticket_holders=len(holders),
         ranked=len(rankings),
         neutral=len(holders) - len(rankings),

@@ -26,6 +26,7 @@ from core.db import as_utc, utcnow, write_transaction
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from pairing import grouping
+from pairing.access import EventRef
 from pairing.board import edit_context, report_view
 from pairing.context import EventContext, grouping_input, load_context
 from pairing.errors import InvalidBreakoutRequest, NobodyCheckedIn, PlanNotPublished, RegroupChanged
@@ -41,7 +42,7 @@ MOVED_MAIL = "breakout_moved"  # composed by pairing.mail when it is sent
 
 @dataclass(frozen=True, slots=True)
 class _Update:
-    event: dict[str, Any]
+    event: EventRef
     plan: dict[str, Any]
     ctx: EventContext
     from_round: int
@@ -79,12 +80,12 @@ async def _compute(actor: Principal, slug: str, from_round: int | None, now: dat
         raise PlanNotPublished(_l("Publiceer de groepen eerst: bijwerken gaat uit van wat de deelnemers kregen."))
     rows = await PublishedBreakout.select().where(PublishedBreakout.plan == plan["id"])
     published, rooms = _published_assignment(rows)
-    present = await present_places(event["id"])
+    present = await present_places(event.id)
     if not present:
         raise NobodyCheckedIn(_l("Er is nog niemand ingecheckt: bijwerken zou iedereen uit de groepen halen."))
     ctx = await load_context(event)
     starts = {number: as_utc(s["starts_at"]) for (event_id, number), s in ctx.sessions.items()
-              if event_id == event["id"]}
+              if event_id == event.id}
     first = from_round if from_round is not None else first_round_to_update(starts, plan["rounds"], now)
     if not 1 <= first <= plan["rounds"]:
         rounds = plan["rounds"]
@@ -124,7 +125,7 @@ def _view(update: _Update) -> RegroupOut:
     late = sorted({m.attendee_id for m in result.moves if m.before is None}, key=lambda a: (name(a), a))
     names = {a: name(a) for a in ctx.holders}
     return RegroupOut(
-        event=update.event["slug"], from_round=update.from_round, rounds=update.plan["rounds"],
+        event=update.event.slug, from_round=update.from_round, rounds=update.plan["rounds"],
         present=len(update.present & set(ctx.holders)), planned=len(planned),
         no_shows=[PersonRef(id=a, name=name(a)) for a in sorted(result.no_shows, key=lambda a: (name(a), a))],
         late_arrivals=[PersonRef(id=a, name=name(a)) for a in late], moved_people=result.moved_people,

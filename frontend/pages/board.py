@@ -10,9 +10,7 @@ by a redirect.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -29,14 +27,24 @@ from events import team
 from events.rules import EventRoleKind, EventStatus
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
+from frontend.pages.board_parts import (
+    BoardView,
+    board_view,
+    part_query,
+    room_default_field,
+    room_field,
+    room_rows,
+    view_query,
+)
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from members.rules import EXPERIENCE_LEVELS, INDUSTRIES
 from pairing import board as breakouts
 from pairing import plans, publish, regroup
 from pairing.access import planned_event
 from pairing.errors import PlanNotFound, RegroupChanged
+from pairing.grouping.attendance import MoveReason
 from pairing.grouping.model import Rule
-from pairing.schemas import GroupOut, PlanOut, RegroupOut, ViolationOut
+from pairing.schemas import PlanOut, RegroupOut, ViolationOut
 
 GENERATE_FIELDS = ("rounds", "min_size", "max_size", "duo_policy", "mode", "seed")
 # Every hard rule, in the order the report lists them (English msgids; a zero count is shown too).
@@ -87,90 +95,14 @@ def generate_settings(form: dict[str, Any]) -> tuple[plans.BreakoutSettings | No
     ), {}
 
 
-# A board page shows at most this many person cards (about 20 KB gzipped with their organisations and the rooms
-# form), so that with the stylesheet and scripts it stays within the 60 KB page budget. A larger plan is shown a
-# round at a time, and a round that is itself larger one theme at a time, with links to the others.
-CARDS_PER_PAGE = 800
-
-
-def _cards(groups: Sequence[GroupOut]) -> int:
-    return sum(g.size for g in groups)
-
-
-def board_view(plan: PlanOut, round_param: str = "", theme_param: str = "",
-               limit: int = CARDS_PER_PAGE) -> dict[str, Any]:
-    """Which part of the plan a board page shows: every round when the plan fits, else one round (``?ronde=``),
-    else one theme of that round (``&thema=``); unknown values fall back to the first. Pure."""
-    rounds = plan.rounds
-    total = sum(_cards(r.groups) for r in rounds)
-    numbers = [r.round for r in rounds]
-    wanted = int(round_param) if round_param.isdigit() and int(round_param) in numbers else None
-    if (total <= limit and wanted is None) or not rounds:
-        return {"rounds": rounds, "round": None, "theme": None, "round_links": [], "theme_links": []}
-    current = next(r for r in rounds if r.round == (wanted if wanted is not None else numbers[0]))
-    round_links = [{"round": r.round, "people": _cards(r.groups), "current": r is current} for r in rounds]
-    themes: dict[str, dict[str, Any]] = {}
-    for g in current.groups:
-        entry = themes.setdefault(g.theme, {"theme": g.theme, "title": g.theme_title, "people": 0})
-        entry["people"] += g.size
-    theme = None
-    if _cards(current.groups) > limit or theme_param in themes:
-        theme = theme_param if theme_param in themes else next(iter(themes), None)
-    groups = [g for g in current.groups if theme is None or g.theme == theme]
-    theme_links = [{**t, "current": t["theme"] == theme} for t in themes.values()] if theme is not None else []
-    return {"rounds": [msgspec.structs.replace(current, groups=groups)], "round": current.round, "theme": theme,
-            "round_links": round_links, "theme_links": theme_links}
-
-
-def view_query(view: dict[str, Any]) -> str:
-    """The query string that shows the same part of the board again (after a redirect)."""
-    parts = []
-    if view.get("round") is not None:
-        parts.append(f"ronde={view['round']}")
-    if view.get("theme"):
-        parts.append(f"thema={quote(view['theme'])}")
-    return "?" + "&".join(parts) if parts else ""
-
-
-def room_field(round_number: int, group: int, theme: str) -> str:
-    return f"room:{round_number}:{group}:{theme}"
-
-
-def room_default_field(group: int, theme: str) -> str:
-    """The field for a theme's group number in every round (the usual case: one room per theme group all day)."""
-    return f"room-all:{group}:{theme}"
-
-
-def room_rows(plan: PlanOut, view: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One row per theme group number (in the board's theme order): its room in every round when the rounds agree
-    (else "" and `mixed`), and its room per round for the rounds that have that group — the per-round overrides.
-    `view` (board_view): only the theme groups the page shows (a large plan is shown a round, or a theme of it,
-    at a time). Pure."""
-    shown = {(g.theme, g.number) for r in view["rounds"] for g in r.groups} if view else None
-    rows: dict[tuple[str, int], dict[str, Any]] = {}
-    for round_ in plan.rounds:
-        for group in round_.groups:
-            if shown is not None and (group.theme, group.number) not in shown:
-                continue
-            row = rows.setdefault((group.theme, group.number), {
-                "theme": group.theme, "title": group.theme_title, "number": group.number, "rounds": []})
-            row["rounds"].append({"round": round_.round, "room": group.room})
-    for row in rows.values():
-        rooms = {r["room"] for r in row["rounds"]}
-        row["mixed"] = len(rooms) > 1
-        row["room"] = next(iter(rooms)) if len(rooms) == 1 else ""
-    order = {g.theme: i for r in plan.rounds for i, g in enumerate(r.groups)}
-    return sorted(rows.values(), key=lambda r: (order.get(r["theme"], 0), r["theme"], r["number"]))
-
-
 def rooms_from_form(form: dict[str, Any], plan: PlanOut) -> list[breakouts.RoomAssignment]:
     """Only the rooms that changed, so a board of hundreds of groups saves in one small transaction: first a theme
     group's room for every round, then the rooms typed for one round (which win over it)."""
     changed = []
     for row in room_rows(plan):
-        name = room_default_field(row["number"], row["theme"])
-        if name in form and " ".join(text(form, name).split()) != row["room"]:
-            changed.append(breakouts.RoomAssignment(theme=row["theme"], group=row["number"], room=text(form, name)))
+        name = room_default_field(row.number, row.theme)
+        if name in form and " ".join(text(form, name).split()) != row.room:
+            changed.append(breakouts.RoomAssignment(theme=row.theme, group=row.number, room=text(form, name)))
     for round_ in plan.rounds:
         for group in round_.groups:
             name = room_field(round_.round, group.number, group.theme)
@@ -209,17 +141,18 @@ def violations_by_group(plan: PlanOut) -> dict[int, list[ViolationOut]]:
     return out
 
 
-def group_links(plan: PlanOut, view: dict[str, Any] | None, slug: str) -> dict[int, str]:
+def group_links(plan: PlanOut, view: BoardView | None, slug: str) -> dict[int, str]:
     """Group id → the link to that group on the board: an anchor when the page shows it, else the board part that
     does (a large plan shows a round, or a theme of it, at a time)."""
-    shown = {g.id for r in (view or {}).get("rounds", plan.rounds) for g in r.groups}
+    shown = {g.id for r in (view.rounds if view else plan.rounds) for g in r.groups}
+    by_theme = bool(view and view.theme)
     links = {}
     for round_ in plan.rounds:
         for group in round_.groups:
             if group.id in shown:
                 links[group.id] = f"#groep-{group.id}"
             else:
-                part = view_query({"round": round_.round, "theme": group.theme if (view or {}).get("theme") else ""})
+                part = part_query(round_.round, group.theme if by_theme else None)
                 links[group.id] = f"/begeleiden/{slug}{part}#groep-{group.id}"
     return links
 
@@ -285,7 +218,7 @@ def explain_infeasibility(text: str, lang: str, names: dict[int, str], titles: d
     return text
 
 
-def plan_context(event: dict[str, Any], plan: PlanOut | None, view: dict[str, Any] | None,
+def plan_context(event: dict[str, Any], plan: PlanOut | None, view: BoardView | None,
                  lang: str = "nl") -> dict[str, Any]:
     """What the board's templates show besides the plan itself: the rooms form, each broken rule at its group and
     the report's link to it, the theme titles, the next arrangement number. Pure."""
@@ -339,9 +272,9 @@ def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: 
 
 # Why someone present changes group (pairing.grouping.MoveReason), for people.
 MOVE_REASONS = {
-    "fills_group": _("fills a group that no-shows left too small"),
-    "group_dissolved": _("their group was too small to keep: spread over the theme's other groups"),
-    "late_arrival": _("came in without a group: joins one with room"),
+    MoveReason.FILLS_GROUP: _("fills a group that no-shows left too small"),
+    MoveReason.GROUP_DISSOLVED: _("their group was too small to keep: spread over the theme's other groups"),
+    MoveReason.LATE_ARRIVAL: _("came in without a group: joins one with room"),
 }
 
 
@@ -493,7 +426,7 @@ class BoardPages(Controller):
                     action: str) -> Template | Redirect:
         """A move, pin or unpin: the board area again for htmx (with what happened, or the service's refusal)."""
         lang = request_language(request)
-        values: dict[str, Any] = {"attendee": text(data, "attendee"), "round": text(data, "round"),
+        values: dict[str, str] = {"attendee": text(data, "attendee"), "round": text(data, "round"),
                                   "theme": text(data, "theme"), "group": text(data, "group")}
         message, error = "", ""
         plan: PlanOut | None = None
@@ -522,7 +455,7 @@ class BoardPages(Controller):
                 message = message % {"name": _person_name(plan, attendee), "round": round_number,
                                      "theme": titles.get(values["theme"], values["theme"]), "group": group or 0}
         if not is_htmx(request):
-            where = view_query({"round": text(data, "ronde") or None, "theme": text(data, "thema")})
+            where = part_query(text(data, "ronde") or None, text(data, "thema"))
             return redirect(path_for(request, "board_page", slug=slug) + where, fragment="groepen")
         if plan is None:
             plan = await breakouts.plan_view(actor, slug)

@@ -32,7 +32,7 @@ from ideas.ballots import ballot_by_receipt, cast_ballot, change_ballot
 from ideas.errors import ReceiptNotFound
 from ideas.jury import Score, jury, my_scores, score_ideas
 from ideas.results import vote_results
-from ideas.schemas import IdeaOut, VoteOut
+from ideas.schemas import BallotOut, CastOut, IdeaOut, VoteOut
 from ideas.submissions import IdeaDraft, edit_idea, get_idea, idea_history, submit_idea
 from ideas.votes import get_vote, list_votes
 from ideas.wall import idea_wall
@@ -91,7 +91,7 @@ class IdeaPages(Controller):
         event = await visible_event(slug, viewer)
         return page(request, "ideas/wall.html", wall=wall, votes=votes.votes, event=event,
                     is_juror=(await jury(viewer, slug)).you_are_juror,
-                    theme=_theme_or_none(thema), themes=await event_themes(event["id"]), signed_in_user=viewer,
+                    theme=_theme_or_none(thema), themes=await event_themes(event.id), signed_in_user=viewer,
                     active_nav="agenda")
 
     @get("/ideeen/scherm", name="idea_screen")
@@ -123,10 +123,10 @@ class IdeaPages(Controller):
                     errors: dict[str, str], idea: IdeaOut | None = None, status_code: int = 200) -> Template:
         event = await visible_event(slug, viewer)
         wall = await idea_wall(viewer, slug)
-        themes = await event_themes(event["id"])
+        themes = await event_themes(event.id)
         return page(request, "ideas/form.html", status_code=status_code, event=event, values=values,
                     errors=errors, idea=idea, window=wall.window,
-                    theme_options=[(t["key"], t["title"]) for t in themes], active_nav="agenda")
+                    theme_options=[(t.key, t.title) for t in themes], active_nav="agenda")
 
     @get("/ideeen/nieuw", name="idea_new", guards=[requires_member])
     async def new(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None], slug: FromPath[str],
@@ -212,17 +212,16 @@ class IdeaPages(Controller):
         receipt = text(data, "stembewijs") or request.cookies.get(receipt_cookie(vote), "")
         lang = request_language(request)
         try:
+            ballot: BallotOut | CastOut
+            shown_receipt: str | None
             if receipt and shown.you_voted:
-                changed = await change_ballot(member, slug, vote, receipt, choices)
-                outcome: dict[str, Any] = {"changed": True, "ballot_id": changed.ballot_id, "receipt": None,
-                           "choices": changed.choices}
+                ballot = await change_ballot(member, slug, vote, receipt, choices)
+                shown_receipt = None  # a changed ballot keeps its receipt, which is never shown again
             else:
-                cast = await cast_ballot(member, slug, vote, choices)
-                receipt = cast.receipt
-                outcome = {"changed": False, "ballot_id": cast.ballot_id, "receipt": cast.receipt,
-                           "choices": cast.choices}
+                ballot = await cast_ballot(member, slug, vote, choices)
+                receipt = shown_receipt = ballot.receipt
         except DomainError as exc:
-            field = "stembewijs" if exc.code == "receipt_not_found" else "form"
+            field = "stembewijs" if isinstance(exc, ReceiptNotFound) else "form"
             return await self._ballot_page(request, member, slug, vote, errors={field: page_message(exc, lang)},
                                            picked=choices, status_code=exc.status)
         titles = {i.id: i.title for i in shown.ideas}
@@ -231,7 +230,7 @@ class IdeaPages(Controller):
                         max_age=RECEIPT_DAYS * 24 * 3600, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
         response = page(request, "ideas/receipt.html", vote=shown, slug=slug, titles=titles, active_nav="agenda",
-                        **outcome)
+                        ballot_id=ballot.ballot_id, choices=ballot.choices, receipt=shown_receipt)
         response.cookies.append(cookie)
         return response
 
@@ -300,8 +299,8 @@ class IdeaPages(Controller):
 
 SCORE_FIELD = re.compile(r"score-(\d{1,9})-([a-z0-9-]{1,40})")
 
-METHOD_TEXT = {
-    "approval": _("Approval: each ballot names up to %(n)s ideas; every idea named gets one point."),
-    "borda": _("Ranked (Borda): each ballot puts up to %(n)s ideas in order; the first gets %(n)s points, the "
-               "second one point less, and so on."),
+METHOD_TEXT: dict[str, str] = {
+    rules.Method.APPROVAL: _("Approval: each ballot names up to %(n)s ideas; every idea named gets one point."),
+    rules.Method.BORDA: _("Ranked (Borda): each ballot puts up to %(n)s ideas in order; the first gets %(n)s points, "
+                          "the second one point less, and so on."),
 }

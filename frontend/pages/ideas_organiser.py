@@ -73,7 +73,8 @@ def parse_settings(form: dict[str, Any]) -> tuple[SettingsChange | None, dict[st
         errors["jury_weight"] = _("Enter a percentage from 0 to 100.")
     if errors:
         return None, values, errors
-    wall = values["wall"] if values["wall"] in ("public", "attendees") else "public"
+    wall = rules.WallVisibility(values["wall"]) if values["wall"] in set(rules.WallVisibility) \
+        else rules.WallVisibility.PUBLIC
     return SettingsChange(opens_at=times["opens_at"], closes_at=times["closes_at"], wall=wall,
                           authors_may_vote_own=values["authors_may_vote_own"], criteria=criteria,
                           jury_weight=int(weight)), values, {}
@@ -92,9 +93,9 @@ class IdeaOrganiserPages(Controller):
         current = await idea_settings(actor, slug)
         votes = await list_votes(actor, slug)
         return page(request, "ideas/organiser.html", status_code=status_code, event=event, settings=current,
-                    form=values or settings_form(current, event["timezone"]), errors=errors or {},
+                    form=values or settings_form(current, event.timezone), errors=errors or {},
                     vote_errors=vote_errors or {}, votes=votes.votes,
-                    theme_choices=[(t["key"], t["title"]) for t in await event_themes(event["id"])],
+                    theme_choices=[(t.key, t.title) for t in await event_themes(event.id)],
                     jury=await jury(actor, slug), jury_errors=jury_errors or {},
                     active_nav="organise", tab="ideas")
 
@@ -122,7 +123,8 @@ class IdeaOrganiserPages(Controller):
     @post("/stemming", name="organiser_open_vote")
     async def open(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
                    data: FormBody) -> Template | Redirect:
-        method = text(data, "method") if text(data, "method") in ("approval", "borda") else "approval"
+        asked = text(data, "method")
+        method = rules.Method(asked) if asked in set(rules.Method) else rules.Method.APPROVAL
         count = text(data, "choices")
         choices = int(count) if count.isdigit() and 1 <= int(count) <= rules.MAX_CHOICES else rules.DEFAULT_CHOICES
         try:

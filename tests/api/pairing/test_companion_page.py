@@ -48,6 +48,7 @@ def private(response: httpx.Response) -> None:
 
 async def test_the_companion_page_from_the_mail(client: httpx.AsyncClient, members: Members,
                                                 settings: Settings) -> None:
+    from pairing.access import visible_event
     from pairing.context import load_context
     from ticketing.tables import CompanionLink
 
@@ -88,7 +89,7 @@ async def test_the_companion_page_from_the_mail(client: httpx.AsyncClient, membe
     saved = await post_form(client, f"{path}/gegevens", {"experience_level": "4", "organisation": "Eigen Zaak"},
                             form_page=path)
     assert saved.status_code == 303
-    ctx = await load_context(board.event)
+    ctx = await load_context(await visible_event(slug, None))
     place = order["companion"]["id"]
     assert ctx.experience[place] == 4 and ctx.organisation[place] == "Eigen Zaak"
     assert next(p for p in ctx.people if p.id == place).ranking == ("imago", "keurmerk")

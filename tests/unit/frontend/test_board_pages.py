@@ -20,12 +20,10 @@ from frontend.pages.board import (
     explain_infeasibility,
     generate_settings,
     plan_context,
-    room_default_field,
-    room_field,
-    room_rows,
     rooms_from_form,
     violations_by_group,
 )
+from frontend.pages.board_parts import room_default_field, room_field, room_rows
 from pairing.schemas import PlanOut
 
 
@@ -104,9 +102,9 @@ def two_rounds(rooms: tuple[str, str] = ("Zaal 1", "Zaal 1")) -> PlanOut:
 
 def test_a_room_is_typed_once_for_every_round_and_a_round_may_differ() -> None:
     same, mixed = room_rows(two_rounds()), room_rows(two_rounds(("Zaal 1", "Zaal 2")))
-    assert [(r["theme"], r["number"], r["room"], r["mixed"]) for r in same] == [
+    assert [(r.theme, r.number, r.room, r.mixed) for r in same] == [
         ("keurmerk", 1, "Zaal 1", False), ("imago", 1, "", False)]
-    assert (mixed[0]["room"], mixed[0]["mixed"], [r["room"] for r in mixed[0]["rounds"]]) == ("", True,
+    assert (mixed[0].room, mixed[0].mixed, [r.room for r in mixed[0].rounds]) == ("", True,
                                                                                                ["Zaal 1", "Zaal 2"])
     # The field for every round wins where it changed; a round typed apart is applied after it.
     form = {room_default_field(1, "imago"): "De Studio", room_default_field(1, "keurmerk"): "Zaal 1",
