@@ -34,7 +34,7 @@ from events.feeds_api import (
     install_feed_token_filter,
 )
 from frontend.assets import create_static_router, create_template_config
-from frontend.i18n import create_language_router
+from frontend.i18n import LANGUAGES, create_language_router, render_message
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
 from ideas.api import ROUTERS as IDEAS_ROUTERS
@@ -108,8 +108,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False), **AUTH_DEPENDENCIES},
         # The edge first: a NUL or an undecodable body is refused before anything reads it (core/edge.py).
         middleware=[RequestEdgeMiddleware(), AuthenticationMiddleware()],
-        # API paths keep problem+json; page paths get an HTML error page (or the sign-in page for a 401).
-        exception_handlers=page_aware_handlers(problem_handlers()),
+        # API paths keep problem+json, in the language of Accept-Language (Dutch first); page paths get an HTML
+        # error page in the page language (or the sign-in page for a 401).
+        exception_handlers=page_aware_handlers(problem_handlers(render_message, LANGUAGES)),
         # `site`: the organiser's legal name and contact, for every page's footer and the legal pages.
         template_config=create_template_config(extra_globals={"site": settings.legal}),
         # Forms carry the token in a field, htmx in a header (base.html), so the cookie can be HttpOnly.

@@ -1,15 +1,20 @@
 """Domain errors with stable codes, and their one mapping to RFC 9457 problem details.
 
-Services raise `DomainError` subclasses; `app.py` registers `problem_handlers()` once, so every API
+Services raise `DomainError` subclasses; `app.py` registers `problem_handlers(translate)` once, so every API
 error is `application/problem+json` with a `code` clients can rely on, and pages show `message` in the page
-language. The message is a `core.i18n.LazyMessage` (`_l("Dutch msgid", **values)`): its Dutch text in the API,
-translated by the page (`frontend.pages.common.page_message`).
+language. The message and the title are `core.i18n.LazyMessage`s (`_l("Dutch msgid", **values)`).
+
+The API speaks the client's language: `title`, `detail` and each field error's `message` in the language of
+`Accept-Language` (English when the client prefers it, Dutch otherwise), with `Content-Language` saying which;
+the `code` is the same in every language. This module knows no catalogue: `create_app` passes the translator
+(`frontend.i18n.render_message`) and the languages it has (Dutch first). Pages translate through
+`frontend.pages.common.page_message` and the page language.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -21,18 +26,22 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from core.i18n import LazyMessage
+from core.i18n import LazyMessage, negotiate_language
+from core.i18n import lazy_gettext as _l
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("nieuw_geluid.errors")
+# A message in a language: (message, language) -> text; a LazyMessage is translated, other text stays as it is.
+Translate = Callable[[str, str], str]
 
 
 class DomainError(Exception):
-    """A rule said no. `code` is stable; `message` is for people: a lazy gettext message (Dutch first)."""
+    """A rule said no. `code` is stable; `message` (and the class's `title`) are for people: lazy gettext
+    messages, Dutch first."""
 
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
-    title: ClassVar[str] = "Request not possible"
+    title: ClassVar[str] = _l("Verzoek niet mogelijk")
 
     def __init__(self, message: LazyMessage, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -42,15 +51,15 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    code, status, title = "not_found", 404, "Not found"
+    code, status, title = "not_found", 404, _l("Niet gevonden")
 
 
 class Conflict(DomainError):
-    code, status, title = "conflict", 409, "Conflict"
+    code, status, title = "conflict", 409, _l("Conflict")
 
 
 class InvalidInput(DomainError):
-    code, status, title = "validation_error", 422, "Invalid input"
+    code, status, title = "validation_error", 422, _l("Ongeldige invoer")
 
 
 class InvalidFields(InvalidInput):
@@ -63,7 +72,7 @@ class InvalidFields(InvalidInput):
 
 
 class Forbidden(DomainError):
-    code, status, title = "forbidden", 403, "Forbidden"
+    code, status, title = "forbidden", 403, _l("Niet toegestaan")
 
 
 class AdminOnly(Forbidden):
@@ -73,11 +82,12 @@ class AdminOnly(Forbidden):
 
 
 class Unauthenticated(DomainError):
-    code, status, title = "not_authenticated", 401, "Sign-in required"
+    code, status, title = "not_authenticated", 401, _l("Inloggen nodig")
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, instance: str | None = None, **extra: Any
+    status: int, code: str, title: str, detail: str, instance: str | None = None, *, language: str | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": f"https://nieuwgeluid.nl/problems/{code.replace('_', '-')}",
@@ -89,21 +99,10 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": 'Bearer realm="nieuw-geluid"'} if status == 401 else None
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    # The API speaks Dutch first: a message (core.i18n.LazyMessage) is its Dutch text; pages translate theirs.
-    if isinstance(exc, InvalidFields):
-        errors: list[dict[str, Any]] | None = [{"field": f, "message": str(m)} for f, m in exc.problems]
-    else:
-        errors = [{"field": exc.field, "message": str(exc.message)}] if exc.field else None
-    response = problem(exc.status, exc.code, exc.title, str(exc.message), request.url.path, errors=errors,
-                       **exc.extra)
-    if exc.extra.get("retry_after") is not None:  # 429 rate_limited (core.ratelimit), 503
-        response.headers["Retry-After"] = str(exc.extra["retry_after"])
-    return response
+    headers = {"WWW-Authenticate": 'Bearer realm="nieuw-geluid"'} if status == 401 else {}
+    if language:
+        headers |= {"Content-Language": language, "Vary": "Accept-Language"}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def _field_name(key: str | None, message: str) -> str | None:
@@ -117,19 +116,6 @@ def _field_name(key: str | None, message: str) -> str | None:
     return key or None
 
 
-def _validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            message = str(item.get("message", ""))
-            errors.append({"field": _field_name(item.get("key"), message), "message": message,
-                           "source": item.get("source")})
-    detail = exc.detail or "Invalid input"
-    if errors and errors[0]["field"]:
-        detail = f"Invalid value for '{errors[0]['field']}': {errors[0]['message']}"
-    return problem(400, "validation_error", "Invalid input", detail, request.url.path, errors=errors or None)
-
-
 _STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -140,35 +126,94 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+# The titles of HTTP errors that are not ours (Litestar's routing, guards, body parsing); other statuses keep
+# their English reason phrase.
+_STATUS_TITLES: dict[int, LazyMessage] = {
+    400: _l("Ongeldig verzoek"),
+    401: _l("Inloggen nodig"),
+    403: _l("Niet toegestaan"),
+    404: _l("Niet gevonden"),
+    405: _l("Methode niet toegestaan"),
+    409: _l("Conflict"),
+    413: _l("Verzoek te groot"),
+    415: _l("Mediatype niet ondersteund"),
+    429: _l("Te veel verzoeken"),
+    500: _l("Interne serverfout"),
+    503: _l("Dienst niet beschikbaar"),
+}
+_OUR_SIDE = _l("Er ging aan onze kant iets mis.")
 
 
-def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    status = exc.status_code
-    code = _STATUS_CODES.get(status, "http_error" if status < 500 else "internal_error")
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    response = problem(status, code, title, str(exc.detail or title), request.url.path)
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
+def _as_raised(message: str, _language: str) -> str:
+    return str(message)
 
 
-def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal_error", "Internal Server Error", "Something went wrong on our side.",
-                   request.url.path)
+def problem_handlers(translate: Translate = _as_raised, languages: Sequence[str] = ("nl",)
+                     ) -> dict[type[Exception] | int, Any]:
+    """The app's exception handlers: every error as problem+json, in the language of the request's
+    ``Accept-Language`` among ``languages`` (the first when it prefers none of them), through ``translate``."""
 
+    def language_of(request: Request[Any, Any, Any]) -> str:
+        return negotiate_language(request.headers.get("accept-language"), languages)
 
-def problem_handlers() -> dict[type[Exception] | int, Any]:
+    def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+        language = language_of(request)
+        if isinstance(exc, InvalidFields):
+            errors: list[dict[str, Any]] | None = [{"field": f, "message": translate(m, language)}
+                                                   for f, m in exc.problems]
+        else:
+            errors = [{"field": exc.field, "message": translate(exc.message, language)}] if exc.field else None
+        response = problem(exc.status, exc.code, translate(exc.title, language), translate(exc.message, language),
+                           request.url.path, language=language, errors=errors, **exc.extra)
+        if exc.extra.get("retry_after") is not None:  # 429 rate_limited (core.ratelimit), 503
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+
+    def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+        # msgspec's own words ("Expected `int`, got `str`") stay as msgspec says them, in every language.
+        language = language_of(request)
+        errors = []
+        for item in exc.extra if isinstance(exc.extra, list) else []:
+            if isinstance(item, dict):
+                message = str(item.get("message", ""))
+                errors.append({"field": _field_name(item.get("key"), message), "message": message,
+                               "source": item.get("source")})
+        detail = translate(exc.detail, language) if exc.detail else translate(InvalidInput.title, language)
+        if errors and errors[0]["field"]:
+            detail = translate(_l("Ongeldige waarde voor '%(field)s': %(message)s", field=errors[0]["field"],
+                                  message=errors[0]["message"]), language)
+        return problem(400, "validation_error", translate(InvalidInput.title, language), detail, request.url.path,
+                       language=language, errors=errors or None)
+
+    def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+        language = language_of(request)
+        status = exc.status_code
+        code = _STATUS_CODES.get(status, "http_error" if status < 500 else "internal_error")
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        title = translate(_STATUS_TITLES.get(status, phrase), language)
+        # Litestar's detail is the reason phrase unless someone gave one: then the title says it in the language.
+        detail = title if not exc.detail or exc.detail == phrase else translate(exc.detail, language)
+        response = problem(status, code, title, detail, request.url.path, language=language)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    def unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+        log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        language = language_of(request)
+        return problem(500, "internal_error", translate(_STATUS_TITLES[500], language),
+                       translate(_OUR_SIDE, language), request.url.path, language=language)
+
     return {
-        DomainError: _domain_error_handler,
-        ValidationException: _validation_handler,
-        NotAuthorizedException: _http_handler,
-        PermissionDeniedException: _http_handler,
-        HTTPException: _http_handler,
-        Exception: _unexpected_handler,
+        DomainError: domain_error,
+        ValidationException: validation,
+        NotAuthorizedException: http_error,
+        PermissionDeniedException: http_error,
+        HTTPException: http_error,
+        Exception: unexpected,
     }
 
 

@@ -15,11 +15,15 @@ The English lives in ``frontend/locale/en/LC_MESSAGES/messages.po`` (msgid Dutch
 by the project's Babel set-up (keyword ``_l``; commands in ``frontend/i18n.py``);
 ``tests/unit/test_message_catalogue.py`` fails when a raised msgid has no English. Pure: no I/O; this module
 knows no catalogue, the caller passes the language's gettext.
+
+Which language a person reads is negotiated here too, for pages and the API alike: :func:`negotiate_language`
+picks the first offered language of an ``Accept-Language`` header (pages let a ``lang`` cookie go first,
+``frontend.i18n.pick_language``; the API's problem+json follows the header alone, ``core.errors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
@@ -74,4 +78,37 @@ def lazy_gettext(msgid: str, /, **params: Any) -> LazyMessage:
     return LazyMessage(msgid, **params)
 
 
-__all__ = ["LazyMessage", "lazy_gettext"]
+def parse_accept_language(header: str | None) -> list[str]:
+    """Primary language subtags from an Accept-Language header, most preferred first (q=0 dropped)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        tag, *params = (part.strip() for part in item.split(";"))
+        if not tag:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, position, tag.split("-")[0].lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate_language(accept_language: str | None, offered: Sequence[str]) -> str:
+    """The client's most preferred language among ``offered``; the first offered (Dutch) when it prefers none
+    of them or names ``*`` first."""
+    for tag in parse_accept_language(accept_language):
+        if tag in offered:
+            return tag
+        if tag == "*":
+            break
+    return offered[0]
+
+
+__all__ = ["LazyMessage", "lazy_gettext", "negotiate_language", "parse_accept_language"]

@@ -35,7 +35,7 @@ from settings import Settings
 
 
 class RateLimited(DomainError):
-    code, status, title = "rate_limited", 429, "Too many requests"
+    code, status, title = "rate_limited", 429, _l("Te veel verzoeken")
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
-from core.i18n import LazyMessage
+from core.i18n import LazyMessage, negotiate_language
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -122,38 +122,11 @@ def pgettext(lang: str, context: str, message: str) -> str:
 # --- choosing the language ------------------------------------------------------------------------
 
 
-def parse_accept_language(header: str | None) -> list[str]:
-    """Primary language subtags from an Accept-Language header, most preferred first (q=0 dropped)."""
-    if not header:
-        return []
-    weighted: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")):
-        tag, *params = (part.strip() for part in item.split(";"))
-        if not tag:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            weighted.append((-quality, position, tag.split("-")[0].lower()))
-    return [tag for _, _, tag in sorted(weighted)]
-
-
 def pick_language(cookie: str | None = None, accept_language: str | None = None) -> str:
     """The ``lang`` cookie if it names a language we offer, then Accept-Language, then Dutch."""
     if cookie in LANGUAGES:
         return cookie
-    for tag in parse_accept_language(accept_language):
-        if tag in LANGUAGES:
-            return tag
-        if tag == "*":
-            return DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+    return negotiate_language(accept_language, LANGUAGES)
 
 
 def request_language(request: Request[Any, Any, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_gettext as _l
 
 
 class AccountExists(Conflict):
@@ -20,33 +21,33 @@ class AccountHasLiveTicket(Conflict):
 class VerificationTokenInvalid(DomainError):
     """Unknown or forged token, or a link for an address the account no longer has."""
 
-    code, status, title = "verification_token_invalid", 400, "Invalid verification link"
+    code, status, title = "verification_token_invalid", 400, _l("Ongeldige bevestigingslink")
 
 
 class VerificationTokenUsed(Conflict):
-    code, title = "verification_token_used", "Verification link already used"
+    code, title = "verification_token_used", _l("Bevestigingslink al gebruikt")
 
 
 class VerificationTokenExpired(DomainError):
-    code, status, title = "verification_token_expired", 410, "Verification link expired"
+    code, status, title = "verification_token_expired", 410, _l("Bevestigingslink verlopen")
 
 
 class EmailAlreadyVerified(Conflict):
-    code, title = "email_already_verified", "E-mail address already verified"
+    code, title = "email_already_verified", _l("E-mailadres al bevestigd")
 
 
 class PasswordResetTokenInvalid(DomainError):
     """Unknown or forged token, or a link for an address the account no longer has (or a removed account)."""
 
-    code, status, title = "password_reset_token_invalid", 400, "Invalid password-reset link"
+    code, status, title = "password_reset_token_invalid", 400, _l("Ongeldige link om je wachtwoord te herstellen")
 
 
 class PasswordResetTokenUsed(Conflict):
-    code, title = "password_reset_token_used", "Password-reset link already used"
+    code, title = "password_reset_token_used", _l("Link om je wachtwoord te herstellen al gebruikt")
 
 
 class PasswordResetTokenExpired(DomainError):
-    code, status, title = "password_reset_token_expired", 410, "Password-reset link expired"
+    code, status, title = "password_reset_token_expired", 410, _l("Link om je wachtwoord te herstellen verlopen")
 
 
 class AddressNotVerified(Conflict):

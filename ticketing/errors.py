@@ -6,6 +6,7 @@ from typing import Any
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.i18n import LazyMessage
+from core.i18n import lazy_gettext as _l
 from ticketing.companion_rule import Rejection
 
 
@@ -78,23 +79,23 @@ class OrderNotFound(NotFound):
 
 
 class PaymentUnavailable(DomainError):
-    code, status, title = "payment_provider_unavailable", 502, "Payment provider unavailable"
+    code, status, title = "payment_provider_unavailable", 502, _l("Betaaldienst niet bereikbaar")
 
 
 class CardDeclined(DomainError):
     """The card was declined (only on the local test server's checkout: real Stripe declines in the browser)."""
 
-    code, status, title = "card_declined", 402, "Card declined"
+    code, status, title = "card_declined", 402, _l("Kaart geweigerd")
 
 
 class InvalidSignature(DomainError):
-    code, status, title = "invalid_signature", 400, "Invalid webhook signature"
+    code, status, title = "invalid_signature", 400, _l("Ongeldige webhookhandtekening")
 
 
 class InvalidWebhookPayload(DomainError):
     """Correctly signed, but not shaped like the Stripe event it claims to be (nothing is stored)."""
 
-    code, status, title = "invalid_webhook_payload", 400, "Unexpected webhook payload"
+    code, status, title = "invalid_webhook_payload", 400, _l("Onverwachte webhookinhoud")
 
 
 # --- the waiting list (ticketing/waitlist.py) ---

@@ -31,7 +31,7 @@ from core.principal import Principal
 from core.spreadsheet import csv_response
 from frontend.assets import STATIC_DIR, asset_url
 from frontend.forms import _
-from frontend.i18n import gettext, request_language
+from frontend.i18n import gettext, render_message, request_language
 from frontend.pages.common import page, page_message
 
 # The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
@@ -117,8 +117,9 @@ def _strings(lang: str) -> dict[str, str]:
 
 
 def _problem(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return problem(exc.status, exc.code, exc.title, page_message(exc, request_language(request)), request.url.path,
-                   **exc.extra)
+    lang = request_language(request)  # the door's page language (its cookie first), as the scanner's own words
+    return problem(exc.status, exc.code, render_message(exc.title, lang), page_message(exc, lang), request.url.path,
+                   language=lang, **exc.extra)
 
 
 class DoorPages(Controller):

@@ -10,13 +10,13 @@ from babel.messages.pofile import read_po
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from core.i18n import parse_accept_language
 from frontend.i18n import (
     LOCALE_DIR,
     create_language_router,
     gettext,
     load_translations,
     ngettext,
-    parse_accept_language,
     pick_language,
     safe_next_path,
 )
