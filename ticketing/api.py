@@ -31,25 +31,27 @@ from ticketing import (
     waitlist,
 )
 from ticketing.errors import InvalidSignature, InvalidWebhookPayload
-from ticketing.schemas import (
+from ticketing.results import (
     AttendeeListOut,
-    CompanionIn,
-    EligibilityCheckIn,
     EligibilityOut,
     LogEntryOut,
     MyTicketOut,
-    OrderCreate,
     OrderOut,
-    OrganiserCancelIn,
-    OverrideIn,
     OverrideOut,
     PaymentOut,
     WaitingEntryOut,
-    WaitingListJoin,
     WaitingListOut,
-    WaitingListSettingsIn,
     WaitingListSummaryOut,
     WebhookAck,
+)
+from ticketing.schemas import (
+    CompanionIn,
+    EligibilityCheckIn,
+    OrderCreate,
+    OrganiserCancelIn,
+    OverrideIn,
+    WaitingListJoin,
+    WaitingListSettingsIn,
     stripe_event_problem,
 )
 
@@ -60,10 +62,6 @@ def _companion(data: CompanionIn) -> companions.CompanionIn:
     return companions.CompanionIn(name=data.name, email=data.email, industry=data.industry,
                                birth_date=data.birth_date, organisation=data.organisation,
                                experience_level=data.experience_level)
-
-
-def order_out(view: dict[str, Any]) -> OrderOut:
-    return msgspec.convert(view, OrderOut, from_attributes=False)
 
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -80,9 +78,7 @@ class EventTicketController(Controller):
         """`pending_payment` with `expires_at`, or `paid` at once for a free event. Problems:
         `companion_not_eligible` (422) and the other `companion_*` codes, `sold_out` (409),
         `duplicate_attendee` (409), `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        view = await orders.reserve_duo(member, slug, _companion(data.companion),
-                                         hold_minutes=settings.hold_minutes)
-        return order_out(view)
+        return await orders.reserve_duo(member, slug, _companion(data.companion), hold_minutes=settings.hold_minutes)
 
     @post("/eligibility-check", summary="Check a companion against the rule, without ordering",
           operation_id="check_companion", status_code=200, opt={"problems": [429]})
@@ -101,7 +97,7 @@ class EventTicketController(Controller):
                         ) -> AttendeeListOut:
         """`state=live` (default): the duos held or paid; `state=cancelled`: the cancelled duos, refunded or not.
         Companions' eligibility reasons are written about the companion, by name."""
-        return msgspec.convert(await attendees.attendee_list(member, slug, listed), AttendeeListOut)
+        return await attendees.attendee_list(member, slug, listed)
 
     @get("/attendees.csv", summary="The attendee list as CSV, one row per person (organiser)",
          operation_id="export_attendees_csv", guards=[requires_organiser], media_type="text/csv",
@@ -114,8 +110,7 @@ class EventTicketController(Controller):
           operation_id="create_override", guards=[requires_organiser], status_code=201)
     async def create_override(self, member: NamedDependency[Principal], slug: FromPath[str],
                               data: JSONBody[OverrideIn]) -> OverrideOut:
-        view = await companions.add_override(member, slug, data.email, data.reason)
-        return msgspec.convert(view, OverrideOut)
+        return await companions.add_override(member, slug, data.email, data.reason)
 
     @post("/overrides/{override_id:int}/revoke", summary="Revoke an exception to the companion rule (organiser)",
           operation_id="revoke_override", guards=[requires_organiser], status_code=200)
@@ -123,14 +118,13 @@ class EventTicketController(Controller):
                               override_id: DbId) -> OverrideOut:
         """From now on the rule alone judges this address; a duo ordered with the exception keeps its place. The
         exception stays listed with who revoked it and when. Idempotent. Problem: `override_not_found` (404)."""
-        view = await companions.revoke_override(member, slug, override_id)
-        return msgspec.convert(view, OverrideOut)
+        return await companions.revoke_override(member, slug, override_id)
 
     @post("/orders/{order_id:int}/cancel", summary="Cancel one duo as organiser (refunded)",
           operation_id="organiser_cancel_order", guards=[requires_organiser], status_code=200)
     async def organiser_cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
                                order_id: DbId, data: JSONBody[OrganiserCancelIn]) -> OrderOut:
-        return order_out(await cancellation.organiser_cancel_order(member, slug, order_id, data.reason))
+        return await cancellation.organiser_cancel_order(member, slug, order_id, data.reason)
 
 
 class OrderController(Controller):
@@ -140,15 +134,15 @@ class OrderController(Controller):
 
     @get("/", summary="My duo orders with their tickets", operation_id="list_my_orders")
     async def list_mine(self, member: NamedDependency[Principal]) -> list[OrderOut]:
-        return [order_out(v) for v in await orders.list_my_orders(member)]
+        return await orders.list_my_orders(member)
 
     @get("/{order_id:int}", summary="One order (its buyer and the event's organiser)", operation_id="get_order")
     async def get_order(self, member: NamedDependency[Principal], order_id: DbId) -> OrderOut:
-        return order_out(await orders.get_order(member, order_id))
+        return await orders.get_order(member, order_id)
 
     @get("/{order_id:int}/log", summary="Every change to this order", operation_id="get_order_log")
     async def get_log(self, member: NamedDependency[Principal], order_id: DbId) -> list[LogEntryOut]:
-        return [msgspec.convert(e, LogEntryOut) for e in await attendees.order_log(member, order_id)]
+        return await attendees.order_log(member, order_id)
 
     @post("/{order_id:int}/payment", summary="Create (or return) THE PaymentIntent of this order",
           operation_id="start_payment", status_code=200)
@@ -162,12 +156,12 @@ class OrderController(Controller):
                                data: JSONBody[CompanionIn]) -> OrderOut:
         """Five changes per order and ten per buyer an hour (`rate_limited`, 429): each one mails the old and the
         new companion."""
-        return order_out(await companions.change_companion(member, order_id, _companion(data)))
+        return await companions.change_companion(member, order_id, _companion(data))
 
     @post("/{order_id:int}/cancel", summary="Cancel my duo (refunded before the refund deadline)",
           operation_id="cancel_order", status_code=200)
     async def cancel(self, member: NamedDependency[Principal], order_id: DbId) -> OrderOut:
-        return order_out(await cancellation.cancel_order(member, order_id))
+        return await cancellation.cancel_order(member, order_id)
 
 
 class MyTicketController(Controller):

@@ -4,6 +4,7 @@ export, the sales figures, and the log of one order. Reads only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -14,18 +15,25 @@ from events import rules as event_rules
 from members.rules import Language, industry_label
 from members.tables import Member
 from ticketing import access, rules, waitlist
+from ticketing.results import AttendeeEventOut, AttendeeListOut, LogEntryOut
 from ticketing.rules import RefundStatus
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
-from ticketing.views import about_the_companion, order_views, override_view
+from ticketing.views import order_views, override_view
 
 # The attendee list shows the live duos (held or paid), or on request the cancelled ones (refunded or not).
 CANCELLED_STATES = (rules.CANCELLED, rules.REFUND_PENDING, rules.REFUNDED)
 AttendeeState = Literal["live", "cancelled"]
 
 
-async def attendee_list(actor: Principal, slug: str, state: AttendeeState = "live") -> dict[str, Any]:
+async def attendee_list(actor: Principal, slug: str, state: AttendeeState = "live") -> AttendeeListOut:
     """The event's duos with both people and why the companion may come (about the companion, by name: the
     organiser reads it), and every exception to the companion rule, revoked ones included (who, when)."""
+    return (await _attendee_listing(actor, slug, state))[1]
+
+
+async def _attendee_listing(actor: Principal, slug: str, state: AttendeeState = "live"
+                            ) -> tuple[Mapping[str, Any], AttendeeListOut]:
+    """`attendee_list` with the event's row (its time zone, for the CSV)."""
     event = await access.managed_event(actor, slug)
     shown = rules.SEAT_HOLDING if state == "live" else CANCELLED_STATES
     counted = await TicketOrder.select(TicketOrder.id, TicketOrder.status).where(
@@ -33,29 +41,22 @@ async def attendee_list(actor: Principal, slug: str, state: AttendeeState = "liv
     orders = await TicketOrder.select().where(
         (TicketOrder.event == event["id"]) & TicketOrder.status.is_in(list(shown))
     ).order_by(TicketOrder.id)
-    views = await order_views(orders, organiser=True)
     overrides = await EligibilityOverride.select().where(EligibilityOverride.event == event["id"]).order_by(
         EligibilityOverride.id)
     people = {o[k] for o in overrides for k in ("created_by", "revoked_by") if o[k]}
     names = {m["id"]: m["name"] for m in await Member.select(Member.id, Member.name).where(
         Member.id.is_in(list(people) or [-1]))}
     by_id = {o["id"]: override_view(o, names) for o in overrides}
-    for view in views:
-        companion = view["companion"]
-        companion["override"] = by_id.get(companion["override_id"])
-        for lang in ("nl", "en"):
-            key = f"eligibility_reason_{lang}"
-            companion[key] = about_the_companion(companion[key], companion["name"], lang)
-    return {
-        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "timezone": event["timezone"],
-                  "capacity_duos": event["capacity_duos"], "seats_taken": event["seats_taken"]},
-        "state": state,
-        "paid_duos": sum(1 for o in counted if o["status"] == rules.PAID),
-        "held_duos": sum(1 for o in counted if o["status"] == rules.PENDING),
-        "cancelled_duos": sum(1 for o in counted if o["status"] in CANCELLED_STATES),
-        "duos": views,
-        "overrides": list(by_id.values()),
-    }
+    return event, AttendeeListOut(
+        event=AttendeeEventOut(id=event["id"], slug=event["slug"], title=event["title"],
+                               capacity_duos=event["capacity_duos"], seats_taken=event["seats_taken"]),
+        state=state,
+        paid_duos=sum(1 for o in counted if o["status"] == rules.PAID),
+        held_duos=sum(1 for o in counted if o["status"] == rules.PENDING),
+        cancelled_duos=sum(1 for o in counted if o["status"] in CANCELLED_STATES),
+        duos=await order_views(orders, organiser=True, overrides=by_id),
+        overrides=list(by_id.values()),
+    )
 
 
 async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
@@ -111,23 +112,23 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 async def attendee_csv(actor: Principal, slug: str, language: str = "nl") -> str:
     """One row per person, in words (Dutch, or English), times in the event's zone; every cell neutralised for
     spreadsheets (core.spreadsheet: names are typed by buyers)."""
-    listing = await attendee_list(actor, slug)
+    event, listing = await _attendee_listing(actor, slug)
     lang: Language = "en" if language == "en" else "nl"
-    tz = listing["event"]["timezone"]
+    tz = event["timezone"]
     rows = []
-    for duo in listing["duos"]:
-        for place in (duo["buyer"], duo["companion"]):
-            override = place.get("override") or {}
-            at = override.get("created_at")
+    for duo in listing.duos:
+        for place in (duo.buyer, duo.companion):
+            override = place.override
+            reason = place.eligibility_reason_en if lang == "en" else place.eligibility_reason_nl
             rows.append([
-                duo["id"], rules.words(rules.STATUS_WORDS, duo["status"], lang),
-                rules.words(rules.ROLE_WORDS, place["role"], lang), place["name"], place["email"],
-                place["organisation"], _industry(place["industry"], lang),
-                rules.words(rules.BASIS_WORDS, place["eligibility_basis"], lang),
-                place[f"eligibility_reason_{lang}"] or place["eligibility_reason_nl"],
-                override.get("reason", ""), override.get("created_by", ""),
-                f"{event_rules.to_local(as_utc(at), tz):%d-%m-%Y %H:%M}" if at else "",
-                place["ticket_code"] or "",
+                duo.id, rules.words(rules.STATUS_WORDS, duo.status, lang),
+                rules.words(rules.ROLE_WORDS, place.role, lang), place.name, place.email,
+                place.organisation, _industry(place.industry, lang),
+                rules.words(rules.BASIS_WORDS, place.eligibility_basis, lang),
+                reason or place.eligibility_reason_nl,
+                override.reason if override else "", override.created_by if override else "",
+                f"{event_rules.to_local(override.created_at, tz):%d-%m-%Y %H:%M}" if override else "",
+                place.ticket_code or "",
             ])
     return csv_text(CSV_COLUMNS[lang], rows)
 
@@ -139,8 +140,8 @@ def _industry(code: str, lang: Language) -> str:
         return code
 
 
-async def order_log(actor: Principal, order_id: int) -> list[dict[str, Any]]:
+async def order_log(actor: Principal, order_id: int) -> list[LogEntryOut]:
     await access.visible_order(actor, order_id)
     rows = await OrderLog.select().where(OrderLog.order == order_id).order_by(OrderLog.id)
-    return [{"action": r["action"], "actor_id": r["actor"], "actor": r["actor_label"],
-             "at": as_utc(r["created_at"]), "detail": r["detail"]} for r in rows]
+    return [LogEntryOut(action=r["action"], actor_id=r["actor"], actor=r["actor_label"],
+                        at=as_utc(r["created_at"]), detail=r["detail"]) for r in rows]

@@ -18,6 +18,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from ticketing import access, refunds, rules, state, waitlist
 from ticketing.errors import OrderNotFound, RefundDeadlinePassed
+from ticketing.results import OrderOut
 from ticketing.state import SYSTEM, Actor
 from ticketing.tables import TicketOrder
 from ticketing.views import order_view
@@ -55,7 +56,7 @@ async def _cancel_latest(order_id: int, actor: Actor, reason: str, now: datetime
     return None, None
 
 
-async def cancel_order(actor: Principal, order_id: int, now: datetime | None = None) -> dict[str, Any]:
+async def cancel_order(actor: Principal, order_id: int, now: datetime | None = None) -> OrderOut:
     """The buyer cancels: a hold any time, a paid duo before the refund deadline (refunded via Stripe)."""
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
@@ -73,7 +74,7 @@ async def cancel_order(actor: Principal, order_id: int, now: datetime | None = N
 
 
 async def organiser_cancel_order(actor: Principal, slug: str, order_id: int, reason: str = "",
-                                 now: datetime | None = None) -> dict[str, Any]:
+                                 now: datetime | None = None) -> OrderOut:
     """The organiser cancels one duo of their event, at any time: refunded in full when paid."""
     now = now or utcnow()
     event = await access.event_by_slug(slug, actor)

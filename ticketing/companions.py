@@ -43,6 +43,7 @@ from ticketing.errors import (
     OverrideExists,
     OverrideNotFound,
 )
+from ticketing.results import OrderOut, OverrideOut
 from ticketing.state import Actor
 from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder, WaitingEntry
 from ticketing.views import OVERRIDE_EN, OVERRIDE_NL, order_view, override_view
@@ -196,7 +197,7 @@ async def judge_companion(event: Mapping[str, Any], buyer_email: str, companion:
 
 
 async def change_companion(actor: Principal, order_id: int, companion: CompanionIn,
-                           now: datetime | None = None) -> dict[str, Any]:
+                           now: datetime | None = None) -> OrderOut:
     """The buyer names another companion until the change deadline: the old place is voided (its ticket too,
     mailed), the new one judged by the rule and, for a paid order, ticketed and mailed at once."""
     now = now or utcnow()
@@ -259,7 +260,7 @@ async def change_companion(actor: Principal, order_id: int, companion: Companion
     return await order_view(order_id)
 
 
-async def add_override(actor: Principal, slug: str, email: str, reason: str) -> dict[str, Any]:
+async def add_override(actor: Principal, slug: str, email: str, reason: str) -> OverrideOut:
     """The organiser admits a companion the rule refuses, by e-mail and with a reason (once per event)."""
     event = await access.managed_event(actor, slug)
     now = utcnow()
@@ -272,7 +273,7 @@ async def add_override(actor: Principal, slug: str, email: str, reason: str) -> 
     return override_view(rows[0], {actor.id: actor.name})
 
 
-async def revoke_override(actor: Principal, slug: str, override_id: int) -> dict[str, Any]:
+async def revoke_override(actor: Principal, slug: str, override_id: int) -> OverrideOut:
     """The organiser takes an exception back: from now on the rule alone judges this address (ordering, a
     companion change, an offer from the waiting list). A duo ordered with it keeps its place. The row stays, with
     who revoked it and when (the exception's log). Revoking a revoked exception changes nothing."""

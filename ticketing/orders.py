@@ -30,6 +30,7 @@ from members.tables import Member
 from ticketing import access, rules, state
 from ticketing.companions import CompanionIn, Judgement, attendee_row, check_no_live_place, judge_companion
 from ticketing.errors import DuplicateAttendee, EventCancelled, SalesClosed, SalesNotStarted, SoldOut
+from ticketing.results import OrderOut
 from ticketing.state import SYSTEM, Actor
 from ticketing.tables import Attendee, TicketOrder, WaitingEntry
 from ticketing.views import build_order_views, order_view, order_views
@@ -52,7 +53,7 @@ def check_sales_open(event: Mapping[str, Any], now: datetime) -> None:
 
 
 async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, hold_minutes: float,
-                      now: datetime | None = None) -> dict[str, Any]:
+                      now: datetime | None = None) -> OrderOut:
     """Take one seat for the buyer and the companion: `pending_payment` until paid, or `paid` when free."""
     now = now or utcnow()
     event = await access.event_by_slug(slug, actor)
@@ -79,7 +80,7 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
 
 
 async def _reserve(actor: Principal, event: Mapping[str, Any], companion: CompanionIn, client: str, *,
-                   hold_minutes: float, now: datetime) -> dict[str, Any]:
+                   hold_minutes: float, now: datetime) -> OrderOut:
     companion_email = normalise_email(companion.email)
     buyer, taken_email = await _buyer_and_live_place(actor, event["id"], companion_email)
     if buyer is None:
@@ -308,13 +309,13 @@ async def someone_waiting(event_id: int) -> bool:
     return bool(rows[0]["waiting"])
 
 
-async def get_order(actor: Principal, order_id: int) -> dict[str, Any]:
+async def get_order(actor: Principal, order_id: int) -> OrderOut:
     """One order, for its buyer and the event's organiser."""
     row, is_buyer = await access.visible_order(actor, order_id)
     return (await order_views([row], organiser=not is_buyer))[0]
 
 
-async def list_my_orders(actor: Principal) -> list[dict[str, Any]]:
+async def list_my_orders(actor: Principal) -> list[OrderOut]:
     """The member's own orders as buyer, newest first."""
     rows = await TicketOrder.select().where(TicketOrder.buyer == actor.id).order_by(TicketOrder.id,
                                                                                      ascending=False)

@@ -103,6 +103,12 @@ async def start_payment(actor: Principal, order_id: int, now: datetime | None = 
     return _payment_view(row, intent, payments.publishable_key)
 
 
+async def payment_started(order_id: int) -> bool:
+    """Whether the order has its PaymentIntent (the buyer went to pay): "my tickets" then waits for the payment."""
+    row = await TicketOrder.select(TicketOrder.payment_intent_id).where(TicketOrder.id == order_id).first()
+    return bool(row and row["payment_intent_id"])
+
+
 def _payment_view(order: Mapping[str, Any], intent: Intent, publishable_key: str) -> dict[str, Any]:
     return {"order_id": order["id"], "payment_intent_id": intent.id, "client_secret": intent.client_secret,
             "publishable_key": publishable_key, "amount_cents": order["amount_cents"], "currency": "EUR",

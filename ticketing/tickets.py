@@ -18,10 +18,11 @@ from members.rules import normalise_email
 from members.tables import Member
 from members.verification import verified_email
 from ticketing import rules
+from ticketing.results import MyTicketOut, TicketEventOut
 from ticketing.tables import Attendee, Ticket, TicketOrder
 
 
-async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
+async def list_my_tickets(actor: Principal) -> list[MyTicketOut]:
     """Every place this member has or had, live or past, as buyer or as companion (newest first): the buyer places
     of the member's own orders (by buyer id), plus — only once the account's e-mail is VERIFIED — every place with
     that e-mail (normalised, so case and spaces do not matter). A companion who makes an account later sees their
@@ -62,17 +63,15 @@ async def list_my_tickets(actor: Principal) -> list[dict[str, Any]]:
             partner = next((p for p in others if p["role"] == rules.PlaceRole.BUYER), None)
         ticket = tickets.get(place["id"])
         event = events[place["event"]]
-        out.append({
-            "place_id": place["id"], "order_id": place["order"], "order_status": orders[place["order"]]["status"],
-            "role": place["role"], "name": place["name"], "live": bool(place["live"]),
-            "voided_at": as_utc(place["voided_at"]),
-            "ticket_code": ticket["code"] if ticket else None,
-            "ticket_status": ticket["status"] if ticket else None,
-            "partner_name": partner["name"] if partner else "",
-            "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
-                      "starts_at": as_utc(event["starts_at"]), "timezone": event["timezone"],
-                      "status": event["status"]},
-        })
+        out.append(MyTicketOut(
+            place_id=place["id"], order_id=place["order"], order_status=orders[place["order"]]["status"],
+            role=place["role"], name=place["name"], live=bool(place["live"]), voided_at=as_utc(place["voided_at"]),
+            ticket_code=ticket["code"] if ticket else None, ticket_status=ticket["status"] if ticket else None,
+            partner_name=partner["name"] if partner else "",
+            event=TicketEventOut(id=event["id"], slug=event["slug"], title=event["title"],
+                                 starts_at=as_utc(event["starts_at"]), timezone=event["timezone"],
+                                 status=event["status"]),
+        ))
     return out
 
 
@@ -190,7 +189,7 @@ async def ticket_pdf_of_place(place_id: int, language: str = "nl") -> tuple[byte
 async def my_ticket_pdf(actor: Principal, place_id: int, language: str = "nl") -> tuple[bytes, str] | None:
     """The member's own PDF ticket: one of their own places (as `list_my_tickets` finds them: a companion's only
     with a verified e-mail), never their partner's."""
-    mine = {t["place_id"] for t in await list_my_tickets(actor)}
+    mine = {t.place_id for t in await list_my_tickets(actor)}
     if place_id not in mine:
         return None
     return await ticket_pdf_of_place(place_id, language)

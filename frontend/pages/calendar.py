@@ -4,6 +4,7 @@ make a new personal link (shown once), reminders, and one's own breakout group p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -21,7 +22,9 @@ from frontend.pages.common import FormBody, page, path_for, redirect, text
 from members import feed_tokens
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
+from pairing.schemas import MyBreakoutsOut
 from settings import Settings
+from ticketing.results import TicketEventOut
 from ticketing.rules import OrderStatus, TicketStatus
 from ticketing.tickets import list_my_tickets
 
@@ -35,20 +38,28 @@ REMINDER_CHOICES: list[tuple[str, str]] = [
 ]
 
 
-async def _my_events(user: Any) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class MyEvent:
+    """An event on the member's calendar page: as ticketing listed it with their ticket, and their groups."""
+
+    event: TicketEventOut
+    breakouts: MyBreakoutsOut | None  # None until published (or when the place went since the list was read)
+
+
+async def _my_events(user: Principal) -> list[MyEvent]:
     """Events the member holds a valid ticket for — as buyer, or as companion once their e-mail is verified
     (ticketing.tickets.list_my_tickets) — each with the member's published breakout groups (or None)."""
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, MyEvent] = {}
     for ticket in await list_my_tickets(user):
-        event = ticket["event"]
-        if (ticket["order_status"] != OrderStatus.PAID or ticket["ticket_status"] != TicketStatus.VALID
-                or event["id"] in out):
+        event = ticket.event
+        if (ticket.order_status != OrderStatus.PAID or ticket.ticket_status != TicketStatus.VALID
+                or event.id in out):
             continue
         try:
-            breakouts = await my_breakouts(user, event["slug"])
+            breakouts = await my_breakouts(user, event.slug)
         except (NoTicket, PlanNotPublished):  # not published yet, or the place went since the list was read
             breakouts = None
-        out[event["id"]] = {**event, "breakouts": breakouts}
+        out[event.id] = MyEvent(event, breakouts)
     return list(out.values())
 
 

@@ -27,7 +27,8 @@ from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.account import level_options, start_session
 from frontend.pages.common import NOTICES, FormBody, page, page_message, path_for, redirect, text
-from frontend.pages.tickets import FRIENDLY, _choices, friendly, qr_image
+from frontend.pages.ticket_cards import qr_image
+from frontend.pages.tickets import FRIENDLY, _choices, friendly
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import breakouts_of_place
 from pairing.rankings import rank_themes_for_place, ranking_of_place

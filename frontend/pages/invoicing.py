@@ -81,13 +81,6 @@ def billing_from_form(data: dict[str, Any], lang: str
     return details, form, {}
 
 
-async def attach_invoices(user: Principal, orders: list[dict[str, Any]]) -> None:
-    """Each of the member's orders gets `invoices`: its invoice and credit note, for the download links."""
-    mine = await documents.my_invoices(user)
-    for order in orders:
-        order["invoices"] = mine.get(order["id"], [])
-
-
 def seller_from_form(data: dict[str, Any], lang: str) -> tuple[SellerIn | None, dict[str, str], dict[str, str]]:
     """(details or None, the form as typed, errors) from the posted seller form."""
     form = {name: text(data, name) for name in SELLER_FIELDS}

@@ -4,6 +4,7 @@ figures are shown on the event's own page (organiser.py) from the same service."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -22,6 +23,7 @@ from members.rules import INDUSTRIES, email_is_valid
 from ticketing import companions
 from ticketing.attendees import AttendeeState, attendee_csv, attendee_list, sales_summary
 from ticketing.cancellation import organiser_cancel_order
+from ticketing.results import OrderOut
 from ticketing.rules import OrderStatus
 
 # Notices after cancelling one duo, by what happened to the money (see common.NOTICES).
@@ -37,13 +39,13 @@ def industry_labels(lang: str) -> dict[str, str]:
 DUOS_PER_PAGE = 50
 
 
-def _matches(duo: dict[str, Any], words: list[str]) -> bool:
-    haystack = " ".join(str(place.get(k) or "") for place in (duo["buyer"], duo["companion"])
-                        for k in ("name", "email", "organisation", "ticket_code")).casefold()
+def _matches(duo: OrderOut, words: list[str]) -> bool:
+    haystack = " ".join(f"{place.name} {place.email} {place.organisation} {place.ticket_code or ''}"
+                        for place in (duo.buyer, duo.companion)).casefold()
     return all(word in haystack for word in words)
 
 
-def page_of_duos(duos: list[dict[str, Any]], query: str = "", page_param: str = "",
+def page_of_duos(duos: Sequence[OrderOut], query: str = "", page_param: str = "",
                  per_page: int = DUOS_PER_PAGE) -> dict[str, Any]:
     """One page of the attendee list, after an optional search (every word must occur in a name, e-mail,
     organisation or ticket code of either person). Pure; an out-of-range page shows the nearest one."""
@@ -65,11 +67,11 @@ async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug
     listing = await attendee_list(actor, slug, state)
     sales = await sales_summary(actor, slug)
     lang = request_language(request)
-    listed = page_of_duos(listing["duos"], request.query_params.get("zoek", "")[:200],
+    listed = page_of_duos(listing.duos, request.query_params.get("zoek", "")[:200],
                          request.query_params.get("pagina", ""))
     return page(request, "organiser/attendees.html", listing=listing, sales=sales, listed=listed,
                 show=SHOW_CANCELLED if state == "cancelled" else "",
-                overrides_in_force=sum(1 for o in listing["overrides"] if o["revoked_at"] is None),
+                overrides_in_force=sum(1 for o in listing.overrides if o.revoked_at is None),
                 event=sales["event"], industries=industry_labels(lang), active_nav="organise", tab="attendees")
 
 
@@ -78,9 +80,9 @@ async def overrides_page(request: Request[Any, Any, Any], actor: Principal, slug
                          status_code: int = 200) -> Template:
     """The exceptions to the companion rule: those in force (each revocable), the form, and the revoked ones."""
     listing = await attendee_list(actor, slug)
-    in_force = [o for o in listing["overrides"] if o["revoked_at"] is None]
-    revoked = [o for o in listing["overrides"] if o["revoked_at"] is not None]
-    return page(request, "organiser/overrides.html", status_code=status_code, event=listing["event"],
+    in_force = [o for o in listing.overrides if o.revoked_at is None]
+    revoked = [o for o in listing.overrides if o.revoked_at is not None]
+    return page(request, "organiser/overrides.html", status_code=status_code, event=listing.event,
                 in_force=in_force, revoked=revoked, form=form or {}, errors=errors or {}, active_nav="organise",
                 tab="attendees")
 
@@ -135,8 +137,8 @@ class OrganiserSalesPages(Controller):
     async def cancel_order_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                                    slug: FromPath[str], order_id: FromPath[int]) -> Template:
         listing = await attendee_list(member, slug)
-        duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
-        return page(request, "organiser/cancel_order.html", event=listing["event"], duo=duo, order_id=order_id,
+        duo = next((d for d in listing.duos if d.id == order_id), None)
+        return page(request, "organiser/cancel_order.html", event=listing.event, duo=duo, order_id=order_id,
                     errors={}, active_nav="organise")
 
     @post("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order")
@@ -146,9 +148,9 @@ class OrganiserSalesPages(Controller):
             order = await organiser_cancel_order(member, slug, order_id, text(data, "reason")[:1000])
         except DomainError as exc:
             listing = await attendee_list(member, slug)
-            duo = next((d for d in listing["duos"] if d["id"] == order_id), None)
-            return page(request, "organiser/cancel_order.html", status_code=409, event=listing["event"], duo=duo,
+            duo = next((d for d in listing.duos if d.id == order_id), None)
+            return page(request, "organiser/cancel_order.html", status_code=409, event=listing.event, duo=duo,
                         order_id=order_id, errors={"form": page_message(exc, request_language(request))},
                         active_nav="organise")
-        notice = CANCEL_NOTICES.get(order["status"], "duo-geannuleerd")
+        notice = CANCEL_NOTICES.get(order.status, "duo-geannuleerd")
         return redirect(path_for(request, "organiser_attendees", slug=slug), notice)

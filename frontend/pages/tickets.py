@@ -8,7 +8,6 @@ the error's stable code).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -31,21 +30,20 @@ from frontend.i18n import gettext, request_language
 from frontend.pages import invoicing as invoice_pages
 from frontend.pages.account import level_options, verify_email_notice
 from frontend.pages.common import FormBody, login_url, page, page_message, path_for, redirect, text
+from frontend.pages.ticket_cards import InvitationCard, event_ranking, invitation_state, order_cards, qr_image
 from invoicing.billing import save_billing
 from members.rules import INDUSTRIES_BY_CODE
 from pairing.errors import NoTicket, PlanNotPublished
 from pairing.publish import my_breakouts
-from pairing.rankings import rank_themes_as_member, ranked_places, ranking_of_member
-from pairing.schemas import RankingOut
+from pairing.rankings import rank_themes_as_member
 from settings import Settings
 from ticketing import local_checkout, waitlist
 from ticketing.cancellation import cancel_order
-from ticketing.companion_links import link_states
 from ticketing.companions import CompanionIn, change_companion, check_companion
-from ticketing.mail import qr_png
 from ticketing.orders import get_order, list_my_orders, reserve_duo
 from ticketing.payments import start_payment
-from ticketing.rules import PAID, PENDING, OrderStatus, TicketStatus
+from ticketing.results import OrderOut, PlaceOut
+from ticketing.rules import PAID, PENDING, OrderStatus, PlaceRole
 from ticketing.tickets import list_my_tickets
 
 COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation", "experience_level")
@@ -170,12 +168,11 @@ def companion_from_form(data: Mapping[str, Any], lang: str
                        experience_level=int(level) if level else None), form, {}
 
 
-def companion_form_values(companion: Mapping[str, Any]) -> dict[str, str]:
-    birth, level = companion.get("birth_date"), companion.get("experience_level")
-    return {"name": companion.get("name") or "", "email": companion.get("email") or "",
-            "birth_date": birth.isoformat() if isinstance(birth, date) else "",
-            "industry": companion.get("industry") or "", "organisation": companion.get("organisation") or "",
-            "experience_level": "" if level is None else str(level)}
+def companion_form_values(companion: PlaceOut) -> dict[str, str]:
+    """The change-companion form filled in with the current companion (never a birth date: a place shows none)."""
+    level = companion.experience_level
+    return {"name": companion.name, "email": companion.email, "birth_date": "", "industry": companion.industry,
+            "organisation": companion.organisation, "experience_level": "" if level is None else str(level)}
 
 
 def can_buy(event: Mapping[str, Any]) -> bool:
@@ -188,8 +185,7 @@ async def order_page(request: Request[Any, Any, Any], user: Principal, settings:
     """The order form of an event (also shown again, with errors next to the fields, after a refusal)."""
     lang = request_language(request)
     event = await events.get_event(slug, user)
-    live = [o for o in await list_my_orders(user)
-            if o["event"]["slug"] == slug and o["status"] in (PENDING, PAID)]
+    live = [o for o in await list_my_orders(user) if o.event.slug == slug and o.status in (PENDING, PAID)]
     return page(request, "order/order.html", status_code=status_code, event=event, can_buy=can_buy(event),
                 existing=live[0] if live else None, form=form or {"industry": ""}, errors=errors or {},
                 check=check, industries=industry_options(lang), levels=level_options(lang),
@@ -201,79 +197,31 @@ def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "reason": result.get(f"reason_{lang}") or result.get("reason_nl") or ""}
 
 
-async def _event_ranking(user: Principal, slug: str) -> RankingOut | None:
-    """The member's own theme ranking as the ticket holder of this event (None when there is nothing to rank)."""
-    try:
-        ranking = await ranking_of_member(user, slug)
-    except NoTicket:  # the place went with a companion change since the list was read
-        return None
-    return ranking if ranking.available else None
-
-
-async def _with_companion_states(orders: list[dict[str, Any]]) -> None:
-    """What the buyer may know of their companion's own page: opened, details given, themes ranked (never the
-    companion's code or link)."""
-    ids = [o["companion"]["id"] for o in orders
-           if o["status"] == PAID and o["companion"]["ticket_status"] == TicketStatus.VALID]
-    states, ranked = await link_states(ids), await ranked_places(ids)
-    for order in orders:
-        place = order["companion"]["id"]
-        order["companion_state"] = {**states[place], "ranked": place in ranked} if place in states else None
-
-
-def own_qr(order: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The buyer's own QR code on their order card, once paid (the companion's code is theirs alone)."""
-    buyer = order["buyer"]
-    if order["status"] != PAID or buyer["ticket_status"] != TicketStatus.VALID or not buyer["ticket_code"]:
-        return None
-    return qr_image(buyer["ticket_code"])
-
-
-async def _ranking(user: Principal, order: Mapping[str, Any]) -> RankingOut | None:
-    """The buyer's own theme ranking for a paid order (None when there is nothing to rank)."""
-    if order["status"] != PAID:
-        return None
-    return await _event_ranking(user, order["event"]["slug"])
-
-
-def qr_image(code: str) -> dict[str, Any]:
-    """The ticket code as an inline PNG (the page policy allows ``img-src data:``), at its own pixel size."""
-    png = qr_png(code)
-    return {"src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-            "size": int.from_bytes(png[16:20], "big")}  # the IHDR width; QR codes are square
-
-
-def invitation_state(ticket: Mapping[str, Any]) -> str:
-    """valid | awaiting (the buyer has not paid yet) | replaced (the buyer chose another companion) | ended."""
-    if ticket["voided_at"] is not None:
-        return "replaced"
-    if ticket["order_status"] == PENDING and ticket["live"]:
-        return "awaiting"
-    if ticket["order_status"] == PAID and ticket["ticket_status"] == TicketStatus.VALID:
-        return "valid"
-    return "ended"
-
-
-async def _invitations(user: Principal) -> list[dict[str, Any]]:
+async def _invitations(user: Principal, typed: tuple[str, list[str]] | None = None) -> list[InvitationCard]:
     """Duo places someone else bought for this member (found by the account's VERIFIED e-mail), newest first: those that
-    hold a place or once had a ticket; each with its QR code, the theme ranking and the published groups."""
+    hold a place or once had a ticket; each with its QR code, the theme ranking and the published groups. `typed`:
+    (card id, themes) of a ranking that was refused, shown again as chosen."""
     out = []
     for ticket in await list_my_tickets(user):
-        if ticket["role"] != "companion" or not (ticket["live"] or ticket["ticket_code"]):
+        if ticket.role != PlaceRole.COMPANION or not (ticket.live or ticket.ticket_code):
             continue
         state = invitation_state(ticket)
         valid = state == "valid"
-        slug = ticket["event"]["slug"]
-        breakouts = None
+        slug = ticket.event.slug
+        breakouts = ranking = None
         if valid:
             try:
                 breakouts = await my_breakouts(user, slug)
             except (NoTicket, PlanNotPublished):  # not published yet, or the place went since the list was read
                 breakouts = None
-        out.append({**ticket, "state": state,
-                    "state_label": INVITATION_LABELS.get(state) or STATUS_LABELS.get(ticket["order_status"], ""),
-                    "qr": qr_image(ticket["ticket_code"]) if valid else None,
-                    "ranking": await _event_ranking(user, slug) if valid else None, "breakouts": breakouts})
+            ranking = await event_ranking(user, slug)
+            if ranking is not None and typed is not None and typed[0] == f"invite-{ticket.place_id}":
+                ranking = msgspec.structs.replace(ranking, themes=typed[1])
+        out.append(InvitationCard(
+            ticket=ticket, state=state,
+            state_label=INVITATION_LABELS.get(state) or STATUS_LABELS.get(ticket.order_status, ""),
+            qr=qr_image(ticket.ticket_code) if valid and ticket.ticket_code else None, ranking=ranking,
+            breakouts=breakouts))
     return out
 
 
@@ -313,10 +261,10 @@ class TicketPages(Controller):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
                 if billing is not None:  # checked above: "op factuur van mijn werkgever"
-                    await save_billing(member, order["id"], billing)
-                if order["status"] == PAID:  # a free event: no payment step
-                    return redirect(path_for(request, "my_tickets"), "besteld", query={"bestelling": order["id"]})
-                return redirect(path_for(request, "pay_page", order_id=order["id"]))
+                    await save_billing(member, order.id, billing)
+                if order.status == PAID:  # a free event: no payment step
+                    return redirect(path_for(request, "my_tickets"), "besteld", query={"bestelling": order.id})
+                return redirect(path_for(request, "pay_page", order_id=order.id))
         return await order_page(request, member, settings, slug, form=form, errors=errors, check=check, status_code=422)
 
     @post("/e/{slug:str}/partner-check", name="companion_check")
@@ -386,13 +334,10 @@ class TicketPages(Controller):
                            order_id: FromPath[int]) -> Response[str] | Template:
         """htmx polling after paying: nothing to swap while the payment is on its way, the settled card after."""
         order = await get_order(member, order_id)
-        if order["status"] == PENDING:
+        if order.status == PENDING:
             return Response("", status_code=204, media_type=MediaType.HTML)
-        await _with_companion_states([order])
-        order.update(ranking=await _ranking(member, order), polling=False, just_paid=order["status"] == PAID,
-                     qr=own_qr(order))
-        await invoice_pages.attach_invoices(member, [order])
-        return Template("tickets/_order.html", context={"order": order, "status_labels": STATUS_LABELS,
+        (card,) = await order_cards(member, [order], settled=True)
+        return Template("tickets/_order.html", context={"card": card, "status_labels": STATUS_LABELS,
                                                         "errors": {}, "lang": request_language(request)})
 
     # ------------------------------------------------------------------ my tickets
@@ -406,27 +351,15 @@ class TicketPages(Controller):
                          status_code: int = 200) -> Template:
         """My orders (as buyer) and, below them, the tickets others bought for me. ``typed``: (card id, themes)
         of a ranking that was refused, shown again as chosen."""
-        orders = await list_my_orders(user)
-        await _with_companion_states(orders)
-        for order in orders:
-            order["ranking"] = await _ranking(user, order)
-            order["qr"] = own_qr(order)
-            order["polling"] = order["status"] == PENDING and waiting == str(order["id"]) \
-                and bool(order["payment_intent_id"])
-        await invoice_pages.attach_invoices(user, orders)
-        invited = await _invitations(user)
+        cards = await order_cards(user, await list_my_orders(user), waiting=waiting, typed=typed)
+        invited = await _invitations(user, typed)
         verify_email = await verify_email_notice(user, path_for(request, "my_tickets"))
-        if typed is not None:
-            for card in [*orders, *invited]:
-                card_id = str(card["id"]) if "id" in card else f"invite-{card['place_id']}"
-                if card_id == typed[0] and card["ranking"] is not None:
-                    card["ranking"] = msgspec.structs.replace(card["ranking"], themes=typed[1])
         waiting_entries = [{**e, "label": entry_label(e)} for e in await waitlist.my_entries(user)
                            if e["status"] == "waiting" or e["offer_outcome"] == "open"
                            or (e["status"] == "refused" and e["ended_at"] is not None)]
         return page(request, "tickets/list.html", status_code=status_code, waiting_entries=waiting_entries,
-                    live=[o for o in orders if o["status"] in (PENDING, PAID)],
-                    past=[o for o in orders if o["status"] not in (PENDING, PAID)], invited=invited,
+                    live=[c for c in cards if c.order.status in (PENDING, PAID)],
+                    past=[c for c in cards if c.order.status not in (PENDING, PAID)], invited=invited,
                     verify_email=verify_email, status_labels=STATUS_LABELS, errors=errors or {},
                     active_nav="tickets")
 
@@ -436,7 +369,7 @@ class TicketPages(Controller):
         lang = request_language(request)
         order = await get_order(member, order_id)
         themes = _choices(data)
-        error = await self._save_ranking(member, order["event"]["slug"], themes, lang)
+        error = await self._save_ranking(member, order.event.slug, themes, lang)
         if not error:
             return redirect(path_for(request, "my_tickets"), "voorkeur", fragment=f"order-{order_id}")
         return await self._list_page(request, member, errors={f"ranking-{order_id}": error},
@@ -448,11 +381,11 @@ class TicketPages(Controller):
         """A companion ranks the themes for the ticket someone else bought them (one of their own places)."""
         lang = request_language(request)
         ticket = next((t for t in await list_my_tickets(member)
-                       if t["place_id"] == place_id and t["role"] == "companion"), None)
+                       if t.place_id == place_id and t.role == PlaceRole.COMPANION), None)
         if ticket is None:
             raise NotFound(_l("Dit ticket bestaat niet."))
         themes = _choices(data)
-        error = await self._save_ranking(member, ticket["event"]["slug"], themes, lang)
+        error = await self._save_ranking(member, ticket.event.slug, themes, lang)
         if not error:
             return redirect(path_for(request, "my_tickets"), "voorkeur", fragment=f"invite-{place_id}")
         key = f"invite-{place_id}"
@@ -476,7 +409,7 @@ class TicketPages(Controller):
     async def companion_form(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                              order_id: FromPath[int]) -> Template:
         order = await get_order(member, order_id)
-        return self._companion_page(request, order, companion_form_values(order["companion"]), {})
+        return self._companion_page(request, order, companion_form_values(order.companion), {})
 
     @post("/mijn/tickets/{order_id:int}/partner", name="companion_submit", guards=[requires_member])
     async def companion_submit(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -496,7 +429,7 @@ class TicketPages(Controller):
         order = await get_order(member, order_id)
         return self._companion_page(request, order, form, errors, check=check, status_code=422)
 
-    def _companion_page(self, request: Request[Any, Any, Any], order: dict[str, Any], form: dict[str, str],
+    def _companion_page(self, request: Request[Any, Any, Any], order: OrderOut, form: dict[str, str],
                         errors: dict[str, str], *, check: dict[str, Any] | None = None,
                         status_code: int = 200) -> Template:
         return page(request, "tickets/companion.html", status_code=status_code, order=order, form=form,
@@ -521,7 +454,7 @@ class TicketPages(Controller):
             order = await get_order(member, order_id)
             return page(request, "tickets/cancel.html", status_code=exc.status, order=order,
                         errors={"form": friendly(exc, request_language(request))}, active_nav="tickets")
-        refunded = order["status"] in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED)
+        refunded = order.status in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED)
         notice = "mijn-duo-terugbetaald" if refunded else "mijn-duo-geannuleerd"
         return redirect(path_for(request, "my_tickets"), notice)
 

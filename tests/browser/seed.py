@@ -186,8 +186,8 @@ async def sales(title: str) -> dict[str, Any]:
                                    too_old_in_customer_contact)):
         buyer = await _buyer(f"koper{i}.{tag}@example.nl", i + 3)
         orders.append(await reserve_duo(buyer, slug, companion, hold_minutes=60))
-    await pay_as_stripe(orders[0]["id"], 2500)
-    await pay_as_stripe(orders[2]["id"], 2500)
+    await pay_as_stripe(orders[0].id, 2500)
+    await pay_as_stripe(orders[2].id, 2500)
     free = await _event(f"{title} (gratis)", 0, 12, organiser)
     free_orders = []
     for i in range(2):
@@ -195,9 +195,9 @@ async def sales(title: str) -> dict[str, Any]:
         free_orders.append(await reserve_duo(buyer, free["slug"], _companion(i + 4, f"g{i}.{tag}@example.nl"),
                                                        hold_minutes=60))
     return {"slug": slug, "free_slug": free["slug"], "session": session, "name": organiser.name,
-            "paid": [orders[0]["id"], orders[2]["id"]],
-            "held": orders[1]["id"], "free_orders": [o["id"] for o in free_orders],
-            "buyers": [o["buyer"]["name"] for o in orders], "companions": [o["companion"]["name"] for o in orders]}
+            "paid": [orders[0].id, orders[2].id],
+            "held": orders[1].id, "free_orders": [o.id for o in free_orders],
+            "buyers": [o.buyer.name for o in orders], "companions": [o.companion.name for o in orders]}
 
 
 async def organiser(tag: str) -> dict[str, Any]:
@@ -340,7 +340,7 @@ async def door(title: str, mail_dir: str) -> dict[str, Any]:
         order = await reserve_duo(buyer, event["slug"], _companion(i, f"deurmaatje{i}.{tag}@example.nl"),
                                   hold_minutes=15)
         duos.append({"buyer": person(i), "companion": person(i + 11), "buyer_email": buyer.email,
-                     "companion_email": f"deurmaatje{i}.{tag}@example.nl", "order": order["id"]})
+                     "companion_email": f"deurmaatje{i}.{tag}@example.nl", "order": order.id})
     async def send_mail() -> None:
         install_mail_composers()
         for _ in range(1000):
