@@ -67,7 +67,7 @@ def grant_role(role: str, email: str, name: str, password: str | None, organisat
         field = f" ({exc.field})" if exc.field else ""
         raise click.ClickException(f"{exc.message}{field}") from exc
     label = "administrator" if role == "admin" else role
-    click.echo(f"{'Created' if created else 'Updated'} {label} {profile['email']} (id {profile['id']}).")
+    click.echo(f"{'Created' if created else 'Updated'} {label} {profile.email} (id {profile.id}).")
 
 
 def _account_options(command: Callable[..., None]) -> Callable[..., None]:

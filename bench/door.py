@@ -84,10 +84,10 @@ async def _seed(sizes: dict[str, int]) -> dict[str, Any]:
                 for field in ("starts_at", "ends_at"):
                     item[field] = datetime.fromisoformat(item[field])
             created = await events.create_event(organiser, body)
-            await events.publish_event(organiser, created["slug"])
-            await seed_duos(created["id"], duos, prefix=key)
-            tickets = await Ticket.select(Ticket.code).where(Ticket.event == created["id"]).order_by(Ticket.id)
-            out[key] = {"slug": created["slug"], "codes": [t["code"] for t in tickets]}
+            await events.publish_event(organiser, created.slug)
+            await seed_duos(created.id, duos, prefix=key)
+            tickets = await Ticket.select(Ticket.code).where(Ticket.event == created.id).order_by(Ticket.id)
+            out[key] = {"slug": created.slug, "codes": [t["code"] for t in tickets]}
         doors = []
         for n in range(sizes["phones"]):
             phone = await quick_member(name=f"Deur {n + 1}")

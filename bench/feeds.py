@@ -61,7 +61,7 @@ async def seed() -> str:
                                            roles=("organiser",))
         member, _ = await ensure_member(NewMember("bench-lid@example.nl", "een-goed-wachtwoord-42", "Lid",
                                                   birth_date=date(1995, 5, 5)), roles=())
-        actor = Principal(organiser["id"], organiser["email"], organiser["name"], True, False, "api")
+        actor = Principal(organiser.id, organiser.email, organiser.name, True, False, "api")
         start = date(2027, 1, 12)
         for n in range(EVENTS):
             day = start + timedelta(days=7 * n)
@@ -79,17 +79,17 @@ async def seed() -> str:
                 "starts_at": at(13), "ends_at": at(21), "venue_name": "De Kennismakerij",
                 "address": "Stationsplein 1, Utrecht", "capacity_duos": 40, "agenda": agenda,
             })
-            await publish_event(actor, event["slug"])
+            await publish_event(actor, event.slug)
             now = datetime.now(UTC)
             order = (await TicketOrder.insert(TicketOrder(
-                event=event["id"], buyer=member["id"], status="paid", amount_cents=0, paid_at=now, created_at=now,
+                event=event.id, buyer=member.id, status="paid", amount_cents=0, paid_at=now, created_at=now,
                 updated_at=now)).returning(TicketOrder.id))[0]["id"]
             attendee = (await Attendee.insert(Attendee(
-                order=order, event=event["id"], role="buyer", name="Lid", email=member["email"], live=True,
+                order=order, event=event.id, role="buyer", name="Lid", email=member.email, live=True,
                 created_at=now)).returning(Attendee.id))[0]["id"]
-            await Ticket.insert(Ticket(order=order, attendee=attendee, event=event["id"], code=f"BENCH-{n:04d}",
+            await Ticket.insert(Ticket(order=order, attendee=attendee, event=event.id, code=f"BENCH-{n:04d}",
                                        status="valid", issued_at=now))
-        return await rotate_feed_token(member["id"])
+        return await rotate_feed_token(member.id)
     finally:
         await db.stop()
 

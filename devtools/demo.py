@@ -37,7 +37,7 @@ async def seed_demo(today: date) -> bool:
                   organisation="Stichting Nieuw Geluid", industry="customer_contact", experience_level=3),
         roles=(),
     )
-    actor = Principal(organiser["id"], organiser["email"], organiser["name"], True, True, "cli")
+    actor = Principal(organiser.id, organiser.email, organiser.name, True, True, "cli")
     day = next_tenth_of_march(today)
     tz = ZoneInfo("Europe/Amsterdam")
 
@@ -73,5 +73,5 @@ async def seed_demo(today: date) -> bool:
         ],
     })
     await events.publish_event(actor, DEMO_SLUG)
-    await team.grant_event_role(actor, DEMO_SLUG, facilitator["email"], "facilitator")
+    await team.grant_event_role(actor, DEMO_SLUG, facilitator.email, "facilitator")
     return True

@@ -28,14 +28,6 @@ from events.schemas import (
 )
 
 
-def event_out(view: dict[str, Any]) -> EventOut:
-    return msgspec.convert(view, EventOut, from_attributes=False)
-
-
-def summary_out(view: dict[str, Any]) -> EventSummary:
-    return msgspec.convert({k: view[k] for k in EventSummary.__struct_fields__}, EventSummary)
-
-
 def _changes(data: msgspec.Struct) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in data.__struct_fields__:
@@ -54,30 +46,30 @@ class EventController(Controller):
 
     @get("/", summary="Published events (upcoming; add past=true for earlier ones)", operation_id="list_events")
     async def list_events(self, past: FromQuery[bool] = False) -> list[EventSummary]:
-        return [summary_out(e) for e in await service.list_published(include_past=past)]
+        return await service.published_summaries(include_past=past)
 
     @get("/mine", summary="Events you organise, drafts included", operation_id="list_my_events",
          guards=[requires_organiser])
     async def list_mine(self, member: NamedDependency[Principal]) -> list[EventSummary]:
-        return [summary_out(e) for e in await service.list_managed(member)]
+        return await service.managed_summaries(member)
 
     @post("/", summary="Create an event (as a draft)", operation_id="create_event", guards=[requires_organiser])
     async def create_event(self, member: NamedDependency[Principal], data: JSONBody[EventCreate]) -> EventOut:
-        return event_out(await service.create_event(member, _changes(data)))
+        return await service.create_event(member, _changes(data))
 
     @get("/{slug:str}", summary="One event with themes, agenda and seats left", operation_id="get_event")
     async def get_event(self, viewer: NamedDependency[Principal | None], slug: FromPath[str]) -> EventOut:
-        return event_out(await service.get_event(slug, viewer))
+        return await service.get_event(slug, viewer)
 
     @patch("/{slug:str}", summary="Edit an event", operation_id="update_event", guards=[requires_organiser])
     async def update_event(self, member: NamedDependency[Principal], slug: FromPath[str],
                            data: JSONBody[EventUpdate]) -> EventOut:
-        return event_out(await service.update_event(member, slug, _changes(data)))
+        return await service.update_event(member, slug, _changes(data))
 
     @post("/{slug:str}/publish", summary="Publish an event", operation_id="publish_event",
           guards=[requires_organiser], status_code=200)
     async def publish(self, member: NamedDependency[Principal], slug: FromPath[str]) -> EventOut:
-        return event_out(await service.publish_event(member, slug))
+        return await service.publish_event(member, slug)
 
     @put("/{slug:str}/image", summary="Upload the event's banner image (the raw JPEG, PNG or WebP as the body)",
          operation_id="set_event_image", guards=[requires_organiser], status_code=200,
@@ -87,8 +79,7 @@ class EventController(Controller):
         """Decoded and drawn again (only the pixels are kept, no metadata), cropped to 1.91:1, stored in two
         sizes and served from this site. Problems (422): `image_missing`, `image_type` (not a JPEG, PNG or WebP),
         `image_too_large` (over 5 MB or 40 megapixels), `image_too_small` (under 600 × 315)."""
-        urls = await images.set_event_image(member, slug, await request.body())
-        return EventImageOut(**urls)
+        return await images.set_event_image(member, slug, await request.body())
 
     @delete("/{slug:str}/image", summary="Remove the event's banner image", operation_id="remove_event_image",
             guards=[requires_organiser], status_code=204)
@@ -99,7 +90,7 @@ class EventController(Controller):
           guards=[requires_organiser], status_code=200)
     async def cancel(self, member: NamedDependency[Principal], slug: FromPath[str],
                      data: JSONBody[CancelRequest]) -> EventOut:
-        return event_out(await service.cancel_event(member, slug, data.reason))
+        return await service.cancel_event(member, slug, data.reason)
 
 
 class TeamController(Controller):
@@ -114,7 +105,7 @@ class TeamController(Controller):
     async def list_team(self, member: NamedDependency[Principal], slug: FromPath[str]) -> list[TeamMemberOut]:
         """Problems: `event_organiser_only` (403: another organiser, a facilitator), `not_found` (404: no such
         event, or a draft of someone else)."""
-        return msgspec.convert(await team.list_event_team(member, slug), list[TeamMemberOut])
+        return await team.list_event_team(member, slug)
 
     @post("/", summary="Give someone a role at the event (facilitator or door)", operation_id="grant_event_role",
           status_code=201, opt={"problems": [404, 409]})
@@ -122,8 +113,7 @@ class TeamController(Controller):
                     data: JSONBody[TeamGrant]) -> TeamMemberOut:
         """Idempotent. Problems: `event_organiser_only` (403), `account_not_found` (404), `address_not_verified`
         (409: a role only for a confirmed address), `role_for_organiser` (409: the organiser needs none)."""
-        entry = await team.grant_event_role(member, slug, data.email, data.role)
-        return msgspec.convert(entry, TeamMemberOut)
+        return await team.grant_event_role(member, slug, data.email, data.role)
 
     @delete("/{member_id:int}/{role:str}", summary="Take a role at the event from someone",
             operation_id="revoke_event_role", status_code=204)
@@ -142,8 +132,7 @@ class AdminEventController(Controller):
     @get("/", summary="Every event, drafts included, with its organiser (administrators only)",
          operation_id="list_all_events")
     async def list_all(self, member: NamedDependency[Principal]) -> list[AdminEventSummary]:
-        return [msgspec.convert({k: e[k] for k in AdminEventSummary.__struct_fields__}, AdminEventSummary)
-                for e in await service.list_all_events(member)]
+        return await service.list_all_events(member)
 
 
 

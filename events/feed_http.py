@@ -10,12 +10,13 @@ import email.utils
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from events.calendar import CalendarBreakout, CalendarEvent, utc_seconds
 
-__all__ = ["etag_for", "http_date", "is_not_modified", "last_modified_for", "subscribe_links"]
+__all__ = ["SubscribeLinks", "etag_for", "http_date", "is_not_modified", "last_modified_for", "subscribe_links"]
 
 
 # --------------------------------------------------------------------------- subscribe links
@@ -25,7 +26,19 @@ OUTLOOK_PERSONAL = "https://outlook.live.com/calendar/0/addfromweb"
 OUTLOOK_WORK = "https://outlook.office.com/calendar/0/addfromweb"
 
 
-def subscribe_links(https_url: str, name: str = "Nieuw Geluid") -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class SubscribeLinks:
+    """Where each "Abonneer" button of one feed goes (see `subscribe_links`)."""
+
+    apple: str
+    webcal: str
+    google: str
+    outlook: str
+    outlook_work: str
+    https: str
+
+
+def subscribe_links(https_url: str, name: str = "Nieuw Geluid") -> SubscribeLinks:
     """Links for the "Abonneer" buttons, from the feed's https URL (token included).
 
     Apple opens webcal://; Google's add-by-URL page wants the webcal URL percent-encoded as a
@@ -39,14 +52,14 @@ def subscribe_links(https_url: str, name: str = "Nieuw Geluid") -> dict[str, str
         raise ValueError("feed URL must be https://")
     webcal = "webcal://" + https_url.removeprefix("https://")
     outlook_query = f"?url={quote(https_url, safe='')}&name={quote(name, safe='')}"
-    return {
-        "apple": webcal,
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
-        "outlook": OUTLOOK_PERSONAL + outlook_query,
-        "outlook_work": OUTLOOK_WORK + outlook_query,
-        "https": https_url,
-    }
+    return SubscribeLinks(
+        apple=webcal,
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+        outlook=OUTLOOK_PERSONAL + outlook_query,
+        outlook_work=OUTLOOK_WORK + outlook_query,
+        https=https_url,
+    )
 
 
 # --------------------------------------------------------------------------- HTTP caching helpers

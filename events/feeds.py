@@ -39,8 +39,9 @@ from events.calendar import (
     render_event_ics,
     render_member_feed,
 )
-from events.feed_http import etag_for, last_modified_for, subscribe_links
+from events.feed_http import SubscribeLinks, etag_for, last_modified_for, subscribe_links
 from events.rules import EventStatus
+from events.schemas import CalendarSettingsOut, CommunityFeedOut, FeedLinks, PersonalFeedOut
 from events.tables import AgendaSession, Event
 from members import feed_tokens
 from settings import Settings
@@ -411,7 +412,7 @@ def event_download_url(settings: Settings, slug: str) -> str:
     return f"{settings.public_base_url}/events/{slug}.ics"
 
 
-def feed_links(url: str) -> dict[str, str]:
+def feed_links(url: str) -> SubscribeLinks:
     """Subscribe links (Apple webcal, Google, Outlook) for a feed URL.
 
     Production URLs are https (settings refuse anything else there); a development server on plain
@@ -420,4 +421,23 @@ def feed_links(url: str) -> dict[str, str]:
     if url.startswith("https://"):
         return subscribe_links(url)
     links = subscribe_links("https://" + url.split("://", 1)[-1])
-    return {**links, "outlook": url, "outlook_work": url, "https": url}
+    return dataclasses.replace(links, outlook=url, outlook_work=url, https=url)
+
+
+def _feed_out(url: str) -> FeedLinks:
+    links = feed_links(url)
+    return FeedLinks(url=url, webcal=links.webcal, google=links.google, outlook=links.outlook,
+                     outlook_work=links.outlook_work)
+
+
+async def calendar_settings(settings: Settings, member_id: int, token: str | None = None) -> CalendarSettingsOut:
+    """The member's calendar feeds with their subscribe links, and their reminders. `token`: the personal feed's
+    token just made (`rotate_feed_token`), whose URL is shown this once (only its hash is kept)."""
+    state = await feed_tokens.feed_settings(member_id)
+    community = community_feed_url(settings)
+    personal = PersonalFeedOut(exists=state.has_personal_feed)
+    if token is not None:
+        url = member_feed_url(settings, token)
+        personal = PersonalFeedOut(exists=True, url=url, links=_feed_out(url))
+    return CalendarSettingsOut(community=CommunityFeedOut(url=community, links=_feed_out(community)),
+                               personal=personal, reminder_minutes=state.reminder_minutes)

@@ -24,6 +24,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import feeds
 from events.feed_http import http_date, is_not_modified
+from events.schemas import CalendarSettingsOut
 from members import feed_tokens
 from settings import Settings
 
@@ -108,57 +109,12 @@ class CalendarFeedController(Controller):
 # --------------------------------------------------------------------------- /api/v1/me/calendar
 
 
-class FeedLinks(msgspec.Struct):
-    url: str
-    webcal: str
-    google: str
-    outlook: str  # Outlook on the web, personal accounts: "add from web" (subscribes)
-    outlook_work: str  # the same for work and school accounts
-
-
-class CommunityFeedOut(msgspec.Struct):
-    url: str
-    links: FeedLinks
-
-
-class PersonalFeedOut(msgspec.Struct):
-    exists: bool
-    # Only in the answer to a rotation: the server keeps a hash and cannot show the URL again.
-    url: str | None = None
-    links: FeedLinks | None = None
-
-
-class CalendarSettingsOut(msgspec.Struct):
-    community: CommunityFeedOut
-    personal: PersonalFeedOut
-    reminder_minutes: int | None
-
-
 ReminderMinutes = Annotated[int, msgspec.Meta(ge=0, le=feed_tokens.MAX_FEED_REMINDER_MINUTES,
                                               description="Minutes before each item; null for no reminders")]
 
 
 class ReminderUpdate(msgspec.Struct, forbid_unknown_fields=True):
     reminder_minutes: ReminderMinutes | None
-
-
-def _links(url: str) -> FeedLinks:
-    links = feeds.feed_links(url)
-    return FeedLinks(url=url, webcal=links["webcal"], google=links["google"], outlook=links["outlook"],
-                     outlook_work=links["outlook_work"])
-
-
-def _settings_out(settings: Settings, state: dict[str, Any], token: str | None = None) -> CalendarSettingsOut:
-    community = feeds.community_feed_url(settings)
-    personal = PersonalFeedOut(exists=state["has_personal_feed"])
-    if token is not None:
-        url = feeds.member_feed_url(settings, token)
-        personal = PersonalFeedOut(exists=True, url=url, links=_links(url))
-    return CalendarSettingsOut(
-        community=CommunityFeedOut(url=community, links=_links(community)),
-        personal=personal,
-        reminder_minutes=state["reminder_minutes"],
-    )
 
 
 class MyCalendarController(Controller):
@@ -169,14 +125,14 @@ class MyCalendarController(Controller):
     @get("/", summary="Your calendar feeds and subscribe links", operation_id="my_calendar")
     async def show(self, member: NamedDependency[Principal],
                    settings: NamedDependency[Settings]) -> CalendarSettingsOut:
-        return _settings_out(settings, await feed_tokens.feed_settings(member.id))
+        return await feeds.calendar_settings(settings, member.id)
 
     @post("/rotate", summary="Create or replace your personal feed URL (the old one stops working)",
           operation_id="rotate_my_calendar", status_code=200)
     async def rotate(self, member: NamedDependency[Principal],
                      settings: NamedDependency[Settings]) -> CalendarSettingsOut:
         token = await feed_tokens.rotate_feed_token(member.id)
-        return _settings_out(settings, await feed_tokens.feed_settings(member.id), token)
+        return await feeds.calendar_settings(settings, member.id, token)
 
     @delete("/personal", summary="Switch your personal feed off (its URL stops working)",
             operation_id="revoke_my_calendar", status_code=204)
@@ -186,7 +142,8 @@ class MyCalendarController(Controller):
     @patch("/", summary="Opt in to (or out of) reminders in your personal feed", operation_id="update_my_calendar")
     async def update(self, member: NamedDependency[Principal], data: JSONBody[ReminderUpdate],
                      settings: NamedDependency[Settings]) -> CalendarSettingsOut:
-        return _settings_out(settings, await feed_tokens.set_feed_reminder(member.id, data.reminder_minutes))
+        await feed_tokens.set_feed_reminder(member.id, data.reminder_minutes)
+        return await feeds.calendar_settings(settings, member.id)
 
 
 # --------------------------------------------------------------------------- keeping tokens out of logs

@@ -12,6 +12,7 @@ from core.errors import InvalidInput, NotFound
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from events import banner, rules
+from events.schemas import EventImageOut
 from events.service import _refuse, _row, can_manage, can_view
 from events.tables import Event, EventImage
 
@@ -34,7 +35,7 @@ class ServedImage:
     public: bool  # a published or cancelled event's image may be cached by anyone; a draft's only by its organiser
 
 
-async def set_event_image(actor: Principal, slug: str, upload: bytes) -> dict[str, str]:
+async def set_event_image(actor: Principal, slug: str, upload: bytes) -> EventImageOut:
     """The organiser's upload becomes the event's banner (replacing any earlier one). Returns the new URLs."""
     row = await _row(slug)
     if not can_manage(actor, row):
@@ -50,7 +51,8 @@ async def set_event_image(actor: Principal, slug: str, upload: bytes) -> dict[st
         await EventImage.insert(EventImage(event=row["id"], digest=drawn.digest, share_jpeg=drawn.share_jpeg,
                                            page_webp=drawn.page_webp, created_at=now))
         await Event.update({Event.updated_at: now}).where(Event.id == row["id"])
-    return rules.image_urls(slug, drawn.digest)
+    urls = rules.image_urls(slug, drawn.digest)
+    return EventImageOut(image_url=urls["image_url"], share_image_url=urls["share_image_url"])
 
 
 async def remove_event_image(actor: Principal, slug: str) -> None:
@@ -73,4 +75,5 @@ async def served_image(slug: str, digest: str, extension: str, viewer: Principal
     if found is None:
         raise NotFound(_l("Deze afbeelding bestaat niet."))
     body = bytes(found[column._meta.name])
-    return ServedImage(body, "image/jpeg" if extension == "jpg" else "image/webp", row["status"] != "draft")
+    return ServedImage(body, "image/jpeg" if extension == "jpg" else "image/webp",
+                       row["status"] != rules.EventStatus.DRAFT)

@@ -99,14 +99,14 @@ class CancelRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
-class ThemeOut(msgspec.Struct):
+class ThemeOut(msgspec.Struct, frozen=True):
     key: str
     title: str
     description: str
     position: int
 
 
-class SessionOut(msgspec.Struct):
+class SessionOut(msgspec.Struct, frozen=True):
     id: int
     title: str
     starts_at: datetime
@@ -118,7 +118,7 @@ class SessionOut(msgspec.Struct):
     round_number: int | None
 
 
-class EventOut(msgspec.Struct):
+class EventOut(msgspec.Struct, frozen=True):
     id: int
     slug: str
     title: str
@@ -158,7 +158,7 @@ class EventOut(msgspec.Struct):
     share_image_url: str = ""  # the link preview (JPEG, 1200×630, og:image)
 
 
-class EventSummary(msgspec.Struct):
+class EventSummary(msgspec.Struct, frozen=True):
     id: int
     slug: str
     title: str
@@ -177,7 +177,7 @@ class EventSummary(msgspec.Struct):
     title_en: str = ""
 
 
-class AdminEventSummary(EventSummary):
+class AdminEventSummary(EventSummary, frozen=True):
     """An event as administrators see it in the list of every event: with its organiser."""
 
     organiser_name: str = ""
@@ -192,7 +192,7 @@ class TeamGrant(msgspec.Struct, forbid_unknown_fields=True):
     role: Literal["facilitator", "door"]
 
 
-class TeamMemberOut(msgspec.Struct):
+class TeamMemberOut(msgspec.Struct, frozen=True):
     member_id: int
     email: str
     name: str
@@ -201,6 +201,34 @@ class TeamMemberOut(msgspec.Struct):
     granted_by: str | None  # the name of who granted it (None: a migration, or an account deleted since)
 
 
-class EventImageOut(msgspec.Struct):
+class FeedLinks(msgspec.Struct, frozen=True):
+    url: str
+    webcal: str
+    google: str
+    outlook: str  # Outlook on the web, personal accounts: "add from web" (subscribes)
+    outlook_work: str  # the same for work and school accounts
+
+
+class CommunityFeedOut(msgspec.Struct, frozen=True):
+    url: str
+    links: FeedLinks
+
+
+class PersonalFeedOut(msgspec.Struct, frozen=True):
+    exists: bool
+    # Only in the answer to a rotation: the server keeps a hash and cannot show the URL again.
+    url: str | None = None
+    links: FeedLinks | None = None
+
+
+class CalendarSettingsOut(msgspec.Struct, frozen=True):
+    """The member's calendar feeds (events.feeds.calendar_settings)."""
+
+    community: CommunityFeedOut
+    personal: PersonalFeedOut
+    reminder_minutes: int | None
+
+
+class EventImageOut(msgspec.Struct, frozen=True):
     image_url: str  # the banner on the event page (WebP, 720×378)
     share_image_url: str  # the link preview (JPEG, 1200×630)

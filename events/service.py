@@ -12,11 +12,14 @@ from core.errors import Forbidden, InvalidInput, NotFound
 from core.i18n import LazyMessage
 from core.i18n import lazy_gettext as _l
 from core.principal import Principal
-from events import rules
+from events import rules, views
 from events.errors import EventNotEditable, SlugTaken
+from events.schemas import AdminEventSummary, EventOut, EventSummary
 from events.tables import AgendaSession, Event, EventImage, Theme
+from events.views import EventDetails
 from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
 from members.rules import email_is_valid
+from members.schemas import OrganisedEvent
 
 # Changes to these make calendar clients re-read the event (RFC 5545 SEQUENCE).
 _SIGNIFICANT = ("title", "starts_at", "ends_at", "venue_name", "address", "online_url", "status", "timezone")
@@ -74,80 +77,6 @@ def _rule_errors() -> Iterator[None]:
         raise InvalidInput(exc.message, field=exc.field) from exc
 
 
-def _local_iso(value: datetime, tz: str) -> str:
-    return rules.to_local(value, tz).isoformat()
-
-
-def _session_view(row: dict[str, Any], tz: str) -> dict[str, Any]:
-    starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
-    assert starts_at and ends_at
-    return {
-        "id": row["id"],
-        "title": row["title"],
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "starts_at_local": _local_iso(starts_at, tz),
-        "ends_at_local": _local_iso(ends_at, tz),
-        "room": row["room"],
-        "is_breakout_round": bool(row["is_breakout_round"]),
-        "round_number": row["round_number"],
-    }
-
-
-def event_view(row: dict[str, Any], themes: Sequence[dict[str, Any]], sessions: Sequence[dict[str, Any]],
-               now: datetime, image_digest: str | None = None) -> dict[str, Any]:
-    tz = row["timezone"]
-    starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
-    assert starts_at and ends_at
-    sales_start, sales_end = as_utc(row["sales_start"]), as_utc(row["sales_end"])
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "title": row["title"],
-        "description": row["description"],
-        "kind": row["kind"],
-        "status": row["status"],
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "starts_at_local": _local_iso(starts_at, tz),
-        "ends_at_local": _local_iso(ends_at, tz),
-        "timezone": tz,
-        "venue_name": row["venue_name"],
-        "address": row["address"],
-        "online_url": row["online_url"],
-        "capacity_duos": row["capacity_duos"],
-        "seats_left": max(0, row["capacity_duos"] - row["seats_taken"]),
-        "price_cents": row["price_cents"],
-        "currency": "EUR",
-        "sales_state": rules.sales_state(status=row["status"], now=now, starts_at=starts_at,
-                                         sales_start=sales_start, sales_end=sales_end),
-        "sales_start": sales_start,
-        "sales_end": sales_end,
-        "sales_close": rules.sales_close(starts_at, sales_end),
-        "change_deadline": rules.change_deadline(starts_at, as_utc(row["change_deadline"])),
-        "refund_deadline": rules.refund_deadline(starts_at, as_utc(row["refund_deadline"])),
-        # The organiser's own deadlines (None: the defaults before the start), for the edit form.
-        "own_change_deadline": as_utc(row["change_deadline"]),
-        "own_refund_deadline": as_utc(row["refund_deadline"]),
-        "contact_email": row.get("contact_email") or "",
-        "title_en": row.get("title_en") or "",
-        "description_en": row.get("description_en") or "",
-        **rules.image_urls(row["slug"], image_digest),
-        "age_limit": row["age_limit"],
-        "home_industry": row["home_industry"],
-        "sequence": row["sequence"],
-        "published_at": as_utc(row["published_at"]),
-        "cancelled_at": as_utc(row["cancelled_at"]),
-        "updated_at": as_utc(row["updated_at"]),
-        "organiser_id": row["organiser"],
-        "themes": [
-            {"key": t["key"], "title": t["title"], "description": t["description"], "position": t["position"]}
-            for t in sorted(themes, key=lambda t: t["position"])
-        ],
-        "agenda": [_session_view(s, tz) for s in sorted(sessions, key=lambda s: (as_utc(s["starts_at"]), s["id"]))],
-    }
-
-
 async def _row(slug: str) -> dict[str, Any]:
     row = await Event.select().where(Event.slug == slug).first()
     if row is None:
@@ -174,71 +103,92 @@ def _refuse(actor: Principal | None, row: dict[str, Any], message: LazyMessage) 
     raise Forbidden(message)
 
 
-async def _full(row: dict[str, Any]) -> dict[str, Any]:
+async def _full(row: dict[str, Any]) -> EventOut:
     themes = await Theme.select().where(Theme.event == row["id"])
     sessions = await AgendaSession.select().where(AgendaSession.event == row["id"])
     image = await EventImage.select(EventImage.digest).where(EventImage.event == row["id"]).first()
-    return event_view(row, themes, sessions, utcnow(), image["digest"] if image else None)
+    return views.event_out(row, themes, sessions, utcnow(), image["digest"] if image else None)
 
 
-async def get_event(slug: str, viewer: Principal | None) -> dict[str, Any]:
+async def get_event(slug: str, viewer: Principal | None) -> EventOut:
     row = await _row(slug)
     if not can_view(viewer, row):
         raise NotFound(_l("Dit evenement bestaat niet."))
     return await _full(row)
 
 
-async def get_managed_event(slug: str, actor: Principal) -> dict[str, Any]:
+async def get_event_details(slug: str, viewer: Principal | None) -> EventDetails:
+    """`get_event` with who organises it and the organiser's own deadlines (the back office's pages)."""
+    row = await _row(slug)
+    if not can_view(viewer, row):
+        raise NotFound(_l("Dit evenement bestaat niet."))
+    return views.event_details(row, await _full(row))
+
+
+async def get_managed_event(slug: str, actor: Principal) -> EventDetails:
+    """The event for its own organiser's pages (the edit form, the preview, cancelling)."""
     row = await _row(slug)
     if not can_manage(actor, row):
         raise Forbidden(_l("Alleen de organisator van dit evenement kan dit doen."))
-    return await _full(row)
+    return views.event_details(row, await _full(row))
 
 
-def _summaries(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    return [event_view(r, (), (), now) for r in rows]
+def _without_agenda(rows: Sequence[dict[str, Any]], now: datetime) -> list[EventOut]:
+    """Events as lists show them: without themes and agenda (empty), nor their banner."""
+    return [views.event_out(r, (), (), now) for r in rows]
 
 
-async def list_published(now: datetime | None = None, include_past: bool = False) -> list[dict[str, Any]]:
+async def list_published(now: datetime | None = None, include_past: bool = False) -> list[EventOut]:
+    """The agenda: published events, and cancelled ones until they would have ended; past ones on request."""
     now = now or utcnow()
     query = Event.select().where(Event.status.is_in([rules.EventStatus.PUBLISHED, rules.EventStatus.CANCELLED]))
     rows = await query.order_by(Event.starts_at)
-    events = _summaries(rows, now)
-    # Cancelled events stay visible (marked) until they would have ended; past ones only on request.
     return [
-        e for e in events
-        if (e["status"] == rules.EventStatus.PUBLISHED or e["ends_at"] >= now) and (include_past or e["ends_at"] >= now)
+        e for e in _without_agenda(rows, now)
+        if (e.status == rules.EventStatus.PUBLISHED or e.ends_at >= now) and (include_past or e.ends_at >= now)
     ]
 
 
-async def list_managed(actor: Principal) -> list[dict[str, Any]]:
+async def published_summaries(include_past: bool = False) -> list[EventSummary]:
+    """`list_published` as the API lists it."""
+    return [views.summary_of(e) for e in await list_published(include_past=include_past)]
+
+
+async def list_managed(actor: Principal) -> list[EventOut]:
+    """The events the member organises, drafts included, earliest first."""
     rows = await Event.select().where(Event.organiser == actor.id).order_by(Event.starts_at)
-    return _summaries(rows, utcnow())
+    return _without_agenda(rows, utcnow())
 
 
-async def organised_for_export(actor: Principal) -> list[dict[str, Any]]:
+async def managed_summaries(actor: Principal) -> list[EventSummary]:
+    """`list_managed` as the API lists it."""
+    return [views.summary_of(e) for e in await list_managed(actor)]
+
+
+async def organised_for_export(actor: Principal) -> list[OrganisedEvent]:
     """The events a member organises, as their personal data export lists them (registered with
     members.personal_data by create_app)."""
-    return [{"slug": e["slug"], "title": e["title"], "status": e["status"]} for e in await list_managed(actor)]
+    return [OrganisedEvent(slug=e.slug, title=e.title, status=e.status) for e in await list_managed(actor)]
 
 
-async def list_all_events(actor: Principal) -> list[dict[str, Any]]:
+async def list_all_events(actor: Principal) -> list[AdminEventSummary]:
     """Every event, drafts included, with its organiser's name and address (administrators only)."""
     from members.roles import require_admin
 
     require_admin(actor)
     rows = await Event.select(*Event.all_columns(), Event.organiser.name, Event.organiser.email).order_by(
         Event.starts_at, ascending=False)
-    return [{**event_view(r, (), (), utcnow()), "organiser_name": r["organiser.name"] or "",
-             "organiser_email": r["organiser.email"] or ""} for r in rows]
+    now = utcnow()
+    return [views.admin_summary_of(views.event_out(r, (), (), now), r["organiser.name"] or "",
+                                   r["organiser.email"] or "") for r in rows]
 
 
-async def events_by_ids(event_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Summaries of these events (any status), earliest first."""
+async def events_by_ids(event_ids: Sequence[int]) -> list[EventOut]:
+    """These events (any status, without themes and agenda), earliest first."""
     if not event_ids:
         return []
     rows = await Event.select().where(Event.id.is_in(list(event_ids))).order_by(Event.starts_at)
-    return _summaries(rows, utcnow())
+    return _without_agenda(rows, utcnow())
 
 
 def _normalise_times(values: dict[str, Any], tz: str) -> dict[str, Any]:
@@ -302,7 +252,7 @@ def _session_rows(agenda: Sequence[dict[str, Any]], values: dict[str, Any]) -> l
     return out
 
 
-async def create_event(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
+async def create_event(actor: Principal, data: dict[str, Any]) -> EventOut:
     if not actor.is_organiser:
         raise Forbidden(_l("Alleen organisatoren kunnen evenementen aanmaken."))
     data = {**EVENT_DEFAULTS, **data}
@@ -364,7 +314,7 @@ async def _write_sessions(event_id: int, sessions: Sequence[dict[str, Any]], exi
         await AgendaSession.delete().where(AgendaSession.id.is_in(gone))
 
 
-async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> dict[str, Any]:
+async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> EventOut:
     now = utcnow()
     try:
         async with write_transaction():
@@ -418,7 +368,7 @@ async def update_event(actor: Principal, slug: str, changes: dict[str, Any]) -> 
     return await _full(await _row(merged["slug"]))
 
 
-async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
+async def publish_event(actor: Principal, slug: str) -> EventOut:
     row = await _row(slug)
     if not can_manage(actor, row):
         _refuse(actor, row, _l("Alleen de organisator van dit evenement kan het publiceren."))
@@ -434,7 +384,7 @@ async def publish_event(actor: Principal, slug: str) -> dict[str, Any]:
     return await _full(await _row(slug))
 
 
-async def cancel_event(actor: Principal, slug: str, reason: str) -> dict[str, Any]:
+async def cancel_event(actor: Principal, slug: str, reason: str) -> EventOut:
     """Cancel the event, then tell the listeners (ticketing cancels and refunds every duo, and closes the waiting
     list). Idempotent: cancelling again changes nothing, and the listeners refund nothing twice; they run again, so
     a duo a failed earlier attempt left behind is cancelled now. The API and the pages both call this."""

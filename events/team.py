@@ -20,6 +20,7 @@ from core.principal import Principal
 from events import rules
 from events.errors import EventOrganiserOnly, RoleForOrganiser
 from events.rules import EventRoleKind
+from events.schemas import TeamMemberOut
 from events.service import can_manage, can_view
 from events.tables import Event, EventRole
 from members.roles import log_role_change, verified_account
@@ -75,14 +76,14 @@ async def _team_event(actor: Principal, slug: str) -> dict[str, Any]:
     return row
 
 
-def _entry(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "member_id": row["member"], "email": row["member.email"], "name": row["member.name"], "role": row["role"],
-        "granted_at": as_utc(row["granted_at"]), "granted_by": row["granted_by.name"] or None,
-    }
+def _entry(row: Mapping[str, Any]) -> TeamMemberOut:
+    granted_at = as_utc(row["granted_at"])
+    assert granted_at is not None
+    return TeamMemberOut(member_id=row["member"], email=row["member.email"], name=row["member.name"],
+                         role=row["role"], granted_at=granted_at, granted_by=row["granted_by.name"] or None)
 
 
-async def _team_rows(event_id: int, member_id: int | None = None) -> list[dict[str, Any]]:
+async def _team_rows(event_id: int, member_id: int | None = None) -> list[TeamMemberOut]:
     query = EventRole.select(
         EventRole.member, EventRole.member.email, EventRole.member.name, EventRole.role, EventRole.granted_at,
         EventRole.granted_by.name,
@@ -91,36 +92,36 @@ async def _team_rows(event_id: int, member_id: int | None = None) -> list[dict[s
         query = query.where(EventRole.member == member_id)
     rows = await query
     entries = [_entry(r) for r in rows]
-    return sorted(entries, key=lambda e: (e["role"], e["name"].lower(), e["member_id"]))
+    return sorted(entries, key=lambda e: (e.role, e.name.lower(), e.member_id))
 
 
-async def list_event_team(actor: Principal, slug: str) -> list[dict[str, Any]]:
+async def list_event_team(actor: Principal, slug: str) -> list[TeamMemberOut]:
     """Who holds which role at the event (its organiser and administrators only)."""
     event = await _team_event(actor, slug)
     return await _team_rows(event["id"])
 
 
 async def grant_event_role(actor: Principal, slug: str, email: str, role: str, *,
-                           now: datetime | None = None) -> dict[str, Any]:
+                           now: datetime | None = None) -> TeamMemberOut:
     """Give the account with `email` a role at the event; the entry. Idempotent: granting a role someone holds
     changes nothing and logs nothing. Refused for an unconfirmed address (`address_not_verified`) and for the
     event's organiser (`role_for_organiser`)."""
     kind = _role(role)
     event = await _team_event(actor, slug)
     member = await verified_account(email)
-    if member["id"] == event["organiser"]:
+    if member.id == event["organiser"]:
         raise RoleForOrganiser(_l("De organisator van het evenement mag dit al; een rol is niet nodig."), field="email")
     now = now or utcnow()
     try:
         with unique_violation_raises(_AlreadyHeld()):
             async with write_transaction():
-                await EventRole.insert(EventRole(event=event["id"], member=member["id"], role=kind,
+                await EventRole.insert(EventRole(event=event["id"], member=member.id, role=kind,
                                                  granted_by=actor.id, granted_at=now))
-                await log_role_change(actor.id, member["id"], kind, "grant", at=now, event_id=event["id"],
+                await log_role_change(actor.id, member.id, kind, "grant", at=now, event_id=event["id"],
                                       event_slug=event["slug"])
     except _AlreadyHeld:
         pass
-    return next(e for e in await _team_rows(event["id"], member["id"]) if e["role"] == kind)
+    return next(e for e in await _team_rows(event["id"], member.id) if e.role == kind)
 
 
 async def revoke_event_role(actor: Principal, slug: str, member_id: int, role: str, *,

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.rules import DEFAULT_HACKATHON_THEMES, DEFAULT_TIMEZONE, slugify
+from events.views import EventDetails
 
 
 def _(message: str) -> str:
@@ -183,40 +184,42 @@ def blank_event_form(agenda_rows: int = 4) -> EventForm:
     )
 
 
-def event_form_from_view(event: Mapping[str, Any], spare_agenda_rows: int = 1) -> EventForm:
-    """The edit form for an event as the service shows it (local times in the event's zone)."""
-    starts = datetime.fromisoformat(event["starts_at_local"])
-    ends = datetime.fromisoformat(event["ends_at_local"])
+def event_form_from_view(details: EventDetails, spare_agenda_rows: int = 1) -> EventForm:
+    """The edit form for an event as the service shows it (local times in the event's zone; the deadlines the
+    organiser set, empty for the defaults)."""
+    event = details.event
+    starts = datetime.fromisoformat(event.starts_at_local)
+    ends = datetime.fromisoformat(event.ends_at_local)
     agenda = []
-    for i, s in enumerate(event["agenda"]):
-        s_start = datetime.fromisoformat(s["starts_at_local"])
-        s_end = datetime.fromisoformat(s["ends_at_local"])
-        agenda.append(AgendaRow(str(i), str(s["id"]), (s_start.date() - starts.date()).days, s["title"],
-                                f"{s_start:%H:%M}", f"{s_end:%H:%M}", s["room"], bool(s["is_breakout_round"])))
+    for i, s in enumerate(event.agenda):
+        s_start = datetime.fromisoformat(s.starts_at_local)
+        s_end = datetime.fromisoformat(s.ends_at_local)
+        agenda.append(AgendaRow(str(i), str(s.id), (s_start.date() - starts.date()).days, s.title,
+                                f"{s_start:%H:%M}", f"{s_end:%H:%M}", s.room, s.is_breakout_round))
     n = len(agenda)
     agenda += [AgendaRow(str(n + i)) for i in range(spare_agenda_rows)]
-    tz = event.get("timezone") or DEFAULT_TIMEZONE
+    tz = event.timezone or DEFAULT_TIMEZONE
     return EventForm(
-        title=event["title"],
-        description=event["description"],
+        title=event.title,
+        description=event.description,
         date=starts.date().isoformat(),
         end_date=ends.date().isoformat() if ends.date() != starts.date() else "",
         start_time=f"{starts:%H:%M}",
         end_time=f"{ends:%H:%M}",
-        venue_name=event["venue_name"],
-        address=event["address"],
-        online_url=event["online_url"],
-        capacity_duos=str(event["capacity_duos"]),
-        price=format_price_input(event["price_cents"]),
-        sales_start=_moment_input(event.get("sales_start"), tz),
-        sales_end=_moment_input(event.get("sales_end"), tz),
-        change_deadline=_moment_input(event.get("own_change_deadline"), tz),
-        refund_deadline=_moment_input(event.get("own_refund_deadline"), tz),
-        age_limit=str(event.get("age_limit", 30)),
-        contact_email=event.get("contact_email", ""),
-        title_en=event.get("title_en", ""),
-        description_en=event.get("description_en", ""),
-        themes=[ThemeRow(str(i), t["key"], t["title"], t["description"]) for i, t in enumerate(event["themes"])],
+        venue_name=event.venue_name,
+        address=event.address,
+        online_url=event.online_url,
+        capacity_duos=str(event.capacity_duos),
+        price=format_price_input(event.price_cents),
+        sales_start=_moment_input(event.sales_start, tz),
+        sales_end=_moment_input(event.sales_end, tz),
+        change_deadline=_moment_input(details.own_change_deadline, tz),
+        refund_deadline=_moment_input(details.own_refund_deadline, tz),
+        age_limit=str(event.age_limit),
+        contact_email=event.contact_email,
+        title_en=event.title_en,
+        description_en=event.description_en,
+        themes=[ThemeRow(str(i), t.key, t.title, t.description) for i, t in enumerate(event.themes)],
         agenda=agenda,
     )
 

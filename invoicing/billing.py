@@ -48,7 +48,8 @@ def _out(order_id: int, row: dict[str, Any] | None, locked: bool) -> BillingOut:
 
 
 async def _invoiced(order_id: int) -> bool:
-    return await Invoice.exists().where((Invoice.order_id == order_id) & (Invoice.kind == "invoice"))
+    return await Invoice.exists().where(
+        (Invoice.order_id == order_id) & (Invoice.kind == rules.InvoiceKind.INVOICE.value))
 
 
 async def get_billing(actor: Principal, order_id: int) -> BillingOut:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import anyio.to_thread
+import msgspec
 
 from core.db import as_utc, is_unique_violation, utcnow, write_transaction
 from core.errors import InvalidFields, InvalidInput, NotFound
@@ -17,6 +18,7 @@ from members.errors import AccountExists, AddressNotVerified
 from members.passwords import HASHER
 from members.rules import EXPERIENCE_LEVELS, email_is_valid, name_problem, normalise_email, password_problem
 from members.rules import INDUSTRIES_BY_CODE as INDUSTRIES
+from members.schemas import MemberOut
 from members.tables import Member
 from members.verification import queue_verification_mail
 from notifications import outbox
@@ -155,7 +157,7 @@ async def _create_member(data: NewMember, email: str, *, verified: bool, now: da
     return int(rows[0]["id"])
 
 
-async def create_member(data: NewMember, *, verified: bool = True) -> dict[str, Any]:
+async def create_member(data: NewMember, *, verified: bool = True) -> MemberOut:
     """Create an account directly (the CLI, the demo seed and test set-up; never a public route): checked like a
     sign-up, verified unless `verified=False` (then its verification mail is queued). AccountExists when taken.
     Without roles: `ensure_member` grants them (and logs it)."""
@@ -172,35 +174,35 @@ _PROFILE_COLUMNS = (
 )
 
 
-def _profile(row: dict[str, Any]) -> dict[str, Any]:
+def _profile(row: dict[str, Any]) -> MemberOut:
     roles = [r for r, on in (("admin", row["is_admin"]), ("organiser", row["is_organiser"])) if on]
-    return {
-        "id": row["id"],
-        "email": row["email"],
-        "name": row["name"],
-        "organisation": row["organisation"],
-        "industry": row["industry"],
-        "experience_level": row["experience_level"],
-        "experience_years": row["experience_years"],
-        "birth_date": row["birth_date"],
-        "language": row["language"],
-        "roles": [*roles, "member"],
-        "email_verified": row["email_verified_at"] is not None,
-        "email_verified_at": as_utc(row["email_verified_at"]),
-        "created_at": as_utc(row["created_at"]),
-    }
+    return MemberOut(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        organisation=row["organisation"],
+        industry=row["industry"],
+        experience_level=row["experience_level"],
+        experience_years=row["experience_years"],
+        birth_date=row["birth_date"],
+        language=row["language"],
+        roles=[*roles, "member"],
+        email_verified=row["email_verified_at"] is not None,
+        email_verified_at=as_utc(row["email_verified_at"]),
+        created_at=as_utc(row["created_at"]),
+    )
 
 
-async def get_profile(member_id: int) -> dict[str, Any]:
+async def get_profile(member_id: int) -> MemberOut:
     row = await Member.select(*_PROFILE_COLUMNS).where(Member.id == member_id).first()
     if row is None:
         raise NotFound(_l("Dit account bestaat niet (meer)."))
     return _profile(row)
 
 
-async def update_profile(member_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+async def update_profile(member_id: int, changes: dict[str, Any]) -> MemberOut:
     current = await get_profile(member_id)
-    merged = {**current, **changes}
+    merged = {**msgspec.structs.asdict(current), **changes}
     check_profile(merged["industry"], merged["experience_level"], merged["birth_date"], utcnow().date())
     if "name" in changes:
         check_name(str(changes["name"]))
@@ -217,7 +219,7 @@ async def member_id_for_email(email: str) -> int | None:
 
 
 async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
-                        verified: bool = True) -> tuple[dict[str, Any], bool]:
+                        verified: bool = True) -> tuple[MemberOut, bool]:
     """Create the member unless the e-mail exists; give it the global roles (`organiser`, `admin`) either way: the
     command line, the demo and test set-up. Every role it grants goes to the role log, by nobody (the operator).
 
@@ -238,7 +240,7 @@ async def ensure_member(data: NewMember, roles: tuple[str, ...], *,
         raise AddressNotVerified(_l("Een rol krijgt alleen een account met een bevestigd e-mailadres."),
                                               field="email")
     if existing is None:
-        member_id, created = (await create_member(data, verified=verified))["id"], True
+        member_id, created = (await create_member(data, verified=verified)).id, True
     else:
         member_id, created = existing["id"], False
     if roles:

@@ -45,10 +45,6 @@ from settings import Settings
 NO_STORE = CacheControlHeader(no_store=True)
 
 
-def member_out(profile: dict[str, Any]) -> MemberOut:
-    return msgspec.convert(profile, MemberOut)
-
-
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
@@ -72,7 +68,7 @@ class AuthController(Controller):
             data.email, data.password, kind="api", lifetime=timedelta(days=90), label=data.label,
             client_ip=client_ip(request),
         )
-        return TokenOut(issued.token, "Bearer", issued.expires_at, member_out(issued.member))
+        return TokenOut(issued.token, "Bearer", issued.expires_at, issued.member)
 
     @post("/verify-email", summary="Verify your e-mail address with the token from the mailed link",
           operation_id="verify_email", status_code=200, opt={"problems": [400, 409, 410]})
@@ -80,7 +76,7 @@ class AuthController(Controller):
         """Single use, valid 48 hours. Signs nobody in: the token only proves the mailbox.
         `verification_token_invalid` (400: unknown, forged, or for another address), `verification_token_used`
         (409), `verification_token_expired` (410)."""
-        return EmailVerifiedOut(**await verification.verify_email(data.token))
+        return await verification.verify_email(data.token)
 
     @post("/password-reset", summary="Ask for a mail with a link to set a new password",
           operation_id="request_password_reset", status_code=202, opt={"problems": [429]})
@@ -99,7 +95,7 @@ class AuthController(Controller):
         `password_reset_token_invalid` (400: unknown, forged, or for another address), `password_reset_token_used`
         (409), `password_reset_token_expired` (410), `validation_error` (422: the password is too weak; the link
         keeps working)."""
-        return PasswordResetOut(**await password_reset.confirm_password_reset(data.token, data.password))
+        return await password_reset.confirm_password_reset(data.token, data.password)
 
     @post("/logout", summary="Revoke the token or session used for this request", operation_id="logout",
           status_code=204, guards=[requires_member])
@@ -117,12 +113,12 @@ class MemberController(Controller):
 
     @get("/me", summary="The signed-in member", operation_id="me", guards=[requires_member])
     async def me(self, member: NamedDependency[Principal]) -> MemberOut:
-        return member_out(await accounts.get_profile(member.id))
+        return await accounts.get_profile(member.id)
 
     @patch("/me", summary="Update your profile", operation_id="update_me", guards=[requires_member])
     async def update_me(self, member: NamedDependency[Principal], data: JSONBody[ProfileUpdate]) -> MemberOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        return member_out(await accounts.update_profile(member.id, changes))
+        return await accounts.update_profile(member.id, changes)
 
     @post("/me/verify-email/resend", summary="Send the e-mail verification link again",
           operation_id="resend_verification",
@@ -135,8 +131,7 @@ class MemberController(Controller):
     @get("/me/export", summary="Download everything stored about you (JSON)", operation_id="export_me",
          guards=[requires_member])
     async def export_me(self, member: NamedDependency[Principal]) -> Response[MemberExport]:
-        export = msgspec.convert(await personal_data.export_member_data(member.id), MemberExport)
-        return Response(export, headers={
+        return Response(await personal_data.export_member_data(member.id), headers={
             "Content-Disposition": 'attachment; filename="nieuw-geluid-mijn-gegevens.json"',
             "Cache-Control": "no-store",
         })
@@ -154,20 +149,19 @@ class MemberController(Controller):
         """The account and its roles; never its birth date or other profile details. Problems: `admin_only` (403),
         `account_not_found` (404), `address_not_verified` (409: a role only for a confirmed address), `last_admin`
         (409: the last administrator keeps the role). Every change is in the role log."""
-        granted = await roles.set_role(member, data.email, data.role, data.enabled)
-        return msgspec.convert(granted, RoleGrantOut)
+        return await roles.set_role(member, data.email, data.role, data.enabled)
 
     @get("/admin/roles", summary="Every administrator and organiser (administrators only)",
          operation_id="list_role_holders", guards=[requires_admin], cache_control=NO_STORE)
     async def role_holders(self, member: NamedDependency[Principal]) -> list[RoleHolderOut]:
-        return msgspec.convert(await roles.role_holders(member), list[RoleHolderOut])
+        return await roles.role_holders(member)
 
     @get("/admin/role-log", summary="Every grant and revoke of a role, newest first (administrators only)",
          operation_id="role_log", guards=[requires_admin], cache_control=NO_STORE)
     async def role_log(self, member: NamedDependency[Principal]) -> list[RoleLogEntryOut]:
         """The latest 200: who granted or revoked which role of whom, when, at which event: global roles
         (administrators, the command line) and the roles of each event (its organiser, administrators)."""
-        return msgspec.convert(await roles.role_log(member), list[RoleLogEntryOut])
+        return await roles.role_log(member)
 
     @get("/industries", summary="The industries a member or companion can work in", operation_id="industries")
     async def industries(self) -> list[Industry]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from core.db import as_utc, utcnow
 from core.errors import InvalidInput, NotFound
@@ -25,6 +24,14 @@ class FeedOwner:
     reminder_minutes: int | None
     items_digest: str | None
     items_changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The member's personal feed as their settings show it: whether it is on, and its reminders (None: none)."""
+
+    has_personal_feed: bool
+    reminder_minutes: int | None
 
 
 def new_feed_token() -> str:
@@ -66,16 +73,17 @@ async def member_for_feed_token(token: str) -> FeedOwner | None:
     )
 
 
-async def feed_settings(member_id: int) -> dict[str, Any]:
+async def feed_settings(member_id: int) -> FeedSettings:
     row = await Member.select(Member.feed_token_hash, Member.feed_reminder_minutes).where(
         Member.id == member_id
     ).first()
     if row is None:
         raise NotFound(_l("Dit account bestaat niet (meer)."))
-    return {"has_personal_feed": row["feed_token_hash"] is not None, "reminder_minutes": row["feed_reminder_minutes"]}
+    return FeedSettings(has_personal_feed=row["feed_token_hash"] is not None,
+                        reminder_minutes=row["feed_reminder_minutes"])
 
 
-async def set_feed_reminder(member_id: int, minutes: int | None) -> dict[str, Any]:
+async def set_feed_reminder(member_id: int, minutes: int | None) -> FeedSettings:
     """Opt in to (minutes before each item) or out of (None) reminders in the personal feed."""
     if minutes is not None and not 0 <= minutes <= MAX_FEED_REMINDER_MINUTES:
         raise InvalidInput(_l("Een herinnering kan van 0 minuten tot een week van tevoren."), field="reminder_minutes")

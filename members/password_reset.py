@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from core.ratelimit import Limit, enforce
 from members.errors import PasswordResetTokenExpired, PasswordResetTokenInvalid, PasswordResetTokenUsed
 from members.passwords import ANONYMISED_PASSWORD_HASH, HASHER
 from members.rules import email_is_valid, normalise_email, password_problem
+from members.schemas import PasswordResetOut
 from members.tables import AuthToken, Member, PasswordReset
 from members.tokens import hash_token, new_token
 from notifications import outbox
@@ -79,7 +81,17 @@ async def issue_password_reset_token(to_email: str,
     return {"id": row["id"], "name": row["name"], "language": row["language"]}, token
 
 
-async def _reset_link(token: str, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _ResetLink:
+    """The account a reset link may still reset."""
+
+    member_id: int
+    email: str
+    name: str
+    expires_at: datetime
+
+
+async def _reset_link(token: str, now: datetime) -> _ResetLink:
     """The member a reset token may still reset, or the error that says why not (checks only, changes nothing)."""
     if not token or len(token) > 200:
         raise PasswordResetTokenInvalid(_l("Deze link om je wachtwoord te herstellen klopt niet."))
@@ -99,19 +111,19 @@ async def _reset_link(token: str, now: datetime) -> dict[str, Any]:
     ).first()
     if member is None or member["email"] != link["email"] or member["password_hash"] == ANONYMISED_PASSWORD_HASH:
         raise PasswordResetTokenInvalid(_l("Deze link hoort bij een ander e-mailadres."))
-    return {"member_id": member["id"], "email": member["email"], "name": member["name"],
-            "expires_at": expires_at}
+    return _ResetLink(member_id=member["id"], email=member["email"], name=member["name"], expires_at=expires_at)
 
 
-async def check_password_reset(token: str, *, now: datetime | None = None) -> dict[str, Any]:
-    """Whether a reset link still works (the page checks before it shows the form): {"expires_at": …}, or the
+async def check_password_reset(token: str, *, now: datetime | None = None) -> datetime:
+    """Whether a reset link still works (the page checks before it shows the form): when it stops working, or the
     error `confirm_password_reset` would give. Consumes nothing."""
     link = await _reset_link(token, now or utcnow())
-    return {"expires_at": link["expires_at"]}
+    return link.expires_at
 
 
-async def confirm_password_reset(token: str, new_password: str, *, now: datetime | None = None) -> dict[str, Any]:
-    """Set a new password with the token from the mail. Returns {"reset_at": …}; signs nobody in.
+async def confirm_password_reset(token: str, new_password: str, *, now: datetime | None = None
+                                 ) -> PasswordResetOut:
+    """Set a new password with the token from the mail. Returns when; signs nobody in.
 
     The token is checked first (`password_reset_token_invalid` / `_used` / `_expired`), then the password with the
     sign-up rule (422, and nothing changes: the link keeps working). Then, in one write transaction: the token is
@@ -121,11 +133,11 @@ async def confirm_password_reset(token: str, new_password: str, *, now: datetime
     """
     now = now or utcnow()
     link = await _reset_link(token, now)
-    weak = password_problem(new_password, link["email"], link["name"])
+    weak = password_problem(new_password, link.email, link.name)
     if weak:
         raise InvalidInput(weak, field="password")
     password_hash = await anyio.to_thread.run_sync(HASHER.hash, new_password)
-    member_id, email = link["member_id"], link["email"]
+    member_id, email = link.member_id, link.email
     async with write_transaction():
         claimed = await PasswordReset.update({PasswordReset.used_at: now}).where(
             (PasswordReset.token_hash == hash_token(token)) & PasswordReset.used_at.is_null()
@@ -149,4 +161,4 @@ async def confirm_password_reset(token: str, new_password: str, *, now: datetime
         await AuthToken.update({AuthToken.revoked_at: now}).where(
             (AuthToken.member == member_id) & AuthToken.revoked_at.is_null()
         )
-    return {"reset_at": now}
+    return PasswordResetOut(reset_at=now)

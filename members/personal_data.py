@@ -15,6 +15,7 @@ from core.ratelimit import LOGIN_PER_EMAIL, enforce
 from members.accounts import get_profile
 from members.errors import AccountHasLiveTicket, PasswordIncorrect
 from members.passwords import ANONYMISED_PASSWORD_HASH
+from members.schemas import MailedLinkInfo, MemberExport, PersonalFeedInfo, TokenInfo
 from members.sessions import authenticate
 from members.tables import AuthToken, EmailVerification, Member, PasswordReset
 
@@ -55,7 +56,7 @@ async def _section(name: str, principal: Principal) -> list[Any]:
     return list(await section(principal)) if section else []
 
 
-async def export_member_data(member_id: int) -> dict[str, Any]:
+async def export_member_data(member_id: int) -> MemberExport:
     """Everything stored about a member, for the member: profile, sign-ins (never token hashes), the
     verification and reset links mailed to them (never the token), feed settings, events they organise,
     their duo orders (with both places and tickets) and their places on waiting lists."""
@@ -66,31 +67,28 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
     tokens = await AuthToken.select(
         AuthToken.kind, AuthToken.label, AuthToken.created_at, AuthToken.expires_at, AuthToken.revoked_at
     ).where(AuthToken.member == member_id).order_by(AuthToken.created_at)
-    principal = Principal(member_id, profile["email"], profile["name"], "organiser" in profile["roles"],
-                          "admin" in profile["roles"], "export")
+    principal = Principal(member_id, profile.email, profile.name, "organiser" in profile.roles,
+                          "admin" in profile.roles, "export")
     links = []
     for kind, table in (("email_verification", EmailVerification), ("password_reset", PasswordReset)):
         for row in await table.select(table.email, table.created_at, table.expires_at, table.used_at).where(
                 table.member == member_id):
-            links.append({"kind": kind, "email": row["email"], "created_at": as_utc(row["created_at"]),
-                          "expires_at": as_utc(row["expires_at"]), "used_at": as_utc(row["used_at"])})
-    links.sort(key=lambda link: (link["created_at"] is None, link["created_at"]))
-    return {
-        "exported_at": utcnow(),
-        "profile": profile,
-        "updated_at": as_utc(feed["updated_at"]) if feed else None,
-        "personal_feed": {
-            "active": bool(feed and feed["feed_token_hash"]),
-            "reminder_minutes": feed["feed_reminder_minutes"] if feed else None,
-        },
-        "tokens": [
-            {"kind": t["kind"], "label": t["label"], "created_at": as_utc(t["created_at"]),
-             "expires_at": as_utc(t["expires_at"]), "revoked_at": as_utc(t["revoked_at"])}
-            for t in tokens
-        ],
-        "mailed_links": links,
-        **{name: await _section(name, principal) for name in EXPORT_SECTIONS},
-    }
+            links.append(MailedLinkInfo(kind=kind, email=row["email"], created_at=as_utc(row["created_at"]),
+                                        expires_at=as_utc(row["expires_at"]), used_at=as_utc(row["used_at"])))
+    links.sort(key=lambda link: (link.created_at is None, link.created_at))
+    return MemberExport(
+        exported_at=utcnow(),
+        profile=profile,
+        updated_at=as_utc(feed["updated_at"]) if feed else None,
+        personal_feed=PersonalFeedInfo(active=bool(feed and feed["feed_token_hash"]),
+                                       reminder_minutes=feed["feed_reminder_minutes"] if feed else None),
+        tokens=[TokenInfo(kind=t["kind"], label=t["label"], created_at=as_utc(t["created_at"]),
+                          expires_at=as_utc(t["expires_at"]), revoked_at=as_utc(t["revoked_at"])) for t in tokens],
+        mailed_links=links,
+        events_organised=await _section("events_organised", principal),
+        orders=await _section("orders", principal),
+        waiting_lists=await _section("waiting_lists", principal),
+    )
 
 
 def _is_foreign_key_violation(exc: BaseException) -> bool:

@@ -21,6 +21,7 @@ from core.principal import Principal
 from members.accounts import get_profile
 from members.errors import AccountNotFound, AddressNotVerified, LastAdministrator
 from members.rules import normalise_email
+from members.schemas import PersonRef, RoleGrantOut, RoleHolderOut, RoleLogEntryOut
 from members.tables import Member, RoleLog
 
 GlobalRole = Literal["admin", "organiser"]
@@ -43,7 +44,7 @@ async def log_role_change(actor_id: int | None, subject_id: int, role: str, acti
                                  event_slug=event_slug, at=at))
 
 
-async def verified_account(email: str) -> dict[str, Any]:
+async def verified_account(email: str) -> PersonRef:
     """The account with this address (id, email, name), when its address is confirmed: AccountNotFound or
     AddressNotVerified otherwise. Every role grant starts here."""
     row = await Member.select(Member.id, Member.email, Member.name, Member.email_verified_at).where(
@@ -56,7 +57,7 @@ async def verified_account(email: str) -> dict[str, Any]:
                                     "een bevestigd adres. Vraag de persoon eerst de link in de bevestigingsmail te "
                                     "openen."),
                                  field="email")
-    return row
+    return PersonRef(id=row["id"], email=row["email"], name=row["name"])
 
 
 async def _other_admins(member_id: int) -> int:
@@ -84,15 +85,15 @@ async def apply_global_role(actor_id: int | None, member_id: int, role: GlobalRo
     return bool(changed)
 
 
-async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> dict[str, Any]:
+async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> RoleGrantOut:
     """Grant or revoke `organiser` or `admin` (administrators only). Revoking is allowed for any account; granting
-    needs a confirmed address. Returns the account's profile (the API shows who it is and its roles)."""
+    needs a confirmed address. Returns who the account is and its roles (never its profile)."""
     require_admin(actor)
     if role not in _COLUMNS:
         raise InvalidInput(_l("Rol moet 'organiser' of 'admin' zijn; facilitator en deur zijn rollen per evenement "
                               "(het Team van het evenement)."), field="role")
     if enabled:
-        member_id = (await verified_account(email))["id"]
+        member_id = (await verified_account(email)).id
     else:
         row = await Member.select(Member.id).where(Member.email == normalise_email(email)).first()
         if row is None:
@@ -100,20 +101,21 @@ async def set_role(actor: Principal, email: str, role: str, enabled: bool) -> di
         member_id = row["id"]
     async with write_transaction():
         await apply_global_role(actor.id, member_id, role, enabled, utcnow())  # type: ignore[arg-type]
-    return await get_profile(member_id)
+    profile = await get_profile(member_id)
+    return RoleGrantOut(id=profile.id, email=profile.email, name=profile.name, roles=profile.roles)
 
 
-async def role_holders(actor: Principal) -> list[dict[str, Any]]:
+async def role_holders(actor: Principal) -> list[RoleHolderOut]:
     """Every administrator and organiser (administrators only), by name."""
     require_admin(actor)
     rows = await Member.select(Member.id, Member.email, Member.name, Member.is_admin, Member.is_organiser).where(
         Member.is_admin.eq(True) | Member.is_organiser.eq(True)
     ).order_by(Member.name)
-    return [{"id": r["id"], "email": r["email"], "name": r["name"],
-             "roles": [role for role in GLOBAL_ROLES if r[f"is_{role}"]]} for r in rows]
+    return [RoleHolderOut(id=r["id"], email=r["email"], name=r["name"],
+                          roles=[role for role in GLOBAL_ROLES if r[f"is_{role}"]]) for r in rows]
 
 
-async def role_log(actor: Principal, limit: int = ROLE_LOG_PAGE) -> list[dict[str, Any]]:
+async def role_log(actor: Principal, limit: int = ROLE_LOG_PAGE) -> list[RoleLogEntryOut]:
     """The latest grants and revokes, newest first (administrators only), with who did it and to whom."""
     require_admin(actor)
     rows = await RoleLog.select(
@@ -121,16 +123,21 @@ async def role_log(actor: Principal, limit: int = ROLE_LOG_PAGE) -> list[dict[st
         RoleLog.actor, RoleLog.actor.email, RoleLog.actor.name,
         RoleLog.subject, RoleLog.subject.email, RoleLog.subject.name,
     ).order_by(RoleLog.at, ascending=False).order_by(RoleLog.id, ascending=False).limit(max(1, min(limit, 1000)))
-    return [{
-        "id": r["id"], "at": as_utc(r["at"]), "action": r["action"], "role": r["role"],
-        "event_slug": r["event_slug"] or None,
-        "actor": _person(r["actor"], r["actor.email"], r["actor.name"]),
-        "subject": _person(r["subject"], r["subject.email"], r["subject.name"]),
-    } for r in rows]
+    return [_log_entry(r) for r in rows]
 
 
-def _person(member_id: int | None, email: str | None, name: str | None) -> dict[str, Any] | None:
+def _log_entry(row: dict[str, Any]) -> RoleLogEntryOut:
+    at = as_utc(row["at"])
+    assert at is not None  # a NOT NULL column
+    return RoleLogEntryOut(
+        id=row["id"], at=at, action=row["action"], role=row["role"], event_slug=row["event_slug"] or None,
+        actor=_person(row["actor"], row["actor.email"], row["actor.name"]),
+        subject=_person(row["subject"], row["subject.email"], row["subject.name"]),
+    )
+
+
+def _person(member_id: int | None, email: str | None, name: str | None) -> PersonRef | None:
     """Who an entry names: None for the command line or a migration (no actor), or an account deleted since."""
     if member_id is None:
         return None
-    return {"id": member_id, "email": email or "", "name": name or ""}
+    return PersonRef(id=member_id, email=email or "", name=name or "")

@@ -28,7 +28,7 @@ class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
     language: Literal["nl", "en"] = "nl"
 
 
-class SignupAcceptedOut(msgspec.Struct):
+class SignupAcceptedOut(msgspec.Struct, frozen=True):
     """The same answer whether or not the address already has an account (the mail says which)."""
 
     detail: str
@@ -41,7 +41,7 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     label: Annotated[str, msgspec.Meta(max_length=80)] = ""
 
 
-class MemberOut(msgspec.Struct):
+class MemberOut(msgspec.Struct, frozen=True):
     id: int
     email: str
     name: str
@@ -62,11 +62,11 @@ class VerifyEmailRequest(msgspec.Struct, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="The token of the mailed link")]
 
 
-class EmailVerifiedOut(msgspec.Struct):
+class EmailVerifiedOut(msgspec.Struct, frozen=True):
     verified_at: datetime
 
 
-class VerificationQueuedOut(msgspec.Struct):
+class VerificationQueuedOut(msgspec.Struct, frozen=True):
     status: Literal["queued"] = "queued"
 
 
@@ -74,7 +74,7 @@ class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
 
 
-class PasswordResetRequestedOut(msgspec.Struct):
+class PasswordResetRequestedOut(msgspec.Struct, frozen=True):
     """The same answer whether or not the address has an account."""
 
     detail: str
@@ -86,13 +86,13 @@ class PasswordResetConfirm(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=256, description="The new password")]
 
 
-class PasswordResetOut(msgspec.Struct):
+class PasswordResetOut(msgspec.Struct, frozen=True):
     """The password is changed; every session and API token of the account was revoked (sign in again)."""
 
     reset_at: datetime
 
 
-class RoleGrantOut(msgspec.Struct):
+class RoleGrantOut(msgspec.Struct, frozen=True):
     """What the administrator granting a role sees of that account: who it is and its roles, no profile."""
 
     id: int
@@ -101,7 +101,7 @@ class RoleGrantOut(msgspec.Struct):
     roles: list[str]
 
 
-class TokenOut(msgspec.Struct):
+class TokenOut(msgspec.Struct, frozen=True):
     token: str
     token_type: str
     expires_at: datetime | None
@@ -127,20 +127,20 @@ class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool = True
 
 
-class RoleHolderOut(msgspec.Struct):
+class RoleHolderOut(msgspec.Struct, frozen=True):
     id: int
     email: str
     name: str
     roles: list[Literal["admin", "organiser"]]
 
 
-class PersonRef(msgspec.Struct):
+class PersonRef(msgspec.Struct, frozen=True):
     id: int
     email: str
     name: str
 
 
-class RoleLogEntryOut(msgspec.Struct):
+class RoleLogEntryOut(msgspec.Struct, frozen=True):
     """One grant or revoke. `actor` is null for the command line, a migration or an account deleted since;
     `subject` null for an account deleted since; `event_slug` null for a global role."""
 
@@ -153,20 +153,20 @@ class RoleLogEntryOut(msgspec.Struct):
     subject: PersonRef | None
 
 
-class Industry(msgspec.Struct):
+class Industry(msgspec.Struct, frozen=True):
     code: str
     label_nl: str
     label_en: str
 
 
-class ExperienceLevelOut(msgspec.Struct):
+class ExperienceLevelOut(msgspec.Struct, frozen=True):
     level: int
     code: str
     label_nl: str
     label_en: str
 
 
-class TokenInfo(msgspec.Struct):
+class TokenInfo(msgspec.Struct, frozen=True):
     """A sign-in (API token or browser session) as the member sees it: never the token or its hash."""
 
     kind: str
@@ -176,18 +176,18 @@ class TokenInfo(msgspec.Struct):
     revoked_at: datetime | None
 
 
-class PersonalFeedInfo(msgspec.Struct):
+class PersonalFeedInfo(msgspec.Struct, frozen=True):
     active: bool
     reminder_minutes: int | None
 
 
-class OrganisedEvent(msgspec.Struct):
+class OrganisedEvent(msgspec.Struct, frozen=True):
     slug: str
     title: str
     status: str
 
 
-class MailedLinkInfo(msgspec.Struct):
+class MailedLinkInfo(msgspec.Struct, frozen=True):
     """A verification or password-reset link mailed to you: when, to which address, used or not (never the
     token or its hash)."""
 
@@ -198,7 +198,7 @@ class MailedLinkInfo(msgspec.Struct):
     used_at: datetime | None
 
 
-class MemberExport(msgspec.Struct):
+class MemberExport(msgspec.Struct, frozen=True):
     """Everything Nieuw Geluid stores about you (AVG/GDPR art. 15 and 20)."""
 
     exported_at: datetime
@@ -218,5 +218,5 @@ class DeleteAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: Password
 
 
-class AccountDeleted(msgspec.Struct):
+class AccountDeleted(msgspec.Struct, frozen=True):
     outcome: Literal["deleted", "anonymised"]

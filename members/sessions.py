@@ -17,6 +17,7 @@ from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, enforce, hit
 from members.accounts import get_profile
 from members.passwords import DUMMY_HASH, HASHER
 from members.rules import normalise_email
+from members.schemas import MemberOut
 from members.tables import AuthToken, Member
 from members.tokens import hash_token, new_token
 from members.verification import VERIFY_RESEND_PER_MEMBER, queue_verification_mail
@@ -26,7 +27,7 @@ from members.verification import VERIFY_RESEND_PER_MEMBER, queue_verification_ma
 class IssuedToken:
     token: str
     expires_at: datetime | None
-    member: dict[str, Any]
+    member: MemberOut
 
 
 async def issue_token(member_id: int, kind: str, lifetime: timedelta | None,

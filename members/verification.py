@@ -17,6 +17,7 @@ from members.errors import (
     VerificationTokenUsed,
 )
 from members.rules import normalise_email
+from members.schemas import EmailVerifiedOut
 from members.tables import EmailVerification, Member
 from members.tokens import hash_token, new_token
 from notifications import outbox
@@ -66,10 +67,10 @@ async def issue_verification_token(to_email: str, now: datetime | None = None) -
     return {"id": row["id"], "name": row["name"], "language": row["language"]}, token
 
 
-async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, Any]:
+async def verify_email(token: str, *, now: datetime | None = None) -> EmailVerifiedOut:
     """Mark the account's e-mail verified with the token from the mail. Single use: the token is consumed by one
     conditional UPDATE, so two clicks at once verify once and the second gets `verification_token_used`.
-    Signs nobody in. Returns {"verified_at": …}."""
+    Signs nobody in. Returns when the address was verified."""
     now = now or utcnow()
     if not token or len(token) > 200:
         raise VerificationTokenInvalid(_l("Deze bevestigingslink klopt niet."))
@@ -96,11 +97,13 @@ async def verify_email(token: str, *, now: datetime | None = None) -> dict[str, 
             (EmailVerification.member == member_id) & EmailVerification.used_at.is_null()
         )
     if updated:
-        return {"verified_at": now}
+        return EmailVerifiedOut(verified_at=now)
     row = await Member.select(Member.email, Member.email_verified_at).where(Member.id == member_id).first()
     if row is None or row["email"] != email:
         raise VerificationTokenInvalid(_l("Deze bevestigingslink hoort bij een ander e-mailadres."))
-    return {"verified_at": as_utc(row["email_verified_at"])}  # verified meanwhile (another link)
+    verified_at = as_utc(row["email_verified_at"])
+    assert verified_at is not None  # the same address, not updated: it was verified meanwhile (another link)
+    return EmailVerifiedOut(verified_at=verified_at)
 
 
 async def verified_email(member_id: int) -> str | None:

@@ -55,7 +55,7 @@ async def holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
     if not event_ids:
         return False
     coming = await events_service.list_published(now=now)  # events that have not ended yet
-    return any(e["id"] in event_ids and e["status"] == EventStatus.PUBLISHED for e in coming)
+    return any(e.id in event_ids and e.status == EventStatus.PUBLISHED for e in coming)
 
 
 def install() -> None:

@@ -275,7 +275,7 @@ class AccountPages(Controller):
     async def profile(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         lang = request_language(request)
         profile = await accounts.get_profile(member.id)
-        form = {k: ("" if profile[k] is None else str(profile[k])) for k in PROFILE_FIELDS}
+        form = {k: ("" if getattr(profile, k) is None else str(getattr(profile, k))) for k in PROFILE_FIELDS}
         return page(request, "profile.html", profile=profile, form=form, errors={}, active_nav="profile",
                     industries=industry_options(lang), levels=level_options(lang))
 

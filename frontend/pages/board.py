@@ -25,6 +25,7 @@ from core.principal import Principal
 from events import service as events
 from events import team
 from events.rules import EventRoleKind, EventStatus
+from events.schemas import EventOut
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.board_parts import (
@@ -218,13 +219,13 @@ def explain_infeasibility(text: str, lang: str, names: dict[int, str], titles: d
     return text
 
 
-def plan_context(event: dict[str, Any], plan: PlanOut | None, view: BoardView | None,
+def plan_context(event: EventOut, plan: PlanOut | None, view: BoardView | None,
                  lang: str = "nl") -> dict[str, Any]:
     """What the board's templates show besides the plan itself: the rooms form, each broken rule at its group and
     the report's link to it, the theme titles, the next arrangement number. Pure."""
     group_broken = violations_by_group(plan) if plan else {}
-    links = group_links(plan, view, event["slug"]) if plan else {}
-    titles = {t["key"]: t["title"] for t in event.get("themes", [])}
+    links = group_links(plan, view, event.slug) if plan else {}
+    titles = {t.key: t.title for t in event.themes}
     names = {m.id: m.name for r in (plan.rounds if plan else []) for g in r.groups for m in g.members if m.name}
     names.update({m.id: m.name for m in (plan.unplaced if plan else []) if m.name})
     violation_links: dict[int, str] = {}  # id(violation) → the first group it concerns
@@ -243,13 +244,13 @@ def plan_context(event: dict[str, Any], plan: PlanOut | None, view: BoardView | 
     }
 
 
-def board_context(request: Request[Any, Any, Any], event: dict[str, Any], plan: PlanOut | None,
+def board_context(request: Request[Any, Any, Any], event: EventOut, plan: PlanOut | None,
                   **extra: Any) -> dict[str, Any]:
     lang = request_language(request)
     if plan is not None:
         settings = msgspec.structs.asdict(plan.settings)
     else:  # the generate form before the first plan: the agenda's rounds and the service's defaults
-        agenda_rounds = sum(1 for s in event["agenda"] if s["is_breakout_round"])
+        agenda_rounds = sum(1 for s in event.agenda if s.is_breakout_round)
         defaults = plans.BreakoutSettings()
         settings = {"rounds": agenda_rounds or 3, "min_size": defaults.min_size, "max_size": defaults.max_size,
                     "duo_policy": defaults.duo_policy, "mode": defaults.mode, "seed": defaults.seed}
@@ -278,11 +279,11 @@ MOVE_REASONS = {
 }
 
 
-def _regroup_labels(event: dict[str, Any], preview: RegroupOut | None = None) -> dict[str, Any]:
+def _regroup_labels(event: EventOut, preview: RegroupOut | None = None) -> dict[str, Any]:
     """What board/regroup.html needs besides the preview: the reasons and rules in words, the theme titles and the
     group sizes (a broken rule is explained as on the board, not in the engine's own English)."""
     return {"reasons": MOVE_REASONS, "rules": RULES,
-            "theme_titles": {t["key"]: t["title"] for t in event.get("themes", [])},
+            "theme_titles": {t.key: t.title for t in event.themes},
             "size_bounds": (preview.min_size, preview.max_size) if preview else (0, 0)}
 
 
@@ -308,15 +309,15 @@ class BoardPages(Controller):
     async def board_events(self, request: Request[Any, Any, Any], member: NamedDependency[Principal]) -> Template:
         # The events whose groups this person plans: those they facilitate, and their own (not every event).
         facilitated = await team.events_with_role(member.id, EventRoleKind.FACILITATOR)
-        listed = {e["slug"]: e for e in await events.events_by_ids(facilitated) if e["status"] != EventStatus.CANCELLED}
+        listed = {e.slug: e for e in await events.events_by_ids(facilitated) if e.status != EventStatus.CANCELLED}
         if member.is_organiser:
-            listed.update({e["slug"]: e for e in await events.list_managed(member) if e["status"] != EventStatus.DRAFT})
+            listed.update({e.slug: e for e in await events.list_managed(member) if e.status != EventStatus.DRAFT})
         planned = set(listed)
         # The door role plans nothing but checks people in: its events are listed with the scanner only.
         doors = await team.events_with_role(member.id, EventRoleKind.DOOR)
-        listed.update({e["slug"]: e for e in await events.events_by_ids(doors)
-                       if e["status"] != EventStatus.CANCELLED and e["slug"] not in listed})
-        rows = sorted(listed.values(), key=lambda e: e["starts_at"])
+        listed.update({e.slug: e for e in await events.events_by_ids(doors)
+                       if e.status != EventStatus.CANCELLED and e.slug not in listed})
+        rows = sorted(listed.values(), key=lambda e: e.starts_at)
         return page(request, "board/events.html", events=rows, planned=planned, active_nav="board")
 
     @get("/{slug:str}", name="board_page")

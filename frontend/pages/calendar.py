@@ -67,19 +67,14 @@ async def calendar_page(request: Request[Any, Any, Any], user: Principal, settin
                         token: str | None = None, replaced: bool = False, errors: dict[str, str] | None = None,
                         status_code: int = 200) -> Template:
     lang = request_language(request)
-    state = await feed_tokens.feed_settings(user.id)
-    community_url = feeds.community_feed_url(settings)
-    personal = None
-    if token:
-        url = feeds.member_feed_url(settings, token)
-        personal = {"url": url, "links": feeds.feed_links(url)}
-    reminder = "" if state["reminder_minutes"] is None else str(state["reminder_minutes"])
+    feeds_of = await feeds.calendar_settings(settings, user.id, token or None)
+    reminder = "" if feeds_of.reminder_minutes is None else str(feeds_of.reminder_minutes)
     choices = [(value, gettext(lang, label)) for value, label in REMINDER_CHOICES]
     if reminder not in {value for value, _label in choices}:
         choices.append((reminder, gettext(lang, _("%(num)s minutes before")) % {"num": reminder}))
     return page(request, "calendar/my_calendar.html", status_code=status_code,
-                community={"url": community_url, "links": feeds.feed_links(community_url)},
-                has_personal=state["has_personal_feed"], personal=personal, replaced=replaced,
+                community=feeds_of.community, has_personal=feeds_of.personal.exists,
+                personal=feeds_of.personal if feeds_of.personal.url else None, replaced=replaced,
                 reminder=reminder, reminder_choices=choices, events=await _my_events(user),
                 verify_email=await verify_email_notice(user, path_for(request, "my_calendar")),
                 errors=errors or {}, active_nav="my_agenda")
@@ -99,7 +94,7 @@ class CalendarPages(Controller):
     async def rotate(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                      settings: NamedDependency[Settings]) -> Template:
         """A new personal feed URL, shown on this response only (only its hash is stored)."""
-        had_one = (await feed_tokens.feed_settings(member.id))["has_personal_feed"]
+        had_one = (await feed_tokens.feed_settings(member.id)).has_personal_feed
         token = await feed_tokens.rotate_feed_token(member.id)
         return await calendar_page(request, member, settings, token=token, replaced=had_one)
 

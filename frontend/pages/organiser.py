@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -19,7 +20,8 @@ from core.errors import DomainError
 from core.principal import Principal
 from events import banner, images
 from events import service as events
-from events.rules import sales_state
+from events.rules import EventStatus, sales_state
+from events.schemas import EventOut
 from frontend.forms import (
     AgendaRow,
     EventForm,
@@ -46,26 +48,26 @@ def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
     return page_message(exc, lang)
 
 
-def missing_before_publishing(event: dict[str, Any]) -> list[str]:
+def missing_before_publishing(event: EventOut) -> list[str]:
     """What visitors will miss on the page (English msgids), so the organiser can add it first. Pure."""
     missing = []
-    if not event["description"]:
+    if not event.description:
         missing.append(_("a description: what it is about and who it is for"))
-    if not (event["venue_name"] or event["address"] or event["online_url"]):
+    if not (event.venue_name or event.address or event.online_url):
         missing.append(_("where it takes place"))
-    if not event["agenda"]:
+    if not event.agenda:
         missing.append(_("a programme"))
-    if not event["contact_email"]:
+    if not event.contact_email:
         missing.append(_("a contact address for questions"))
-    if not event["image_url"]:
+    if not event.image_url:
         missing.append(_("an image, for the page and for the preview when the link is shared"))
-    if not event["title_en"]:
+    if not event.title_en:
         missing.append(_("an English title and description for English visitors"))
     return missing
 
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
-               event: dict[str, Any] | None = None, sales: dict[str, Any] | None = None,
+               event: EventOut | None = None, sales: dict[str, Any] | None = None,
                door: DoorFigures | None = None, status_code: int = 200) -> Template:
     return page(request, "organiser/event_form.html", status_code=status_code, form=form, errors=errors,
                 event=event, sales=sales, door=door, active_nav="organise", tab="overview")
@@ -96,7 +98,7 @@ class OrganiserPages(Controller):
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
-                return redirect(path_for(request, "organiser_event", slug=event["slug"]), "aangemaakt")
+                return redirect(path_for(request, "organiser_event", slug=event.slug), "aangemaakt")
         return _form_page(request, form, errors, status_code=422)
 
     @get("/rij/{kind:str}", name="organiser_row")
@@ -115,8 +117,8 @@ class OrganiserPages(Controller):
     @get("/{slug:str}", name="organiser_event")
     async def edit_form(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                         slug: FromPath[str]) -> Template:
-        event = await events.get_managed_event(slug, member)
-        return _form_page(request, event_form_from_view(event), {}, event=event,
+        details = await events.get_managed_event(slug, member)
+        return _form_page(request, event_form_from_view(details), {}, event=details.event,
                           sales=await sales_summary(member, slug), door=await door_figures(member, slug))
 
     @post("/{slug:str}", name="organiser_update")
@@ -130,8 +132,8 @@ class OrganiserPages(Controller):
             except DomainError as exc:
                 errors = {event_error_field(exc.field, parsed.agenda_rows) or "form": _friendly(exc, request)}
             else:
-                return redirect(path_for(request, "organiser_event", slug=event["slug"]), "opgeslagen")
-        return _form_page(request, form, errors, event=await events.get_managed_event(slug, member),
+                return redirect(path_for(request, "organiser_event", slug=event.slug), "opgeslagen")
+        return _form_page(request, form, errors, event=(await events.get_managed_event(slug, member)).event,
                           sales=await sales_summary(member, slug), door=await door_figures(member, slug),
                           status_code=422)
 
@@ -139,22 +141,23 @@ class OrganiserPages(Controller):
     async def door_card(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                         slug: FromPath[str]) -> Template:
         """htmx, every 30 s while the overview is open: the arrivals card again."""
-        event = await events.get_managed_event(slug, member)
+        event = (await events.get_managed_event(slug, member)).event
         return page(request, "organiser/_arrivals.html", event=event, door=await door_figures(member, slug))
 
     @get("/{slug:str}/publiceren", name="organiser_publish_preview")
     async def publish_preview(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                               slug: FromPath[str]) -> Template | Redirect:
         """The public page as visitors will see it, what is still missing, and the button that publishes."""
-        event = await events.get_managed_event(slug, member)
-        if event["status"] != "draft":
+        event = (await events.get_managed_event(slug, member)).event
+        if event.status != EventStatus.DRAFT:
             return redirect(f"/organiseren/{slug}")
-        # The page as it will be once published: with its sales state then (the buy button stays off in a preview).
-        as_published = {**event, "status": "published", "sales_state": sales_state(
-            status="published", now=utcnow(), starts_at=event["starts_at"], sales_start=event["sales_start"],
-            sales_end=event["sales_end"])}
+        # The page as it will be once published: a copy with its sales state then (the buy button stays off in a
+        # preview); the event itself stays as the service gave it.
+        as_published = msgspec.structs.replace(event, status=EventStatus.PUBLISHED, sales_state=sales_state(
+            status=EventStatus.PUBLISHED, now=utcnow(), starts_at=event.starts_at, sales_start=event.sales_start,
+            sales_end=event.sales_end))
         return page(request, "organiser/publish.html", event=as_published, missing=missing_before_publishing(event),
-                    rounds=[s for s in event["agenda"] if s["is_breakout_round"]], active_nav="organise",
+                    rounds=[s for s in event.agenda if s.is_breakout_round], active_nav="organise",
                     tab="overview")
 
     @post("/{slug:str}/publiceren", name="organiser_publish")
@@ -179,9 +182,9 @@ class OrganiserPages(Controller):
         try:
             await images.set_event_image(actor, slug, raw)
         except DomainError as exc:
-            event = await events.get_managed_event(slug, actor)
-            return _form_page(request, event_form_from_view(event),
-                              {"image": page_message(exc, request_language(request))}, event=event,
+            details = await events.get_managed_event(slug, actor)
+            return _form_page(request, event_form_from_view(details),
+                              {"image": page_message(exc, request_language(request))}, event=details.event,
                               sales=await sales_summary(actor, slug), door=await door_figures(actor, slug),
                               status_code=422)
         return redirect(f"/organiseren/{slug}", "afbeelding")
@@ -189,7 +192,7 @@ class OrganiserPages(Controller):
     @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
     async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                              slug: FromPath[str]) -> Template:
-        event = await events.get_managed_event(slug, member)
+        event = (await events.get_managed_event(slug, member)).event
         return page(request, "organiser/cancel.html", event=event, errors={}, active_nav="organise")
 
     @post("/{slug:str}/annuleren", name="organiser_cancel")

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from core.principal import Principal
 from events import service as events
 from events.rules import SalesState
+from events.schemas import EventOut
 from frontend.i18n import request_language
 from frontend.pages.common import page, path_for, redirect
 from pairing.rankings import ranking_figures
@@ -21,22 +22,22 @@ from ticketing import waitlist
 from ticketing.tickets import my_live_place
 
 
-def can_buy(event: dict[str, Any]) -> bool:
-    return event["sales_state"] == SalesState.OPEN and event["seats_left"] > 0
+def can_buy(event: EventOut) -> bool:
+    return event.sales_state == SalesState.OPEN and event.seats_left > 0
 
 
-def share_preview(event: dict[str, Any], base_url: str, lang: str) -> dict[str, str]:
+def share_preview(event: EventOut, base_url: str, lang: str) -> dict[str, str]:
     """What LinkedIn, WhatsApp and others show for a shared link (Open Graph and a Twitter card): the title, a
     short description and the banner, with absolute URLs on this site. In the page language (English text when
     the organiser wrote it). Pure."""
     english = lang == "en"
-    title = (event["title_en"] if english and event["title_en"] else event["title"])
-    description = (event["description_en"] if english and event["description_en"] else event["description"])
+    title = event.title_en if english and event.title_en else event.title
+    description = event.description_en if english and event.description_en else event.description
     summary = " ".join(description.split())
     if len(summary) > 200:
         summary = summary[:197].rsplit(" ", 1)[0] + "…"
-    return {"title": title, "description": summary, "url": f"{base_url}/e/{event['slug']}",
-            "image": f"{base_url}{event['share_image_url']}" if event["share_image_url"] else "",
+    return {"title": title, "description": summary, "url": f"{base_url}/e/{event.slug}",
+            "image": f"{base_url}{event.share_image_url}" if event.share_image_url else "",
             "locale": "en_GB" if english else "nl_NL"}
 
 
@@ -56,12 +57,12 @@ class PublicPages(Controller):
     async def event(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],
                     slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         event = await events.get_event(slug, viewer)
-        rounds = [s for s in event["agenda"] if s["is_breakout_round"]]
+        rounds = [s for s in event.agenda if s.is_breakout_round]
         ranking = await ranking_figures(slug, viewer)  # the community's theme priorities, no names
         items = [(theme.title, theme.borda) for theme in ranking.themes]
         waiting = await waitlist.public_state(slug, viewer)
         # Someone with a place here is shown their ticket, not offered another (nor the waiting list).
-        mine = await my_live_place(viewer, event["id"]) if viewer is not None else None
+        mine = await my_live_place(viewer, event.id) if viewer is not None else None
         return page(request, "event.html", event=event, rounds=rounds,
                     can_buy=can_buy(event) and not waiting["duos_waiting"] and mine is None,
                     waitlist=None if mine else waiting, my_place=mine,

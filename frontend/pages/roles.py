@@ -72,12 +72,12 @@ class RolePages(Controller):
     async def _team(request: Request[Any, Any, Any], actor: Principal, slug: str, form: dict[str, str],
                     errors: dict[str, str], status_code: int = 200) -> Template:
         members = await team.list_event_team(actor, slug)  # the check: the event's organiser, administrators
-        event = await events.get_event(slug, actor)
+        details = await events.get_event_details(slug, actor)
         lang = request_language(request)
-        return page(request, "organiser/team.html", status_code=status_code, event=event, team=members,
+        return page(request, "organiser/team.html", status_code=status_code, event=details.event, team=members,
                     form=form, errors=errors, role_options=_role_options(EVENT_ROLE_LABELS, lang),
                     role_labels=ROLE_LABELS, active_nav="organise", tab="team",
-                    show_tabs=events.can_manage(actor, {"organiser": event["organiser_id"]}))
+                    show_tabs=events.can_manage(actor, {"organiser": details.organiser_id}))
 
     # ------------------------------------------------------------------ the administrator's page
 

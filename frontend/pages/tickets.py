@@ -25,6 +25,8 @@ from core.principal import Principal
 from core.ratelimit import order_rate_limit
 from core.security import client_ip, content_security_policy
 from events import service as events
+from events.rules import SalesState
+from events.schemas import EventOut
 from frontend.forms import FormError, _, optional_date
 from frontend.i18n import gettext, request_language
 from frontend.pages import invoicing as invoice_pages
@@ -175,8 +177,8 @@ def companion_form_values(companion: PlaceOut) -> dict[str, str]:
             "organisation": companion.organisation, "experience_level": "" if level is None else str(level)}
 
 
-def can_buy(event: Mapping[str, Any]) -> bool:
-    return event["sales_state"] == "open" and event["seats_left"] > 0
+def can_buy(event: EventOut) -> bool:
+    return event.sales_state == SalesState.OPEN and event.seats_left > 0
 
 
 async def order_page(request: Request[Any, Any, Any], user: Principal, settings: Settings, slug: str, *,

@@ -34,7 +34,7 @@ async def join_page(request: Request[Any, Any, Any], user: Principal, slug: str,
     state = await waitlist.public_state(slug, user)
     mine = [e for e in await waitlist.my_entries(user)
             if e["event"]["slug"] == slug and e["status"] == WaitingStatus.WAITING]
-    settings = await waitlist.list_settings(event["id"])
+    settings = await waitlist.list_settings(event.id)
     return page(request, "waitlist/join.html", status_code=status_code, event=event, state=state,
                 existing=mine[0] if mine else None, form=form or {"industry": ""}, errors=errors or {},
                 check=check, industries=industry_options(lang), offer_hours=settings["offer_hours"],

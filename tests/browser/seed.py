@@ -68,11 +68,11 @@ async def _staff(role: str, tag: str, name: str, *, admin: bool = False) -> tupl
                                                organisation="Stichting Nieuw Geluid", experience_level=3),
                                      roles=((role,) if role == "organiser" else ()) + (("admin",) if admin else ()))
     issued = await login(email, password, kind="session", lifetime=days(days=1), label="browser test")
-    actor = Principal(profile["id"], profile["email"], profile["name"], role == "organiser", admin, "session")
+    actor = Principal(profile.id, profile.email, profile.name, role == "organiser", admin, "session")
     return actor, issued.token
 
 
-async def _event(title: str, price_cents: int, capacity: int, actor: Any = None) -> dict[str, Any]:
+async def _event(title: str, price_cents: int, capacity: int, actor: Any = None) -> Any:
     from events import service as events
 
     actor = actor or await _organiser()
@@ -93,7 +93,7 @@ async def _event(title: str, price_cents: int, capacity: int, actor: Any = None)
             {"title": "Ronde 3", "starts_at": at(17), "ends_at": at(18, 30), "is_breakout_round": True},
         ],
     })
-    return await events.publish_event(actor, created["slug"])
+    return await events.publish_event(actor, created.slug)
 
 
 async def _buyer(email: str, i: int) -> Any:
@@ -103,7 +103,7 @@ async def _buyer(email: str, i: int) -> Any:
     profile = await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice", name=person(i),
                                      organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
                                      industry="customer_contact", experience_level=i % 5), verified=False)
-    return Principal(profile["id"], profile["email"], profile["name"], False, False, "cli")
+    return Principal(profile.id, profile.email, profile.name, False, False, "cli")
 
 
 def _companion(i: int, email: str, **changes: Any) -> Any:
@@ -131,18 +131,18 @@ async def board(title: str, duos: int) -> dict[str, Any]:
     from ticketing.orders import reserve_duo
 
     event = await _event(title, 0, max(duos, 10))
-    keys = [t["key"] for t in event["themes"]]
-    tag = event["slug"][-12:]
+    keys = [t.key for t in event.themes]
+    tag = event.slug[-12:]
     facilitator, session = await _staff("facilitator", tag, "Floor Facilitator")
     from tests.support.members import give_event_role
 
-    await give_event_role(event["slug"], facilitator.email)
+    await give_event_role(event.slug, facilitator.email)
     for i in range(duos):
         buyer = await _buyer(f"bord{i}.{tag}@example.nl", i)
-        await reserve_duo(buyer, event["slug"], _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
+        await reserve_duo(buyer, event.slug, _companion(i, f"maatje{i}.{tag}@example.nl"), hold_minutes=15)
         if i % 4 != 3:  # a few never rank: they count as neutral
-            await rank_themes_as_member(buyer, event["slug"], keys[i % len(keys):] + keys[:i % len(keys)])
-    return {"slug": event["slug"], "holders": 2 * duos, "session": session, "name": facilitator.name,
+            await rank_themes_as_member(buyer, event.slug, keys[i % len(keys):] + keys[:i % len(keys)])
+    return {"slug": event.slug, "holders": 2 * duos, "session": session, "name": facilitator.name,
             "buyer": f"bord0.{tag}@example.nl", "companion": f"maatje0.{tag}@example.nl"}
 
 
@@ -176,7 +176,7 @@ async def sales(title: str) -> dict[str, Any]:
     tag = "".join(ch for ch in title.lower() if ch.isalnum())[-16:]
     organiser, session = await _staff("organiser", tag, "Otto Organisator")
     event = await _event(title, 2500, 12, organiser)
-    slug = event["slug"]
+    slug = event.slug
     too_old_in_customer_contact = _companion(2, f"overstapper.{tag}@example.nl", industry="customer_contact",
                                              birth_date=date(1980, 5, 1), name="Petra Overstapper")
     await add_override(organiser, slug, too_old_in_customer_contact.email,
@@ -192,9 +192,9 @@ async def sales(title: str) -> dict[str, Any]:
     free_orders = []
     for i in range(2):
         buyer = await _buyer(f"gratis{i}.{tag}@example.nl", i + 7)
-        free_orders.append(await reserve_duo(buyer, free["slug"], _companion(i + 4, f"g{i}.{tag}@example.nl"),
+        free_orders.append(await reserve_duo(buyer, free.slug, _companion(i + 4, f"g{i}.{tag}@example.nl"),
                                                        hold_minutes=60))
-    return {"slug": slug, "free_slug": free["slug"], "session": session, "name": organiser.name,
+    return {"slug": slug, "free_slug": free.slug, "session": session, "name": organiser.name,
             "paid": [orders[0].id, orders[2].id],
             "held": orders[1].id, "free_orders": [o.id for o in free_orders],
             "buyers": [o.buyer.name for o in orders], "companions": [o.companion.name for o in orders]}
@@ -293,7 +293,7 @@ async def unverified_session(email: str, name: str) -> dict[str, Any]:
     member_id = await member_id_for_email(email)
     if member_id is None:
         member_id = (await create_member(NewMember(email=email, password="seeded-koffie-bij-de-klantenservice",
-                                                   name=name), verified=False))["id"]
+                                                   name=name), verified=False)).id
     token, _ = await issue_token(member_id, "session", days(days=1), "browser test")
     return {"session": token}
 
@@ -304,7 +304,7 @@ async def account(email: str, password: str, name: str) -> dict[str, Any]:
 
     profile, _ = await ensure_member(NewMember(email=email, password=password, name=name,
                                                organisation="Klantcontact BV", experience_level=2), roles=())
-    return {"id": profile["id"]}
+    return {"id": profile.id}
 
 
 async def sweep(title: str) -> dict[str, Any]:
@@ -316,8 +316,8 @@ async def sweep(title: str) -> dict[str, Any]:
     event = await _event(title, 2500, 40, actor=organiser)
     from tests.support.members import give_event_role
 
-    await give_event_role(event["slug"], facilitator.email)
-    return {"slug": event["slug"], "organiser": organiser_session, "facilitator": facilitator_session}
+    await give_event_role(event.slug, facilitator.email)
+    return {"slug": event.slug, "organiser": organiser_session, "facilitator": facilitator_session}
 
 
 async def door(title: str, mail_dir: str) -> dict[str, Any]:
@@ -337,7 +337,7 @@ async def door(title: str, mail_dir: str) -> dict[str, Any]:
     duos = []
     for i in range(3):
         buyer = await _buyer(f"deur{i}.{tag}@example.nl", i)
-        order = await reserve_duo(buyer, event["slug"], _companion(i, f"deurmaatje{i}.{tag}@example.nl"),
+        order = await reserve_duo(buyer, event.slug, _companion(i, f"deurmaatje{i}.{tag}@example.nl"),
                                   hold_minutes=15)
         duos.append({"buyer": person(i), "companion": person(i + 11), "buyer_email": buyer.email,
                      "companion_email": f"deurmaatje{i}.{tag}@example.nl", "order": order.id})
@@ -358,7 +358,7 @@ async def door(title: str, mail_dir: str) -> dict[str, Any]:
         for role in ("buyer", "companion", "new_companion"):
             if f"{role}_email" in duo:
                 duo[f"{role}_code"] = codes[duo[f"{role}_email"].lower()]
-    return {"slug": event["slug"], "session": session, "duos": duos}
+    return {"slug": event.slug, "session": session, "duos": duos}
 
 
 def _mailed_qr_codes(mail_dir: Path) -> dict[str, str]:

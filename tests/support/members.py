@@ -9,6 +9,7 @@ from itertools import count
 from typing import Any
 
 import httpx
+import msgspec
 
 PASSWORD = "een-goed-wachtwoord-42"
 
@@ -36,8 +37,9 @@ class Members:
             assert response.status_code == 200, response.text
             token = response.json()["token"]
         else:
-            token = await session_from_before_verification(member["id"])
-        return {**member, "password": password, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
+            token = await session_from_before_verification(member.id)
+        return {**msgspec.structs.asdict(member), "password": password, "token": token,
+                "headers": {"Authorization": f"Bearer {token}"}}
 
 
 async def session_from_before_verification(member_id: int) -> str:
@@ -72,9 +74,9 @@ async def sign_up(client: httpx.AsyncClient, email: str, name: str = "Sam Jong",
     member_id = await member_id_for_email(email)
     assert member_id is not None
     profile = await get_profile(member_id)
-    assert profile["email_verified"] is False and profile["email_verified_at"] is None
+    assert profile.email_verified is False and profile.email_verified_at is None
     token = await session_from_before_verification(member_id)
-    return {**profile, "headers": {"Authorization": f"Bearer {token}"}}
+    return {**msgspec.structs.asdict(profile), "headers": {"Authorization": f"Bearer {token}"}}
 
 
 _quick = count(1)

@@ -17,15 +17,15 @@ from tests.support.calendars import BREAKOUTS, CANCELLED, EVENTS, UPDATED, commu
 def test_subscribe_links_encode_the_token_for_google() -> None:
     url = "https://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
     links = subscribe_links(url)
-    assert links["apple"] == "webcal://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
+    assert links.apple == "webcal://nieuwgeluid.nl/agenda/leden.ics?token=a+b/c=d&x=1"
     # Outlook on the web subscribes through "add from web", with the https URL encoded whole (issue 15).
     for key, host in (("outlook", "outlook.live.com"), ("outlook_work", "outlook.office.com")):
-        outlook = urlsplit(links[key])
+        outlook = urlsplit(getattr(links, key))
         assert (outlook.scheme, outlook.netloc, outlook.path) == ("https", host, "/calendar/0/addfromweb")
         assert parse_qs(outlook.query) == {"url": [url], "name": ["Nieuw Geluid"]}
-    google = urlsplit(links["google"])
+    google = urlsplit(links.google)
     assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/r")
-    assert parse_qs(google.query) == {"cid": [links["apple"]]}
+    assert parse_qs(google.query) == {"cid": [links.apple]}
     with pytest.raises(ValueError):
         subscribe_links("http://nieuwgeluid.nl/agenda.ics")
 

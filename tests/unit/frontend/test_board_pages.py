@@ -25,6 +25,7 @@ from frontend.pages.board import (
 )
 from frontend.pages.board_parts import room_default_field, room_field, room_rows
 from pairing.schemas import PlanOut
+from tests.support.event_views import event_out, theme
 
 
 def member(i: int, level: int = 2, industry: str = "retail") -> dict[str, Any]:
@@ -128,8 +129,8 @@ def client() -> TestClient[Litestar]:
         return area(lang)
 
     def area(lang: str, shown: PlanOut | None = None) -> Template:
-        event = {"slug": "e", "timezone": "Europe/Amsterdam", "themes": [
-            {"key": "keurmerk", "title": "Keurmerk"}, {"key": "imago", "title": "Imago"}]}
+        event = event_out(slug="e", timezone="Europe/Amsterdam", themes=[
+            theme(key="keurmerk", title="Keurmerk"), theme(key="imago", title="Imago", position=1)])
         shown = shown or plan()
         return Template("board/_area.html", context={
             "lang": lang, "plan": shown, "csrf_input": "", "event": event,

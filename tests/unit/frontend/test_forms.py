@@ -17,6 +17,7 @@ from frontend.forms import (
     parse_price_cents,
     parse_time,
 )
+from tests.support.event_views import details, event_out, session
 
 
 @pytest.mark.parametrize(
@@ -91,13 +92,13 @@ def test_new_form_has_the_default_themes_and_the_edit_form_keeps_ids_and_days() 
     form = blank_event_form()
     assert [t.title for t in form.themes] == ["Keurmerk", "Imago", "De mens in klantcontact"]
     assert all(t.description for t in form.themes)
-    view = {
-        "title": "Twee dagen", "description": "", "starts_at_local": "2027-03-10T13:00:00+01:00",
-        "ends_at_local": "2027-03-11T17:00:00+01:00", "venue_name": "", "address": "", "online_url": "",
-        "capacity_duos": 10, "price_cents": 0, "themes": [],
-        "agenda": [{"id": 3, "title": "Dag 2", "starts_at_local": "2027-03-11T09:00:00+01:00",
-                    "ends_at_local": "2027-03-11T10:00:00+01:00", "room": "", "is_breakout_round": True}],
-    }
+    view = details(event_out(
+        title="Twee dagen", description="", starts_at_local="2027-03-10T13:00:00+01:00",
+        ends_at_local="2027-03-11T17:00:00+01:00", venue_name="", address="", online_url="",
+        capacity_duos=10, price_cents=0, themes=[],
+        agenda=[session(id=3, title="Dag 2", starts_at_local="2027-03-11T09:00:00+01:00",
+                        ends_at_local="2027-03-11T10:00:00+01:00", room="", is_breakout_round=True)],
+    ))
     edit = event_form_from_view(view)
     assert (edit.end_date, edit.price) == ("2027-03-11", "0,00")
     assert (edit.agenda[0].id, edit.agenda[0].day, edit.agenda[0].start) == ("3", 1, "09:00")

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from events.schemas import EventOut
 from frontend.forms import FormError, event_form_from_post, event_form_from_view, parse_event_form, parse_moment
 from frontend.pages.organiser import missing_before_publishing
 from frontend.pages.public import share_preview
+from tests.support.event_views import details, event_out, session
 
 BASIC = {"title": "Hackathon", "date": "2027-03-10", "start_time": "13:00", "end_time": "21:00",
          "capacity_duos": "40", "price": "95"}
@@ -45,23 +47,20 @@ def test_the_new_fields_reach_the_service_and_come_back() -> None:
     _, wrong = parse_event_form(event_form_from_post({**BASIC, "age_limit": "200", "sales_start": "gisteren"}))
     assert set(wrong) == {"age_limit", "sales_start"}
 
-    view = {"title": "Hackathon", "description": "", "starts_at_local": "2027-03-10T13:00:00+01:00",
-            "ends_at_local": "2027-03-10T21:00:00+01:00", "venue_name": "", "address": "", "online_url": "",
-            "capacity_duos": 40, "price_cents": 9500, "themes": [], "agenda": [], "timezone": "Europe/Amsterdam",
-            "sales_start": None, "sales_end": datetime(2027, 3, 8, 17, tzinfo=UTC),
-            "own_change_deadline": None, "own_refund_deadline": datetime(2027, 3, 1, 11, tzinfo=UTC),
-            "age_limit": 27, "contact_email": "vragen@example.nl", "title_en": "Hackathon (EN)",
-            "description_en": ""}
+    view = details(event_out(price_cents=9500, sales_start=None, sales_end=datetime(2027, 3, 8, 17, tzinfo=UTC),
+                             age_limit=27, contact_email="vragen@example.nl", title_en="Hackathon (EN)"),
+                   own_change_deadline=None, own_refund_deadline=datetime(2027, 3, 1, 11, tzinfo=UTC))
     form = event_form_from_view(view)
     assert (form.sales_end, form.refund_deadline, form.change_deadline) == ("2027-03-08T18:00", "2027-03-01T12:00",
                                                                             "")
     assert form.age_limit == "27" and form.title_en == "Hackathon (EN)"
 
 
-def event(**values: Any) -> dict[str, Any]:
-    return {"slug": "hackathon", "title": "Hackathon", "description": "Samen bouwen.\n\nMet duo's.",
-            "title_en": "", "description_en": "", "share_image_url": "", "image_url": "", "venue_name": "Hal",
-            "address": "", "online_url": "", "agenda": [{"id": 1}], "contact_email": "", **values}
+def event(**values: Any) -> EventOut:
+    return event_out(**{"slug": "hackathon", "title": "Hackathon", "description": "Samen bouwen.\n\nMet duo's.",
+                        "title_en": "", "description_en": "", "share_image_url": "", "image_url": "",
+                        "venue_name": "Hal", "address": "", "online_url": "", "agenda": [session(id=1)],
+                        "contact_email": "", **values})
 
 
 def test_the_share_preview_in_the_page_language() -> None:

@@ -227,8 +227,8 @@ def test_feed_tokens_are_masked_in_access_logs(caplog: pytest.LogCaptureFixture)
 
 def test_https_feed_links() -> None:
     links = feeds.feed_links("https://nieuwgeluid.nl/feeds/abc.ics")
-    assert links["webcal"] == "webcal://nieuwgeluid.nl/feeds/abc.ics"
-    assert links["outlook"] == ("https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fnieuwgeluid.nl"
+    assert links.webcal == "webcal://nieuwgeluid.nl/feeds/abc.ics"
+    assert links.outlook == ("https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fnieuwgeluid.nl"
                                 "%2Ffeeds%2Fabc.ics&name=Nieuw%20Geluid")
-    assert links["outlook_work"].startswith("https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2F")
-    assert links["google"] == "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fnieuwgeluid.nl%2Ffeeds%2Fabc.ics"
+    assert links.outlook_work.startswith("https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2F")
+    assert links.google == "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fnieuwgeluid.nl%2Ffeeds%2Fabc.ics"

@@ -1,0 +1,76 @@
+"""Typed results (issue 12): the use cases of events/, members/ and invoicing/ return frozen values (the response
+Structs of their schemas.py, or a frozen value of their own), their handlers return those as they are, and the
+pages render them without writing into them. Read from the source: no public function of a use-case module is
+annotated to return a dict, no handler converts what a use case gave it, and every response Struct is frozen.
+
+Dicts that are no result between layers are named here with the reason they stay.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import msgspec
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = ("events", "members", "invoicing")
+# Not use cases: pure rules, tables, the bodies themselves, the mails the outbox composes.
+NOT_USE_CASES = {"rules.py", "tables.py", "schemas.py", "piccolo_app.py", "mail.py", "calendar.py", "banner.py"}
+# Public functions that return a dict and why they may.
+PLAIN_DICTS = {
+    # The account a mail is composed for, with its token: the context of a mail (members.mail), not a result.
+    "members/password_reset.py:issue_password_reset_token",
+    "members/verification.py:issue_verification_token",
+    # The columns a check hands to its own folder's insert (and the order form checks with it before ordering).
+    "invoicing/billing.py:checked_billing",
+    "invoicing/sellers.py:checked_seller",
+    # A Piccolo row read inside invoicing (issuing addresses the invoice with it).
+    "invoicing/billing.py:billing_row",
+    # The account behind a password, a row inside members (sign-in and account deletion).
+    "members/sessions.py:authenticate",
+    # Typed results (InvoiceOut) looked up by order id.
+    "invoicing/documents.py:my_invoices",
+}
+
+
+def _use_case_modules() -> list[Path]:
+    return sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.py")
+                  if p.name not in NOT_USE_CASES and not p.name.startswith("__"))
+
+
+def _dict_returning_functions(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+            returns = ast.unparse(node.returns) if node.returns is not None else ""
+            if "dict[" in returns or "Mapping[" in returns:
+                found.append(f"{path.relative_to(ROOT)}:{node.name}")
+    return found
+
+
+def test_no_use_case_returns_a_dict() -> None:
+    modules = _use_case_modules()
+    assert ROOT / "events" / "service.py" in modules and ROOT / "members" / "accounts.py" in modules
+    found = {name for path in modules for name in _dict_returning_functions(path)}
+    assert found - PLAIN_DICTS == set()
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_handlers_return_what_the_use_case_gave(folder: str) -> None:
+    source = (ROOT / folder / "api.py").read_text()
+    assert "msgspec.convert(" not in source
+    assert "**await" not in source  # a result spread into another body
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_response_bodies_are_frozen(folder: str) -> None:
+    schemas = importlib.import_module(f"{folder}.schemas")
+    bodies = [value for name, value in vars(schemas).items()
+              if inspect.isclass(value) and issubclass(value, msgspec.Struct) and value.__module__ == schemas.__name__
+              and not getattr(value.__struct_config__, "forbid_unknown_fields", False)]  # request bodies forbid them
+    assert bodies
+    assert [b.__name__ for b in bodies if not b.__struct_config__.frozen] == []
