@@ -1,7 +1,8 @@
-"""Typed results (issue 12): the use cases of events/, members/ and invoicing/ return frozen values (the response
-Structs of their schemas.py, or a frozen value of their own), their handlers return those as they are, and the
-pages render them without writing into them. Read from the source: no public function of a use-case module is
-annotated to return a dict, no handler converts what a use case gave it, and every response Struct is frozen.
+"""Typed results (issue 12): the use cases of events/, members/, invoicing/, checkin/, pairing/ and ideas/ return
+frozen values (the response Structs of their schemas.py, or a frozen value of their own), their handlers return
+those as they are, and the pages render them without writing into them. Read from the source: no public function
+of a use-case module is annotated to return a dict, no handler converts what a use case gave it, and every response
+Struct is frozen.
 
 Dicts that are no result between layers are named here with the reason they stay.
 """
@@ -17,7 +18,7 @@ import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ("events", "members", "invoicing")
+FOLDERS = ("events", "members", "invoicing", "checkin", "pairing", "ideas")
 # Not use cases: pure rules, tables, the bodies themselves, the mails the outbox composes.
 NOT_USE_CASES = {"rules.py", "tables.py", "schemas.py", "piccolo_app.py", "mail.py", "calendar.py", "banner.py"}
 # Public functions that return a dict and why they may.
@@ -34,6 +35,27 @@ PLAIN_DICTS = {
     "members/sessions.py:authenticate",
     # Typed results (InvoiceOut) looked up by order id.
     "invoicing/documents.py:my_invoices",
+    # Rows read and written inside pairing: the stored plan, its pins, the agenda's breakout rounds, bulk inserts;
+    # and what every change of a plan starts from (the event as an EventRef, the plan row, the theme keys).
+    "pairing/store.py:find_plan",
+    "pairing/store.py:existing_plan",
+    "pairing/store.py:plan_pins",
+    "pairing/store.py:insert_rows",
+    "pairing/access.py:breakout_sessions",
+    "pairing/board.py:edit_context",
+    # Lookups inside pairing: theme key → title, place → stored ranking, old group → new group.
+    "pairing/context.py:theme_titles",
+    "pairing/rankings.py:stored_rankings",
+    "pairing/plans.py:match_groups",
+    # Inside checkin: a place's duo partner among the rows read for a scan or the door list; member id → name.
+    "checkin/scans.py:partner_of",
+    "checkin/scans.py:member_names",
+    # Rows read inside ideas (ideas, their authors, a vote, the jury's scores) that its use cases make results of.
+    "ideas/views.py:idea_rows",
+    "ideas/views.py:authors_of",
+    "ideas/votes.py:vote_row",
+    "ideas/votes.py:lock_vote",
+    "ideas/results.py:jury_of",
 }
 
 
