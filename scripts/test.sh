@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
-# axe, page budget) once, with the app on SQLite. Three lanes run at once — SQLite, PostgreSQL, the browser — so
-# the browser's waiting (page loads, webhooks) and the load test's fixed run overlap the API groups' work on a
-# 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every group's
+# axe, page budget) once, with the app on SQLite. Four lanes run at once — SQLite, PostgreSQL, the browser on
+# SQLite (two processes), the browser on PostgreSQL then the load groups — so the browser's waiting (page loads,
+# networks going quiet, webhooks) and the load tests overlap the API groups' work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every group's
 # time and the totals. docs/testing.md says what runs where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ rm -rf "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times" && mkdir -p "$RESULTS/j
 status=0
 
 PG_HOST=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "127.0.0.1")' "$PG_URL")
-# The browser lane runs beside the PostgreSQL lane, so its app gets a database of its own: the name + "_browser".
+# The browser runs beside the PostgreSQL lane, so its app gets a database of its own: the name + "_browser".
 PG_BROWSER_URL=$("$PY" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path=p.path.rstrip("/") + "_browser")))' "$PG_URL")
 PG_PORT=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 5432)' "$PG_URL")
 
@@ -92,27 +92,35 @@ sqlite_lane() {
 
 postgres_lane() {
   if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" tests/api; fi
-  # The long-running group: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on a
-  # database of its own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", created when missing).
-  run_group load-sqlite "" -m slow tests/load
-  if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
 }
 
-browser_lane() {
+# The page checks run here, once: they look at layout, which no database changes. Two processes (pytest-xdist,
+# each with its own live server, database, Chromium and ports; a worker takes the next test when it is free), so
+# the two page sweeps and the longest journeys run side by side instead of one after the other.
+browser_sqlite_lane() {
   [ $chromium -eq 1 ] || return 0
-  # The page checks run here, once: they look at layout, which no database changes.
-  run_group browser-sqlite "" -m browser tests/browser
-  # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL.
-  if [ $postgres -eq 1 ]; then
+  run_group browser-sqlite "" -n 2 --dist worksteal -m browser tests/browser
+}
+
+# The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL. Then the
+# load groups: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on databases of its
+# own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing), so it
+# may run beside api-postgres.
+browser_postgres_lane() {
+  if [ $chromium -eq 1 ] && [ $postgres -eq 1 ]; then
     BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
   fi
+  run_group load-sqlite "" -m slow tests/load
+  if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
 }
 
 sqlite_lane &
 lanes=($!)
 postgres_lane &
 lanes+=($!)
-browser_lane &
+browser_sqlite_lane &
+lanes+=($!)
+browser_postgres_lane &
 lanes+=($!)
 wait "${lanes[@]}"
 

@@ -1,7 +1,8 @@
 """Browser-test fixtures: the REAL app (create_app) on a migrated test database, served by uvicorn.
 
-``site`` is one live server for the whole run, on the database of tests/conftest.py (SQLite by default,
-``TEST_DATABASE_URL`` for PostgreSQL), emptied and seeded with the demo hackathon and accounts first;
+``site`` is one live server for the whole run (for each process under pytest-xdist), on the database of
+tests/conftest.py (SQLite by default, ``TEST_DATABASE_URL`` for PostgreSQL; each xdist worker has its own),
+emptied and seeded with the demo hackathon and accounts first;
 background jobs are off. ``Browse`` (tests/support/browser.py) opens a fresh browser context (desktop or
 390×844 phone) and checks every page it visits: axe (no serious/critical), page weight (< 60 KB over the wire,
 gzip on), no request off 127.0.0.1, no sideways scrolling on a phone, a screenshot under test-results/screenshots/.
@@ -98,10 +99,26 @@ def site(database_url: str, localstripe: LocalStripe) -> Iterator[LiveServer]:
             pool.submit(anyio.run, localstripe.register_webhook, server.url(WEBHOOK_PATH),
                         settings.stripe_webhook_secret, WEBHOOK_EVENTS, "browser-tests").result()
         yield server
-    if not PAGE_CHECKS:
+
+
+# The page weights go to WEIGHTS_FILE at the end of the run. Under pytest-xdist (`make test` runs this folder in
+# two processes, each with its own live server, database, Chromium and ports) every worker hands its weights to
+# the controller, which writes them all.
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker
+        workeroutput["page_weights"] = json.dumps(PAGE_WEIGHTS)
+        return
+    if not PAGE_CHECKS or not PAGE_WEIGHTS:
         return  # no weights measured: leave the file of the run that measured them
     WEIGHTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     WEIGHTS_FILE.write_text(json.dumps(dict(sorted(PAGE_WEIGHTS.items())), indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist, in the controller: a worker finished; keep its page weights."""
+    PAGE_WEIGHTS.update(json.loads(getattr(node, "workeroutput", {}).get("page_weights", "{}")))
 
 
 @pytest.fixture(params=[False, True], ids=["desktop", "phone"])

@@ -2,20 +2,28 @@
 
 Runs in a child process (``seed(kind, **options)`` → JSON), so it has a database engine of its own: the live
 server owns the connection pool of this process (on PostgreSQL a pool cannot be shared across event
-loops), and a child process works the same on both engines. Buyers are created with ``members.accounts.create_member``
-(no client address, so no sign-up rate limit), staff sign in through ``members.sessions.login`` (a session
-cookie for the test's browser), orders with ``ticketing.orders.reserve_duo``, a card payment
-with the webhook's own use-case ``handle_stripe_event`` (as if Stripe reported it).
+loops), and a child process works the same on both engines. One child serves every seeding of a test process
+(started at the first, ended when the process exits): a fresh child per seeding spent about 1.5 CPU seconds
+starting Python and importing the app (numba included), more than most seedings take themselves.
+Buyers are created with ``members.accounts.create_member`` (no client address, so no sign-up rate limit), staff
+sign in through ``members.sessions.login`` (a session cookie for the test's browser), orders with
+``ticketing.orders.reserve_duo``, a card payment with the webhook's own use-case ``handle_stripe_event`` (as if
+Stripe reported it).
 
-    python -m tests.browser.seed board '{"title": "...", "duos": 20}'
+    python -m tests.browser.seed board '{"title": "...", "duos": 20}'     # one seeding, by hand
+    python -m tests.browser.seed --serve    # what seed() starts: one request a line on stdin, one reply a line
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import selectors
 import subprocess
 import sys
+import tempfile
+import traceback
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,12 +39,66 @@ LAST = ("de Vries", "Jansen", "Bakker", "El Amrani", "Visser", "Smit", "Meijer",
         "Bos", "Vos", "Peters", "Hendriks", "Yilmaz", "Dekker")
 
 
+SEED_TIMEOUT = 300.0  # seconds for one seeding
+_worker: subprocess.Popen[str] | None = None
+_worker_log: Any = None  # the worker's stderr (a temporary file), shown when a seeding fails
+
+
+def _stop_worker() -> None:
+    global _worker
+    worker, _worker = _worker, None
+    if worker is None:
+        return
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdin.close()  # end of input: the worker stops its database engine and exits
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    worker.stdout.close()
+
+
+atexit.register(_stop_worker)
+
+
+def _seed_worker() -> subprocess.Popen[str]:
+    """The child process that runs this process's seedings (DATABASE_URL inherited), started when first needed."""
+    global _worker, _worker_log
+    if _worker is not None and _worker.poll() is None:
+        return _worker
+    if _worker_log is None:
+        _worker_log = tempfile.TemporaryFile(mode="w+", prefix="ng-seed-")
+    _worker = subprocess.Popen([sys.executable, "-m", "tests.browser.seed", "--serve"], cwd=ROOT,
+                               env={**os.environ}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=_worker_log, text=True, bufsize=1)
+    return _worker
+
+
+def _worker_output() -> str:
+    if _worker_log is None:
+        return ""
+    _worker_log.seek(0)
+    return str(_worker_log.read()[-4000:])
+
+
 def seed(kind: str, **options: Any) -> dict[str, Any]:
-    """Run one seeding in a child process on the test database (DATABASE_URL is inherited)."""
-    result = subprocess.run([sys.executable, "-m", "tests.browser.seed", kind, json.dumps(options)], cwd=ROOT,
-                            env={**os.environ}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    """Run one seeding in this process's seed worker, on the test database; returns its JSON answer."""
+    worker = _seed_worker()
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdin.write(json.dumps({"kind": kind, "options": options}) + "\n")
+    worker.stdin.flush()
+    with selectors.DefaultSelector() as selector:
+        selector.register(worker.stdout, selectors.EVENT_READ)
+        ready = selector.select(SEED_TIMEOUT)
+    line = worker.stdout.readline() if ready else ""
+    if not line:
+        _stop_worker()
+        raise AssertionError(f"the seed worker gave no answer to {kind} (exit code {worker.poll()}):\n"
+                             + _worker_output())
+    answer = json.loads(line)
+    assert "error" not in answer, f"seeding {kind} failed:\n{answer['error']}"
+    return dict(answer["result"])
 
 
 def person(i: int) -> str:
@@ -388,17 +450,34 @@ async def _buyer_principal(email: str) -> Any:
 
 
 
+SEEDINGS = {"account": account, "board": board, "door": door, "organiser": organiser, "regroup": regroup,
+            "sales": sales, "sweep": sweep, "verification_link": verification_link, "mail_subjects": mail_subjects,
+            "unverified_session": unverified_session}
+
+
 async def _main(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     from core import db
 
-    await db.start(2)
-    try:
-        return await {"account": account, "board": board, "door": door, "organiser": organiser, "regroup": regroup,
-                      "sales": sales,
-                      "sweep": sweep, "verification_link": verification_link,
-                      "mail_subjects": mail_subjects, "unverified_session": unverified_session}[kind](**options)
-    finally:
-        await db.stop()
+    async with db.connected(2):
+        return await SEEDINGS[kind](**options)
+
+
+async def _serve() -> None:
+    """Answer seedings until stdin ends: one JSON request a line in, one JSON answer a line out. Anything else the
+    seedings print goes to stderr, so stdout carries the answers alone."""
+    from core import db
+
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    async with db.connected(2):
+        for line in sys.stdin:
+            request = json.loads(line)
+            try:
+                answer = {"result": await SEEDINGS[request["kind"]](**request["options"])}
+            except Exception:
+                answer = {"error": traceback.format_exc()}
+            replies.write(json.dumps(answer, default=str) + "\n")
 
 
 if __name__ == "__main__":
@@ -408,6 +487,7 @@ if __name__ == "__main__":
 
     use_cheap_password_hashing()  # like the test process: sign-ins verify these hashes
 
-    out = anyio.run(_main, sys.argv[1], json.loads(sys.argv[2]))
-    print(json.dumps(out, default=str))
-
+    if sys.argv[1:] == ["--serve"]:
+        anyio.run(_serve)
+    else:
+        print(json.dumps(anyio.run(_main, sys.argv[1], json.loads(sys.argv[2])), default=str))
