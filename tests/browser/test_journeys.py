@@ -249,6 +249,9 @@ def test_keyboard_only_through_the_create_form(chromium_browser: Browser, site: 
         me.will_navigate()
         sign_in_on_page(page, *DEMO_ORGANISER)
         expect(page.get_by_role("heading", level=1)).to_have_text("Nieuwe hackathon")
+        # The heading's text is there before the style sheet may be: the focus rings are read once it has loaded
+        # (on a busy machine the first one read as none).
+        page.wait_for_load_state("load")
         # Every control of the form, in document order, is what Tab visits, each with a visible focus ring.
         expected = page.evaluate("""() => [...document.querySelectorAll(
             '.event-form input:not([type=hidden]), .event-form textarea, .event-form select, .event-form button')]

@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Playwright, Route
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -252,6 +253,16 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 # --- page weight ----------------------------------------------------------------------------------
 
 
+# How long a page's network must stay quiet, once every request it started has finished (its icon included),
+# before its weight is summed (below). Playwright's "networkidle" waits until no request has been in flight for
+# 500 ms: half a second on every page check and before every navigation, a fifth of the browser group's time.
+# Measured on the busy machine, the latest request a page starts by itself after the previous one ended (a script's
+# fetch) began 0.1 s later; Chromium asks for the page's icon up to 0.22 s after the load, so that is waited for.
+NETWORK_QUIET_SECONDS = 0.15
+SETTLE_TIMEOUT_SECONDS = 10.0
+_ICON_HREF = "() => document.querySelector('link[rel~=\"icon\"]')?.href ?? null"
+
+
 class PageWeight:
     """Bytes over the wire (headers + encoded body, i.e. gzipped) of every response a page loads.
 
@@ -264,10 +275,23 @@ class PageWeight:
         self._cdp: CDPSession = page.context.new_cdp_session(page)
         self._urls: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
+        self._pending: set[str] = set()  # requests started and not yet finished or failed
+        self._last_activity = time.monotonic()
+        self._document_at = 0.0  # when the main frame last asked for a document
+        self._finished_at: dict[str, float] = {}  # URL → when a request for it last finished
+        self._main_frame = str(self._cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"])
+        self._cdp.on("Network.requestWillBeSent", self._on_request)
         self._cdp.on("Network.responseReceived", self._on_response)
         self._cdp.on("Network.loadingFinished", self._on_finished)
+        self._cdp.on("Network.loadingFailed", self._on_failed)
         self._cdp.send("Network.enable")
         self._cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def _on_request(self, event: dict[str, Any]) -> None:
+        self._pending.add(event["requestId"])
+        self._last_activity = time.monotonic()
+        if event.get("type") == "Document" and event.get("frameId") == self._main_frame:
+            self._document_at = self._last_activity
 
     def _on_response(self, event: dict[str, Any]) -> None:
         self._urls[event["requestId"]] = event["response"]["url"]
@@ -275,13 +299,42 @@ class PageWeight:
     def _on_finished(self, event: dict[str, Any]) -> None:
         url = self._urls.get(event["requestId"], event["requestId"])
         self.sizes[url] = self.sizes.get(url, 0) + int(event.get("encodedDataLength", 0))
+        self._pending.discard(event["requestId"])
+        self._last_activity = self._finished_at[url] = time.monotonic()
+
+    def _on_failed(self, event: dict[str, Any]) -> None:
+        self._pending.discard(event["requestId"])
+        self._last_activity = time.monotonic()
+
+    def settle(self) -> None:
+        """Wait until the page has loaded, every request it started has finished or failed (as this session saw
+        them, so their byte counts are in), its icon among them, and none started for NETWORK_QUIET_SECONDS. What
+        does not settle within SETTLE_TIMEOUT_SECONDS (a request whose end this session missed) gets Playwright's
+        "networkidle" instead."""
+        self.page.wait_for_load_state("load")
+        try:
+            icon = self.page.evaluate(_ICON_HREF)
+        except PlaywrightError:  # the page navigated meanwhile: no icon to wait for, the rest still holds
+            icon = None
+        deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
+        while True:
+            quiet = time.monotonic() - self._last_activity
+            icon_in = icon is None or self._finished_at.get(icon, -1.0) >= self._document_at
+            if not self._pending and icon_in and quiet >= NETWORK_QUIET_SECONDS:
+                return
+            if time.monotonic() > deadline:
+                self.page.wait_for_load_state("networkidle")
+                return
+            # Playwright delivers this session's events while it waits here.
+            self.page.wait_for_timeout(max(5.0, (NETWORK_QUIET_SECONDS - quiet) * 1000) if icon_in and not
+                                       self._pending else 20)
 
     def reset(self) -> None:
         self.sizes.clear()
 
     def total_bytes(self) -> int:
-        """Wait for the network to go quiet, then sum what came in."""
-        self.page.wait_for_load_state("networkidle")
+        """Wait for the network to go quiet (``settle``), then sum what came in."""
+        self.settle()
         return sum(self.sizes.values())
 
     def report(self) -> str:
@@ -357,7 +410,7 @@ class Browse:
         the reset (CDP events reach us only while Playwright is busy), instead of landing on the next page.
         """
         if self.weight is not None:
-            self.page.wait_for_load_state("networkidle")
+            self.weight.settle()
             self.weight.reset()
 
     def check(self, name: str) -> None:
@@ -366,7 +419,7 @@ class Browse:
         page = self.page
         if self.weight is None:
             page.wait_for_load_state("load")  # scripts (htmx) have run: what follows may type into the page
-        total = self.weight.total_bytes() if self.weight is not None else None  # waits for the network to go quiet
+        total = self.weight.total_bytes() if self.weight is not None else None  # waits for the network to settle
         self.guard.assert_clean()
         csp = [t for t in self.console_errors if "Content Security Policy" in t]
         assert not csp, csp
