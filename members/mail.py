@@ -15,14 +15,15 @@ from typing import Any
 
 from members.accounts import ACCOUNT_EXISTS_MAIL
 from members.password_reset import PASSWORD_RESET_LIFETIME, PASSWORD_RESET_MAIL, issue_password_reset_token
+from members.tokens import MailedToken
 from members.verification import EMAIL_VERIFICATION_MAIL, VERIFICATION_LIFETIME, issue_verification_token
 from notifications import outbox
 from notifications.layout import ORGANISATION, Language, plain_mail
 from settings import Settings
 
 
-def _language(member: dict[str, Any]) -> Language:
-    return "en" if member["language"] == "en" else "nl"
+def _language(member: MailedToken) -> Language:
+    return "en" if member.language == "en" else "nl"
 
 
 _VERIFICATION: dict[Language, tuple[str, str]] = {
@@ -105,12 +106,11 @@ async def _compose_account_exists(mail: dict[str, Any], settings: Settings) -> E
     issued = await issue_password_reset_token(mail["to_email"])
     if issued is None:
         return None
-    member, token = issued
     return build_account_exists(
-        to_name=member["name"], to_email=mail["to_email"], login_url=f"{settings.public_base_url}/inloggen",
-        reset_url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
+        to_name=issued.name, to_email=mail["to_email"], login_url=f"{settings.public_base_url}/inloggen",
+        reset_url=f"{settings.public_base_url}/wachtwoord-herstellen/{issued.token}",
         valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
-        language=_language(member), sender=settings.mail_from, message_id=mail["message_id"],
+        language=_language(issued), sender=settings.mail_from, message_id=mail["message_id"],
     )
 
 
@@ -120,12 +120,11 @@ async def _compose_password_reset(mail: dict[str, Any], settings: Settings) -> E
     issued = await issue_password_reset_token(mail["to_email"])
     if issued is None:
         return None
-    member, token = issued
     return build_password_reset(
-        to_name=member["name"], to_email=mail["to_email"],
-        url=f"{settings.public_base_url}/wachtwoord-herstellen/{token}",
+        to_name=issued.name, to_email=mail["to_email"],
+        url=f"{settings.public_base_url}/wachtwoord-herstellen/{issued.token}",
         valid_hours=max(1, int(PASSWORD_RESET_LIFETIME.total_seconds() // 3600)),
-        language=_language(member), sender=settings.mail_from, message_id=mail["message_id"],
+        language=_language(issued), sender=settings.mail_from, message_id=mail["message_id"],
     )
 
 
@@ -135,12 +134,11 @@ async def _compose_verification(mail: dict[str, Any], settings: Settings) -> Ema
     issued = await issue_verification_token(mail["to_email"])
     if issued is None:
         return None
-    member, token = issued
     return build_email_verification(
-        to_name=member["name"], to_email=mail["to_email"],
-        url=f"{settings.public_base_url}/e-mail-bevestigen/{token}",
+        to_name=issued.name, to_email=mail["to_email"],
+        url=f"{settings.public_base_url}/e-mail-bevestigen/{issued.token}",
         valid_hours=int(VERIFICATION_LIFETIME.total_seconds() // 3600),
-        language=_language(member), sender=settings.mail_from, message_id=mail["message_id"],
+        language=_language(issued), sender=settings.mail_from, message_id=mail["message_id"],
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import anyio.to_thread
 
@@ -18,7 +17,7 @@ from members.passwords import ANONYMISED_PASSWORD_HASH, HASHER
 from members.rules import email_is_valid, normalise_email, password_problem
 from members.schemas import PasswordResetOut
 from members.tables import AuthToken, Member, PasswordReset
-from members.tokens import hash_token, new_token
+from members.tokens import MailedToken, hash_token, new_token
 from notifications import outbox
 
 # Per address a few mails an hour is plenty for a lost or late mail, and keeps anyone from flooding a mailbox;
@@ -62,9 +61,9 @@ async def request_password_reset(email: str, *, client_ip: str | None = None, no
 
 
 async def issue_password_reset_token(to_email: str,
-                                     now: datetime | None = None) -> tuple[dict[str, Any], str] | None:
+                                     now: datetime | None = None) -> MailedToken | None:
     """A fresh single-use reset token for the account that has `to_email` now (the outbox calls this when it
-    composes the mail, so the hour starts when the mail goes out): (member name and language, token), or None
+    composes the mail, so the hour starts when the mail goes out), with the member's name and language; None
     when the mail no longer applies (no such account any more, or anonymised)."""
     now = now or utcnow()
     email = normalise_email(to_email)
@@ -78,7 +77,7 @@ async def issue_password_reset_token(to_email: str,
         member=row["id"], token_hash=hash_token(token), email=email, created_at=now,
         expires_at=now + PASSWORD_RESET_LIFETIME,
     ))
-    return {"id": row["id"], "name": row["name"], "language": row["language"]}, token
+    return MailedToken(member_id=row["id"], name=row["name"], language=row["language"], token=token)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MailedToken:
+    """A single-use token just made for a mailed link (verification, password reset), with whom the mail greets:
+    the token itself is in the mail only (its hash is stored)."""
+
+    member_id: int
+    name: str
+    language: str
+    token: str
 
 
 def hash_token(token: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from core.db import as_utc, utcnow, write_transaction
 from core.errors import NotFound
@@ -19,7 +18,7 @@ from members.errors import (
 from members.rules import normalise_email
 from members.schemas import EmailVerifiedOut
 from members.tables import EmailVerification, Member
-from members.tokens import hash_token, new_token
+from members.tokens import MailedToken, hash_token, new_token
 from notifications import outbox
 
 # Resending the verification mail: a few per hour per account is plenty for a lost or late mail.
@@ -49,9 +48,9 @@ async def resend_verification(member_id: int, *, now: datetime | None = None) ->
     await queue_verification_mail(member_id, row["email"], "resend", now)
 
 
-async def issue_verification_token(to_email: str, now: datetime | None = None) -> tuple[dict[str, Any], str] | None:
+async def issue_verification_token(to_email: str, now: datetime | None = None) -> MailedToken | None:
     """A fresh single-use token for the account that has `to_email` now and is not yet verified (the outbox calls
-    this when it composes the mail): (member name and language, token), or None when the mail no longer applies."""
+    this when it composes the mail), with the member's name and language; None when the mail no longer applies."""
     now = now or utcnow()
     email = normalise_email(to_email)
     row = await Member.select(Member.id, Member.name, Member.language, Member.email_verified_at).where(
@@ -64,7 +63,7 @@ async def issue_verification_token(to_email: str, now: datetime | None = None) -
         member=row["id"], token_hash=hash_token(token), email=email, created_at=now,
         expires_at=now + VERIFICATION_LIFETIME,
     ))
-    return {"id": row["id"], "name": row["name"], "language": row["language"]}, token
+    return MailedToken(member_id=row["id"], name=row["name"], language=row["language"], token=token)
 
 
 async def verify_email(token: str, *, now: datetime | None = None) -> EmailVerifiedOut:

@@ -60,7 +60,7 @@ async def confirm_address(email: str) -> None:
 
     issued = await issue_verification_token(email)
     assert issued is not None, f"{email} has no unconfirmed account"
-    await verify_email(issued[1])
+    await verify_email(issued.token)
 
 
 async def sign_up(client: httpx.AsyncClient, email: str, name: str = "Sam Jong", **extra: Any) -> dict[str, Any]:

@@ -23,9 +23,6 @@ FOLDERS = ("events", "members", "invoicing", "checkin", "pairing", "ideas")
 NOT_USE_CASES = {"rules.py", "tables.py", "schemas.py", "piccolo_app.py", "mail.py", "calendar.py", "banner.py"}
 # Public functions that return a dict and why they may.
 PLAIN_DICTS = {
-    # The account a mail is composed for, with its token: the context of a mail (members.mail), not a result.
-    "members/password_reset.py:issue_password_reset_token",
-    "members/verification.py:issue_verification_token",
     # The columns a check hands to its own folder's insert (and the order form checks with it before ordering).
     "invoicing/billing.py:checked_billing",
     "invoicing/sellers.py:checked_seller",
