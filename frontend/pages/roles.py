@@ -19,13 +19,14 @@ from core.errors import DomainError
 from core.principal import Principal
 from events import service as events
 from events import team
+from events.rules import EventRoleKind
 from frontend.forms import _
 from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, field_errors, page, path_for, redirect, text
 from members import roles
 
 # The roles as the pages name them (English msgids; Dutch in the catalogue).
-EVENT_ROLE_LABELS = {"facilitator": _("Facilitator"), "door": _("Door")}
+EVENT_ROLE_LABELS: dict[str, str] = {EventRoleKind.FACILITATOR: _("Facilitator"), EventRoleKind.DOOR: _("Door")}
 GLOBAL_ROLE_LABELS = {"admin": _("Administrator"), "organiser": _("Organiser")}
 ROLE_LABELS = {**GLOBAL_ROLE_LABELS, **EVENT_ROLE_LABELS}
 
@@ -43,7 +44,7 @@ class RolePages(Controller):
     @get("/organiseren/{slug:str}/team", name="event_team", guards=[requires_member])
     async def team_page(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
                         slug: FromPath[str]) -> Template:
-        return await self._team(request, member, slug, {"role": "facilitator"}, {})
+        return await self._team(request, member, slug, {"role": EventRoleKind.FACILITATOR}, {})
 
     @post("/organiseren/{slug:str}/team", name="event_team_grant", guards=[requires_member])
     async def grant(self, request: Request[Any, Any, Any], member: NamedDependency[Principal], slug: FromPath[str],
@@ -65,7 +66,7 @@ class RolePages(Controller):
                                          text(data, "role"))
         except DomainError as exc:
             errors = field_errors(exc, {}, request_language(request))
-            return await self._team(request, member, slug, {"role": "facilitator"}, errors, status_code=422)
+            return await self._team(request, member, slug, {"role": EventRoleKind.FACILITATOR}, errors, status_code=422)
         return redirect(path_for(request, "event_team", slug=slug), "rol-ingetrokken")
 
     @staticmethod
