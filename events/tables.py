@@ -31,6 +31,10 @@ class Event(Table, tablename="event"):
     capacity_duos = Integer()
     # Duos held or paid. Changed only by conditional UPDATEs (ticketing) so it never exceeds capacity.
     seats_taken = Integer(default=0)
+    # Duos on the event's waiting list (status `waiting`). Kept by ticketing.waitlist under this row's lock whenever
+    # an entry starts or stops waiting, so the seat UPDATE's `WHERE waiting_duos = 0` decides alone whether a freed
+    # seat belongs to the list (READ COMMITTED re-checks a WHERE on the newest locked row, not a subquery).
+    waiting_duos = Integer(default=0)
     price_cents = Integer(default=0)
     sales_start = Timestamptz(null=True, default=None)
     sales_end = Timestamptz(null=True, default=None)

@@ -29,7 +29,11 @@ _EVENT_BY = {"slug": "SELECT * FROM event WHERE slug = {} LIMIT 1", "id": "SELEC
 async def event_by_slug(slug: str, viewer: Principal | None = None) -> dict[str, Any]:
     """The event; a draft only for those who manage it (anyone else: not found)."""
     rows = await Event.raw(_EVENT_BY["slug"], slug)
-    row = rows[0] if rows else None
+    return visible_event(rows[0] if rows else None, viewer)
+
+
+def visible_event(row: dict[str, Any] | None, viewer: Principal | None) -> dict[str, Any]:
+    """`event_by_slug`'s answer for an event row read some other way (None: no such event)."""
     if row is None or (row["status"] == EventStatus.DRAFT and not manages(viewer, row)):
         raise NotFound(_l("Dit evenement bestaat niet."))
     return row

@@ -2,14 +2,15 @@
 until paid, or `paid` at once for a free event); `get_order` and `list_my_orders` show them.
 
 Capacity lives in the database: a seat is taken by ONE conditional UPDATE of `Event.seats_taken`
-(`… WHERE seats_taken < capacity_duos`) in the transaction that inserts the order, and freed only by a
-conditional status transition of the order (ticketing.state). A person's single live place per event is a
-partial unique index.
+(`… WHERE seats_taken < capacity_duos AND waiting_duos = 0`) in the statement or transaction that inserts the
+order, and freed only by a conditional status transition of the order (ticketing.state). A person's single live
+place per event is a partial unique index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,13 +27,12 @@ from events import rules as event_rules
 from events.rules import EventStatus, SalesState
 from events.tables import Event
 from members.rules import normalise_email
-from members.tables import Member
 from ticketing import access, rules, state
 from ticketing.companions import CompanionIn, Judgement, attendee_row, check_no_live_place, judge_companion
 from ticketing.errors import DuplicateAttendee, EventCancelled, SalesClosed, SalesNotStarted, SoldOut
 from ticketing.results import OrderOut
 from ticketing.state import SYSTEM, Actor
-from ticketing.tables import Attendee, TicketOrder, WaitingEntry
+from ticketing.tables import Attendee, TicketOrder
 from ticketing.views import build_order_views, order_view, order_views
 
 
@@ -56,33 +56,46 @@ async def reserve_duo(actor: Principal, slug: str, companion: CompanionIn, *, ho
                       now: datetime | None = None) -> OrderOut:
     """Take one seat for the buyer and the companion: `pending_payment` until paid, or `paid` when free."""
     now = now or utcnow()
-    event = await access.event_by_slug(slug, actor)
+    companion_email = normalise_email(companion.email)
+    event, buyer, taken_email = await _event_buyer_and_live_place(slug, actor, companion_email)
     check_sales_open(event, now)
     if event["seats_taken"] >= event["capacity_duos"]:
         # Full when read: answering now equals having arrived a moment earlier, and spares a rush of
         # late buyers the write transaction. A free seat is still only ever taken by the UPDATE below.
         raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
-    if await someone_waiting(event["id"]):
-        # Free seats while duos wait belong to the list (asked again under the lock below). Answering before
-        # anything is written also keeps this order's places from racing an offer to the same person.
+    if event["waiting_duos"]:
+        # Free seats while duos wait belong to the list (the seat UPDATE below asks again, on the locked row).
+        # Answering before anything is written also keeps this order's places from racing an offer to the same
+        # person.
         raise SoldOut(_l("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst."))
     # Counted only for attempts that can take a seat: a sold-out answer is a cheap read, while the
     # counter is a write that would otherwise double the cost of every request in a rush. Each attempt past
-    # this point counts exactly once: in the order's own transaction when it takes a seat (one commit for
-    # both), or, when it fails, on its own before the failure is answered — so over the limit the answer is
-    # 429 whatever else was wrong, as if the hit had been counted first.
-    client = f"member:{actor.id}"
+    # this point counts exactly once: in the order's own statement or transaction (with the seat, or — on
+    # PostgreSQL — committed with that statement also when it took no seat), or, when the attempt fails before
+    # that or rolls back, on its own before the failure is answered — so over the limit the answer is 429
+    # whatever else was wrong, as if the hit had been counted first.
+    attempt = _Attempt(client=f"member:{actor.id}")
     try:
-        return await _reserve(actor, event, companion, client, hold_minutes=hold_minutes, now=now)
+        return await _reserve(actor, event, buyer, taken_email, companion, attempt, hold_minutes=hold_minutes,
+                              now=now)
     except DomainError:
-        await ratelimit.enforce(ratelimit.ORDER_PER_CLIENT, client)  # the hit rolled back with the attempt
+        if not attempt.counted:  # the hit rolled back with the attempt, or was never sent
+            await ratelimit.enforce(ratelimit.ORDER_PER_CLIENT, attempt.client)
         raise
 
 
-async def _reserve(actor: Principal, event: Mapping[str, Any], companion: CompanionIn, client: str, *,
-                   hold_minutes: float, now: datetime) -> OrderOut:
+@dataclass
+class _Attempt:
+    """One order attempt past the sold-out read: its rate-limit client, and whether its hit is committed."""
+
+    client: str
+    counted: bool = False
+
+
+async def _reserve(actor: Principal, event: Mapping[str, Any], buyer: Mapping[str, Any] | None,
+                   taken_email: str | None, companion: CompanionIn, attempt: _Attempt, *, hold_minutes: float,
+                   now: datetime) -> OrderOut:
     companion_email = normalise_email(companion.email)
-    buyer, taken_email = await _buyer_and_live_place(actor, event["id"], companion_email)
     if buyer is None:
         raise NotFound(_l("Dit account bestaat niet (meer)."))
     judged = await judge_companion(event, buyer["email"], companion)
@@ -93,63 +106,77 @@ async def _reserve(actor: Principal, event: Mapping[str, Any], companion: Compan
     elif taken_email is not None:
         raise DuplicateAttendee(_l("%(email)s heeft al een plek voor dit evenement.", email=taken_email),
                                 field="companion.email")
+    actor_row = Actor(actor.id, "member")
+    expires_at = rules.hold_expires_at(now, hold_minutes)
     with unique_violation_raises(DuplicateAttendee(_l("Een van jullie heeft al een plek voor dit evenement."),
                                                    field="companion.email")):
-        async with write_transaction():
-            actor_row = Actor(actor.id, "member")
-            expires_at = rules.hold_expires_at(now, hold_minutes)
-            if is_postgres() and ratelimit.counting() and event["price_cents"] > 0:
-                # One statement: the rate-limit hit, the seat (the conditional UPDATE, only within the limit)
-                # and, only with the seat, the order, its places and the log line. It locks the event row until
-                # COMMIT, as the UPDATE below does.
-                decision, made, places = await _hit_seat_and_duo_postgres(
-                    ratelimit.pending(ratelimit.ORDER_PER_CLIENT, client),
-                    *_duo_rows(event, buyer, companion, judged, now, actor_row, expires_at=expires_at),
-                    actor=actor_row)
-                ratelimit.refuse_over_limit(decision)
-                if made is None:
-                    raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
-                order = made
-            else:
-                ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, client))
+        if is_postgres() and ratelimit.counting() and event["price_cents"] > 0:
+            # ONE statement, on its own (autocommit: no BEGIN, no COMMIT to wait for): the rate-limit hit, the
+            # seat (the conditional UPDATE, only within the limit) and, only with the seat, the order, its places
+            # and the log line. The event row is locked for this statement alone, inside the server. The hit is
+            # committed with it, seat or not (a duplicate place fails the whole statement: nothing is written).
+            decision, made, places = await _hit_seat_and_duo_postgres(
+                ratelimit.pending(ratelimit.ORDER_PER_CLIENT, attempt.client),
+                *_duo_rows(event, buyer, companion, judged, now, actor_row, expires_at=expires_at),
+                actor=actor_row)
+            attempt.counted = True
+            ratelimit.refuse_over_limit(decision)
+            if made is None:
+                raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
+            order = made
+        else:
+            async with write_transaction():
+                ratelimit.refuse_over_limit(await ratelimit.hit(ratelimit.ORDER_PER_CLIENT, attempt.client))
                 order, places = await insert_duo_rows(event, buyer, companion, judged, now, actor_row,
                                                       expires_at=expires_at)
                 # The seat is taken last: on PostgreSQL the UPDATE locks the event row until COMMIT, so
                 # taking it after the inserts keeps every other buyer's wait as short as possible.
                 # Without a seat the whole transaction (order, places, log) rolls back.
-                taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
-                    (Event.id == event["id"]) & (Event.seats_taken < Event.capacity_duos)
-                    & (Event.status == EventStatus.PUBLISHED)
-                ).returning(Event.id)
-                if not taken:
+                if not await _take_seat(event["id"]):
                     raise SoldOut(_l("Uitverkocht: er zijn geen duoplekken meer."))
-            # A freed seat belongs to the duos on the waiting list (ticketing.waitlist offers it to the first),
-            # never to whoever orders in the moment between. Read under the event's row lock (taken just above),
-            # so it cannot miss a duo that joined: joining takes the same lock.
-            if await someone_waiting(event["id"]):
-                raise SoldOut(_l("Uitverkocht: de vrijgekomen plekken gaan naar de wachtlijst."))
     if order["status"] == rules.PAID:  # a free event: tickets were issued too, read the whole order back
         return await order_view(order["id"])
     # The answer is built from the rows just written (no tickets yet): the same document as reading it back.
     return build_order_views([order], places, [], {event["id"]: event}, now)[0]
 
 
-_BUYER_AND_LIVE_PLACE = (
-    "SELECT m.id, m.email, m.name, m.birth_date, m.industry, m.organisation, "
-    "(SELECT a.email FROM ticket_attendee a WHERE a.event = {} AND a.live = {} AND a.email IN ({}, {}) LIMIT 1) "
-    "AS taken FROM member m WHERE m.id = {}"
+_BUYER_COLUMNS = ("id", "email", "name", "birth_date", "industry", "organisation")
+_EVENT_BUYER_AND_LIVE_PLACE = (
+    "SELECT e.*, " + ", ".join(f'm.{c} AS "b:{c}"' for c in _BUYER_COLUMNS) + ", "
+    "(SELECT a.email FROM ticket_attendee a WHERE a.event = e.id AND a.live = {} AND a.email IN ({}, {}) LIMIT 1) "
+    'AS "b:taken" FROM event e LEFT JOIN member m ON m.id = {} WHERE e.slug = {} LIMIT 1'
 )
 
 
-async def _buyer_and_live_place(actor: Principal, event_id: int,
-                                companion_email: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The buyer's row and, in the same round-trip, an address of the two (buyer as signed in, companion) that
-    already has a live place at the event (what `check_no_live_place` asks), or None."""
-    rows = await Member.raw(_BUYER_AND_LIVE_PLACE, event_id, True, normalise_email(actor.email), companion_email,
-                            actor.id)
-    if not rows:
-        return None, None
-    return rows[0], rows[0]["taken"]
+async def _event_buyer_and_live_place(slug: str, actor: Principal, companion_email: str
+                                      ) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+    """In one round-trip: the event (as `access.event_by_slug` gives it), the buyer's row (None: the account is
+    gone) and an address of the two (buyer as signed in, companion) that already has a live place at the event
+    (what `check_no_live_place` asks), or None. A sold-out answer needs only the event; the rest costs the
+    server a primary-key and an index lookup, and spares an order a round-trip."""
+    rows = await Event.raw(_EVENT_BUYER_AND_LIVE_PLACE, True, normalise_email(actor.email), companion_email,
+                           actor.id, slug)
+    row = rows[0] if rows else None
+    event = access.visible_event(None if row is None else {k: v for k, v in row.items() if not k.startswith("b:")},
+                                 actor)
+    assert row is not None
+    buyer = {c: row[f"b:{c}"] for c in _BUYER_COLUMNS} if row["b:id"] is not None else None
+    return event, buyer, row["b:taken"]
+
+
+# The seat: taken only while capacity is left, the event is on sale and nobody waits — a freed seat belongs to the
+# duos on the waiting list (ticketing.waitlist offers it to the first), never to whoever orders in the moment
+# between. `waiting_duos` is a column of this very row, set by the waiting list under this row's lock, so the
+# WHERE decides alone: on PostgreSQL an UPDATE that waited for the lock re-checks its WHERE on the newest row
+# version (READ COMMITTED), which a subquery on the waiting list's own table would not be.
+_SEAT_FREE = ("seats_taken < capacity_duos AND waiting_duos = 0 "
+              f"AND status = '{EventStatus.PUBLISHED}'")
+
+
+async def _take_seat(event_id: int) -> bool:
+    rows = await Event.raw(f"UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {{}} AND {_SEAT_FREE} "
+                           "RETURNING id", event_id)
+    return bool(rows)
 
 
 async def insert_duo(event: Mapping[str, Any], buyer: Mapping[str, Any], companion: CompanionIn,
@@ -237,8 +264,7 @@ def _insert_duo_sql(*, with_hit_and_seat: bool = False) -> str:
         start = (
             f"WITH h AS ({ratelimit.UPSERT_SQL}), "
             's AS (UPDATE "event" SET seats_taken = seats_taken + 1 WHERE id = {}::integer '
-            f"AND seats_taken < capacity_duos AND status = '{EventStatus.PUBLISHED}' "
-            f"AND (SELECT {ratelimit.ALLOWED_SQL} FROM h) RETURNING id), "
+            f"AND {_SEAT_FREE} AND (SELECT {ratelimit.ALLOWED_SQL} FROM h) RETURNING id), "
             f"o AS (INSERT INTO ticket_order ({order_names}) "
             f"SELECT {', '.join(f'{{}}::{_cast(c)}' for c in order_columns)} FROM s RETURNING *), "
         )
@@ -297,16 +323,6 @@ async def _hit_seat_and_duo_postgres(
         return decision, None, []
     made, places_out = _split(rows)
     return decision, made, places_out
-
-
-async def someone_waiting(event_id: int) -> bool:
-    """Whether a duo waits on the event's waiting list (for the seat-taking transactions)."""
-    # Written out: it runs under the event's row lock in every order, and Piccolo's query building costs more
-    # than the query.
-    rows = await WaitingEntry.raw(
-        "SELECT EXISTS (SELECT 1 FROM waiting_entry WHERE event = {} AND status = {}) AS waiting",
-        event_id, str(rules.WaitingStatus.WAITING))
-    return bool(rows[0]["waiting"])
 
 
 async def get_order(actor: Principal, order_id: int) -> OrderOut:

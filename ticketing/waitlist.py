@@ -12,7 +12,10 @@ or its payment fails, the seat is freed and offered to the next duo.
 Who gets a seat is decided under the event's row lock: the seat UPDATE locks it on PostgreSQL (SQLite's
 `BEGIN IMMEDIATE` serialises all writers), and joining and ordering take the same lock, so two workers freeing
 seats at once make their offers one after the other, each to the first duo still waiting (no duo twice, none
-skipped); and ordering refuses a free seat while a duo waits (ticketing.orders.reserve_duo).
+skipped); and ordering refuses a free seat while a duo waits (ticketing.orders.reserve_duo). For that the event
+row counts the duos waiting (`Event.waiting_duos`): every change of who waits happens in `_changing_the_line`,
+which takes the event's row lock first and sets the count before COMMIT, so ordering's seat UPDATE
+(`… AND waiting_duos = 0`) decides in one statement, on the newest row, whether a free seat is its to take.
 
 Seats are offered from every place that frees one (expired holds: ticketing.jobs; cancellations:
 ticketing.cancellation; failed payments: ticketing.payments; a raised capacity: the hook below) and by the
@@ -23,7 +26,8 @@ one place per event across tickets, holds, offers and the list (matched by norma
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -188,6 +192,26 @@ async def _lock_event(event_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+_COUNT_WAITING = ("UPDATE event SET waiting_duos = (SELECT COUNT(*) FROM waiting_entry w WHERE w.event = {} "
+                  "AND w.status = {}) WHERE id = {}")
+
+
+@asynccontextmanager
+async def _changing_the_line(event_id: int, *, locked: bool = False) -> AsyncIterator[dict[str, Any]]:
+    """A transaction that changes who waits for the event (joining, leaving, an offer, a refusal, the close).
+
+    The event's row lock comes first (`_lock_event`; with `locked` the block's own first statement takes it, a
+    seat UPDATE), then the block's changes, then `Event.waiting_duos` is set to the count of duos waiting,
+    all before COMMIT. Every change of who waits goes through here, so the count read under the lock (by
+    ordering's seat UPDATE, or a later statement of a transaction holding the lock) is exact. The count is taken
+    in a statement after the lock, never in the statement that waits for it: a subquery would see the line as it
+    was before the lock holder committed. Yields the event row as locked (empty with `locked`)."""
+    async with write_transaction():
+        event = {} if locked else await _lock_event(event_id)
+        yield event
+        await Event.raw(_COUNT_WAITING, event_id, str(WAITING), event_id)
+
+
 async def _ensure_list(event_id: int, now: datetime) -> None:
     await WaitingList.insert(WaitingList(event=event_id, offer_hours=rules.DEFAULT_OFFER_HOURS, auto_offer=True,
                                          created_at=now, updated_at=now)).on_conflict(
@@ -213,10 +237,9 @@ async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetim
     await check_not_waiting(event["id"], emails)
     with unique_violation_raises(AlreadyWaiting(_l("Jij of je partner staat al op de wachtlijst voor dit evenement."),
                                                 field="companion.email")):
-        async with write_transaction():
-            fresh = await _lock_event(event["id"])
+        async with _changing_the_line(event["id"]) as fresh:
             if not rules.may_join(sales=_sales(fresh, now), seats_free=fresh["capacity_duos"] - fresh["seats_taken"],
-                                  duos_waiting=await duos_waiting(event["id"])):
+                                  duos_waiting=fresh["waiting_duos"]):
                 orders.check_sales_open(fresh, now)
                 raise SeatsAvailable(_l("Er zijn nog duoplekken vrij: bestel gewoon een duoticket."))
             await check_no_live_place(event["id"], emails)
@@ -241,9 +264,10 @@ async def leave(actor: Principal, entry_id: int, now: datetime | None = None) ->
     now = now or utcnow()
     entry = await _own_entry(actor, entry_id)
     if entry["status"] == WAITING:
-        await WaitingEntry.update({WaitingEntry.status: WaitingStatus.LEFT, WaitingEntry.ended_at: now,
-                                   WaitingEntry.companion_birth_date: None}).where(
-            (WaitingEntry.id == entry_id) & (WaitingEntry.status == WAITING))
+        async with _changing_the_line(entry["event"]):
+            await WaitingEntry.update({WaitingEntry.status: WaitingStatus.LEFT, WaitingEntry.ended_at: now,
+                                       WaitingEntry.companion_birth_date: None}).where(
+                (WaitingEntry.id == entry_id) & (WaitingEntry.status == WAITING))
     elif entry["status"] == WaitingStatus.OFFERED and entry["order"]:
         order = await TicketOrder.select(TicketOrder.status).where(TicketOrder.id == entry["order"]).first()
         if order is not None and order["status"] == rules.PENDING:
@@ -254,8 +278,15 @@ async def leave(actor: Principal, entry_id: int, now: datetime | None = None) ->
 async def forget_waiting_entries(member_id: int) -> int:
     """The member deletes their account: their entries go (and with them the companion they typed). An open
     offer stays an order like any other (members.personal_data refuses deletion while a ticket is live)."""
-    gone = await WaitingEntry.delete().where(WaitingEntry.member == member_id).returning(WaitingEntry.id)
-    return len(gone)
+    gone = 0
+    waiting_at = await WaitingEntry.select(WaitingEntry.event).where(
+        (WaitingEntry.member == member_id) & (WaitingEntry.status == WAITING)).distinct()
+    for row in waiting_at:  # the duos that stop waiting leave each line as leaving does
+        async with _changing_the_line(row["event"]):
+            gone += len(await WaitingEntry.delete().where(
+                (WaitingEntry.member == member_id) & (WaitingEntry.event == row["event"])).returning(WaitingEntry.id))
+    gone += len(await WaitingEntry.delete().where(WaitingEntry.member == member_id).returning(WaitingEntry.id))
+    return gone
 
 
 # --------------------------------------------------------------------------- offers
@@ -294,9 +325,9 @@ async def _offer_one(event_id: int, now: datetime, by: Actor) -> str:
     if expires_at is None:
         return "closed"
     try:
-        async with write_transaction():
+        async with _changing_the_line(event_id, locked=True):
             # The seat first: its UPDATE takes the event's row lock, so whoever holds it next reads the line
-            # as this transaction leaves it.
+            # (and its count, set before COMMIT by `_changing_the_line`) as this transaction leaves it.
             taken = await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(
                 (Event.id == event_id) & (Event.seats_taken < Event.capacity_duos)
                 & (Event.status == EventStatus.PUBLISHED)
@@ -359,8 +390,9 @@ async def offer_free_seats(event_id: int, now: datetime | None = None, *, by: Ac
     made = 0
     while limit is None or made < limit:
         # A cheap read first: most calls find nothing to do and need no write transaction.
-        event = await Event.select(Event.seats_taken, Event.capacity_duos).where(Event.id == event_id).first()
-        if event is None or event["seats_taken"] >= event["capacity_duos"] or not await duos_waiting(event_id):
+        event = await Event.select(Event.seats_taken, Event.capacity_duos, Event.waiting_duos).where(
+            Event.id == event_id).first()
+        if event is None or event["seats_taken"] >= event["capacity_duos"] or not event["waiting_duos"]:
             break
         outcome = await _offer_one(event_id, now, by)
         if outcome != "offered":
@@ -412,7 +444,7 @@ async def close_list(event_id: int, now: datetime | None = None) -> int:
     closed = 0
     for entry in await WaitingEntry.select().where(
             (WaitingEntry.event == event_id) & (WaitingEntry.status == WAITING)).order_by(WaitingEntry.id):
-        async with write_transaction():
+        async with _changing_the_line(event_id):
             closed += await _end_entry(entry, WaitingStatus.CLOSED, now, CLOSED_MAIL)
     if closed:
         await WaitingList.update({WaitingList.closed_at: now, WaitingList.updated_at: now}).where(

@@ -65,6 +65,12 @@ CHECKS: dict[str, str] = {
         "WHERE status = 'waiting' UNION ALL SELECT event, companion_email AS email FROM waiting_entry "
         "WHERE status = 'waiting') x GROUP BY x.event, x.email HAVING COUNT(*) > 1"
     ),
+    # Ordering's seat UPDATE trusts the event row's count of duos waiting (ticketing.waitlist keeps it).
+    "waiting_duos differs from the duos waiting": (
+        "SELECT e.id, e.waiting_duos, (SELECT COUNT(*) FROM waiting_entry w WHERE w.event = e.id "
+        "AND w.status = 'waiting') AS waiting FROM event e WHERE e.waiting_duos <> (SELECT COUNT(*) "
+        "FROM waiting_entry w WHERE w.event = e.id AND w.status = 'waiting')"
+    ),
     "one order offered to two entries": (
         "SELECT \"order\", COUNT(*) AS n FROM waiting_entry WHERE \"order\" IS NOT NULL GROUP BY \"order\" "
         "HAVING COUNT(*) > 1"

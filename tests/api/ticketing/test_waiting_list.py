@@ -89,6 +89,7 @@ async def test_join_only_when_sold_out_with_positions_and_leaving(client: httpx.
     # Having left, one may join again (at the back of the line).
     back = await joined(client, slug, first, email="nieuwe-partner@example.nl")
     assert back["position"] == 3
+    await assert_ticketing_invariants()  # the event row counts the duos waiting (Event.waiting_duos)
 
 
 async def test_companion_rule_at_joining_gives_the_same_answer_as_ordering(client: httpx.AsyncClient,
@@ -291,6 +292,7 @@ async def test_sales_closing_closes_the_list_and_tells_everyone(client: httpx.As
     mails = await smtp.wait_for_messages(2)
     assert sorted(m.rcpt_tos[0] for m in mails) == sorted(m["email"] for m in members)
     assert all(m.message["Subject"].startswith("De wachtlijst is gesloten") for m in mails)
+    await assert_ticketing_invariants()
 
 
 async def test_cancelling_the_event_closes_its_list(client: httpx.AsyncClient, shop: Shop) -> None:
@@ -302,6 +304,7 @@ async def test_cancelling_the_event_closes_its_list(client: httpx.AsyncClient, s
     assert cancelled.status_code == 200
     assert (await entry(client, member, e["id"]))["status"] == "closed"
     assert await outbox_kinds() == [("waitlist_closed", member["email"])]
+    await assert_ticketing_invariants()
 
 
 async def test_a_free_event_gives_the_waiting_duo_its_tickets_at_once(client: httpx.AsyncClient,
@@ -353,3 +356,27 @@ async def test_deleting_the_account_takes_its_places_on_waiting_lists(client: ht
     assert await WaitingEntry.count().where(WaitingEntry.member == member["id"]) == 0
     listing = await client.get(f"/api/v1/events/{event['slug']}/waiting-list", headers=shop.organiser["headers"])
     assert "getypte-partner@example.nl" not in listing.text
+    await assert_ticketing_invariants()  # nobody waits any more, and the event row says so
+
+
+async def test_a_free_seat_waits_for_the_list_until_the_line_is_empty(client: httpx.AsyncClient, shop: Shop) -> None:
+    """Ordering takes a seat only while nobody waits: its seat UPDATE reads the event row's count of duos waiting
+    (`Event.waiting_duos`), which joining, leaving and every offer keep."""
+    event, holds = await sold_out_event(shop)
+    slug = event["slug"]
+    manual = await client.patch(f"/api/v1/events/{slug}/waiting-list", json={"auto_offer": False},
+                                headers=shop.organiser["headers"])
+    assert manual.status_code == 200, manual.text
+    waiter, buyer = await quick_members(2, prefix="rij")
+    e = await joined(client, slug, waiter)
+    cancelled = await client.post(f"/api/v1/orders/{holds[0]['id']}/cancel", headers=holds[0]["buyer"]["headers"])
+    assert cancelled.status_code == 200, cancelled.text
+    await assert_ticketing_invariants()
+    refused = await shop.order(slug, buyer)  # a seat is free, but it is the waiting duo's
+    assert refused.status_code == 409 and refused.json()["code"] == "sold_out"
+    assert "wachtlijst" in refused.json()["detail"]
+    left = await client.post(f"/api/v1/me/waiting-list/{e['id']}/leave", headers=waiter["headers"])
+    assert left.status_code == 200 and left.json()["status"] == "left"
+    await assert_ticketing_invariants()
+    assert (await shop.order(slug, buyer)).status_code == 201  # nobody waits: the seat is for whoever orders
+    await assert_ticketing_invariants()
