@@ -113,12 +113,15 @@ AUTH_DEPENDENCIES = {
 }
 
 
-def requires_member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# The guards are coroutines although they do no I/O: Litestar runs a plain-function guard in its thread pool
+# (`ensure_async_callable`), a thread hop on every guarded request, and under a rush those requests queue for
+# the pool's threads.
+async def requires_member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if current(connection) is None:
         raise Unauthenticated(_l("Log in om verder te gaan."))
 
 
-def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = current(connection)
     if user is None:
         raise Unauthenticated(_l("Log in om verder te gaan."))
@@ -126,7 +129,7 @@ def requires_organiser(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
         raise Forbidden(_l("Alleen organisatoren mogen dit doen."))
 
 
-def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Organisers and whoever holds a role at some event; which event's board they may open, the use case decides
     (pairing.access.planned_event: the event's organiser and its own facilitators)."""
     user = current(connection)
@@ -136,7 +139,7 @@ def requires_facilitator(connection: ASGIConnection[Any, Any, Any, Any], _: Base
         raise Forbidden(_l("Alleen facilitatoren en organisatoren mogen dit doen."))
 
 
-def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = current(connection)
     if user is None:
         raise Unauthenticated(_l("Log in om verder te gaan."))
