@@ -72,6 +72,8 @@ async def measure(name: str, n: int, one: Callable[[int], Awaitable[Any]], *, sh
             first_sql = list(STATEMENTS)
     if profiler:
         profiler.disable()
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     line = {"kind": name, "requests": n, "round_trips_per_request": round(len(STATEMENTS) / n, 2),
             "cpu_ms_per_request": round(cpu * 1000 / n, 3), "wall_ms_per_request": round(wall * 1000 / n, 3)}
