@@ -34,7 +34,7 @@ from events.feeds_api import (
     install_feed_token_filter,
 )
 from frontend.assets import create_static_router, create_template_config
-from frontend.i18n import LANGUAGES, create_language_router, render_message
+from frontend.i18n import LANGUAGES, create_language_router, preload_translations, render_message
 from frontend.pages import create_page_router
 from frontend.pages.errors import page_aware_handlers
 from ideas.api import ROUTERS as IDEAS_ROUTERS
@@ -84,6 +84,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        # The catalogues are read and compiled before the first request (a few hundred ms of CPU per worker):
+        # left to the first answer that needs one — in a ticket rush the first sold-out answer — they stalled
+        # that worker's event loop at the peak.
+        preload_translations()
         async with db.connected(settings.db_pool_size):
             payments = stripe_gateway.install(settings)
             try:

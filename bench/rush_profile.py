@@ -125,6 +125,7 @@ async def main_async(args: argparse.Namespace) -> None:
             for i in range(20):  # first-request costs (imports, statement caches) stay out of the figures
                 await warm(i)
                 await health(i)
+            await order("warm-up", 0, 409)(0)  # and a refusal's (its problem+json): buyer 0 again, a duplicate
             lines = [
                 await measure("healthz", 200, health, show_sql=False, profile=False),
                 await measure("held", args.orders, order(slug, 20, 201), show_sql=args.show_sql,
