@@ -79,13 +79,15 @@ class CalendarFeedController(Controller):
     tags = ["calendar"]
     opt = _ICS_OPT
 
-    @route("/calendar.ics", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="community_calendar",
+    @route("/calendar.ics", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="community_calendar",
+           operation_id="community_calendar",
            summary="The community feed: published events from 30 days ago onwards (iCalendar)")
     async def community(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> ASGIResponse:
         return ics_response(request, await feeds.community_document(settings))
 
     # One path segment: Litestar parameters cannot share a segment with a literal ".ics".
-    @route("/events/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="event_calendar",
+    @route("/events/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="event_calendar",
+           operation_id="event_calendar",
            summary="One published event with its agenda, as an .ics download (/events/{slug}.ics)")
     async def event(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: NamedDependency[Settings]
                     ) -> ASGIResponse:
@@ -93,7 +95,8 @@ class CalendarFeedController(Controller):
             raise NotFound(_l("Deze pagina bestaat niet."))
         return ics_response(request, await feeds.event_document(filename.removesuffix(".ics"), settings))
 
-    @route("/feeds/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id="member_calendar",
+    @route("/feeds/{filename:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="member_calendar",
+           operation_id="member_calendar",
            summary="A member's private feed (/feeds/{token}.ics): their events and breakouts")
     async def member(self, request: Request[Any, Any, Any], filename: FromPath[str], settings: NamedDependency[Settings]
                      ) -> ASGIResponse:

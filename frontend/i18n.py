@@ -183,21 +183,26 @@ def safe_next_path(target: str | None, default: str = "/") -> str:
     return target
 
 
+def next_query(next_path: str) -> str:
+    """``?next=<the path, quoted whole>``: where the sign-in page or the language switch sends the visitor back to
+    (a template global too: ``url_for('login_page') ~ next_query(url_for('my_tickets'))``)."""
+    return f"?next={quote(safe_next_path(next_path), safe='')}"
+
+
 @pass_context
 def _language_switch_url(context: Mapping[str, Any], lang: str) -> str:
-    """``/lang/en?next=/the/current/page?x=1``: a plain link that works without JavaScript."""
-    request = context.get("request")
-    next_path = "/"
-    if isinstance(request, Request):
-        next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/lang/{quote(lang)}?next={quote(safe_next_path(next_path), safe='')}"
+    """``/lang/en?next=/the/current/page?x=1`` (the named route ``set_language``): a plain link that works without
+    JavaScript."""
+    request = context["request"]
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return str(request.app.route_reverse("set_language", code=lang)) + next_query(next_path)
 
 
 def install_i18n(env: Environment) -> None:
     """Add ``jinja2.ext.i18n`` with context-aware gettext callables and the language globals.
 
     Globals: ``_``, ``gettext``, ``ngettext``, ``pgettext``, ``npgettext``, ``current_language()``,
-    ``language_switch_url(lang)``, ``LANGUAGES``, ``LANGUAGE_NAMES``.
+    ``language_switch_url(lang)``, ``next_query(path)``, ``LANGUAGES``, ``LANGUAGE_NAMES``.
     """
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -210,6 +215,7 @@ def install_i18n(env: Environment) -> None:
     env.globals.update(
         current_language=pass_context(language_for_context),
         language_switch_url=_language_switch_url,
+        next_query=next_query,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

@@ -129,7 +129,7 @@ class MemberController(Controller):
         return VerificationQueuedOut()
 
     @get("/me/export", summary="Download everything stored about you (JSON)", operation_id="export_me",
-         guards=[requires_member])
+         name="export_me", guards=[requires_member])
     async def export_me(self, member: NamedDependency[Principal]) -> Response[MemberExport]:
         return Response(await personal_data.export_member_data(member.id), headers={
             "Content-Disposition": 'attachment; filename="nieuw-geluid-mijn-gegevens.json"',

@@ -13,7 +13,9 @@ How a later journey plugs in (ticketing's order page and "my tickets", the facil
    Dutch ``exc.message``; redirect to a named route with ``common.redirect(common.path_for(request, name,
    ...), notice)``) and its templates under ``frontend/templates/<journey>/``;
 2. add the controller to ``PAGE_CONTROLLERS`` below, and its menu item to ``common.NAV_LINKS``
-   (``NavLink("tickets", _("My tickets"), "/mijn/tickets", lambda user: user is not None)``);
+   (``NavLink("tickets", _("My tickets"), "my_tickets", lambda user: user is not None)``: the route's name);
+   templates link with ``url_for('route_name', param=value)``, never a typed path
+   (``tests/unit/frontend/test_links.py``);
 3. browser tests in ``tests/browser/test_<journey>.py`` with the ``site`` fixture of tests/browser/conftest.py.
 
 The order page is already routed at ``/e/{slug}/bestellen`` (``public.PublicPages.order``): it signs the

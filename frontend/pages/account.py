@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -17,7 +16,7 @@ from core.errors import DomainError, InvalidFields
 from core.principal import Principal
 from core.security import client_ip, expired_session_cookie, session_cookie
 from frontend.forms import FormError, _, optional_date
-from frontend.i18n import gettext, render_message, request_language, safe_next_path
+from frontend.i18n import gettext, next_query, render_message, request_language, safe_next_path
 from frontend.pages.common import FormBody, field_errors, page, page_message, path_for, redirect, text
 from members import accounts, password_reset, sessions, verification
 from members.rules import EXPERIENCE_LEVELS, INDUSTRIES, MIN_PASSWORD_LENGTH, normalise_email, password_problem
@@ -157,7 +156,7 @@ class AccountPages(Controller):
             else:
                 # The same page for a new and an existing address; nobody is signed in until the address is
                 # confirmed (members.sessions.login). The sign-in link keeps where they were going.
-                login_href = "/inloggen" + (f"?next={quote(target, safe='')}" if target != "/" else "")
+                login_href = path_for(request, "login_page") + (next_query(target) if target != "/" else "")
                 return page(request, "signup_sent.html", email=email, login_href=login_href)
         form = {**{k: text(data, k) for k in ("name", "email", "organisation", "industry", "experience_level",
                                               "birth_date")}}

@@ -142,9 +142,10 @@ def violations_by_group(plan: PlanOut) -> dict[int, list[ViolationOut]]:
     return out
 
 
-def group_links(plan: PlanOut, view: BoardView | None, slug: str) -> dict[int, str]:
-    """Group id → the link to that group on the board: an anchor when the page shows it, else the board part that
-    does (a large plan shows a round, or a theme of it, at a time)."""
+def group_links(plan: PlanOut, view: BoardView | None, board_path: str) -> dict[int, str]:
+    """Group id → the link to that group on the board (at ``board_path``, the named route ``board_page``): an
+    anchor when the page shows it, else the board part that does (a large plan shows a round, or a theme of it, at a
+    time)."""
     shown = {g.id for r in (view.rounds if view else plan.rounds) for g in r.groups}
     by_theme = bool(view and view.theme)
     links = {}
@@ -154,7 +155,7 @@ def group_links(plan: PlanOut, view: BoardView | None, slug: str) -> dict[int, s
                 links[group.id] = f"#groep-{group.id}"
             else:
                 part = part_query(round_.round, group.theme if by_theme else None)
-                links[group.id] = f"/begeleiden/{slug}{part}#groep-{group.id}"
+                links[group.id] = f"{board_path}{part}#groep-{group.id}"
     return links
 
 
@@ -220,11 +221,12 @@ def explain_infeasibility(text: str, lang: str, names: dict[int, str], titles: d
 
 
 def plan_context(event: EventOut, plan: PlanOut | None, view: BoardView | None,
-                 lang: str = "nl") -> dict[str, Any]:
+                 lang: str = "nl", *, board_path: str) -> dict[str, Any]:
     """What the board's templates show besides the plan itself: the rooms form, each broken rule at its group and
-    the report's link to it, the theme titles, the next arrangement number. Pure."""
+    the report's link to it, the theme titles, the next arrangement number. Pure (``board_path``: the board's
+    path, ``path_for(request, "board_page", slug=…)``)."""
     group_broken = violations_by_group(plan) if plan else {}
-    links = group_links(plan, view, event.slug) if plan else {}
+    links = group_links(plan, view, board_path) if plan else {}
     titles = {t.key: t.title for t in event.themes}
     names = {m.id: m.name for r in (plan.rounds if plan else []) for g in r.groups for m in g.members if m.name}
     names.update({m.id: m.name for m in (plan.unplaced if plan else []) if m.name})
@@ -265,7 +267,7 @@ def board_context(request: Request[Any, Any, Any], event: EventOut, plan: PlanOu
         "industries": {i.code: i.label(lang) for i in INDUSTRIES},  # type: ignore[arg-type]
         "pinned": {(p.attendee, p.round) for p in plan.pins} if plan else set(),
         "rules": RULES,
-        **plan_context(event, plan, view, lang),
+        **plan_context(event, plan, view, lang, board_path=path_for(request, "board_page", slug=event.slug)),
         "active_nav": "board", "tab": "board",
         **extra,
     }

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import ResponseHeader
@@ -22,7 +22,7 @@ from core.auth import current
 from core.errors import DomainError, InvalidFields
 from core.principal import Principal
 from frontend.forms import _
-from frontend.i18n import DEFAULT_LANGUAGE, gettext, render_message, request_language, safe_next_path
+from frontend.i18n import DEFAULT_LANGUAGE, gettext, next_query, render_message, request_language
 
 # A posted HTML form (application/x-www-form-urlencoded) as a plain dict of strings.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -47,19 +47,27 @@ class NavLink:
 
     key: str  # what a page passes as active_nav
     label: str  # English msgid
-    path: str
+    route: str  # the name of the page route it opens
     visible: Callable[[Principal | None], bool] = lambda _user: True
 
 
+class MenuItem(NamedTuple):
+    """A menu link as base.html shows it: its path resolved from the route's name."""
+
+    key: str
+    label: str
+    path: str
+
+
 NAV_LINKS: list[NavLink] = [
-    NavLink("agenda", _("Agenda"), "/"),
-    NavLink("tickets", _("My tickets"), "/mijn/tickets", lambda user: user is not None),
-    NavLink("my_agenda", _("My agenda"), "/mijn/agenda", lambda user: user is not None),
-    NavLink("organise", _("Organise"), "/organiseren", lambda user: user is not None and user.is_organiser),
-    NavLink("board", _("Groups"), "/begeleiden",
+    NavLink("agenda", _("Agenda"), "agenda_page"),
+    NavLink("tickets", _("My tickets"), "my_tickets", lambda user: user is not None),
+    NavLink("my_agenda", _("My agenda"), "my_calendar", lambda user: user is not None),
+    NavLink("organise", _("Organise"), "organiser_events", lambda user: user is not None and user.is_organiser),
+    NavLink("board", _("Groups"), "board_events",
             lambda user: user is not None and (user.has_event_role or user.is_organiser)),
-    NavLink("admin", _("Administration"), "/beheer", lambda user: user is not None and user.is_admin),
-    NavLink("profile", _("Profile"), "/profiel", lambda user: user is not None),
+    NavLink("admin", _("Administration"), "admin_page", lambda user: user is not None and user.is_admin),
+    NavLink("profile", _("Profile"), "profile_page", lambda user: user is not None),
 ]
 
 # Short notes shown after a redirect (?melding=…); English msgids.
@@ -119,8 +127,8 @@ NOTICES: dict[str, str] = {
 }
 
 
-def nav_items(user: Principal | None) -> list[NavLink]:
-    return [link for link in NAV_LINKS if link.visible(user)]
+def nav_items(request: Request[Any, Any, Any], user: Principal | None) -> list[MenuItem]:
+    return [MenuItem(link.key, link.label, path_for(request, link.route)) for link in NAV_LINKS if link.visible(user)]
 
 
 def page(request: Request[Any, Any, Any], template: str, *, status_code: int = 200,
@@ -133,7 +141,7 @@ def page(request: Request[Any, Any, Any], template: str, *, status_code: int = 2
     return Template(template, status_code=status_code, context={
         "user": user,
         "signed_in": user is not None,
-        "nav_links": nav_items(user),
+        "nav_links": nav_items(request, user),
         "flash_messages": flashes + list(context.pop("flash_messages", [])),
         "lang": lang,
         **context,
@@ -159,8 +167,9 @@ def redirect(path: str, notice: str | None = None, *, query: Mapping[str, Any] |
     return Redirect(path, status_code=303, **options)
 
 
-def login_url(next_path: str) -> str:
-    return f"/inloggen?next={quote(safe_next_path(next_path), safe='')}"
+def login_url(request: Request[Any, Any, Any], next_path: str) -> str:
+    """The sign-in page, which sends the visitor on to ``next_path`` afterwards."""
+    return path_for(request, "login_page") + next_query(next_path)
 
 
 def page_message(exc: DomainError, lang: str) -> str:

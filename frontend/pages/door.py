@@ -32,7 +32,7 @@ from core.spreadsheet import csv_response
 from frontend.assets import STATIC_DIR, asset_url
 from frontend.forms import _
 from frontend.i18n import gettext, render_message, request_language
-from frontend.pages.common import page, page_message
+from frontend.pages.common import page, page_message, path_for
 
 # The camera for this page only (every other page denies it, core.security.PERMISSIONS_POLICY).
 DOOR_PERMISSIONS_POLICY = (
@@ -157,12 +157,14 @@ class DoorPages(Controller):
         return csv_response(await door.not_arrived_csv(member, slug), f"nog-niet-binnen-{slug}.csv")
 
     @get("/sw.js", name="door_service_worker", media_type="text/javascript")
-    async def service_worker(self, member: NamedDependency[Principal], slug: FromPath[str]) -> Response[bytes]:
+    async def service_worker(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                             slug: FromPath[str]) -> Response[bytes]:
         """The scanner's service worker (static/js/door-sw.js), allowed to keep this event's scanner page: served
         here, under the page, because a worker's scope cannot reach above its own address without this header."""
         await door_event(member, slug)
+        scope = path_for(request, "organiser_event", slug=slug) + "/"  # the event's organiser pages and below
         return Response(SERVICE_WORKER.read_bytes(), media_type="text/javascript", headers={
-            "Service-Worker-Allowed": f"/organiseren/{slug}/", "Cache-Control": "no-cache"})
+            "Service-Worker-Allowed": scope, "Cache-Control": "no-cache"})
 
     @get("/lijst", name="door_list")
     async def door_list(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from core.errors import DomainError
 from frontend.forms import _
 from frontend.i18n import request_language
-from frontend.pages.common import CONTENT_SECURITY_POLICY, login_url, nav_items, page_message
+from frontend.pages.common import CONTENT_SECURITY_POLICY, login_url, nav_items, page_message, path_for
 
 log = logging.getLogger("nieuw_geluid.pages")
 
@@ -66,7 +66,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     lang = request_language(request)
     status, detail = _status_and_detail(exc, lang)
     if status == 401 and request.method in ("GET", "HEAD"):
-        return Redirect(login_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+        return Redirect(login_url(request, request.url.path + (f"?{request.url.query}" if request.url.query else "")),
                         status_code=303)
     if status == 500:
         log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -78,11 +78,11 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         "detail": detail if detail and status not in (401, 500) else None,
         "lang": lang,
         "signed_in": user is not None,
-        "nav_links": nav_items(user),
+        "nav_links": nav_items(request, user),
     }
     headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"}
     if status == 401:
-        context["login_url"] = login_url("/")
+        context["login_url"] = login_url(request, path_for(request, "agenda_page"))
     return Template("error.html", context=context, status_code=status, headers=headers, media_type=MediaType.HTML)
 
 

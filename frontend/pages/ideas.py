@@ -195,7 +195,8 @@ class IdeaPages(Controller):
         options = [(i.id, i.title) for i in vote.ideas if vote.authors_may_vote_own or not i.yours]
         return page(request, "ideas/ballot.html", status_code=status_code, vote=vote, slug=slug, mine=mine,
                     picked=current_choices, ballot_options=options, errors=errors or {},
-                    login=login_url(path_for(request, "ballot_page", slug=slug, vote=vote_id)), active_nav="agenda")
+                    login=login_url(request, path_for(request, "ballot_page", slug=slug, vote=vote_id)),
+                    active_nav="agenda")
 
     @get("/stemmen/{vote:int}", name="ballot_page")
     async def ballot(self, request: Request[Any, Any, Any], viewer: NamedDependency[Principal | None],

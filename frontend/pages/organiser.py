@@ -150,7 +150,7 @@ class OrganiserPages(Controller):
         """The public page as visitors will see it, what is still missing, and the button that publishes."""
         event = (await events.get_managed_event(slug, member)).event
         if event.status != EventStatus.DRAFT:
-            return redirect(f"/organiseren/{slug}")
+            return redirect(path_for(request, "organiser_event", slug=slug))
         # The page as it will be once published: a copy with its sales state then (the buy button stays off in a
         # preview); the event itself stays as the service gave it.
         as_published = msgspec.structs.replace(event, status=EventStatus.PUBLISHED, sales_state=sales_state(
@@ -176,7 +176,7 @@ class OrganiserPages(Controller):
         actor = member
         if data.get("remove"):
             await images.remove_event_image(actor, slug)
-            return redirect(f"/organiseren/{slug}", "afbeelding-weg")
+            return redirect(path_for(request, "organiser_event", slug=slug), "afbeelding-weg")
         upload = data.get("image")
         raw = await upload.read() if isinstance(upload, UploadFile) else b""
         try:
@@ -187,7 +187,7 @@ class OrganiserPages(Controller):
                               {"image": page_message(exc, request_language(request))}, event=details.event,
                               sales=await sales_summary(actor, slug), door=await door_figures(actor, slug),
                               status_code=422)
-        return redirect(f"/organiseren/{slug}", "afbeelding")
+        return redirect(path_for(request, "organiser_event", slug=slug), "afbeelding")
 
     @get("/{slug:str}/annuleren", name="organiser_cancel_confirm")
     async def cancel_confirm(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],

@@ -110,10 +110,10 @@ class OrganiserSalesPages(Controller):
         return await overrides_page(request, member, slug)
 
     @post("/{slug:str}/uitzonderingen/{override_id:int}/intrekken", name="organiser_revoke_override")
-    async def revoke_override(self, member: NamedDependency[Principal], slug: FromPath[str],
-                              override_id: FromPath[int]) -> Redirect:
+    async def revoke_override(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
+                              slug: FromPath[str], override_id: FromPath[int]) -> Redirect:
         await companions.revoke_override(member, slug, override_id)
-        return redirect(f"/organiseren/{slug}/uitzonderingen", "uitzondering-ingetrokken")
+        return redirect(path_for(request, "organiser_overrides", slug=slug), "uitzondering-ingetrokken")
 
     @post("/{slug:str}/uitzonderingen", name="organiser_add_override")
     async def add_override(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -130,7 +130,7 @@ class OrganiserSalesPages(Controller):
             except DomainError as exc:
                 errors = field_errors(exc, {"email": "email", "reason": "reason"}, request_language(request))
             else:
-                return redirect(f"/organiseren/{slug}/uitzonderingen", "uitzondering")
+                return redirect(path_for(request, "organiser_overrides", slug=slug), "uitzondering")
         return await overrides_page(request, member, slug, form=form, errors=errors, status_code=422)
 
     @get("/{slug:str}/bestellingen/{order_id:int}/annuleren", name="organiser_cancel_order_confirm")

@@ -26,17 +26,17 @@ def can_buy(event: EventOut) -> bool:
     return event.sales_state == SalesState.OPEN and event.seats_left > 0
 
 
-def share_preview(event: EventOut, base_url: str, lang: str) -> dict[str, str]:
+def share_preview(event: EventOut, base_url: str, lang: str, *, path: str) -> dict[str, str]:
     """What LinkedIn, WhatsApp and others show for a shared link (Open Graph and a Twitter card): the title, a
     short description and the banner, with absolute URLs on this site. In the page language (English text when
-    the organiser wrote it). Pure."""
+    the organiser wrote it; ``path``: the event page's, from its named route). Pure."""
     english = lang == "en"
     title = event.title_en if english and event.title_en else event.title
     description = event.description_en if english and event.description_en else event.description
     summary = " ".join(description.split())
     if len(summary) > 200:
         summary = summary[:197].rsplit(" ", 1)[0] + "…"
-    return {"title": title, "description": summary, "url": f"{base_url}/e/{event.slug}",
+    return {"title": title, "description": summary, "url": f"{base_url}{path}",
             "image": f"{base_url}{event.share_image_url}" if event.share_image_url else "",
             "locale": "en_GB" if english else "nl_NL"}
 
@@ -66,7 +66,8 @@ class PublicPages(Controller):
         return page(request, "event.html", event=event, rounds=rounds,
                     can_buy=can_buy(event) and not waiting["duos_waiting"] and mine is None,
                     waitlist=None if mine else waiting, my_place=mine,
-                    share=share_preview(event, settings.public_base_url, request_language(request)),
+                    share=share_preview(event, settings.public_base_url, request_language(request),
+                                        path=path_for(request, "event_page", slug=slug)),
                     order_url=path_for(request, "order_page", slug=slug), ranking=ranking, ranking_items=items,
                     active_nav="agenda")
 

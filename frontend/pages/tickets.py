@@ -465,5 +465,5 @@ async def order_entry(request: Request[Any, Any, Any], viewer: Principal | None,
                       slug: str) -> Template | Redirect:
     """``GET /e/{slug}/bestellen`` (routed in public.py): sign in first, then the order form."""
     if viewer is None:
-        return redirect(login_url(path_for(request, "order_page", slug=slug)))
+        return redirect(login_url(request, path_for(request, "order_page", slug=slug)))
     return await order_page(request, viewer, settings, slug)

@@ -50,7 +50,7 @@ class WaitingListPages(Controller):
                         slug: FromPath[str]) -> Template | Redirect:
         """Sign in first, then the form: who is your companion (the same fields as ordering)."""
         if viewer is None:
-            return redirect(login_url(path_for(request, "waitlist_join_page", slug=slug)))
+            return redirect(login_url(request, path_for(request, "waitlist_join_page", slug=slug)))
         return await join_page(request, viewer, slug)
 
     @post("/e/{slug:str}/wachtlijst", name="waitlist_join", guards=[requires_member])

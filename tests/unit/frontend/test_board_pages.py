@@ -14,7 +14,6 @@ from litestar.response import Template
 from litestar.testing import TestClient
 
 from frontend.assets import TEMPLATE_DIR, create_template_config
-from frontend.i18n import create_language_router
 from frontend.pages.board import (
     RULES,
     explain_infeasibility,
@@ -26,6 +25,7 @@ from frontend.pages.board import (
 from frontend.pages.board_parts import room_default_field, room_field, room_rows
 from pairing.schemas import PlanOut
 from tests.support.event_views import event_out, theme
+from tests.support.page_routes import page_dependencies, page_routes
 
 
 def member(i: int, level: int = 2, industry: str = "retail") -> dict[str, Any]:
@@ -136,7 +136,7 @@ def client() -> TestClient[Litestar]:
             "lang": lang, "plan": shown, "csrf_input": "", "event": event,
             "levels": {0: "Starter", 1: "Junior", 2: "Medior", 3: "Senior", 4: "Expert"},
             "industries": {"retail": "Retail en groothandel", "healthcare": "Zorg en welzijn"},
-            "pinned": {(1, 1)}, "rules": RULES, **plan_context(event, shown, None, lang),
+            "pinned": {(1, 1)}, "rules": RULES, **plan_context(event, shown, None, lang, board_path="/begeleiden/e"),
         })
 
     @get("/edit", sync_to_thread=False)
@@ -168,7 +168,8 @@ def client() -> TestClient[Litestar]:
         report = msgspec.structs.replace(context["plan"].report, **changes)
         return area(lang, msgspec.structs.replace(context["plan"], report=report))
 
-    app = Litestar(route_handlers=[area_page, edit, sales, explained, create_language_router()],
+    app = Litestar(route_handlers=[area_page, edit, sales, explained, *page_routes()],
+                   dependencies=page_dependencies(),
                    template_config=create_template_config([TEMPLATE_DIR]))
     with TestClient(app) as test_client:
         yield test_client

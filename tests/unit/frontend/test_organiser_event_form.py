@@ -65,14 +65,14 @@ def event(**values: Any) -> EventOut:
 
 def test_the_share_preview_in_the_page_language() -> None:
     dutch = share_preview(event(title_en="Hackathon EN", share_image_url="/media/e/hackathon/abc.jpg"),
-                          "https://nieuwgeluid.nl", "nl")
+                          "https://nieuwgeluid.nl", "nl", path="/e/hackathon")
     assert dutch == {"title": "Hackathon", "description": "Samen bouwen. Met duo's.",
                      "url": "https://nieuwgeluid.nl/e/hackathon",
                      "image": "https://nieuwgeluid.nl/media/e/hackathon/abc.jpg", "locale": "nl_NL"}
-    english = share_preview(event(title_en="Hackathon EN"), "https://nieuwgeluid.nl", "en")
+    english = share_preview(event(title_en="Hackathon EN"), "https://nieuwgeluid.nl", "en", path="/e/hackathon")
     assert english["title"] == "Hackathon EN" and english["description"] == "Samen bouwen. Met duo's."
     assert english["image"] == "" and english["locale"] == "en_GB"
-    long = share_preview(event(description="woord " * 100), "https://x.nl", "nl")["description"]
+    long = share_preview(event(description="woord " * 100), "https://x.nl", "nl", path="/e/x")["description"]
     assert len(long) <= 200 and long.endswith("…")
 
 

@@ -14,6 +14,7 @@ from core.errors import InvalidInput, NotFound, Unauthenticated, problem_handler
 from frontend.assets import create_template_config
 from frontend.pages.common import FormBody
 from frontend.pages.errors import is_page_request, page_aware_handlers
+from tests.support.page_routes import page_dependencies, page_routes
 
 
 @get("/api/v1/thing")
@@ -26,7 +27,7 @@ async def page_gone() -> None:
     raise NotFound("Dit evenement bestaat niet.")
 
 
-@get("/profiel")
+@get("/mijn/iets")
 async def page_needs_sign_in() -> None:
     raise Unauthenticated("Log in om verder te gaan.")
 
@@ -44,7 +45,8 @@ async def page_form(data: FormBody) -> dict[str, Any]:
 @pytest.fixture
 def client() -> Iterator[TestClient[Litestar]]:
     app = Litestar(
-        route_handlers=[api_thing, page_gone, page_needs_sign_in, page_bug, page_form],
+        route_handlers=[api_thing, page_gone, page_needs_sign_in, page_bug, page_form, *page_routes()],
+        dependencies=page_dependencies(),
         exception_handlers=page_aware_handlers(problem_handlers()),
         template_config=create_template_config(),
         csrf_config=CSRFConfig(secret="s" * 32, cookie_httponly=True, exclude=[r"^/api/"]),
@@ -71,9 +73,9 @@ def test_page_paths_get_a_dutch_or_english_html_page(client: TestClient[Litestar
 
 
 def test_a_page_that_needs_sign_in_sends_you_to_the_sign_in_page(client: TestClient[Litestar]) -> None:
-    response = client.get("/profiel?tab=1", follow_redirects=False)
+    response = client.get("/mijn/iets?tab=1", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/inloggen?next=%2Fprofiel%3Ftab%3D1"
+    assert response.headers["location"] == "/inloggen?next=%2Fmijn%2Fiets%3Ftab%3D1"
 
 
 def test_a_bug_on_a_page_is_a_friendly_500_without_details(client: TestClient[Litestar]) -> None:

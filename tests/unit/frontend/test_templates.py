@@ -12,7 +12,7 @@ from litestar.response import Template
 from litestar.testing import TestClient
 
 from frontend.assets import TEMPLATE_DIR, asset_url, create_static_router, create_template_config
-from frontend.i18n import create_language_router
+from tests.support.page_routes import page_dependencies, page_routes
 
 PAGE = """{% extends "base.html" %}
 {% block title %}{{ _("Agenda") }}{% endblock %}
@@ -48,7 +48,8 @@ def client(tmp_path: Path) -> TestClient[Litestar]:
         })
 
     app = Litestar(
-        route_handlers=[page, create_static_router(), create_language_router()],
+        route_handlers=[page, create_static_router(), *page_routes()],
+        dependencies=page_dependencies(),
         template_config=create_template_config([tmp_path, TEMPLATE_DIR]),
     )
     with TestClient(app) as test_client:
