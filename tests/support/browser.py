@@ -259,7 +259,7 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 # Measured on the busy machine, the latest request a page starts by itself after the previous one ended (a script's
 # fetch) began 0.1 s later; Chromium asks for the page's icon up to 0.22 s after the load, so that is waited for.
 NETWORK_QUIET_SECONDS = 0.15
-SETTLE_TIMEOUT_SECONDS = 10.0
+STUCK_SECONDS = 2.0  # nothing started or ended for this long, yet something is still pending: ask Playwright
 _ICON_HREF = "() => document.querySelector('link[rel~=\"icon\"]')?.href ?? null"
 
 
@@ -275,7 +275,7 @@ class PageWeight:
         self._cdp: CDPSession = page.context.new_cdp_session(page)
         self._urls: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
-        self._pending: set[str] = set()  # requests started and not yet finished or failed
+        self._pending: dict[str, str] = {}  # request id → URL: started, not yet finished or failed
         self._last_activity = time.monotonic()
         self._document_at = 0.0  # when the main frame last asked for a document
         self._finished_at: dict[str, float] = {}  # URL → when a request for it last finished
@@ -288,7 +288,7 @@ class PageWeight:
         self._cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
 
     def _on_request(self, event: dict[str, Any]) -> None:
-        self._pending.add(event["requestId"])
+        self._pending[event["requestId"]] = event["request"]["url"]
         self._last_activity = time.monotonic()
         if event.get("type") == "Document" and event.get("frameId") == self._main_frame:
             self._document_at = self._last_activity
@@ -299,31 +299,34 @@ class PageWeight:
     def _on_finished(self, event: dict[str, Any]) -> None:
         url = self._urls.get(event["requestId"], event["requestId"])
         self.sizes[url] = self.sizes.get(url, 0) + int(event.get("encodedDataLength", 0))
-        self._pending.discard(event["requestId"])
+        self._pending.pop(event["requestId"], None)
         self._last_activity = self._finished_at[url] = time.monotonic()
 
     def _on_failed(self, event: dict[str, Any]) -> None:
-        self._pending.discard(event["requestId"])
+        self._pending.pop(event["requestId"], None)
         self._last_activity = time.monotonic()
 
     def settle(self) -> None:
         """Wait until the page has loaded, every request it started has finished or failed (as this session saw
-        them, so their byte counts are in), its icon among them, and none started for NETWORK_QUIET_SECONDS. What
-        does not settle within SETTLE_TIMEOUT_SECONDS (a request whose end this session missed) gets Playwright's
-        "networkidle" instead."""
+        them, so their byte counts are in), its icon among them, and none started for NETWORK_QUIET_SECONDS.
+
+        When nothing has started or ended for STUCK_SECONDS and yet a request is pending (its end was not
+        reported to this session: an htmx live check aborted by the next keystroke, seen on the busy machine,
+        after which every later wait of that journey ran into a timeout) or the icon never came, Playwright's
+        "networkidle" decides, and what was pending is forgotten."""
         self.page.wait_for_load_state("load")
         try:
             icon = self.page.evaluate(_ICON_HREF)
         except PlaywrightError:  # the page navigated meanwhile: no icon to wait for, the rest still holds
             icon = None
-        deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
         while True:
             quiet = time.monotonic() - self._last_activity
             icon_in = icon is None or self._finished_at.get(icon, -1.0) >= self._document_at
             if not self._pending and icon_in and quiet >= NETWORK_QUIET_SECONDS:
                 return
-            if time.monotonic() > deadline:
+            if quiet >= STUCK_SECONDS:
                 self.page.wait_for_load_state("networkidle")
+                self._pending.clear()
                 return
             # Playwright delivers this session's events while it waits here.
             self.page.wait_for_timeout(max(5.0, (NETWORK_QUIET_SECONDS - quiet) * 1000) if icon_in and not
