@@ -13,11 +13,12 @@ them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from events.rules import DEFAULT_HACKATHON_THEMES, DEFAULT_TIMEZONE, slugify
@@ -294,53 +295,20 @@ class ParsedEvent:
     agenda_rows: list[str]  # agenda[i] in the service input came from form row agenda_rows[i]
 
 
-def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]:
-    """Check what a person can get wrong in a form; the service checks the rules (end after start, …)."""
-    errors: dict[str, str] = {}
-    data: dict[str, Any] = {}
+_T = TypeVar("_T")
 
-    if not ef.title:
-        errors["title"] = _("Enter a title.")
-    day = end_day = None
-    try:
-        day = parse_date(ef.date)
-    except FormError as exc:
-        errors["date"] = exc.message
-    try:
-        end_day = optional_date(ef.end_date)
-    except FormError as exc:
-        errors["end_date"] = exc.message
-    start_t = end_t = None
-    for name in ("start_time", "end_time"):
-        try:
-            value = parse_time(getattr(ef, name))
-        except FormError as exc:
-            errors[name] = exc.message
-            continue
-        if name == "start_time":
-            start_t = value
-        else:
-            end_t = value
-    try:
-        data["capacity_duos"] = parse_int(ef.capacity_duos, message=_("Enter a whole number of duos, such as 40."))
-    except FormError as exc:
-        errors["capacity_duos"] = exc.message
-    try:
-        data["price_cents"] = parse_price_cents(ef.price)
-    except FormError as exc:
-        errors["price"] = exc.message
-    for name in MOMENT_FIELDS:
-        try:
-            data[name] = parse_moment(getattr(ef, name))
-        except FormError as exc:
-            errors[name] = exc.message
-    try:
-        data["age_limit"] = parse_int(ef.age_limit, message=_("Enter an age in whole years, such as 30."))
-        if not 16 <= data["age_limit"] <= 120:
-            errors["age_limit"] = _("Enter an age between 16 and 120.")
-    except FormError as exc:
-        errors["age_limit"] = exc.message
 
+def _attempt(errors: dict[str, str], field_name: str, parse: Callable[[], _T]) -> _T | None:
+    """parse()'s value, or None with the FormError's message put under errors[field_name]."""
+    try:
+        return parse()
+    except FormError as exc:
+        errors[field_name] = exc.message
+        return None
+
+
+def _parse_themes(ef: EventForm, errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The filled-in theme rows, each with a key unique within the event."""
     themes = []
     for row in ef.themes:
         if not row.title:
@@ -355,25 +323,25 @@ def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]
         seen[theme["key"]] = n + 1
         if n:
             theme["key"] = f"{theme['key'][:36]}-{n + 1}"
+    return themes
 
+
+def _parse_agenda(ef: EventForm, day: date | None, errors: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The agenda entries (empty rows skipped) and the form row each came from."""
     agenda, agenda_rows = [], []
     for item in ef.agenda:
         if not (item.title or item.start or item.end or item.room):
             continue
         if not item.title:
             errors[f"agenda-{item.index}-title"] = _("Give this part of the agenda a title.")
-        times = []
-        for part in ("start", "end"):
-            try:
-                times.append(parse_time(getattr(item, part)))
-            except FormError as exc:
-                errors[f"agenda-{item.index}-{part}"] = exc.message
-        if len(times) == 2 and day is not None and item.title:
+        start = _attempt(errors, f"agenda-{item.index}-start", partial(parse_time, item.start))
+        end = _attempt(errors, f"agenda-{item.index}-end", partial(parse_time, item.end))
+        if start is not None and end is not None and day is not None and item.title:
             session_day = day + timedelta(days=item.day)
             entry: dict[str, Any] = {
                 "title": item.title[:160],
-                "starts_at": datetime.combine(session_day, times[0]),
-                "ends_at": datetime.combine(session_day, times[1]),
+                "starts_at": datetime.combine(session_day, start),
+                "ends_at": datetime.combine(session_day, end),
                 "room": item.room[:120],
                 "is_breakout_round": item.breakout,
             }
@@ -381,6 +349,35 @@ def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]
                 entry["id"] = int(item.id)
             agenda.append(entry)
             agenda_rows.append(item.index)
+    return agenda, agenda_rows
+
+
+def _parse_age_limit(value: str) -> int:
+    age = parse_int(value, message=_("Enter an age in whole years, such as 30."))
+    if not 16 <= age <= 120:
+        raise FormError(_("Enter an age between 16 and 120."))
+    return age
+
+
+def parse_event_form(ef: EventForm) -> tuple[ParsedEvent | None, dict[str, str]]:
+    """Check what a person can get wrong in a form; the service checks the rules (end after start, …)."""
+    errors: dict[str, str] = {}
+    if not ef.title:
+        errors["title"] = _("Enter a title.")
+    day = _attempt(errors, "date", lambda: parse_date(ef.date))
+    end_day = _attempt(errors, "end_date", lambda: optional_date(ef.end_date))
+    start_t = _attempt(errors, "start_time", lambda: parse_time(ef.start_time))
+    end_t = _attempt(errors, "end_time", lambda: parse_time(ef.end_time))
+    data: dict[str, Any] = {
+        "capacity_duos": _attempt(errors, "capacity_duos", lambda: parse_int(
+            ef.capacity_duos, message=_("Enter a whole number of duos, such as 40."))),
+        "price_cents": _attempt(errors, "price", lambda: parse_price_cents(ef.price)),
+    }
+    for name in MOMENT_FIELDS:
+        data[name] = _attempt(errors, name, partial(parse_moment, getattr(ef, name)))
+    data["age_limit"] = _attempt(errors, "age_limit", partial(_parse_age_limit, ef.age_limit))
+    themes = _parse_themes(ef, errors)
+    agenda, agenda_rows = _parse_agenda(ef, day, errors)
 
     if errors or day is None or start_t is None or end_t is None:
         return None, errors

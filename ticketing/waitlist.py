@@ -358,7 +358,7 @@ async def _offer_one(event_id: int, now: datetime, by: Actor) -> str:
                                                   str(exc.extra.get("reason_en", "")))
                     continue
                 emails = [normalise_email(buyer["email"]), entry["companion_email"]]
-                if await Attendee.exists().where((Attendee.event == event_id) & (Attendee.live == True)  # noqa: E712
+                if await Attendee.exists().where((Attendee.event == event_id) & Attendee.live.eq(True)
                                                  & Attendee.email.is_in(emails)):
                     ended_any |= await _end_entry(entry, WaitingStatus.REFUSED, now, REFUSED_MAIL,
                                                   ENDED_REASON_PLACE_NL, ENDED_REASON_PLACE_EN)

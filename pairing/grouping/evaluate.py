@@ -88,9 +88,45 @@ def evaluate(
     every manual move or swap.
     """
     people = {a.id: a for a in inp.attendees}
+    placement = assignment.placement()
+    partners = duo_pairs(inp.attendees)
+    group_violations, seen = _group_violations(inp, assignment, history_rounds)
+    pair_violations, meetings, diversity, populations, sizes = _pair_scan(inp, people, assignment, partners)
+    violations = [
+        *group_violations,
+        *_attendance_violations(inp, people, seen, history_rounds),
+        *_pin_violations(inp, placement),
+        *pair_violations,
+        *_met_before_violations(meetings),
+        *_split_duo_violations(inp, partners, placement),
+    ]
+
+    counts = Counter(v.rule for v in violations)
+    keeps_rules = not any(counts[rule] for rule in _LINKED_ASSUMES)
+    free, with_sizes, bound, method = _bounds(inp, people, populations, sizes, keeps_rules)
+    gap = 100.0 * (bound - diversity) / bound if bound > 0 else 0.0
+    return Report(
+        preferences=_preferences(inp, assignment),
+        violations=tuple(violations),
+        violation_counts=tuple(sorted(counts.items())),
+        diversity=diversity,
+        diversity_bound=bound,
+        gap_percent=max(0.0, gap),
+        infeasibility=infeasibility,
+        bound_without_rules=free,
+        bound_with_sizes=with_sizes,
+        bound_method=method,
+        optimal=keeps_rules and diversity >= bound - _EPS * max(1.0, bound),
+    )
+
+
+def _group_violations(
+    inp: GroupingInput, assignment: Assignment, history_rounds: int
+) -> tuple[list[Violation], dict[int, Counter[int]]]:
+    """Groups on an unknown theme or of a wrong size (past rounds excepted), and how often each person
+    is placed per round."""
     themes = set(inp.themes)
     violations: list[Violation] = []
-
     seen: dict[int, Counter[int]] = defaultdict(Counter)
     for group in assignment.groups:
         for a in group.members:
@@ -118,6 +154,14 @@ def evaluate(
                     group.members,
                 )
             )
+    return violations, seen
+
+
+def _attendance_violations(
+    inp: GroupingInput, people: dict[int, Attendee], seen: dict[int, Counter[int]], history_rounds: int
+) -> list[Violation]:
+    """Per round: each registered person in exactly one group (past rounds: at most one), nobody else."""
+    violations: list[Violation] = []
     for r in range(inp.rounds):
         for a in people:
             times = seen[r][a]
@@ -133,18 +177,21 @@ def evaluate(
                         attendee_ids=(a,),
                     )
                 )
-        for a in seen[r]:
-            if a not in people:
-                violations.append(
-                    Violation(
-                        Rule.ONE_GROUP_PER_ROUND,
-                        f"attendee {a} in round {r + 1} is not registered",
-                        r,
-                        attendee_ids=(a,),
-                    )
-                )
+        violations.extend(
+            Violation(
+                Rule.ONE_GROUP_PER_ROUND,
+                f"attendee {a} in round {r + 1} is not registered",
+                r,
+                attendee_ids=(a,),
+            )
+            for a in seen[r]
+            if a not in people
+        )
+    return violations
 
-    placement = assignment.placement()
+
+def _pin_violations(inp: GroupingInput, placement: dict[tuple[int, int], tuple[str, int]]) -> list[Violation]:
+    violations: list[Violation] = []
     for pin in inp.pins:
         placed = placement.get((pin.attendee_id, pin.round_index))
         ok = placed is not None and placed[0] == pin.theme and pin.group_number in (None, placed[1])
@@ -161,9 +208,18 @@ def evaluate(
                     (pin.attendee_id,),
                 )
             )
+    return violations
 
-    partners = duo_pairs(inp.attendees)
+
+def _pair_scan(
+    inp: GroupingInput, people: dict[int, Attendee], assignment: Assignment, partners: set[tuple[int, int]]
+) -> tuple[
+    list[Violation], Counter[tuple[int, int]], float, dict[tuple[int, str], list[int]], dict[tuple[int, str], list[int]]
+]:
+    """One pass over every group's pairs: colleague and duo-apart violations, who meets whom, the diversity,
+    and each (round, theme)'s registered people and group sizes (for the bounds)."""
     together = inp.duo_policy is DuoPolicy.TOGETHER
+    violations: list[Violation] = []
     meetings: Counter[tuple[int, int]] = Counter()
     diversity = 0.0
     populations: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -207,41 +263,30 @@ def evaluate(
                 )
             if not (together and (a, b) in partners):
                 meetings[(a, b)] += 1
-    for (a, b), times in sorted(meetings.items()):
-        for _ in range(times - 1):
-            violations.append(
-                Violation(Rule.MET_BEFORE, f"{a} and {b} meet in {times} rounds", attendee_ids=(a, b))
-            )
-    if together:
-        for a, b in sorted(partners):
-            for r in range(inp.rounds):
-                if placement.get((a, r)) != placement.get((b, r)):
-                    violations.append(
-                        Violation(
-                            Rule.DUO_TOGETHER,
-                            f"duo partners {a} and {b} are split in round {r + 1}",
-                            r,
-                            attendee_ids=(a, b),
-                        )
-                    )
+    return violations, meetings, diversity, populations, sizes
 
-    counts = Counter(v.rule for v in violations)
-    keeps_rules = not any(counts[rule] for rule in _LINKED_ASSUMES)
-    free, with_sizes, bound, method = _bounds(inp, people, populations, sizes, keeps_rules)
-    gap = 100.0 * (bound - diversity) / bound if bound > 0 else 0.0
-    return Report(
-        preferences=_preferences(inp, assignment),
-        violations=tuple(violations),
-        violation_counts=tuple(sorted(counts.items())),
-        diversity=diversity,
-        diversity_bound=bound,
-        gap_percent=max(0.0, gap),
-        infeasibility=infeasibility,
-        bound_without_rules=free,
-        bound_with_sizes=with_sizes,
-        bound_method=method,
-        optimal=keeps_rules and diversity >= bound - _EPS * max(1.0, bound),
-    )
+
+def _met_before_violations(meetings: Counter[tuple[int, int]]) -> list[Violation]:
+    """One violation per meeting after a pair's first."""
+    return [
+        Violation(Rule.MET_BEFORE, f"{a} and {b} meet in {times} rounds", attendee_ids=(a, b))
+        for (a, b), times in sorted(meetings.items())
+        for _ in range(times - 1)
+    ]
+
+
+def _split_duo_violations(
+    inp: GroupingInput, partners: set[tuple[int, int]], placement: dict[tuple[int, int], tuple[str, int]]
+) -> list[Violation]:
+    """Under DuoPolicy.TOGETHER: each round in which a duo's partners are not in the same group."""
+    if inp.duo_policy is not DuoPolicy.TOGETHER:
+        return []
+    return [
+        Violation(Rule.DUO_TOGETHER, f"duo partners {a} and {b} are split in round {r + 1}", r, attendee_ids=(a, b))
+        for a, b in sorted(partners)
+        for r in range(inp.rounds)
+        if placement.get((a, r)) != placement.get((b, r))
+    ]
 
 
 def _cell_bounds(

@@ -103,6 +103,99 @@ def _apply(
 
 
 @njit(cache=True)
+def _members(grp: np.ndarray, n_groups: int, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Each group's members (``mem[g, :size[g]]``) and each person's slot in their group; False when a group
+    holds more than ``cap`` people."""
+    n_rounds, n = grp.shape
+    mem = np.full((n_groups, cap), -1, dtype=np.int64)
+    size = np.zeros(n_groups, dtype=np.int64)
+    slot = np.full((n_rounds, n), -1, dtype=np.int64)
+    for r in range(n_rounds):
+        for i in range(n):
+            g = grp[r, i]
+            if g >= 0:
+                if size[g] >= cap:
+                    return mem, size, slot, False
+                mem[g, size[g]] = i
+                slot[r, i] = size[g]
+                size[g] += 1
+    return mem, size, slot, True
+
+
+@njit(cache=True)
+def _score(
+    dist: np.ndarray, forbid: np.ndarray, mem: np.ndarray, size: np.ndarray
+) -> tuple[np.ndarray, float, int]:
+    """Who meets whom how often, the plan's diversity, and its broken rules (a repeated meeting or a
+    forbidden pair, each time)."""
+    n = dist.shape[0]
+    meet = np.zeros((n, n), dtype=np.int64)
+    div = 0.0
+    broken = 0
+    for g in range(size.shape[0]):
+        for x in range(size[g]):
+            a = mem[g, x]
+            for y in range(x + 1, size[g]):
+                b = mem[g, y]
+                div += dist[a, b]
+                if meet[a, b] >= 1:
+                    broken += 1
+                if forbid[a, b]:
+                    broken += 1
+                meet[a, b] += 1
+                meet[b, a] += 1
+    return meet, div, broken
+
+
+@njit(cache=True)
+def _descend(
+    dist: np.ndarray,
+    forbid: np.ndarray,
+    grp: np.ndarray,
+    meet: np.ndarray,
+    mem: np.ndarray,
+    size: np.ndarray,
+    slot: np.ndarray,
+    cell_groups: np.ndarray,
+    cell_nodes: np.ndarray,
+    cell_count: np.ndarray,
+    cell_round: np.ndarray,
+    lo: int,
+    hi: int,
+) -> tuple[float, int]:
+    """Best swaps and moves of every (round, theme), fewer broken rules first, until none improves; the
+    change in diversity and in broken rules."""
+    div = 0.0
+    broken = 0
+    improved = True
+    while improved:
+        improved = False
+        for c in range(cell_count.shape[0]):
+            r = cell_round[c]
+            for a in range(cell_count[c]):
+                i = cell_nodes[c, a]
+                for b in range(cell_groups.shape[1] + cell_count[c]):
+                    g = grp[r, i]
+                    j = -1
+                    if b < cell_groups.shape[1]:
+                        h = cell_groups[c, b]
+                        if h < 0 or h == g or size[h] >= hi or size[g] <= lo:
+                            continue
+                    else:
+                        j = cell_nodes[c, b - cell_groups.shape[1]]
+                        h = grp[r, j]
+                        if h == g:
+                            continue
+                    d_div, d_broken = _delta(dist, forbid, meet, mem, size, i, j, g, h)
+                    if d_broken < 0 or (d_broken == 0 and d_div > _EPS):
+                        _apply(grp, meet, mem, size, slot, r, i, j, g, h)
+                        div += d_div
+                        broken += d_broken
+                        improved = True
+    return div, broken
+
+
+@njit(cache=True)
 def _anneal(
     dist: np.ndarray,  # [N, N] pair scores
     forbid: np.ndarray,  # [N, N] pairs that may never share a group
@@ -125,36 +218,10 @@ def _anneal(
 ) -> float:
     """Anneal ``grp`` in place for ``steps`` steps, then descend to a local optimum; return the diversity of
     ``best_grp`` (-1 when no plan seen kept the rules)."""
-    n_rounds, n = grp.shape
-    n_groups = group_cell.shape[0]
-    cap = hi + 1
-    mem = np.full((n_groups, cap), -1, dtype=np.int64)
-    size = np.zeros(n_groups, dtype=np.int64)
-    slot = np.full((n_rounds, n), -1, dtype=np.int64)
-    for r in range(n_rounds):
-        for i in range(n):
-            g = grp[r, i]
-            if g >= 0:
-                if size[g] >= cap:
-                    return -1.0  # a group over the size limit: not a plan this search works on
-                mem[g, size[g]] = i
-                slot[r, i] = size[g]
-                size[g] += 1
-    meet = np.zeros((n, n), dtype=np.int64)
-    div = 0.0
-    broken = 0
-    for g in range(n_groups):
-        for x in range(size[g]):
-            a = mem[g, x]
-            for y in range(x + 1, size[g]):
-                b = mem[g, y]
-                div += dist[a, b]
-                if meet[a, b] >= 1:
-                    broken += 1
-                if forbid[a, b]:
-                    broken += 1
-                meet[a, b] += 1
-                meet[b, a] += 1
+    mem, size, slot, fits = _members(grp, group_cell.shape[0], hi + 1)
+    if not fits:
+        return -1.0  # a group over the size limit: not a plan this search works on
+    meet, div, broken = _score(dist, forbid, mem, size)
     best = div if broken == 0 else -1.0
     best_grp[:, :] = grp
     total = 0
@@ -204,32 +271,10 @@ def _anneal(
             best_grp[:, :] = grp
             if best >= target - _EPS:
                 return best
-    # --- descent: best swaps and moves of every (round, theme), fewer broken rules first -------------------
-    improved = True
-    while improved:
-        improved = False
-        for c in range(cell_count.shape[0]):
-            r = cell_round[c]
-            for a in range(cell_count[c]):
-                i = cell_nodes[c, a]
-                for b in range(cell_groups.shape[1] + cell_count[c]):
-                    g = grp[r, i]
-                    j = -1
-                    if b < cell_groups.shape[1]:
-                        h = cell_groups[c, b]
-                        if h < 0 or h == g or size[h] >= hi or size[g] <= lo:
-                            continue
-                    else:
-                        j = cell_nodes[c, b - cell_groups.shape[1]]
-                        h = grp[r, j]
-                        if h == g:
-                            continue
-                    d_div, d_broken = _delta(dist, forbid, meet, mem, size, i, j, g, h)
-                    if d_broken < 0 or (d_broken == 0 and d_div > _EPS):
-                        _apply(grp, meet, mem, size, slot, r, i, j, g, h)
-                        div += d_div
-                        broken += d_broken
-                        improved = True
+    d_div, d_broken = _descend(dist, forbid, grp, meet, mem, size, slot, cell_groups, cell_nodes, cell_count,
+                               cell_round, lo, hi)
+    div += d_div
+    broken += d_broken
     if broken == 0 and div > best + _EPS:
         best = div
         best_grp[:, :] = grp

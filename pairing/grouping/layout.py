@@ -33,9 +33,31 @@ def rule_keeping_layout(
     industries and levels as well made it a hundred times slower for a worse result after the search.
     """
     inp = plan.inp
-    lo, hi = inp.min_size, inp.max_size
-    policy = inp.duo_policy
     model = MixedIntegerProgramme(_MAX_NODES)
+    x, cells = _placement_columns(model, plan, counts)
+    for (person, r), number in plan.pinned_group.items():
+        key = (person, r, number - 1)
+        if key not in x:
+            return None
+        model.lower[x[key]] = 1.0
+    _pair_rows(model, plan, org, counts, cells, x)
+    _, _, values = model.solve()
+    if values is None:
+        return None
+    rounds: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(inp.rounds)]
+    for (r, t), members in sorted(cells.items()):
+        for g in range(counts[(r, t)]):
+            chosen = np.array([i for i in members if values[x[(int(i), r, g)]] > 0.5], dtype=np.int64)
+            rounds[r].append((t, chosen))
+    return rounds
+
+
+def _placement_columns(
+    model: MixedIntegerProgramme, plan: ThemePlan, counts: dict[tuple[int, int], int]
+) -> tuple[dict[tuple[int, int, int], int], dict[tuple[int, int], np.ndarray]]:
+    """x[(person, round, group)] (0/1: the person is in that group of their cell), one group per person per
+    round, each group's size within bounds; and each (round, theme) cell's people."""
+    lo, hi = plan.inp.min_size, plan.inp.max_size
     x: dict[tuple[int, int, int], int] = {}
     cells: dict[tuple[int, int], np.ndarray] = {}
     for (r, t), k in sorted(counts.items()):
@@ -54,11 +76,20 @@ def rule_keeping_layout(
         if first is not None and (first, r) not in plan.pinned_group:
             model.upper[x[(first, r, 0)]] = 1.0
             model.lower[x[(first, r, 0)]] = 1.0
-    for (person, r), number in plan.pinned_group.items():
-        key = (person, r, number - 1)
-        if key not in x:
-            return None
-        model.lower[x[key]] = 1.0
+    return x, cells
+
+
+def _pair_rows(
+    model: MixedIntegerProgramme,
+    plan: ThemePlan,
+    org: np.ndarray,
+    counts: dict[tuple[int, int], int],
+    cells: dict[tuple[int, int], np.ndarray],
+    x: dict[tuple[int, int, int], int],
+) -> None:
+    """For every two people sharing a cell in some round: partners kept together in the same group,
+    colleagues and partners kept apart never in one, anyone else meeting at most once."""
+    policy = plan.inp.duo_policy
     cell_of: dict[int, dict[int, int]] = {}
     for (r, t), members in cells.items():
         for i in members:
@@ -72,34 +103,40 @@ def rule_keeping_layout(
         colleagues = bool(org[a]) and org[a] == org[b]
         together = partners and policy is DuoPolicy.TOGETHER
         apart = (colleagues and not together) or (partners and policy is DuoPolicy.APART)
-        for r in shared:
-            k = counts[(r, cell_of[a][r])]
-            for g in range(k):
-                if together:
-                    row = model.row(0.0, 0.0)
-                    model.add(row, x[(a, r, g)], 1.0)
-                    model.add(row, x[(b, r, g)], -1.0)
-                elif apart:
-                    row = model.row(-np.inf, 1.0)
-                    model.add(row, x[(a, r, g)], 1.0)
-                    model.add(row, x[(b, r, g)], 1.0)
-        if together or apart or len(shared) < 2:
-            continue
-        once = model.row(-np.inf, 1.0)
-        for r in shared:
-            met = model.column(0.0, 0.0, 1.0, [(once, 1.0)])
-            for g in range(counts[(r, cell_of[a][r])]):
-                row = model.row(-np.inf, 1.0)  # x_a + x_b − met ≤ 1: both in g means they met
+        groups = {r: counts[(r, cell_of[a][r])] for r in shared}
+        if together or apart:
+            _same_or_apart_rows(model, x, a, b, groups, together=together)
+        elif len(shared) >= 2:
+            _meet_once_rows(model, x, a, b, groups)
+
+
+def _same_or_apart_rows(
+    model: MixedIntegerProgramme, x: dict[tuple[int, int, int], int], a: int, b: int, groups: dict[int, int],
+    *, together: bool,
+) -> None:
+    """a and b in the same group of each shared round (``together``), or never in one group."""
+    for r, k in groups.items():
+        for g in range(k):
+            if together:
+                row = model.row(0.0, 0.0)
+                model.add(row, x[(a, r, g)], 1.0)
+                model.add(row, x[(b, r, g)], -1.0)
+            else:
+                row = model.row(-np.inf, 1.0)
                 model.add(row, x[(a, r, g)], 1.0)
                 model.add(row, x[(b, r, g)], 1.0)
-                model.add(row, met, -1.0)
-    _, _, values = model.solve()
-    if values is None:
-        return None
-    rounds: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(inp.rounds)]
-    for (r, t), members in sorted(cells.items()):
-        for g in range(counts[(r, t)]):
-            chosen = np.array([i for i in members if values[x[(int(i), r, g)]] > 0.5], dtype=np.int64)
-            rounds[r].append((t, chosen))
-    return rounds
+
+
+def _meet_once_rows(
+    model: MixedIntegerProgramme, x: dict[tuple[int, int, int], int], a: int, b: int, groups: dict[int, int]
+) -> None:
+    """a and b share a group in at most one of the rounds whose cell they share."""
+    once = model.row(-np.inf, 1.0)
+    for r, k in groups.items():
+        met = model.column(0.0, 0.0, 1.0, [(once, 1.0)])
+        for g in range(k):
+            row = model.row(-np.inf, 1.0)  # x_a + x_b − met ≤ 1: both in g means they met
+            model.add(row, x[(a, r, g)], 1.0)
+            model.add(row, x[(b, r, g)], 1.0)
+            model.add(row, met, -1.0)
 

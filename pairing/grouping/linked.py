@@ -127,6 +127,66 @@ def _fewest_groups(n: int, lo: int, hi: int) -> int | None:
     return k if k * lo <= n else None
 
 
+def _clashes(
+    cells: tuple[tuple[int, ...], ...],
+    cell_rounds: tuple[int, ...],
+    fewest: list[int],
+    by_id: dict[int, Person],
+    together: bool,
+) -> list[tuple[int, int, int]]:
+    """(c, d, q) for cells of different rounds sharing q people (partners kept together counting as one):
+    rule 2 can only bind between cells whose common people outnumber the product of their fewest groups."""
+    members_of = [set(c) for c in cells]
+
+    def units(shared: set[int]) -> int:
+        # Partners kept together may meet in every round: inside Q they count as one.
+        if not together:
+            return len(shared)
+        return len(shared) - sum(1 for a in shared if (b := by_id[a].partner) is not None and a < b and b in shared)
+
+    return [
+        (c, d, q)
+        for c, d in itertools.combinations(range(len(cells)), 2)
+        if cell_rounds[c] != cell_rounds[d] and (q := units(members_of[c] & members_of[d])) > fewest[c] * fewest[d]
+    ]
+
+
+def _best_by_group_count(
+    members: tuple[int, ...], floor: int, by_id: dict[int, Person], lo: int, hi: int, weights: DiversityWeights
+) -> dict[int, float] | None:
+    """B_c(k): the cell's best diversity split into k groups, for every k from ``floor`` (empty: no such
+    split); None when the cell has too many size profiles to list."""
+    profiles = _profiles(len(members), lo, hi, _MAX_PROFILES)
+    if profiles is None:
+        return None
+    who = [by_id[a] for a in members]
+    stats = _People.of([p.experience for p in who], [p.industry for p in who])
+    best: dict[int, float] = {}
+    for p in profiles:
+        k = sum(p.values())
+        if k >= floor:
+            best[k] = max(best.get(k, -np.inf), _profile_value(stats, p, weights))
+    return best
+
+
+def _clash_rows(
+    model: MixedIntegerProgramme, count_var: dict[int, dict[int, int]], clashes: list[tuple[int, int, int]]
+) -> None:
+    """Two clashing cells with q common people: k groups in one and k2 in the other only if k·k2 ≥ q."""
+    for c, d, q in clashes:
+        if c not in count_var or d not in count_var:
+            continue
+        for first, second in ((c, d), (d, c)):
+            for k, x in count_var[first].items():
+                allowed = [y for k2, y in count_var[second].items() if k * k2 >= q]
+                if len(allowed) == len(count_var[second]):
+                    continue
+                row = model.row(-np.inf, 0.0)
+                model.add(row, x, 1.0)
+                for y in allowed:
+                    model.add(row, y, -1.0)
+
+
 @lru_cache(maxsize=64)
 def _linked_cached(
     cells: tuple[tuple[int, ...], ...],
@@ -147,34 +207,14 @@ def _linked_cached(
             return None
         fewest.append(k)
         floors.append(sizes_floor([by_id[a] for a in members], policy))
-    members_of = [set(c) for c in cells]
-
-    def units(shared: set[int]) -> int:
-        # Partners kept together may meet in every round: inside Q they count as one.
-        if not together:
-            return len(shared)
-        return len(shared) - sum(1 for a in shared if (b := by_id[a].partner) is not None and a < b and b in shared)
-
-    # Rule 2 can only bind between cells whose common people outnumber the product of their fewest groups.
-    clashes = [
-        (c, d, q)
-        for c, d in itertools.combinations(range(len(cells)), 2)
-        if cell_rounds[c] != cell_rounds[d] and (q := units(members_of[c] & members_of[d])) > fewest[c] * fewest[d]
-    ]
+    clashes = _clashes(cells, cell_rounds, fewest, by_id, together)
     touched = sorted({c for c, _, _ in clashes} | {d for _, d, _ in clashes}
                      | {c for c in range(len(cells)) if floors[c] > fewest[c]})
     best_by_count: dict[int, dict[int, float]] = {}  # B_c(k) for the cells the rules touch
     for c in touched:
-        profiles = _profiles(len(cells[c]), lo, hi, _MAX_PROFILES)
-        if profiles is None:
+        best = _best_by_group_count(cells[c], floors[c], by_id, lo, hi, weights)
+        if best is None:
             continue  # too many profiles to list: the cell keeps its own bound (still valid)
-        who = [by_id[a] for a in cells[c]]
-        stats = _People.of([p.experience for p in who], [p.industry for p in who])
-        best: dict[int, float] = {}
-        for p in profiles:
-            k = sum(p.values())
-            if k >= floors[c]:
-                best[k] = max(best.get(k, -np.inf), _profile_value(stats, p, weights))
         if not best:
             return None
         best_by_count[c] = best
@@ -188,18 +228,7 @@ def _linked_cached(
         count_var[c] = {
             k: model.column(min(free[c], b), 0.0, 1.0, [(one, 1.0)], integer=True) for k, b in sorted(best.items())
         }
-    for c, d, q in clashes:
-        if c not in count_var or d not in count_var:
-            continue
-        for first, second in ((c, d), (d, c)):
-            for k, x in count_var[first].items():
-                allowed = [y for k2, y in count_var[second].items() if k * k2 >= q]
-                if len(allowed) == len(count_var[second]):
-                    continue
-                row = model.row(-np.inf, 0.0)
-                model.add(row, x, 1.0)
-                for y in allowed:
-                    model.add(row, y, -1.0)
+    _clash_rows(model, count_var, clashes)
     counts: list[int | None] = [None] * len(cells)
     if not count_var:
         return LinkedBound(sizes_value, sizes_value, free_value, True, False, tuple(counts))

@@ -31,8 +31,7 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
     """Obvious reasons why some hard rule cannot hold at all, in words a facilitator understands."""
     problems: list[str] = []
     n = len(inp.attendees)
-    ids = {a.id for a in inp.attendees}
-    if len(ids) != n:
+    if len({a.id for a in inp.attendees}) != n:
         problems.append("some attendee ids occur twice")
     if inp.min_size > inp.max_size:
         problems.append(f"minimum group size {inp.min_size} exceeds the maximum {inp.max_size}")
@@ -41,6 +40,20 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
         problems.append(f"only {n} attendees: not enough for one group of {inp.min_size}")
     elif n and group_count(n, inp.min_size, inp.max_size) is None:
         problems.append(f"{n} attendees cannot be split into groups of {inp.min_size} to {inp.max_size}")
+    problems += _colleague_problems(inp)
+    pin_problems, seen_pins = _pin_problems(inp)
+    problems += pin_problems
+    problems += _pinned_group_problems(inp, seen_pins)
+    if not inp.themes:
+        problems.append("the event has no themes")
+    return tuple(problems)
+
+
+def _colleague_problems(inp: GroupingInput) -> list[str]:
+    """An organisation larger than the number of groups in a round; someone with too few non-colleagues to
+    meet new people every round (the first such person only)."""
+    problems: list[str] = []
+    n = len(inp.attendees)
     most_groups = n // inp.min_size if inp.min_size else n
     orgs = Counter(a.organisation for a in inp.attendees if a.organisation)
     for org, size in orgs.most_common():
@@ -58,6 +71,14 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
                 f"{others} non-colleagues attend"
             )
             break
+    return problems
+
+
+def _pin_problems(inp: GroupingInput) -> tuple[list[str], dict[tuple[int, int], tuple[str, int | None]]]:
+    """Pins to unknown people, themes or rounds, or conflicting with each other; and (attendee, round) ->
+    (theme, group number) of the pins (the last one where they conflict)."""
+    problems: list[str] = []
+    ids = {a.id for a in inp.attendees}
     themes = set(inp.themes)
     seen_pins: dict[tuple[int, int], tuple[str, int | None]] = {}
     for pin in inp.pins:
@@ -73,6 +94,14 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
         if key in seen_pins and seen_pins[key] != (pin.theme, pin.group_number):
             problems.append(f"attendee {pin.attendee_id} has conflicting pins in round {pin.round_index + 1}")
         seen_pins[key] = (pin.theme, pin.group_number)
+    return problems, seen_pins
+
+
+def _pinned_group_problems(
+    inp: GroupingInput, seen_pins: dict[tuple[int, int], tuple[str, int | None]]
+) -> list[str]:
+    """Groups with more people pinned to them than fit, or with two colleagues pinned to them."""
+    problems: list[str] = []
     by_group: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     for (who, r), (t, g) in seen_pins.items():
         if g is not None:
@@ -87,9 +116,7 @@ def check_feasibility(inp: GroupingInput) -> tuple[str, ...]:
         for org, c in org_pins.items():
             if c > 1:
                 problems.append(f"{c} colleagues of {org} are pinned to {t} #{g} in round {r + 1}")
-    if not inp.themes:
-        problems.append("the event has no themes")
-    return tuple(problems)
+    return problems
 
 
 class ThemePlan:

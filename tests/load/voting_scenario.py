@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,14 +138,7 @@ async def run(url: str, *, workers: int, voters: int, ideas: int = 6, changes: i
                     answers = await asyncio.gather(*(
                         calls.send("cast", client.post(url_ballot, json={"choices": choices}, headers=headers))
                         for _ in range(copies)))
-                accepted = [a for a in answers if a.status_code == 201]
-                if len(accepted) != 1:
-                    problems.append(f"voter {i}: {len(accepted)} casts accepted of {copies}")
-                if accepted:
-                    expected[i], receipts[i] = accepted[0].json()["choices"], accepted[0].json()["receipt"]
-                for a in answers:
-                    if a.status_code not in (201, 409):
-                        problems.append(f"voter {i}: cast answered {a.status_code} {a.text[:120]}")
+                _take_cast(i, answers, expected, receipts, problems)
                 done_casts += 1
                 if done_casts == voters:
                     all_cast.set()
@@ -207,6 +201,34 @@ async def run(url: str, *, workers: int, voters: int, ideas: int = 6, changes: i
         await db.close()
         stop_app(process)
 
+    return _report(
+        results, rows, calls, expected, receipts, idea_ids, problems,
+        {"engine": engine, "workers": workers, "voters": voters, "ideas": len(idea_ids), "changes_each": changes,
+         "double_casts": calls.statuses.get("cast 409", 0), "voting_seconds": round(voting_seconds, 2),
+         "spread_seconds": spread_seconds},
+        extra,
+    )
+
+
+def _take_cast(i: int, answers: Sequence[httpx.Response], expected: dict[int, list[int]], receipts: dict[int, str],
+               problems: list[str]) -> None:
+    """Voter i's cast, sent once or twice at the same moment: exactly one accepted (its choices and receipt
+    kept), the double refused with 409."""
+    accepted = [a for a in answers if a.status_code == 201]
+    if len(accepted) != 1:
+        problems.append(f"voter {i}: {len(accepted)} casts accepted of {len(answers)}")
+    if accepted:
+        expected[i], receipts[i] = accepted[0].json()["choices"], accepted[0].json()["receipt"]
+    problems.extend(f"voter {i}: cast answered {a.status_code} {a.text[:120]}"
+                    for a in answers if a.status_code not in (201, 409))
+
+
+def _report(results: dict[str, Any], rows: Sequence[Mapping[str, Any]], calls: Calls, expected: dict[int, list[int]],
+            receipts: dict[int, str], idea_ids: list[int], problems: list[str], run_facts: dict[str, Any],
+            extra: dict[str, Any]) -> dict[str, Any]:
+    """The run's report (the module's docstring): the published ballots and totals checked against what each
+    voter was last told, the database's counts against the receipts."""
+    voters = run_facts["voters"]
     published = {b["ballot_id"]: b["choices"] for b in results.get("published_ballots", [])}
     lost = [i for i, receipt in receipts.items() if published.get(receipt[:9]) != expected[i]]
     ballots_in_db, voted_in_db = int(rows[0]["ballots"]), int(rows[0]["voted"])
@@ -216,9 +238,7 @@ async def run(url: str, *, workers: int, voters: int, ideas: int = 6, changes: i
             totals[idea] += 1
     reported = {s["idea"]: s["points"] for s in results.get("standings", [])}
     report = {
-        "engine": engine, "workers": workers, "voters": voters, "ideas": len(idea_ids), "changes_each": changes,
-        "double_casts": calls.statuses.get("cast 409", 0),
-        "voting_seconds": round(voting_seconds, 2), "spread_seconds": spread_seconds,
+        **run_facts,
         "answers": dict(sorted(calls.statuses.items())),
         "latency": {what: percentiles(values) for what, values in sorted(calls.latencies.items())},
         "status_5xx": len(calls.errors),

@@ -26,7 +26,7 @@ def test_subscribe_links_encode_the_token_for_google() -> None:
     google = urlsplit(links.google)
     assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/r")
     assert parse_qs(google.query) == {"cid": [links.apple]}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="https://"):
         subscribe_links("http://nieuwgeluid.nl/agenda.ics")
 
 

@@ -57,7 +57,7 @@ def test_other_zone_and_other_aware_offsets() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         format_datetime_nl(datetime(2027, 3, 10, 12, 0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="naive datetime"):
         to_local(datetime(2027, 3, 10, 12, 0))
 
 

@@ -108,7 +108,7 @@ def test_leap_day_examples() -> None:
 
 
 def test_age_before_birth_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="before the birth date"):
         age_on(date(2000, 1, 2), date(2000, 1, 1))
 
 
@@ -124,7 +124,7 @@ def test_event_date_is_the_local_date_in_amsterdam() -> None:
 
 
 def test_naive_start_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="timezone-aware"):
         event_local_date(datetime(2027, 1, 14, 23, 30), "Europe/Amsterdam")
 
 
