@@ -6,7 +6,6 @@ import json
 import logging
 from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
@@ -86,9 +85,8 @@ class EventTicketController(Controller):
                                 slug: FromPath[str], data: JSONBody[EligibilityCheckIn]) -> EligibilityOut:
         """The rule only; for a signed-in buyer also whether the organiser made an exception for `email` (never
         its reason). Rate-limited per member or client address (`rate_limited`, 429)."""
-        result = await companions.check_companion(slug, data.industry, data.birth_date, data.email, viewer,
-                                               client=f"member:{viewer.id}" if viewer else f"ip:{client_ip(request)}")
-        return msgspec.convert(result, EligibilityOut)
+        return await companions.check_companion(slug, data.industry, data.birth_date, data.email, viewer,
+                                                client=f"member:{viewer.id}" if viewer else f"ip:{client_ip(request)}")
 
     @get("/attendees", summary="Duos of this event with eligibility reasons and overrides (organiser)",
          operation_id="list_attendees", guards=[requires_organiser], cache_control=NO_STORE)
@@ -148,7 +146,7 @@ class OrderController(Controller):
           operation_id="start_payment", status_code=200)
     async def payment(self, member: NamedDependency[Principal], order_id: DbId) -> PaymentOut:
         """Idempotent: the same intent every time. `reservation_expired` (409) after the hold ran out."""
-        return msgspec.convert(await payments.start_payment(member, order_id), PaymentOut)
+        return await payments.start_payment(member, order_id)
 
     @put("/{order_id:int}/companion", summary="Change the companion (until the change deadline)",
          operation_id="change_companion", opt={"problems": [429]})
@@ -175,7 +173,7 @@ class MyTicketController(Controller):
         """Every place with the account's e-mail, live or past: the own ticket code and status, the event, the
         order status and the partner's name (never the partner's e-mail or code). Buyers see their whole
         order under `/api/v1/orders`."""
-        return [msgspec.convert(t, MyTicketOut) for t in await tickets.list_my_tickets(member)]
+        return await tickets.list_my_tickets(member)
 
 
 class StripeWebhookController(Controller):
@@ -222,32 +220,29 @@ class WaitingListController(Controller):
         `companion_not_eligible` (422) and the other `companion_*` codes. `seats_available` (409) when places are
         free: order instead; `already_waiting` (409) or `duplicate_attendee` (409) when one of you waits or has a
         place already; `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        view = await waitlist.join(member, slug, _companion(data.companion))
-        return msgspec.convert(view, WaitingEntryOut)
+        return await waitlist.join(member, slug, _companion(data.companion))
 
     @get("/summary", summary="How many duos wait, and whether one may join now", operation_id="waiting_list_summary",
          cache_control=NO_STORE)
     async def summary(self, viewer: NamedDependency[Principal | None], slug: FromPath[str]) -> WaitingListSummaryOut:
-        return msgspec.convert(await waitlist.public_state(slug, viewer), WaitingListSummaryOut)
+        return await waitlist.public_state(slug, viewer)
 
     @get("/", summary="The waiting list: who waits since when, offers and their outcome (organiser)",
          operation_id="get_waiting_list", guards=[requires_organiser], cache_control=NO_STORE)
     async def organiser_list(self, member: NamedDependency[Principal], slug: FromPath[str]) -> WaitingListOut:
-        return msgspec.convert(await waitlist.organiser_list(member, slug), WaitingListOut)
+        return await waitlist.organiser_list(member, slug)
 
     @patch("/", summary="How long an offer lasts, and whether seats are offered automatically (organiser)",
            operation_id="update_waiting_list", guards=[requires_organiser])
     async def update(self, member: NamedDependency[Principal], slug: FromPath[str],
                      data: JSONBody[WaitingListSettingsIn]) -> WaitingListOut:
-        view = await waitlist.update_settings(member, slug, offer_hours=data.offer_hours,
-                                              auto_offer=data.auto_offer)
-        return msgspec.convert(view, WaitingListOut)
+        return await waitlist.update_settings(member, slug, offer_hours=data.offer_hours, auto_offer=data.auto_offer)
 
     @post("/offers", summary="Offer a free duo place to the next duo in line (organiser)",
           operation_id="offer_next_on_waiting_list", guards=[requires_organiser], status_code=200)
     async def offer_next(self, member: NamedDependency[Principal], slug: FromPath[str]) -> WaitingListOut:
         """`no_free_seat` (409) when every place is taken or held; `nobody_waiting` (409); `sales_closed` (409)."""
-        return msgspec.convert(await waitlist.offer_next(member, slug), WaitingListOut)
+        return await waitlist.offer_next(member, slug)
 
 
 class MyWaitingListController(Controller):
@@ -258,19 +253,19 @@ class MyWaitingListController(Controller):
     @get("/", summary="My places on waiting lists (position while waiting; the offer once made)",
          operation_id="list_my_waiting_list", cache_control=NO_STORE)
     async def list_mine(self, member: NamedDependency[Principal]) -> list[WaitingEntryOut]:
-        return [msgspec.convert(e, WaitingEntryOut) for e in await waitlist.my_entries(member)]
+        return await waitlist.my_entries(member)
 
     @get("/{entry_id:int}", summary="One of my places on a waiting list", operation_id="get_my_waiting_entry",
          cache_control=NO_STORE)
     async def get_one(self, member: NamedDependency[Principal], entry_id: DbId) -> WaitingEntryOut:
-        return msgspec.convert(await waitlist.get_entry(member, entry_id), WaitingEntryOut)
+        return await waitlist.get_entry(member, entry_id)
 
     @post("/{entry_id:int}/leave", summary="Leave the waiting list (declines an open offer)",
           operation_id="leave_waiting_list", status_code=200)
     async def leave(self, member: NamedDependency[Principal], entry_id: DbId) -> WaitingEntryOut:
         """Idempotent. An open offer is declined: its held order is cancelled and the place offered to the next
         duo. `waiting_entry_not_found` (404) for anyone else's entry."""
-        return msgspec.convert(await waitlist.leave(member, entry_id), WaitingEntryOut)
+        return await waitlist.leave(member, entry_id)
 
 
 ROUTERS += [WaitingListController, MyWaitingListController]

@@ -15,7 +15,15 @@ from events import rules as event_rules
 from members.rules import Language, industry_label
 from members.tables import Member
 from ticketing import access, rules, waitlist
-from ticketing.results import AttendeeEventOut, AttendeeListOut, LogEntryOut
+from ticketing.results import (
+    AttendeeEventOut,
+    AttendeeListOut,
+    LogEntryOut,
+    RefundFiguresOut,
+    SalesDayOut,
+    SalesEventOut,
+    SalesSummaryOut,
+)
 from ticketing.rules import RefundStatus
 from ticketing.tables import EligibilityOverride, OrderLog, Refund, TicketOrder
 from ticketing.views import order_views, override_view
@@ -59,7 +67,7 @@ async def _attendee_listing(actor: Principal, slug: str, state: AttendeeState = 
     )
 
 
-async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
+async def sales_summary(actor: Principal, slug: str) -> SalesSummaryOut:
     """For the organiser: duo places held / paid / free, cancellations and refunds, and orders per local day
     (reserved by `created_at`; paid by `paid_at`, for the duos still paid; in the event's zone). Reads only."""
     event = await access.managed_event(actor, slug)
@@ -79,26 +87,26 @@ async def sales_summary(actor: Principal, slug: str) -> dict[str, Any]:
     count = {status: sum(1 for o in orders if o["status"] == status) for status in rules.ORDER_STATUSES}
     refund_count = {s: sum(1 for r in refunds if r["status"] == s) for s in RefundStatus}
     in_progress = (RefundStatus.PENDING, RefundStatus.SUBMITTED)
-    return {
-        "event": {"id": event["id"], "slug": event["slug"], "title": event["title"], "status": event["status"],
-                  "price_cents": event["price_cents"], "timezone": tz},
-        "capacity_duos": event["capacity_duos"],
-        "held_duos": count[rules.PENDING],
-        "paid_duos": count[rules.PAID],
-        "free_duos": max(0, event["capacity_duos"] - event["seats_taken"]),
-        "paid_cents": sum(o["amount_cents"] for o in orders if o["status"] == rules.PAID),
-        "cancelled_duos": count[rules.CANCELLED] + count[rules.REFUND_PENDING] + count[rules.REFUNDED],
-        "expired_duos": count[rules.EXPIRED] + count[rules.PAYMENT_FAILED],
-        "refunds": {
-            "in_progress": sum(refund_count[s] for s in in_progress),
-            "succeeded": refund_count[RefundStatus.SUCCEEDED],
-            "failed": refund_count[RefundStatus.FAILED],
-            "refunded_cents": sum(r["amount_cents"] for r in refunds if r["status"] == RefundStatus.SUCCEEDED),
-            "in_progress_cents": sum(r["amount_cents"] for r in refunds if r["status"] in in_progress),
-        },
-        "daily": [{"day": day, **days[day]} for day in sorted(days)],
-        "waiting_list": await waitlist.figures_for_event(event["id"]),
-    }
+    return SalesSummaryOut(
+        event=SalesEventOut(id=event["id"], slug=event["slug"], title=event["title"], status=event["status"],
+                            price_cents=event["price_cents"], timezone=tz),
+        capacity_duos=event["capacity_duos"],
+        held_duos=count[rules.PENDING],
+        paid_duos=count[rules.PAID],
+        free_duos=max(0, event["capacity_duos"] - event["seats_taken"]),
+        paid_cents=sum(o["amount_cents"] for o in orders if o["status"] == rules.PAID),
+        cancelled_duos=count[rules.CANCELLED] + count[rules.REFUND_PENDING] + count[rules.REFUNDED],
+        expired_duos=count[rules.EXPIRED] + count[rules.PAYMENT_FAILED],
+        refunds=RefundFiguresOut(
+            in_progress=sum(refund_count[s] for s in in_progress),
+            succeeded=refund_count[RefundStatus.SUCCEEDED],
+            failed=refund_count[RefundStatus.FAILED],
+            refunded_cents=sum(r["amount_cents"] for r in refunds if r["status"] == RefundStatus.SUCCEEDED),
+            in_progress_cents=sum(r["amount_cents"] for r in refunds if r["status"] in in_progress),
+        ),
+        daily=[SalesDayOut(day=day, reserved=days[day]["reserved"], paid=days[day]["paid"]) for day in sorted(days)],
+        waiting_list=await waitlist.figures_for_event(event["id"]),
+    )
 
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -193,7 +193,15 @@ async def resend_companion_mail(actor: Principal, order_id: int, now: datetime |
     await state.log_change(order_id, state.Actor(actor.id, "member"), "companion_mail_resent", now)
 
 
-async def link_states(place_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """What the buyer may know of their companion's own page (never its code or link)."""
+
+    opened: bool  # the companion opened their page from the mailed link
+    details_confirmed: bool  # and gave their experience and organisation
+
+
+async def link_states(place_ids: Sequence[int]) -> dict[int, LinkState]:
     """place id → whether the companion opened their page and gave their details (for the buyer's page)."""
     ids = list(place_ids)
     if not ids:
@@ -202,7 +210,7 @@ async def link_states(place_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         CompanionLink.attendee, CompanionLink.opened_at).where(CompanionLink.attendee.is_in(ids))}
     confirmed = {r["id"]: r["details_confirmed_at"] is not None for r in await Attendee.select(
         Attendee.id, Attendee.details_confirmed_at).where(Attendee.id.is_in(ids))}
-    return {pid: {"opened": opened.get(pid) is not None, "details_confirmed": confirmed.get(pid, False)}
+    return {pid: LinkState(opened=opened.get(pid) is not None, details_confirmed=confirmed.get(pid, False))
             for pid in ids}
 
 

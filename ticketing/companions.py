@@ -43,7 +43,7 @@ from ticketing.errors import (
     OverrideExists,
     OverrideNotFound,
 )
-from ticketing.results import OrderOut, OverrideOut
+from ticketing.results import EligibilityOut, OrderOut, OverrideOut
 from ticketing.state import Actor
 from ticketing.tables import Attendee, EligibilityOverride, Ticket, TicketOrder, WaitingEntry
 from ticketing.views import OVERRIDE_EN, OVERRIDE_NL, order_view, override_view
@@ -100,7 +100,7 @@ async def judge(event: Mapping[str, Any], industry: str, birth_date: date | None
 
 
 async def check_companion(slug: str, industry: str, birth_date: date | None, email: str | None,
-                          viewer: Principal | None, *, client: str | None = None) -> dict[str, Any]:
+                          viewer: Principal | None, *, client: str | None = None) -> EligibilityOut:
     """The companion rule for this event, without ordering (the attendee page asks as people type).
 
     Rate-limited per `client` (the member, or the address of an anonymous caller). An organiser's exception
@@ -113,15 +113,15 @@ async def check_companion(slug: str, industry: str, birth_date: date | None, ema
     if viewer is not None and email:
         own = check_not_self(viewer.email, email)
         if own is not None:
-            return {"eligible": False, "passed": None, "age": None, "code": own.code,
-                    "reason_nl": own.reason_nl, "reason_en": own.reason_en, "override": False}
+            return EligibilityOut(eligible=False, passed=None, age=None, code=own.code, reason_nl=own.reason_nl,
+                                  reason_en=own.reason_en, override=False)
     judged = await judge(event, industry, birth_date, email if viewer is not None else None)
     result = judged.eligibility
     if judged.basis == "override":
-        return {"eligible": True, "passed": "override", "age": result.age, "code": None,
-                "reason_nl": OVERRIDE_NL, "reason_en": OVERRIDE_EN, "override": True}
-    return {"eligible": result.eligible, "passed": result.passed, "age": result.age, "code": result.code,
-            "reason_nl": result.reason_nl, "reason_en": result.reason_en, "override": False}
+        return EligibilityOut(eligible=True, passed="override", age=result.age, code=None, reason_nl=OVERRIDE_NL,
+                              reason_en=OVERRIDE_EN, override=True)
+    return EligibilityOut(eligible=result.eligible, passed=result.passed, age=result.age, code=result.code,
+                          reason_nl=result.reason_nl, reason_en=result.reason_en, override=False)
 
 
 async def check_no_live_place(event_id: int, emails: Sequence[str], exclude_order: int | None = None) -> None:

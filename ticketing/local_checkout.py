@@ -14,7 +14,6 @@ Refused whenever real Stripe is switched on (``settings.stripe_api_base`` unset)
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import stripe
 
@@ -23,11 +22,12 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from ticketing import access, rules, stripe_gateway
 from ticketing.errors import CardDeclined, ReservationExpired
+from ticketing.results import LocalPaymentOut
 
 CARD_ID = re.compile(r"^card_[A-Za-z0-9]{1,64}$")
 
 
-async def confirm_with_local_card(actor: Principal, order_id: int, card_id: str) -> dict[str, Any]:
+async def confirm_with_local_card(actor: Principal, order_id: int, card_id: str) -> LocalPaymentOut:
     """Attach a card tokenised by the fake Stripe.js to the order's PaymentIntent and confirm it."""
     current = stripe_gateway.current()
     if current.settings.uses_real_stripe:
@@ -47,4 +47,4 @@ async def confirm_with_local_card(actor: Principal, order_id: int, card_id: str)
         raise CardDeclined(_l("Je kaart is geweigerd. Probeer een andere kaart."), field="card") from exc
     except stripe.StripeError as exc:
         raise DomainError(_l("De betaling kon niet worden gestart. Probeer het opnieuw."), field="card") from exc
-    return {"order_id": order_id, "status": intent.status}
+    return LocalPaymentOut(order_id=order_id, status=intent.status)

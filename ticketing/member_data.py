@@ -48,6 +48,11 @@ def _place(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: doc[k] for k in _PLACE_KEYS}
 
 
+async def waiting_for_export(actor: Principal) -> list[dict[str, Any]]:
+    """The member's places on waiting lists (waitlist.my_entries), as plain documents for members' export."""
+    return [msgspec.to_builtins(entry) for entry in await waitlist.my_entries(actor)]
+
+
 async def holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
     """True while the member holds a live ticket (as buyer, or as companion by their verified address) for a
     published event that has not ended: the seat, the companion and the payment depend on the account."""
@@ -60,6 +65,6 @@ async def holds_ticket_for_coming_event(member_id: int, now: datetime) -> bool:
 
 def install() -> None:
     personal_data.provide_export_section("orders", orders_for_export)
-    personal_data.provide_export_section("waiting_lists", waitlist.my_entries)
+    personal_data.provide_export_section("waiting_lists", waiting_for_export)
     personal_data.refuse_deletion_when(holds_ticket_for_coming_event)
     personal_data.on_account_deletion(waitlist.forget_waiting_entries)

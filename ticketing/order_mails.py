@@ -15,6 +15,7 @@ from typing import Any
 
 from core.db import as_utc
 from events.calendar import CalendarEvent, CalendarSession, event_uid, render_event_ics, scheduling_message
+from events.rules import EventStatus
 from events.tables import AgendaSession, Event
 from members.tables import Member
 from notifications import outbox
@@ -24,6 +25,7 @@ from ticketing import hooks, rules
 from ticketing.mail import Attendee as MailAttendee
 from ticketing.mail import TicketMailData, build_notice, build_ticket_confirmation
 from ticketing.notices import CALENDAR_METHOD, NoticeData, Situation, build_situation_mail
+from ticketing.rules import PlaceRole, RefundStatus
 from ticketing.tables import Attendee, Refund, Ticket, TicketOrder
 from ticketing.waitlist import CLOSED_MAIL, OFFER_MAIL, REFUSED_MAIL
 
@@ -36,7 +38,7 @@ async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
         description=event["description"], timezone=event["timezone"], venue_name=event["venue_name"],
         venue_address=event["address"], online_url=event["online_url"],
         public_url=f"{settings.public_base_url}/e/{event['slug']}",
-        cancelled=event["status"] == "cancelled", sequence=event["sequence"],
+        cancelled=event["status"] == EventStatus.CANCELLED, sequence=event["sequence"],
         sessions=tuple(CalendarSession(
             id=s["id"], title=s["title"], start_utc=as_utc(s["starts_at"]), end_utc=as_utc(s["ends_at"]),
             updated_at=as_utc(s["updated_at"]), room=s["room"], is_breakout_round=bool(s["is_breakout_round"]),
@@ -49,7 +51,7 @@ async def _calendar_event(event: dict[str, Any], settings: Settings) -> bytes:
 async def _manage_url(place: dict[str, Any], settings: Settings) -> str:
     """The buyer manages the order under My tickets; the companion gets their own page, with a link made now (the
     mail is its only copy: its hash replaces the old one, so an earlier mail's link stops working)."""
-    if place["role"] != "companion":
+    if place["role"] != PlaceRole.COMPANION:
         return f"{settings.public_base_url}/mijn/tickets"
     from ticketing.companion_links import issue_link
 
@@ -61,7 +63,7 @@ SITUATIONS = frozenset(s.value for s in Situation)
 
 async def _language_of(place: dict[str, Any], order: dict[str, Any]) -> Language:
     """The buyer's account language; a companion's own verified account's, else Dutch."""
-    if place["role"] == "buyer":
+    if place["role"] == PlaceRole.BUYER:
         member = await Member.select(Member.language).where(Member.id == order["buyer"]).first()
     else:
         member = await Member.select(Member.language).where(
@@ -82,16 +84,16 @@ async def _compose_situation(situation: Situation, mail: dict[str, Any], order: 
                              place: dict[str, Any], places: list[dict[str, Any]], event: dict[str, Any],
                              language: Language, settings: Settings) -> EmailMessage | None:
     """A mail that says what happened (ticketing.notices), from the order's state when it is sent."""
-    buyer = next(p for p in places if p["role"] == "buyer")
-    companions = [p for p in places if p["role"] == "companion"]
+    buyer = next(p for p in places if p["role"] == PlaceRole.BUYER)
+    companions = [p for p in places if p["role"] == PlaceRole.COMPANION]
     current = next((p for p in companions if p["voided_at"] is None), companions[-1] if companions else None)
     former = [p for p in companions if p is not current and p["voided_at"] is not None]
     refund = await Refund.select(Refund.id, Refund.amount_cents, Refund.status).where(
         Refund.order == order["id"]).order_by(Refund.id, ascending=False).first()
-    is_buyer = place["role"] == "buyer"
+    is_buyer = place["role"] == PlaceRole.BUYER
     if situation is Situation.EVENT_MOVED and (order["status"] != rules.PAID or place["voided_at"] is not None):
         return None  # cancelled since: the cancellation mail said so
-    if situation is Situation.REFUND_COMPLETED and (refund is None or refund["status"] != "succeeded"):
+    if situation is Situation.REFUND_COMPLETED and (refund is None or refund["status"] != RefundStatus.SUCCEEDED):
         return None
     manage_url = None
     if is_buyer:
@@ -130,14 +132,14 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
     event = await Event.select().where(Event.id == order["event"]).first()
     assert event is not None
     places = await Attendee.select().where(Attendee.order == order["id"]).order_by(Attendee.id)
-    buyer = next(p for p in places if p["role"] == "buyer")
+    buyer = next(p for p in places if p["role"] == PlaceRole.BUYER)
     language = await _language_of(place, order)
     tickets = {t["attendee"]: t for t in await Ticket.select().where(Ticket.order == order["id"])}
     if mail["kind"] in SITUATIONS:
         return await _compose_situation(Situation(mail["kind"]), mail, order, place, places, event, language,
                                         settings)
     if mail["kind"] == "ticket_confirmation":
-        companion = next((p for p in places if p["role"] == "companion" and p["voided_at"] is None), None)
+        companion = next((p for p in places if p["role"] == PlaceRole.COMPANION and p["voided_at"] is None), None)
         if order["status"] != rules.PAID or place["voided_at"] is not None or companion is None:
             return None
         if buyer["id"] not in tickets or companion["id"] not in tickets:
@@ -147,9 +149,9 @@ async def compose(mail: dict[str, Any], settings: Settings) -> EmailMessage | No
             venue="\n".join(x for x in (event["venue_name"], event["address"]) if x) or event["online_url"],
             buyer=MailAttendee(buyer["name"], buyer["email"], tickets[buyer["id"]]["code"]),
             companion=MailAttendee(companion["name"], companion["email"], tickets[companion["id"]]["code"]),
-            recipient="buyer" if place["role"] == "buyer" else "companion", language=language,
+            recipient="buyer" if place["role"] == PlaceRole.BUYER else "companion", language=language,
             tz=event["timezone"], manage_url=await _manage_url(place, settings),
-            amount_cents=order["amount_cents"] if place["role"] == "buyer" else None,
+            amount_cents=order["amount_cents"] if place["role"] == PlaceRole.BUYER else None,
         )
         message = build_ticket_confirmation(data, sender=settings.mail_from, message_id_domain=settings.host,
                                             ics=await _scheduling(event, place, "REQUEST", settings),

@@ -23,6 +23,7 @@ from events.rules import EventStatus
 from events.tables import Event
 from ticketing import access, hooks, refunds, rules, state, stripe_gateway, waitlist
 from ticketing.errors import OrderAlreadyPaid, PaymentInProgress, PaymentUnavailable, ReservationExpired
+from ticketing.results import PaymentOut
 from ticketing.state import STRIPE, SYSTEM, Actor
 from ticketing.stripe_gateway import Intent, PaymentProviderError
 from ticketing.tables import Attendee, StripeEvent, TicketOrder
@@ -37,7 +38,7 @@ RECONCILE_LOOKBACK = timedelta(days=2)
 
 
 async def start_payment(actor: Principal, order_id: int, now: datetime | None = None,
-                        wait_seconds: float = 5.0) -> dict[str, Any]:
+                        wait_seconds: float = 5.0) -> PaymentOut:
     """Create THE PaymentIntent of this order, or return it again: one intent per order, enforced here."""
     now = now or utcnow()
     row, is_buyer = await access.visible_order(actor, order_id)
@@ -109,10 +110,10 @@ async def payment_started(order_id: int) -> bool:
     return bool(row and row["payment_intent_id"])
 
 
-def _payment_view(order: Mapping[str, Any], intent: Intent, publishable_key: str) -> dict[str, Any]:
-    return {"order_id": order["id"], "payment_intent_id": intent.id, "client_secret": intent.client_secret,
-            "publishable_key": publishable_key, "amount_cents": order["amount_cents"], "currency": "EUR",
-            "status": intent.status, "expires_at": as_utc(order["expires_at"])}
+def _payment_view(order: Mapping[str, Any], intent: Intent, publishable_key: str) -> PaymentOut:
+    return PaymentOut(order_id=order["id"], payment_intent_id=intent.id, client_secret=intent.client_secret,
+                      publishable_key=publishable_key, amount_cents=order["amount_cents"], currency="EUR",
+                      status=intent.status, expires_at=as_utc(order["expires_at"]))
 
 
 async def settle_success(order: Mapping[str, Any], intent: Intent, actor: Actor, now: datetime,

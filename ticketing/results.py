@@ -8,7 +8,7 @@ documents and the schema stay plain strings.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -108,6 +108,14 @@ class MyTicketOut(msgspec.Struct, frozen=True):
     event: TicketEventOut
 
 
+class LivePlaceOut(msgspec.Struct, frozen=True):
+    """The member's live place (held or paid) at one event, for the event page (no API route)."""
+
+    order_id: int
+    role: str
+    paid: bool
+
+
 class PaymentOut(msgspec.Struct, frozen=True):
     order_id: int
     payment_intent_id: str
@@ -117,6 +125,13 @@ class PaymentOut(msgspec.Struct, frozen=True):
     currency: str
     status: str
     expires_at: datetime | None
+
+
+class LocalPaymentOut(msgspec.Struct, frozen=True):
+    """A card confirmed through the local Stripe-compatible server (development and tests only; no API route)."""
+
+    order_id: int
+    status: str
 
 
 class AttendeeEventOut(msgspec.Struct, frozen=True):
@@ -226,3 +241,44 @@ class WaitingListOut(msgspec.Struct, frozen=True):
 class WaitingListSummaryOut(msgspec.Struct, frozen=True):
     duos_waiting: int
     can_join: bool
+
+
+
+# --- the organiser's sales figures (ticketing.attendees.sales_summary; pages only, no API route) -------------
+
+
+class SalesEventOut(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    title: str
+    status: str
+    price_cents: int
+    timezone: str
+
+
+class RefundFiguresOut(msgspec.Struct, frozen=True):
+    in_progress: int  # pending or submitted to Stripe
+    succeeded: int
+    failed: int
+    refunded_cents: int
+    in_progress_cents: int
+
+
+class SalesDayOut(msgspec.Struct, frozen=True):
+    day: date  # in the event's zone
+    reserved: int  # orders made that day
+    paid: int  # duos paid that day and still paid
+
+
+class SalesSummaryOut(msgspec.Struct, frozen=True):
+    event: SalesEventOut
+    capacity_duos: int
+    held_duos: int
+    paid_duos: int
+    free_duos: int
+    paid_cents: int
+    cancelled_duos: int
+    expired_duos: int
+    refunds: RefundFiguresOut
+    daily: list[SalesDayOut]
+    waiting_list: WaitingListFiguresOut

@@ -18,7 +18,7 @@ from members.rules import normalise_email
 from members.tables import Member
 from members.verification import verified_email
 from ticketing import rules
-from ticketing.results import MyTicketOut, TicketEventOut
+from ticketing.results import LivePlaceOut, MyTicketOut, TicketEventOut
 from ticketing.tables import Attendee, Ticket, TicketOrder
 
 
@@ -207,7 +207,7 @@ async def place_calendar_event_ids(place_id: int) -> list[int]:
                    or _voided_by_cancellation(r)})
 
 
-async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | None:
+async def my_live_place(actor: Principal, event_id: int) -> LivePlaceOut | None:
     """The member's live place (held or paid) at this event, as buyer or (address verified) as companion, or None:
     the event page then shows their ticket instead of offering another. Two indexed lookups (the member's own live
     order at the event, then a live place with their verified address), never an OR over joined tables. Reads
@@ -216,7 +216,7 @@ async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | Non
         (TicketOrder.event == event_id) & (TicketOrder.buyer == actor.id)
         & TicketOrder.status.is_in(list(rules.SEAT_HOLDING))).first()
     if order is not None:
-        return {"order_id": order["id"], "role": rules.PlaceRole.BUYER, "paid": order["status"] == rules.PAID}
+        return LivePlaceOut(order_id=order["id"], role=rules.PlaceRole.BUYER, paid=order["status"] == rules.PAID)
     email = await verified_email(actor.id)
     if email is None:
         return None
@@ -224,4 +224,4 @@ async def my_live_place(actor: Principal, event_id: int) -> dict[str, Any] | Non
         (Attendee.event == event_id) & (Attendee.email == email) & Attendee.live.eq(True)).first()
     if place is None:
         return None
-    return {"order_id": place["order"], "role": place["role"], "paid": place["order.status"] == rules.PAID}
+    return LivePlaceOut(order_id=place["order"], role=place["role"], paid=place["order.status"] == rules.PAID)

@@ -31,6 +31,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from core import ratelimit
 from core.db import as_utc, unique_violation_raises, utcnow, write_transaction
 from core.errors import NotFound
@@ -51,6 +53,16 @@ from ticketing.errors import (
     NoFreeSeat,
     SeatsAvailable,
     WaitingEntryNotFound,
+)
+from ticketing.results import (
+    OrganiserWaitingEntryOut,
+    WaitingEntryOut,
+    WaitingEventRef,
+    WaitingListEventOut,
+    WaitingListFiguresOut,
+    WaitingListOut,
+    WaitingListSettingsOut,
+    WaitingListSummaryOut,
 )
 from ticketing.rules import OfferOutcome, WaitingStatus
 from ticketing.state import SYSTEM, Actor
@@ -84,13 +96,13 @@ def _sales(event: Mapping[str, Any], now: datetime) -> SalesState:
                                    sales_start=as_utc(event["sales_start"]), sales_end=as_utc(event["sales_end"]))
 
 
-async def list_settings(event_id: int) -> dict[str, Any]:
+async def list_settings(event_id: int) -> WaitingListSettingsOut:
     """The event's list settings (the defaults when nobody joined and the organiser changed nothing)."""
     row = await WaitingList.select().where(WaitingList.event == event_id).first()
     if row is None:
-        return {"offer_hours": rules.DEFAULT_OFFER_HOURS, "auto_offer": True, "closed_at": None}
-    return {"offer_hours": row["offer_hours"], "auto_offer": bool(row["auto_offer"]),
-            "closed_at": as_utc(row["closed_at"])}
+        return WaitingListSettingsOut(offer_hours=rules.DEFAULT_OFFER_HOURS, auto_offer=True, closed_at=None)
+    return WaitingListSettingsOut(offer_hours=row["offer_hours"], auto_offer=bool(row["auto_offer"]),
+                                  closed_at=as_utc(row["closed_at"]))
 
 
 async def _waiting_ids(event_id: int) -> list[int]:
@@ -103,15 +115,15 @@ async def duos_waiting(event_id: int) -> int:
     return await WaitingEntry.count().where((WaitingEntry.event == event_id) & (WaitingEntry.status == WAITING))
 
 
-async def public_state(slug: str, viewer: Principal | None, now: datetime | None = None) -> dict[str, Any]:
+async def public_state(slug: str, viewer: Principal | None, now: datetime | None = None) -> WaitingListSummaryOut:
     """What the event page says about the list: whether a duo may join now and how many wait (no names)."""
     now = now or utcnow()
     event = await access.event_by_slug(slug, viewer)
     waiting = await duos_waiting(event["id"])
-    return {"duos_waiting": waiting,
-            "can_join": rules.may_join(sales=_sales(event, now),
-                                       seats_free=event["capacity_duos"] - event["seats_taken"],
-                                       duos_waiting=waiting)}
+    return WaitingListSummaryOut(duos_waiting=waiting,
+                                 can_join=rules.may_join(sales=_sales(event, now),
+                                                         seats_free=event["capacity_duos"] - event["seats_taken"],
+                                                         duos_waiting=waiting))
 
 
 def _outcome(entry: Mapping[str, Any], order: Mapping[str, Any] | None) -> str | None:
@@ -120,9 +132,9 @@ def _outcome(entry: Mapping[str, Any], order: Mapping[str, Any] | None) -> str |
     return rules.offer_outcome(order["status"], order["paid_at"] is not None).value
 
 
-async def _entry_views(entries: Sequence[Mapping[str, Any]], *, organiser: bool) -> list[dict[str, Any]]:
-    """Each entry with its event, position in line (while waiting) and its offer's outcome. The member sees
-    their own companion as they typed them; the organiser also sees the member who joined."""
+async def _entry_views(entries: Sequence[Mapping[str, Any]]) -> list[WaitingEntryOut]:
+    """Each entry with its event, position in line (while waiting) and its offer's outcome, and the companion as
+    the member typed them."""
     if not entries:
         return []
     event_ids = list({e["event"] for e in entries})
@@ -133,31 +145,35 @@ async def _entry_views(entries: Sequence[Mapping[str, Any]], *, organiser: bool)
     counts = {eid: len(positions[eid]) for eid in event_ids}
     order_ids = [e["order"] for e in entries if e["order"]]
     orders_by_id = {o["id"]: o for o in await TicketOrder.select().where(TicketOrder.id.is_in(order_ids or [-1]))}
-    members: dict[int, Mapping[str, Any]] = {}
-    if organiser:
-        members = {m["id"]: m for m in await Member.select(Member.id, Member.name, Member.email).where(
-            Member.id.is_in([e["member"] for e in entries]))}
     out = []
     for entry in entries:
         event = events[entry["event"]]
         order = orders_by_id.get(entry["order"]) if entry["order"] else None
-        view: dict[str, Any] = {
-            "id": entry["id"], "status": entry["status"],
-            "position": positions[entry["event"]].get(entry["id"]),
-            "duos_waiting": counts[entry["event"]],
-            "event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
-                      "starts_at": as_utc(event["starts_at"]), "timezone": event["timezone"]},
-            "companion_name": entry["companion_name"], "companion_email": entry["companion_email"],
-            "joined_at": as_utc(entry["joined_at"]), "offered_at": as_utc(entry["offered_at"]),
-            "offer_expires_at": as_utc(entry["offer_expires_at"]), "offered_by": entry["offered_by"] or None,
-            "order_id": entry["order"], "offer_outcome": _outcome(entry, order),
-            "ended_at": as_utc(entry["ended_at"]), "reason_nl": entry["reason_nl"], "reason_en": entry["reason_en"],
-        }
-        if organiser:
-            member = members.get(entry["member"])
-            view["member_name"] = member["name"] if member else ""
-            view["member_email"] = member["email"] if member else entry["buyer_email"]
-        out.append(view)
+        out.append(WaitingEntryOut(
+            id=entry["id"], status=entry["status"], position=positions[entry["event"]].get(entry["id"]),
+            duos_waiting=counts[entry["event"]],
+            event=WaitingEventRef(id=event["id"], slug=event["slug"], title=event["title"],
+                                  starts_at=as_utc(event["starts_at"]), timezone=event["timezone"]),
+            companion_name=entry["companion_name"], companion_email=entry["companion_email"],
+            joined_at=as_utc(entry["joined_at"]), offered_at=as_utc(entry["offered_at"]),
+            offer_expires_at=as_utc(entry["offer_expires_at"]), offered_by=entry["offered_by"] or None,
+            order_id=entry["order"], offer_outcome=_outcome(entry, order), ended_at=as_utc(entry["ended_at"]),
+            reason_nl=entry["reason_nl"], reason_en=entry["reason_en"]))
+    return out
+
+
+async def _organiser_entry_views(entries: Sequence[Mapping[str, Any]]) -> list[OrganiserWaitingEntryOut]:
+    """`_entry_views` for the organiser, who also sees the member who joined."""
+    if not entries:
+        return []
+    members = {m["id"]: m for m in await Member.select(Member.id, Member.name, Member.email).where(
+        Member.id.is_in([e["member"] for e in entries]))}
+    out = []
+    for entry, view in zip(entries, await _entry_views(entries), strict=True):
+        member = members.get(entry["member"])
+        out.append(OrganiserWaitingEntryOut(**msgspec.structs.asdict(view),
+                                            member_name=member["name"] if member else "",
+                                            member_email=member["email"] if member else entry["buyer_email"]))
     return out
 
 
@@ -168,16 +184,16 @@ async def _own_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     return row
 
 
-async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
+async def get_entry(actor: Principal, entry_id: int) -> WaitingEntryOut:
     """One of the member's own entries (anyone else's: not found)."""
-    return (await _entry_views([await _own_entry(actor, entry_id)], organiser=False))[0]
+    return (await _entry_views([await _own_entry(actor, entry_id)]))[0]
 
 
-async def my_entries(actor: Principal) -> list[dict[str, Any]]:
+async def my_entries(actor: Principal) -> list[WaitingEntryOut]:
     """The member's entries, newest first: waiting (with position), offered (with the offer) and past ones."""
     rows = await WaitingEntry.select().where(WaitingEntry.member == actor.id).order_by(WaitingEntry.id,
                                                                                        ascending=False)
-    return await _entry_views(rows, organiser=False)
+    return await _entry_views(rows)
 
 
 # --------------------------------------------------------------------------- joining and leaving
@@ -218,7 +234,8 @@ async def _ensure_list(event_id: int, now: datetime) -> None:
         target=WaitingList.event, action="DO NOTHING")
 
 
-async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetime | None = None) -> dict[str, Any]:
+async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetime | None = None
+               ) -> WaitingEntryOut:
     """The member joins the event's waiting list with their companion, while no seat is free for them.
 
     The companion is judged by `judge_companion`, as when ordering (same rule, same codes and reasons), and
@@ -256,7 +273,7 @@ async def join(actor: Principal, slug: str, companion: CompanionIn, now: datetim
     return await get_entry(actor, entry_id)
 
 
-async def leave(actor: Principal, entry_id: int, now: datetime | None = None) -> dict[str, Any]:
+async def leave(actor: Principal, entry_id: int, now: datetime | None = None) -> WaitingEntryOut:
     """The member leaves the list: while waiting the entry ends at once; an open offer is declined (its held
     order cancelled, the seat offered to the next duo). Leaving again, or after paying, changes nothing."""
     from ticketing.cancellation import cancel_order
@@ -321,7 +338,7 @@ async def _offer_one(event_id: int, now: datetime, by: Actor) -> str:
     event = await Event.select().where(Event.id == event_id).first()
     if event is None or _sales(event, now) != SalesState.OPEN:
         return "closed"
-    expires_at = rules.offer_expires_at(now, (await list_settings(event_id))["offer_hours"], sales_close(event))
+    expires_at = rules.offer_expires_at(now, (await list_settings(event_id)).offer_hours, sales_close(event))
     if expires_at is None:
         return "closed"
     try:
@@ -385,7 +402,7 @@ async def offer_free_seats(event_id: int, now: datetime | None = None, *, by: Ac
     offer). Automatic offers follow the organiser's setting; `by` an organiser offers regardless. Safe to
     call from any number of workers at once. Returns how many offers were made."""
     now = now or utcnow()
-    if by is SYSTEM and not (await list_settings(event_id))["auto_offer"]:
+    if by is SYSTEM and not (await list_settings(event_id)).auto_offer:
         return 0
     made = 0
     while limit is None or made < limit:
@@ -419,7 +436,7 @@ async def _capacity_raised(event_id: int) -> None:
 events_service.on_capacity_raised(_capacity_raised)
 
 
-async def offer_next(actor: Principal, slug: str, now: datetime | None = None) -> dict[str, Any]:
+async def offer_next(actor: Principal, slug: str, now: datetime | None = None) -> WaitingListOut:
     """The organiser offers a free seat to the next duo by hand (also when automatic offers are off)."""
     now = now or utcnow()
     event = await access.managed_event(actor, slug)
@@ -472,40 +489,41 @@ async def tend_waiting_lists(now: datetime | None = None) -> dict[str, int]:
 # --------------------------------------------------------------------------- the organiser
 
 
-async def organiser_list(actor: Principal, slug: str) -> dict[str, Any]:
+async def organiser_list(actor: Principal, slug: str) -> WaitingListOut:
     """The event's list for its organiser: everyone who joined (position while waiting, who, since when, the
     offer and its outcome), the settings and the figures (offers made, paid, conversion)."""
     event = await access.managed_event(actor, slug)
     rows = await WaitingEntry.select().where(WaitingEntry.event == event["id"]).order_by(WaitingEntry.id)
-    entries = await _entry_views(rows, organiser=True)
-    return {"event": {"id": event["id"], "slug": event["slug"], "title": event["title"],
-                      "capacity_duos": event["capacity_duos"], "seats_taken": event["seats_taken"],
-                      "status": event["status"]},
-            "settings": await list_settings(event["id"]), "figures": figures_of(entries), "entries": entries}
+    entries = await _organiser_entry_views(rows)
+    return WaitingListOut(
+        event=WaitingListEventOut(id=event["id"], slug=event["slug"], title=event["title"],
+                                  capacity_duos=event["capacity_duos"], seats_taken=event["seats_taken"],
+                                  status=event["status"]),
+        settings=await list_settings(event["id"]), figures=figures_of(entries), entries=entries)
 
 
-def figures_of(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def figures_of(entries: Sequence[WaitingEntryOut]) -> WaitingListFiguresOut:
     """How the list did: duos waiting, offers made and what became of them, the conversion (offers paid)."""
-    outcomes = [e["offer_outcome"] for e in entries if e["offer_outcome"]]
+    outcomes = [e.offer_outcome for e in entries if e.offer_outcome]
     accepted = outcomes.count(OfferOutcome.ACCEPTED)
-    return {"waiting": sum(1 for e in entries if e["status"] == WAITING), "joined": len(entries),
-            "offers": len(outcomes), "open": outcomes.count(OfferOutcome.OPEN), "accepted": accepted,
-            "declined": outcomes.count(OfferOutcome.DECLINED), "expired": outcomes.count(OfferOutcome.EXPIRED),
-            "payment_failed": outcomes.count(OfferOutcome.PAYMENT_FAILED),
-            "refused": sum(1 for e in entries if e["status"] == WaitingStatus.REFUSED),
-            "left": sum(1 for e in entries if e["status"] == WaitingStatus.LEFT),
-            "closed": sum(1 for e in entries if e["status"] == WaitingStatus.CLOSED),
-            "conversion": rules.conversion(len(outcomes), accepted)}
+    return WaitingListFiguresOut(
+        waiting=sum(1 for e in entries if e.status == WAITING), joined=len(entries), offers=len(outcomes),
+        open=outcomes.count(OfferOutcome.OPEN), accepted=accepted, declined=outcomes.count(OfferOutcome.DECLINED),
+        expired=outcomes.count(OfferOutcome.EXPIRED), payment_failed=outcomes.count(OfferOutcome.PAYMENT_FAILED),
+        refused=sum(1 for e in entries if e.status == WaitingStatus.REFUSED),
+        left=sum(1 for e in entries if e.status == WaitingStatus.LEFT),
+        closed=sum(1 for e in entries if e.status == WaitingStatus.CLOSED),
+        conversion=rules.conversion(len(outcomes), accepted))
 
 
-async def figures_for_event(event_id: int) -> dict[str, Any]:
+async def figures_for_event(event_id: int) -> WaitingListFiguresOut:
     """The figures alone, for the sales overview (ticketing.attendees.sales_summary checks who may see them)."""
     rows = await WaitingEntry.select().where(WaitingEntry.event == event_id)
-    return figures_of(await _entry_views(rows, organiser=False))
+    return figures_of(await _entry_views(rows))
 
 
 async def update_settings(actor: Principal, slug: str, *, offer_hours: int | None = None,
-                          auto_offer: bool | None = None, now: datetime | None = None) -> dict[str, Any]:
+                          auto_offer: bool | None = None, now: datetime | None = None) -> WaitingListOut:
     """The organiser sets how long an offer lasts (1–168 hours) and whether seats are offered automatically.
     Turning automatic offers back on offers the free seats at once."""
     now = now or utcnow()

@@ -37,6 +37,7 @@ from frontend.i18n import gettext, request_language
 from frontend.pages.common import FormBody, page, page_message, path_for, redirect, text
 from frontend.pages.door import DoorFigures, door_figures
 from ticketing.attendees import sales_summary
+from ticketing.results import SalesSummaryOut
 
 
 def _friendly(exc: DomainError, request: Request[Any, Any, Any]) -> str:
@@ -67,7 +68,7 @@ def missing_before_publishing(event: EventOut) -> list[str]:
 
 
 def _form_page(request: Request[Any, Any, Any], form: EventForm, errors: dict[str, str], *,
-               event: EventOut | None = None, sales: dict[str, Any] | None = None,
+               event: EventOut | None = None, sales: SalesSummaryOut | None = None,
                door: DoorFigures | None = None, status_code: int = 200) -> Template:
     return page(request, "organiser/event_form.html", status_code=status_code, form=form, errors=errors,
                 event=event, sales=sales, door=door, active_nav="organise", tab="overview")

@@ -72,7 +72,7 @@ async def attendees_page(request: Request[Any, Any, Any], actor: Principal, slug
     return page(request, "organiser/attendees.html", listing=listing, sales=sales, listed=listed,
                 show=SHOW_CANCELLED if state == "cancelled" else "",
                 overrides_in_force=sum(1 for o in listing.overrides if o.revoked_at is None),
-                event=sales["event"], industries=industry_labels(lang), active_nav="organise", tab="attendees")
+                event=sales.event, industries=industry_labels(lang), active_nav="organise", tab="attendees")
 
 
 async def overrides_page(request: Request[Any, Any, Any], actor: Principal, slug: str, *,

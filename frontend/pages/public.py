@@ -64,7 +64,7 @@ class PublicPages(Controller):
         # Someone with a place here is shown their ticket, not offered another (nor the waiting list).
         mine = await my_live_place(viewer, event.id) if viewer is not None else None
         return page(request, "event.html", event=event, rounds=rounds,
-                    can_buy=can_buy(event) and not waiting["duos_waiting"] and mine is None,
+                    can_buy=can_buy(event) and not waiting.duos_waiting and mine is None,
                     waitlist=None if mine else waiting, my_place=mine,
                     share=share_preview(event, settings.public_base_url, request_language(request),
                                         path=path_for(request, "event_page", slug=slug)),

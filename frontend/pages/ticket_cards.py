@@ -18,7 +18,7 @@ from invoicing.schemas import InvoiceOut
 from pairing.errors import NoTicket
 from pairing.rankings import ranked_places, ranking_of_member
 from pairing.schemas import MyBreakoutsOut, RankingOut
-from ticketing.companion_links import link_states
+from ticketing.companion_links import LinkState, link_states
 from ticketing.mail import qr_png
 from ticketing.payments import payment_started
 from ticketing.results import MyTicketOut, OrderOut
@@ -59,9 +59,10 @@ class OrderCard:
     qr: dict[str, Any] | None = None  # the buyer's own QR code, once paid
     polling: bool = False  # back from paying: the card asks every second until the payment has come in
     just_paid: bool = False
-    # What the buyer may know of their companion's own page: opened, details given, themes ranked (never the
-    # companion's code or link); None until the companion holds a valid ticket.
-    companion_state: dict[str, Any] | None = None
+    # What the buyer may know of their companion's own page: opened, details given (never the companion's code or
+    # link); None until the companion holds a valid ticket. And whether the companion ranked the themes.
+    companion_link: LinkState | None = None
+    companion_ranked: bool = False
     invoices: list[InvoiceOut] = field(default_factory=list)  # its invoice and credit note, for the links
 
 
@@ -85,7 +86,7 @@ async def order_cards(user: Principal, orders: Sequence[OrderOut], *, waiting: s
         cards.append(OrderCard(
             order=order, ranking=ranking, qr=own_qr(order), polling=polling,
             just_paid=settled and order.status == OrderStatus.PAID,
-            companion_state={**states[place], "ranked": place in ranked} if place in states else None,
+            companion_link=states.get(place), companion_ranked=place in ranked,
             invoices=invoices.get(order.id, [])))
     return cards
 

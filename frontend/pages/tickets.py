@@ -44,8 +44,8 @@ from ticketing.cancellation import cancel_order
 from ticketing.companions import CompanionIn, change_companion, check_companion
 from ticketing.orders import get_order, list_my_orders, reserve_duo
 from ticketing.payments import start_payment
-from ticketing.results import OrderOut, PlaceOut
-from ticketing.rules import PAID, PENDING, OrderStatus, PlaceRole
+from ticketing.results import EligibilityOut, OrderOut, PlaceOut, WaitingEntryOut
+from ticketing.rules import PAID, PENDING, OfferOutcome, OrderStatus, PlaceRole, WaitingStatus
 from ticketing.tickets import list_my_tickets
 
 COMPANION_FIELDS = ("name", "email", "birth_date", "industry", "organisation", "experience_level")
@@ -105,20 +105,20 @@ INVITATION_LABELS: dict[str, str] = {
 # A place on a waiting list, as "my tickets" and the organiser's list call it: by its offer's outcome once a place
 # was offered, else by its status (frontend/pages/waitlist.py).
 WAITING_LABELS: dict[str, str] = {
-    "waiting": _("Waiting"),
-    "left": _("Left the list"),
-    "closed": _("List closed"),
-    "refused": _("Companion no longer admitted"),
-    "open": _("Offer open"),
-    "accepted": _("Offer taken (paid)"),
-    "declined": _("Offer declined"),
-    "expired": _("Offer expired"),
-    "payment_failed": _("Payment failed"),
+    WaitingStatus.WAITING: _("Waiting"),
+    WaitingStatus.LEFT: _("Left the list"),
+    WaitingStatus.CLOSED: _("List closed"),
+    WaitingStatus.REFUSED: _("Companion no longer admitted"),
+    OfferOutcome.OPEN: _("Offer open"),
+    OfferOutcome.ACCEPTED: _("Offer taken (paid)"),
+    OfferOutcome.DECLINED: _("Offer declined"),
+    OfferOutcome.EXPIRED: _("Offer expired"),
+    OfferOutcome.PAYMENT_FAILED: _("Payment failed"),
 }
 
 
-def entry_label(entry: Mapping[str, Any]) -> str:
-    return WAITING_LABELS.get(entry.get("offer_outcome") or entry["status"], entry["status"])
+def entry_label(entry: WaitingEntryOut) -> str:
+    return WAITING_LABELS.get(entry.offer_outcome or entry.status, entry.status)
 
 
 def friendly(exc: DomainError, lang: str) -> str:
@@ -194,9 +194,9 @@ async def order_page(request: Request[Any, Any, Any], user: Principal, settings:
                 hold_minutes=settings.hold_minutes, active_nav="agenda")
 
 
-def _check_view(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    return {"eligible": bool(result["eligible"]), "code": result.get("code"),
-            "reason": result.get(f"reason_{lang}") or result.get("reason_nl") or ""}
+def _check_view(result: EligibilityOut, lang: str) -> dict[str, Any]:
+    return {"eligible": result.eligible, "code": result.code,
+            "reason": (result.reason_en if lang == "en" else result.reason_nl) or result.reason_nl}
 
 
 async def _invitations(user: Principal, typed: tuple[str, list[str]] | None = None) -> list[InvitationCard]:
@@ -329,7 +329,7 @@ class TicketPages(Controller):
         except DomainError as exc:
             return Response({"ok": False, "message": friendly(exc, lang)}, status_code=exc.status,
                             media_type=MediaType.JSON)
-        return Response({"ok": True, "status": result["status"]}, media_type=MediaType.JSON)
+        return Response({"ok": True, "status": result.status}, media_type=MediaType.JSON)
 
     @get("/mijn/tickets/{order_id:int}/status", name="order_status", guards=[requires_member])
     async def order_status(self, request: Request[Any, Any, Any], member: NamedDependency[Principal],
@@ -356,9 +356,9 @@ class TicketPages(Controller):
         cards = await order_cards(user, await list_my_orders(user), waiting=waiting, typed=typed)
         invited = await _invitations(user, typed)
         verify_email = await verify_email_notice(user, path_for(request, "my_tickets"))
-        waiting_entries = [{**e, "label": entry_label(e)} for e in await waitlist.my_entries(user)
-                           if e["status"] == "waiting" or e["offer_outcome"] == "open"
-                           or (e["status"] == "refused" and e["ended_at"] is not None)]
+        waiting_entries = [(e, entry_label(e)) for e in await waitlist.my_entries(user)
+                           if e.status == WaitingStatus.WAITING or e.offer_outcome == OfferOutcome.OPEN
+                           or (e.status == WaitingStatus.REFUSED and e.ended_at is not None)]
         return page(request, "tickets/list.html", status_code=status_code, waiting_entries=waiting_entries,
                     live=[c for c in cards if c.order.status in (PENDING, PAID)],
                     past=[c for c in cards if c.order.status not in (PENDING, PAID)], invited=invited,

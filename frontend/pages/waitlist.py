@@ -33,11 +33,11 @@ async def join_page(request: Request[Any, Any, Any], user: Principal, slug: str,
     event = await events.get_event(slug, user)
     state = await waitlist.public_state(slug, user)
     mine = [e for e in await waitlist.my_entries(user)
-            if e["event"]["slug"] == slug and e["status"] == WaitingStatus.WAITING]
+            if e.event.slug == slug and e.status == WaitingStatus.WAITING]
     settings = await waitlist.list_settings(event.id)
     return page(request, "waitlist/join.html", status_code=status_code, event=event, state=state,
                 existing=mine[0] if mine else None, form=form or {"industry": ""}, errors=errors or {},
-                check=check, industries=industry_options(lang), offer_hours=settings["offer_hours"],
+                check=check, industries=industry_options(lang), offer_hours=settings.offer_hours,
                 active_nav="agenda")
 
 
@@ -68,7 +68,7 @@ class WaitingListPages(Controller):
                     check = {"eligible": False, "code": exc.code, "reason": friendly(exc, lang)}
             else:
                 return redirect(path_for(request, "my_tickets"), "op-de-wachtlijst",
-                                fragment=f"wachtlijst-{entry['id']}")
+                                fragment=f"wachtlijst-{entry.id}")
         return await join_page(request, member, slug, form=form, errors=errors, check=check, status_code=422)
 
     @post("/mijn/wachtlijst/{entry_id:int}/verlaten", name="waitlist_leave", guards=[requires_member])
@@ -76,7 +76,7 @@ class WaitingListPages(Controller):
                     entry_id: FromPath[int]) -> Redirect:
         """Leave the line, or decline an open offer (its held place goes to the next duo)."""
         entry = await waitlist.get_entry(member, entry_id)
-        declining = entry["offer_outcome"] == OfferOutcome.OPEN
+        declining = entry.offer_outcome == OfferOutcome.OPEN
         await waitlist.leave(member, entry_id)
         return redirect(path_for(request, "my_tickets"), "aanbod-afgeslagen" if declining else "wachtlijst-verlaten")
 

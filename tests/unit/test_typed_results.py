@@ -1,5 +1,6 @@
-"""Typed results (issue 12): the use cases of events/, members/, invoicing/, checkin/, pairing/ and ideas/ return
-frozen values (the response Structs of their schemas.py, or a frozen value of their own), their handlers return
+"""Typed results (issue 12): the use cases of events/, members/, invoicing/, checkin/, pairing/, ideas/ and ticketing/
+return frozen values (the response Structs of their schemas.py — ticketing's results.py —, or a frozen value of
+their own), their handlers return
 those as they are, and the pages render them without writing into them. Read from the source: no public function
 of a use-case module is annotated to return a dict, no handler converts what a use case gave it, and every response
 Struct is frozen.
@@ -18,7 +19,10 @@ import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ("events", "members", "invoicing", "checkin", "pairing", "ideas")
+FOLDERS = ("events", "members", "invoicing", "checkin", "pairing", "ideas", "ticketing")
+# Where a folder's response bodies are, when not in its schemas.py (ticketing's schemas.py keeps the request bodies
+# and the shape a signed Stripe webhook must have, which are no results).
+BODIES = {"ticketing": "ticketing.results"}
 # Not use cases: pure rules, tables, the bodies themselves, the mails the outbox composes.
 NOT_USE_CASES = {"rules.py", "tables.py", "schemas.py", "piccolo_app.py", "mail.py", "calendar.py", "banner.py"}
 # Public functions that return a dict and why they may.
@@ -53,6 +57,27 @@ PLAIN_DICTS = {
     "ideas/votes.py:vote_row",
     "ideas/votes.py:lock_vote",
     "ideas/results.py:jury_of",
+    # Rows read inside ticketing: the event and the order each use case starts from (after its access check), the
+    # order as a state change left it, the rows ordering has just inserted (its answer is built from them).
+    "ticketing/access.py:event_by_slug",
+    "ticketing/access.py:visible_event",
+    "ticketing/access.py:event_by_id",
+    "ticketing/access.py:managed_event",
+    "ticketing/access.py:visible_order",
+    "ticketing/state.py:move",
+    "ticketing/state.py:cancel_in_transaction",
+    "ticketing/orders.py:insert_duo_rows",
+    # Typed results (companion_links.LinkState) looked up by place id.
+    "ticketing/companion_links.py:link_states",
+    # The members' export keeps orders and waiting-list places as plain documents (members.schemas.MemberExport):
+    # the results made into them, the order with the buyer's and the payment's id as the export always had them.
+    "ticketing/member_data.py:orders_for_export",
+    "ticketing/member_data.py:waiting_for_export",
+    # What a background job did, counted for its log line (core.jobs).
+    "ticketing/jobs.py:waiting_lists_job",
+    "ticketing/jobs.py:reconcile_payments_job",
+    "ticketing/payments.py:reconcile_payments",
+    "ticketing/waitlist.py:tend_waiting_lists",
 }
 
 
@@ -87,7 +112,7 @@ def test_handlers_return_what_the_use_case_gave(folder: str) -> None:
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_response_bodies_are_frozen(folder: str) -> None:
-    schemas = importlib.import_module(f"{folder}.schemas")
+    schemas = importlib.import_module(BODIES.get(folder, f"{folder}.schemas"))
     bodies = [value for name, value in vars(schemas).items()
               if inspect.isclass(value) and issubclass(value, msgspec.Struct) and value.__module__ == schemas.__name__
               and not getattr(value.__struct_config__, "forbid_unknown_fields", False)]  # request bodies forbid them

@@ -53,17 +53,17 @@ async def test_sales_summary_counts_held_paid_free_days_and_refunds(client: http
     assert cancelled.status_code == 200, cancelled.text
 
     summary = await sales_summary(principal(shop.organiser, organiser=True), slug)
-    assert (summary["held_duos"], summary["paid_duos"], summary["free_duos"]) == (2, 1, 7)
-    assert summary["capacity_duos"] == 10
-    assert summary["paid_cents"] == 9500
-    assert summary["cancelled_duos"] == 1
+    assert (summary.held_duos, summary.paid_duos, summary.free_duos) == (2, 1, 7)
+    assert summary.capacity_duos == 10
+    assert summary.paid_cents == 9500
+    assert summary.cancelled_duos == 1
     # The refund is a row first; whether Stripe confirmed it already depends on the payment server.
-    assert summary["refunds"]["in_progress"] + summary["refunds"]["succeeded"] == 1
+    assert summary.refunds.in_progress + summary.refunds.succeeded == 1
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Amsterdam")).date()
-    assert summary["daily"][-1]["day"] in (today, today - timedelta(days=1), today + timedelta(days=1))
-    assert sum(d["reserved"] for d in summary["daily"]) == 4
+    assert summary.daily[-1].day in (today, today - timedelta(days=1), today + timedelta(days=1))
+    assert sum(d.reserved for d in summary.daily) == 4
     # The days add up to what "paid" says: the cancelled duo is no longer counted on the day it paid (issue 20).
-    assert sum(d["paid"] for d in summary["daily"]) == summary["paid_duos"] == 1
+    assert sum(d.paid for d in summary.daily) == summary.paid_duos == 1
     assert "birth_date" not in str(summary)
 
     other = await members.create("organiser", email="andere-org@example.nl")
