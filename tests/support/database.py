@@ -51,7 +51,8 @@ def migrate(url: str) -> subprocess.CompletedProcess[str]:
 
 
 async def truncate_all() -> None:
-    """Empty every table of the test database (the engine must be started)."""
+    """Empty every table of the test database (the engine must be started): as `TRUNCATE … RESTART IDENTITY
+    CASCADE` would, but cheaper on PostgreSQL (below)."""
     from piccolo.conf.apps import Finder
     from piccolo.table import sort_table_classes
 
@@ -60,7 +61,55 @@ async def truncate_all() -> None:
     tables = sort_table_classes(Finder().get_table_classes())
     names = [t._meta.tablename for t in tables]
     if is_postgres():
-        await engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        await engine().run_ddl(await _postgres_reset_statement(names))
     else:
         for name in reversed(names):
             await engine().run_ddl(f"DELETE FROM {name}")
+
+
+_postgres_reset: dict[tuple[str, ...], str] = {}
+
+
+async def _postgres_reset_statement(names: list[str]) -> str:
+    """One statement that empties `names` and every table referring to them, and restarts their sequences.
+
+    `TRUNCATE` of all 43 tables took 1.0–1.8 s a test on the busy 2-core machine (new files for every table
+    and index, synced at commit): most of an API test's wall time on PostgreSQL. `DELETE` of the few rows a
+    test leaves takes milliseconds. A DO block runs it all in one round-trip: the DELETEs children first (in
+    the order of the foreign keys the catalog lists, so ON DELETE RESTRICT never fires), then `setval` on every
+    used sequence of those tables. Same outcome as `TRUNCATE … RESTART IDENTITY CASCADE` (no table has
+    triggers).
+    """
+    from core.db import engine
+
+    key = tuple(names)
+    if key not in _postgres_reset:
+        rows = await engine().run_ddl(
+            "SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent "
+            "FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+        )
+        edges = {(row["child"].strip('"'), row["parent"].strip('"')) for row in rows}
+        todo = set(names)
+        while True:  # CASCADE: every table that refers to one emptied is emptied too
+            more = {child for child, parent in edges if parent in todo} - todo
+            if not more:
+                break
+            todo |= more
+        ordered: list[str] = []
+        while todo:  # children first
+            free = sorted(t for t in todo if not any(p == t and c in todo and c != t for c, p in edges))
+            assert free, f"a cycle of foreign keys among {sorted(todo)}: use TRUNCATE"
+            ordered += free
+            todo -= set(free)
+        deletes = "".join(f'DELETE FROM "{name}";' for name in ordered)
+        regclasses = ", ".join(f"'\"{name}\"'" for name in ordered)
+        _postgres_reset[key] = (
+            f"DO $$ BEGIN {deletes} "
+            "PERFORM setval(c.oid, s.seqstart, false) FROM pg_class c "
+            "JOIN pg_sequence s ON s.seqrelid = c.oid "
+            "JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass "
+            "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+            f"WHERE d.refobjid = ANY(ARRAY[{regclasses}]::regclass[]) "
+            "AND pg_sequence_last_value(c.oid) IS NOT NULL; END $$"
+        )
+    return _postgres_reset[key]
