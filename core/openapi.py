@@ -5,7 +5,8 @@ answers every error as `application/problem+json` with `type`, `title`, `status`
 client generated from the schema (and the fuzzer) would believe the wrong one. This plugin sets the
 documented error responses of every operation from what its handler can do:
 
-- 400 when it takes parameters or a body, or changes something (a body can always be malformed);
+- 400 and 422 when it takes parameters or a body, or changes something (a body can always be malformed, and
+  `core.edge` refuses a NUL character in any path, query or body with 422);
 - 401 and 403 when a guard decides who may call it;
 - 404 when its path has parameters or it acts on the signed-in member (who may be gone);
 - 409 and 422 for requests that change something (conflicts and rule violations);
@@ -64,7 +65,7 @@ def problem_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     access_guards = [g for g in guards if not hasattr(g, "rate_limit")]
     writes = bool(set(handler.http_methods) & _WRITES)
     if inputs or writes or "{" in path:
-        statuses.add(400)
+        statuses |= {400, 422}  # 422: a NUL character (core/edge.py)
     if access_guards:
         statuses |= {401, 403, 404}
     if "{" in path:
