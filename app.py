@@ -63,8 +63,10 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or get_settings()
+def install(settings: Settings) -> None:
+    """What create_app sets up outside the Litestar app: module settings the services read and the reactions
+    across folders. Tests that serve many tests with one app call it again before each (tests/api/conftest.py),
+    since a test may have built an app with other settings in between."""
     ratelimit.configure(settings)
     outbox.configure(settings)  # the Message-ID domain of queued mail
     # Reactions across folders are registered here, at start-up, so that no folder imports one above it
@@ -81,6 +83,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                           breakouts=publish.published_breakouts_for_member)
     feeds.provide_companion_source(publish.companion_feed)  # a companion's own feed, without an account
     pairing_mail.install()  # the mail to people whose breakout group changed when groups followed who came
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    install(settings)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -23,11 +23,25 @@ def settings(database_url: str) -> Settings:
                    public_base_url="http://testserver")
 
 
+# Built apps by their settings. Building one (create_app: ~440 route handlers) cost 0.3-0.5 CPU s, a third of an
+# average API test; the routes keep no state between requests (counters, sessions and mail live in the database,
+# emptied below), so tests with equal settings share one. Its lifespan (database pool, Stripe gateway) still runs
+# per test, and `install` redoes the module settings another app may have changed since.
+_built: dict[Settings, Any] = {}
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
-    from app import create_app
+    from app import create_app, install
 
-    application = create_app(settings)
+    application = _built.pop(settings, None)
+    if application is None:
+        application = create_app(settings)
+        while len(_built) >= 3:  # settings that change per test (a temporary folder) must not pile up apps
+            del _built[next(iter(_built))]  # the least recently used
+    else:
+        install(settings)
+    _built[settings] = application
     async with application.lifespan():
         await truncate_all()
         yield application

@@ -59,7 +59,8 @@ class SmtpSink:
 
 
 @asynccontextmanager
-async def smtp_sink(host: str = "127.0.0.1") -> AsyncIterator[SmtpSink]:
+async def smtp_sink(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[SmtpSink]:
+    """A sink on `port` (0: one the kernel picks; a port taken meanwhile falls back to that)."""
     sink = SmtpSink(host=host)
     loop = asyncio.get_running_loop()
 
@@ -67,7 +68,12 @@ async def smtp_sink(host: str = "127.0.0.1") -> AsyncIterator[SmtpSink]:
         # hostname given so aiosmtpd does not call getfqdn() (a DNS lookup that can hang offline).
         return SMTP(sink, hostname="localhost", enable_SMTPUTF8=True, loop=loop)
 
-    server = await loop.create_server(protocol, host, 0)
+    try:
+        server = await loop.create_server(protocol, host, port)
+    except OSError:
+        if not port:
+            raise
+        server = await loop.create_server(protocol, host, 0)
     sink.port = server.sockets[0].getsockname()[1]
     try:
         yield sink

@@ -7,5 +7,6 @@ from tests.api.ticketing.conftest import (  # noqa: F401  (fixtures)
     settings,
     shop,
     smtp,
+    smtp_port,
     stripe_client,
 )

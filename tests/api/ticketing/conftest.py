@@ -27,9 +27,17 @@ def localstripe() -> Iterator[LocalStripe]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def smtp_port() -> list[int]:
+    """The SMTP sink's port, kept from test to test: the settings then stay equal, and so tests share one app
+    (tests/api/conftest.py)."""
+    return [0]
+
+
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with smtp_sink() as sink:
+async def smtp(smtp_port: list[int]) -> AsyncIterator[SmtpSink]:
+    async with smtp_sink(port=smtp_port[0]) as sink:
+        smtp_port[0] = sink.port
         yield sink
 
 
