@@ -123,8 +123,14 @@ def _problem_check(response: Any, label: str, recorder: Recorder) -> None:
                       f"{(response.content or b'')[:300]!r}")
 
 
-def _runner(operation: Any, mode: Any, examples: int, base_url: str, headers: dict[str, str], checks: list[Any],
-            label: str, recorder: Recorder) -> Any:
+def _runner(operation: Any, mode: Any, examples: int, base_url: str, roles: list[tuple[str, dict[str, str]]],
+            checks: list[Any], recorder: Recorder) -> Any:
+    """One hypothesis run for `operation` and `mode`: every case it generates is sent once as each role.
+
+    Derandomized runs of the same strategy draw the same cases, so one run per role drew every case five times
+    over (half the fuzzer's CPU went to hypothesis and schemathesis drawing them); each role still gets
+    `examples` cases, the same ones as before. A transport error as one role is recorded as that role's finding
+    and the other roles go on, as when each role had a run of its own."""
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.core.failures import FailureGroup
 
@@ -132,16 +138,22 @@ def _runner(operation: Any, mode: Any, examples: int, base_url: str, headers: di
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
-        response = case.call(base_url=base_url, headers=headers, timeout=30)
-        recorder.record(operation.label, label, response.status_code)
-        _problem_check(response, label, recorder)
-        try:
-            case.validate_response(response, checks=checks, headers=headers)
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                recorder.fail(f"{label}:{failure.title}", f"{label}: {group}")
-        except AssertionError as exc:
-            recorder.fail(f"{label}:{type(exc).__name__}", f"{label}: {exc}")
+        for role, headers in roles:
+            label = f"{operation.label} as {role} ({mode.value})"
+            try:
+                response = case.call(base_url=base_url, headers=headers, timeout=30)
+            except Exception as exc:
+                recorder.fail(f"{label}:error", f"{label}: {type(exc).__name__}: {exc}")
+                continue
+            recorder.record(operation.label, label, response.status_code)
+            _problem_check(response, label, recorder)
+            try:
+                case.validate_response(response, checks=checks, headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    recorder.fail(f"{label}:{failure.title}", f"{label}: {group}")
+            except AssertionError as exc:
+                recorder.fail(f"{label}:{type(exc).__name__}", f"{label}: {exc}")
 
     return run
 
@@ -159,13 +171,13 @@ def _with_nul(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _hostile_runner(operation: Any, base_url: str, headers: dict[str, str], label: str,
+def _hostile_runner(operation: Any, base_url: str, roles: list[tuple[str, dict[str, str]]],
                     recorder: Recorder) -> Any:
     import requests
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis import GenerationMode
 
-    def expect(kind: str, response: Any, status: int) -> None:
+    def expect(label: str, kind: str, response: Any, status: int) -> None:
         recorder.record(operation.label, f"{label} ({kind})", response.status_code)
         body: Any = None
         try:
@@ -182,6 +194,14 @@ def _hostile_runner(operation: Any, base_url: str, headers: dict[str, str], labe
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     def run(case: Any) -> None:
+        for role, headers in roles:  # one run, every role (as in _runner)
+            label = f"{operation.label} as {role}"
+            try:
+                send(case, headers, label)
+            except Exception as exc:
+                recorder.fail(f"{label}:hostile", f"{label} (hostile): {type(exc).__name__}: {exc}")
+
+    def send(case: Any, headers: dict[str, str], label: str) -> None:
         sent = case.as_transport_kwargs(base_url=base_url, headers=headers)
         sent.pop("cookies", None)
         body, body_nul = _with_nul(sent.get("json"))
@@ -189,12 +209,12 @@ def _hostile_runner(operation: Any, base_url: str, headers: dict[str, str], labe
         if body_nul or query_nul:
             response = requests.request(sent["method"], sent["url"], headers=sent.get("headers"), params=params,
                                         json=body if "json" in sent else None, timeout=30)
-            expect("nul", response, 422)
+            expect(label, "nul", response, 422)
         if "json" in sent and sent["method"].upper() in ("POST", "PUT", "PATCH", "DELETE"):
             nested_headers = {**(sent.get("headers") or {}), "Content-Type": "application/json"}
             response = requests.request(sent["method"], sent["url"], headers=nested_headers,
                                         params=sent.get("params"), data=NESTED_BODY, timeout=30)
-            expect("nested", response, 400)
+            expect(label, "nested", response, 400)
 
     return run
 
@@ -211,32 +231,31 @@ def _fuzz(base_url: str, tokens: dict[str, str | None], recorder: Recorder) -> N
         op_id = operation.definition.raw.get("operationId", operation.label)
         if ONLY and not any(word in op_id for word in ONLY):
             continue
-        for role in ROLES:
-            if role != "anonymous" and op_id in ANONYMOUS_ONLY:
+        roles = [(role, {"Authorization": f"Bearer {tokens[role]}"} if tokens[role] else {})
+                 for role in ROLES if role == "anonymous" or op_id not in ANONYMOUS_ONLY]
+        for mode, examples, checks in (
+            (GenerationMode.POSITIVE, EXAMPLES, positive_checks),
+            (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, negative_checks),
+        ):
+            if examples <= 0:
                 continue
-            headers = {"Authorization": f"Bearer {tokens[role]}"} if tokens[role] else {}
-            for mode, examples, checks in (
-                (GenerationMode.POSITIVE, EXAMPLES, positive_checks),
-                (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, negative_checks),
-            ):
-                if examples <= 0:
-                    continue
-                label = f"{operation.label} as {role} ({mode.value})"
-                run = _runner(operation, mode, examples, base_url, headers, checks, label, recorder)
-                try:
-                    run()
-                except Unsatisfiable:
-                    # Nothing in the schema can be violated (no parameters, or unconstrained strings only).
-                    if mode != GenerationMode.NEGATIVE:
-                        raise
-                    recorder.skipped.append(label)
-                except Exception as exc:  # an unsatisfiable strategy etc.: report, do not hide
+            labels = [f"{operation.label} as {role} ({mode.value})" for role, _ in roles]
+            try:
+                _runner(operation, mode, examples, base_url, roles, checks, recorder)()
+            except Unsatisfiable:
+                # Nothing in the schema can be violated (no parameters, or unconstrained strings only).
+                if mode != GenerationMode.NEGATIVE:
+                    raise
+                recorder.skipped.extend(labels)
+            except Exception as exc:  # an unsatisfiable strategy etc.: report, do not hide
+                for label in labels:
                     recorder.fail(f"{label}:error", f"{label}: {type(exc).__name__}: {exc}")
-            if HOSTILE_EXAMPLES > 0:
-                label = f"{operation.label} as {role}"
-                try:
-                    _hostile_runner(operation, base_url, headers, label, recorder)()
-                except Exception as exc:
+        if HOSTILE_EXAMPLES > 0:
+            try:
+                _hostile_runner(operation, base_url, roles, recorder)()
+            except Exception as exc:
+                for role, _ in roles:
+                    label = f"{operation.label} as {role}"
                     recorder.fail(f"{label}:hostile", f"{label} (hostile): {type(exc).__name__}: {exc}")
 
 
