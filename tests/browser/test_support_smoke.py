@@ -16,7 +16,6 @@ from litestar.response import Template
 from playwright.sync_api import Browser
 
 from frontend.assets import TEMPLATE_DIR, create_static_router, create_template_config
-from frontend.i18n import create_language_router
 from tests.support.browser import (
     PAGE_BUDGET_BYTES,
     LiveServer,
@@ -30,6 +29,7 @@ from tests.support.browser import (
     screenshot,
     serve,
 )
+from tests.support.page_routes import page_dependencies, page_routes
 
 __all__ = ["chromium_browser"]  # the session fixture, imported for this module
 
@@ -128,7 +128,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         response.headers["Content-Security-Policy"] = CSP
         return response
 
-    @get("/", sync_to_thread=False, after_request=strict_csp)
+    @get("/showcase", sync_to_thread=False, after_request=strict_csp)
     def showcase() -> Template:
         return Template("showcase.html", context={
             "starts": datetime(2027, 3, 10, 12, tzinfo=UTC), "ends": datetime(2027, 3, 10, 20, tzinfo=UTC),
@@ -140,7 +140,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         return Template("leaky.html")
 
     app = Litestar(
-        route_handlers=[showcase, leaky, create_static_router(), create_language_router()],
+        # base.html links with url_for: the app's page routes give the names (no page handler runs here).
+        route_handlers=[showcase, leaky, create_static_router(), *page_routes()],
+        dependencies=page_dependencies(),
         template_config=create_template_config([pages, TEMPLATE_DIR]),
         compression_config=CompressionConfig(backend="gzip"),
     )
@@ -159,7 +161,7 @@ def test_base_page_passes_the_page_checks(
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
     try:
-        page.goto(live_app.url("/"))
+        page.goto(live_app.url("/showcase"))
         assert page.evaluate("() => typeof window.htmx") == "object"  # the vendored htmx loaded
         assert page.locator("html").get_attribute("lang") == "nl"
         total = weight.total_bytes()
@@ -182,12 +184,12 @@ def test_language_switch_and_keyboard_focus(chromium_browser: Browser, live_app:
     guard = NetworkGuard().attach(context)
     page = context.new_page()
     try:
-        page.goto(live_app.url("/"))
+        page.goto(live_app.url("/showcase"))
         page.keyboard.press("Tab")
         assert page.evaluate("() => document.activeElement.className") == "skip-link"
         assert page.locator(".skip-link").is_visible()
         page.get_by_role("link", name="English").click()
-        page.wait_for_url(live_app.url("/"))
+        page.wait_for_url(live_app.url("/showcase"))
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.get_by_role("link", name="My tickets").is_visible()
         assert not axe_serious(page)
