@@ -3,8 +3,9 @@
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
 # axe, page budget) once, with the app on SQLite. Four lanes run at once — SQLite, PostgreSQL, the browser on
 # SQLite (two processes), the browser on PostgreSQL then the load groups — so the browser's waiting (page loads,
-# networks going quiet, webhooks) and the load tests overlap the API groups' work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every group's
-# time and the totals. docs/testing.md says what runs where and why.
+# networks going quiet, webhooks) and the load tests overlap the API groups' work on a 2-core machine. Each
+# group's output is printed whole when it ends; the summary at the end has every group's time and the totals.
+# docs/testing.md says what runs where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
