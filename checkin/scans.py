@@ -304,7 +304,8 @@ async def undo_check_in(actor: Principal, slug: str, checkin_id: int, now: datet
     place = await Attendee.select(Attendee.name).where(Attendee.id == row["attendee"]).first()
     names = await member_names([row["undone_by"]])
     undone_at, scanned_at = as_utc(row["undone_at"]), as_utc(row["scanned_at"])
-    assert undone_at is not None and scanned_at is not None
+    assert undone_at is not None
+    assert scanned_at is not None
     return UndoOut(id=row["id"], ticket=row["ticket"], name=place["name"] if place else "", scanned_at=scanned_at,
                    device=row["device"], undone_at=undone_at, undone_by=names.get(row["undone_by"] or 0, ""),
                    undo_reason=row["undo_reason"])

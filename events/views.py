@@ -36,7 +36,8 @@ def _local_iso(value: datetime, tz: str) -> str:
 
 def session_out(row: Mapping[str, Any], tz: str) -> SessionOut:
     starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
-    assert starts_at and ends_at
+    assert starts_at
+    assert ends_at
     return SessionOut(
         id=row["id"], title=row["title"], starts_at=starts_at, ends_at=ends_at,
         starts_at_local=_local_iso(starts_at, tz), ends_at_local=_local_iso(ends_at, tz), room=row["room"],
@@ -49,7 +50,8 @@ def event_out(row: Mapping[str, Any], themes: Sequence[Mapping[str, Any]], sessi
     """The event of an `Event` row with its themes and agenda sessions (rows too), sales state as of `now`."""
     tz = row["timezone"]
     starts_at, ends_at = as_utc(row["starts_at"]), as_utc(row["ends_at"])
-    assert starts_at and ends_at
+    assert starts_at
+    assert ends_at
     updated_at = as_utc(row["updated_at"])
     assert updated_at
     sales_start, sales_end = as_utc(row["sales_start"]), as_utc(row["sales_end"])

@@ -113,7 +113,8 @@ async def submit_idea(actor: Principal, slug: str, draft: IdeaDraft) -> IdeaOut:
     config = await idea_config(event)
     now = utcnow()
     _check_window(config, now)
-    assert draft.theme is not None and draft.title is not None
+    assert draft.theme is not None
+    assert draft.title is not None
     await _check_theme(event.id, draft.theme)
     text = _checked_text(IdeaDraft(title=draft.title, pitch=draft.pitch or "", link=draft.link or ""))
     people = await _co_author_places(event.id, draft.co_authors or (), author)

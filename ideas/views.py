@@ -70,7 +70,8 @@ async def ideas_out(rows: Sequence[Mapping[str, Any]], titles: Mapping[str, str]
     for row in rows:
         people = authors.get(row["id"], [])
         created_at, updated_at = as_utc(row["created_at"]), as_utc(row["updated_at"])
-        assert created_at and updated_at
+        assert created_at
+        assert updated_at
         out.append(IdeaOut(
             id=row["id"], theme=row["theme_key"], theme_title=titles.get(row["theme_key"], row["theme_key"]),
             title=row["title"], pitch=row["pitch"], link=row["link"], authors=[p["name"] for p in people],

@@ -51,9 +51,8 @@ def database_url() -> str:
     else:
         Path(TEST_DATABASE_URL.removeprefix("sqlite:///")).unlink(missing_ok=True)
     result = migrate(TEST_DATABASE_URL)
-    assert result.returncode == 0 and "Traceback" not in result.stderr + result.stdout, (
-        result.stdout + result.stderr
-    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout, result.stdout + result.stderr
     return TEST_DATABASE_URL
 
 

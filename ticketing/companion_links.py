@@ -120,7 +120,8 @@ async def companion_ticket(token: str, *, client: str | None = None, now: dateti
         Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at, Event.timezone, Event.status,
         Event.venue_name, Event.address,
     ).where(Event.id == place["event"]).first()
-    assert order is not None and event is not None
+    assert order is not None
+    assert event is not None
     state_ = _state(order["status"], place, ticket)
     return CompanionTicket(
         place_id=place["id"], order_id=place["order"], name=place["name"], email=place["email"],

@@ -437,14 +437,17 @@ async def test_drafts_and_other_peoples_things_stay_out_of_lists(client: httpx.A
     world = World(client)
     await world.build(members)
     public = [e["slug"] for e in (await client.get("/api/v1/events")).json()]
-    assert world.values["draft"] not in public and world.values["open"] in public
+    assert world.values["draft"] not in public
+    assert world.values["open"] in public
     others = [e["slug"] for e in (await client.get("/api/v1/events/mine", headers=world.headers["other"])).json()]
-    assert world.values["draft"] not in others and world.values["open"] not in others
+    assert world.values["draft"] not in others
+    assert world.values["open"] not in others
     member_orders = (await client.get("/api/v1/orders", headers=world.headers["member"])).json()
     assert member_orders == []
     community = (await client.get("/calendar.ics")).text
     for role, email in world.emails.items():
-        assert email not in community and world.birth_dates[role].replace("-", "") not in community
+        assert email not in community
+        assert world.birth_dates[role].replace("-", "") not in community
 
 
 def test_every_route_has_a_row(settings: Any) -> None:

@@ -49,7 +49,8 @@ def _stop_worker() -> None:
     worker, _worker = _worker, None
     if worker is None:
         return
-    assert worker.stdin is not None and worker.stdout is not None
+    assert worker.stdin is not None
+    assert worker.stdout is not None
     worker.stdin.close()  # end of input: the worker stops its database engine and exits
     try:
         worker.wait(timeout=10)
@@ -85,7 +86,8 @@ def _worker_output() -> str:
 def seed(kind: str, **options: Any) -> dict[str, Any]:
     """Run one seeding in this process's seed worker, on the test database; returns its JSON answer."""
     worker = _seed_worker()
-    assert worker.stdin is not None and worker.stdout is not None
+    assert worker.stdin is not None
+    assert worker.stdout is not None
     worker.stdin.write(json.dumps({"kind": kind, "options": options}) + "\n")
     worker.stdin.flush()
     with selectors.DefaultSelector() as selector:

@@ -47,7 +47,8 @@ def test_the_companion_page_from_the_mail_and_a_companion_change(chromium_browse
     try:
         with tempfile.TemporaryDirectory(prefix="ng-companion-page-") as mail_dir:
             [mail] = seed("mail_subjects", to=first, mail_dir=mail_dir)["mails"]
-            assert mail["subject"] == f"Kim Koper neemt je mee naar {title}" and mail["link"]
+            assert mail["subject"] == f"Kim Koper neemt je mee naar {title}"
+            assert mail["link"]
 
             # The companion opens the link: their own ticket and QR code, no account needed.
             me.goto(mail["link"])
@@ -84,7 +85,9 @@ def test_the_companion_page_from_the_mail_and_a_companion_change(chromium_browse
             with page.expect_download() as download:
                 page.get_by_role("link", name="Download mijn ticket (pdf)").click()
             text, codes = read_ticket_pdf(Path(download.value.path()).read_bytes())
-            assert codes == [code] and "Sam Jong" in text and title in text
+            assert codes == [code]
+            assert "Sam Jong" in text
+            assert title in text
 
             # The buyer sees what the companion did (never their code) and names someone else.
             companion_page = mail["link"]
@@ -110,7 +113,8 @@ def test_the_companion_page_from_the_mail_and_a_companion_change(chromium_browse
             [old] = seed("mail_subjects", to=first, mail_dir=mail_dir)["mails"][1:]
             assert old["subject"] == f"Je ticket voor {title} werkt niet meer"
             [new] = seed("mail_subjects", to=second, mail_dir=mail_dir)["mails"]
-            assert new["subject"] == f"Kim Koper neemt je mee naar {title}" and new["link"]
+            assert new["subject"] == f"Kim Koper neemt je mee naar {title}"
+            assert new["link"]
             to_buyer = [m["subject"] for m in seed("mail_subjects", to=buyer_email, mail_dir=mail_dir)["mails"]]
             assert f"Je partner voor {title} is gewijzigd" in to_buyer
             me.goto(companion_page)

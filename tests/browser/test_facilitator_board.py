@@ -102,7 +102,9 @@ def test_facilitator_generates_adjusts_and_publishes_groups(chromium_browser: Br
         if phone:  # the rounds stack: nothing scrolls sideways, not even inside the board
             assert board.evaluate("el => el.scrollWidth <= el.clientWidth")
             one, two = (rounds.nth(i).bounding_box() for i in (0, 1))
-            assert one is not None and two is not None and two["y"] >= one["y"] + one["height"]
+            assert one is not None
+            assert two is not None
+            assert two["y"] >= one["y"] + one["height"]
         me.check("generated")
 
         # Another arrangement with the same settings: the next arrangement number, busy meanwhile.
@@ -110,7 +112,8 @@ def test_facilitator_generates_adjusts_and_publishes_groups(chromium_browser: Br
         me.will_navigate()
         page.get_by_role("button", name="Andere indeling proberen").click()
         expect(page.get_by_role("status").first).to_contain_text("De groepen zijn gemaakt")
-        assert busy_state(page)["busy"] == "true" and busy_state(page)["disabled"] is True
+        assert busy_state(page)["busy"] == "true"
+        assert busy_state(page)["disabled"] is True
         expect(page.get_by_label("Indelingsnummer")).to_have_value("8")
 
         # Move with the keyboard: choose a card (Enter), then "Hierheen" in another group of round 1.

@@ -113,7 +113,8 @@ def test_buyer_pays_on_invoice_downloads_it_cancels_and_gets_the_credit_note(
         me.check("invoice-link")
         name, pdf = download(page, invoice_link)
         number = NUMBER.search(name)
-        assert number and name == f"factuur-{number.group(0)}.pdf", name
+        assert number, name
+        assert name == f"factuur-{number.group(0)}.pdf", name
         text = pdf_text(pdf)
         for expected in (number.group(0), "Stichting Nieuw Geluid", SELLER_BTW, "Klantcontact Centraal BV",
                          "t.a.v. Inge de Boer", BUYER_VAT, "PO-2026-117", f"Duoticket {title}", "€ 78,51",
@@ -153,7 +154,8 @@ def test_buyer_pays_on_invoice_downloads_it_cancels_and_gets_the_credit_note(
             pdfs = sorted(n for n in z.namelist() if n.endswith(".pdf"))
             assert [n.split("-")[0] for n in pdfs] == ["creditnota", "factuur"], pdfs
         name, sheet = download(page, box.get_by_role("link", name=re.compile("boekhouding")))
-        assert name == f"facturen-{slug}.csv" and sheet.startswith(b"\xef\xbb\xbf")
+        assert name == f"facturen-{slug}.csv"
+        assert sheet.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(sheet.decode("utf-8-sig")), delimiter=";"))
         assert sorted((r["Soort"], r["Bedrag incl. btw"]) for r in rows) == [("Creditnota", "-95,00"),
                                                                              ("Factuur", "95,00")]

@@ -268,7 +268,8 @@ def test_keyboard_only_through_the_create_form(chromium_browser: Browser, site: 
             if not visited or visited[-1] != info["key"]:  # a Tab per part of a date or time (and its picker)
                 visited.append(info["key"])
             page.keyboard.press("Tab")
-        assert visited == expected[: len(visited)] and len(visited) == len(expected), (visited, expected)
+        assert visited == expected[: len(visited)], (visited, expected)
+        assert len(visited) == len(expected), (visited, expected)
         # Add a theme with the keyboard: Enter on the button, then Tab reaches the new row's title.
         page.get_by_role("button", name="Thema toevoegen").focus()
         page.keyboard.press("Enter")

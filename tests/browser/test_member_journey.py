@@ -87,7 +87,8 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
         with page.expect_download() as download:
             community.get_by_role("link", name="Download als .ics-bestand").click()
         body = open(download.value.path(), encoding="utf-8").read()
-        assert body.startswith("BEGIN:VCALENDAR") and title in body.replace("\r\n ", "")
+        assert body.startswith("BEGIN:VCALENDAR")
+        assert title in body.replace("\r\n ", "")
 
         publish_groups(site, slug)
 
@@ -103,7 +104,9 @@ def test_member_books_free_duo_subscribes_and_sees_own_groups(chromium_browser: 
         expect(personal.get_by_role("link", name="Apple Agenda")).to_have_attribute(
             "href", f"webcal://127.0.0.1/feeds/{token.group(1)}.ics")
         feed = page.request.get(site.url(f"/feeds/{token.group(1)}.ics"))
-        assert feed.status == 200 and "Breakout" in feed.text() and "Zaal" in feed.text()
+        assert feed.status == 200
+        assert "Breakout" in feed.text()
+        assert "Zaal" in feed.text()
 
         # A new link: the old one stops working at once.
         me.will_navigate()

@@ -120,9 +120,12 @@ def test_organiser_sets_up_previews_and_publishes(chromium_browser: Browser, sit
             "content", re.compile("klantbeleving"))
         expect(meta.and_(page.locator('[name="twitter:card"]'))).to_have_attribute("content", "summary_large_image")
         image_url = page.locator('head meta[property="og:image"]').get_attribute("content")
-        assert image_url and image_url.startswith("http://127.0.0.1/media/e/") and image_url.endswith(".jpg")
+        assert image_url
+        assert image_url.startswith("http://127.0.0.1/media/e/")
+        assert image_url.endswith(".jpg")
         shared = httpx.get(site.url(image_url.removeprefix("http://127.0.0.1")))
-        assert shared.status_code == 200 and shared.headers["content-type"] == "image/jpeg"
+        assert shared.status_code == 200
+        assert shared.headers["content-type"] == "image/jpeg"
         assert Image.open(io.BytesIO(shared.content)).size == (1200, 630)
         me.check("event-page")
 

@@ -47,7 +47,8 @@ def staff(site: LiveServer) -> dict[str, Any]:
 def visit(me: Browse, path: str, lang: str, status: int = 200) -> None:
     me.will_navigate()
     response = me.page.goto(me.url(path))
-    assert response is not None and response.status == status, (path, response and response.status)
+    assert response is not None, (path, response and response.status)
+    assert response.status == status, (path, response and response.status)
     expect(me.page.locator("html")).to_have_attribute("lang", lang)
     me.check(f"{lang}{path.replace('/', '_') or '_root'}")
 

@@ -35,7 +35,11 @@ async def test_every_voter_has_exactly_one_ballot_and_the_totals_are_exact() -> 
     (out / f"votes-{report['engine']}.json").write_text(json.dumps(report, indent=2))
     assert report["problems"] == [], report
     assert report["ballots_in_db"] == report["participations_in_db"] == VOTERS
-    assert report["lost"] == 0 and report["double"] == 0 and report["status_5xx"] == 0
-    assert report["totals_exact"] and report["recount_matches"]
+    assert report["lost"] == 0
+    assert report["double"] == 0
+    assert report["status_5xx"] == 0
+    assert report["totals_exact"]
+    assert report["recount_matches"]
     # The run really raced: double taps were refused, and the close came while changes were in flight.
-    assert report["double_casts"] > 0 and report["changes_accepted"] > 0
+    assert report["double_casts"] > 0
+    assert report["changes_accepted"] > 0

@@ -74,7 +74,8 @@ async def sign_up(client: httpx.AsyncClient, email: str, name: str = "Sam Jong",
     member_id = await member_id_for_email(email)
     assert member_id is not None
     profile = await get_profile(member_id)
-    assert profile.email_verified is False and profile.email_verified_at is None
+    assert profile.email_verified is False
+    assert profile.email_verified_at is None
     token = await session_from_before_verification(member_id)
     return {**msgspec.structs.asdict(profile), "headers": {"Authorization": f"Bearer {token}"}}
 
@@ -130,7 +131,8 @@ async def give_event_role(slug: str, email: str, role: str = "facilitator") -> N
     from members.tables import Member
 
     event = await Event.select(Event.organiser).where(Event.slug == slug).first()
-    assert event is not None and event["organiser"] is not None, f"no event {slug} with an organiser"
+    assert event is not None, f"no event {slug} with an organiser"
+    assert event["organiser"] is not None, f"no event {slug} with an organiser"
     row = await Member.select().where(Member.id == event["organiser"]).first()
     assert row is not None
     organiser = Principal(row["id"], row["email"], row["name"], True, bool(row["is_admin"]), "api")

@@ -91,9 +91,11 @@ def test_the_template_holds_exactly_the_msgids_the_code_uses(tmp_path: Path) -> 
         now, stored = _entries(read_po(extracted)), _entries(read_po(kept))
     assert len(now) > 300  # a guard for the test itself: an extraction that broke would find nothing
     missing, stale = sorted(map(repr, now - stored)), sorted(map(repr, stored - now))
-    assert not missing and not stale, (
+    out_of_date = (
         "frontend/locale/messages.pot is out of date: run `make messages` (devtools/messages.py) and fill in the "
         "new msgstr lines.\nmissing:\n  " + "\n  ".join(missing) + "\nno longer used:\n  " + "\n  ".join(stale))
+    assert not missing, out_of_date
+    assert not stale, out_of_date
 
 
 @pytest.mark.parametrize("language", messages.LANGUAGES)

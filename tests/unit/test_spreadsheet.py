@@ -27,7 +27,8 @@ def test_no_text_cell_read_back_starts_a_formula(rows: list[list[object]]) -> No
     text = csv_text(header, rows)
     assert text.startswith(BOM)
     read = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline=""), delimiter=";"))
-    assert len(read) == len(rows) + 1 and all(len(r) == len(w) for r, w in zip(read[1:], rows, strict=True))
+    assert len(read) == len(rows) + 1
+    assert all(len(r) == len(w) for r, w in zip(read[1:], rows, strict=True))
     for row in read:
         for cell in row:
             assert not cell.lstrip(" \t\r\n").startswith(FORMULA_STARTS), cell

@@ -122,7 +122,8 @@ def test_former_global_facilitators_keep_the_boards_of_events_to_come(tmp_path: 
     env = {**os.environ, "DATABASE_URL": url, "PICCOLO_CONF": "piccolo_conf"}
     seeded = subprocess.run([sys.executable, "-c", _BEFORE_PER_EVENT_ROLES], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=300)
-    assert seeded.returncode == 0 and "seeded" in seeded.stdout, seeded.stdout + seeded.stderr
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    assert "seeded" in seeded.stdout, seeded.stdout + seeded.stderr
     done = migrate(url)
     assert done.returncode == 0, done.stdout + done.stderr
 

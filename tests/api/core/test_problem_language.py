@@ -66,10 +66,12 @@ async def test_a_body_of_the_wrong_shape(client: httpx.AsyncClient, members: Mem
 
     english, dutch, _ = await in_both(send, 400)
     assert english["code"] == "validation_error"
-    assert english["title"] == "Invalid input" and dutch["title"] == "Ongeldige invoer"
+    assert english["title"] == "Invalid input"
+    assert dutch["title"] == "Ongeldige invoer"
     assert english["detail"].startswith("Invalid value for 'companion.name': ")
     assert dutch["detail"].startswith("Ongeldige waarde voor 'companion.name': ")
-    assert english["errors"] == dutch["errors"] and english["errors"][0]["field"] == "companion.name"
+    assert english["errors"] == dutch["errors"]
+    assert english["errors"][0]["field"] == "companion.name"
 
 
 async def test_field_errors_of_a_service(shop: Shop, members: Members, client: httpx.AsyncClient) -> None:
@@ -82,7 +84,8 @@ async def test_field_errors_of_a_service(shop: Shop, members: Members, client: h
 
     english, dutch, _ = await in_both(send, 422)
     assert english["code"] == "validation_error"
-    assert "geen webadres" in dutch["detail"] and "geen webadres" not in english["detail"]
+    assert "geen webadres" in dutch["detail"]
+    assert "geen webadres" not in english["detail"]
     assert english["errors"] == [{"field": "companion.name", "message": english["detail"]}]
     assert dutch["errors"] == [{"field": "companion.name", "message": dutch["detail"]}]
 
@@ -102,7 +105,8 @@ async def test_a_companion_the_rule_refuses(shop: Shop, members: Members, client
 
     english, dutch, _ = await in_both(send, 422)
     assert english["code"] == "companion_not_eligible"
-    assert english["detail"] == english["reason_en"] and dutch["detail"] == dutch["reason_nl"]
+    assert english["detail"] == english["reason_en"]
+    assert dutch["detail"] == dutch["reason_nl"]
     assert english["detail"] != dutch["detail"]
     assert (english["title"], dutch["title"]) == ("Invalid input", "Ongeldige invoer")
     assert english["errors"] == [{"field": "companion", "message": english["reason_en"]}]

@@ -35,7 +35,8 @@ WRONG = {"password": "niet-het-goede-wachtwoord"}
 async def test_every_response_carries_the_security_headers(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     csp = response.headers["content-security-policy"]
-    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-eval'" not in csp
     if not path.startswith("/bestaat"):  # pages may narrow the policy further (no Stripe where nobody pays)
         assert "script-src 'self' https://js.stripe.com" in csp
     assert "frame-ancestors 'none'" in csp
@@ -69,8 +70,11 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production() -> None:
     prod = session_cookie("token-1", replace(Settings(), app_env="production",
                                              public_base_url="https://nieuwgeluid.nl")).to_header()
     for header in (dev, prod):
-        assert "HttpOnly" in header and "SameSite=lax" in header and "Path=/" in header
-    assert "Secure" not in dev and "Secure" in prod
+        assert "HttpOnly" in header
+        assert "SameSite=lax" in header
+        assert "Path=/" in header
+    assert "Secure" not in dev
+    assert "Secure" in prod
 
 
 async def test_logout_clears_the_session_cookie_with_its_attributes(client: httpx.AsyncClient,
@@ -79,7 +83,9 @@ async def test_logout_clears_the_session_cookie_with_its_attributes(client: http
     response = await client.post("/api/v1/auth/logout", headers=member["headers"])
     assert response.status_code == 204
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith("ng_session=") and "HttpOnly" in cookie and "Max-Age=0" in cookie
+    assert cookie.startswith("ng_session=")
+    assert "HttpOnly" in cookie
+    assert "Max-Age=0" in cookie
 
 
 def test_client_ip_believes_forwarded_for_only_from_trusted_proxies() -> None:
@@ -118,7 +124,8 @@ async def test_window_slides_and_old_buckets_are_cleaned(app: Any) -> None:
     assert not (await ratelimit.hit(limit, "c", now=start + 55)).allowed
     # Early in the next window most of the previous one still counts; a plain fixed window would allow 10 more.
     early = await ratelimit.hit(limit, "c", now=start + 65)
-    assert not early.allowed and 1 <= early.retry_after <= 60
+    assert not early.allowed
+    assert 1 <= early.retry_after <= 60
     assert (await ratelimit.hit(limit, "c", now=start + 115)).allowed
     assert await RateLimitBucket.count() == 2
     assert await ratelimit.delete_expired(now=start + 500) == 2
@@ -152,7 +159,8 @@ async def test_no_address_or_email_is_stored_in_the_counters(app: Any) -> None:
 
     await ratelimit.hit(ratelimit.LOGIN_PER_EMAIL, "sanne@example.nl")
     rows = await RateLimitBucket.select()
-    assert rows and all("sanne" not in str(row) for row in rows)
+    assert rows
+    assert all("sanne" not in str(row) for row in rows)
 
 
 @pytest.mark.filterwarnings("ignore:.*A pool already exists")  # both lifespans start the one engine's pool
@@ -261,14 +269,17 @@ async def test_export_holds_everything_about_me_and_nothing_secret(client: httpx
     assert response.status_code == 200, response.text
     assert "attachment" in response.headers["content-disposition"]
     data = response.json()
-    assert data["profile"]["email"] == member["email"] and data["profile"]["birth_date"] == "1990-05-17"
+    assert data["profile"]["email"] == member["email"]
+    assert data["profile"]["birth_date"] == "1990-05-17"
     assert data["profile"]["organisation"] == "Bel & Co"
     assert [t["kind"] for t in data["tokens"]] == ["api"]
-    assert data["orders"] == [] and data["events_organised"] == []
+    assert data["orders"] == []
+    assert data["events_organised"] == []
     hashes = [r["token_hash"] for r in await AuthToken.select(AuthToken.token_hash)]
     for secret in (member["token"], *hashes, "password", "argon2"):
         assert secret not in response.text
-    assert other["email"] not in response.text and "1970-01-02" not in response.text
+    assert other["email"] not in response.text
+    assert "1970-01-02" not in response.text
     assert (await client.get("/api/v1/me/export")).status_code == 401
 
 
@@ -278,10 +289,12 @@ async def test_delete_account_needs_the_password_and_removes_member_and_tokens(
 
     member = await members.create(birth_date=date(1990, 5, 17))
     wrong = await client.request("DELETE", "/api/v1/me", headers=member["headers"], json=WRONG)
-    assert wrong.status_code == 403 and wrong.json()["code"] == "password_incorrect"
+    assert wrong.status_code == 403
+    assert wrong.json()["code"] == "password_incorrect"
     done = await client.request("DELETE", "/api/v1/me", headers=member["headers"],
                                 json={"password": member["password"]})
-    assert done.status_code == 200 and done.json() == {"outcome": "deleted"}
+    assert done.status_code == 200
+    assert done.json() == {"outcome": "deleted"}
     assert "ng_session=" in done.headers["set-cookie"]
     assert await Member.count().where(Member.id == member["id"]) == 0
     assert await AuthToken.count().where(AuthToken.member == member["id"]) == 0
@@ -306,7 +319,8 @@ async def test_delete_is_refused_while_holding_a_ticket_for_a_coming_event(
     monkeypatch.setattr(tickets, "live_ticket_event_ids", live_ticket_event_ids)
     refused = await client.request("DELETE", "/api/v1/me", headers=member["headers"],
                                    json={"password": member["password"]})
-    assert refused.status_code == 409 and refused.json()["code"] == "live_ticket"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "live_ticket"
     # Once the event is over, the account can go.
     assert not await member_data.holds_ticket_for_coming_event(member["id"], datetime.now(UTC) + timedelta(days=800))
 
@@ -323,10 +337,14 @@ async def test_delete_anonymises_when_orders_or_events_point_at_the_account(
     assert created.status_code == 201, created.text
     done = await client.request("DELETE", "/api/v1/me", headers=organiser["headers"],
                                 json={"password": organiser["password"]})
-    assert done.status_code == 200 and done.json() == {"outcome": "anonymised"}
+    assert done.status_code == 200
+    assert done.json() == {"outcome": "anonymised"}
     row = await Member.select().where(Member.id == organiser["id"]).first()
-    assert row["email"].endswith("@verwijderd.invalid") and row["birth_date"] is None
-    assert row["organisation"] == "" and not row["is_organiser"] and organiser["email"] not in str(row)
+    assert row["email"].endswith("@verwijderd.invalid")
+    assert row["birth_date"] is None
+    assert row["organisation"] == ""
+    assert not row["is_organiser"]
+    assert organiser["email"] not in str(row)
     assert await AuthToken.count().where(AuthToken.member == organiser["id"]) == 0
     assert await Event.count() == 1  # the event stays, pointing at a placeholder
 
@@ -358,9 +376,11 @@ async def test_migrations_run_forwards_again_over_the_demo_data(database_url: st
     first = await anyio.to_thread.run_sync(migrate, url)
     assert first.returncode == 0, first.stdout + first.stderr
     seeded = await anyio.to_thread.run_sync(_seed_in_child, url)
-    assert seeded.returncode == 0 and "seeded" in seeded.stdout, seeded.stdout + seeded.stderr
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    assert "seeded" in seeded.stdout, seeded.stdout + seeded.stderr
     again = await anyio.to_thread.run_sync(migrate, url)
-    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Traceback" not in again.stderr, again.stdout + again.stderr
     assert "skipped" in (await anyio.to_thread.run_sync(_seed_in_child, url)).stdout
 
 
@@ -371,8 +391,11 @@ async def test_demo_data_round_trips_through_the_api(client: httpx.AsyncClient) 
     listed = (await client.get("/api/v1/events")).json()
     assert [e["slug"] for e in listed] == [DEMO_SLUG]
     event = (await client.get(f"/api/v1/events/{DEMO_SLUG}")).json()
-    assert len(event["agenda"]) == 8 and [s["round_number"] for s in event["agenda"] if s["round_number"]] == [1, 2, 3]
-    assert len(event["themes"]) == 3 and event["seats_left"] == 40 and event["price_cents"] == 9500
+    assert len(event["agenda"]) == 8
+    assert [s["round_number"] for s in event["agenda"] if s["round_number"]] == [1, 2, 3]
+    assert len(event["themes"]) == 3
+    assert event["seats_left"] == 40
+    assert event["price_cents"] == 9500
     login = await client.post("/api/v1/auth/login", json={"email": DEMO_ORGANISER[0], "password": DEMO_ORGANISER[1]})
     assert login.status_code == 200
     headers = {"Authorization": f"Bearer {login.json()['token']}"}
@@ -395,6 +418,7 @@ async def test_the_session_cookie_never_authenticates_an_api_write(client: httpx
     cookie = {"cookie": f"ng_session={member['token']}"}
     assert (await client.get("/api/v1/me", headers=cookie)).status_code == 200
     write = await client.patch("/api/v1/me", headers=cookie, json={"name": "Overgenomen"})
-    assert write.status_code == 401 and write.json()["code"] == "not_authenticated"
+    assert write.status_code == 401
+    assert write.json()["code"] == "not_authenticated"
     assert (await client.get("/api/v1/me", headers=member["headers"])).json()["name"] != "Overgenomen"
     assert (await client.patch("/api/v1/me", headers=member["headers"], json={"name": "Zelf"})).status_code == 200

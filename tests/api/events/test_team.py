@@ -40,7 +40,8 @@ async def test_the_organiser_grants_and_revokes_roles_at_their_own_event(client:
         "member_id": fenna["id"], "email": fenna["email"], "name": "Fenna Facilitator", "role": "facilitator",
         "granted_by": "Olga Organisator"}
     again = await client.post(team, headers=organiser["headers"], json={"email": fenna["email"], "role": "facilitator"})
-    assert again.status_code == 201 and again.json() == entry  # idempotent: nothing new
+    assert again.status_code == 201
+    assert again.json() == entry
     assert (await client.post(team, headers=organiser["headers"],
                               json={"email": door["email"], "role": "door"})).status_code == 201
     listed = (await client.get(team, headers=organiser["headers"])).json()
@@ -63,7 +64,8 @@ async def test_the_organiser_grants_and_revokes_roles_at_their_own_event(client:
     _problem(await client.post(team, headers=organiser["headers"],
                                json={"email": "niemand@example.nl", "role": "door"}), 404, "account_not_found")
     bad = await client.post(team, headers=organiser["headers"], json={"email": door["email"], "role": "organiser"})
-    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "validation_error"
 
 
 async def test_a_facilitator_sees_only_the_boards_of_their_own_events(client: httpx.AsyncClient,
@@ -121,7 +123,8 @@ async def test_administrators_see_every_event_and_manage_any_team(client: httpx.
 
     granted = await client.post(f"/api/v1/events/{draft}/team", headers=admin["headers"],
                                 json={"email": fenna["email"], "role": "facilitator"})
-    assert granted.status_code == 201 and granted.json()["granted_by"] == "Bea Beheerder"
+    assert granted.status_code == 201
+    assert granted.json()["granted_by"] == "Bea Beheerder"
     log = (await client.get("/api/v1/admin/role-log", headers=admin["headers"])).json()
     assert (log[0]["action"], log[0]["role"], log[0]["event_slug"], log[0]["actor"]["name"],
             log[0]["subject"]["name"]) == ("grant", "facilitator", draft, "Bea Beheerder", "Fenna Facilitator")

@@ -43,7 +43,8 @@ async def test_the_event_form_shows_the_service_error_in_the_page_language(clien
 
     client.cookies.set("lang", "nl")
     dutch = await post_form(client, "/organiseren/nieuw", EVENT_ENDS_BEFORE_IT_STARTS)
-    assert dutch.status_code == 422 and "Het einde moet na het begin liggen." in dutch.text
+    assert dutch.status_code == 422
+    assert "Het einde moet na het begin liggen." in dutch.text
 
 
 async def test_sign_in_and_the_error_page_in_english(client: httpx.AsyncClient, members: Members) -> None:
@@ -55,9 +56,12 @@ async def test_sign_in_and_the_error_page_in_english(client: httpx.AsyncClient, 
     assert "klopt niet" not in refused.text
 
     missing = await client.get("/e/bestaat-niet-2031")
-    assert missing.status_code == 404 and "<h1>Page not found</h1>" in missing.text
-    assert "This event does not exist." in missing.text and "bestaat niet" not in missing.text
+    assert missing.status_code == 404
+    assert "<h1>Page not found</h1>" in missing.text
+    assert "This event does not exist." in missing.text
+    assert "bestaat niet" not in missing.text
 
     # The API stays Dutch first: problem+json keeps the service's own message.
     api = await client.get("/api/v1/events/bestaat-niet-2031")
-    assert api.status_code == 404 and api.json()["detail"] == "Dit evenement bestaat niet."
+    assert api.status_code == 404
+    assert api.json()["detail"] == "Dit evenement bestaat niet."

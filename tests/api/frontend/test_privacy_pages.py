@@ -35,28 +35,35 @@ async def test_every_page_links_the_privacy_statement_terms_and_contact_in_its_f
     assert response.status_code in (200, 404), response.text[:300]
     footer = response.text.split('<footer class="site-footer">', 1)[1]
     for href, label in (("/privacy", "Privacy"), ("/voorwaarden", "Voorwaarden"), ("/contact", "Contact")):
-        assert f'href="{href}"' in footer and label in footer, footer
+        assert f'href="{href}"' in footer, footer
+        assert label in footer, footer
     assert "Stichting Testgeluid" in footer
 
 
 async def test_the_privacy_statement_is_written_for_this_platform_in_dutch_and_english(
         client: httpx.AsyncClient, settings: Settings) -> None:
     dutch = await client.get("/privacy")
-    assert dutch.status_code == 200 and '<html lang="nl">' in dutch.text
+    assert dutch.status_code == 200
+    assert '<html lang="nl">' in dutch.text
     for fact in ("Stichting Testgeluid", "Klantweg 1, 3511 AA Utrecht", "87654321", "mailto:privacy@testgeluid.nl",
                  "We wissen hem zodra het evenement voorbij is", "zeven jaar", f"na {settings.session_days} dagen",
                  "/api/v1/me/export", "Autoriteit Persoonsgegevens", "argon2", "Stripe", "ng_session"):
         assert fact in dutch.text, fact
     english = await client.get("/privacy", headers={"Accept-Language": "en"})
-    assert '<html lang="en">' in english.text and "Privacy statement" in english.text
+    assert '<html lang="en">' in english.text
+    assert "Privacy statement" in english.text
     for fact in ("Stichting Testgeluid", "We erase it as soon as the event is over", "seven years",
                  f"after {settings.session_days} days", "privacy@testgeluid.nl"):
         assert fact in english.text, fact
     terms = await client.get("/voorwaarden")
-    assert "Voorwaarden" in terms.text and "Stichting Testgeluid" in terms.text and "15 minuten" in terms.text
+    assert "Voorwaarden" in terms.text
+    assert "Stichting Testgeluid" in terms.text
+    assert "15 minuten" in terms.text
     assert "Terms" in (await client.get("/voorwaarden", headers={"Accept-Language": "en"})).text
     contact = await client.get("/contact", headers={"Accept-Language": "en"})
-    assert "privacy@testgeluid.nl" in contact.text and "87654321" in contact.text and "Contact" in contact.text
+    assert "privacy@testgeluid.nl" in contact.text
+    assert "87654321" in contact.text
+    assert "Contact" in contact.text
 
 
 async def test_the_profile_page_offers_the_data_export(client: httpx.AsyncClient, members: Members) -> None:
@@ -64,7 +71,8 @@ async def test_the_profile_page_offers_the_data_export(client: httpx.AsyncClient
     profile = await client.get("/profiel", headers=member["headers"])
     assert 'href="/api/v1/me/export"' in profile.text
     export = await client.get("/api/v1/me/export", headers=member["headers"])
-    assert export.status_code == 200 and export.json()["profile"]["email"] == member["email"]
+    assert export.status_code == 200
+    assert export.json()["profile"]["email"] == member["email"]
 
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "STRIPE_SECRET_KEY": "sk_live_abc",
@@ -105,5 +113,8 @@ def test_the_server_start_says_why_in_one_line() -> None:
                              capture_output=True, text=True, timeout=60)
     assert started.returncode == 1
     lines = started.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in started.stderr, started.stderr
-    assert "MAIL_FROM" in lines[0] and "PUBLIC_BASE_URL" in lines[0] and lines[0].startswith("Nieuw Geluid did not")
+    assert len(lines) == 1, started.stderr
+    assert "Traceback" not in started.stderr, started.stderr
+    assert "MAIL_FROM" in lines[0]
+    assert "PUBLIC_BASE_URL" in lines[0]
+    assert lines[0].startswith("Nieuw Geluid did not")

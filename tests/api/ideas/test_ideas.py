@@ -20,10 +20,14 @@ async def test_submit_edit_and_every_version_kept(client: httpx.AsyncClient, mem
     pitch = "Regel een\r\nRegel twee\n\n\n<b>geen html</b>"
     created = await ideas.submit(anna, theme="imago", title="  Klantcontact   is vakwerk ", pitch=pitch,
                                  link="https://example.nl/plan", co_authors=[bram["email"].upper()])
-    assert created["title"] == "Klantcontact is vakwerk" and created["theme"] == "imago"
+    assert created["title"] == "Klantcontact is vakwerk"
+    assert created["theme"] == "imago"
     assert created["pitch"] == "Regel een\nRegel twee\n\n<b>geen html</b>"
-    assert created["authors"] == ["Anna", "Bram"] and created["version"] == 1 and created["mine"] is True
-    assert created["in_vote"] is False and created["link"] == "https://example.nl/plan"
+    assert created["authors"] == ["Anna", "Bram"]
+    assert created["version"] == 1
+    assert created["mine"] is True
+    assert created["in_vote"] is False
+    assert created["link"] == "https://example.nl/plan"
     second = await ideas.submit(carla, title="Een keurmerk")
     idea = f"{ideas.url}/{created['id']}"
 
@@ -31,25 +35,32 @@ async def test_submit_edit_and_every_version_kept(client: httpx.AsyncClient, mem
     shown = await client.get(ideas.url)
     assert shown.status_code == 200, shown.text
     wall = shown.json()
-    assert wall["count"] == 2 and wall["wall"] == "public" and wall["window"]["state"] == "open"
+    assert wall["count"] == 2
+    assert wall["wall"] == "public"
+    assert wall["window"]["state"] == "open"
     assert [t["key"] for t in wall["themes"]] == ["keurmerk", "imago", "mens-in-klantcontact"]
     assert [i["id"] for i in wall["themes"][0]["ideas"]] == [second["id"]]
     assert [i["title"] for i in wall["themes"][1]["ideas"]] == ["Klantcontact is vakwerk"]
-    assert "@" not in shown.text and all(not i["mine"] for t in wall["themes"] for i in t["ideas"])
+    assert "@" not in shown.text
+    assert all(not i["mine"] for t in wall["themes"] for i in t["ideas"])
     one_theme = (await client.get(ideas.url, params={"theme": "imago"})).json()
-    assert [t["key"] for t in one_theme["themes"]] == ["imago"] and one_theme["count"] == 1
+    assert [t["key"] for t in one_theme["themes"]] == ["imago"]
+    assert one_theme["count"] == 1
 
     # A co-author edits: a new version, with who and when; saving the same again makes none.
     edited = await client.patch(idea, json={"title": "Klantcontact is echt vakwerk", "link": ""},
                                 headers=bram["headers"])
     assert edited.status_code == 200, edited.text
-    assert edited.json()["version"] == 2 and edited.json()["link"] == "" and edited.json()["mine"] is True
+    assert edited.json()["version"] == 2
+    assert edited.json()["link"] == ""
+    assert edited.json()["mine"] is True
     same = await client.patch(idea, json={"title": "Klantcontact is echt vakwerk"}, headers=bram["headers"])
     assert same.json()["version"] == 2
     # The authors change (the editor stays one of them) and the theme moves.
     moved = await client.patch(idea, json={"co_authors": [carla["email"]], "theme": "keurmerk"},
                                headers=anna["headers"])
-    assert moved.json()["authors"] == ["Anna", carla["name"]] and moved.json()["version"] == 3
+    assert moved.json()["authors"] == ["Anna", carla["name"]]
+    assert moved.json()["version"] == 3
     history = (await client.get(f"{idea}/versions")).json()
     assert [v["version"] for v in history["versions"]] == [1, 2, 3]
     assert [v["edited_by"] for v in history["versions"]] == ["Anna", "Bram", "Anna"]
@@ -64,7 +75,8 @@ async def test_submit_edit_and_every_version_kept(client: httpx.AsyncClient, mem
     # Bram is no longer an author; a ticket holder who never was cannot edit either.
     for who in (bram, await ideas.holder()):
         refused = await client.patch(idea, json={"title": "Overgenomen"}, headers=who["headers"])
-        assert refused.status_code == 403 and refused.json()["code"] == "not_an_author"
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "not_an_author"
     assert (await client.get(idea)).json()["title"] == "Klantcontact is echt vakwerk"
 
 
@@ -90,7 +102,8 @@ async def test_idea_problems(client: httpx.AsyncClient, members: Members) -> Non
     await problem(None, {}, 401, "not_authenticated")
     assert (await client.post(ideas.url, json={"theme": "keurmerk"}, headers=anna["headers"])).status_code == 400
     missing = await client.get(f"{ideas.url}/999999")
-    assert missing.status_code == 404 and missing.json()["code"] == "idea_not_found"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "idea_not_found"
     assert (await client.get("/api/v1/events/bestaat-niet/ideas")).status_code == 404
 
 
@@ -102,13 +115,16 @@ async def test_the_window_opens_and_closes(client: httpx.AsyncClient, members: M
     await ideas.configure(opens_at=(now - timedelta(hours=3)).isoformat(),
                           closes_at=(now - timedelta(minutes=1)).isoformat())
     closed = await client.post(ideas.url, json={"theme": "keurmerk", "title": "Te laat"}, headers=anna["headers"])
-    assert closed.status_code == 409 and closed.json()["code"] == "idea_window_closed"
+    assert closed.status_code == 409
+    assert closed.json()["code"] == "idea_window_closed"
     edit = await client.patch(f"{ideas.url}/{idea['id']}", json={"title": "Te laat"}, headers=anna["headers"])
-    assert edit.status_code == 409 and edit.json()["code"] == "idea_window_closed"
+    assert edit.status_code == 409
+    assert edit.json()["code"] == "idea_window_closed"
     await ideas.configure(opens_at=(now + timedelta(hours=1)).isoformat(),
                           closes_at=(now + timedelta(hours=3)).isoformat())
     early = await client.post(ideas.url, json={"theme": "keurmerk", "title": "Te vroeg"}, headers=anna["headers"])
-    assert early.status_code == 409 and early.json()["code"] == "idea_window_closed"
+    assert early.status_code == 409
+    assert early.json()["code"] == "idea_window_closed"
     assert (await client.get(ideas.url)).json()["window"]["state"] == "not_yet"
 
 
@@ -119,13 +135,15 @@ async def test_settings_and_the_wall_for_attendees(client: httpx.AsyncClient, me
     default = await client.put(url, json={}, headers=ideas.organiser["headers"])
     assert default.status_code == 200, default.text
     window = default.json()["window"]
-    assert window["opens_by_default"] and window["closes_by_default"]
+    assert window["opens_by_default"]
+    assert window["closes_by_default"]
     first_round = next(s for s in ideas.event["agenda"] if s["is_breakout_round"])
     assert datetime.fromisoformat(window["opens_at"]) == datetime.fromisoformat(first_round["starts_at"])
     assert datetime.fromisoformat(window["closes_at"]) == datetime.fromisoformat(ideas.event["ends_at"])
     local = await client.put(url, json={"opens_at": "2030-01-01T10:00:00", "closes_at": "2030-01-01T09:00:00"},
                              headers=ideas.organiser["headers"])
-    assert local.status_code == 422 and local.json()["code"] == "invalid_idea_settings"
+    assert local.status_code == 422
+    assert local.json()["code"] == "invalid_idea_settings"
 
     await ideas.configure(wall="attendees")
     anna = await ideas.holder()
@@ -135,7 +153,8 @@ async def test_settings_and_the_wall_for_attendees(client: httpx.AsyncClient, me
         response = await client.get(ideas.url, headers=(who or {}).get("headers", {}))
         assert response.status_code == status, response.text
         if status == 403:
-            assert response.json()["code"] == "wall_for_attendees" and "Alleen voor" not in response.text
+            assert response.json()["code"] == "wall_for_attendees"
+            assert "Alleen voor" not in response.text
     for who, status in ((None, 401), (anna, 403), (other_organiser, 403)):
         assert (await client.get(url, headers=(who or {}).get("headers", {}))).status_code == status
         assert (await client.put(url, json={}, headers=(who or {}).get("headers", {}))).status_code == status

@@ -24,15 +24,18 @@ async def test_jury_scores_and_the_final_ranking(client: httpx.AsyncClient, memb
     url = f"{ideas.url}/jury"
 
     published = (await client.get(url)).json()
-    assert [c["key"] for c in published["criteria"]] == ["impact", "haalbaar"] and published["jury_weight"] == 50
-    assert published["jurors"] == [] and published["score_max"] == 10
+    assert [c["key"] for c in published["criteria"]] == ["impact", "haalbaar"]
+    assert published["jury_weight"] == 50
+    assert published["jurors"] == []
+    assert published["score_max"] == 10
 
     judge = await quick_member(name="Jet Jurylid")
     unverified = await quick_member(verified=False)
     assert (await client.post(f"{url}/jurors", json={"email": judge["email"]}, headers=anna["headers"])
             ).status_code == 403
     refused = await client.post(f"{url}/jurors", json={"email": unverified["email"]}, headers=org)
-    assert refused.status_code == 422 and refused.json()["code"] == "juror_not_a_member"
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "juror_not_a_member"
     appointed = await client.post(f"{url}/jurors", json={"email": judge["email"].upper()}, headers=org)
     assert appointed.status_code == 201, appointed.text
     assert [j["name"] for j in appointed.json()["jurors"]] == ["Jet Jurylid"]
@@ -48,7 +51,8 @@ async def test_jury_scores_and_the_final_ranking(client: httpx.AsyncClient, memb
             ).json()["code"] == "not_a_juror"
     bad = await client.put(f"{url}/scores", json={"scores": [{"idea": x, "criterion": "smaak", "score": 3}]},
                            headers=judge["headers"])
-    assert bad.status_code == 422 and bad.json()["code"] == "invalid_jury_score"
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_jury_score"
     assert bad.json()["errors"][0]["field"] == "scores[0]"
     too_high = await client.put(f"{url}/scores", json={"scores": [{"idea": x, "criterion": "impact", "score": 11}]},
                                 headers=judge["headers"])
@@ -59,7 +63,8 @@ async def test_jury_scores_and_the_final_ranking(client: httpx.AsyncClient, memb
     # Criteria and weights were published in advance: they no longer change.
     locked = await client.put(f"{ideas.url}/settings", json={"criteria": CRITERIA[:1], "jury_weight": 50},
                               headers=org)
-    assert locked.status_code == 409 and locked.json()["code"] == "jury_locked"
+    assert locked.status_code == 409
+    assert locked.json()["code"] == "jury_locked"
 
     vote = (await client.post(f"{ideas.url}/votes", json={"method": "approval", "choices": 1}, headers=org)).json()
     # The public prefers Y: 2 votes against 1.
@@ -82,12 +87,15 @@ async def test_jury_scores_and_the_final_ranking(client: httpx.AsyncClient, memb
 
     # After the close the published scores stay, and so does a juror who scored.
     late = await client.put(f"{url}/scores", json={"scores": scores[:1]}, headers=judge["headers"])
-    assert late.status_code == 409 and late.json()["code"] == "idea_result_published"
+    assert late.status_code == 409
+    assert late.json()["code"] == "idea_result_published"
     jet_id = next(j["id"] for j in published_jurors(await client.get(url)) if j["name"] == "Jet Jurylid")
     stays = await client.delete(f"{url}/jurors/{jet_id}", headers=org)
-    assert stays.status_code == 409 and stays.json()["code"] == "juror_has_scored"
+    assert stays.status_code == 409
+    assert stays.json()["code"] == "juror_has_scored"
     removed = await client.delete(f"{url}/jurors/{spare_id}", headers=org)
-    assert removed.status_code == 200 and [j["name"] for j in removed.json()["jurors"]] == ["Jet Jurylid"]
+    assert removed.status_code == 200
+    assert [j["name"] for j in removed.json()["jurors"]] == ["Jet Jurylid"]
     assert (await client.delete(f"{url}/jurors/{spare_id}", headers=org)).json()["code"] == "juror_not_found"
 
 

@@ -37,17 +37,21 @@ async def test_approval_vote_from_opening_to_published_results(client: httpx.Asy
     opened = await client.post(url, json=body, headers=ideas.organiser["headers"])
     assert opened.status_code == 201, opened.text
     vote = opened.json()
-    assert vote["status"] == "open" and [i["id"] for i in vote["ideas"]] == [a, b, c]
-    assert vote["authors_may_vote_own"] is False and vote["ballots"] == 0
+    assert vote["status"] == "open"
+    assert [i["id"] for i in vote["ideas"]] == [a, b, c]
+    assert vote["authors_may_vote_own"] is False
+    assert vote["ballots"] == 0
     vote_url = f"{url}/{vote['id']}"
     # The ideas on the ballot paper no longer change.
     frozen = await client.patch(f"{ideas.url}/{a}", json={"title": "Anders"}, headers=anna["headers"])
-    assert frozen.status_code == 409 and frozen.json()["code"] == "idea_in_vote"
+    assert frozen.status_code == 409
+    assert frozen.json()["code"] == "idea_in_vote"
 
     # Anna may not vote for her own idea (the organiser's default); too many choices; an idea not on the paper.
     for choices, field in (([a], "choices[0]"), ([b, c, a], "choices[2]"), ([b, b], "choices[1]"), ([9999], None)):
         refused = await client.post(f"{vote_url}/ballot", json={"choices": choices}, headers=anna["headers"])
-        assert refused.status_code == 422 and refused.json()["code"] == "invalid_ballot", refused.text
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "invalid_ballot", refused.text
         if field:
             assert refused.json()["errors"][0]["field"] == field
     stranger = await quick_member()
@@ -62,9 +66,12 @@ async def test_approval_vote_from_opening_to_published_results(client: httpx.Asy
         ballots[voter["email"]] = cast.json()
         assert cast.json()["receipt"].startswith(cast.json()["ballot_id"] + "-")
         again = await client.post(f"{vote_url}/ballot", json={"choices": wanted[i]}, headers=voter["headers"])
-        assert again.status_code == 409 and again.json()["code"] == "already_voted"
+        assert again.status_code == 409
+        assert again.json()["code"] == "already_voted"
     seen = (await client.get(vote_url, headers=voters[0]["headers"])).json()
-    assert seen["ballots"] == 5 and seen["you_voted"] is True and seen["you_may_vote"] is True
+    assert seen["ballots"] == 5
+    assert seen["you_voted"] is True
+    assert seen["you_may_vote"] is True
     assert (await counts(vote["id"])) == (5, 5)
 
     # Voter 4 changes their ballot with the receipt: the same ballot, never a second one.
@@ -78,29 +85,37 @@ async def test_approval_vote_from_opening_to_published_results(client: httpx.Asy
     forged = receipt[:-1] + ("0" if receipt[-1] != "0" else "1")
     wrong = await client.put(f"{vote_url}/ballot", json={"receipt": forged, "choices": [a]},
                              headers=voters[4]["headers"])
-    assert wrong.status_code == 404 and wrong.json()["code"] == "receipt_not_found"
+    assert wrong.status_code == 404
+    assert wrong.json()["code"] == "receipt_not_found"
     found = await client.post(f"{vote_url}/receipt", json={"receipt": receipt})
-    assert found.json()["choices"] == [a, c] and found.json()["vote_status"] == "open"
+    assert found.json()["choices"] == [a, c]
+    assert found.json()["vote_status"] == "open"
     # Anna's change may not add her own idea either.
     own = await client.put(f"{vote_url}/ballot", json={"receipt": ballots[anna["email"]]["receipt"],
                                                        "choices": [a]}, headers=anna["headers"])
-    assert own.status_code == 422 and own.json()["code"] == "invalid_ballot"
+    assert own.status_code == 422
+    assert own.json()["code"] == "invalid_ballot"
 
     early = await client.get(f"{vote_url}/results")
-    assert early.status_code == 409 and early.json()["code"] == "vote_not_closed"
+    assert early.status_code == 409
+    assert early.json()["code"] == "vote_not_closed"
     assert (await client.post(f"{vote_url}/close", headers=bram["headers"])).status_code == 403
     closed = await client.post(f"{vote_url}/close", headers=ideas.organiser["headers"])
     assert closed.status_code == 200, closed.text
-    assert closed.json()["status"] == "closed" and closed.json()["ballots"] == 5
+    assert closed.json()["status"] == "closed"
+    assert closed.json()["ballots"] == 5
     again = await client.post(f"{vote_url}/close", headers=ideas.organiser["headers"])
-    assert again.status_code == 409 and again.json()["code"] == "vote_closed"
+    assert again.status_code == 409
+    assert again.json()["code"] == "vote_closed"
 
     # Nothing after the close.
     late = await client.post(f"{vote_url}/ballot", json={"choices": [b]}, headers=(await ideas.holder())["headers"])
-    assert late.status_code == 409 and late.json()["code"] == "vote_closed"
+    assert late.status_code == 409
+    assert late.json()["code"] == "vote_closed"
     late_change = await client.put(f"{vote_url}/ballot", json={"receipt": receipt, "choices": [b]},
                                    headers=voters[4]["headers"])
-    assert late_change.status_code == 409 and late_change.json()["code"] == "vote_closed"
+    assert late_change.status_code == 409
+    assert late_change.json()["code"] == "vote_closed"
 
     response = await client.get(f"{vote_url}/results")
     assert response.status_code == 200, response.text
@@ -109,7 +124,9 @@ async def test_approval_vote_from_opening_to_published_results(client: httpx.Asy
     assert [(s["idea"], s["points"], s["place"]) for s in results["standings"]] == [(a, 3, 1), (b, 2, 2), (c, 2, 2)]
     assert results["standings"][0]["authors"] == ["Anna"]
     # Five voters with a paid duo each: ten ticket holders were eligible at closing (the late one came after).
-    assert results["eligible"] == 10 and results["ballots"] == 5 and results["turnout_percent"] == 50.0
+    assert results["eligible"] == 10
+    assert results["ballots"] == 5
+    assert results["turnout_percent"] == 50.0
     assert results["recount_matches"] is True
     published = results["published_ballots"]
     assert [p["ballot_id"] for p in published] == sorted(p["ballot_id"] for p in published)
@@ -128,7 +145,9 @@ async def test_approval_vote_from_opening_to_published_results(client: httpx.Asy
     assert "@" not in response.text
     for voter in voters[2:]:
         assert voter["name"] not in response.text
-    assert results["final"][0]["idea"] == a and results["jurors"] == [] and results["jury_weight"] == 0
+    assert results["final"][0]["idea"] == a
+    assert results["jurors"] == []
+    assert results["jury_weight"] == 0
 
 
 async def test_borda_on_one_theme(client: httpx.AsyncClient, members: Members) -> None:
@@ -142,8 +161,10 @@ async def test_borda_on_one_theme(client: httpx.AsyncClient, members: Members) -
                                headers=ideas.organiser["headers"])
     assert opened.status_code == 201, opened.text
     vote = opened.json()
-    assert [i["id"] for i in vote["ideas"]] == [x, y, z] and vote["theme"] == "keurmerk"
-    assert vote["authors_may_vote_own"] is True and not any(i["yours"] for i in vote["ideas"])  # the organiser's
+    assert [i["id"] for i in vote["ideas"]] == [x, y, z]
+    assert vote["theme"] == "keurmerk"
+    assert vote["authors_may_vote_own"] is True
+    assert not any(i["yours"] for i in vote["ideas"])
     url = f"{ideas.url}/votes/{vote['id']}"
     assert all(i["yours"] for i in (await client.get(url, headers=author["headers"])).json()["ideas"])
     # The other theme's idea is editable still and not on this ballot paper.
@@ -161,24 +182,28 @@ async def test_borda_on_one_theme(client: httpx.AsyncClient, members: Members) -
     results = (await client.get(f"{url}/results")).json()
     # x: 2 + 1 = 3; y: 1 + 2 + 2 + 1 = 6; z: 2.
     assert [(s["idea"], s["points"]) for s in results["standings"]] == [(y, 6), (x, 3), (z, 2)]
-    assert results["vote"]["method"] == "borda" and results["recount_matches"] is True
+    assert results["vote"]["method"] == "borda"
+    assert results["recount_matches"] is True
 
 
 async def test_vote_problems_and_who_sees_what(client: httpx.AsyncClient, members: Members) -> None:
     ideas = await IdeaEvent(client).setup()
     url = f"{ideas.url}/votes"
     none_yet = await client.post(url, json={"method": "approval"}, headers=ideas.organiser["headers"])
-    assert none_yet.status_code == 409 and none_yet.json()["code"] == "no_ideas_to_vote_on"
+    assert none_yet.status_code == 409
+    assert none_yet.json()["code"] == "no_ideas_to_vote_on"
     unknown = await client.post(url, json={"method": "approval", "theme": "sport"},
                                 headers=ideas.organiser["headers"])
-    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_theme"
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "unknown_theme"
     bad = await client.post(url, json={"method": "loting"}, headers=ideas.organiser["headers"])
     assert bad.status_code == 400
     other = await quick_member("organiser")
     assert (await client.post(url, json={"method": "approval"}, headers=other["headers"])).status_code == 403
     assert (await client.post(url, json={"method": "approval"})).status_code == 401
     missing = await client.get(f"{url}/999999")
-    assert missing.status_code == 404 and missing.json()["code"] == "vote_not_found"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "vote_not_found"
     assert (await client.get(url)).json() == {"event": ideas.slug, "votes": []}
 
 
@@ -202,9 +227,11 @@ async def test_only_checked_in_holders_vote_once_check_in_is_used(client: httpx.
                                  device="Deur A", scanned_at=now, received_at=now))
     assert (await client.get(url, headers=absent["headers"])).json()["you_may_vote"] is False
     refused = await client.post(f"{url}/ballot", json={"choices": [idea]}, headers=absent["headers"])
-    assert refused.status_code == 403 and refused.json()["code"] == "not_eligible_to_vote"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "not_eligible_to_vote"
     cast = await client.post(f"{url}/ballot", json={"choices": [idea]}, headers=present["headers"])
     assert cast.status_code == 201, cast.text
     await client.post(f"{url}/close", headers=ideas.organiser["headers"])
     results = (await client.get(f"{url}/results")).json()
-    assert results["eligible"] == 1 and results["turnout_percent"] == 100.0
+    assert results["eligible"] == 1
+    assert results["turnout_percent"] == 100.0

@@ -29,20 +29,24 @@ async def test_signup_login_me_logout(client: httpx.AsyncClient) -> None:
     # Until the mailed link is followed, signing in answers exactly as a wrong password does.
     early = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": SIGNUP["password"]})
     wrong = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": "niet-het-goede-1"})
-    assert early.status_code == wrong.status_code == 401 and early.json() == wrong.json()
+    assert early.status_code == wrong.status_code == 401
+    assert early.json() == wrong.json()
     assert "bevestigingsmail" in early.json()["detail"]
     await confirm_address("sanne@example.nl")
 
     login = await client.post("/api/v1/auth/login", json={"email": "SANNE@example.nl ", "password": SIGNUP["password"]})
     assert login.status_code == 200, login.text
-    assert login.json()["member"]["email"] == "sanne@example.nl" and login.json()["member"]["roles"] == ["member"]
+    assert login.json()["member"]["email"] == "sanne@example.nl"
+    assert login.json()["member"]["roles"] == ["member"]
     token = login.json()["token"]
-    assert len(token) >= 43 and login.json()["token_type"] == "Bearer"
+    assert len(token) >= 43
+    assert login.json()["token_type"] == "Bearer"
     headers = {"Authorization": f"Bearer {token}"}
 
     me = await client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200
-    assert me.json()["name"] == "Sanne de Vries" and me.json()["birth_date"] == "1990-05-17"
+    assert me.json()["name"] == "Sanne de Vries"
+    assert me.json()["birth_date"] == "1990-05-17"
 
     out = await client.post("/api/v1/auth/logout", headers=headers)
     assert out.status_code == 204
@@ -57,7 +61,8 @@ async def test_tokens_are_stored_hashed(client: httpx.AsyncClient, members: Memb
 
     member = await members.create()
     stored = await AuthToken.select(AuthToken.token_hash).where(AuthToken.member == member["id"])
-    assert stored and all(row["token_hash"] != member["token"] for row in stored)
+    assert stored
+    assert all(row["token_hash"] != member["token"] for row in stored)
     assert all(len(row["token_hash"]) == 64 for row in stored)
 
 
@@ -74,7 +79,8 @@ async def test_signing_up_with_a_taken_address_answers_the_same_and_mails_the_ow
     other = await client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "sanne@EXAMPLE.nl",
                                                            "name": "Iemand Anders", "password": "een-ander-wachtwoord"})
     assert first.status_code == other.status_code == 202
-    assert first.json() == other.json() and first.headers.keys() == other.headers.keys()
+    assert first.json() == other.json()
+    assert first.headers.keys() == other.headers.keys()
     assert await Member.count() == 1
     assert (await Member.select(Member.name).first())["name"] == "Sanne de Vries"  # type: ignore[index]
     mails = await OutboxMail.select().order_by(OutboxMail.id)
@@ -84,8 +90,10 @@ async def test_signing_up_with_a_taken_address_answers_the_same_and_mails_the_ow
     assert message is not None
     text = message.get_content()
     assert message["Subject"] == "Je hebt al een account bij Nieuw Geluid"
-    assert "http://testserver/inloggen" in text and "http://testserver/wachtwoord-herstellen/" in text
-    assert text.startswith("Hallo Sanne de Vries,") and "Iemand Anders" not in text
+    assert "http://testserver/inloggen" in text
+    assert "http://testserver/wachtwoord-herstellen/" in text
+    assert text.startswith("Hallo Sanne de Vries,")
+    assert "Iemand Anders" not in text
     # The reset link in it works (and confirms the address).
     token = text.split("/wachtwoord-herstellen/", 1)[1].split()[0]
     reset = await client.post("/api/v1/auth/password-reset/confirm",
@@ -173,7 +181,8 @@ async def test_profile_update(client: httpx.AsyncClient, members: Members) -> No
     assert response.status_code == 200, response.text
     assert response.json()["organisation"] == "Nieuwe Werkgever"
     bad = await client.patch("/api/v1/me", headers=member["headers"], json={"industry": "nope"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "industry"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "industry"
 
 
 async def test_session_expiry_is_enforced(client: httpx.AsyncClient, members: Members) -> None:
@@ -205,8 +214,10 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
         return await anyio.run_process([*litestar, *args], input=stdin, cwd=ROOT, env=env, check=False)
 
     weak = await run("--email", "Eerste@Example.nl", "--name", "Eerste", "--password", "kort")
-    assert weak.returncode != 0 and b"Traceback" not in weak.stderr + weak.stdout
-    assert b"Error" in weak.stderr and b"(password)" in weak.stderr, weak.stderr
+    assert weak.returncode != 0
+    assert b"Traceback" not in weak.stderr + weak.stdout
+    assert b"Error" in weak.stderr, weak.stderr
+    assert b"(password)" in weak.stderr, weak.stderr
 
     prompted = await run("--email", "Eerste@Example.nl", "--name", "Eerste",
                          stdin=b"organiseer-het-samen\norganiseer-het-samen\n")
@@ -218,7 +229,8 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
     from tests.support.passwords import PRODUCTION_HASH_PREFIX
 
     stored = await Member.select(Member.password_hash).where(Member.email == "eerste@example.nl").first()
-    assert stored is not None and stored["password_hash"].startswith(PRODUCTION_HASH_PREFIX), stored
+    assert stored is not None, stored
+    assert stored["password_hash"].startswith(PRODUCTION_HASH_PREFIX), stored
     login = await client.post("/api/v1/auth/login", json={"email": "eerste@example.nl",
                                                           "password": "organiseer-het-samen"})
     assert login.status_code == 200, login.text
@@ -228,7 +240,8 @@ async def test_create_organiser_command(client: httpx.AsyncClient, database_url:
     await confirm_address("sanne@example.nl")
     promoted = await run("--email", SIGNUP["email"], "--name", "Sanne", "--password", "een-ander-wachtwoord")
     assert promoted.returncode == 0, promoted.stderr
-    assert b"left unchanged" in promoted.stdout and b"Updated organiser sanne@example.nl" in promoted.stdout
+    assert b"left unchanged" in promoted.stdout
+    assert b"Updated organiser sanne@example.nl" in promoted.stdout
     own = await client.post("/api/v1/auth/login", json={"email": SIGNUP["email"], "password": SIGNUP["password"]})
     assert own.status_code == 200
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {own.json()['token']}"})

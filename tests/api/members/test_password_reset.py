@@ -79,20 +79,24 @@ async def test_the_mailed_link_sets_a_new_password_and_signs_everyone_out(
     unknown = await ask(client, "niemand@example.nl")
     assert asked.status_code == unknown.status_code == 202, asked.text
     assert asked.json() == unknown.json()
-    assert asked.json()["status"] == "accepted" and "Als er een account" in asked.json()["detail"]
+    assert asked.json()["status"] == "accepted"
+    assert "Als er een account" in asked.json()["detail"]
     assert "set-cookie" not in asked.headers
 
     [(token, message)] = await reset_mails(settings, "sanne@example.nl")
     assert message["Subject"] == "Stel een nieuw wachtwoord in voor Nieuw Geluid"
-    assert message["Content-Language"] == "nl" and "1 uur" in message.get_content()
+    assert message["Content-Language"] == "nl"
+    assert "1 uur" in message.get_content()
     assert await reset_mails(settings, "niemand@example.nl") == []
     rows = await PasswordReset.select()
-    assert len(rows) == 1 and token not in str(rows)  # only a hash is stored
+    assert len(rows) == 1
+    assert token not in str(rows)
     assert rows[0]["expires_at"] - rows[0]["created_at"] == timedelta(hours=1)
 
     # A weak password is refused and nothing changes: the old password works, the link still works.
     weak = await confirm(client, token, "kort")
-    assert weak.status_code == 422 and weak.json()["code"] == "validation_error", weak.text
+    assert weak.status_code == 422, weak.text
+    assert weak.json()["code"] == "validation_error", weak.text
     assert weak.json()["errors"][0]["field"] == "password"
     named = await confirm(client, token, "sanne-de-boer-en-meer")
     assert named.status_code == 422, named.text  # the sign-up rule: not the name or the e-mail address
@@ -101,7 +105,8 @@ async def test_the_mailed_link_sets_a_new_password_and_signs_everyone_out(
 
     done = await confirm(client, token)
     assert done.status_code == 200, done.text
-    assert done.json()["reset_at"] and "set-cookie" not in done.headers  # signs nobody in
+    assert done.json()["reset_at"]
+    assert "set-cookie" not in done.headers
     # Whoever had the old password is out: every session and API token of the account is revoked.
     assert (await client.get("/api/v1/me", headers=sanne["headers"])).status_code == 401
     assert (await client.get("/api/v1/me", headers=other_device)).status_code == 401
@@ -114,9 +119,11 @@ async def test_the_mailed_link_sets_a_new_password_and_signs_everyone_out(
 
     # Single use; a forged or malformed token has its own code.
     again = await confirm(client, token)
-    assert again.status_code == 409 and again.json()["code"] == "password_reset_token_used"
+    assert again.status_code == 409
+    assert again.json()["code"] == "password_reset_token_used"
     forged = await confirm(client, token[:-4] + "AAAA")
-    assert forged.status_code == 400 and forged.json()["code"] == "password_reset_token_invalid"
+    assert forged.status_code == 400
+    assert forged.json()["code"] == "password_reset_token_invalid"
     too_long = await confirm(client, "x" * 201)
     assert too_long.status_code == 400
 
@@ -127,10 +134,12 @@ async def test_using_one_link_spends_the_others(client: httpx.AsyncClient, membe
     for _ in range(2):
         assert (await ask(client, noor["email"])).status_code == 202
     links = await reset_mails(settings, noor["email"])
-    assert len(links) == 2 and links[0][0] != links[1][0]
+    assert len(links) == 2
+    assert links[0][0] != links[1][0]
     assert (await confirm(client, links[1][0])).status_code == 200
     spent = await confirm(client, links[0][0])
-    assert spent.status_code == 409 and spent.json()["code"] == "password_reset_token_used"
+    assert spent.status_code == 409
+    assert spent.json()["code"] == "password_reset_token_used"
 
 
 async def test_a_link_expires_after_an_hour(client: httpx.AsyncClient, members: Members,
@@ -142,7 +151,8 @@ async def test_a_link_expires_after_an_hour(client: httpx.AsyncClient, members: 
     lotte = await members.create(email="lotte@example.nl", language="en")
     assert (await ask(client, lotte["email"])).status_code == 202
     [(token, message)] = await reset_mails(settings, lotte["email"])
-    assert message["Subject"] == "Set a new password for Nieuw Geluid" and message["Content-Language"] == "en"
+    assert message["Subject"] == "Set a new password for Nieuw Geluid"
+    assert message["Content-Language"] == "en"
 
     issued = await PasswordReset.select(PasswordReset.created_at).first()
     assert issued is not None
@@ -155,10 +165,13 @@ async def test_a_link_expires_after_an_hour(client: httpx.AsyncClient, members: 
     await PasswordReset.update({PasswordReset.expires_at: utcnow() - timedelta(seconds=1)}).where(
         PasswordReset.id > 0)
     expired = await confirm(client, token)
-    assert expired.status_code == 410 and expired.json()["code"] == "password_reset_token_expired"
+    assert expired.status_code == 410
+    assert expired.json()["code"] == "password_reset_token_expired"
     page = await client.get(f"/wachtwoord-herstellen/{token}")
-    assert page.status_code == 410 and "verlopen" in page.text
-    assert 'href="/wachtwoord-vergeten"' in page.text and 'name="password"' not in page.text
+    assert page.status_code == 410
+    assert "verlopen" in page.text
+    assert 'href="/wachtwoord-vergeten"' in page.text
+    assert 'name="password"' not in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
     assert (await login(client, lotte["email"], lotte["password"])).status_code == 200
 
@@ -170,7 +183,8 @@ async def test_no_mail_for_a_removed_account(client: httpx.AsyncClient, members:
     daan = await members.create(email="daan@example.nl")
     deleted = await client.request("DELETE", "/api/v1/me", json={"password": daan["password"]},
                                    headers=daan["headers"])
-    assert deleted.status_code == 200 and deleted.json()["outcome"] == "deleted", deleted.text
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["outcome"] == "deleted", deleted.text
     assert (await ask(client, "daan@example.nl")).status_code == 202
     # An anonymised account keeps a placeholder row whose password matches nothing
     # (members.passwords.ANONYMISED_PASSWORD_HASH).
@@ -194,13 +208,15 @@ async def test_asking_is_rate_limited_per_address_and_per_client(app: Any, clien
         statuses = [(await ask(client, address)).status_code for _ in range(RESET_PER_EMAIL.limit + 1)]
         assert statuses == [202] * RESET_PER_EMAIL.limit + [429], statuses
     refused = await ask(client, "fien@example.nl")
-    assert refused.json()["code"] == "rate_limited" and int(refused.headers["retry-after"]) > 0
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused.headers["retry-after"]) > 0
 
     transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as noisy:
         # A different address each time: only the per-client limit can stop these.
         statuses = [(await ask(noisy, f"gok{i}@example.nl")).status_code for i in range(RESET_PER_IP.limit + 1)]
-    assert 429 not in statuses[:RESET_PER_IP.limit] and statuses[-1] == 429, statuses
+    assert 429 not in statuses[:RESET_PER_IP.limit], statuses
+    assert statuses[-1] == 429, statuses
     assert (await ask(client, "iemand@example.nl")).status_code == 202  # another client is not slowed
 
 
@@ -225,9 +241,11 @@ async def test_the_two_forms_on_the_pages(browser: httpx.AsyncClient, members: M
     assert (await browser.get("/profiel")).status_code == 200
 
     login_page = await browser.get("/inloggen")
-    assert 'href="/wachtwoord-vergeten"' in login_page.text and "Wachtwoord vergeten?" in login_page.text
+    assert 'href="/wachtwoord-vergeten"' in login_page.text
+    assert "Wachtwoord vergeten?" in login_page.text
     form = await browser.get("/wachtwoord-vergeten")
-    assert form.status_code == 200 and '<label class="field__label" for="f-email">E-mailadres' in form.text
+    assert form.status_code == 200
+    assert '<label class="field__label" for="f-email">E-mailadres' in form.text
 
     # The same page for an unknown address and a known one; a malformed one gets its error at the field.
     unknown = await post_form(browser, "/wachtwoord-vergeten", {"email": "niemand@example.nl"})
@@ -236,40 +254,50 @@ async def test_the_two_forms_on_the_pages(browser: httpx.AsyncClient, members: M
     assert "Als er een account met dit e-mailadres is" in sent.text
     assert re.sub(CSRF, "", unknown.text) == re.sub(CSRF, "", sent.text)
     malformed = await post_form(browser, "/wachtwoord-vergeten", {"email": "geen-adres"})
-    assert malformed.status_code == 422 and 'id="f-email-error"' in malformed.text
+    assert malformed.status_code == 422
+    assert 'id="f-email-error"' in malformed.text
     no_csrf = await browser.post("/wachtwoord-vergeten", data={"email": roos["email"]})
     assert no_csrf.status_code == 403
 
     [(token, _)] = await reset_mails(settings, roos["email"])
     path = f"/wachtwoord-herstellen/{token}"
     reset = await browser.get(path)
-    assert reset.status_code == 200 and reset.headers["referrer-policy"] == "no-referrer"
+    assert reset.status_code == 200
+    assert reset.headers["referrer-policy"] == "no-referrer"
     assert '<label class="field__label" for="f-password">Nieuw wachtwoord' in reset.text
     assert '<label class="field__label" for="f-password_repeat">Herhaal het nieuwe wachtwoord' in reset.text
     assert f'action="{path}"' in reset.text
 
     mismatch = await post_form(browser, path, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD + "x"})
-    assert mismatch.status_code == 422 and 'id="f-password_repeat-error"' in mismatch.text
+    assert mismatch.status_code == 422
+    assert 'id="f-password_repeat-error"' in mismatch.text
     assert "niet hetzelfde" in mismatch.text
     weak = await post_form(browser, path, {"password": "kort", "password_repeat": "kort"})
-    assert weak.status_code == 422 and 'id="f-password-error"' in weak.text and "minstens 10 tekens" in weak.text
+    assert weak.status_code == 422
+    assert 'id="f-password-error"' in weak.text
+    assert "minstens 10 tekens" in weak.text
     assert (await browser.post(path, data={"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
             ).status_code == 403  # no CSRF token
     assert (await client_me(browser, roos)).status_code == 200  # nothing changed so far
 
     done = await post_form(browser, path, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
-    assert done.status_code == 303 and done.headers["location"] == "/inloggen?melding=wachtwoord-hersteld"
+    assert done.status_code == 303
+    assert done.headers["location"] == "/inloggen?melding=wachtwoord-hersteld"
     assert "Max-Age=0" in next(c for c in done.headers.get_list("set-cookie") if c.startswith("ng_session="))
     notice = await browser.get(done.headers["location"])
     assert "Je nieuwe wachtwoord is ingesteld" in notice.text
     assert (await client_me(browser, roos)).status_code == 401  # the member's API token is revoked too
 
     used = await browser.get(path)
-    assert used.status_code == 409 and "al gebruikt" in used.text and 'href="/wachtwoord-vergeten"' in used.text
+    assert used.status_code == 409
+    assert "al gebruikt" in used.text
+    assert 'href="/wachtwoord-vergeten"' in used.text
     forged = await browser.get("/wachtwoord-herstellen/vervalst")
-    assert forged.status_code == 400 and 'href="/wachtwoord-vergeten"' in forged.text
+    assert forged.status_code == 400
+    assert 'href="/wachtwoord-vergeten"' in forged.text
     english = await browser.get("/wachtwoord-herstellen/vervalst", headers={"Accept-Language": "en"})
-    assert "This link to set a new password is not valid" in english.text and "Ask for a new link" in english.text
+    assert "This link to set a new password is not valid" in english.text
+    assert "Ask for a new link" in english.text
     again = await post_form(browser, "/inloggen", {"email": roos["email"], "password": NEW_PASSWORD})
     assert again.status_code == 303, again.text[:300]
 
@@ -293,20 +321,23 @@ async def test_spent_and_expired_links_are_pruned_after_a_week(client: httpx.Asy
         assert (await ask(client, mees["email"])).status_code == 202
     links = await reset_mails(settings, mees["email"])  # sends the outbox: verification mail included
     assert (await confirm(client, links[1][0])).status_code == 200  # spends both reset links
-    assert len(await PasswordReset.select()) == 2 and len(await EmailVerification.select()) == 1
+    assert len(await PasswordReset.select()) == 2
+    assert len(await EmailVerification.select()) == 1
     resets = await PasswordReset.select(PasswordReset.used_at, PasswordReset.expires_at)
     used_at = max(r["used_at"] for r in resets)
 
     assert await mailed_links.prune_mailed_links(now=used_at + timedelta(days=6)) == 0
     spent = await confirm(client, links[0][0])
-    assert spent.status_code == 409 and spent.json()["code"] == "password_reset_token_used"
+    assert spent.status_code == 409
+    assert spent.json()["code"] == "password_reset_token_used"
     verification = await EmailVerification.select(EmailVerification.expires_at).first()
     assert verification is not None
     # A week after use both reset links go; the unused verification link goes a week after it expired.
     assert await mailed_links.prune_mailed_links(now=used_at + timedelta(days=7, seconds=1)) == 2
     assert len(await EmailVerification.select()) == 1
     assert await mailed_links.prune_mailed_links(now=verification["expires_at"] + timedelta(days=7, seconds=1)) == 1
-    assert await PasswordReset.select() == [] and await EmailVerification.select() == []
+    assert await PasswordReset.select() == []
+    assert await EmailVerification.select() == []
     assert unverified["id"]  # the account itself is untouched
     assert (await client.get("/api/v1/me", headers=unverified["headers"])).status_code == 200
 
@@ -321,8 +352,12 @@ async def test_the_data_export_lists_the_links_mailed_but_never_their_tokens(
     response = await client.get("/api/v1/me/export", headers=ida["headers"])
     assert response.status_code == 200, response.text
     [link] = response.json()["mailed_links"]
-    assert link["kind"] == "password_reset" and link["email"] == "ida@example.nl" and link["used_at"] is None
-    assert link["created_at"] and link["expires_at"]
+    assert link["kind"] == "password_reset"
+    assert link["email"] == "ida@example.nl"
+    assert link["used_at"] is None
+    assert link["created_at"]
+    assert link["expires_at"]
     stored = await PasswordReset.select(PasswordReset.token_hash).first()
     assert stored is not None
-    assert token not in response.text and stored["token_hash"] not in response.text
+    assert token not in response.text
+    assert stored["token_hash"] not in response.text

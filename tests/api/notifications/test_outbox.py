@@ -32,8 +32,10 @@ async def test_a_kind_nobody_composes_stays_queued_with_its_reason(app: Any, set
     assert await outbox.send_outbox(replace(settings, mail_dir=tmp_path), now=now) == 0
     rows = await OutboxMail.select()
     assert len(rows) == 1
-    assert rows[0]["status"] == "pending" and rows[0]["attempts"] == 1
-    assert rows[0]["last_error"].startswith("NoComposer") and "nobody_composes" in rows[0]["last_error"]
+    assert rows[0]["status"] == "pending"
+    assert rows[0]["attempts"] == 1
+    assert rows[0]["last_error"].startswith("NoComposer")
+    assert "nobody_composes" in rows[0]["last_error"]
     assert as_utc(rows[0]["next_attempt_at"]) > now  # tried again later
     assert _mails_in(tmp_path) == []
 
@@ -62,7 +64,8 @@ async def test_each_kind_is_made_by_its_own_composer_when_it_is_sent(app: Any, s
     assert statuses == {"test_greeting": "sent", "test_gone": "skipped"}
     [sent] = _mails_in(tmp_path)
     message = email.message_from_bytes(sent.read_bytes())
-    assert message["Subject"] == "Een test" and message["To"] == "Noor <noor@example.nl>"
+    assert message["Subject"] == "Een test"
+    assert message["To"] == "Noor <noor@example.nl>"
     assert message.get_payload(decode=True).decode().startswith("Hallo Noor,")
 
 
@@ -79,4 +82,5 @@ async def test_a_queued_mail_gets_its_message_id_from_the_apps_own_settings(sett
         await truncate_all()
         await outbox.queue("test_greeting", "noor@example.nl", "test:message-id", utcnow())
         row = await OutboxMail.select(OutboxMail.message_id).first()
-    assert row is not None and row["message_id"].endswith("@nieuwgeluid.example.org>")
+    assert row is not None
+    assert row["message_id"].endswith("@nieuwgeluid.example.org>")

@@ -38,22 +38,27 @@ async def board(client: httpx.AsyncClient, members: Members) -> Board:
 async def test_generate_gives_a_clean_report_and_no_private_data(board: Board) -> None:
     await seed_duos(board.event["id"], 30)
     plan = await board.generate(seed=7)
-    assert plan["status"] == "draft" and plan["settings"]["rounds"] == 2  # the agenda's breakout rounds
+    assert plan["status"] == "draft"
+    assert plan["settings"]["rounds"] == 2
     assert plan["settings"] == {"rounds": 2, "min_size": 4, "max_size": 6, "duo_policy": "apart", "mode": "rotate",
                                 "seed": 7}
     report = plan["report"]
     assert report["hard_violations"] == 0, report["violations"]
-    assert report["violations"] == [] and report["infeasibility"] == []
+    assert report["violations"] == []
+    assert report["infeasibility"] == []
     assert [p["round"] for p in report["preferences"]] == [1, 2]
     assert all(p["neutral"] == 60 for p in report["preferences"])  # nobody ranked
-    assert 0 <= report["gap_percent"] < 100 and report["diversity"] <= report["diversity_bound"] + 1e-6
+    assert 0 <= report["gap_percent"] < 100
+    assert report["diversity"] <= report["diversity_bound"] + 1e-6
     # The bound step by step: the rules only lower it; a plan that keeps them is measured against the lowest.
     assert report["diversity_bound"] <= report["bound_with_sizes"] <= report["bound_without_rules"]
     assert report["bound_method"] in ("sizes", "linked")
     assert report["optimal"] == (report["gap_percent"] == 0)
-    assert plan["ticket_holders"] == 60 and plan["unplaced"] == []
+    assert plan["ticket_holders"] == 60
+    assert plan["unplaced"] == []
     for rnd in plan["rounds"]:
-        assert rnd["starts_at"] and rnd["session_id"]
+        assert rnd["starts_at"]
+        assert rnd["session_id"]
         assert sum(g["size"] for g in rnd["groups"]) == 60
         assert all(4 <= g["size"] <= 6 for g in rnd["groups"])
         member = rnd["groups"][0]["members"][0]
@@ -61,9 +66,11 @@ async def test_generate_gives_a_clean_report_and_no_private_data(board: Board) -
                                "duo_partner", "has_ticket"}
     # Facilitators see names and organisations, never e-mail addresses or birth dates.
     text = str(plan)
-    assert "@" not in text and "birth" not in text
+    assert "@" not in text
+    assert "birth" not in text
     shown = await board.call("GET")
-    assert placement(shown) == placement(plan) and shown["report"] == plan["report"]
+    assert placement(shown) == placement(plan)
+    assert shown["report"] == plan["report"]
 
 
 async def test_generate_problems_are_explained(board: Board, client: httpx.AsyncClient) -> None:
@@ -71,22 +78,27 @@ async def test_generate_problems_are_explained(board: Board, client: httpx.Async
     missing = (await client.get(board.url, headers=board.facilitator["headers"])).json()
     assert missing["code"] == "plan_not_found"
     bad = await board.call("POST", "/generate", json={"min_size": 6, "max_size": 4}, expect=422)
-    assert bad["code"] == "invalid_breakout_request" and bad["errors"][0]["field"] == "max_size"
+    assert bad["code"] == "invalid_breakout_request"
+    assert bad["errors"][0]["field"] == "max_size"
     typo = await board.call("POST", "/generate", json={"mode": "sometimes"}, expect=400)
-    assert typo["code"] == "validation_error" and typo["errors"][0]["field"] == "mode"
+    assert typo["code"] == "validation_error"
+    assert typo["errors"][0]["field"] == "mode"
     # Too few people for a group of four: a report that says why, not a crash.
     await seed_duos(board.event["id"], 1)
     plan = await board.generate()
-    assert plan["report"]["infeasibility"] and "not enough" in plan["report"]["infeasibility"][0]
+    assert plan["report"]["infeasibility"]
+    assert "not enough" in plan["report"]["infeasibility"][0]
 
 
 async def test_no_breakout_rounds_in_the_agenda(client: httpx.AsyncClient, members: Members) -> None:
     board = await Board(client, members).setup(agenda=[], title="Zonder rondes")
     await seed_duos(board.event["id"], 6)
     problem = await board.call("POST", "/generate", json={}, expect=422)
-    assert problem["code"] == "no_breakout_rounds" and problem["errors"][0]["field"] == "rounds"
+    assert problem["code"] == "no_breakout_rounds"
+    assert problem["errors"][0]["field"] == "rounds"
     plan = await board.generate(rounds=1)
-    assert plan["rounds"][0]["starts_at"] is None and plan["report"]["hard_violations"] == 0
+    assert plan["rounds"][0]["starts_at"] is None
+    assert plan["report"]["hard_violations"] == 0
 
 
 async def test_who_may_plan(board: Board, client: httpx.AsyncClient, members: Members) -> None:
@@ -124,8 +136,10 @@ async def test_move_is_flagged_at_once_and_swap_keeps_sizes(board: Board) -> Non
     report = moved["report"]
     assert report["violation_counts"].get("duo_apart") == 1
     duo = next(v for v in report["violations"] if v["rule"] == "duo_apart")
-    assert {a["id"] for a in duo["attendees"]} == {buyer["id"], partner} and duo["round"] == 1
-    assert "duo partners" in duo["explanation"] and all(a["name"] for a in duo["attendees"])
+    assert {a["id"] for a in duo["attendees"]} == {buyer["id"], partner}
+    assert duo["round"] == 1
+    assert "duo partners" in duo["explanation"]
+    assert all(a["name"] for a in duo["attendees"])
     # A new group number opens a group: one person is too few, and the report says so.
     alone = await board.call("POST", "/move", json={"attendee": buyer["id"], "round": 1, "theme": target["theme"],
                                                     "group": 99})
@@ -137,7 +151,8 @@ async def test_move_is_flagged_at_once_and_swap_keeps_sizes(board: Board) -> Non
     first, second = groups[0]["members"][0]["id"], groups[1]["members"][0]["id"]
     swapped = await board.call("POST", "/swap", json={"attendee": first, "other": second, "round": 2})
     after = placement(swapped)
-    assert after[(first, 2)]["id"] == groups[1]["id"] and after[(second, 2)]["id"] == groups[0]["id"]
+    assert after[(first, 2)]["id"] == groups[1]["id"]
+    assert after[(second, 2)]["id"] == groups[0]["id"]
     assert group_of(swapped, 2, groups[0]["id"])["size"] == groups[0]["size"]
 
     problem = await board.call("POST", "/move", json={"attendee": 999999, "round": 1, "theme": target["theme"],
@@ -166,7 +181,8 @@ async def test_pin_and_regenerate_keeps_the_pin(board: Board) -> None:
     again = await board.call("POST", "/regenerate", json={})
     now_in = placement(again)[(person, 1)]
     assert (now_in["theme"], now_in["number"]) == (other["theme"], other["number"])
-    assert again["pins"] == pinned["pins"] and "pin" not in again["report"]["violation_counts"]
+    assert again["pins"] == pinned["pins"]
+    assert "pin" not in again["report"]["violation_counts"]
     assert again["report"]["hard_violations"] == 0, again["report"]["violations"]
     # Warm start and overlap matching: most groups keep their identity.
     before = {g["id"] for r in plan["rounds"] for g in r["groups"]}
@@ -205,15 +221,18 @@ async def test_publish_rooms_and_what_attendees_see(client: httpx.AsyncClient, m
     anna, maatje = buyers[0], companions[0]
 
     not_yet = await client.get(f"/api/v1/me/breakouts?event={slug}", headers=anna["headers"])
-    assert not_yet.status_code == 404 and not_yet.json()["code"] == "plan_not_published"
+    assert not_yet.status_code == 404
+    assert not_yet.json()["code"] == "plan_not_published"
     plan = await board.generate(seed=1)
     assert plan["report"]["hard_violations"] == 0, plan["report"]["violations"]
     # A companion with an account is placed with their own experience level; the duo is kept apart.
     maatje_row = next(p for r in plan["rounds"] for g in r["groups"] for p in g["members"]
                       if p["name"] == maatje["name"])
-    assert maatje_row["experience_level"] == 4 and maatje_row["role"] == "companion"
+    assert maatje_row["experience_level"] == 4
+    assert maatje_row["role"] == "companion"
     not_yet = await client.get(f"/api/v1/events/{slug}/my-breakout", headers=anna["headers"])
-    assert not_yet.status_code == 404 and not_yet.json()["code"] == "plan_not_published"
+    assert not_yet.status_code == 404
+    assert not_yet.json()["code"] == "plan_not_published"
 
     first_group = plan["rounds"][0]["groups"][0]
     roomed = await board.call("PUT", "/rooms", json={"rooms": [
@@ -228,7 +247,8 @@ async def test_publish_rooms_and_what_attendees_see(client: httpx.AsyncClient, m
     assert missing["errors"][0]["field"] == "rooms[0]"
 
     published = await board.call("POST", "/publish")
-    assert published["status"] == "published" and not published["changed_since_publish"]
+    assert published["status"] == "published"
+    assert not published["changed_since_publish"]
     where = placement(published)
     rounds = {s["round_number"]: s for s in board.event["agenda"] if s["is_breakout_round"]}
     for who in (anna, maatje):
@@ -242,14 +262,16 @@ async def test_publish_rooms_and_what_attendees_see(client: httpx.AsyncClient, m
             assert (r["group_id"], r["theme"], r["group_number"], r["room"]) == (
                 group["id"], group["theme"], group["number"], group["room"])
             assert r["theme_title"] == group["theme_title"]
-            assert r["starts_at"] == rounds[r["round"]]["starts_at"] and r["ends_at"] == rounds[r["round"]]["ends_at"]
+            assert r["starts_at"] == rounds[r["round"]]["starts_at"]
+            assert r["ends_at"] == rounds[r["round"]]["ends_at"]
             assert r["starts_at_local"].endswith(("+01:00", "+02:00"))
         same = await client.get(f"/api/v1/events/{slug}/my-breakout", headers=who["headers"])
         assert same.json() == body
         assert "@" not in mine.text
     stranger = await quick_member()
     denied = await client.get(f"/api/v1/me/breakouts?event={slug}", headers=stranger["headers"])
-    assert denied.status_code == 403 and denied.json()["code"] == "no_ticket"
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "no_ticket"
     assert (await client.get(f"/api/v1/me/breakouts?event={slug}")).status_code == 401
 
 
@@ -270,12 +292,15 @@ async def test_republish_keeps_identities_and_calendar_items(client: httpx.Async
 
     mover, stayer = buyers
     items = await published_breakouts_for_member(mover["id"])
-    assert len(items) == 2 and all(isinstance(b, CalendarBreakout) for b in items)
-    assert [b.round_number for b in items] == [1, 2] and all(b.member_id == mover["id"] for b in items)
+    assert len(items) == 2
+    assert all(isinstance(b, CalendarBreakout) for b in items)
+    assert [b.round_number for b in items] == [1, 2]
+    assert all(b.member_id == mover["id"] for b in items)
     assert items == await published_breakouts_for_member(mover["id"])  # stable across calls
     kept = await published_breakouts_for_member(stayer["id"])
     session = next(s for s in board.event["agenda"] if s["round_number"] == 1)
-    assert items[0].session_id == session["id"] and items[0].timezone == "Europe/Amsterdam"
+    assert items[0].session_id == session["id"]
+    assert items[0].timezone == "Europe/Amsterdam"
     assert await published_breakouts_for_member(board.facilitator["id"]) == []
 
     # Move the first buyer in round 1 to another group of a theme, then publish again.
@@ -286,7 +311,8 @@ async def test_republish_keeps_identities_and_calendar_items(client: httpx.Async
                   if g["id"] != old_group["id"] and g["id"] != where[(stayer_place, 1)]["id"])
     moved = await board.call("POST", "/move", json={"attendee": mover_place, "round": 1, "theme": target["theme"],
                                                     "group": target["number"]})
-    assert moved["changed_since_publish"] and moved["status"] == "published"
+    assert moved["changed_since_publish"]
+    assert moved["status"] == "published"
     # Not visible before the re-publish.
     assert await published_breakouts_for_member(mover["id"]) == items
     second = await board.call("POST", "/publish")
@@ -296,8 +322,10 @@ async def test_republish_keeps_identities_and_calendar_items(client: httpx.Async
     assert before_ids == after_ids  # a move changes no group identity
 
     after = await published_breakouts_for_member(mover["id"])
-    assert after[0].group_number == target["number"] and after[0].theme_label == target["theme_title"]
-    assert after[0].sequence == items[0].sequence + 1 and after[0].updated_at >= items[0].updated_at
+    assert after[0].group_number == target["number"]
+    assert after[0].theme_label == target["theme_title"]
+    assert after[0].sequence == items[0].sequence + 1
+    assert after[0].updated_at >= items[0].updated_at
     assert (after[1].sequence, after[1].updated_at) == (items[1].sequence, items[1].updated_at)  # round 2 untouched
     assert await published_breakouts_for_member(stayer["id"]) == kept
 
@@ -307,10 +335,12 @@ async def test_republish_keeps_identities_and_calendar_items(client: httpx.Async
                                                        "group": stayer_group["number"], "room": "Zaal Zuid"}]})
     await board.call("POST", "/publish")
     roomed = await published_breakouts_for_member(stayer["id"])
-    assert roomed[0].room == "Zaal Zuid" and roomed[0].sequence == kept[0].sequence + 1
+    assert roomed[0].room == "Zaal Zuid"
+    assert roomed[0].sequence == kept[0].sequence + 1
     assert roomed[1] == kept[1]
     mine = (await client.get(f"/api/v1/me/breakouts?event={slug}", headers=stayer["headers"])).json()
-    assert mine["rounds"][0]["room"] == "Zaal Zuid" and mine["rounds"][0]["group_id"] == stayer_group["id"]
+    assert mine["rounds"][0]["room"] == "Zaal Zuid"
+    assert mine["rounds"][0]["group_id"] == stayer_group["id"]
 
 
 async def test_published_breakouts_reach_the_personal_feed(client: httpx.AsyncClient, members: Members) -> None:
@@ -390,7 +420,8 @@ async def test_generating_does_not_block_other_requests(
     assert seen["answered_while_engine_ran"] is True
     assert seen["health_status"] == 200
     plan = seen["plan"]
-    assert isinstance(plan, dict) and plan["ticket_holders"] == 1000
+    assert isinstance(plan, dict)
+    assert plan["ticket_holders"] == 1000
 
 
 async def test_two_generates_at_once_leave_one_plan(board: Board) -> None:
@@ -407,9 +438,11 @@ async def test_two_generates_at_once_leave_one_plan(board: Board) -> None:
     async with anyio.create_task_group() as tg:
         tg.start_soon(generate, 1)
         tg.start_soon(generate, 2)
-    assert len(results) == 2 and await BreakoutPlan.count() == 1
+    assert len(results) == 2
+    assert await BreakoutPlan.count() == 1
     plan = await board.call("GET")
-    assert sum(g["size"] for g in plan["rounds"][0]["groups"]) == 40 and plan["report"]["hard_violations"] == 0
+    assert sum(g["size"] for g in plan["rounds"][0]["groups"]) == 40
+    assert plan["report"]["hard_violations"] == 0
 
 
 async def test_a_refunded_place_is_flagged_and_not_published(board: Board, client: httpx.AsyncClient) -> None:
@@ -423,7 +456,8 @@ async def test_a_refunded_place_is_flagged_and_not_published(board: Board, clien
     shown = await board.call("GET")
     assert shown["ticket_holders"] == plan["ticket_holders"] - 1
     member = next(m for g in shown["rounds"][0]["groups"] for m in g["members"] if m["id"] == gone)
-    assert member["has_ticket"] is False and member["name"] == ""
+    assert member["has_ticket"] is False
+    assert member["name"] == ""
     flagged = [v for v in shown["report"]["violations"] if gone in [a["id"] for a in v["attendees"]]]
     assert any("not registered" in v["explanation"] for v in flagged)
     await board.call("POST", "/publish")

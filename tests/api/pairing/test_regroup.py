@@ -68,8 +68,10 @@ async def test_the_preview_moves_nobody_present_unless_a_no_show_forces_it(board
     present = [p for p in places if p["id"] not in absent]
     await _check_in(board, present)
     preview = await board.call("POST", "/regroup/preview", json={})
-    assert preview["from_round"] == 1 and preview["rounds"] == 2  # no round has started: from the first
-    assert preview["present"] == 30 and preview["planned"] == 40
+    assert preview["from_round"] == 1
+    assert preview["rounds"] == 2
+    assert preview["present"] == 30
+    assert preview["planned"] == 40
     assert {p["id"] for p in preview["no_shows"]} == absent
     assert preview["late_arrivals"] == []
     was = placement(before)
@@ -85,7 +87,8 @@ async def test_the_preview_moves_nobody_present_unless_a_no_show_forces_it(board
         assert move["reason"] in ("fills_group", "group_dissolved")
         old = was[(move["attendee"], move["round"])]
         assert (move["before"]["theme"], move["before"]["number"]) == (old["theme"], old["number"])
-        assert move["attendee"] not in absent and move["name"]
+        assert move["attendee"] not in absent
+        assert move["name"]
         # A move only ever comes from a group that no-shows left too small, or goes into one.
         left = [m["id"] for m in old["members"] if m["id"] not in absent]
         target = next(g for r in before["rounds"] if r["round"] == move["round"] for g in r["groups"]
@@ -111,13 +114,15 @@ async def test_publishing_applies_the_preview_bumps_only_the_moved_and_mails_the
     old = await _sequences(plan_id)
     preview = await board.call("POST", "/regroup/preview", json={})
     plan = await board.call("POST", "/regroup/publish", json={"fingerprint": preview["fingerprint"]})
-    assert plan["status"] == "published" and plan["changed_since_publish"] is False
+    assert plan["status"] == "published"
+    assert plan["changed_since_publish"] is False
     new = await _sequences(plan_id)
     moved = {(m["attendee"], m["round"]) for m in preview["moves"]}
     assert all(a not in absent for a, _ in new)  # no-shows left the remaining rounds
     for key, (group, sequence) in new.items():
         if key in moved:
-            assert sequence == old[key][1] + 1 and group != old[key][0]
+            assert sequence == old[key][1] + 1
+            assert group != old[key][0]
         else:
             assert (group, sequence) == old[key]  # everyone else: the same group, the same calendar item
     after = placement(plan)
@@ -133,7 +138,9 @@ async def test_publishing_applies_the_preview_bumps_only_the_moved_and_mails_the
     moved_mails = [m for m in bodies if "breakoutgroep is gewijzigd" in str(m["Subject"])]
     assert len(moved_mails) == len({a for a, _ in moved}) > 0
     text = moved_mails[0].get_body(preferencelist=("plain",)).get_content()
-    assert "Breakoutronde 1" in text and "groep" in text and "/mijn/agenda" in text
+    assert "Breakoutronde 1" in text
+    assert "groep" in text
+    assert "/mijn/agenda" in text
 
 
 async def test_someone_coming_in_after_the_preview_stops_the_publish(board: Board) -> None:
@@ -145,7 +152,8 @@ async def test_someone_coming_in_after_the_preview_stops_the_publish(board: Boar
                                expect=409)
     assert problem["code"] == "regroup_changed"
     fresh = await board.call("POST", "/regroup/preview", json={})
-    assert fresh["fingerprint"] != preview["fingerprint"] and fresh["present"] == 32
+    assert fresh["fingerprint"] != preview["fingerprint"]
+    assert fresh["present"] == 32
 
 
 async def test_late_arrivals_join_a_group_with_room_without_moving_anyone(board: Board) -> None:
@@ -153,7 +161,8 @@ async def test_late_arrivals_join_a_group_with_room_without_moving_anyone(board:
     late = await seed_duos(board.event["id"], 1, prefix="laat", start=100)  # bought after the groups were made
     await _check_in(board, [*places, *late])
     preview = await board.call("POST", "/regroup/preview", json={"from_round": 2})
-    assert preview["from_round"] == 2 and preview["no_shows"] == []
+    assert preview["from_round"] == 2
+    assert preview["no_shows"] == []
     assert {p["id"] for p in preview["late_arrivals"]} == {p["id"] for p in late}
     assert {m["reason"] for m in preview["moves"]} == {"late_arrival"}
     assert all(m["round"] == 2 and m["before"] is None for m in preview["moves"])
@@ -182,4 +191,5 @@ async def test_the_update_page_explains_a_broken_rule_in_words(board: Board, cli
     shown = await client.get(f"/begeleiden/{board.event['slug']}/bijwerken", headers=board.facilitator["headers"])
     assert shown.status_code == 200, shown.text
     assert "groepen zijn 4 tot 6 mensen." in shown.text
-    assert "groups must have" not in shown.text and "attendee " not in shown.text
+    assert "groups must have" not in shown.text
+    assert "attendee " not in shown.text

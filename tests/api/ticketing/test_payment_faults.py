@@ -127,7 +127,8 @@ async def test_a_forged_webhook_is_refused_and_nothing_stored(http: httpx.AsyncC
 
     # Another secret, or a body that is not the one signed.
     forged = await post_event(http, "payment_intent.succeeded", held.paid_obj, secret="whsec_attacker")
-    assert forged.status_code == 400 and forged.json()["code"] == "invalid_signature"
+    assert forged.status_code == 400
+    assert forged.json()["code"] == "invalid_signature"
     body = b'{"id": "evt_x", "type": "payment_intent.succeeded", "data": {"object": {}}}'
     swapped = await http.post("/api/v1/stripe/webhook", content=body.replace(b"evt_x", b"evt_y"),
                               headers={"Stripe-Signature": sign_payload(body, WEBHOOK_SECRET)})
@@ -162,7 +163,8 @@ async def test_a_failure_that_arrives_after_the_success_changes_nothing(http: ht
     paid = await post_event(http, "payment_intent.succeeded", held.paid_obj, event_id="evt_paid")
     assert paid.json()["outcome"] == "paid"
     late = await post_event(http, kind, held.paid_obj | {"status": status})
-    assert late.status_code == 200 and late.json()["outcome"] == "unchanged"
+    assert late.status_code == 200
+    assert late.json()["outcome"] == "unchanged"
     assert (await order_row(held.order["id"]))["status"] == "paid"
     await assert_ticketing_invariants()
 
@@ -175,11 +177,14 @@ async def test_a_webhook_replayed_after_a_day_changes_nothing(http: httpx.AsyncC
     # Its day-old signature is refused (5 minutes' tolerance)…
     day_old = await post_event(http, "payment_intent.succeeded", held.paid_obj, event_id="evt_paid",
                                timestamp=int(time.time()) - 24 * 3600)
-    assert day_old.status_code == 400 and day_old.json()["code"] == "invalid_signature"
+    assert day_old.status_code == 400
+    assert day_old.json()["code"] == "invalid_signature"
     # …and the same event id signed afresh (a redelivery, or an attacker with the secret) changes nothing.
     fresh = await post_event(http, "payment_intent.succeeded", held.paid_obj, event_id="evt_paid")
-    assert fresh.status_code == 200 and fresh.json()["outcome"] == "duplicate"
-    assert await Ticket.count() == 2 and await StripeEvent.count() == 1
+    assert fresh.status_code == 200
+    assert fresh.json()["outcome"] == "duplicate"
+    assert await Ticket.count() == 2
+    assert await StripeEvent.count() == 1
     await assert_ticketing_invariants()
 
 
@@ -203,7 +208,8 @@ async def test_a_webhook_for_an_unknown_order_is_acknowledged_and_changes_nothin
 ) -> None:
     before = await assert_ticketing_invariants()
     unknown = await post_event(http, "payment_intent.succeeded", succeeded("pi_not_ours", 999_999) | {"metadata": {}})
-    assert unknown.status_code == 200 and unknown.json()["outcome"] == "unknown_order"
+    assert unknown.status_code == 200
+    assert unknown.json()["outcome"] == "unknown_order"
     assert await assert_ticketing_invariants() == before
     assert (await order_row(held.order["id"]))["status"] == "pending_payment"
 
@@ -227,7 +233,8 @@ async def test_worker_dies_between_taking_the_seat_and_creating_the_intent(
     assert await seats_left(http, event["slug"]) == 1
     assert await intents_for(stripe_client, order["id"]) == []
     late = await start_payment(http, buyer, order["id"])
-    assert late.status_code == 409 and late.json()["code"] == "reservation_expired"
+    assert late.status_code == 409
+    assert late.json()["code"] == "reservation_expired"
     await assert_ticketing_invariants()
 
 
@@ -259,7 +266,8 @@ async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was
             await payments.start_payment(principal, order_id)
         monkeypatch.setattr(stripe_gateway.current(), "create_intent", real_create)
         row = await order_row(order_id)
-        assert row["payment_intent_id"] is None and row["payment_claimed_at"] is not None
+        assert row["payment_intent_id"] is None
+        assert row["payment_claimed_at"] is not None
         assert len(await intents_for(stripe_client, order_id)) == 1  # it exists at Stripe, unknown to us
         await assert_ticketing_invariants()
         # Within the claim another attempt waits for the dead one, then asks to try again (no second intent).
@@ -289,7 +297,8 @@ async def test_worker_dies_after_stripe_created_the_intent_but_before_its_id_was
     await dies_mid_payment(b2, o2["id"])
     await claim_goes_stale(o2["id"])
     counts = await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
-    assert counts.get("recovered") == 1 and counts.get("open") == 1, counts
+    assert counts.get("recovered") == 1, counts
+    assert counts.get("open") == 1, counts
     (orphan,) = await intents_for(stripe_client, o2["id"])
     assert (await order_row(o2["id"]))["payment_intent_id"] == orphan
     assert await seats_left(http, event["slug"]) == 0
@@ -323,13 +332,15 @@ async def test_worker_dies_between_the_webhook_and_the_tickets(
     monkeypatch.setattr(state, "issue_tickets_and_mail", die_while_issuing)
     failed = await post_event(http, "payment_intent.succeeded", succeeded(intent1, o1["id"]), event_id="evt_once")
     assert failed.status_code >= 500  # Stripe retries anything that is not 2xx
-    assert await StripeEvent.count() == 0 and await Ticket.count() == 0
+    assert await StripeEvent.count() == 0
+    assert await Ticket.count() == 0
     assert (await order_row(o1["id"]))["status"] == "pending_payment"
     await assert_ticketing_invariants()
     monkeypatch.setattr(state, "issue_tickets_and_mail", real_issue)
     redelivered = await post_event(http, "payment_intent.succeeded", succeeded(intent1, o1["id"]),
                                    event_id="evt_once")
-    assert redelivered.status_code == 200 and redelivered.json()["outcome"] == "paid"
+    assert redelivered.status_code == 200
+    assert redelivered.json()["outcome"] == "paid"
     await assert_ticketing_invariants()
 
     # 2. localstripe's own webhook hits the failure and never retries: reconcile completes the payment.
@@ -339,7 +350,8 @@ async def test_worker_dies_between_the_webhook_and_the_tickets(
     stored = await StripeEvent.count()
     assert await pay(stripe_client, intent2) == "succeeded"
     await anyio.sleep(2.5)  # localstripe delivers ~1 s after the confirmation; the handler fails
-    assert await StripeEvent.count() == stored and (await order_row(o2["id"]))["status"] == "pending_payment"
+    assert await StripeEvent.count() == stored
+    assert (await order_row(o2["id"]))["status"] == "pending_payment"
     await assert_ticketing_invariants()
     monkeypatch.setattr(state, "issue_tickets_and_mail", real_issue)
     counts = await payments.reconcile_payments(min_age=timedelta(0), every=timedelta(0))
@@ -373,7 +385,8 @@ async def test_a_payment_settled_against_a_stale_read_is_not_lost(
         outcome, refund_id = await payments.settle_success(stale, intent, state.STRIPE, utcnow())
     assert (outcome, refund_id) == ("late_payment_confirmed", None)
     figures = await assert_ticketing_invariants()
-    assert figures["paid"] == 1 and figures["seats_taken"] == 1
+    assert figures["paid"] == 1
+    assert figures["seats_taken"] == 1
 
 
 async def test_a_cancellation_racing_the_payment_webhook_is_not_dropped(
@@ -403,7 +416,8 @@ async def test_a_cancellation_racing_the_payment_webhook_is_not_dropped(
     monkeypatch.setattr(state, "cancel_in_transaction", webhook_commits_first)
     cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer["headers"])
     assert raced == ["paid"]
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "refunded", cancelled.text
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "refunded", cancelled.text
     refunds = await stripe_client.v1.refunds.list_async({"payment_intent": intent_id})
     assert len(refunds.data) == 1
     assert await seats_left(client, event["slug"]) == 1
@@ -452,8 +466,10 @@ async def test_localstripe_down_during_a_purchase(
         problem(await start_payment(http, b1, held["id"]))
         assert time.monotonic() - started < 5
         row = await order_row(held["id"])
-        assert row["status"] == "pending_payment" and row["payment_intent_id"] is None
-        assert await Ticket.count() == 0 and await StripeEvent.count() == events_before
+        assert row["status"] == "pending_payment"
+        assert row["payment_intent_id"] is None
+        assert await Ticket.count() == 0
+        assert await StripeEvent.count() == events_before
         assert await seats_left(http, slug) == 2  # both holds keep their seats meanwhile
         await assert_ticketing_invariants()
         # Reconcile and expiry run while it is down: no crash, the unpaid hold is freed.
@@ -486,9 +502,12 @@ async def test_localstripe_down_during_a_purchase(
         assert time.monotonic() - started < 10
         # Cancelling a paid duo while the provider hangs: seat freed now, the refund is queued and retried.
         cancelled = await http.post(f"/api/v1/orders/{paid['id']}/cancel", headers=b3["headers"])
-        assert cancelled.status_code == 200 and cancelled.json()["status"] == "refund_pending"
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "refund_pending"
         refund = await Refund.select().where(Refund.order == paid["id"]).first()
-        assert refund["status"] == "pending" and refund["attempts"] == 1 and refund["last_error"]
+        assert refund["status"] == "pending"
+        assert refund["attempts"] == 1
+        assert refund["last_error"]
         await assert_ticketing_invariants()
     finally:
         localstripe.process.send_signal(signal.SIGCONT)
@@ -545,8 +564,11 @@ async def test_reconcile_command_settles_what_was_left_open(
     output = done.stdout.decode()
     assert done.returncode == 0, output + done.stderr.decode()
     counts = dict(part.split(": ") for part in output.strip().splitlines()[-1].split(", "))
-    assert counts["checked"] == "4" and counts["paid"] == "2" and counts["cancelled"] == "1", output
-    assert counts["open"] == "1" and counts["recovered"] == "1", output
+    assert counts["checked"] == "4", output
+    assert counts["paid"] == "2", output
+    assert counts["cancelled"] == "1", output
+    assert counts["open"] == "1", output
+    assert counts["recovered"] == "1", output
     statuses = [(await order_row(i))["status"] for i in ids]
     assert statuses == ["paid", "cancelled", "pending_payment", "paid"]
     assert (await order_row(ids[3]))["payment_intent_id"] == orphan.id
@@ -556,5 +578,6 @@ async def test_reconcile_command_settles_what_was_left_open(
     # Run again: everything settled stays settled.
     again = await anyio.run_process([str(PROJECT_ROOT / ".venv" / "bin" / "litestar"), "--app", "app:app",
                                      "reconcile-payments"], cwd=PROJECT_ROOT, env=env, check=False)
-    assert again.returncode == 0 and "paid" not in again.stdout.decode().replace("checked", "")
+    assert again.returncode == 0
+    assert "paid" not in again.stdout.decode().replace("checked", "")
     assert await assert_ticketing_invariants() == figures

@@ -34,11 +34,13 @@ async def test_an_order_moves_exactly_where_the_transition_table_allows(client: 
         allowed = rules.can_transition(source, target)
         assert (moved is not None) == allowed, (source, target)
         row = await TicketOrder.select(TicketOrder.status).where(TicketOrder.id == order_id).first()
-        assert row is not None and row["status"] == (target if allowed else source), (source, target)
+        assert row is not None, (source, target)
+        assert row["status"] == (target if allowed else source), (source, target)
         freed = allowed and rules.frees_seat(source, target)
         seats -= freed
         taken = await Event.select(Event.seats_taken).where(Event.id == event["id"]).first()
-        assert taken is not None and taken["seats_taken"] == seats, (source, target)
+        assert taken is not None, (source, target)
+        assert taken["seats_taken"] == seats, (source, target)
         live = await Attendee.count().where((Attendee.order == order_id) & Attendee.live.eq(True))
         valid = await Ticket.count().where((Ticket.order == order_id) & (Ticket.status == rules.TicketStatus.VALID))
         assert (live, valid) == ((0, 0) if freed else (2, 2)), (source, target)
@@ -64,4 +66,5 @@ async def test_a_move_the_table_does_not_know_changes_nothing_and_an_unclear_sea
         with pytest.raises(ValueError, match="only_from"):
             await state.move(paid, rules.REFUND_PENDING, utcnow())
     row = await TicketOrder.select(TicketOrder.status).where(TicketOrder.id == paid).first()
-    assert row is not None and row["status"] == rules.PAID
+    assert row is not None
+    assert row["status"] == rules.PAID

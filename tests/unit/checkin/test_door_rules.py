@@ -88,7 +88,8 @@ def test_scans_of_one_ticket_end_in_the_earliest_in_any_arrival_order(scans: lis
         if kept is None or reconcile(kept, incoming) is Collision.EARLIER:
             kept = incoming
     earliest = min(at for at, _ in scans)
-    assert kept is not None and kept.scanned_at == earliest
+    assert kept is not None
+    assert kept.scanned_at == earliest
     assert kept == next(Scan(at, d, claimed=True) for at, d in scans if at == earliest)
     for at, device in scans:  # the same batch again: nothing replaces what was kept
         assert reconcile(kept, Scan(at, device, claimed=True)) is not Collision.EARLIER

@@ -32,10 +32,12 @@ def test_pages_of_fifty() -> None:
     assert (first["page"], first["pages"], first["first"], first["last"], first["found"]) == (1, 3, 1, 50, 120)
     assert [d.id for d in first["duos"]] == list(range(1, 51))
     last = page_of_duos(duos, page_param="3")
-    assert [d.id for d in last["duos"]] == list(range(101, 121)) and (last["first"], last["last"]) == (101, 120)
+    assert [d.id for d in last["duos"]] == list(range(101, 121))
+    assert (last["first"], last["last"]) == (101, 120)
     assert page_of_duos(duos, page_param="99")["page"] == 3  # past the end: the last page
     assert page_of_duos(duos, page_param="0")["page"] == 1
-    assert page_of_duos(duos, page_param="-2")["page"] == 1 and page_of_duos(duos, page_param="x")["page"] == 1
+    assert page_of_duos(duos, page_param="-2")["page"] == 1
+    assert page_of_duos(duos, page_param="x")["page"] == 1
 
 
 def test_search_matches_either_person_every_word_case_insensitively() -> None:
@@ -45,7 +47,10 @@ def test_search_matches_either_person_every_word_case_insensitively() -> None:
     assert [d.id for d in page_of_duos(duos, "ng-b0003")["duos"]] == [3]
     assert [d.id for d in page_of_duos(duos, "zorg koper 1")["duos"]] == [1]
     none = page_of_duos(duos, "  niemand  ")
-    assert none["duos"] == [] and none["found"] == 0 and none["first"] == 0 and none["query"] == "niemand"
+    assert none["duos"] == []
+    assert none["found"] == 0
+    assert none["first"] == 0
+    assert none["query"] == "niemand"
 
 
 def test_no_duos_is_one_empty_page() -> None:

@@ -68,11 +68,14 @@ def plan() -> PlanOut:
 def test_generate_settings_reads_numbers_and_names_the_fields_that_are_not() -> None:
     settings, errors = generate_settings({"rounds": "2", "min_size": "3", "max_size": "5", "duo_policy": "either",
                                           "mode": "stay", "seed": "42"})
-    assert errors == {} and settings is not None
+    assert errors == {}
+    assert settings is not None
     assert (settings.rounds, settings.min_size, settings.max_size, settings.duo_policy, settings.mode,
             settings.seed) == (2, 3, 5, "either", "stay", 42)
     defaults, _ = generate_settings({})
-    assert defaults is not None and defaults.rounds is None and (defaults.min_size, defaults.max_size) == (4, 6)
+    assert defaults is not None
+    assert defaults.rounds is None
+    assert (defaults.min_size, defaults.max_size) == (4, 6)
     assert generate_settings({"rounds": "drie", "seed": "1.5"}) == (None, {"rounds": "Enter a whole number.",
                                                                            "seed": "Enter a whole number."})
 
@@ -178,34 +181,45 @@ def client() -> TestClient[Litestar]:
 def test_the_report_shows_broken_rules_in_red_with_explanations_and_zeros_in_green(client: TestClient[Litestar]
                                                                                    ) -> None:
     html = client.get("/area/nl").text
-    assert html.count("badge--danger") == 2 and html.count("badge--success") == 5  # duo_together is not shown
+    assert html.count("badge--danger") == 2
+    assert html.count("badge--success") == 5
     assert "Duopartners Persoon 1, Persoon 2 zitten samen in ronde 1, Keurmerk groep 1." in html
     size = "Imago groep 1 in ronde 1 heeft 1 persoon; groepen zijn 2 tot 4 mensen."
     assert html.count(size) == 2  # in the report, and at the group itself
     assert html.count("Duopartners Persoon 1, Persoon 2 zitten samen in ronde 1, Keurmerk groep 1.") == 2
-    assert html.count("board__group--broken") == 2 and 'href="#groep-2">Naar de groep</a>' in html
-    assert "10,2" in html and "12,5" in html and "18,0" in html  # Dutch decimal commas
+    assert html.count("board__group--broken") == 2
+    assert 'href="#groep-2">Naar de groep</a>' in html
+    assert "10,2" in html
+    assert "12,5" in html
+    assert "18,0" in html
     assert "50&nbsp;%" in html  # 1 of 2 who ranked got the planned theme, said in words:
-    assert "Ronde 1: 1e keus" in html and "1 van de 2 die de thema's rangschikten kregen hun 1e keus" in html
-    assert html.count('class="board__card"') == 3 and ">vast<" in html  # the pinned person is marked
+    assert "Ronde 1: 1e keus" in html
+    assert "1 van de 2 die de thema's rangschikten kregen hun 1e keus" in html
+    assert html.count('class="board__card"') == 3
+    assert ">vast<" in html
     assert html.count('<span class="board__org">Org</span>') == 3  # two people with one name told apart
     # Rooms: one field per theme group for every round, the rounds folded away behind it.
-    assert 'name="room-all:1:keurmerk" value="Zaal 1"' in html and 'name="room:1:1:keurmerk" value="Zaal 1"' in html
-    assert "Zaal: Zaal 1" in html and "Nog geen zaal" in html
+    assert 'name="room-all:1:keurmerk" value="Zaal 1"' in html
+    assert 'name="room:1:1:keurmerk" value="Zaal 1"' in html
+    assert "Zaal: Zaal 1" in html
+    assert "Nog geen zaal" in html
     assert "14:00–15:30" in html  # the round's times in the event's zone
 
 
 def test_the_report_explains_its_gap_in_words_or_says_proven_optimal(client: TestClient[Litestar]) -> None:
     html = client.get("/explained/nl/linked").text
-    assert "Afstand tot de grens: 2,1 %" in html and "hoogstens 2,1 % meer te winnen" in html
+    assert "Afstand tot de grens: 2,1 %" in html
+    assert "hoogstens 2,1 % meer te winnen" in html
     # 1,341 − 1,165 = 176 = 13.1 % of 1,341: 3.0 % from the colleagues' group sizes, 8.3 % from no-repeat.
     assert "Zonder regels zou de grens 1341,0 zijn, 13,1 % boven deze indeling." in html
-    assert "Daarvan komt 3,0 % door de groepsgroottes" in html and "en 8,3 % door de regel" in html
+    assert "Daarvan komt 3,0 % door de groepsgroottes" in html
+    assert "en 8,3 % door de regel" in html
     assert "Optimaal bewezen" not in html
     english = client.get("/explained/en/linked").text
     assert "Without the rules the bound would be 1341.0, 13.1 % above this plan." in english
     optimal = client.get("/explained/nl/optimal").text
-    assert "Optimaal bewezen." in optimal and "Afstand tot de grens" not in optimal
+    assert "Optimaal bewezen." in optimal
+    assert "Afstand tot de grens" not in optimal
     assert "Zonder regels" not in optimal
     # A plan that breaks a rule is compared with the bound without rules, and the board says so.
     assert "wordt de diversiteit vergeleken met de grens die de regels negeert" in client.get("/area/nl").text
@@ -213,8 +227,10 @@ def test_the_report_explains_its_gap_in_words_or_says_proven_optimal(client: Tes
 
 def test_the_board_area_in_english(client: TestClient[Litestar]) -> None:
     html = client.get("/area/en").text
-    assert "Quality report" in html and "Duo partners Persoon 1, Persoon 2 share round 1, Keurmerk group 1." in html
-    assert "10.2" in html and "Move here" in html
+    assert "Quality report" in html
+    assert "Duo partners Persoon 1, Persoon 2 share round 1, Keurmerk group 1." in html
+    assert "10.2" in html
+    assert "Move here" in html
 
 
 def test_an_edit_answers_with_its_round_and_the_report_and_status_out_of_band(client: TestClient[Litestar]
@@ -223,15 +239,20 @@ def test_an_edit_answers_with_its_round_and_the_report_and_status_out_of_band(cl
     assert html.lstrip().startswith('<section class="board__round" id="round-1"')
     assert '<section class="card report" id="report" aria-labelledby="report-title" hx-swap-oob="true">' in html
     assert 'id="board-status" class="board-status" data-board-message hx-swap-oob="true"><p class="alert' in html
-    assert "Persoon 3 is verplaatst." in html and 'id="board-area"' not in html
+    assert "Persoon 3 is verplaatst." in html
+    assert 'id="board-area"' not in html
 
 
 def test_the_sales_chart_writes_every_number_out(client: TestClient[Litestar]) -> None:
     html = client.get("/sales").text
     assert "Betaalde duo&#39;s per dag" in html or "Betaalde duo's per dag" in html
-    assert "5 januari 2027" in html and "6 januari 2027" in html
-    assert html.count("bar-chart__value") == 2 and "w-100" in html and "w-50" in html
-    assert "1 terugbetaling bij Stripe aangevraagd" in html and "€\u00a025,00" in html
+    assert "5 januari 2027" in html
+    assert "6 januari 2027" in html
+    assert html.count("bar-chart__value") == 2
+    assert "w-100" in html
+    assert "w-50" in html
+    assert "1 terugbetaling bij Stripe aangevraagd" in html
+    assert "€\u00a025,00" in html
 
 
 def test_why_a_rule_cannot_hold_is_said_with_names_and_titles_in_the_page_language() -> None:

@@ -65,10 +65,13 @@ POSTED = {
 
 def test_event_form_to_service_input() -> None:
     parsed, errors = parse_event_form(event_form_from_post(POSTED))
-    assert errors == {} and parsed is not None
+    assert errors == {}
+    assert parsed is not None
     data = parsed.data
-    assert data["starts_at"] == datetime(2027, 3, 10, 13) and data["ends_at"] == datetime(2027, 3, 10, 21)
-    assert data["price_cents"] == 9500 and data["capacity_duos"] == 40
+    assert data["starts_at"] == datetime(2027, 3, 10, 13)
+    assert data["ends_at"] == datetime(2027, 3, 10, 21)
+    assert data["price_cents"] == 9500
+    assert data["capacity_duos"] == 40
     assert [t["key"] for t in data["themes"]] == ["keurmerk", "chatbots"]  # empty rows skipped, keys kept
     assert [(s["title"], s.get("id"), s["is_breakout_round"]) for s in data["agenda"]] == [
         ("Ronde 1", 7, True), ("Aftrap", None, False)]
@@ -103,4 +106,5 @@ def test_new_form_has_the_default_themes_and_the_edit_form_keeps_ids_and_days() 
     assert (edit.end_date, edit.price) == ("2027-03-11", "0,00")
     assert (edit.agenda[0].id, edit.agenda[0].day, edit.agenda[0].start) == ("3", 1, "09:00")
     parsed, _ = parse_event_form(edit)
-    assert parsed is not None and parsed.data["agenda"][0]["starts_at"] == datetime(2027, 3, 11, 9)
+    assert parsed is not None
+    assert parsed.data["agenda"][0]["starts_at"] == datetime(2027, 3, 11, 9)

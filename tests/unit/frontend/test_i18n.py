@@ -120,8 +120,11 @@ def test_language_route_sets_cookie_and_redirects_back() -> None:
         assert response.status_code == 303
         assert response.headers["location"] == "/agenda?dag=1"
         cookie = response.headers["set-cookie"]
-        assert cookie.startswith("lang=en;") and "Max-Age=31536000" in cookie and "Path=/" in cookie
-        assert "SameSite=lax" in cookie and "HttpOnly" in cookie
+        assert cookie.startswith("lang=en;")
+        assert "Max-Age=31536000" in cookie
+        assert "Path=/" in cookie
+        assert "SameSite=lax" in cookie
+        assert "HttpOnly" in cookie
 
         response = client.get("/lang/nl", params={"next": "https://evil.example/"}, follow_redirects=False)
         assert response.headers["location"] == "/"

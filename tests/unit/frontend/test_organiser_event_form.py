@@ -38,10 +38,13 @@ def test_the_new_fields_reach_the_service_and_come_back() -> None:
     posted = {**BASIC, "sales_end": "2027-03-08T18:00", "refund_deadline": "", "age_limit": "27",
               "contact_email": " vragen@example.nl ", "title_en": "Hackathon (EN)", "description_en": "In English."}
     parsed, errors = parse_event_form(event_form_from_post(posted))
-    assert errors == {} and parsed is not None
+    assert errors == {}
+    assert parsed is not None
     data = parsed.data
-    assert data["sales_end"] == datetime(2027, 3, 8, 18) and data["refund_deadline"] is None
-    assert data["sales_start"] is None and data["change_deadline"] is None  # empty: the defaults
+    assert data["sales_end"] == datetime(2027, 3, 8, 18)
+    assert data["refund_deadline"] is None
+    assert data["sales_start"] is None
+    assert data["change_deadline"] is None
     assert (data["age_limit"], data["contact_email"], data["title_en"]) == (27, "vragen@example.nl",
                                                                            "Hackathon (EN)")
     _, wrong = parse_event_form(event_form_from_post({**BASIC, "age_limit": "200", "sales_start": "gisteren"}))
@@ -53,7 +56,8 @@ def test_the_new_fields_reach_the_service_and_come_back() -> None:
     form = event_form_from_view(view)
     assert (form.sales_end, form.refund_deadline, form.change_deadline) == ("2027-03-08T18:00", "2027-03-01T12:00",
                                                                             "")
-    assert form.age_limit == "27" and form.title_en == "Hackathon (EN)"
+    assert form.age_limit == "27"
+    assert form.title_en == "Hackathon (EN)"
 
 
 def event(**values: Any) -> EventOut:
@@ -70,10 +74,13 @@ def test_the_share_preview_in_the_page_language() -> None:
                      "url": "https://nieuwgeluid.nl/e/hackathon",
                      "image": "https://nieuwgeluid.nl/media/e/hackathon/abc.jpg", "locale": "nl_NL"}
     english = share_preview(event(title_en="Hackathon EN"), "https://nieuwgeluid.nl", "en", path="/e/hackathon")
-    assert english["title"] == "Hackathon EN" and english["description"] == "Samen bouwen. Met duo's."
-    assert english["image"] == "" and english["locale"] == "en_GB"
+    assert english["title"] == "Hackathon EN"
+    assert english["description"] == "Samen bouwen. Met duo's."
+    assert english["image"] == ""
+    assert english["locale"] == "en_GB"
     long = share_preview(event(description="woord " * 100), "https://x.nl", "nl", path="/e/x")["description"]
-    assert len(long) <= 200 and long.endswith("…")
+    assert len(long) <= 200
+    assert long.endswith("…")
 
 
 def test_what_is_missing_before_publishing() -> None:

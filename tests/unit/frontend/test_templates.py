@@ -61,7 +61,8 @@ def test_dutch_by_default(client: TestClient[Litestar]) -> None:
     assert '<html lang="nl">' in html
     assert "<title>Agenda · Nieuw Geluid</title>" in html
     assert 'href="#main">Naar de inhoud</a>' in html
-    assert "Mijn tickets" in html and "Inloggen" in html
+    assert "Mijn tickets" in html
+    assert "Inloggen" in html
     assert 'href="/agenda" aria-current="page"' in html
     assert "10 maart 2027, 13:00 · 13:00–21:00 · €\u00a095,00 · Gratis" in html
     assert "Er is 1 probleem met dit formulier" in html
@@ -69,7 +70,8 @@ def test_dutch_by_default(client: TestClient[Litestar]) -> None:
 
 def test_english_from_accept_language_and_from_the_cookie(client: TestClient[Litestar]) -> None:
     html = client.get("/page", headers={"accept-language": "en-GB,en;q=0.9"}).text
-    assert '<html lang="en">' in html and "My tickets" in html
+    assert '<html lang="en">' in html
+    assert "My tickets" in html
     assert "10 March 2027, 13:00 · 13:00–21:00 · €95.00 · Free" in html
     client.cookies.set("lang", "nl")
     html = client.get("/page", headers={"accept-language": "en"}).text
@@ -80,7 +82,8 @@ def test_language_switch_links_back_to_the_page(client: TestClient[Litestar]) ->
     html = client.get("/page?x=1").text
     assert 'href="/lang/en?next=%2Fpage%3Fx%3D1" lang="en" hreflang="en">English</a>' in html
     switched = client.get("/lang/en?next=%2Fpage%3Fx%3D1")
-    assert switched.url.path == "/page" and '<html lang="en">' in switched.text
+    assert switched.url.path == "/page"
+    assert '<html lang="en">' in switched.text
 
 
 def test_assets_are_versioned_and_no_inline_script_or_style(client: TestClient[Litestar]) -> None:
@@ -89,7 +92,9 @@ def test_assets_are_versioned_and_no_inline_script_or_style(client: TestClient[L
     assert f'<script defer src="{asset_url("vendor/htmx-2.0.11.min.js")}"></script>' in html
     htmx_tag = f'<script defer src="{asset_url("vendor/htmx-2.0.11.min.js")}">'
     assert re.findall(r"<script\b[^>]*>", html) == [htmx_tag]
-    assert "<style" not in html and " style=" not in html and " on" + "click=" not in html
+    assert "<style" not in html
+    assert " style=" not in html
+    assert " on" + "click=" not in html
     for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
         assert client.get(url).status_code == 200, url
 
@@ -99,8 +104,10 @@ def test_form_field_ties_hint_and_error_to_the_input(client: TestClient[Litestar
     field = re.search(r"<input class=\"field__control\" id=\"f-email\"[^>]*>", html)
     assert field is not None
     tag = field.group(0)
-    assert 'aria-describedby="f-email-error f-email-hint"' in tag and 'aria-invalid="true"' in tag
-    assert 'autocomplete="email"' in tag and " required" in tag
+    assert 'aria-describedby="f-email-error f-email-hint"' in tag
+    assert 'aria-invalid="true"' in tag
+    assert 'autocomplete="email"' in tag
+    assert " required" in tag
     assert '<label class="field__label" for="f-email">E-mail</label>' in html
     assert 'id="f-email-error"><span class="visually-hidden">Fout: </span>Vul een e-mailadres in.</p>' in html
     assert '<option value="expert" selected>Expert</option>' in html
@@ -110,8 +117,11 @@ def test_form_field_ties_hint_and_error_to_the_input(client: TestClient[Litestar
 
 def test_badges_and_bar_chart(client: TestClient[Litestar]) -> None:
     html = client.get("/page").text
-    assert "badge--level-2" in html and "Gevorderd" in html
+    assert "badge--level-2" in html
+    assert "Gevorderd" in html
     assert '<span class="badge badge--industry">Zorg</span>' in html
-    assert "bar-chart__bar w-100" in html and "bar-chart__bar w-25" in html and "bar-chart__bar w-0" in html
+    assert "bar-chart__bar w-100" in html
+    assert "bar-chart__bar w-25" in html
+    assert "bar-chart__bar w-0" in html
     assert '<span class="bar-chart__value">4</span>' in html
     assert '<div class="alert alert--success" role="status">' in html

@@ -19,8 +19,10 @@ def test_a_complete_companion_form_gives_a_companion() -> None:
         {"name": " Jan  Jansen ", "email": "jan@example.nl", "industry": "healthcare", "birth_date": "1999-05-01",
          "organisation": "Zorggroep"}, "nl")
     assert errors == {}
-    assert companion is not None and companion.birth_date == date(1999, 5, 1)
-    assert companion.industry == "healthcare" and form["name"] == "Jan  Jansen"
+    assert companion is not None
+    assert companion.birth_date == date(1999, 5, 1)
+    assert companion.industry == "healthcare"
+    assert form["name"] == "Jan  Jansen"
 
 
 def test_missing_fields_are_explained_in_the_page_language() -> None:
@@ -52,7 +54,8 @@ def test_a_refusal_by_the_rule_uses_its_own_reason_next_to_the_birth_date() -> N
 ])
 def test_problem_codes_become_friendly_messages_next_to_their_field(exc: DomainError, field: str, dutch: str) -> None:
     errors = companion_error(exc, "nl")
-    assert list(errors) == [field] and errors[field].startswith(dutch)
+    assert list(errors) == [field]
+    assert errors[field].startswith(dutch)
 
 
 def test_an_unknown_code_falls_back_to_the_service_message() -> None:

@@ -203,7 +203,9 @@ def test_an_accepted_ballot_is_always_countable(choices: list[int], allowed: int
         kept = check_ballot(choices, ideas, allowed, own_ideas=own, authors_may_vote_own=may_vote_own)
     except BallotRejected:
         return
-    assert len(kept) <= allowed and len(set(kept)) == len(kept) and set(kept) <= set(ideas)
+    assert len(kept) <= allowed
+    assert len(set(kept)) == len(kept)
+    assert set(kept) <= set(ideas)
     assert may_vote_own or not set(kept) & own
 
 
@@ -269,7 +271,8 @@ def test_titles_and_links() -> None:
     for bad in ("", "   ", "x" * 121):
         with pytest.raises(IdeaRejected):
             normalise_title(bad)
-    assert check_link(None) == "" and check_link("  ") == ""
+    assert check_link(None) == ""
+    assert check_link("  ") == ""
     assert check_link(" https://example.nl/plan?x=1 ") == "https://example.nl/plan?x=1"
     for bad in ("javascript:alert(1)", "data:text/html,x", "example.nl", "http://", "https://a b.nl",
                 "https://user:pw@example.nl", "ftp://example.nl", "https://[::1"):
@@ -336,7 +339,9 @@ def test_final_ranking_by_hand() -> None:
     rows = final_standings(totals, jury, 50)
     assert [(r.place, r.idea, r.score) for r in rows] == [(1, 2, Fraction(9, 10)), (2, 1, Fraction(3, 5)),
                                                           (3, 3, Fraction(0))]
-    assert rows[1].public_share == 1 and rows[1].jury == Fraction(1, 5) and rows[2].jury is None
+    assert rows[1].public_share == 1
+    assert rows[1].jury == Fraction(1, 5)
+    assert rows[2].jury is None
     # Without a jury weight, or with nobody scored, the public vote alone decides.
     assert [r.idea for r in final_standings(totals, jury, 0)] == [1, 2, 3]
     assert [r.idea for r in final_standings(totals, {}, 50)] == [1, 2, 3]

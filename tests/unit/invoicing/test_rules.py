@@ -46,7 +46,8 @@ def test_excl_plus_btw_is_incl_for_any_price_and_rate(incl: int, rate: VatRate) 
     assert abs(Fraction(split.vat_cents) - exact_vat(incl, rate)) <= Fraction(1, 2)
     # … so the excl. amount times the rate gives the BTW back to within a cent.
     assert abs(Fraction(split.excl_cents * rate.percent, 100) - split.vat_cents) <= 1
-    assert split.excl_cents >= 0 and split.vat_cents >= 0
+    assert split.excl_cents >= 0
+    assert split.vat_cents >= 0
 
 
 @given(prices, rates)
@@ -158,7 +159,8 @@ def _invoice(rate: VatRate = VatRate.STANDARD) -> InvoiceDocument:
 def test_a_credit_note_negates_the_invoice_and_refers_to_it() -> None:
     invoice = _invoice()
     credit = credit_note_of(invoice, "C2026-00001", date(2026, 12, 5))
-    assert credit.kind is InvoiceKind.CREDIT_NOTE and credit.credits_number == "2026-00001"
+    assert credit.kind is InvoiceKind.CREDIT_NOTE
+    assert credit.credits_number == "2026-00001"
     assert credit.credits_issued_on == date(2026, 12, 1)
     assert (credit.totals.excl_cents, credit.totals.vat_cents, credit.totals.incl_cents) == (-7851, -1649, -9500)
     assert missing_legal_content(credit) == []

@@ -82,7 +82,8 @@ def test_nobody_present_moves_unless_a_no_show_forces_it(
             if move.reason is MoveReason.FILLS_GROUP:
                 assert now in short
             else:
-                assert move.reason is MoveReason.GROUP_DISSOLVED and was in short
+                assert move.reason is MoveReason.GROUP_DISSOLVED
+                assert was in short
         if not short:  # no hole: late arrivals join groups with room and nobody else moves
             assert all(m.before is None for m in out.moves if m.round_index == r)
     # The published plan kept the rules; so does the regrouped one, but for sizes that cannot be mended.
@@ -98,11 +99,13 @@ def test_a_hole_is_filled_or_dissolved_whichever_moves_fewer_people() -> None:
     inp = GroupingInput(people, ("t",), rounds=1, min_size=4, max_size=6)
     published = Assignment(tuple(Group(0, "t", n + 1, tuple(range(5 * n + 1, 5 * n + 6))) for n in range(3)))
     out = regroup_for_attendance(inp, published, set(range(1, 14)))
-    assert out.moved_people == 1 and [m.reason for m in out.moves] == [MoveReason.FILLS_GROUP]
+    assert out.moved_people == 1
+    assert [m.reason for m in out.moves] == [MoveReason.FILLS_GROUP]
     assert sorted(len(g.members) for g in out.assignment.groups) == [4, 4, 5]
     assert out.report.hard_violations == 0
     out = regroup_for_attendance(inp, published, set(range(1, 12)))
-    assert out.moved_people == 1 and [m.reason for m in out.moves] == [MoveReason.GROUP_DISSOLVED]
+    assert out.moved_people == 1
+    assert [m.reason for m in out.moves] == [MoveReason.GROUP_DISSOLVED]
     assert sorted(len(g.members) for g in out.assignment.groups) == [5, 6]
     assert out.report.hard_violations == 0
 

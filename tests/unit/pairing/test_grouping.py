@@ -185,9 +185,12 @@ def test_bound_covers_uneven_sizes() -> None:
     weights = DiversityWeights(1.0, 1.0)
     even = diversity_upper_bound(exp, ind, [5] * 5, weights)
     best = sizes_upper_bound(exp, ind, 4, 6, weights)
-    assert best is not None and best.exact
-    assert even == 50 and best.value == 52
-    assert sum(best.sizes) == 25 and all(4 <= s <= 6 for s in best.sizes)
+    assert best is not None
+    assert best.exact
+    assert even == 50
+    assert best.value == 52
+    assert sum(best.sizes) == 25
+    assert all(4 <= s <= 6 for s in best.sizes)
     assert best.value == max(profile_bound(exp, ind, p, weights) for p in all_profiles(25, 4, 6))
     # And the engine reaches it: groups within the bounds, not necessarily all the same size.
     inp = GroupingInput(
@@ -222,7 +225,8 @@ def test_sizes_bound_is_at_least_every_profile_bound(
     assert bound is not None
     best = max(profile_bound(exp, ind, p, weights) for p in profiles)
     assert bound.value >= best - 1e-6
-    assert sum(bound.sizes) == len(data) and all(lo <= x <= lo + extra for x in bound.sizes)
+    assert sum(bound.sizes) == len(data)
+    assert all(lo <= x <= lo + extra for x in bound.sizes)
     if bound.exact:  # then the value is the bound of the profile it names, and no profile beats it
         assert bound.value == pytest.approx(best)
         assert profile_bound(exp, ind, Counter(bound.sizes), weights) == pytest.approx(best)
@@ -250,7 +254,8 @@ def test_sizes_bound_is_at_least_the_brute_force_optimum_over_all_sizes(
                                                                          reverse=True))
     )
     bound = sizes_upper_bound(exp, ind, lo, lo + extra, weights)
-    assert bound is not None and bound.value >= best - 1e-9
+    assert bound is not None
+    assert bound.value >= best - 1e-9
 
 
 def test_sizes_bound_is_quick_and_valid_for_thousands() -> None:
@@ -260,7 +265,8 @@ def test_sizes_bound_is_quick_and_valid_for_thousands() -> None:
     ind = [f"i{k}" for k in rng.integers(0, 12, 3000)]
     weights = DiversityWeights()
     bound = sizes_upper_bound(exp, ind, 4, 6, weights)
-    assert bound is not None and sum(bound.sizes) == 3000
+    assert bound is not None
+    assert sum(bound.sizes) == 3000
     for profile in ({5: 600}, {6: 500}, {4: 750}, {6: 300, 4: 300}, {6: 498, 4: 3}):
         assert bound.value >= profile_bound(exp, ind, profile, weights) - 1e-6
 
@@ -450,13 +456,15 @@ def test_an_unknown_experience_level_stays_unknown_and_counts_as_the_middle_leve
     base = synthetic_event(60, 7, budget=LIGHT)
     unknown = tuple(replace(a, experience=None) if a.id % 3 == 0 else a for a in base.attendees)
     stand_in = tuple(replace(a, experience=UNKNOWN_EXPERIENCE_SCORE) if a.experience is None else a for a in unknown)
-    assert UNKNOWN_EXPERIENCE_SCORE == 2 and any(a.experience is None for a in unknown)
+    assert UNKNOWN_EXPERIENCE_SCORE == 2
+    assert any(a.experience is None for a in unknown)
     with_unknown = generate_breakouts(replace(base, attendees=unknown))
     with_middle = generate_breakouts(replace(base, attendees=stand_in))
     assert with_unknown.assignment == with_middle.assignment
     assert with_unknown.report.diversity == with_middle.report.diversity
     assert with_unknown.report.diversity_bound == with_middle.report.diversity_bound
-    assert Attendee(id=1).experience == 2 and Attendee(id=1, experience=None).scored_experience == 2
+    assert Attendee(id=1).experience == 2
+    assert Attendee(id=1, experience=None).scored_experience == 2
     # One starter and one unknown differ by two levels, not by none (the starter stand-in did that).
     pair = (Attendee(id=1, experience=0, industry="x"), Attendee(id=2, experience=None, industry="x"))
     plan = GroupingInput(attendees=pair, themes=("t",), rounds=1, min_size=2, max_size=2)

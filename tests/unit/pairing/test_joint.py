@@ -66,7 +66,9 @@ def test_annealing_keeps_the_rules_the_counts_and_the_pins(n: int, rounds: int, 
     assert found[0, n - 1] == start[0, n - 1]
     for r in range(rounds):
         sizes = np.bincount(found[r] - r * k, minlength=k)
-        assert len(sizes) == k and ((lo <= sizes) & (sizes <= hi)).all()
+        assert len(sizes) == k
+        assert ((lo <= sizes) & (sizes <= hi)).all()
     again, again_value = anneal_plan(dist, forbid, start, group_cell, movable, cell_round, lo, hi, steps=5_000,
                                      t_start=2.0, t_end=0.05, penalty_start=3.0, penalty_end=12.0, seed=seed)
-    assert (again == found).all() and again_value == value
+    assert (again == found).all()
+    assert again_value == value

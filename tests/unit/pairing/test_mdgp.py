@@ -145,7 +145,8 @@ def test_crossover_children_respect_the_size_bounds(n: int, k: int, seed: int) -
     b = rng.permutation(a)
     child = _crossover(dist, a, b, lo, hi, rng)
     sizes = np.bincount(child, minlength=k)
-    assert len(child) == n and child.min() >= 0
+    assert len(child) == n
+    assert child.min() >= 0
     assert ((lo <= sizes) & (sizes <= hi)).all()
 
 

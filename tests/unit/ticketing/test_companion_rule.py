@@ -171,7 +171,8 @@ def test_leap_day_companion_at_an_event_on_28_february_of_a_non_leap_year() -> N
 def test_other_industry_is_eligible_at_any_age() -> None:
     result = companion_is_eligible(CompanionFacts("healthcare", date(1960, 5, 1)), RULE, EVENT_DAY)
     assert (result.eligible, result.passed, result.age, result.code) == (True, "industry", 66, None)
-    assert "zorg en welzijn" in result.reason_nl and "klantcontact" in result.reason_nl
+    assert "zorg en welzijn" in result.reason_nl
+    assert "klantcontact" in result.reason_nl
     assert "healthcare and welfare" in result.reason_en
 
 
@@ -191,7 +192,8 @@ def test_when_both_conditions_pass_age_is_recorded() -> None:
 def test_missing_birth_date_in_the_home_industry_asks_for_it() -> None:
     result = companion_is_eligible(CompanionFacts("customer_contact"), RULE, EVENT_DAY)
     assert (result.eligible, result.code, result.age) == (False, CODE_BIRTH_DATE_REQUIRED, None)
-    assert "geboortedatum" in result.reason_nl and "birth date" in result.reason_en
+    assert "geboortedatum" in result.reason_nl
+    assert "birth date" in result.reason_en
     assert result.is_validation_error
 
 
@@ -207,7 +209,8 @@ def test_future_or_absurd_birth_date_is_a_validation_error(birth: date) -> None:
 def test_age_120_is_still_plausible() -> None:
     companion = CompanionFacts("finance", birth_date_turning(120, EVENT_DAY))
     result = companion_is_eligible(companion, RULE, EVENT_DAY)
-    assert result.eligible and result.age == 120
+    assert result.eligible
+    assert result.age == 120
 
 
 def test_unknown_industry_is_a_validation_error() -> None:
@@ -238,7 +241,8 @@ def test_rule_matches_its_definition(birth: date, industry: str, limit: int) -> 
     expected = age_on(birth, event_day) < limit or industry != "customer_contact"
     assert result.eligible == expected
     assert (result.code is None) == expected
-    assert result.reason_nl and result.reason_en
+    assert result.reason_nl
+    assert result.reason_en
 
 
 # --- industries and order checks ----------------------------------------------------------------
@@ -246,7 +250,8 @@ def test_rule_matches_its_definition(birth: date, industry: str, limit: int) -> 
 
 def test_industry_list_is_fixed_and_labelled() -> None:
     codes = [i.code for i in INDUSTRIES]
-    assert codes[0] == "customer_contact" and codes[-1] == "other"
+    assert codes[0] == "customer_contact"
+    assert codes[-1] == "other"
     assert len(codes) == len(set(codes)) == 13
     assert industry_label("customer_contact", "nl") == "Klantcontact"
     assert industry_label("customer_contact", "en") == "Customer contact"
@@ -259,7 +264,8 @@ def test_normalise_email() -> None:
 
 def test_companion_cannot_be_the_buyer() -> None:
     rejection = check_not_self("anna@example.nl", " ANNA@example.nl ")
-    assert rejection is not None and rejection.code == CODE_COMPANION_IS_BUYER
+    assert rejection is not None
+    assert rejection.code == CODE_COMPANION_IS_BUYER
     assert rejection.reason("en").startswith("Your companion must be someone other")
     error = CompanionRejected(rejection)
     assert error.code == CODE_COMPANION_IS_BUYER

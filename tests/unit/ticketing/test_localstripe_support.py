@@ -88,7 +88,8 @@ async def test_declined_card(localstripe: LocalStripe, stripe_client: stripe.Str
     assert declined.value.code == "card_declined"
     after = await stripe_client.v1.payment_intents.retrieve_async(intent.id)
     assert after.status == "requires_payment_method"
-    assert after.last_payment_error is not None and after.last_payment_error.code == "card_declined"
+    assert after.last_payment_error is not None
+    assert after.last_payment_error.code == "card_declined"
     event = stripe.Webhook.construct_event(hook.body, hook.signature, SECRET)
     assert event.data.object.id == intent.id
 

@@ -30,4 +30,6 @@ def test_english_and_a_name_outside_the_font() -> None:
     from dataclasses import replace
 
     text, codes = read_ticket_pdf(render_ticket_pdf(replace(TICKET, language="en", holder_name="Łukasz Ğül")))
-    assert "Ticket for Lukasz Gül" in text and "Saturday 13 March 2027" in text and codes == [TICKET.ticket_code]
+    assert "Ticket for Lukasz Gül" in text
+    assert "Saturday 13 March 2027" in text
+    assert codes == [TICKET.ticket_code]

@@ -25,8 +25,10 @@ def test_offers_last_the_organisers_hours_far_from_the_close_and_shorter_near_it
     assert hours(timedelta(hours=8)) == 2
     assert hours(timedelta(hours=3)) == 1  # never shorter than an hour...
     assert hours(timedelta(minutes=30)) == 0.5  # ...unless sales close sooner: then until the close
-    assert hours(timedelta(0)) is None and hours(timedelta(minutes=-5)) is None  # closed: no offers
-    assert hours(timedelta(days=30), setting=0) == 1 and hours(timedelta(days=90), setting=1000) == 168  # bounds
+    assert hours(timedelta(0)) is None
+    assert hours(timedelta(minutes=-5)) is None
+    assert hours(timedelta(days=30), setting=0) == 1
+    assert hours(timedelta(days=90), setting=1000) == 168
     assert rules.offer_expires_at(NOW, 24, NOW + timedelta(days=30)) == NOW + timedelta(hours=24)
     assert rules.offer_expires_at(NOW, 24, NOW) is None
 
@@ -46,7 +48,9 @@ def test_an_offer_never_outlasts_the_sales_nor_the_setting_and_is_never_empty(le
 def test_more_time_left_never_gives_a_shorter_offer(shorter: timedelta, more: timedelta, setting: int) -> None:
     near = rules.offer_duration(NOW, setting, NOW + shorter)
     far = rules.offer_duration(NOW, setting, NOW + shorter + more)
-    assert near is not None and far is not None and far >= near
+    assert near is not None
+    assert far is not None
+    assert far >= near
 
 
 @given(st.lists(st.integers(min_value=1, max_value=10_000), max_size=60))
@@ -63,7 +67,9 @@ def test_the_line_is_first_come_first_served_by_entry_id(ids: list[int]) -> None
 def test_leaving_moves_everyone_behind_one_place_up() -> None:
     before = rules.queue_positions([4, 9, 12, 20])
     after = rules.queue_positions([4, 12, 20])  # 9 left
-    assert (before[12], before[20]) == (3, 4) and (after[12], after[20]) == (2, 3) and after[4] == before[4]
+    assert (before[12], before[20]) == (3, 4)
+    assert (after[12], after[20]) == (2, 3)
+    assert after[4] == before[4]
 
 
 def test_what_became_of_an_offer_is_read_from_its_order() -> None:
@@ -94,4 +100,5 @@ def test_a_duo_may_join_while_no_seat_is_free_or_others_wait() -> None:
 
 def test_conversion_is_the_share_of_offers_paid() -> None:
     assert rules.conversion(0, 0) is None
-    assert rules.conversion(4, 1) == 0.25 and rules.conversion(3, 3) == 1.0
+    assert rules.conversion(4, 1) == 0.25
+    assert rules.conversion(3, 3) == 1.0

@@ -57,7 +57,8 @@ async def test_live_tickets_from_ticketing_and_refund(
     view = (await client.get(f"/api/v1/orders/{order['id']}", headers=member["headers"])).json()
     assert view["status"] == "paid"
     codes = list((await ticket_codes(order["id"])).values())
-    assert len(codes) == 2 and all(codes)
+    assert len(codes) == 2
+    assert all(codes)
     url = await personal_url(client, member)
     response = await client.get(url)
     check_parsers(response.content, expected_items(event))
@@ -109,7 +110,8 @@ async def test_event_cancelled_under_a_ticket_stays_in_the_feed_as_cancelled(
     body = (await client.get(await personal_url(client, member))).content
     events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
     uid = f"event-{kept['id']}@{HOST}"
-    assert uid in events and str(events[uid]["STATUS"]) == "CANCELLED"
+    assert uid in events
+    assert str(events[uid]["STATUS"]) == "CANCELLED"
 
 
 async def test_published_breakouts_from_pairing(client: httpx.AsyncClient, members: Members) -> None:
@@ -125,7 +127,8 @@ async def test_published_breakouts_from_pairing(client: httpx.AsyncClient, membe
         for r in mine["rounds"]:
             item = props[f"breakout-{event['id']}-{r['round']}-{groups.people[name]['id']}@{HOST}"]
             assert item["SUMMARY"] == f"Breakoutronde {r['round']}: {r['theme_title']} — groep {r['group_number']}"
-            assert item["STATUS"] == "CONFIRMED" and item["RELATED-TO"] == f"event-{event['id']}@{HOST}"
+            assert item["STATUS"] == "CONFIRMED"
+            assert item["RELATED-TO"] == f"event-{event['id']}@{HOST}"
         assert_private_clean(body, *(p["email"] for p in groups.people.values()), "dirk@example.nl")
         assert (await client.get(groups.urls[name])).content == body  # byte-identical re-render
     # Nobody else's group shows: Anna's feed holds only her own breakout UIDs.

@@ -40,7 +40,8 @@ async def test_event_download_parses_everywhere_with_the_api_instants(client: ht
     organiser = await members.create("organiser")
     draft = (await client.post("/api/v1/events", json=autumn_night(), headers=organiser["headers"])).json()
     hidden = await client.get(f"/events/{draft['slug']}.ics")
-    assert hidden.status_code == 404 and hidden.headers["content-type"] == "application/problem+json"
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"] == "application/problem+json"
     event = (await client.post(f"/api/v1/events/{draft['slug']}/publish", headers=organiser["headers"])).json()
 
     response = await client.get(f"/events/{event['slug']}.ics")
@@ -53,7 +54,9 @@ async def test_event_download_parses_everywhere_with_the_api_instants(client: ht
     session = event["agenda"][0]
     assert utc(session["ends_at"]) - utc(session["starts_at"]) == timedelta(hours=4)
     text = response.content.decode()
-    assert "TZID=Europe/Amsterdam" in text and "BEGIN:VTIMEZONE" in text and "Zaal Ü" in text
+    assert "TZID=Europe/Amsterdam" in text
+    assert "BEGIN:VTIMEZONE" in text
+    assert "Zaal Ü" in text
     assert "X-WR-CALNAME" not in text  # a download must not become a calendar of its own in Outlook
     assert (await client.get(f"/events/{event['slug']}")).status_code == 404
     assert (await client.get("/events/bestaat-niet.ics")).status_code == 404
@@ -76,7 +79,8 @@ async def test_community_feed_lists_published_and_cancelled_never_drafts(client:
     gone = cancelled.json()
 
     response = await client.get("/calendar.ics")
-    assert response.status_code == 200 and response.headers["content-type"] == ICS
+    assert response.status_code == 200
+    assert response.headers["content-type"] == ICS
     expected = {**expected_items(march, sessions=False), **expected_items(night, sessions=False),
                 **expected_items(gone, sessions=False)}
     check_parsers(response.content, expected)
@@ -84,7 +88,8 @@ async def test_community_feed_lists_published_and_cancelled_never_drafts(client:
     assert props[f"event-{gone['id']}@{HOST}"]["STATUS"] == "CANCELLED"
     assert props[f"event-{gone['id']}@{HOST}"]["SUMMARY"] == "Geannuleerd: Meetup die niet doorgaat"
     assert props[f"event-{march['id']}@{HOST}"]["STATUS"] == "CONFIRMED"
-    assert f"event-{draft['id']}@" not in response.text and "Nog geheim" not in response.text
+    assert f"event-{draft['id']}@" not in response.text
+    assert "Nog geheim" not in response.text
     lines = response.content.decode().replace("\r\n ", "").split("\r\n")
     for line in ("REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H",
                  "X-WR-CALNAME:Nieuw Geluid — evenementen", "NAME:Nieuw Geluid — evenementen"):
@@ -93,7 +98,8 @@ async def test_community_feed_lists_published_and_cancelled_never_drafts(client:
     assert_private_clean(response.content, organiser["email"])
 
     again = await client.get("/calendar.ics")
-    assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
+    assert again.content == response.content
+    assert again.headers["etag"] == response.headers["etag"]
     feeds.clear_cache()  # a fresh render (another worker) gives the same bytes too
     assert (await client.get("/calendar.ics")).content == response.content
 
@@ -145,13 +151,16 @@ async def test_conditional_requests_head_and_content_type(client: httpx.AsyncCli
     event = await published(client, organiser, hackathon())
     for path in ("/calendar.ics", f"/events/{event['slug']}.ics"):
         first = await client.get(path, headers={"Accept-Encoding": "identity"})
-        assert first.status_code == 200 and "content-encoding" not in first.headers
+        assert first.status_code == 200
+        assert "content-encoding" not in first.headers
         etag, last_modified = first.headers["etag"], first.headers["last-modified"]
         assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
         assert datetime.strptime(last_modified, "%a, %d %b %Y %H:%M:%S GMT")
 
         by_tag = await client.get(path, headers={"If-None-Match": etag, "Accept-Encoding": "identity"})
-        assert by_tag.status_code == 304 and by_tag.content == b"" and by_tag.headers["etag"] == etag
+        assert by_tag.status_code == 304
+        assert by_tag.content == b""
+        assert by_tag.headers["etag"] == etag
         by_date = await client.get(path, headers={"If-Modified-Since": last_modified, "Accept-Encoding": "identity"})
         assert by_date.status_code == 304
         stale_date = await client.get(path, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
@@ -161,17 +170,21 @@ async def test_conditional_requests_head_and_content_type(client: httpx.AsyncCli
         assert other.status_code == 200
 
         head = await client.head(path, headers={"Accept-Encoding": "identity"})
-        assert head.status_code == 200 and head.content == b""
+        assert head.status_code == 200
+        assert head.content == b""
         assert head.headers["content-length"] == str(len(first.content))
-        assert head.headers["etag"] == etag and head.headers["content-type"] == ICS
+        assert head.headers["etag"] == etag
+        assert head.headers["content-type"] == ICS
 
         for accept in ("*/*", "application/json", "text/html"):
             response = await client.get(path, headers={"Accept": accept})
-            assert response.status_code == 200 and response.headers["content-type"] == ICS
+            assert response.status_code == 200
+            assert response.headers["content-type"] == ICS
         request = client.build_request("GET", path)
         del request.headers["accept"]
         bare = await client.send(request)
-        assert bare.status_code == 200 and bare.headers["content-type"] == ICS
+        assert bare.status_code == 200
+        assert bare.headers["content-type"] == ICS
 
 
 async def test_gzip_has_its_own_etag_and_revalidates(client: httpx.AsyncClient, members: Members) -> None:
@@ -179,7 +192,8 @@ async def test_gzip_has_its_own_etag_and_revalidates(client: httpx.AsyncClient, 
     await published(client, organiser, hackathon())
     plain = await client.get("/calendar.ics", headers={"Accept-Encoding": "identity"})
     packed = await client.get("/calendar.ics", headers={"Accept-Encoding": "gzip, deflate"})
-    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
     assert packed.content == plain.content  # httpx decodes; the representation differs, the calendar not
     assert packed.headers["etag"] != plain.headers["etag"]
     assert "accept-encoding" in packed.headers["vary"].lower()
@@ -188,7 +202,8 @@ async def test_gzip_has_its_own_etag_and_revalidates(client: httpx.AsyncClient, 
     for _ in range(2):
         async with client.stream("GET", "/calendar.ics", headers={"Accept-Encoding": "gzip"}) as response:
             raws.append((b"".join([chunk async for chunk in response.aiter_raw()]), response.headers))
-    assert raws[0][0] == raws[1][0] and gzip.decompress(raws[0][0]) == plain.content
+    assert raws[0][0] == raws[1][0]
+    assert gzip.decompress(raws[0][0]) == plain.content
     assert raws[0][1]["content-length"] == str(len(raws[0][0]))
     again = await client.get("/calendar.ics", headers={"Accept-Encoding": "gzip"})
     assert again.headers["etag"] == packed.headers["etag"]
@@ -198,7 +213,8 @@ async def test_gzip_has_its_own_etag_and_revalidates(client: httpx.AsyncClient, 
     # A client holding the plain bytes that now accepts gzip gets the gzip representation, not a false 304.
     switched = await client.get("/calendar.ics", headers={"Accept-Encoding": "gzip",
                                                           "If-None-Match": plain.headers["etag"]})
-    assert switched.status_code == 200 and switched.headers["etag"] == packed.headers["etag"]
+    assert switched.status_code == 200
+    assert switched.headers["etag"] == packed.headers["etag"]
 
 
 # --------------------------------------------------------------------------- logs
@@ -222,7 +238,8 @@ def test_feed_tokens_are_masked_in_access_logs(caplog: pytest.LogCaptureFixture)
     assert mask_feed_tokens("GET /feeds/abc.ics HTTP/1.1") == "GET /feeds/[token].ics HTTP/1.1"
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s "%s"', ("GET", f"/feeds/{token}.ics"),
                                None)
-    assert FeedTokenFilter().filter(record) and token not in record.getMessage()
+    assert FeedTokenFilter().filter(record)
+    assert token not in record.getMessage()
 
 
 def test_https_feed_links() -> None:
