@@ -99,19 +99,20 @@ postgres_lane() {
 # each with its own live server, database, Chromium and ports; a worker takes the next test when it is free), so
 # the two page sweeps and the longest journeys run side by side instead of one after the other.
 browser_sqlite_lane() {
-  [ $chromium -eq 1 ] || return 0
-  run_group browser-sqlite "" -n 2 --dist worksteal -m browser tests/browser
+  if [ $chromium -eq 1 ]; then run_group browser-sqlite "" -n 2 --dist worksteal -m browser tests/browser; fi
+  # The SQLite load group after it: mostly a fixed run and worker start-ups, it overlaps the API groups' CPU work
+  # (the clean-clone run of 2026-12-05 had it after browser-postgres, where it made that lane the longest).
+  run_group load-sqlite "" -m slow tests/load
 }
 
 # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL. Then the
-# load groups: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on databases of its
+# PostgreSQL load group: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on databases of its
 # own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing), so it
 # may run beside api-postgres.
 browser_postgres_lane() {
   if [ $chromium -eq 1 ] && [ $postgres -eq 1 ]; then
     BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
   fi
-  run_group load-sqlite "" -m slow tests/load
   if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
 }
 
