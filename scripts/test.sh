@@ -116,6 +116,10 @@ browser_postgres_lane() {
   if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
 }
 
+# The grouping engine's numba kernels compiled once, alone, before the groups that use them start side by side
+# (devtools/warm_kernels.py says why); cached on disk, a rerun only loads them.
+"$PY" -m devtools.warm_kernels >"$RESULTS/logs/warm-kernels.log" 2>&1 || { echo "warming the grouping kernels failed:" >&2; cat "$RESULTS/logs/warm-kernels.log" >&2; status=1; }
+
 sqlite_lane &
 lanes=($!)
 postgres_lane &

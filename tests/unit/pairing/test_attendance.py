@@ -86,8 +86,16 @@ def test_nobody_present_moves_unless_a_no_show_forces_it(
                 assert was in short
         if not short:  # no hole: late arrivals join groups with room and nobody else moves
             assert all(m.before is None for m in out.moves if m.round_index == r)
-    # The published plan kept the rules; so does the regrouped one, but for sizes that cannot be mended.
-    assert set(dict(out.report.violation_counts)) <= {Rule.GROUP_SIZE}
+    # The published plan kept the rules; so does the regrouped one, but for sizes that cannot be mended and for a
+    # late arrival who meets someone a second time. Nobody present may move to make room, and the plan mixes each
+    # round well, so in a small event every group of a later round can hold someone the arrival already met
+    # (found under CI=true, where hypothesis derandomizes: size 40, two late arrivals, nobody absent). Two people of
+    # the published plan never meet twice.
+    assert set(dict(out.report.violation_counts)) <= {Rule.GROUP_SIZE, Rule.MET_BEFORE}
+    late_ids = {a.id for a in arrivals}
+    for violation in out.report.violations:
+        if violation.rule is Rule.MET_BEFORE:
+            assert late_ids & set(violation.attendee_ids), violation.explanation
     assert regroup_for_attendance(inp, published, present, from_round) == out  # deterministic
 
 
