@@ -2,10 +2,10 @@
 # Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
 # axe, page budget) once, with the app on SQLite. Four lanes run at once — SQLite, PostgreSQL, the browser on
-# SQLite (two processes), the browser on PostgreSQL then the load groups — so the browser's waiting (page loads,
-# networks going quiet, webhooks) and the load tests overlap the API groups' work on a 2-core machine. Each
-# group's output is printed whole when it ends; the summary at the end has every group's time and the totals.
-# docs/testing.md says what runs where and why.
+# SQLite (two processes) then the SQLite load group, the browser on PostgreSQL then the PostgreSQL load group — so
+# the browser's waiting (page loads, networks going quiet, webhooks) and the load tests overlap the API groups'
+# work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every
+# group's time and CPU seconds and the totals. docs/testing.md says what runs where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -106,9 +106,9 @@ browser_sqlite_lane() {
 }
 
 # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL. Then the
-# PostgreSQL load group: 2 workers under load, held + paid sampled against capacity; the PostgreSQL one on databases of its
-# own (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing), so it
-# may run beside api-postgres.
+# PostgreSQL load group (2 workers under load, held + paid sampled against capacity) on databases of its own
+# (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing), so it may
+# run beside api-postgres.
 browser_postgres_lane() {
   if [ $chromium -eq 1 ] && [ $postgres -eq 1 ]; then
     BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
