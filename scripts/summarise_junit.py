@@ -30,6 +30,23 @@ def cpu_seconds(root: Path, name: str) -> str:
         return "      -"
 
 
+def machine_busy(root: Path) -> str | None:
+    """How many of the machine's cores were busy on average since scripts/test.sh began (all processes: the
+    database server and Chromium included), from /proc/stat at its start and now; None where there is no /proc."""
+    try:
+        before = [int(v) for v in (root / "times" / ".proc-stat").read_text().split()[1:]]
+        with open("/proc/stat") as stat:
+            after = [int(v) for v in stat.readline().split()[1:]]
+        cores = sum(line.startswith("cpu") for line in Path("/proc/stat").read_text().splitlines()) - 1
+    except (OSError, ValueError):
+        return None
+    delta = [a - b for a, b in zip(after, before, strict=False)]
+    total, idle = sum(delta[:8]), delta[3] + delta[4]  # user … steal; idle + iowait
+    if total <= 0:
+        return None
+    return f"machine: {cores * (total - idle) / total:.2f} of {cores} cores busy on average while the groups ran"
+
+
 def main(folder: str, started: str | None = None) -> int:
     root = Path(folder)
     junit = root / "junit" if (root / "junit").is_dir() else root
@@ -66,6 +83,9 @@ def main(folder: str, started: str | None = None) -> int:
     print("slowest tests (wall, setup and teardown included):")
     for group, seconds, name in slow:
         print(f"  {group:<17}{seconds:6.1f} s  {name}")
+    busy = machine_busy(root)
+    if busy:
+        print(busy)
     if started:
         print(f"make test took {minutes(time.time() - float(started))} (wall, set-up included)")
     failed = totals["failures"] + totals["errors"]

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
-# axe, page budget) once, with the app on SQLite. Four lanes run at once — SQLite, PostgreSQL, the browser on
-# SQLite (two processes) then the SQLite load group, the browser on PostgreSQL then the PostgreSQL load group — so
-# the browser's waiting (page loads, networks going quiet, webhooks) and the load tests overlap the API groups'
-# work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has every
-# group's time and CPU seconds and the totals. docs/testing.md says what runs where and why.
+# axe, page budget) once, with the app on SQLite. The groups run from a queue, four at a time (longest first, a
+# free slot takes the next), so the browser's waiting (page loads, webhooks) and PostgreSQL's overlap the other
+# groups' work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has
+# every group's time and CPU seconds, how busy the machine was, and the totals. docs/testing.md says what runs
+# where and why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -13,10 +13,11 @@ PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 RESULTS=build/test-reports  # not test-results/: screenshots and page weights go there
 started="${NG_TEST_STARTED:-$(date +%s.%N)}"  # `make test` passes the time it began (set-up included)
 rm -rf "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times" && mkdir -p "$RESULTS/junit" "$RESULTS/logs" "$RESULTS/times"
+head -n1 /proc/stat >"$RESULTS/times/.proc-stat" 2>/dev/null || true  # the machine's CPU counters: how busy the run kept it
 status=0
 
 PG_HOST=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "127.0.0.1")' "$PG_URL")
-# The browser runs beside the PostgreSQL lane, so its app gets a database of its own: the name + "_browser".
+# The browser runs beside the PostgreSQL API group, so its app gets a database of its own: the name + "_browser".
 PG_BROWSER_URL=$("$PY" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path=p.path.rstrip("/") + "_browser")))' "$PG_URL")
 PG_PORT=$("$PY" -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 5432)' "$PG_URL")
 
@@ -32,8 +33,8 @@ ensure_postgres() {
   return 1
 }
 
-# One group: pytest with its own JUnit file, log, playwright output and cache folder (lanes run side by side),
-# its slowest tests listed; its log printed whole (under a lock, so lanes never interleave) when it ends.
+# One group: pytest with its own JUnit file, log, playwright output and cache folder (groups run side by side),
+# its slowest tests listed; its log printed whole (under a lock, so groups never interleave) when it ends.
 run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest arguments
   local name=$1 url=$2; shift 2
   local t0
@@ -45,7 +46,7 @@ run_group() {  # name, database URL ("" = a temporary SQLite file), then pytest 
   finish_group "$name" "$t0" $rc
 }
 
-# A group's bookkeeping: its time, a failure noted, its log printed whole (under a lock, so lanes never interleave).
+# A group's bookkeeping: its time, a failure noted, its log printed whole (under a lock, so groups never interleave).
 finish_group() {  # name, start time, exit status
   local name=$1 t0=$2 rc=$3 t1
   t1=$(date +%s.%N)
@@ -85,50 +86,48 @@ run_static_checks() {
   finish_group static-checks "$t0" $?
 }
 
-sqlite_lane() {
-  run_static_checks
-  run_group unit "" tests/unit
-  run_group api-sqlite "" tests/api
+# The groups, longest first (their times in the clean-clone runs, docs/testing.md): a queue, not fixed lanes.
+# NG_TEST_SLOTS of them (default 4) run at once, and a slot that frees takes the next group, so the run never
+# ends with one group alone on a machine whose other core is idle (the fixed lanes of 2026-12-05 did: api-sqlite
+# ran alone for its last 83 s). The static checks start first, beside the kernels' warm-up, in a slot of their own.
+QUEUE=(api-postgres browser-sqlite unit browser-postgres api-sqlite load-postgres load-sqlite)
+
+run_queued() {  # one group of QUEUE by name
+  case $1 in
+    unit) run_group unit "" tests/unit ;;
+    api-sqlite) run_group api-sqlite "" tests/api ;;
+    # Two processes (pytest-xdist, a PostgreSQL database each: the name + "_gw0", "_gw1"): most of this group's
+    # time is PostgreSQL's and the wait for it, which the second process overlaps.
+    api-postgres) if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" -n 2 --dist worksteal tests/api; fi ;;
+    # The page checks run here, once: they look at layout, which no database changes. Two processes (each with
+    # its own live server, database, Chromium and ports; a worker takes the next test when it is free), so the two
+    # page sweeps and the longest journeys run side by side instead of one after the other.
+    browser-sqlite) if [ $chromium -eq 1 ]; then run_group browser-sqlite "" -n 2 --dist worksteal -m browser tests/browser; fi ;;
+    # The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL, with a
+    # database of their own (the name + "_browser").
+    browser-postgres)
+      if [ $chromium -eq 1 ] && [ $postgres -eq 1 ]; then
+        BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
+      fi ;;
+    load-sqlite) run_group load-sqlite "" -m slow tests/load ;;
+    # 2 workers under load, held + paid sampled against capacity, on databases of their own
+    # (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing).
+    load-postgres) if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi ;;
+  esac
 }
 
-postgres_lane() {
-  if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" tests/api; fi
-}
+slots="${NG_TEST_SLOTS:-4}"
+run_static_checks &  # ruff and mypy: one core, from the first second
 
-# The page checks run here, once: they look at layout, which no database changes. Two processes (pytest-xdist,
-# each with its own live server, database, Chromium and ports; a worker takes the next test when it is free), so
-# the two page sweeps and the longest journeys run side by side instead of one after the other.
-browser_sqlite_lane() {
-  if [ $chromium -eq 1 ]; then run_group browser-sqlite "" -n 2 --dist worksteal -m browser tests/browser; fi
-  # The SQLite load group after it: mostly a fixed run and worker start-ups, it overlaps the API groups' CPU work
-  # (the clean-clone run of 2026-12-05 had it after browser-postgres, where it made that lane the longest).
-  run_group load-sqlite "" -m slow tests/load
-}
-
-# The journeys again, desktop only and without the layout checks: here they cover the SQL on PostgreSQL. Then the
-# PostgreSQL load group (2 workers under load, held + paid sampled against capacity) on databases of its own
-# (TEST_LOAD_DATABASE_URL, or the test database's name + "_load", "_invoices", … created when missing), so it may
-# run beside api-postgres.
-browser_postgres_lane() {
-  if [ $chromium -eq 1 ] && [ $postgres -eq 1 ]; then
-    BROWSER_PAGE_CHECKS=off run_group browser-postgres "$PG_BROWSER_URL" -m browser tests/browser
-  fi
-  if [ $postgres -eq 1 ]; then run_group load-postgres "$PG_URL" -m slow tests/load; fi
-}
-
-# The grouping engine's numba kernels compiled once, alone, before the groups that use them start side by side
-# (devtools/warm_kernels.py says why); cached on disk, a rerun only loads them.
+# The grouping engine's numba kernels compiled once, alone among the test groups, before those that use them start
+# side by side (devtools/warm_kernels.py says why); cached on disk, a rerun only loads them.
 "$PY" -m devtools.warm_kernels >"$RESULTS/logs/warm-kernels.log" 2>&1 || { echo "warming the grouping kernels failed:" >&2; cat "$RESULTS/logs/warm-kernels.log" >&2; status=1; }
 
-sqlite_lane &
-lanes=($!)
-postgres_lane &
-lanes+=($!)
-browser_sqlite_lane &
-lanes+=($!)
-browser_postgres_lane &
-lanes+=($!)
-wait "${lanes[@]}"
+for group in "${QUEUE[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do wait -n; done
+  run_queued "$group" &
+done
+wait
 
 [ -s "$RESULTS/times/failed" ] && status=1
 "$PY" scripts/summarise_junit.py "$RESULTS" "$started" || status=1
