@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole suite (`make test`; CI runs it with CI=true): the pure unit tests once; the API tests, the slow
 # load group and the browser journeys on SQLite and on PostgreSQL; the engine-independent page checks (layout,
-# axe, page budget) once, with the app on SQLite. The groups run from a queue, four at a time (longest first, a
+# axe, page budget) once, with the app on SQLite. The groups run from a queue, five at a time (longest first, a
 # free slot takes the next), so the browser's waiting (page loads, webhooks) and PostgreSQL's overlap the other
 # groups' work on a 2-core machine. Each group's output is printed whole when it ends; the summary at the end has
 # every group's time and CPU seconds, how busy the machine was, and the totals. docs/testing.md says what runs
@@ -87,18 +87,20 @@ run_static_checks() {
 }
 
 # The groups, longest first (their times in the clean-clone runs, docs/testing.md): a queue, not fixed lanes.
-# NG_TEST_SLOTS of them (default 4) run at once, and a slot that frees takes the next group, so the run never
-# ends with one group alone on a machine whose other core is idle (the fixed lanes of 2026-12-05 did: api-sqlite
-# ran alone for its last 83 s). The static checks start first, beside the kernels' warm-up, in a slot of their own.
-QUEUE=(api-postgres browser-sqlite unit browser-postgres api-sqlite load-postgres load-sqlite)
+# NG_TEST_SLOTS of them (default 5) run at once, and a slot that frees takes the next group: the five long groups
+# start together (the browser's mostly wait), the two short load groups take the first slots that free, so the
+# run does not end with one long group alone on a machine whose other core is idle (the fixed lanes of 2026-12-05
+# did: api-sqlite ran alone for its last 83 s). The static checks start first, beside the kernels' warm-up, in a
+# slot of their own.
+QUEUE=(api-postgres api-sqlite unit browser-sqlite browser-postgres load-postgres load-sqlite)
 
 run_queued() {  # one group of QUEUE by name
   case $1 in
     unit) run_group unit "" tests/unit ;;
     api-sqlite) run_group api-sqlite "" tests/api ;;
-    # Two processes (pytest-xdist, a PostgreSQL database each: the name + "_gw0", "_gw1"): most of this group's
-    # time is PostgreSQL's and the wait for it, which the second process overlaps.
-    api-postgres) if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" -n 2 --dist worksteal tests/api; fi ;;
+    # One process: in two (pytest-xdist) it took 185 CPU s instead of 126 (each worker builds its apps and
+    # draws the fuzzer's cases) and ended no sooner on the saturated machine (clean clone, 2026-12-05).
+    api-postgres) if [ $postgres -eq 1 ]; then run_group api-postgres "$PG_URL" tests/api; fi ;;
     # The page checks run here, once: they look at layout, which no database changes. Two processes (each with
     # its own live server, database, Chromium and ports; a worker takes the next test when it is free), so the two
     # page sweeps and the longest journeys run side by side instead of one after the other.
@@ -116,7 +118,7 @@ run_queued() {  # one group of QUEUE by name
   esac
 }
 
-slots="${NG_TEST_SLOTS:-4}"
+slots="${NG_TEST_SLOTS:-5}"
 run_static_checks &  # ruff and mypy: one core, from the first second
 
 # The grouping engine's numba kernels compiled once, alone among the test groups, before those that use them start
