@@ -15,7 +15,7 @@ from core.i18n import lazy_gettext as _l
 from core.principal import Principal
 from core.ratelimit import LOGIN_PER_EMAIL, LOGIN_PER_IP, enforce, hit
 from members.accounts import get_profile
-from members.passwords import DUMMY_HASH, HASHER
+from members.passwords import HASHER, dummy_hash
 from members.rules import normalise_email
 from members.schemas import MemberOut
 from members.tables import AuthToken, Member
@@ -46,9 +46,10 @@ async def authenticate(email: str, password: str) -> dict[str, Any]:
     row = await Member.select(Member.id, Member.password_hash, Member.email, Member.email_verified_at).where(
         Member.email == normalise_email(email)
     ).first()
-    stored = row["password_hash"] if row else DUMMY_HASH
+    stored = row["password_hash"] if row else None
     try:
-        await anyio.to_thread.run_sync(HASHER.verify, stored, password)
+        await anyio.to_thread.run_sync(
+            lambda: HASHER.verify(dummy_hash() if stored is None else stored, password))
         ok = row is not None
     except (VerificationError, InvalidHashError):
         ok = False

@@ -14,8 +14,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpdf import FPDF
-
 from core.pdf import ENCODING, fit
 from notifications.layout import Language, format_when
 from ticketing.mail import qr_png
@@ -58,6 +56,9 @@ def filename(ticket: TicketPdf) -> str:
 
 
 def render_ticket_pdf(ticket: TicketPdf) -> bytes:
+    from fpdf import FPDF  # here, not at the top: fpdf and fontTools are a sixth of importing the app (~145 ms
+    # of every process start: workers, CLI commands), and only a PDF needs them
+
     texts = _TEXTS[ticket.language]
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = ENCODING

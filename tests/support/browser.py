@@ -348,12 +348,24 @@ class PageWeight:
 # --- screenshots ----------------------------------------------------------------------------------
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """Save ``test-results/screenshots/<name>.png`` (look at it!) and return its path."""
+# What lands in test-results/screenshots/ (BROWSER_SCREENSHOTS): "top" (the default) the first screenful of each
+# checked page, what a person sees first; "full" the whole page as well, scrolled to its end; "off" nothing. A
+# full-page capture lays the page out and paints it again at its whole height (a phone's at twice the pixels):
+# measured on the Dutch page sweep, the two screenshots a page were a quarter of the CPU of the browser and its
+# test process (26.5 → 20.6 CPU s without them), almost all of it the full page (docs/testing.md). Screenshots
+# are for looking at, no test reads them; `BROWSER_SCREENSHOTS=full make test` takes them all.
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "top").lower()
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path | None:
+    """Save ``test-results/screenshots/<name>.png`` (look at it!) and return its path: the whole page only with
+    BROWSER_SCREENSHOTS=full (else its first screenful), nothing with BROWSER_SCREENSHOTS=off."""
+    if SCREENSHOTS == "off":
+        return None
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
     path = SCREENSHOT_DIR / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    page.screenshot(path=str(path), full_page=full_page and SCREENSHOTS == "full")
     return path
 
 
@@ -418,7 +430,7 @@ class Browse:
 
     def check(self, name: str) -> None:
         """Nothing left the origin and the CSP logged no error; with the page checks on, also the weight within
-        the budget, axe serious/critical clean, no sideways scrolling on a phone, and two screenshots."""
+        the budget, axe serious/critical clean, no sideways scrolling on a phone, and its screenshots (SCREENSHOTS)."""
         page = self.page
         if self.weight is None:
             page.wait_for_load_state("load")  # scripts (htmx) have run: what follows may type into the page
@@ -435,7 +447,8 @@ class Browse:
         if self.phone:
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= PHONE_VIEWPORT["width"], f"{name}: the page scrolls sideways ({width}px)"
-        screenshot(page, f"{self.journey}-{name}-{self.device}")
+        if SCREENSHOTS == "full":
+            screenshot(page, f"{self.journey}-{name}-{self.device}")
         screenshot(page, f"{self.journey}-{name}-{self.device}-top", full_page=False)  # the first screenful
 
     def close(self) -> None:
