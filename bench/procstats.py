@@ -74,6 +74,13 @@ def worker_rss_mib(root: int) -> list[float]:
     return [r for r in (rss_mib(p) for p in pids) if r is not None]
 
 
+def worker_cpu_seconds(root: int) -> list[float]:
+    """CPU seconds used so far by each worker (as worker_rss_mib finds them): how evenly the kernel spread the
+    connections over the workers of a shared listening socket."""
+    pids = [p for p in descendants(root) if p != root and not _is_helper(p)] or [root]
+    return [(stat[1] + stat[2]) / HZ for stat in (_stat(p) for p in pids) if stat is not None]
+
+
 def _is_helper(pid: int) -> bool:
     """multiprocessing's resource tracker, which uvicorn's spawned workers bring along: not a worker."""
     try:

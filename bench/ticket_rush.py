@@ -388,10 +388,12 @@ async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
         await rush(base, WARMUP_ORDERS, WARMUP_CONCURRENCY, WARMUP_ORDERS, ours_send("warm-up", tokens),
                    ours_classify)
         rss_warm = procstats.worker_rss_mib(app.pid)
+        cpu_warm = procstats.worker_cpu_seconds(app.pid)
         with Meter([app.pid], await postmaster_pid(url)) as meter:
             result = await rush(base, args.buyers, args.concurrency, args.capacity, ours_send(slug, tokens),
                                 ours_classify, keep=lambda r: r.json()["id"])
         rss_after = procstats.worker_rss_mib(app.pid)
+        cpu_rush = [round(b - a, 2) for a, b in zip(cpu_warm, procstats.worker_cpu_seconds(app.pid), strict=False)]
         counts = await database_counts(url)
         line = summary("ticket_rush", result, meter, {
             "side": "ours", "database": "sqlite" if is_sqlite(url) else "postgresql", "workers": args.workers,
@@ -401,6 +403,7 @@ async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
             "live_orders_in_db": counts["live_orders"],
             "server_cpu_ms_per_order": round(meter.used["server"] * 1000 / max(1, len(result.held)), 2),
             "worker_rss_mib": {"started": rss_before, "warmed_up": rss_warm, "after_rush": rss_after},
+            "worker_cpu_s_in_rush": cpu_rush,
         })
         print(json.dumps(line), flush=True)
         if not args.no_paid:
