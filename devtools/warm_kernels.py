@@ -5,8 +5,9 @@
 On a fresh clone nothing is cached yet, and every process that groups first compiles the kernels itself. `make
 test` runs several groups at once (unit, both API groups, two browser servers), so on a clean clone they all
 compiled at the same time on 2 cores — and the facilitator's first "Groepen maken" in the PostgreSQL browser
-journey waited more than Playwright's 30 s for its answer. `scripts/test.sh` runs this first, alone; a rerun
-loads the cache and costs a few seconds.
+journey waited more than Playwright's 30 s for its answer. `scripts/test.sh` runs this first, alone; `make run`
+(scripts/run.sh) in the background while the app starts, so a facilitator's first grouping does not pay for it. A
+rerun loads the cache and costs a few seconds.
 """
 
 from __future__ import annotations
