@@ -66,6 +66,8 @@ class Settings:
     stripe_api_base: str | None = "http://127.0.0.1:8420"
     # Fractional only through HOLD_SECONDS (load tests let holds expire within seconds).
     hold_minutes: float = 15
+    # Orders in progress at once per worker; the rest wait their turn in arrival order (core.admission). 0: no gate.
+    order_concurrency: int = 16
     session_days: int = 14
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -133,6 +135,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET,
             stripe_api_base=None if real_stripe else (env.get("STRIPE_API_BASE") or "http://127.0.0.1:8420"),
             hold_minutes=(_int("HOLD_SECONDS", 0) / 60) if env.get("HOLD_SECONDS") else _int("HOLD_MINUTES", 15),
+            order_concurrency=_int("ORDER_CONCURRENCY", 16),
             session_days=_int("SESSION_DAYS", 14),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int("SMTP_PORT", 25),
@@ -157,6 +160,8 @@ class Settings:
         """Refuse what is wrong anywhere, and development defaults in production."""
         if not self.rate_limit_scale >= 0:  # also NaN
             raise SettingsError(f"RATE_LIMIT_SCALE must be 0 (off) or positive, got {self.rate_limit_scale}")
+        if self.order_concurrency < 0:
+            raise SettingsError(f"ORDER_CONCURRENCY must be 0 (no gate) or positive, got {self.order_concurrency}")
         if not self.is_production:
             return
         problems = []

@@ -77,7 +77,8 @@ class EventTicketController(Controller):
         """`pending_payment` with `expires_at`, or `paid` at once for a free event. Problems:
         `companion_not_eligible` (422) and the other `companion_*` codes, `sold_out` (409),
         `duplicate_attendee` (409), `sales_closed` / `sales_not_started` / `event_cancelled` (409)."""
-        return await orders.reserve_duo(member, slug, _companion(data.companion), hold_minutes=settings.hold_minutes)
+        return await orders.reserve_duo(member, slug, _companion(data.companion), hold_minutes=settings.hold_minutes,
+                                        concurrency=settings.order_concurrency)
 
     @post("/eligibility-check", summary="Check a companion against the rule, without ordering",
           operation_id="check_companion", status_code=200, opt={"problems": [429]})

@@ -255,8 +255,8 @@ class TicketPages(Controller):
         check = None
         if companion is not None and not billing_errors:
             try:
-                order = await reserve_duo(member, slug, companion,
-                                                    hold_minutes=settings.hold_minutes)
+                order = await reserve_duo(member, slug, companion, hold_minutes=settings.hold_minutes,
+                                          concurrency=settings.order_concurrency)
             except DomainError as exc:
                 errors = {**companion_error(exc, lang), **billing_errors}
                 if exc.code.startswith("companion_"):

@@ -239,6 +239,22 @@ async def test_a_member_name_that_could_carry_a_link_is_refused(client: httpx.As
         assert response.json()["errors"][0]["field"] == "name"
 
 
+# --------------------------------------------------------------------------- ORDER_CONCURRENCY
+
+
+def test_order_concurrency_is_a_count_of_orders_per_worker_and_zero_means_no_gate(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "test")
+    monkeypatch.delenv("ORDER_CONCURRENCY", raising=False)
+    assert Settings.from_env().order_concurrency == 16
+    monkeypatch.setenv("ORDER_CONCURRENCY", "0")
+    assert Settings.from_env().order_concurrency == 0
+    for bad in ("-1", "veel", "1.5"):
+        monkeypatch.setenv("ORDER_CONCURRENCY", bad)
+        with pytest.raises(SettingsError, match="ORDER_CONCURRENCY"):
+            Settings.from_env()
+
+
 # --------------------------------------------------------------------------- RATE_LIMIT_SCALE=0
 
 
