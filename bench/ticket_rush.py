@@ -4,6 +4,7 @@
     .venv/bin/python bench/ticket_rush.py --with-peer        # pretix first, then ours, in one run; the ratio
     .venv/bin/python bench/ticket_rush.py --with-peer --rounds 2   # peer, ours, peer, ours
     .venv/bin/python bench/ticket_rush.py --scale            # 10,000 buyers, 200 at a time, 1,000 duos
+    .venv/bin/python bench/ticket_rush.py --scale --repeat 3 # the same rush three times on one app: RSS after each
     .venv/bin/python bench/ticket_rush.py --sqlite           # the embedded default: SQLite, 1 worker
     .venv/bin/python bench/ticket_rush.py --all --rounds 2   # all of the above, the floor, and each aim checked
 
@@ -230,6 +231,21 @@ async def reset_and_seed(url: str, buyers: int, capacity: int) -> tuple[str, lis
     return "ticket-rush", tokens
 
 
+async def add_event(url: str, like: str, slug: str) -> str:
+    """Another event like `like` (same capacity and price, nothing sold), for --repeat."""
+    from core import db
+    from events.tables import Event
+
+    await db.start(2)
+    try:
+        row = await Event.select().where(Event.slug == like).first()
+        assert row is not None
+        await Event.insert(Event(**{**{k: v for k, v in row.items() if k != "id"}, "slug": slug, "seats_taken": 0}))
+    finally:
+        await db.stop()
+    return slug
+
+
 def start_localstripe() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen([sys.executable, "-m", "devtools.localstripe_server", "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, text=True)
@@ -377,7 +393,8 @@ def ours_classify(response: Any) -> str:
 async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url
     os.environ["DATABASE_URL"] = url
-    slug, tokens = await reset_and_seed(url, args.buyers, args.capacity)
+    repeat = max(1, getattr(args, "repeat", 1))
+    slug, tokens = await reset_and_seed(url, args.buyers * repeat, args.capacity)
     localstripe, stripe_base = start_localstripe()
     port = free_port()
     app = start_app(url, port, stripe_base, args.workers)
@@ -395,6 +412,13 @@ async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
         rss_after = procstats.worker_rss_mib(app.pid)
         cpu_rush = [round(b - a, 2) for a, b in zip(cpu_warm, procstats.worker_cpu_seconds(app.pid), strict=False)]
         counts = await database_counts(url)
+        # --repeat: the same rush again on a new event with new buyers, the same workers: is their memory flat?
+        rss_each = [rss_after]
+        for n in range(2, repeat + 1):
+            again = await add_event(url, slug, f"{slug}-{n}")
+            await rush(base, args.buyers, args.concurrency, args.capacity,
+                       ours_send(again, tokens[(n - 1) * args.buyers:n * args.buyers]), ours_classify)
+            rss_each.append(procstats.worker_rss_mib(app.pid))
         line = summary("ticket_rush", result, meter, {
             "side": "ours", "database": "sqlite" if is_sqlite(url) else "postgresql", "workers": args.workers,
             "buyers": args.buyers, "concurrency": args.concurrency, "capacity": args.capacity})
@@ -405,6 +429,8 @@ async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
             "worker_rss_mib": {"started": rss_before, "warmed_up": rss_warm, "after_rush": rss_after},
             "worker_cpu_s_in_rush": cpu_rush,
         })
+        if repeat > 1:
+            line["worker_rss_mib_after_each_rush"] = rss_each
         print(json.dumps(line), flush=True)
         if not args.no_paid:
             held = [(tokens[i], order_id) for i, order_id in result.held]
@@ -488,6 +514,7 @@ async def everything(args: argparse.Namespace) -> None:
     # 10× the buyers and the duos, 4× the concurrency: 10,000 buyers, 200 at a time, 1,000 duos by default.
     scale.buyers, scale.concurrency, scale.capacity = args.buyers * 10, args.concurrency * 4, args.capacity * 10
     scale.no_paid, scale.with_peer, scale.rounds = True, False, 1
+    scale.repeat = 3  # and twice more on new events with the same workers: their RSS after each rush
     scaled = (await main_async(scale))["ours"][0]
     # SQLite in a process of its own: Piccolo binds its engine to DATABASE_URL once per process.
     lite = await asyncio.create_subprocess_exec(
@@ -522,6 +549,7 @@ async def everything(args: argparse.Namespace) -> None:
         and scaled["seconds_to_sell_out"] <= 10 * statistics.median(sell_outs),
         "scale_p99_under_500_ms": scaled["p99_ms"] <= 500,
         "scale_worker_rss_mib": scaled["worker_rss_mib"],
+        "scale_worker_rss_mib_after_each_rush": scaled.get("worker_rss_mib_after_each_rush"),
         "sqlite_sell_out_s": sqlite_line["seconds_to_sell_out"],
         "sqlite_under_1_s": bool(sqlite_line["seconds_to_sell_out"]) and sqlite_line["seconds_to_sell_out"] <= 1,
         "loadavg": os.getloadavg(),
@@ -569,6 +597,9 @@ def main() -> None:
     parser.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp",
                         help="the load generator's HTTP client (aiohttp: cheap enough not to be the queue)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat (peer, ours) this many times")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rush ours this many times with the same workers (a new event and new buyers each "
+                             "time): their RSS after each")
     parser.add_argument("--all", action="store_true",
                         help="everything issue 18 asks, one after the other: the peer comparison (--rounds), the "
                              "scale run, SQLite with 1 worker, the floor, then a line checking each aim")
