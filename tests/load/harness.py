@@ -53,10 +53,10 @@ class Database:
         if self._lite is not None:
             self._lite.close()
 
-    def _lite_fetch(self, sql: str) -> list[dict[str, Any]]:
+    def _lite_fetch(self, sql: str) -> list[Mapping[str, Any]]:
         assert self._lite is not None
         with self._lock:
-            rows = [dict(r) for r in self._lite.execute(sql).fetchall()]
+            rows: list[Mapping[str, Any]] = [dict(r) for r in self._lite.execute(sql).fetchall()]
             self._lite.commit()
             return rows
 

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -118,7 +118,7 @@ class LiveServer:
     returns once uvicorn has finished the app's startup (lifespan) and accepts connections.
     """
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", lifespan: str = "on",
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", lifespan: Literal["auto", "on", "off"] = "on",
                  startup_timeout: float = 15.0) -> None:
         self.app = app
         self.host = host
