@@ -68,17 +68,20 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
+def _workers(root: int) -> list[int]:
+    """The workers of a pre-forking server (its children, helpers left out); the root itself when it has none."""
+    return [p for p in descendants(root) if p != root and not _is_helper(p)] or [root]
+
+
 def worker_rss_mib(root: int) -> list[float]:
-    """Resident memory of each worker (the children of a pre-forking server; the root itself when it has none)."""
-    pids = [p for p in descendants(root) if p != root and not _is_helper(p)] or [root]
-    return [r for r in (rss_mib(p) for p in pids) if r is not None]
+    """Resident memory of each worker."""
+    return [r for r in (rss_mib(p) for p in _workers(root)) if r is not None]
 
 
 def worker_cpu_seconds(root: int) -> list[float]:
-    """CPU seconds used so far by each worker (as worker_rss_mib finds them): how evenly the kernel spread the
-    connections over the workers of a shared listening socket."""
-    pids = [p for p in descendants(root) if p != root and not _is_helper(p)] or [root]
-    return [(stat[1] + stat[2]) / HZ for stat in (_stat(p) for p in pids) if stat is not None]
+    """CPU seconds used so far by each worker: how evenly the kernel spread the connections over the workers of a
+    shared listening socket."""
+    return [(stat[1] + stat[2]) / HZ for stat in (_stat(p) for p in _workers(root)) if stat is not None]
 
 
 def _is_helper(pid: int) -> bool:

@@ -35,10 +35,10 @@ def machine_busy(root: Path) -> str | None:
     database server and Chromium included), from /proc/stat at its start and now; None where there is no /proc."""
     try:
         before = [int(v) for v in (root / "times" / ".proc-stat").read_text().split()[1:]]
-        with open("/proc/stat") as stat:
-            after = [int(v) for v in stat.readline().split()[1:]]
-        cores = sum(line.startswith("cpu") for line in Path("/proc/stat").read_text().splitlines()) - 1
-    except (OSError, ValueError):
+        lines = Path("/proc/stat").read_text().splitlines()
+        after = [int(v) for v in lines[0].split()[1:]]
+        cores = sum(line.startswith("cpu") for line in lines) - 1  # "cpu" (all) and "cpu0", "cpu1", …
+    except (OSError, ValueError, IndexError):
         return None
     delta = [a - b for a, b in zip(after, before, strict=False)]
     total, idle = sum(delta[:8]), delta[3] + delta[4]  # user … steal; idle + iowait
