@@ -18,7 +18,6 @@ from playwright.sync_api import Browser
 from frontend.assets import TEMPLATE_DIR, create_static_router, create_template_config
 from tests.support.browser import (
     PAGE_BUDGET_BYTES,
-    SCREENSHOTS,
     LiveServer,
     NetworkGuard,
     PageWeight,
@@ -27,6 +26,7 @@ from tests.support.browser import (
     chromium_browser,
     describe_violations,
     new_context,
+    page_screenshots,
     screenshot,
     serve,
 )
@@ -174,9 +174,7 @@ def test_base_page_passes_the_page_checks(
         assert not [text for text in console if "Content Security Policy" in text], console
         if phone:  # nothing but the board and tables may scroll sideways
             assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-        if SCREENSHOTS == "full":
-            screenshot(page, f"base-{'phone' if phone else 'desktop'}")
-        screenshot(page, f"base-{'phone' if phone else 'desktop'}-top", full_page=False)
+        page_screenshots(page, f"base-{'phone' if phone else 'desktop'}")
     finally:
         context.close()
 

@@ -369,6 +369,14 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path | None:
     return path
 
 
+def page_screenshots(page: Page, name: str) -> None:
+    """A checked page's screenshots: ``<name>-top``, its first screenful, and with BROWSER_SCREENSHOTS=full also
+    ``<name>``, the whole page."""
+    if SCREENSHOTS == "full":
+        screenshot(page, name)
+    screenshot(page, f"{name}-top", full_page=False)
+
+
 def check_page(page: Page, guard: NetworkGuard, weight: PageWeight | None = None,
                budget: int = PAGE_BUDGET_BYTES, name: str | None = None,
                extra: Callable[[Page], None] | None = None) -> None:
@@ -447,9 +455,7 @@ class Browse:
         if self.phone:
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= PHONE_VIEWPORT["width"], f"{name}: the page scrolls sideways ({width}px)"
-        if SCREENSHOTS == "full":
-            screenshot(page, f"{self.journey}-{name}-{self.device}")
-        screenshot(page, f"{self.journey}-{name}-{self.device}-top", full_page=False)  # the first screenful
+        page_screenshots(page, f"{self.journey}-{name}-{self.device}")
 
     def close(self) -> None:
         self.context.close()
