@@ -393,7 +393,7 @@ def ours_classify(response: Any) -> str:
 async def ours_rush(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url
     os.environ["DATABASE_URL"] = url
-    repeat = max(1, getattr(args, "repeat", 1))
+    repeat = max(1, args.repeat)
     slug, tokens = await reset_and_seed(url, args.buyers * repeat, args.capacity)
     localstripe, stripe_base = start_localstripe()
     port = free_port()
